@@ -1,0 +1,477 @@
+//! Guest SDK for Warren: write Erlang/OTP-style processes in Rust, compiled to
+//! WebAssembly.
+//!
+//! Every Warren process is one instance of a wasm module. The host functions
+//! of `docs/ABI.md` (import module `warren_v1`) are declared in [`sys`]; the
+//! crate root wraps them in a small safe API: [`Pid`], [`spawn`], [`receive`]
+//! and friends, [`exit`], [`set_handler`].
+//!
+//! The crate is `#![no_std]` and needs `alloc`, so a guest must have a global
+//! allocator. The simplest guest is an ordinary `std` crate with
+//! `crate-type = ["cdylib"]` built for `wasm32-unknown-unknown` (std brings an
+//! allocator there). The SDK defines neither a global allocator nor a panic
+//! handler.
+//!
+//! # Blocking style
+//!
+//! An entry is an exported `extern "C" fn()` (wasm type `() -> ()`). It runs
+//! for the whole life of the process and calls [`receive`] when it wants a
+//! message:
+//!
+//! ```ignore
+//! #[unsafe(no_mangle)]
+//! pub extern "C" fn main() {
+//!     loop {
+//!         let msg = warren::receive();
+//!         if msg.tag == 99 {
+//!             return; // the process ends normally
+//!         }
+//!         let _ = msg.reply(msg.tag, &msg.data); // echo
+//!     }
+//! }
+//! ```
+//!
+//! # Handler style
+//!
+//! The entry calls [`set_handler`] and returns; from then on the host calls
+//! the named export (wasm type `() -> i32`) once per message, with that
+//! message current. The [`handler!`] macro writes the export for you:
+//!
+//! ```ignore
+//! use warren::{Control, Message};
+//!
+//! #[unsafe(no_mangle)]
+//! pub extern "C" fn main() {
+//!     warren::set_handler("handle").unwrap();
+//! }
+//!
+//! fn on_message(msg: Message) -> Control {
+//!     let _ = msg.reply(msg.tag, &msg.data);
+//!     if msg.tag == 99 { Control::Stop } else { Control::Continue }
+//! }
+//!
+//! // Exports `handle: () -> i32`, calling `on_message` with the current message.
+//! warren::handler!(handle, on_message);
+//! ```
+//!
+//! Written by hand, the same export is:
+//!
+//! ```ignore
+//! #[unsafe(no_mangle)]
+//! pub extern "C" fn handle() -> i32 {
+//!     let msg = warren::current_message().unwrap();
+//!     let _ = msg.reply(msg.tag, &msg.data);
+//!     (msg.tag == 99) as i32 // 0: keep running, anything else: stop
+//! }
+//! ```
+//!
+//! Each process has its own instance, so `static` state in a handler-style
+//! guest is per process.
+
+#![no_std]
+
+extern crate alloc;
+
+pub mod sys;
+
+use alloc::vec::Vec;
+use core::fmt;
+
+/// An error returned by a host function (the negative codes of the ABI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Error {
+    /// `ERR_BADARG` (-1): an argument is malformed (bad UTF-8, a negative
+    /// tag, an unknown reason kind, a negative length).
+    BadArg,
+    /// `ERR_NO_SUCH_EXPORT` (-2): the export does not exist or has the wrong
+    /// type.
+    NoSuchExport,
+    /// `ERR_NO_SUCH_MODULE` (-3): no module of that name is loaded.
+    NoSuchModule,
+    /// `ERR_NOT_PERMITTED` (-4): the process's capabilities do not allow it.
+    NotPermitted,
+    /// `ERR_LIMIT` (-5): a node or process limit was reached.
+    Limit,
+    /// `ERR_TIMEOUT` (-6): `receive` timed out or found nothing.
+    Timeout,
+    /// `ERR_NO_MESSAGE` (-7): there is no current message.
+    NoMessage,
+    /// A code this version of the SDK does not know.
+    Unknown(i64),
+}
+
+impl Error {
+    /// The error for a (negative) code returned by a host function.
+    pub const fn from_code(code: i64) -> Error {
+        match code {
+            -1 => Error::BadArg,
+            -2 => Error::NoSuchExport,
+            -3 => Error::NoSuchModule,
+            -4 => Error::NotPermitted,
+            -5 => Error::Limit,
+            -6 => Error::Timeout,
+            -7 => Error::NoMessage,
+            other => Error::Unknown(other),
+        }
+    }
+
+    /// The ABI code of this error.
+    pub const fn code(self) -> i64 {
+        match self {
+            Error::BadArg => sys::ERR_BADARG as i64,
+            Error::NoSuchExport => sys::ERR_NO_SUCH_EXPORT as i64,
+            Error::NoSuchModule => sys::ERR_NO_SUCH_MODULE as i64,
+            Error::NotPermitted => sys::ERR_NOT_PERMITTED as i64,
+            Error::Limit => sys::ERR_LIMIT as i64,
+            Error::Timeout => sys::ERR_TIMEOUT as i64,
+            Error::NoMessage => sys::ERR_NO_MESSAGE as i64,
+            Error::Unknown(code) => code,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::BadArg => f.write_str("bad argument (ERR_BADARG)"),
+            Error::NoSuchExport => f.write_str("no such export (ERR_NO_SUCH_EXPORT)"),
+            Error::NoSuchModule => f.write_str("no such module (ERR_NO_SUCH_MODULE)"),
+            Error::NotPermitted => f.write_str("not permitted (ERR_NOT_PERMITTED)"),
+            Error::Limit => f.write_str("limit reached (ERR_LIMIT)"),
+            Error::Timeout => f.write_str("timed out (ERR_TIMEOUT)"),
+            Error::NoMessage => f.write_str("no current message (ERR_NO_MESSAGE)"),
+            Error::Unknown(code) => write!(f, "unknown error code {code}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Turns an `i32` status (`OK` or a negative code) into a `Result`.
+fn status(code: i32) -> Result<(), Error> {
+    if code >= 0 {
+        Ok(())
+    } else {
+        Err(Error::from_code(code.into()))
+    }
+}
+
+/// The `(ptr, len)` of a byte slice, with the length as the ABI's `i32`.
+fn raw_bytes(bytes: &[u8]) -> Result<(*const u8, i32), Error> {
+    let len = i32::try_from(bytes.len()).map_err(|_| Error::Limit)?;
+    Ok((bytes.as_ptr(), len))
+}
+
+/// A process identifier: non-zero, never reused on a node.
+///
+/// `Debug` and `Display` print `<0.INDEX.SERIAL>`, where INDEX is the low 28
+/// bits of the raw pid and SERIAL the bits above.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pid(u64);
+
+impl Pid {
+    /// The pid with this raw value (as returned by `self`, `spawn`,
+    /// `msg_sender`).
+    pub const fn from_raw(raw: u64) -> Pid {
+        Pid(raw)
+    }
+
+    /// The raw value of this pid (what `send` takes).
+    pub const fn raw(self) -> u64 {
+        self.0
+    }
+
+    /// The 8 little-endian bytes of the raw pid (the usual way to pass a pid
+    /// in a spawn argument or a message).
+    pub const fn to_le_bytes(self) -> [u8; 8] {
+        self.0.to_le_bytes()
+    }
+
+    /// The pid whose raw value is these 8 little-endian bytes.
+    pub const fn from_le_bytes(bytes: [u8; 8]) -> Pid {
+        Pid(u64::from_le_bytes(bytes))
+    }
+
+    /// The pid in the first 8 bytes of `bytes` (little-endian), or `None` if
+    /// there are fewer than 8.
+    pub fn from_le_slice(bytes: &[u8]) -> Option<Pid> {
+        let first: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
+        Some(Pid::from_le_bytes(first))
+    }
+
+    /// Sends a message with `tag` (must be `>= 0`) and a copy of `data` to
+    /// this process. Succeeds also when the process is dead (the message is
+    /// dropped, as in Erlang). Errors: [`Error::BadArg`] for a negative tag,
+    /// [`Error::Limit`] for a message too large.
+    pub fn send(&self, tag: i64, data: &[u8]) -> Result<(), Error> {
+        let (ptr, len) = raw_bytes(data)?;
+        // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+        status(unsafe { sys::send(self.0 as i64, tag, ptr, len) })
+    }
+}
+
+impl fmt::Debug for Pid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<0.{}.{}>", self.0 & 0xFFF_FFFF, self.0 >> 28)
+    }
+}
+
+impl fmt::Display for Pid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The calling process's pid.
+pub fn self_pid() -> Pid {
+    // SAFETY: no arguments.
+    Pid(unsafe { sys::self_pid() } as u64)
+}
+
+/// Pid (`> 0`) or error from a spawn call.
+fn spawned(code: i64) -> Result<Pid, Error> {
+    if code > 0 {
+        Ok(Pid(code as u64))
+    } else {
+        Err(Error::from_code(code))
+    }
+}
+
+/// Starts a new process running export `entry` (wasm type `() -> ()`) of this
+/// guest's own module, in a fresh instance, with a copy of `arg` as its
+/// argument (read it there with [`arg`]).
+///
+/// Errors: [`Error::NoSuchExport`], [`Error::NotPermitted`], [`Error::Limit`],
+/// [`Error::BadArg`].
+pub fn spawn(entry: &str, arg: &[u8]) -> Result<Pid, Error> {
+    let (entry_ptr, entry_len) = raw_bytes(entry.as_bytes())?;
+    let (arg_ptr, arg_len) = raw_bytes(arg)?;
+    // SAFETY: both ranges are live slices of our memory.
+    spawned(unsafe { sys::spawn(entry_ptr, entry_len, arg_ptr, arg_len) })
+}
+
+/// As [`spawn`], for export `entry` of the module loaded on the node under
+/// the name `module`. Also fails with [`Error::NoSuchModule`].
+pub fn spawn_module(module: &str, entry: &str, arg: &[u8]) -> Result<Pid, Error> {
+    let (module_ptr, module_len) = raw_bytes(module.as_bytes())?;
+    let (entry_ptr, entry_len) = raw_bytes(entry.as_bytes())?;
+    let (arg_ptr, arg_len) = raw_bytes(arg)?;
+    // SAFETY: all three ranges are live slices of our memory.
+    spawned(unsafe {
+        sys::spawn_module(
+            module_ptr, module_len, entry_ptr, entry_len, arg_ptr, arg_len,
+        )
+    })
+}
+
+/// A copy of the argument this process was spawned with (empty for none).
+pub fn arg() -> Vec<u8> {
+    // SAFETY: no arguments.
+    let size = usize::try_from(unsafe { sys::arg_size() }).unwrap_or(0);
+    let mut buf = Vec::with_capacity(size);
+    // SAFETY: `buf` has room for `size` bytes; the host writes at most that.
+    let copied = unsafe { sys::arg_read(buf.as_mut_ptr(), size as i32) };
+    let copied = usize::try_from(copied).unwrap_or(0).min(size);
+    // SAFETY: the host initialised the first `copied` bytes.
+    unsafe { buf.set_len(copied) };
+    buf
+}
+
+/// A message: who sent it, its tag and a copy of its bytes.
+///
+/// Tags `>= 0` are chosen by guests; negative tags are messages made by the
+/// host (exit signals, monitors, timers).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Message {
+    /// The process that sent the message.
+    pub sender: Pid,
+    /// The sender's tag.
+    pub tag: i64,
+    /// The message's bytes.
+    pub data: Vec<u8>,
+}
+
+impl Message {
+    /// Sends `tag` and `data` back to the sender of this message
+    /// (`self.sender.send(tag, data)`).
+    pub fn reply(&self, tag: i64, data: &[u8]) -> Result<(), Error> {
+        self.sender.send(tag, data)
+    }
+}
+
+/// A copy of the current message: the one the last [`receive`] returned, or
+/// inside a handler the message the handler was called for. `None` if there
+/// is none.
+pub fn current_message() -> Option<Message> {
+    // The size first: it is never negative for a message, while a host
+    // message's tag may be.
+    // SAFETY: no arguments.
+    let size = usize::try_from(unsafe { sys::msg_size() }).ok()?;
+    // SAFETY: no arguments.
+    let tag = unsafe { sys::msg_tag() };
+    // SAFETY: no arguments.
+    let sender = Pid(unsafe { sys::msg_sender() } as u64);
+    let mut data = Vec::with_capacity(size);
+    // SAFETY: `data` has room for `size` bytes; the host writes at most that.
+    let copied = unsafe { sys::msg_read(0, data.as_mut_ptr(), size as i32) };
+    let copied = usize::try_from(copied).ok()?.min(size);
+    // SAFETY: the host initialised the first `copied` bytes.
+    unsafe { data.set_len(copied) };
+    Some(Message { sender, tag, data })
+}
+
+/// Waits for the oldest message whose tag is one of `tags` (any tag if
+/// `tags` is empty); messages that do not match stay queued, in order.
+/// `timeout_ms`: `None` waits forever, `Some(0)` only polls, `Some(ms)` waits
+/// at most `ms` milliseconds. `None` if nothing came in time.
+pub fn receive_matching(tags: &[i64], timeout_ms: Option<u64>) -> Option<Message> {
+    let count = i32::try_from(tags.len()).ok()?;
+    let timeout = match timeout_ms {
+        None => sys::WAIT_FOREVER,
+        Some(ms) => i64::try_from(ms).unwrap_or(i64::MAX),
+    };
+    // SAFETY: `tags` is a live slice of `count` i64s in our memory.
+    let size = unsafe { sys::receive(tags.as_ptr(), count, timeout) };
+    if size < 0 {
+        return None;
+    }
+    current_message()
+}
+
+/// Waits as long as it takes for the oldest message, whatever its tag.
+pub fn receive() -> Message {
+    loop {
+        if let Some(msg) = receive_matching(&[], None) {
+            return msg;
+        }
+    }
+}
+
+/// Waits at most `ms` milliseconds for the oldest message, whatever its tag.
+pub fn receive_timeout(ms: u64) -> Option<Message> {
+    receive_matching(&[], Some(ms))
+}
+
+/// The oldest message if there is one, without waiting.
+pub fn poll() -> Option<Message> {
+    receive_matching(&[], Some(0))
+}
+
+/// Why a process exits (see [`exit`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// `REASON_NORMAL`: a normal exit.
+    Normal,
+    /// `REASON_SHUTDOWN`: an orderly shutdown, with optional detail bytes.
+    Shutdown(Vec<u8>),
+    /// `REASON_CUSTOM`: any other reason, with detail bytes.
+    Custom(Vec<u8>),
+}
+
+impl Reason {
+    /// The ABI reason kind (`REASON_NORMAL`, `REASON_SHUTDOWN`,
+    /// `REASON_CUSTOM`).
+    pub const fn kind(&self) -> i32 {
+        match self {
+            Reason::Normal => sys::REASON_NORMAL,
+            Reason::Shutdown(_) => sys::REASON_SHUTDOWN,
+            Reason::Custom(_) => sys::REASON_CUSTOM,
+        }
+    }
+
+    /// The detail bytes (empty for [`Reason::Normal`]).
+    pub fn detail(&self) -> &[u8] {
+        match self {
+            Reason::Normal => &[],
+            Reason::Shutdown(detail) | Reason::Custom(detail) => detail,
+        }
+    }
+}
+
+/// Ends the calling process now with `reason`. Never returns.
+pub fn exit(reason: Reason) -> ! {
+    let detail = reason.detail();
+    // A detail longer than 2 GiB cannot exist on wasm32; cut it anyway.
+    let len = i32::try_from(detail.len()).unwrap_or(i32::MAX);
+    // SAFETY: `detail` is a live slice of our memory, at least `len` long.
+    unsafe { sys::exit(reason.kind(), detail.as_ptr(), len) }
+}
+
+/// Gives up the rest of the current time slice.
+pub fn yield_now() {
+    // SAFETY: no arguments.
+    unsafe { sys::yield_now() }
+}
+
+/// Makes this process handler-style: when its entry function returns, the
+/// host calls export `export` (wasm type `() -> i32`) once for each message,
+/// with that message current. See [`handler!`].
+///
+/// Errors: [`Error::NoSuchExport`] if there is no such export of that type,
+/// [`Error::BadArg`].
+pub fn set_handler(export: &str) -> Result<(), Error> {
+    let (ptr, len) = raw_bytes(export.as_bytes())?;
+    // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+    status(unsafe { sys::set_handler(ptr, len) })
+}
+
+/// What a handler tells the host after a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Control {
+    /// Keep the process alive and call the handler for the next message
+    /// (handler returns 0).
+    Continue,
+    /// End the process normally (handler returns 1).
+    Stop,
+}
+
+/// A value a handler function given to [`handler!`] may return.
+pub trait HandlerResult {
+    /// The value the exported handler returns to the host: `0` keeps the
+    /// process alive, anything else ends it normally.
+    fn into_code(self) -> i32;
+}
+
+impl HandlerResult for Control {
+    fn into_code(self) -> i32 {
+        match self {
+            Control::Continue => 0,
+            Control::Stop => 1,
+        }
+    }
+}
+
+/// `()` keeps the process alive.
+impl HandlerResult for () {
+    fn into_code(self) -> i32 {
+        0
+    }
+}
+
+/// Exports a handler: `handler!(name, f)` defines
+/// `#[unsafe(no_mangle)] pub extern "C" fn name() -> i32` that calls `f` (a
+/// function or closure taking a [`Message`] and returning [`Control`] or
+/// `()`) with the current message and returns what the host expects. Make it
+/// the process's handler with `warren::set_handler("name")` in the entry.
+///
+/// If the host calls the export with no current message (it should not), the
+/// handler returns 0 without calling `f`.
+///
+/// ```ignore
+/// warren::handler!(handle, |msg: warren::Message| {
+///     let _ = msg.reply(msg.tag, &msg.data);
+///     if msg.tag == 99 { warren::Control::Stop } else { warren::Control::Continue }
+/// });
+/// ```
+#[macro_export]
+macro_rules! handler {
+    ($export:ident, $func:expr $(,)?) => {
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $export() -> i32 {
+            match $crate::current_message() {
+                Some(msg) => $crate::HandlerResult::into_code(($func)(msg)),
+                None => 0,
+            }
+        }
+    };
+}

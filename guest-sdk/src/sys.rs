@@ -1,0 +1,137 @@
+//! Raw bindings to the `warren_v1` host functions, exactly as `docs/ABI.md`
+//! lists them.
+//!
+//! Pointers and lengths are `i32` on the wasm side (a `*const u8` is an `i32`
+//! on wasm32); pids, tags and timeouts are `i64`. Negative return values are
+//! error codes ([`ERR_BADARG`] and following). Every `(ptr, len)` pair must lie
+//! inside the guest's exported `memory`, otherwise the calling process traps.
+//!
+//! Prefer the safe wrappers at the crate root; these are for guests that want
+//! to avoid allocation or need something the wrappers do not offer.
+
+/// Success.
+pub const OK: i32 = 0;
+/// An argument is malformed (bad UTF-8, a negative tag, an unknown reason
+/// kind, a negative length).
+pub const ERR_BADARG: i32 = -1;
+/// The export named does not exist, or its type is not `() -> ()` (entries) /
+/// `() -> i32` (handlers).
+pub const ERR_NO_SUCH_EXPORT: i32 = -2;
+/// No module of that name is loaded on the node.
+pub const ERR_NO_SUCH_MODULE: i32 = -3;
+/// The process's capabilities do not allow this (for example spawning).
+pub const ERR_NOT_PERMITTED: i32 = -4;
+/// A node or process limit was reached (process table full, message too
+/// large).
+pub const ERR_LIMIT: i32 = -5;
+/// `receive` timed out, or found nothing when polling.
+pub const ERR_TIMEOUT: i32 = -6;
+/// There is no current message to read.
+pub const ERR_NO_MESSAGE: i32 = -7;
+
+/// Reason kind: normal exit.
+pub const REASON_NORMAL: i32 = 0;
+/// Reason kind: orderly shutdown (detail optional).
+pub const REASON_SHUTDOWN: i32 = 1;
+/// Reason kind: any other reason given by a guest (detail = bytes).
+pub const REASON_CUSTOM: i32 = 2;
+/// Reason kind, reserved for the host: the untrappable exit signal.
+pub const REASON_KILL: i32 = 3;
+/// Reason kind, reserved for the host: the reason of a process that got
+/// `kill`.
+pub const REASON_KILLED: i32 = 4;
+/// Reason kind, reserved for the host: the target did not exist.
+pub const REASON_NOPROC: i32 = 5;
+/// Reason kind: the process trapped (detail = trap text).
+pub const REASON_TRAP: i32 = 6;
+/// Reason kind: the process hit a limit (detail names it).
+pub const REASON_LIMIT: i32 = 7;
+
+/// `timeout_ms` value for [`receive`] that waits forever.
+pub const WAIT_FOREVER: i64 = -1;
+/// `timeout_ms` value for [`receive`] that only polls.
+pub const POLL: i64 = 0;
+
+#[link(wasm_import_module = "warren_v1")]
+unsafe extern "C" {
+    /// `self: () -> i64`: the caller's pid.
+    #[link_name = "self"]
+    pub fn self_pid() -> i64;
+
+    /// `spawn: (entry_ptr, entry_len, arg_ptr, arg_len: i32) -> i64`: starts a
+    /// new process running export `entry` (type `() -> ()`) of the caller's
+    /// own module, with a copy of the `arg` bytes as its argument. Returns the
+    /// new pid (> 0) or `ERR_NO_SUCH_EXPORT`, `ERR_NOT_PERMITTED`,
+    /// `ERR_LIMIT`, `ERR_BADARG`.
+    pub fn spawn(entry_ptr: *const u8, entry_len: i32, arg_ptr: *const u8, arg_len: i32) -> i64;
+
+    /// `spawn_module: (module_ptr, module_len, entry_ptr, entry_len, arg_ptr,
+    /// arg_len: i32) -> i64`: as [`spawn`], for export `entry` of the module
+    /// loaded on the node under the name `module`. `ERR_NO_SUCH_MODULE` if
+    /// there is none.
+    pub fn spawn_module(
+        module_ptr: *const u8,
+        module_len: i32,
+        entry_ptr: *const u8,
+        entry_len: i32,
+        arg_ptr: *const u8,
+        arg_len: i32,
+    ) -> i64;
+
+    /// `arg_size: () -> i32`: length in bytes of the argument the process was
+    /// spawned with (0 for none).
+    pub fn arg_size() -> i32;
+
+    /// `arg_read: (dst_ptr, dst_len: i32) -> i32`: copies
+    /// `min(dst_len, arg_size)` bytes of the argument to `dst_ptr`; returns the
+    /// number copied.
+    pub fn arg_read(dst_ptr: *mut u8, dst_len: i32) -> i32;
+
+    /// `exit: (kind: i32, detail_ptr, detail_len: i32)`: ends the calling
+    /// process now with the given reason; never returns. `kind` is
+    /// [`REASON_NORMAL`], [`REASON_SHUTDOWN`] or [`REASON_CUSTOM`] (others: the
+    /// process traps). `detail` is free bytes kept in the reason.
+    pub fn exit(kind: i32, detail_ptr: *const u8, detail_len: i32) -> !;
+
+    /// `yield_now: () -> ()`: gives up the rest of the current time slice.
+    pub fn yield_now();
+
+    /// `set_handler: (name_ptr, name_len: i32) -> i32`: makes the process
+    /// handler-style: when the entry function returns, the host calls export
+    /// `name` (type `() -> i32`) once per message. Returns `OK` or
+    /// `ERR_NO_SUCH_EXPORT`.
+    pub fn set_handler(name_ptr: *const u8, name_len: i32) -> i32;
+
+    /// `send: (pid: i64, tag: i64, ptr, len: i32) -> i32`: copies `len` bytes
+    /// at `ptr` into a message for `pid`, with `tag`. Returns `OK` (also when
+    /// `pid` is dead), `ERR_BADARG` for a negative tag, `ERR_LIMIT` for a
+    /// message that is too large.
+    pub fn send(pid: i64, tag: i64, ptr: *const u8, len: i32) -> i32;
+
+    /// `receive: (tags_ptr, tags_count: i32, timeout_ms: i64) -> i32`: waits
+    /// for the oldest message whose tag is one of the `tags_count` `i64` tags
+    /// at `tags_ptr` (`tags_count = 0`: any message). `timeout_ms`: `-1` waits
+    /// forever, `0` only polls, `> 0` waits at most that long. Returns the
+    /// message's length (>= 0) and makes it the current message, or
+    /// `ERR_TIMEOUT`.
+    pub fn receive(tags_ptr: *const i64, tags_count: i32, timeout_ms: i64) -> i32;
+
+    /// `msg_tag: () -> i64`: tag of the current message (`ERR_NO_MESSAGE` if
+    /// none). Host messages have negative tags, so check [`msg_size`] first
+    /// to tell "no message" from a host tag.
+    pub fn msg_tag() -> i64;
+
+    /// `msg_sender: () -> i64`: pid of the current message's sender
+    /// (`ERR_NO_MESSAGE` if none).
+    pub fn msg_sender() -> i64;
+
+    /// `msg_size: () -> i32`: length of the current message (`ERR_NO_MESSAGE`
+    /// if none).
+    pub fn msg_size() -> i32;
+
+    /// `msg_read: (offset, dst_ptr, dst_len: i32) -> i32`: copies
+    /// `min(dst_len, size - offset)` bytes of the current message, from
+    /// `offset`, to `dst_ptr`; returns the number copied (0 when
+    /// `offset >= size`), `ERR_NO_MESSAGE` if none.
+    pub fn msg_read(offset: i32, dst_ptr: *mut u8, dst_len: i32) -> i32;
+}

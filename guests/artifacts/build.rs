@@ -1,0 +1,362 @@
+//! Compiles Warren's test guests to wasm and writes `$OUT_DIR/artifacts.rs`,
+//! one `pub const NAME: &str = "/abs/path/name.wasm";` per guest (included by
+//! `src/lib.rs`).
+//!
+//! * Rust guests: the cargo workspace `guests/rust` is built with
+//!   `cargo build --release --target wasm32-unknown-unknown`, run from that
+//!   directory (so its `.cargo/config.toml` applies) with a target directory
+//!   inside `OUT_DIR`. Every member directory of `guests/rust` (a directory
+//!   holding a `Cargo.toml`) must be a `cdylib`; package `sdk-pingpong`
+//!   becomes `SDK_PINGPONG`.
+//! * C guests: every `guests/c/NAME.c` is compiled with
+//!   `clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export-dynamic
+//!   -Wl,--allow-undefined` and becomes `C_NAME`. Needs clang and wasm-ld
+//!   (`apt-get install clang lld`), only when there is a C file. Set
+//!   `WARREN_CLANG` to choose the clang binary.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() {
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let guests_dir = manifest_dir
+        .parent()
+        .expect("guests/artifacts has a parent directory");
+    let repo_dir = guests_dir.parent().expect("guests has a parent directory");
+
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let mut artifacts = build_rust_guests(
+        &guests_dir.join("rust"),
+        &repo_dir.join("guest-sdk"),
+        &out_dir,
+    );
+    artifacts.extend(build_c_guests(&guests_dir.join("c"), &out_dir));
+    write_artifacts_rs(&artifacts, &out_dir.join("artifacts.rs"));
+}
+
+/// One compiled guest.
+struct Artifact {
+    /// The constant's name, e.g. `SDK_PINGPONG`.
+    constant: String,
+    /// Where it came from, for the constant's doc comment.
+    source: String,
+    /// Absolute path of the `.wasm` file.
+    wasm: PathBuf,
+}
+
+/// `sdk-pingpong` -> `SDK_PINGPONG`.
+fn shouting_case(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn rerun_if_changed(path: &Path) {
+    println!("cargo:rerun-if-changed={}", path.display());
+}
+
+/// The `name` in the `[package]` table of a `Cargo.toml` (a plain line
+/// `name = "..."`, which is how the guests' manifests are written).
+fn package_name(manifest: &Path) -> String {
+    let text = fs::read_to_string(manifest)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", manifest.display()));
+    let mut in_package = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "name"
+        {
+            return value.trim().trim_matches('"').to_string();
+        }
+    }
+    panic!(
+        "{}: no `name = \"...\"` line in [package]",
+        manifest.display()
+    );
+}
+
+/// Builds the `guests/rust` workspace; returns its `.wasm` files.
+fn build_rust_guests(rust_dir: &Path, sdk_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
+    // Watch sources only, never a `target` directory: someone running cargo
+    // in guests/rust or guest-sdk by hand must not make this rerun.
+    for file in ["Cargo.toml", "Cargo.lock", ".cargo/config.toml"] {
+        rerun_if_changed(&rust_dir.join(file));
+    }
+    rerun_if_changed(&sdk_dir.join("Cargo.toml"));
+    rerun_if_changed(&sdk_dir.join("src"));
+
+    let mut members: Vec<(String, PathBuf)> = Vec::new();
+    for entry in
+        fs::read_dir(rust_dir).unwrap_or_else(|e| panic!("reading {}: {e}", rust_dir.display()))
+    {
+        let dir = entry.expect("reading guests/rust").path();
+        let manifest = dir.join("Cargo.toml");
+        if dir.is_dir() && manifest.is_file() {
+            rerun_if_changed(&manifest);
+            rerun_if_changed(&dir.join("src"));
+            members.push((package_name(&manifest), dir));
+        }
+    }
+    members.sort();
+
+    let target_dir = out_dir.join("rust-guests");
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(rust_dir)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "--target-dir",
+        ])
+        .arg(&target_dir);
+    scrub_cargo_env(&mut cmd);
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running cargo for the Rust guests: {e}"));
+    if !output.status.success() {
+        panic!(
+            "building the Rust guests failed ({}): {cmd:?} in {}\n--- stdout\n{}\n--- stderr\n{}",
+            output.status,
+            rust_dir.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+    }
+
+    let release_dir = target_dir.join(WASM_TARGET).join("release");
+    members
+        .into_iter()
+        .map(|(name, dir)| {
+            let wasm = release_dir.join(format!("{}.wasm", name.replace('-', "_")));
+            assert!(
+                wasm.is_file(),
+                "Rust guest {name} ({}) produced no {}: is it a member of guests/rust/Cargo.toml with crate-type = [\"cdylib\"]?",
+                dir.display(),
+                wasm.display()
+            );
+            Artifact {
+                constant: shouting_case(&name),
+                source: format!("Rust guest `{name}` (guests/rust/{})", dir.file_name().unwrap().to_string_lossy()),
+                wasm,
+            }
+        })
+        .collect()
+}
+
+/// Removes the variables the outer cargo gives a build script that would
+/// change or break the nested build (flags and wrappers meant for the host
+/// crates, its target dir, its jobserver, its profile, ...).
+fn scrub_cargo_env(cmd: &mut Command) {
+    const EXACT: &[&str] = &[
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_ENCODED_RUSTDOCFLAGS",
+        "RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_BUILD_RUSTDOCFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_RUSTC_WRAPPER",
+        "CARGO_BUILD_RUSTC_WORKSPACE_WRAPPER",
+        "RUSTC_LINKER",
+        "TARGET",
+        "HOST",
+        "OPT_LEVEL",
+        "PROFILE",
+        "DEBUG",
+        "OUT_DIR",
+        "NUM_JOBS",
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_CRATE_NAME",
+    ];
+    const PREFIXES: &[&str] = &[
+        "CARGO_CFG_",
+        "CARGO_FEATURE_",
+        "CARGO_PROFILE_",
+        "CARGO_PKG_",
+        // CARGO_TARGET_<triple>_{RUSTFLAGS,LINKER,RUNNER} and CARGO_TARGET_DIR.
+        "CARGO_TARGET_",
+        "DEP_",
+    ];
+    for (key, _) in env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        if EXACT.contains(&key) || PREFIXES.iter().any(|p| key.starts_with(p)) {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// Compiles every `c_dir/*.c`; returns the `.wasm` files.
+fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
+    println!("cargo:rerun-if-env-changed=WARREN_CLANG");
+    if !c_dir.is_dir() {
+        return Vec::new();
+    }
+    // A directory: cargo rescans it, so new, changed and removed files
+    // (headers included) all count.
+    rerun_if_changed(c_dir);
+    let mut sources: Vec<PathBuf> = fs::read_dir(c_dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", c_dir.display()))
+        .map(|entry| entry.expect("reading guests/c").path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "c"))
+        .collect();
+    sources.sort();
+    if sources.is_empty() {
+        return Vec::new();
+    }
+
+    let clang = find_clang();
+    check_wasm_ld(&clang);
+    let wasm_dir = out_dir.join("c-guests");
+    fs::create_dir_all(&wasm_dir)
+        .unwrap_or_else(|e| panic!("creating {}: {e}", wasm_dir.display()));
+
+    sources
+        .into_iter()
+        .map(|source| {
+            rerun_if_changed(&source);
+            let stem = source
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_else(|| panic!("{}: the file name is not UTF-8", source.display()));
+            let wasm = wasm_dir.join(format!("{stem}.wasm"));
+            let mut cmd = Command::new(&clang);
+            cmd.args([
+                "--target=wasm32",
+                "-O2",
+                "-nostdlib",
+                "-Wl,--no-entry",
+                "-Wl,--export-dynamic",
+                "-Wl,--allow-undefined",
+                "-o",
+            ])
+            .arg(&wasm)
+            .arg(&source);
+            let output = cmd
+                .output()
+                .unwrap_or_else(|e| panic!("running {clang}: {e}"));
+            if !output.status.success() {
+                panic!(
+                    "compiling C guest {} failed ({}): {cmd:?}\n{}{}",
+                    source.display(),
+                    output.status,
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr),
+                );
+            }
+            Artifact {
+                constant: format!("C_{}", shouting_case(stem)),
+                source: format!("C guest guests/c/{stem}.c"),
+                wasm,
+            }
+        })
+        .collect()
+}
+
+fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+const INSTALL_HINT: &str = "the C guests in guests/c need clang and wasm-ld: install them with \
+     `apt-get install clang lld` (or set WARREN_CLANG to a clang with the WebAssembly target)";
+
+/// `$WARREN_CLANG`, else `clang`, else the newest `clang-NN` on the PATH.
+fn find_clang() -> String {
+    if let Ok(clang) = env::var("WARREN_CLANG") {
+        assert!(
+            runs(&clang),
+            "WARREN_CLANG={clang} does not run; {INSTALL_HINT}"
+        );
+        return clang;
+    }
+    std::iter::once("clang".to_string())
+        .chain((11..=40).rev().map(|v| format!("clang-{v}")))
+        .find(|clang| runs(clang))
+        .unwrap_or_else(|| panic!("no clang found; {INSTALL_HINT}"))
+}
+
+/// Fails the build if clang cannot find `wasm-ld`.
+fn check_wasm_ld(clang: &str) {
+    let output = Command::new(clang)
+        .args(["--target=wasm32", "-print-prog-name=wasm-ld"])
+        .output()
+        .unwrap_or_else(|e| panic!("running {clang}: {e}"));
+    let linker = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let path = Path::new(&linker);
+    let found = if path.is_absolute() {
+        path.is_file()
+    } else {
+        env::var_os("PATH")
+            .is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(&linker).is_file()))
+    };
+    assert!(
+        found,
+        "{clang} finds no wasm-ld (it says {linker:?}); {INSTALL_HINT}"
+    );
+}
+
+fn write_artifacts_rs(artifacts: &[Artifact], dest: &Path) {
+    let mut code = String::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for artifact in artifacts {
+        assert!(
+            seen.insert(artifact.constant.as_str()),
+            "two guests are both named {}",
+            artifact.constant
+        );
+        let path = artifact
+            .wasm
+            .to_str()
+            .unwrap_or_else(|| panic!("{} is not UTF-8", artifact.wasm.display()));
+        writeln!(
+            code,
+            "/// {}: absolute path of its `.wasm` file.",
+            artifact.source
+        )
+        .unwrap();
+        writeln!(code, "pub const {}: &str = {path:?};", artifact.constant).unwrap();
+    }
+    code.push_str("\n/// Every guest, as `(constant name, path of its .wasm file)`.\n");
+    code.push_str("pub const ALL: &[(&str, &str)] = &[\n");
+    for artifact in artifacts {
+        writeln!(
+            code,
+            "    ({:?}, {}),",
+            artifact.constant, artifact.constant
+        )
+        .unwrap();
+    }
+    code.push_str("];\n");
+    fs::write(dest, code).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+}

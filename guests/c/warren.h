@@ -1,0 +1,201 @@
+/*
+ * warren.h - the Warren guest ABI, version 1, for C guests.
+ *
+ * This header declares every host function of the module "warren_v1" as
+ * described in docs/ABI.md, with its error codes and reason kinds. It needs no
+ * libc: compile a guest with
+ *
+ *   clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export-dynamic \
+ *         -Wl,--allow-undefined -o guest.wasm guest.c
+ *
+ * and give each entry point a wasm export name, for example
+ *
+ *   WARREN_EXPORT("main") void my_main(void) { ... }
+ *
+ * (an entry must be `void f(void)`; a handler `int32_t f(void)`). wasm-ld
+ * exports the linear memory as "memory", which the host needs.
+ *
+ * Conventions (see docs/ABI.md):
+ * - pointers and lengths are 32-bit (lengths are read as unsigned); pids,
+ *   tags and timeouts are 64-bit;
+ * - a negative return value is an error code (WARREN_ERR_*);
+ * - the guest always allocates: the host copies out of the guest's memory on
+ *   send/spawn, and into it only into buffers the guest passes;
+ * - a (pointer, length) pair outside linear memory traps the calling process.
+ */
+#ifndef WARREN_H
+#define WARREN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Declares a function imported from the host module "warren_v1". */
+#define WARREN_IMPORT(name) \
+    __attribute__((import_module("warren_v1"), import_name(name)))
+
+/* Gives a guest function the wasm export name `name`. */
+#define WARREN_EXPORT(name) __attribute__((export_name(name), used))
+
+/* A pid: a non-zero i64 that names one process, never reused. */
+typedef int64_t warren_pid_t;
+/* A message tag: >= 0 for guests, < 0 reserved for the host. */
+typedef int64_t warren_tag_t;
+
+/* ------------------------------------------------------------ error codes */
+
+#define WARREN_OK                   0  /* success */
+#define WARREN_ERR_BADARG         (-1) /* malformed argument: bad UTF-8, negative tag, unknown reason kind, negative length */
+#define WARREN_ERR_NO_SUCH_EXPORT (-2) /* no such export, or wrong type: () -> () for entries, () -> i32 for handlers */
+#define WARREN_ERR_NO_SUCH_MODULE (-3) /* no module of that name is loaded on the node */
+#define WARREN_ERR_NOT_PERMITTED  (-4) /* the process's capabilities do not allow this */
+#define WARREN_ERR_LIMIT          (-5) /* a node or process limit was reached (process table full, message too large) */
+#define WARREN_ERR_TIMEOUT        (-6) /* receive timed out, or found nothing when polling */
+#define WARREN_ERR_NO_MESSAGE     (-7) /* there is no current message to read */
+
+/* ----------------------------------------------------------- reason kinds */
+
+#define WARREN_REASON_NORMAL   0 /* normal exit */
+#define WARREN_REASON_SHUTDOWN 1 /* orderly shutdown (detail optional) */
+#define WARREN_REASON_CUSTOM   2 /* any other reason given by a guest (detail = bytes) */
+#define WARREN_REASON_KILL     3 /* reserved: the untrappable exit signal */
+#define WARREN_REASON_KILLED   4 /* reserved: the reason of a process that got kill */
+#define WARREN_REASON_NOPROC   5 /* reserved: the target did not exist */
+#define WARREN_REASON_TRAP     6 /* the process trapped (detail = trap text) */
+#define WARREN_REASON_LIMIT    7 /* the process hit a limit (detail names it) */
+
+/* ------------------------------------------------------- receive timeouts */
+
+#define WARREN_INFINITY (-1) /* receive: wait forever */
+#define WARREN_POLL       0  /* receive: do not wait, only look */
+
+/* -------------------------------------------------------------- processes */
+
+/* The caller's own pid. */
+WARREN_IMPORT("self")
+warren_pid_t warren_self(void);
+
+/*
+ * Starts a new process running export `entry` (type () -> ()) of the caller's
+ * own module, with a copy of the `arg_len` bytes at `arg` as its argument.
+ * The child gets a fresh instance (own memory, own globals) and inherits the
+ * caller's capabilities and limits.
+ * Returns the new pid (> 0) or WARREN_ERR_NO_SUCH_EXPORT, _NOT_PERMITTED,
+ * _LIMIT, _BADARG.
+ */
+WARREN_IMPORT("spawn")
+warren_pid_t warren_spawn(const char *entry, uint32_t entry_len,
+                          const void *arg, uint32_t arg_len);
+
+/*
+ * As warren_spawn, for export `entry` of another module loaded on the node
+ * under the name `module`. WARREN_ERR_NO_SUCH_MODULE if there is none.
+ */
+WARREN_IMPORT("spawn_module")
+warren_pid_t warren_spawn_module(const char *module, uint32_t module_len,
+                                 const char *entry, uint32_t entry_len,
+                                 const void *arg, uint32_t arg_len);
+
+/* Length in bytes of the argument the process was spawned with (0: none). */
+WARREN_IMPORT("arg_size")
+int32_t warren_arg_size(void);
+
+/*
+ * Copies min(dst_len, arg_size) bytes of the spawn argument to `dst`.
+ * Returns the number of bytes copied.
+ */
+WARREN_IMPORT("arg_read")
+int32_t warren_arg_read(void *dst, uint32_t dst_len);
+
+/*
+ * Ends the calling process now; never returns. `kind` is
+ * WARREN_REASON_NORMAL, _SHUTDOWN or _CUSTOM (any other kind traps).
+ * `detail` is free bytes kept in the reason (may be empty).
+ */
+WARREN_IMPORT("exit")
+_Noreturn void warren_exit(int32_t kind, const void *detail, uint32_t detail_len);
+
+/* Gives up the rest of the current time slice. */
+WARREN_IMPORT("yield_now")
+void warren_yield_now(void);
+
+/*
+ * Makes the process handler-style: once the entry function returns, the
+ * process stays alive and the host calls export `name` (type () -> i32) once
+ * per message, with that message current. The handler returns 0 to stay
+ * alive, anything else to end normally.
+ * Returns WARREN_OK or WARREN_ERR_NO_SUCH_EXPORT.
+ */
+WARREN_IMPORT("set_handler")
+int32_t warren_set_handler(const char *name, uint32_t name_len);
+
+/* --------------------------------------------------------------- messages */
+
+/*
+ * Sends a copy of the `len` bytes at `data` to `pid` with `tag`.
+ * Returns WARREN_OK, also when `pid` is dead or never existed (the message is
+ * dropped), WARREN_ERR_BADARG for a negative tag, WARREN_ERR_LIMIT for a
+ * message larger than the node's maximum (64 MiB by default). Messages from
+ * one sender to one receiver arrive in the order they were sent.
+ */
+WARREN_IMPORT("send")
+int32_t warren_send(warren_pid_t pid, warren_tag_t tag,
+                    const void *data, uint32_t len);
+
+/*
+ * Waits for the oldest message whose tag is one of the `tags_count` tags at
+ * `tags` (tags_count 0: any message); the others stay queued, in order.
+ * `timeout_ms`: WARREN_INFINITY (-1) waits forever, WARREN_POLL (0) only
+ * looks, > 0 waits at most that many milliseconds.
+ * Returns the message's length (>= 0) and makes it the current message, or
+ * WARREN_ERR_TIMEOUT.
+ */
+WARREN_IMPORT("receive")
+int32_t warren_receive(const warren_tag_t *tags, uint32_t tags_count,
+                       int64_t timeout_ms);
+
+/* Tag of the current message, or WARREN_ERR_NO_MESSAGE. */
+WARREN_IMPORT("msg_tag")
+warren_tag_t warren_msg_tag(void);
+
+/* Pid of the current message's sender, or WARREN_ERR_NO_MESSAGE. */
+WARREN_IMPORT("msg_sender")
+warren_pid_t warren_msg_sender(void);
+
+/* Length of the current message, or WARREN_ERR_NO_MESSAGE. */
+WARREN_IMPORT("msg_size")
+int32_t warren_msg_size(void);
+
+/*
+ * Copies min(dst_len, size - offset) bytes of the current message, starting
+ * at `offset`, to `dst`. Returns the number copied (0 when offset >= size),
+ * or WARREN_ERR_NO_MESSAGE.
+ * The current message stays readable until the next receive (or handler call).
+ */
+WARREN_IMPORT("msg_read")
+int32_t warren_msg_read(uint32_t offset, void *dst, uint32_t dst_len);
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Expands to a string literal and its length (without the NUL):
+ *   warren_spawn(WARREN_STR("worker"), &arg, sizeof arg);              */
+#define WARREN_STR(literal) (literal), (uint32_t)(sizeof(literal) - 1)
+
+/* Waits for the oldest message with the one tag `tag`. */
+static inline int32_t warren_receive_tag(warren_tag_t tag, int64_t timeout_ms) {
+    warren_tag_t filter[1] = {tag};
+    return warren_receive(filter, 1, timeout_ms);
+}
+
+/* Waits for the oldest message, whatever its tag. */
+static inline int32_t warren_receive_any(int64_t timeout_ms) {
+    return warren_receive(0, 0, timeout_ms);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WARREN_H */

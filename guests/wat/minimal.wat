@@ -1,0 +1,48 @@
+;; minimal.wat: the smallest useful Warren guest, for density and spawn
+;; benchmarks. It has one 64 KiB page of memory and no data in it.
+;;
+;; Exports:
+;;   memory  1 page (minimum and maximum)
+;;   main    () -> ()   blocking style: receive(any message, wait forever) in a
+;;                      loop, forever. Each idle process keeps a suspended
+;;                      fiber stack while it waits.
+;;   idle    () -> ()   handler style: set_handler("noop") and return. The
+;;                      process stays alive with no call in flight (no stack),
+;;                      and the host calls `noop` for each message.
+;;   noop    () -> i32  the handler: does nothing, returns 0 (stay alive)
+;;   quick   () -> ()   returns at once: the process ends normally (for
+;;                      spawn+exit benchmarks)
+;;
+;; It never sends anything.
+(module
+  ;; receive(tags_ptr, tags_count, timeout_ms) -> message length or error
+  (import "warren_v1" "receive" (func $receive (param i32 i32 i64) (result i32)))
+  ;; set_handler(name_ptr, name_len) -> OK (0) or ERR_NO_SUCH_EXPORT
+  (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
+
+  (memory (export "memory") 1 1)
+
+  ;; The handler's name, at offset 0 (4 bytes).
+  (data (i32.const 0) "noop")
+
+  ;; Blocking style: wait for any message (tags_count 0), forever (timeout
+  ;; -1), drop it, wait again.
+  (func (export "main")
+    (loop $forever
+      (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+      (br $forever)))
+
+  ;; Handler style: register "noop" and return. A failed set_handler would
+  ;; otherwise end the process normally and skew a benchmark silently, so it
+  ;; traps instead.
+  (func (export "idle")
+    (if (call $set_handler (i32.const 0) (i32.const 4))  ;; "noop"
+      (then (unreachable))))
+
+  ;; The handler: 0 keeps the process alive.
+  (func (export "noop") (result i32)
+    (i32.const 0))
+
+  ;; Returns immediately: a normal exit.
+  (func (export "quick"))
+)

@@ -1,0 +1,106 @@
+//! Checked access to a guest's linear memory. Every pointer and length a
+//! guest passes goes through here; a bad one becomes a trap of that process
+//! whose text names the function and the range, never a host panic.
+
+use crate::process::ProcessState;
+use std::fmt;
+use wasmtime::{Caller, Extern, Memory};
+
+/// A guest passed something the host cannot accept; the process traps with
+/// this text.
+#[derive(Debug)]
+pub(crate) struct GuestError(pub(crate) String);
+
+impl fmt::Display for GuestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GuestError {}
+
+/// Builds the trap for a guest fault in host function `func`.
+pub(crate) fn fault(func: &str, message: impl fmt::Display) -> wasmtime::Error {
+    wasmtime::Error::new(GuestError(format!("{}.{func}: {message}", super::MODULE)))
+}
+
+/// The guest's exported `memory`, found once and remembered.
+fn memory(caller: &mut Caller<'_, ProcessState>, func: &str) -> wasmtime::Result<Memory> {
+    if let Some(memory) = caller.data().memory {
+        return Ok(memory);
+    }
+    match caller.get_export("memory") {
+        Some(Extern::Memory(memory)) => {
+            caller.data_mut().memory = Some(memory);
+            Ok(memory)
+        }
+        _ => Err(fault(func, "the module exports no linear memory named `memory`")),
+    }
+}
+
+/// Checks that `ptr..ptr + len` lies in memory of `size` bytes.
+fn range(func: &str, ptr: i32, len: i32, size: usize) -> wasmtime::Result<std::ops::Range<usize>> {
+    let start = ptr as u32 as usize;
+    let end = start + len as u32 as usize;
+    if len < 0 || end > size {
+        return Err(fault(
+            func,
+            format_args!("guest range {:#x}+{} is outside linear memory ({size} bytes)", ptr as u32, len),
+        ));
+    }
+    Ok(start..end)
+}
+
+/// Runs `f` on the guest bytes at `ptr..ptr + len`.
+pub(crate) fn with_bytes<R>(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    ptr: i32,
+    len: i32,
+    f: impl FnOnce(&[u8], &ProcessState) -> R,
+) -> wasmtime::Result<R> {
+    if len == 0 {
+        return Ok(f(&[], caller.data()));
+    }
+    let memory = memory(caller, func)?;
+    let (data, state) = memory.data_and_store_mut(&mut *caller);
+    let range = range(func, ptr, len, data.len())?;
+    Ok(f(&data[range], state))
+}
+
+/// A copy of the guest bytes at `ptr..ptr + len`.
+pub(crate) fn read(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32, len: i32) -> wasmtime::Result<Box<[u8]>> {
+    with_bytes(caller, func, ptr, len, |bytes, _| Box::from(bytes))
+}
+
+/// The guest text at `ptr..ptr + len`; `Ok(None)` if it is not UTF-8.
+pub(crate) fn read_str(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    ptr: i32,
+    len: i32,
+) -> wasmtime::Result<Option<String>> {
+    with_bytes(caller, func, ptr, len, |bytes, _| std::str::from_utf8(bytes).ok().map(str::to_string))
+}
+
+/// Copies `bytes` into the guest at `ptr`, which must have room for them.
+pub(crate) fn write(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32, bytes: &[u8]) -> wasmtime::Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let memory = memory(caller, func)?;
+    let data = memory.data_mut(&mut *caller);
+    let len = i32::try_from(bytes.len()).map_err(|_| fault(func, "copy larger than 2 GiB"))?;
+    let range = range(func, ptr, len, data.len())?;
+    data[range].copy_from_slice(bytes);
+    Ok(())
+}
+
+/// Checks a destination buffer and returns how many of `available` bytes
+/// fit in it.
+pub(crate) fn dest_len(func: &str, dst_len: i32, available: usize) -> wasmtime::Result<usize> {
+    if dst_len < 0 {
+        return Err(fault(func, format_args!("negative buffer length {dst_len}")));
+    }
+    Ok(available.min(dst_len as usize))
+}

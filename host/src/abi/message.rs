@@ -1,0 +1,115 @@
+//! Host functions about messages: send, receive (selective, with timeout)
+//! and reading the current message.
+
+use super::guest_memory::{dest_len, read, with_bytes, write};
+use super::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_TIMEOUT, MODULE, OK};
+use crate::mailbox::Message;
+use crate::pid::Pid;
+use crate::process::{Process, ProcessState};
+use std::future::{Future, poll_fn};
+use std::sync::atomic::Ordering;
+use std::task::Poll;
+use std::time::Duration;
+use wasmtime::{Caller, Linker};
+
+/// Most tags one selective receive may name.
+const MAX_RECEIVE_TAGS: i32 = 4096;
+
+pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
+    linker.func_wrap(MODULE, "send", send)?;
+    linker.func_wrap_async(MODULE, "receive", receive)?;
+    linker.func_wrap(MODULE, "msg_tag", |caller: Caller<'_, ProcessState>| {
+        caller.data().current.as_ref().map_or(i64::from(ERR_NO_MESSAGE), |m| m.tag)
+    })?;
+    linker.func_wrap(MODULE, "msg_sender", |caller: Caller<'_, ProcessState>| {
+        caller.data().current.as_ref().map_or(i64::from(ERR_NO_MESSAGE), |m| m.sender.raw() as i64)
+    })?;
+    linker.func_wrap(MODULE, "msg_size", |caller: Caller<'_, ProcessState>| {
+        caller.data().current.as_ref().map_or(ERR_NO_MESSAGE, |m| m.data.len() as i32)
+    })?;
+    linker.func_wrap(MODULE, "msg_read", msg_read)?;
+    Ok(())
+}
+
+fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len: i32) -> wasmtime::Result<i32> {
+    if tag < 0 {
+        return Ok(ERR_BADARG);
+    }
+    if len as u32 as usize > caller.data().node.config.max_message {
+        return Ok(ERR_LIMIT);
+    }
+    let Some(to) = Pid::from_raw(pid as u64) else {
+        // Not a pid at all: like a dead one, the message goes nowhere.
+        return Ok(OK);
+    };
+    // Look the receiver up first: a message to a dead pid is not even copied.
+    let receiver = caller.data().node.table.get(to);
+    let data = read(&mut caller, "send", ptr, len)?;
+    if let Some(receiver) = receiver {
+        receiver.deliver(Message { sender: caller.data().pid, tag, data });
+    }
+    Ok(OK)
+}
+
+fn receive(
+    mut caller: Caller<'_, ProcessState>,
+    (tags_ptr, tags_count, timeout_ms): (i32, i32, i64),
+) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
+    Box::new(async move {
+        if !(0..=MAX_RECEIVE_TAGS).contains(&tags_count) {
+            return Ok(ERR_BADARG);
+        }
+        let tags: Vec<i64> = with_bytes(&mut caller, "receive", tags_ptr, tags_count * 8, |bytes, _| {
+            bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default())).collect()
+        })?;
+        let process = caller.data().process.clone();
+        let message = match process.mailbox.take_matching(&tags) {
+            Some(message) => Some(message),
+            None if timeout_ms == 0 => None,
+            None => {
+                if let Ok(left) = caller.get_fuel() {
+                    process.reductions.store(caller.data().reductions(left), Ordering::Relaxed);
+                }
+                wait_for(&process, &tags, timeout_ms).await
+            }
+        };
+        Ok(match message {
+            Some(message) => {
+                let len = message.data.len() as i32;
+                caller.data_mut().current = Some(message);
+                len
+            }
+            None => ERR_TIMEOUT,
+        })
+    })
+}
+
+/// Waits for a matching message, or for `timeout_ms` (negative: forever).
+/// The process is suspended meanwhile; the sender's wake or the timer's
+/// makes it runnable again (see `run_state.rs`).
+async fn wait_for(process: &Process, tags: &[i64], timeout_ms: i64) -> Option<Message> {
+    let mut timer = (timeout_ms > 0).then(|| Box::pin(tokio::time::sleep(Duration::from_millis(timeout_ms as u64))));
+    poll_fn(|cx| {
+        if let Some(message) = process.mailbox.take_matching(tags) {
+            return Poll::Ready(Some(message));
+        }
+        if let Some(timer) = timer.as_mut() {
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
+    let Some(message) = caller.data_mut().current.take() else {
+        return Ok(ERR_NO_MESSAGE);
+    };
+    let start = (offset.max(0) as usize).min(message.data.len());
+    let result = dest_len("msg_read", dst_len, message.data.len() - start)
+        .and_then(|n| write(&mut caller, "msg_read", dst_ptr, &message.data[start..start + n]).map(|()| n as i32));
+    caller.data_mut().current = Some(message);
+    result
+}

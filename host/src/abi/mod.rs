@@ -1,0 +1,38 @@
+//! The guest ABI: host functions imported from module `warren_v1`, one file
+//! per concern. Host functions are thin: they check and copy guest memory,
+//! then call the runtime's plain Rust API. docs/ABI.md is the contract.
+
+mod guest_memory;
+mod message;
+mod process;
+
+use crate::process::ProcessState;
+use wasmtime::Linker;
+
+/// The import module name every host function lives under.
+pub const MODULE: &str = "warren_v1";
+
+/// Success.
+pub const OK: i32 = 0;
+/// An argument is malformed.
+pub const ERR_BADARG: i32 = -1;
+/// The named export is missing or has the wrong type.
+pub const ERR_NO_SUCH_EXPORT: i32 = -2;
+/// No module of that name is loaded.
+pub const ERR_NO_SUCH_MODULE: i32 = -3;
+/// The process's capabilities do not allow this.
+pub const ERR_NOT_PERMITTED: i32 = -4;
+/// A node or process limit was reached.
+pub const ERR_LIMIT: i32 = -5;
+/// `receive` timed out (or found nothing when polling).
+pub const ERR_TIMEOUT: i32 = -6;
+/// There is no current message.
+pub const ERR_NO_MESSAGE: i32 = -7;
+
+/// Adds every host function, and WASI preview 1, to `linker`.
+pub(crate) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
+    process::link(linker)?;
+    message::link(linker)?;
+    wasmtime_wasi::p1::add_to_linker_async(linker, |state: &mut ProcessState| state.wasi())?;
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Host functions about processes: self, spawn, arguments, exit, yield,
+//! handler style.
+
+use super::guest_memory::{dest_len, fault, read, read_str, with_bytes, write};
+use super::{ERR_BADARG, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK};
+use crate::process::ProcessState;
+use crate::reason::ExitReason;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use wasmtime::{Caller, Extern, Linker};
+
+pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
+    linker.func_wrap(MODULE, "self", |caller: Caller<'_, ProcessState>| caller.data().pid.raw() as i64)?;
+    linker.func_wrap(MODULE, "spawn", spawn)?;
+    linker.func_wrap(MODULE, "spawn_module", spawn_module)?;
+    linker.func_wrap(MODULE, "arg_size", |caller: Caller<'_, ProcessState>| caller.data().arg.len() as i32)?;
+    linker.func_wrap(MODULE, "arg_read", arg_read)?;
+    linker.func_wrap(MODULE, "exit", exit)?;
+    linker.func_wrap(MODULE, "set_handler", set_handler)?;
+    linker.func_wrap_async(MODULE, "yield_now", |_caller: Caller<'_, ProcessState>, (): ()| {
+        Box::new(YieldOnce(false)) as Box<dyn Future<Output = wasmtime::Result<()>> + Send>
+    })?;
+    Ok(())
+}
+
+fn spawn(
+    mut caller: Caller<'_, ProcessState>,
+    entry_ptr: i32,
+    entry_len: i32,
+    arg_ptr: i32,
+    arg_len: i32,
+) -> wasmtime::Result<i64> {
+    let Some(entry) = read_str(&mut caller, "spawn", entry_ptr, entry_len)? else {
+        return Ok(ERR_BADARG.into());
+    };
+    let arg = read(&mut caller, "spawn", arg_ptr, arg_len)?;
+    let state = caller.data();
+    if !state.caps.may_spawn {
+        return Ok(ERR_NOT_PERMITTED.into());
+    }
+    Ok(match state.node.spawn(state.module.clone(), &entry, arg, state.caps.clone()) {
+        Ok(process) => process.pid().raw() as i64,
+        Err(error) => error.code(),
+    })
+}
+
+fn spawn_module(
+    mut caller: Caller<'_, ProcessState>,
+    module_ptr: i32,
+    module_len: i32,
+    entry_ptr: i32,
+    entry_len: i32,
+    arg_ptr: i32,
+    arg_len: i32,
+) -> wasmtime::Result<i64> {
+    let Some(module) = read_str(&mut caller, "spawn_module", module_ptr, module_len)? else {
+        return Ok(ERR_BADARG.into());
+    };
+    let Some(entry) = read_str(&mut caller, "spawn_module", entry_ptr, entry_len)? else {
+        return Ok(ERR_BADARG.into());
+    };
+    let arg = read(&mut caller, "spawn_module", arg_ptr, arg_len)?;
+    let state = caller.data();
+    if !state.caps.may_spawn {
+        return Ok(ERR_NOT_PERMITTED.into());
+    }
+    let Some(module) = state.node.modules.get(&module) else {
+        return Ok(ERR_NO_SUCH_MODULE.into());
+    };
+    Ok(match state.node.spawn(module, &entry, arg, state.caps.clone()) {
+        Ok(process) => process.pid().raw() as i64,
+        Err(error) => error.code(),
+    })
+}
+
+fn arg_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
+    let n = dest_len("arg_read", dst_len, caller.data().arg.len())?;
+    // The argument is moved out while it is copied (no clone), then put back.
+    let arg = std::mem::take(&mut caller.data_mut().arg);
+    let result = write(&mut caller, "arg_read", dst_ptr, &arg[..n]);
+    caller.data_mut().arg = arg;
+    result.map(|()| n as i32)
+}
+
+fn exit(mut caller: Caller<'_, ProcessState>, kind: i32, detail_ptr: i32, detail_len: i32) -> wasmtime::Result<()> {
+    let detail = with_bytes(&mut caller, "exit", detail_ptr, detail_len, |bytes, _| bytes.to_vec())?;
+    let Some(reason) = ExitReason::from_guest(kind, detail) else {
+        return Err(fault(
+            "exit",
+            format_args!("reason kind {kind} cannot be given by a guest (use 0 normal, 1 shutdown or 2 custom)"),
+        ));
+    };
+    caller.data_mut().exit_request = Some(reason);
+    // Unwinds the guest; the scheduler reads `exit_request` for the reason.
+    Err(wasmtime::Error::msg("process called exit"))
+}
+
+fn set_handler(mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: i32) -> wasmtime::Result<i32> {
+    let Some(name) = read_str(&mut caller, "set_handler", name_ptr, name_len)? else {
+        return Ok(ERR_BADARG);
+    };
+    let typed = match caller.get_export(&name) {
+        Some(Extern::Func(func)) => func.typed::<(), i32>(&caller).is_ok(),
+        _ => false,
+    };
+    if !typed {
+        return Ok(ERR_NO_SUCH_EXPORT);
+    }
+    caller.data_mut().handler = Some(name.into_boxed_str());
+    Ok(OK)
+}
+
+/// Yields once: a wake from inside the poll sends the process to the back of
+/// the run queue.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = wasmtime::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        if self.0 {
+            Poll::Ready(Ok(()))
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Node configuration: schedulers, time slices, limits, memory layout.
+
+/// How linear memories and fiber stacks are laid out in the host's address
+/// space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryLayout {
+    /// Every memory and fiber stack is a slot of a large shared region: no
+    /// memory mapping per process, so a node holds millions of processes
+    /// under the kernel's default `vm.max_map_count`. Compiled code checks
+    /// memory bounds explicitly (slower on memory-bound loops).
+    Dense,
+    /// wasmtime's own layout: each memory is its own reservation with guard
+    /// pages, so bounds checks are elided, at the cost of a few mappings per
+    /// process (the kernel's default map count then stops a node at tens of
+    /// thousands of processes).
+    Guarded,
+}
+
+/// Settings of a node. `NodeConfig::default()` is what the CLI uses when no
+/// option is given.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Scheduler threads (default: one per core).
+    pub schedulers: usize,
+    /// Fuel in one time slice: the reduction budget after which a running
+    /// process goes to the back of the run queue.
+    pub reductions: u64,
+    /// Largest linear memory a process may have, in bytes.
+    pub max_memory: usize,
+    /// Total fuel a process may use before it is stopped (`None`: no limit).
+    pub max_fuel: Option<u64>,
+    /// Largest message, in bytes.
+    pub max_message: usize,
+    /// Most processes alive at once.
+    pub max_processes: u32,
+    /// Memory and stack layout.
+    pub layout: MemoryLayout,
+    /// Deepest wasm stack a process may use, in bytes.
+    pub max_wasm_stack: usize,
+    /// Prefix every line a process writes to stdout/stderr with its pid.
+    pub tag_output: bool,
+    /// Arguments the root process sees through WASI `args_get`.
+    pub args: Vec<String>,
+    /// Environment variables processes see through WASI `environ_get`.
+    pub env: Vec<(String, String)>,
+}
+
+/// Default time slice, in fuel (about one fuel unit per wasm instruction).
+/// Chosen by measurement (benches/runtime.rs, "fairness"): a fuel yield costs
+/// ~120 ns, so 10,000 keeps preemption overhead near 1% while a busy process
+/// holds a scheduler for only tens of microseconds.
+pub const DEFAULT_REDUCTIONS: u64 = 10_000;
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            schedulers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            reductions: DEFAULT_REDUCTIONS,
+            max_memory: 256 << 20,
+            max_fuel: None,
+            max_message: 64 << 20,
+            max_processes: 1 << 24,
+            layout: MemoryLayout::Dense,
+            max_wasm_stack: 256 << 10,
+            tag_output: false,
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+}
+
+impl NodeConfig {
+    /// Fiber stack size: the wasm stack plus headroom for host functions.
+    pub(crate) fn fiber_stack_size(&self) -> usize {
+        self.max_wasm_stack + (256 << 10)
+    }
+}

@@ -1,0 +1,36 @@
+//! The wasmtime engine of a node, configured for its memory layout.
+
+use crate::config::{MemoryLayout, NodeConfig};
+use crate::memory::{DenseMemories, DenseMemoryCreator};
+use crate::stack::{DenseStackCreator, DenseStacks};
+use anyhow::{Context, Result};
+use std::sync::Arc;
+use wasmtime::{Config, Engine};
+
+/// Builds the engine every process of a node runs on.
+pub(crate) fn build_engine(config: &NodeConfig) -> Result<Engine> {
+    let mut c = Config::new();
+    c.consume_fuel(true);
+    c.max_wasm_stack(config.max_wasm_stack);
+    c.async_stack_size(config.fiber_stack_size());
+    // Guests are single-threaded processes: no shared memories.
+    c.wasm_threads(false);
+    match config.layout {
+        MemoryLayout::Dense => {
+            // No reservation and no guard region: memories are pool slots
+            // and may move when they outgrow their size class.
+            c.memory_reservation(0);
+            c.memory_guard_size(0);
+            c.memory_reservation_for_growth(0);
+            c.guard_before_linear_memory(false);
+            c.memory_may_move(true);
+            c.memory_init_cow(false);
+            c.with_host_memory(Arc::new(DenseMemoryCreator(DenseMemories::new(config.max_memory))));
+            c.with_host_stack(Arc::new(DenseStackCreator(DenseStacks::new(config.fiber_stack_size()))));
+        }
+        MemoryLayout::Guarded => {
+            // wasmtime's defaults: 4 GiB reservations with guard pages.
+        }
+    }
+    Engine::new(&c).map_err(anyhow::Error::from).context("cannot configure the wasm engine")
+}

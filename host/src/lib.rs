@@ -1,0 +1,53 @@
+//! # warren-host
+//!
+//! The Warren runtime as a library: Erlang/OTP-style processes, each a
+//! WebAssembly instance with its own linear memory and fuel counter, run by
+//! a preemptive work-stealing scheduler over all cores, exchanging copied
+//! messages.
+//!
+//! ```no_run
+//! use warren_host::{Node, NodeConfig};
+//! let node = Node::new(NodeConfig::default())?;
+//! let module = node.load("hello", br#"(module (func (export "main")))"#)?;
+//! let process = node.spawn(&module, "main", b"")?;
+//! assert!(process.wait().is_normal());
+//! # anyhow::Ok(())
+//! ```
+//!
+//! Module map: [`node`] (the public API), `scheduler` (threads and run
+//! queues), `run_state` (the wake-up protocol), `process` (a process and its
+//! call in flight), `mailbox`, `process_table` (pids), `abi` (host functions,
+//! one file per namespace), `memory`/`stack`/`region` (dense layout),
+//! `wasi` (WASI and capabilities).
+
+mod abi;
+mod config;
+mod engine;
+mod limits;
+mod mailbox;
+mod memory;
+mod module;
+pub mod node;
+mod pid;
+mod process;
+mod process_table;
+mod reason;
+mod region;
+mod run_state;
+mod scheduler;
+mod stack;
+mod sync;
+mod wasi;
+
+pub use abi::{
+    ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, ERR_TIMEOUT,
+    MODULE as ABI_MODULE, OK,
+};
+pub use config::{DEFAULT_REDUCTIONS, MemoryLayout, NodeConfig};
+pub use mailbox::Message;
+pub use module::LoadedModule;
+pub use node::{Inbox, Node, ProcessHandle, SpawnError};
+pub use pid::Pid;
+pub use process::ProcessState;
+pub use reason::*;
+pub use wasi::Capabilities;

@@ -1,0 +1,139 @@
+//! Loading modules: wasm, wat or precompiled bytes -> a compiled `Module`
+//! and its linked `InstancePre`, cached by content hash.
+
+use crate::process::ProcessState;
+use anyhow::{Context, Result, anyhow, bail};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use wasmtime::{Engine, InstancePre, Linker, Module, Precompiled};
+
+/// A module loaded on a node, ready to instantiate.
+pub struct LoadedModule {
+    pub(crate) name: String,
+    pub(crate) module: Module,
+    pub(crate) pre: InstancePre<ProcessState>,
+}
+
+impl LoadedModule {
+    /// The name the module was loaded under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the module exports a function `name` a process can start on
+    /// (type `() -> ()`).
+    pub fn has_entry(&self, name: &str) -> bool {
+        matches!(
+            self.module.get_export(name),
+            Some(wasmtime::ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0
+        )
+    }
+
+    /// The names of the exported functions a process can start on.
+    pub fn entries(&self) -> Vec<String> {
+        self.module
+            .exports()
+            .filter(|e| matches!(e.ty(), wasmtime::ExternType::Func(f) if f.params().len() == 0 && f.results().len() == 0))
+            .map(|e| e.name().to_string())
+            .collect()
+    }
+}
+
+/// The modules of a node: compiled once per content, named for spawning.
+pub(crate) struct ModuleCache {
+    by_hash: Mutex<HashMap<(u64, usize), Module>>,
+    by_name: Mutex<HashMap<String, Arc<LoadedModule>>>,
+}
+
+impl ModuleCache {
+    pub(crate) fn new() -> ModuleCache {
+        ModuleCache { by_hash: Mutex::new(HashMap::new()), by_name: Mutex::new(HashMap::new()) }
+    }
+
+    /// Compiles (or finds) `bytes` and links it under `name`.
+    pub(crate) fn load(
+        &self,
+        engine: &Engine,
+        linker: &Linker<ProcessState>,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Arc<LoadedModule>> {
+        let mut hasher = DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        let key = (hasher.finish(), bytes.len());
+        let cached = self.by_hash.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        let module = match cached {
+            Some(module) => module,
+            None => {
+                let module = compile(engine, bytes).with_context(|| format!("cannot load module `{name}`"))?;
+                self.by_hash.lock().unwrap_or_else(|e| e.into_inner()).insert(key, module.clone());
+                module
+            }
+        };
+        let pre = linker.instantiate_pre(&module).map_err(|e| {
+            anyhow!("cannot load module `{name}`: {}", describe_link_error(&e))
+        })?;
+        let loaded = Arc::new(LoadedModule { name: name.to_string(), module, pre });
+        self.by_name.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// The module loaded under `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<LoadedModule>> {
+        self.by_name.lock().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+    }
+}
+
+/// Compiles wasm bytes, WebAssembly text, or a module precompiled by this
+/// version of Warren (`.cwasm`).
+fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+    if let Some(kind) = Engine::detect_precompiled(bytes) {
+        if kind != Precompiled::Module {
+            bail!("the precompiled file is a component, not a core module");
+        }
+        // SAFETY: `detect_precompiled` checked the header; wasmtime checks
+        // that it was made by a compatible engine. Precompiled files are
+        // trusted input, as native code is.
+        return unsafe { Module::deserialize(engine, bytes) }
+            .map_err(|e| anyhow!("cannot use precompiled module: {e}"));
+    }
+    let wasm = if bytes.starts_with(b"\0asm") {
+        std::borrow::Cow::Borrowed(bytes)
+    } else if looks_like_text(bytes) {
+        std::borrow::Cow::Owned(
+            wat::parse_bytes(bytes)
+                .map_err(|e| anyhow!("not valid WebAssembly text: {e}"))?
+                .into_owned(),
+        )
+    } else {
+        bail!("not a WebAssembly module: no `\\0asm` header, and not WebAssembly text");
+    };
+    Module::new(engine, &wasm).map_err(|e| anyhow!("invalid WebAssembly module: {}", root_text(&e)))
+}
+
+fn looks_like_text(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            let text = text.trim_start();
+            text.starts_with('(') || text.starts_with(";;") || text.is_empty()
+        }
+        Err(_) => false,
+    }
+}
+
+fn root_text(error: &wasmtime::Error) -> String {
+    error.root_cause().to_string()
+}
+
+/// Rewords wasmtime's link errors so they say what a user must change.
+fn describe_link_error(error: &wasmtime::Error) -> String {
+    let text = error.to_string();
+    if let Some(rest) = text.strip_prefix("unknown import: ") {
+        let what = rest.trim_end_matches(" has not been defined");
+        return format!(
+            "it imports {what}, which this node does not provide (Warren provides `warren_v1` and `wasi_snapshot_preview1`; see docs/ABI.md)"
+        );
+    }
+    format!("{error:#}")
+}

@@ -1,0 +1,326 @@
+//! The node: the runtime as a library. Load modules, spawn processes, talk
+//! to them from the host, wait for them, shut down.
+
+use crate::abi;
+use crate::config::NodeConfig;
+use crate::engine::build_engine;
+use crate::mailbox::Message;
+use crate::module::{LoadedModule, ModuleCache};
+use crate::pid::Pid;
+use crate::process::{Body, Process, ProcessState, StartSpec, Task};
+use crate::process_table::ProcessTable;
+use crate::reason::ExitReason;
+use crate::scheduler::Scheduler;
+use crate::wasi::Capabilities;
+use anyhow::{Context, Result, anyhow, bail};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wasmtime::{Engine, Linker};
+
+/// Why a spawn failed; each maps to an ABI error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpawnError {
+    /// The entry is not an exported `() -> ()` function.
+    NoSuchExport,
+    /// No module of that name is loaded.
+    NoSuchModule,
+    /// The process table is full.
+    Limit,
+}
+
+impl SpawnError {
+    /// The ABI error code.
+    pub(crate) fn code(self) -> i64 {
+        match self {
+            SpawnError::NoSuchExport => i64::from(abi::ERR_NO_SUCH_EXPORT),
+            SpawnError::NoSuchModule => i64::from(abi::ERR_NO_SUCH_MODULE),
+            SpawnError::Limit => i64::from(abi::ERR_LIMIT),
+        }
+    }
+}
+
+/// What every part of the runtime shares.
+pub(crate) struct NodeShared {
+    pub(crate) config: NodeConfig,
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<ProcessState>,
+    pub(crate) modules: ModuleCache,
+    pub(crate) table: ProcessTable<Process>,
+    pub(crate) scheduler: Scheduler,
+}
+
+impl NodeShared {
+    /// Creates a process running `entry` of `module` and makes it runnable.
+    pub(crate) fn spawn(
+        self: &Arc<Self>,
+        module: Arc<LoadedModule>,
+        entry: &str,
+        arg: Box<[u8]>,
+        caps: Arc<Capabilities>,
+    ) -> Result<Arc<Process>, SpawnError> {
+        if !module.has_entry(entry) {
+            return Err(SpawnError::NoSuchExport);
+        }
+        let spec = StartSpec { module, entry: entry.into(), arg, caps };
+        let (_, process) = self
+            .table
+            .insert(|pid| {
+                Arc::new(Process::new(pid, self.clone(), Body::Wasm(Mutex::new(Task::Start(Box::new(spec))))))
+            })
+            .ok_or(SpawnError::Limit)?;
+        self.scheduler.schedule_back(process.clone());
+        Ok(process)
+    }
+
+    /// Sends a message; a message to a dead pid is dropped, as in Erlang.
+    pub(crate) fn send(&self, from: Pid, to: Pid, tag: i64, data: Box<[u8]>) {
+        if let Some(process) = self.table.get(to) {
+            process.deliver(Message { sender: from, tag, data });
+        }
+    }
+
+    /// Everything that happens when a process ends.
+    pub(crate) fn process_exited(&self, process: &Arc<Process>, reason: ExitReason) {
+        process.run_state.set_done();
+        self.table.remove(process.pid);
+        drop(process.take_task());
+        process.mailbox.clear();
+        match &reason {
+            ExitReason::Normal => tracing::debug!(pid = %process.pid, "process exited normally"),
+            ExitReason::Shutdown(_) | ExitReason::Custom(_) => {
+                tracing::info!(pid = %process.pid, %reason, "process exited")
+            }
+            _ => tracing::warn!(pid = %process.pid, %reason, "process crashed"),
+        }
+        process.record_exit(&reason);
+    }
+}
+
+/// A Warren node: scheduler threads running wasm processes.
+///
+/// Dropping the node stops every process still running.
+pub struct Node {
+    shared: Arc<NodeShared>,
+    runtime: Option<tokio::runtime::Runtime>,
+    default_caps: Arc<Capabilities>,
+}
+
+impl Node {
+    /// Starts a node.
+    pub fn new(config: NodeConfig) -> Result<Node> {
+        if config.schedulers == 0 {
+            bail!("a node needs at least one scheduler thread");
+        }
+        if config.reductions == 0 {
+            bail!("a time slice needs at least one unit of fuel");
+        }
+        let mut config = config;
+        config.max_message = config.max_message.min(i32::MAX as usize);
+        let engine = build_engine(&config)?;
+        let mut linker = Linker::new(&engine);
+        abi::link(&mut linker).map_err(|e| anyhow!("cannot link the host functions: {e}"))?;
+        let default_caps = Arc::new(Capabilities {
+            may_spawn: true,
+            args: config.args.clone(),
+            env: config.env.clone(),
+            tag_output: config.tag_output,
+        });
+        // A small tokio runtime drives WASI's timers (poll_oneoff) and the
+        // receive timeouts; processes themselves run on our schedulers.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("warren-timers")
+            .enable_time()
+            .build()
+            .context("cannot start the timer thread")?;
+        let shared = Arc::new(NodeShared {
+            table: ProcessTable::new(config.max_processes),
+            scheduler: Scheduler::new(config.schedulers),
+            modules: ModuleCache::new(),
+            config,
+            engine,
+            linker,
+        });
+        shared
+            .scheduler
+            .start(&shared, runtime.handle().clone())
+            .context("cannot start the scheduler threads")?;
+        Ok(Node { shared, runtime: Some(runtime), default_caps })
+    }
+
+    /// The node's configuration.
+    pub fn config(&self) -> &NodeConfig {
+        &self.shared.config
+    }
+
+    /// Loads a module (wasm, WebAssembly text, or precompiled) under `name`,
+    /// so processes can be spawned from it (also by guests, with
+    /// `spawn_module`). Compiles once per distinct content.
+    pub fn load(&self, name: &str, bytes: &[u8]) -> Result<Arc<LoadedModule>> {
+        self.shared.modules.load(&self.shared.engine, &self.shared.linker, name, bytes)
+    }
+
+    /// Loads a module from a file, named after the file's stem.
+    pub fn load_file(&self, path: &Path) -> Result<Arc<LoadedModule>> {
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("main").to_string();
+        self.load_file_as(&name, path)
+    }
+
+    /// Loads a module from a file under `name`.
+    pub fn load_file_as(&self, name: &str, path: &Path) -> Result<Arc<LoadedModule>> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        self.load(name, &bytes).with_context(|| format!("in file `{}`", path.display()))
+    }
+
+    /// The module loaded under `name`.
+    pub fn module(&self, name: &str) -> Option<Arc<LoadedModule>> {
+        self.shared.modules.get(name)
+    }
+
+    /// Spawns a process on export `entry` (type `() -> ()`) of `module`,
+    /// with `arg` as its spawn argument.
+    pub fn spawn(&self, module: &Arc<LoadedModule>, entry: &str, arg: &[u8]) -> Result<ProcessHandle> {
+        self.spawn_with(module, entry, arg, self.default_caps.clone())
+    }
+
+    /// As [`Node::spawn`], with the given capabilities.
+    pub fn spawn_with(
+        &self,
+        module: &Arc<LoadedModule>,
+        entry: &str,
+        arg: &[u8],
+        caps: Arc<Capabilities>,
+    ) -> Result<ProcessHandle> {
+        if !module.has_entry(entry) {
+            let entries = module.entries();
+            return Err(anyhow!(
+                "module `{}` has no exported function `{entry}` of type `() -> ()` to start a process on{}",
+                module.name(),
+                if entries.is_empty() { String::new() } else { format!(" (it exports: {})", entries.join(", ")) }
+            ));
+        }
+        let process = self.shared.spawn(module.clone(), entry, arg.into(), caps).map_err(|e| match e {
+            SpawnError::Limit => anyhow!("the node holds its maximum of {} processes", self.shared.config.max_processes),
+            other => anyhow!("cannot spawn: {other:?}"),
+        })?;
+        let exit = process.watch_exit();
+        Ok(ProcessHandle { pid: process.pid, exit })
+    }
+
+    /// A host-side mailbox with a pid of its own: guests can send to it, and
+    /// the host can send from it.
+    pub fn inbox(&self) -> Inbox {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let shared = self.shared.clone();
+        let inserted = self.shared.table.insert(|pid| Arc::new(Process::new(pid, shared.clone(), Body::Inbox(tx))));
+        match inserted {
+            Some((pid, _)) => Inbox { pid, rx, shared },
+            None => {
+                // A full table: the inbox gets no pid of its own; sends to it
+                // cannot be addressed, but the host can still send from it.
+                Inbox { pid: Pid::new(0, 1), rx, shared }
+            }
+        }
+    }
+
+    /// Whether `pid` names a live process.
+    pub fn is_alive(&self, pid: Pid) -> bool {
+        self.shared.table.get(pid).is_some_and(|p| !p.run_state.is_done())
+    }
+
+    /// Number of live processes (inboxes included).
+    pub fn process_count(&self) -> usize {
+        self.shared.table.len()
+    }
+
+    /// Reductions (fuel) used by `pid`, as of its last wait.
+    pub fn reductions(&self, pid: Pid) -> Option<u64> {
+        self.shared.table.get(pid).map(|p| p.reductions.load(Ordering::Relaxed))
+    }
+
+    /// Stops the schedulers and every process still running.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let Some(runtime) = self.runtime.take() else { return };
+        self.shared.scheduler.shutdown();
+        for process in self.shared.table.snapshot() {
+            process.run_state.set_done();
+            self.shared.table.remove(process.pid);
+            drop(process.take_task());
+            process.mailbox.clear();
+            process.record_exit(&ExitReason::Shutdown(b"node stopped".to_vec()));
+        }
+        drop(self.shared.scheduler.drain());
+        runtime.shutdown_background();
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A process spawned by the host, with a way to wait for its exit.
+pub struct ProcessHandle {
+    pid: Pid,
+    exit: crossbeam_channel::Receiver<ExitReason>,
+}
+
+impl ProcessHandle {
+    /// The process's pid.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Waits until the process exits; returns its reason.
+    pub fn wait(&self) -> ExitReason {
+        self.exit.recv().unwrap_or(ExitReason::Noproc)
+    }
+
+    /// Waits at most `timeout`; `None` if the process is still running.
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<ExitReason> {
+        self.exit.recv_timeout(timeout).ok()
+    }
+}
+
+/// A host-side mailbox with its own pid (as a test process or a shell has
+/// in Erlang). Guests send to [`Inbox::pid`] like to any process.
+pub struct Inbox {
+    pid: Pid,
+    rx: crossbeam_channel::Receiver<Message>,
+    shared: Arc<NodeShared>,
+}
+
+impl Inbox {
+    /// The inbox's pid.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Sends a message from this inbox (dropped if `to` is dead).
+    pub fn send(&self, to: Pid, tag: i64, data: &[u8]) {
+        self.shared.send(self.pid, to, tag, data.into());
+    }
+
+    /// Waits at most `timeout` for the next message.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Message> {
+        self.rx.recv_timeout(timeout).ok()
+    }
+
+    /// The next message, if one is queued.
+    pub fn try_recv(&self) -> Option<Message> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        self.shared.table.remove(self.pid);
+    }
+}

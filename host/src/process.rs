@@ -1,0 +1,360 @@
+//! A process: one wasm instance in its own store, its mailbox, its run
+//! state, and the call in flight.
+
+use crate::mailbox::{Mailbox, Message};
+use crate::module::LoadedModule;
+use crate::node::NodeShared;
+use crate::pid::Pid;
+use crate::reason::ExitReason;
+use crate::run_state::RunState;
+use crate::limits::{LimitExceeded, ProcessLimiter};
+use crate::wasi::Capabilities;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use wasmtime::{Memory, Store, TypedFunc};
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+/// What a process is made of, besides its mailbox.
+pub(crate) enum Body {
+    /// A wasm process and its task.
+    Wasm(Mutex<Task>),
+    /// A host-side inbox (see [`crate::Inbox`]): messages go to a channel.
+    Inbox(crossbeam_channel::Sender<Message>),
+}
+
+/// The state of a wasm process's execution.
+pub(crate) enum Task {
+    /// Spawned, not yet instantiated (instantiation happens on a scheduler
+    /// thread, so a spawn costs its caller little).
+    Start(Box<StartSpec>),
+    /// A call into wasm is in flight (the entry, or a handler call).
+    Call(Pin<Box<dyn Future<Output = CallDone> + Send>>),
+    /// A handler-style process between messages: no call, no stack.
+    Idle(Box<IdleHandler>),
+    /// Exited.
+    Finished,
+}
+
+/// What a new process runs.
+pub(crate) struct StartSpec {
+    pub(crate) module: Arc<LoadedModule>,
+    pub(crate) entry: Box<str>,
+    pub(crate) arg: Box<[u8]>,
+    pub(crate) caps: Arc<Capabilities>,
+}
+
+/// A handler-style process at rest.
+pub(crate) struct IdleHandler {
+    store: Store<ProcessState>,
+    handler: TypedFunc<(), i32>,
+}
+
+/// The end of a call into wasm.
+pub(crate) struct CallDone {
+    store: Store<ProcessState>,
+    outcome: wasmtime::Result<CallOutcome>,
+}
+
+enum CallOutcome {
+    /// The entry returned; `Some` if the process became handler-style.
+    Entry(Option<TypedFunc<(), i32>>),
+    /// A handler call returned this value.
+    Handler(TypedFunc<(), i32>, i32),
+}
+
+/// The data of a process's wasmtime store: what host functions see.
+pub struct ProcessState {
+    pub(crate) pid: Pid,
+    pub(crate) process: Arc<Process>,
+    pub(crate) node: Arc<NodeShared>,
+    pub(crate) module: Arc<LoadedModule>,
+    pub(crate) caps: Arc<Capabilities>,
+    pub(crate) arg: Box<[u8]>,
+    /// The message the guest reads with `msg_*`.
+    pub(crate) current: Option<Message>,
+    /// Set by `set_handler`: the export called once per message.
+    pub(crate) handler: Option<Box<str>>,
+    /// Set by `exit`: the reason the process asked for.
+    pub(crate) exit_request: Option<ExitReason>,
+    /// The guest's exported memory, found on first use.
+    pub(crate) memory: Option<Memory>,
+    pub(crate) limiter: ProcessLimiter,
+    /// WASI state, made on the first WASI call (most processes make none).
+    pub(crate) wasi: Option<Box<WasiP1Ctx>>,
+    fuel_start: u64,
+}
+
+impl ProcessState {
+    /// Fuel used so far by this process.
+    pub(crate) fn reductions(&self, fuel_left: u64) -> u64 {
+        self.fuel_start.saturating_sub(fuel_left)
+    }
+
+    /// This process's WASI context, made on first use.
+    pub(crate) fn wasi(&mut self) -> &mut WasiP1Ctx {
+        let (pid, caps) = (self.pid, &self.caps);
+        self.wasi.get_or_insert_with(|| Box::new(caps.build_wasi(pid)))
+    }
+}
+
+/// A live process, shared by the process table, its waker and its senders.
+pub struct Process {
+    pub(crate) pid: Pid,
+    pub(crate) run_state: RunState,
+    pub(crate) mailbox: Mailbox,
+    pub(crate) body: Body,
+    pub(crate) node: Arc<NodeShared>,
+    /// Fuel used, as of the process's last wait or exit.
+    pub(crate) reductions: AtomicU64,
+    exit: Mutex<ExitWatch>,
+}
+
+#[derive(Default)]
+struct ExitWatch {
+    reason: Option<ExitReason>,
+    waiters: Vec<crossbeam_channel::Sender<ExitReason>>,
+}
+
+/// What one scheduling of a process came to.
+pub(crate) enum RunOutcome {
+    /// The process waits or was preempted (its run state says which).
+    Pending,
+    /// The process ended.
+    Exited(ExitReason),
+}
+
+impl Process {
+    pub(crate) fn new(pid: Pid, node: Arc<NodeShared>, body: Body) -> Process {
+        Process {
+            pid,
+            run_state: RunState::new_scheduled(),
+            mailbox: Mailbox::default(),
+            body,
+            node,
+            reductions: AtomicU64::new(0),
+            exit: Mutex::new(ExitWatch::default()),
+        }
+    }
+
+    /// This process's pid.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Delivers a message (the caller found this process alive).
+    pub(crate) fn deliver(self: &Arc<Self>, message: Message) {
+        match &self.body {
+            Body::Inbox(channel) => {
+                let _ = channel.send(message);
+            }
+            Body::Wasm(_) => {
+                self.mailbox.push(message);
+                if self.run_state.wake() {
+                    self.node.scheduler.schedule_woken(self.clone());
+                }
+            }
+        }
+    }
+
+    /// Registers a host-side waiter for this process's exit reason.
+    pub(crate) fn watch_exit(&self) -> crossbeam_channel::Receiver<ExitReason> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let mut watch = self.exit.lock().unwrap_or_else(|e| e.into_inner());
+        match &watch.reason {
+            Some(reason) => {
+                let _ = tx.send(reason.clone());
+            }
+            None => watch.waiters.push(tx),
+        }
+        rx
+    }
+
+    /// Records the exit reason and tells the waiters.
+    pub(crate) fn record_exit(&self, reason: &ExitReason) {
+        let waiters = {
+            let mut watch = self.exit.lock().unwrap_or_else(|e| e.into_inner());
+            watch.reason = Some(reason.clone());
+            std::mem::take(&mut watch.waiters)
+        };
+        for waiter in waiters {
+            let _ = waiter.send(reason.clone());
+        }
+    }
+
+    /// Takes the task out of a finished process (dropped by the caller,
+    /// outside any lock).
+    pub(crate) fn take_task(&self) -> Option<Task> {
+        match &self.body {
+            Body::Wasm(task) => {
+                Some(std::mem::replace(&mut *task.lock().unwrap_or_else(|e| e.into_inner()), Task::Finished))
+            }
+            Body::Inbox(_) => None,
+        }
+    }
+
+    /// Runs the process for about one time slice. Called only by the
+    /// scheduler thread that moved it to `RUNNING`.
+    pub(crate) fn run(self: &Arc<Self>) -> RunOutcome {
+        let Body::Wasm(task) = &self.body else {
+            return RunOutcome::Pending;
+        };
+        let mut task = task.lock().unwrap_or_else(|e| e.into_inner());
+        let waker = Waker::from(self.clone());
+        let mut cx = Context::from_waker(&waker);
+        // Handler calls that finish quickly run back to back until they have
+        // used a slice of fuel, then the process yields like any other.
+        let mut run_start: Option<u64> = None;
+        loop {
+            match &mut *task {
+                Task::Start(_) => {
+                    let Task::Start(spec) = std::mem::replace(&mut *task, Task::Finished) else {
+                        unreachable!("matched above")
+                    };
+                    *task = Task::Call(Box::pin(run_entry(self.clone(), *spec)));
+                }
+                Task::Call(call) => {
+                    let done = match call.as_mut().poll(&mut cx) {
+                        Poll::Pending => return RunOutcome::Pending,
+                        Poll::Ready(done) => done,
+                    };
+                    let CallDone { mut store, outcome } = done;
+                    let used = store.get_fuel().map_or(0, |left| store.data().reductions(left));
+                    self.reductions.store(used, Ordering::Relaxed);
+                    let handler = match outcome {
+                        Err(error) => {
+                            let asked = store.data_mut().exit_request.take();
+                            *task = Task::Finished;
+                            drop(store);
+                            return RunOutcome::Exited(classify_error(error, asked));
+                        }
+                        Ok(CallOutcome::Entry(None)) => None,
+                        Ok(CallOutcome::Handler(_, stop)) if stop != 0 => None,
+                        Ok(CallOutcome::Entry(Some(handler)) | CallOutcome::Handler(handler, _)) => Some(handler),
+                    };
+                    let Some(handler) = handler else {
+                        *task = Task::Finished;
+                        drop(store);
+                        return RunOutcome::Exited(ExitReason::Normal);
+                    };
+                    store.data_mut().current = None;
+                    *task = Task::Idle(Box::new(IdleHandler { store, handler }));
+                    let first = *run_start.get_or_insert(used);
+                    if used.saturating_sub(first) >= self.node.config.reductions {
+                        // Handler calls used a slice: let others run first.
+                        // A wake while running only marks the process, so
+                        // the scheduler re-queues it after this poll.
+                        let _ = self.run_state.wake();
+                        return RunOutcome::Pending;
+                    }
+                }
+                Task::Idle(_) => {
+                    let Some(message) = self.mailbox.take_matching(&[]) else {
+                        return RunOutcome::Pending;
+                    };
+                    let Task::Idle(idle) = std::mem::replace(&mut *task, Task::Finished) else {
+                        unreachable!("matched above")
+                    };
+                    let IdleHandler { mut store, handler } = *idle;
+                    store.data_mut().current = Some(message);
+                    *task = Task::Call(Box::pin(async move {
+                        let outcome = handler.call_async(&mut store, ()).await.map(|v| CallOutcome::Handler(handler, v));
+                        CallDone { store, outcome }
+                    }));
+                }
+                Task::Finished => return RunOutcome::Pending,
+            }
+        }
+    }
+}
+
+impl Wake for Process {
+    fn wake(self: Arc<Self>) {
+        if self.run_state.wake() {
+            self.node.scheduler.schedule_woken(self.clone());
+        }
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.run_state.wake() {
+            self.node.scheduler.schedule_woken(self.clone());
+        }
+    }
+}
+
+/// Instantiates the process and runs its entry function.
+async fn run_entry(process: Arc<Process>, spec: StartSpec) -> CallDone {
+    let node = process.node.clone();
+    let config = &node.config;
+    let fuel_start = config.max_fuel.unwrap_or(u64::MAX);
+    let state = ProcessState {
+        pid: process.pid,
+        process: process.clone(),
+        node: node.clone(),
+        module: spec.module.clone(),
+        caps: spec.caps,
+        arg: spec.arg,
+        current: None,
+        handler: None,
+        exit_request: None,
+        memory: None,
+        limiter: ProcessLimiter { max_memory: config.max_memory },
+        wasi: None,
+        fuel_start,
+    };
+    let mut store = Store::new(&node.engine, state);
+    store.limiter(|s| &mut s.limiter);
+    let setup = store
+        .set_fuel(fuel_start)
+        .and_then(|()| store.fuel_async_yield_interval(Some(config.reductions)));
+    if let Err(error) = setup {
+        return CallDone { store, outcome: Err(error) };
+    }
+    let outcome = async {
+        let instance = spec.module.pre.instantiate_async(&mut store).await?;
+        let entry = instance.get_typed_func::<(), ()>(&mut store, &spec.entry)?;
+        entry.call_async(&mut store, ()).await?;
+        match store.data_mut().handler.take() {
+            None => Ok(CallOutcome::Entry(None)),
+            Some(name) => {
+                let handler = instance.get_typed_func::<(), i32>(&mut store, &name)?;
+                Ok(CallOutcome::Entry(Some(handler)))
+            }
+        }
+    }
+    .await;
+    CallDone { store, outcome }
+}
+
+/// The exit reason for a call that failed with `error`.
+pub(crate) fn classify_error(error: wasmtime::Error, asked: Option<ExitReason>) -> ExitReason {
+    if let Some(reason) = asked {
+        return reason;
+    }
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return match exit.0 {
+            0 => ExitReason::Normal,
+            status => ExitReason::Custom(format!("exit status {status}").into_bytes()),
+        };
+    }
+    if let Some(limit) = error.downcast_ref::<LimitExceeded>() {
+        return ExitReason::Limit(limit.0.clone());
+    }
+    if let Some(wasmtime::Trap::OutOfFuel) = error.downcast_ref::<wasmtime::Trap>() {
+        return ExitReason::Limit("fuel: the process used all the fuel it may use".into());
+    }
+    let mut text = String::new();
+    // The root cause is the trap (or host error) text; the outer layers and
+    // the wasm backtrace say where.
+    text.push_str(&error.root_cause().to_string());
+    if let Some(trace) = error.downcast_ref::<wasmtime::WasmBacktrace>() {
+        let trace = trace.to_string();
+        if !trace.is_empty() {
+            text.push('\n');
+            text.push_str(trace.trim_end());
+        }
+    }
+    ExitReason::Trap(text)
+}

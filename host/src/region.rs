@@ -1,0 +1,131 @@
+//! Large reserved address-space regions carved into equal slots.
+//!
+//! The kernel limits the number of memory mappings a process may have
+//! (`vm.max_map_count`, 65530 by default). A mapping per process (or two,
+//! with guard pages) stops a node at a few tens of thousands of processes.
+//! A [`SlotPool`] maps address space in large chunks (one mapping each,
+//! readable and writable, reserved lazily by the kernel: `MAP_NORESERVE`)
+//! and hands out fixed-size slots from them, so a million processes cost a
+//! few thousand mappings in all. Pages become resident only when touched.
+
+use std::sync::Mutex;
+
+/// Bytes of address space mapped at once, at least.
+const CHUNK_BYTES: usize = 256 << 20;
+
+/// A pool of equal, page-aligned slots of address space.
+pub(crate) struct SlotPool {
+    slot_size: usize,
+    slots_per_chunk: usize,
+    state: Mutex<PoolState>,
+}
+
+struct PoolState {
+    /// Slots given back, most recent last (reused first: they are warm).
+    free: Vec<usize>,
+    /// Next never-used slot in the current chunk, and the chunk's end.
+    bump: usize,
+    end: usize,
+}
+
+impl SlotPool {
+    /// A pool of slots of `slot_size` bytes (a multiple of the page size).
+    pub(crate) fn new(slot_size: usize) -> SlotPool {
+        let slots_per_chunk = (CHUNK_BYTES / slot_size).max(4);
+        SlotPool {
+            slot_size,
+            slots_per_chunk,
+            state: Mutex::new(PoolState { free: Vec::new(), bump: 0, end: 0 }),
+        }
+    }
+
+    /// The size of every slot.
+    pub(crate) fn slot_size(&self) -> usize {
+        self.slot_size
+    }
+
+    /// A slot's base address. Its bytes are zero unless the slot was given
+    /// back with [`SlotPool::release_dirty`].
+    pub(crate) fn acquire(&self) -> Result<usize, String> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(base) = state.free.pop() {
+            return Ok(base);
+        }
+        if state.bump == state.end {
+            let len = self.slot_size * self.slots_per_chunk;
+            let base = map_region(len)?;
+            state.bump = base;
+            state.end = base + len;
+        }
+        let base = state.bump;
+        state.bump += self.slot_size;
+        Ok(base)
+    }
+
+    /// Gives a slot back. The caller has made its bytes zero again.
+    pub(crate) fn release(&self, base: usize) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).free.push(base);
+    }
+}
+
+/// Maps `len` bytes of zeroed, read-write, lazily committed address space.
+fn map_region(len: usize) -> Result<usize, String> {
+    // SAFETY: an anonymous private mapping at an address the kernel picks
+    // touches no existing memory.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED {
+        return Err(format!(
+            "cannot reserve {} MiB of address space: {}",
+            len >> 20,
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(ptr as usize)
+}
+
+/// Makes `len` bytes at `base` zero again, returning their pages to the
+/// kernel where that is cheaper than writing zeros.
+///
+/// # Safety
+/// `base..base + len` must lie in a mapping made by this module and must not
+/// be in use.
+pub(crate) unsafe fn zero(base: usize, len: usize, keep_resident: usize) {
+    let page = page_size();
+    let len = len.next_multiple_of(page);
+    let write = len.min(keep_resident);
+    // SAFETY: the caller owns the range.
+    unsafe {
+        std::ptr::write_bytes(base as *mut u8, 0, write);
+        if len > write {
+            libc::madvise((base + write) as *mut libc::c_void, len - write, libc::MADV_DONTNEED);
+        }
+    }
+}
+
+/// Returns the pages of `base..base + len` to the kernel (they read as zero
+/// afterwards).
+///
+/// # Safety
+/// As for [`zero`].
+pub(crate) unsafe fn decommit(base: usize, len: usize) {
+    // SAFETY: the caller owns the range.
+    unsafe {
+        libc::madvise(base as *mut libc::c_void, len, libc::MADV_DONTNEED);
+    }
+}
+
+/// The host's page size.
+pub(crate) fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size > 0 { size as usize } else { 4096 }
+}

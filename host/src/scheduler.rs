@@ -1,0 +1,318 @@
+//! The scheduler: one thread per core, work-stealing run queues.
+//!
+//! Each scheduler thread owns a FIFO run queue (a crossbeam-deque `Worker`)
+//! that the others can steal from, plus a one-process "next" slot. A process
+//! woken by a send made on a scheduler thread goes to that thread's next
+//! slot, so a request and its reply run back to back on one core without a
+//! cross-thread wake-up (as tokio's LIFO slot). The next slot is taken at
+//! most [`MAX_NEXT_STREAK`] times in a row, so two chatty processes cannot
+//! starve the queue. Processes made runnable off the scheduler threads
+//! (timers, the host API) go to a global injector.
+//!
+//! Idle threads park. A thread that finds no work announces itself as a
+//! sleeper and checks the queues once more before parking; whoever makes
+//! work stealable checks the sleeper count afterwards (both with `SeqCst`),
+//! so either the sleeper sees the work or the pusher sees the sleeper.
+
+use crate::node::NodeShared;
+use crate::process::{Process, RunOutcome};
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use crossbeam_utils::sync::{Parker, Unparker};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// Times in a row a thread may run its next-slot process.
+const MAX_NEXT_STREAK: u32 = 3;
+/// Every this many runs a thread looks at the global injector first, so work
+/// from outside is never starved by local work.
+const INJECTOR_INTERVAL: u32 = 61;
+
+type Job = Arc<Process>;
+
+/// The shared part of the scheduler.
+pub(crate) struct Scheduler {
+    injector: Injector<Job>,
+    stealers: Vec<Stealer<Job>>,
+    unparkers: Vec<Unparker>,
+    sleepers: Mutex<Vec<usize>>,
+    sleeping: AtomicUsize,
+    shutdown: AtomicBool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    pending_workers: Mutex<Vec<(Worker<Job>, Parker)>>,
+}
+
+/// The part of a scheduler thread that only it touches.
+struct Local {
+    scheduler: *const Scheduler,
+    queue: Worker<Job>,
+    next: Option<Job>,
+}
+
+thread_local! {
+    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
+}
+
+impl Scheduler {
+    /// A scheduler with `threads` run queues; call [`Scheduler::start`] to
+    /// run them.
+    pub(crate) fn new(threads: usize) -> Scheduler {
+        let threads = threads.max(1);
+        let mut stealers = Vec::new();
+        let mut unparkers = Vec::new();
+        let mut pending = Vec::new();
+        for _ in 0..threads {
+            let queue = Worker::new_fifo();
+            let parker = Parker::new();
+            stealers.push(queue.stealer());
+            unparkers.push(parker.unparker().clone());
+            pending.push((queue, parker));
+        }
+        Scheduler {
+            injector: Injector::new(),
+            stealers,
+            unparkers,
+            sleepers: Mutex::new(Vec::new()),
+            sleeping: AtomicUsize::new(0),
+            shutdown: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+            pending_workers: Mutex::new(pending),
+        }
+    }
+
+    /// Starts the scheduler threads; they run until [`Scheduler::shutdown`].
+    pub(crate) fn start(&self, node: &Arc<NodeShared>, runtime: tokio::runtime::Handle) -> std::io::Result<()> {
+        let workers = std::mem::take(&mut *self.pending_workers.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        for (index, (queue, parker)) in workers.into_iter().enumerate() {
+            let node = node.clone();
+            let runtime = runtime.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("warren-sched-{index}"))
+                .spawn(move || {
+                    // WASI host functions may use tokio (timers); give them a
+                    // runtime context.
+                    let _enter = runtime.enter();
+                    worker_main(node, index, queue, parker)
+                })?;
+            threads.push(handle);
+        }
+        Ok(())
+    }
+
+    /// Makes a process woken by a message or timer runnable: to the current
+    /// thread's next slot if this is one of our threads, else the injector.
+    pub(crate) fn schedule_woken(&self, job: Job) {
+        let displaced = LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            match local.as_mut() {
+                Some(local) if std::ptr::eq(local.scheduler, self) => {
+                    match local.next.replace(job) {
+                        Some(old) => {
+                            local.queue.push(old);
+                            Ok(true)
+                        }
+                        None => Ok(false),
+                    }
+                }
+                _ => Err(job),
+            }
+        });
+        match displaced {
+            Ok(false) => {}
+            Ok(true) => self.notify_one(),
+            Err(job) => {
+                self.injector.push(job);
+                self.notify_one();
+            }
+        }
+    }
+
+    /// Makes a new or preempted process runnable at the back of a queue,
+    /// where other threads may steal it.
+    pub(crate) fn schedule_back(&self, job: Job) {
+        let job = LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            match local.as_mut() {
+                Some(local) if std::ptr::eq(local.scheduler, self) => {
+                    local.queue.push(job);
+                    None
+                }
+                _ => Some(job),
+            }
+        });
+        if let Some(job) = job {
+            self.injector.push(job);
+        }
+        self.notify_one();
+    }
+
+    /// Wakes one parked thread, if any sleeps.
+    fn notify_one(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        let woken = {
+            let mut sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
+            let woken = sleepers.pop();
+            if woken.is_some() {
+                self.sleeping.fetch_sub(1, Ordering::SeqCst);
+            }
+            woken
+        };
+        if let Some(index) = woken {
+            self.unparkers[index].unpark();
+        }
+    }
+
+    fn has_stealable_work(&self) -> bool {
+        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+    }
+
+    /// Stops the threads and waits for them.
+    pub(crate) fn shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        for unparker in &self.unparkers {
+            unparker.unpark();
+        }
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let current = std::thread::current().id();
+        for thread in threads {
+            // A scheduler thread may drop the last node handle itself.
+            if thread.thread().id() != current {
+                let _ = thread.join();
+            }
+        }
+    }
+
+    /// Drains every queue (after shutdown).
+    pub(crate) fn drain(&self) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        loop {
+            match self.injector.steal() {
+                Steal::Success(job) => jobs.push(job),
+                Steal::Retry => continue,
+                Steal::Empty => break,
+            }
+        }
+        for stealer in &self.stealers {
+            loop {
+                match stealer.steal() {
+                    Steal::Success(job) => jobs.push(job),
+                    Steal::Retry => continue,
+                    Steal::Empty => break,
+                }
+            }
+        }
+        jobs
+    }
+
+    fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+}
+
+fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: Parker) {
+    let scheduler: *const Scheduler = &node.scheduler;
+    LOCAL.with(|local| *local.borrow_mut() = Some(Local { scheduler, queue, next: None }));
+    let scheduler = &node.scheduler;
+    let mut streak = 0u32;
+    let mut tick = 0u32;
+    while !scheduler.is_shutdown() {
+        tick = tick.wrapping_add(1);
+        match find_job(scheduler, index, &mut streak, tick) {
+            Some(job) => run_job(&node, job),
+            None => park(scheduler, index, &parker),
+        }
+    }
+    // Processes left in this thread's queue are dropped by `Node::shutdown`
+    // through the process table; release our references now.
+    let left = LOCAL.with(|local| local.borrow_mut().take());
+    drop(left);
+}
+
+/// The next process this thread should run, if any.
+fn find_job(scheduler: &Scheduler, index: usize, streak: &mut u32, tick: u32) -> Option<Job> {
+    LOCAL.with(|local| {
+        let mut local = local.borrow_mut();
+        let local = local.as_mut()?;
+        if let Some(job) = local.next.take() {
+            if *streak < MAX_NEXT_STREAK {
+                *streak += 1;
+                return Some(job);
+            }
+            // Enough back-to-back runs: the next-slot process queues up.
+            local.queue.push(job);
+        }
+        *streak = 0;
+        if tick % INJECTOR_INTERVAL == 0 {
+            if let Some(job) = steal_injector(scheduler, &local.queue) {
+                return Some(job);
+            }
+        }
+        if let Some(job) = local.queue.pop() {
+            return Some(job);
+        }
+        if let Some(job) = steal_injector(scheduler, &local.queue) {
+            return Some(job);
+        }
+        let n = scheduler.stealers.len();
+        for offset in 1..n {
+            let victim = &scheduler.stealers[(index + offset) % n];
+            loop {
+                match victim.steal_batch_and_pop(&local.queue) {
+                    Steal::Success(job) => return Some(job),
+                    Steal::Retry => continue,
+                    Steal::Empty => break,
+                }
+            }
+        }
+        None
+    })
+}
+
+fn steal_injector(scheduler: &Scheduler, queue: &Worker<Job>) -> Option<Job> {
+    loop {
+        match scheduler.injector.steal_batch_and_pop(queue) {
+            Steal::Success(job) => return Some(job),
+            Steal::Retry => continue,
+            Steal::Empty => return None,
+        }
+    }
+}
+
+/// Parks this thread until there may be work.
+fn park(scheduler: &Scheduler, index: usize, parker: &Parker) {
+    {
+        let mut sleepers = scheduler.sleepers.lock().unwrap_or_else(|e| e.into_inner());
+        sleepers.push(index);
+        scheduler.sleeping.fetch_add(1, Ordering::SeqCst);
+    }
+    fence(Ordering::SeqCst);
+    if !scheduler.has_stealable_work() && !scheduler.is_shutdown() {
+        parker.park();
+    }
+    // Leave the sleeper list if no one took us off it.
+    let mut sleepers = scheduler.sleepers.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(position) = sleepers.iter().position(|&i| i == index) {
+        sleepers.swap_remove(position);
+        scheduler.sleeping.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs one process for a slice and acts on the outcome.
+fn run_job(node: &Arc<NodeShared>, job: Job) {
+    if !job.run_state.start_running() {
+        return; // exited while queued
+    }
+    match job.run() {
+        RunOutcome::Pending => {
+            if job.run_state.finish_poll() {
+                node.scheduler.schedule_back(job);
+            }
+        }
+        RunOutcome::Exited(reason) => node.process_exited(&job, reason),
+    }
+}

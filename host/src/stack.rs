@@ -1,0 +1,74 @@
+//! Dense fiber stacks: a process blocked in `receive` keeps its call
+//! suspended on a fiber stack. Stacks are slots of a shared reserved region
+//! (see `region.rs`), so they cost no memory mapping each, and only the pages
+//! a call touched are resident.
+//!
+//! There is no guard page: wasm code cannot overflow (wasmtime checks the
+//! wasm stack against `max_wasm_stack`, which is kept well below the stack
+//! size), and the host code that runs on a fiber (host functions) has the
+//! rest of the stack as headroom.
+
+use crate::region::{self, SlotPool};
+use std::ops::Range;
+use std::sync::Arc;
+use wasmtime::{StackCreator, StackMemory};
+
+/// Hands out fiber stacks of one size.
+pub(crate) struct DenseStacks {
+    pool: SlotPool,
+}
+
+impl DenseStacks {
+    /// Stacks of `size` bytes (rounded up to whole pages).
+    pub(crate) fn new(size: usize) -> Arc<DenseStacks> {
+        Arc::new(DenseStacks { pool: SlotPool::new(size.next_multiple_of(region::page_size())) })
+    }
+}
+
+struct DenseStack {
+    stacks: Arc<DenseStacks>,
+    base: usize,
+}
+
+impl Drop for DenseStack {
+    fn drop(&mut self) {
+        // Stack contents need not be zeroed for reuse (wasmtime asks only
+        // when `async_stack_zeroing` is on, handled in `new_stack`).
+        self.stacks.pool.release(self.base);
+    }
+}
+
+// SAFETY: the range is a private slot of the pool, page aligned.
+unsafe impl StackMemory for DenseStack {
+    fn top(&self) -> *mut u8 {
+        (self.base + self.stacks.pool.slot_size()) as *mut u8
+    }
+
+    fn range(&self) -> Range<usize> {
+        self.base..self.base + self.stacks.pool.slot_size()
+    }
+
+    fn guard_range(&self) -> Range<*mut u8> {
+        let base = self.base as *mut u8;
+        base..base
+    }
+}
+
+/// The `StackCreator` wasmtime calls for fiber stacks.
+pub(crate) struct DenseStackCreator(pub(crate) Arc<DenseStacks>);
+
+// SAFETY: stacks are page aligned, exclusively owned, and zeroed on request.
+unsafe impl StackCreator for DenseStackCreator {
+    fn new_stack(&self, size: usize, zeroed: bool) -> wasmtime::Result<Box<dyn StackMemory>> {
+        let slot = self.0.pool.slot_size();
+        if size > slot {
+            wasmtime::bail!("fiber stack of {size} bytes asked, pool slots hold {slot}");
+        }
+        let base = self.0.pool.acquire().map_err(wasmtime::Error::msg)?;
+        if zeroed {
+            // SAFETY: the slot is ours.
+            unsafe { region::decommit(base, slot) };
+        }
+        Ok(Box::new(DenseStack { stacks: self.0.clone(), base }))
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the whole system: real guests (WAT inline, Rust and
+//! C compiled by the build) on real nodes, and the `warren` CLI. One test
+//! binary, as wasmtime does, to keep link time low.
+
+mod common;
+mod messaging;
