@@ -1,1 +1,221 @@
-fn main() {}
+//! `warren`: run Erlang/OTP-style processes as WebAssembly sandboxes.
+//!
+//! `warren` alone runs a built-in demo; `warren run FILE` runs a guest.
+
+mod size;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use warren_host::{ExitReason, LoadedModule, MemoryLayout, Node, NodeConfig};
+
+/// The demo guest, embedded in the binary (WebAssembly text).
+const DEMO: &str = include_str!("../guests/wat/demo.wat");
+
+/// Exit code when the root process ends with a reason other than `normal`.
+const EXIT_ABNORMAL: u8 = 1;
+/// Exit code when Warren cannot run the program at all (bad usage, a
+/// missing or invalid file, a missing export).
+const EXIT_CANNOT_RUN: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "warren", version, about = "Run Erlang/OTP-style processes as WebAssembly sandboxes")]
+#[command(after_help = "With no command, runs a built-in demo of spawning and messaging.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a guest module: spawn its entry as the root process and wait for it.
+    Run(RunArgs),
+    /// Run the built-in demo (what `warren` alone does).
+    Demo(NodeArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The module to run: a `.wasm`, `.wat` or precompiled `.cwasm` file.
+    file: PathBuf,
+    /// Export the root process starts on (type `() -> ()`).
+    /// Default: `main`, or `_start` if there is no `main`.
+    #[arg(long, value_name = "NAME")]
+    entry: Option<String>,
+    /// Load another module that guests may spawn from by name
+    /// (`spawn_module`). Repeatable.
+    #[arg(long = "module", value_name = "NAME=FILE", value_parser = parse_module_arg)]
+    modules: Vec<(String, PathBuf)>,
+    #[command(flatten)]
+    node: NodeArgs,
+    /// Arguments for the root process (WASI `args_get`; argv[0] is the file name).
+    #[arg(last = true, value_name = "ARGS")]
+    args: Vec<String>,
+}
+
+#[derive(clap::Args)]
+struct NodeArgs {
+    /// Scheduler threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    schedulers: Option<NonZeroUsize>,
+    /// Fuel per time slice (the reduction budget before preemption).
+    #[arg(long, value_name = "N", default_value_t = warren_host::DEFAULT_REDUCTIONS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    reductions: u64,
+    /// Largest linear memory of a process (e.g. 64MiB, 1GiB).
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = size::parse_size)]
+    max_memory: usize,
+    /// Memory layout: `dense` (no memory mapping per process, explicit bounds
+    /// checks) or `guarded` (guard pages, a few mappings per process).
+    #[arg(long, value_enum, default_value_t = Layout::Dense)]
+    layout: Layout,
+    /// Prefix every line a process prints with its pid.
+    #[arg(long)]
+    tag_output: bool,
+    /// Log filter (tracing syntax, e.g. `info` or `warren_host=debug`);
+    /// overrides RUST_LOG. Default: warnings (crash reports).
+    #[arg(long, value_name = "FILTER")]
+    log: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Layout {
+    Dense,
+    Guarded,
+}
+
+fn parse_module_arg(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, file)) if !name.is_empty() && !file.is_empty() => Ok((name.to_string(), file.into())),
+        _ => Err(format!("`{text}` is not NAME=FILE")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { EXIT_CANNOT_RUN } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        None => run_demo(&NodeArgs::default_for_demo()),
+        Some(Command::Demo(node)) => run_demo(&node),
+        Some(Command::Run(args)) => run_file(args),
+    };
+    let code = match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("warren: error: {error:#}");
+            EXIT_CANNOT_RUN
+        }
+    };
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // Processes still running are stopped with the node: as an escript's
+    // main, the program ends when its root process does.
+    std::process::exit(i32::from(code));
+}
+
+impl NodeArgs {
+    fn default_for_demo() -> NodeArgs {
+        NodeArgs {
+            schedulers: None,
+            reductions: warren_host::DEFAULT_REDUCTIONS,
+            max_memory: 256 << 20,
+            layout: Layout::Dense,
+            tag_output: false,
+            log: None,
+        }
+    }
+
+    fn init_logging(&self) {
+        let filter = match &self.log {
+            Some(filter) => tracing_subscriber::EnvFilter::new(filter),
+            None => tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init();
+    }
+
+    fn config(&self, args: Vec<String>) -> NodeConfig {
+        let defaults = NodeConfig::default();
+        NodeConfig {
+            schedulers: self.schedulers.map_or(defaults.schedulers, NonZeroUsize::get),
+            reductions: self.reductions,
+            max_memory: self.max_memory,
+            layout: match self.layout {
+                Layout::Dense => MemoryLayout::Dense,
+                Layout::Guarded => MemoryLayout::Guarded,
+            },
+            tag_output: self.tag_output,
+            args,
+            env: Vec::new(),
+            ..defaults
+        }
+    }
+}
+
+fn run_demo(args: &NodeArgs) -> Result<u8> {
+    args.init_logging();
+    println!("Warren demo: the guest below is WebAssembly text (guests/wat/demo.wat) embedded in this binary.");
+    println!("Each process is its own wasm instance; they share nothing and talk only by copied messages.");
+    println!();
+    let node = Node::new(args.config(vec!["demo".into()]))?;
+    let module = node.load("demo", DEMO.as_bytes())?;
+    let code = run_root(&node, &module, "main")?;
+    println!();
+    println!("Try it yourself: warren run guests/wat/pingpong.wat   (see README.md and docs/ABI.md)");
+    Ok(code)
+}
+
+fn run_file(args: RunArgs) -> Result<u8> {
+    args.node.init_logging();
+    let mut wasi_args = vec![args.file.display().to_string()];
+    wasi_args.extend(args.args.iter().cloned());
+    let node = Node::new(args.node.config(wasi_args))?;
+    for (name, file) in &args.modules {
+        node.load_file_as(name, file)?;
+    }
+    let module = node.load_file(&args.file)?;
+    let entry = match &args.entry {
+        Some(entry) => entry.clone(),
+        None if module.has_entry("main") => "main".to_string(),
+        None if module.has_entry("_start") => "_start".to_string(),
+        None => {
+            return Err(anyhow!(
+                "module `{}` has no exported function `main` or `_start` of type `() -> ()` to start on; name one with --entry{}",
+                args.file.display(),
+                listed(&module)
+            ));
+        }
+    };
+    run_root(&node, &module, &entry).with_context(|| format!("cannot run `{}`", args.file.display()))
+}
+
+fn listed(module: &LoadedModule) -> String {
+    let entries = module.entries();
+    if entries.is_empty() { String::new() } else { format!(" (it exports: {})", entries.join(", ")) }
+}
+
+/// Spawns the root process and waits for it; the exit code follows its reason.
+fn run_root(node: &Node, module: &std::sync::Arc<LoadedModule>, entry: &str) -> Result<u8> {
+    let root = node.spawn(module, entry, b"")?;
+    let reason = root.wait();
+    let _ = std::io::stdout().flush();
+    Ok(match reason {
+        ExitReason::Normal => 0,
+        reason => {
+            eprintln!("warren: root process {} exited: {reason}", root.pid());
+            EXIT_ABNORMAL
+        }
+    })
+}

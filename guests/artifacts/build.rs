@@ -23,21 +23,14 @@ use std::process::Command;
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 fn main() {
-    let manifest_dir =
-        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
-    let guests_dir = manifest_dir
-        .parent()
-        .expect("guests/artifacts has a parent directory");
+    let guests_dir = manifest_dir.parent().expect("guests/artifacts has a parent directory");
     let repo_dir = guests_dir.parent().expect("guests has a parent directory");
 
     println!("cargo:rerun-if-changed=build.rs");
 
-    let mut artifacts = build_rust_guests(
-        &guests_dir.join("rust"),
-        &repo_dir.join("guest-sdk"),
-        &out_dir,
-    );
+    let mut artifacts = build_rust_guests(&guests_dir.join("rust"), &repo_dir.join("guest-sdk"), &out_dir);
     artifacts.extend(build_c_guests(&guests_dir.join("c"), &out_dir));
     write_artifacts_rs(&artifacts, &out_dir.join("artifacts.rs"));
 }
@@ -54,15 +47,7 @@ struct Artifact {
 
 /// `sdk-pingpong` -> `SDK_PINGPONG`.
 fn shouting_case(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
 }
 
 fn rerun_if_changed(path: &Path) {
@@ -72,8 +57,7 @@ fn rerun_if_changed(path: &Path) {
 /// The `name` in the `[package]` table of a `Cargo.toml` (a plain line
 /// `name = "..."`, which is how the guests' manifests are written).
 fn package_name(manifest: &Path) -> String {
-    let text = fs::read_to_string(manifest)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", manifest.display()));
+    let text = fs::read_to_string(manifest).unwrap_or_else(|e| panic!("reading {}: {e}", manifest.display()));
     let mut in_package = false;
     for line in text.lines() {
         let line = line.trim();
@@ -86,10 +70,7 @@ fn package_name(manifest: &Path) -> String {
             return value.trim().trim_matches('"').to_string();
         }
     }
-    panic!(
-        "{}: no `name = \"...\"` line in [package]",
-        manifest.display()
-    );
+    panic!("{}: no `name = \"...\"` line in [package]", manifest.display());
 }
 
 /// Builds the `guests/rust` workspace; returns its `.wasm` files.
@@ -103,9 +84,7 @@ fn build_rust_guests(rust_dir: &Path, sdk_dir: &Path, out_dir: &Path) -> Vec<Art
     rerun_if_changed(&sdk_dir.join("src"));
 
     let mut members: Vec<(String, PathBuf)> = Vec::new();
-    for entry in
-        fs::read_dir(rust_dir).unwrap_or_else(|e| panic!("reading {}: {e}", rust_dir.display()))
-    {
+    for entry in fs::read_dir(rust_dir).unwrap_or_else(|e| panic!("reading {}: {e}", rust_dir.display())) {
         let dir = entry.expect("reading guests/rust").path();
         let manifest = dir.join("Cargo.toml");
         if dir.is_dir() && manifest.is_file() {
@@ -119,19 +98,9 @@ fn build_rust_guests(rust_dir: &Path, sdk_dir: &Path, out_dir: &Path) -> Vec<Art
     let target_dir = out_dir.join("rust-guests");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(rust_dir)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            WASM_TARGET,
-            "--target-dir",
-        ])
-        .arg(&target_dir);
+    cmd.current_dir(rust_dir).args(["build", "--release", "--target", WASM_TARGET, "--target-dir"]).arg(&target_dir);
     scrub_cargo_env(&mut cmd);
-    let output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running cargo for the Rust guests: {e}"));
+    let output = cmd.output().unwrap_or_else(|e| panic!("running cargo for the Rust guests: {e}"));
     if !output.status.success() {
         panic!(
             "building the Rust guests failed ({}): {cmd:?} in {}\n--- stdout\n{}\n--- stderr\n{}",
@@ -236,8 +205,7 @@ fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
     let clang = find_clang();
     check_wasm_ld(&clang);
     let wasm_dir = out_dir.join("c-guests");
-    fs::create_dir_all(&wasm_dir)
-        .unwrap_or_else(|e| panic!("creating {}: {e}", wasm_dir.display()));
+    fs::create_dir_all(&wasm_dir).unwrap_or_else(|e| panic!("creating {}: {e}", wasm_dir.display()));
 
     sources
         .into_iter()
@@ -260,9 +228,7 @@ fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
             ])
             .arg(&wasm)
             .arg(&source);
-            let output = cmd
-                .output()
-                .unwrap_or_else(|e| panic!("running {clang}: {e}"));
+            let output = cmd.output().unwrap_or_else(|e| panic!("running {clang}: {e}"));
             if !output.status.success() {
                 panic!(
                     "compiling C guest {} failed ({}): {cmd:?}\n{}{}",
@@ -282,10 +248,7 @@ fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
 }
 
 fn runs(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success())
+    Command::new(program).arg("--version").output().is_ok_and(|out| out.status.success())
 }
 
 const INSTALL_HINT: &str = "the C guests in guests/c need clang and wasm-ld: install them with \
@@ -294,10 +257,7 @@ const INSTALL_HINT: &str = "the C guests in guests/c need clang and wasm-ld: ins
 /// `$WARREN_CLANG`, else `clang`, else the newest `clang-NN` on the PATH.
 fn find_clang() -> String {
     if let Ok(clang) = env::var("WARREN_CLANG") {
-        assert!(
-            runs(&clang),
-            "WARREN_CLANG={clang} does not run; {INSTALL_HINT}"
-        );
+        assert!(runs(&clang), "WARREN_CLANG={clang} does not run; {INSTALL_HINT}");
         return clang;
     }
     std::iter::once("clang".to_string())
@@ -317,45 +277,24 @@ fn check_wasm_ld(clang: &str) {
     let found = if path.is_absolute() {
         path.is_file()
     } else {
-        env::var_os("PATH")
-            .is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(&linker).is_file()))
+        env::var_os("PATH").is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(&linker).is_file()))
     };
-    assert!(
-        found,
-        "{clang} finds no wasm-ld (it says {linker:?}); {INSTALL_HINT}"
-    );
+    assert!(found, "{clang} finds no wasm-ld (it says {linker:?}); {INSTALL_HINT}");
 }
 
 fn write_artifacts_rs(artifacts: &[Artifact], dest: &Path) {
     let mut code = String::new();
     let mut seen = std::collections::BTreeSet::new();
     for artifact in artifacts {
-        assert!(
-            seen.insert(artifact.constant.as_str()),
-            "two guests are both named {}",
-            artifact.constant
-        );
-        let path = artifact
-            .wasm
-            .to_str()
-            .unwrap_or_else(|| panic!("{} is not UTF-8", artifact.wasm.display()));
-        writeln!(
-            code,
-            "/// {}: absolute path of its `.wasm` file.",
-            artifact.source
-        )
-        .unwrap();
+        assert!(seen.insert(artifact.constant.as_str()), "two guests are both named {}", artifact.constant);
+        let path = artifact.wasm.to_str().unwrap_or_else(|| panic!("{} is not UTF-8", artifact.wasm.display()));
+        writeln!(code, "/// {}: absolute path of its `.wasm` file.", artifact.source).unwrap();
         writeln!(code, "pub const {}: &str = {path:?};", artifact.constant).unwrap();
     }
     code.push_str("\n/// Every guest, as `(constant name, path of its .wasm file)`.\n");
     code.push_str("pub const ALL: &[(&str, &str)] = &[\n");
     for artifact in artifacts {
-        writeln!(
-            code,
-            "    ({:?}, {}),",
-            artifact.constant, artifact.constant
-        )
-        .unwrap();
+        writeln!(code, "    ({:?}, {}),", artifact.constant, artifact.constant).unwrap();
     }
     code.push_str("];\n");
     fs::write(dest, code).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));

@@ -7,8 +7,10 @@ use anyhow::{Context, Result};
 use std::sync::Arc;
 use wasmtime::{Config, Engine};
 
-/// Builds the engine every process of a node runs on.
-pub(crate) fn build_engine(config: &NodeConfig) -> Result<Engine> {
+/// Builds the engine every process of a node runs on. Also returns the size
+/// of the dense fiber stacks, whose idle pages the scheduler may release.
+pub(crate) fn build_engine(config: &NodeConfig) -> Result<(Engine, Option<usize>)> {
+    let mut dense_stack = None;
     let mut c = Config::new();
     c.consume_fuel(true);
     c.max_wasm_stack(config.max_wasm_stack);
@@ -26,11 +28,14 @@ pub(crate) fn build_engine(config: &NodeConfig) -> Result<Engine> {
             c.memory_may_move(true);
             c.memory_init_cow(false);
             c.with_host_memory(Arc::new(DenseMemoryCreator(DenseMemories::new(config.max_memory))));
-            c.with_host_stack(Arc::new(DenseStackCreator(DenseStacks::new(config.fiber_stack_size()))));
+            let stacks = DenseStacks::new(config.fiber_stack_size());
+            dense_stack = Some(stacks.stack_size());
+            c.with_host_stack(Arc::new(DenseStackCreator(stacks)));
         }
         MemoryLayout::Guarded => {
             // wasmtime's defaults: 4 GiB reservations with guard pages.
         }
     }
-    Engine::new(&c).map_err(anyhow::Error::from).context("cannot configure the wasm engine")
+    let engine = Engine::new(&c).map_err(anyhow::Error::from).context("cannot configure the wasm engine")?;
+    Ok((engine, dense_stack))
 }

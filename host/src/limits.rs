@@ -21,12 +21,7 @@ pub(crate) struct ProcessLimiter {
 }
 
 impl wasmtime::ResourceLimiter for ProcessLimiter {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.max_memory {
             return Err(wasmtime::Error::new(LimitExceeded(format!(
                 "memory: growing linear memory from {current} to {desired} bytes exceeds the process limit of {} bytes",
@@ -36,12 +31,7 @@ impl wasmtime::ResourceLimiter for ProcessLimiter {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         // A table element costs a pointer: hold tables to the memory limit.
         Ok(desired.saturating_mul(size_of::<usize>()) <= self.max_memory)
     }

@@ -123,15 +123,11 @@ unsafe impl MemoryCreator for DenseMemoryCreator {
         let largest = self.0.classes.last().map_or(0, |c| c.slot_size());
         let maximum = maximum.unwrap_or(largest).min(largest);
         if minimum > maximum {
-            return Err(format!(
-                "memory needs {minimum} bytes at start, more than the limit of {maximum} bytes"
-            ));
+            return Err(format!("memory needs {minimum} bytes at start, more than the limit of {maximum} bytes"));
         }
         let want = minimum.max(reserved_size_in_bytes.unwrap_or(0).min(maximum)).max(1);
-        let class = self
-            .0
-            .class_for(want)
-            .ok_or_else(|| format!("memory of {want} bytes is larger than any size class"))?;
+        let class =
+            self.0.class_for(want).ok_or_else(|| format!("memory of {want} bytes is larger than any size class"))?;
         let base = self.0.classes[class].acquire()?;
         Ok(Box::new(DenseMemory { pools: self.0.clone(), class, base, size: minimum, maximum }))
     }

@@ -34,7 +34,9 @@ impl LoadedModule {
     pub fn entries(&self) -> Vec<String> {
         self.module
             .exports()
-            .filter(|e| matches!(e.ty(), wasmtime::ExternType::Func(f) if f.params().len() == 0 && f.results().len() == 0))
+            .filter(
+                |e| matches!(e.ty(), wasmtime::ExternType::Func(f) if f.params().len() == 0 && f.results().len() == 0),
+            )
             .map(|e| e.name().to_string())
             .collect()
     }
@@ -71,9 +73,9 @@ impl ModuleCache {
                 module
             }
         };
-        let pre = linker.instantiate_pre(&module).map_err(|e| {
-            anyhow!("cannot load module `{name}`: {}", describe_link_error(&e))
-        })?;
+        let pre = linker
+            .instantiate_pre(&module)
+            .map_err(|e| anyhow!("cannot load module `{name}`: {}", describe_link_error(&e)))?;
         let loaded = Arc::new(LoadedModule { name: name.to_string(), module, pre });
         self.by_name.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), loaded.clone());
         Ok(loaded)
@@ -102,9 +104,7 @@ fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         std::borrow::Cow::Borrowed(bytes)
     } else if looks_like_text(bytes) {
         std::borrow::Cow::Owned(
-            wat::parse_bytes(bytes)
-                .map_err(|e| anyhow!("not valid WebAssembly text: {e}"))?
-                .into_owned(),
+            wat::parse_bytes(bytes).map_err(|e| anyhow!("not valid WebAssembly text: {e}"))?.into_owned(),
         )
     } else {
         bail!("not a WebAssembly module: no `\\0asm` header, and not WebAssembly text");

@@ -49,6 +49,8 @@ pub(crate) struct NodeShared {
     pub(crate) modules: ModuleCache,
     pub(crate) table: ProcessTable<Process>,
     pub(crate) scheduler: Scheduler,
+    /// Size of the dense fiber stacks (`None` in the guarded layout).
+    pub(crate) dense_stack_size: Option<usize>,
 }
 
 impl NodeShared {
@@ -118,7 +120,7 @@ impl Node {
         }
         let mut config = config;
         config.max_message = config.max_message.min(i32::MAX as usize);
-        let engine = build_engine(&config)?;
+        let (engine, dense_stack_size) = build_engine(&config)?;
         let mut linker = Linker::new(&engine);
         abi::link(&mut linker).map_err(|e| anyhow!("cannot link the host functions: {e}"))?;
         let default_caps = Arc::new(Capabilities {
@@ -142,11 +144,9 @@ impl Node {
             config,
             engine,
             linker,
+            dense_stack_size,
         });
-        shared
-            .scheduler
-            .start(&shared, runtime.handle().clone())
-            .context("cannot start the scheduler threads")?;
+        shared.scheduler.start(&shared, runtime.handle().clone()).context("cannot start the scheduler threads")?;
         Ok(Node { shared, runtime: Some(runtime), default_caps })
     }
 
@@ -202,7 +202,9 @@ impl Node {
             ));
         }
         let process = self.shared.spawn(module.clone(), entry, arg.into(), caps).map_err(|e| match e {
-            SpawnError::Limit => anyhow!("the node holds its maximum of {} processes", self.shared.config.max_processes),
+            SpawnError::Limit => {
+                anyhow!("the node holds its maximum of {} processes", self.shared.config.max_processes)
+            }
             other => anyhow!("cannot spawn: {other:?}"),
         })?;
         let exit = process.watch_exit();

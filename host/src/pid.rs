@@ -28,11 +28,7 @@ impl Pid {
     /// serial at least 1). A well-formed pid may still name no process.
     pub fn from_raw(raw: u64) -> Option<Pid> {
         let serial = raw >> INDEX_BITS;
-        if serial == 0 || serial > MAX_SERIAL {
-            None
-        } else {
-            Some(Pid(raw))
-        }
+        if serial == 0 || serial > MAX_SERIAL { None } else { Some(Pid(raw)) }
     }
 
     /// The pid as the 64-bit number guests see.

@@ -1,17 +1,17 @@
 //! A process: one wasm instance in its own store, its mailbox, its run
 //! state, and the call in flight.
 
+use crate::limits::{LimitExceeded, ProcessLimiter};
 use crate::mailbox::{Mailbox, Message};
 use crate::module::LoadedModule;
 use crate::node::NodeShared;
 use crate::pid::Pid;
 use crate::reason::ExitReason;
 use crate::run_state::RunState;
-use crate::limits::{LimitExceeded, ProcessLimiter};
 use crate::wasi::Capabilities;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use wasmtime::{Memory, Store, TypedFunc};
@@ -109,6 +109,8 @@ pub struct Process {
     pub(crate) node: Arc<NodeShared>,
     /// Fuel used, as of the process's last wait or exit.
     pub(crate) reductions: AtomicU64,
+    /// Base of the dense fiber stack its store keeps (0: none yet).
+    stack_base: AtomicUsize,
     exit: Mutex<ExitWatch>,
 }
 
@@ -122,6 +124,9 @@ struct ExitWatch {
 pub(crate) enum RunOutcome {
     /// The process waits or was preempted (its run state says which).
     Pending,
+    /// A handler-style process went idle: no call in flight, so its stack
+    /// pages can be released (see [`Process::trim_stack`]).
+    IdleHandler,
     /// The process ended.
     Exited(ExitReason),
 }
@@ -135,6 +140,7 @@ impl Process {
             body,
             node,
             reductions: AtomicU64::new(0),
+            stack_base: AtomicUsize::new(0),
             exit: Mutex::new(ExitWatch::default()),
         }
     }
@@ -216,7 +222,11 @@ impl Process {
                     *task = Task::Call(Box::pin(run_entry(self.clone(), *spec)));
                 }
                 Task::Call(call) => {
-                    let done = match call.as_mut().poll(&mut cx) {
+                    let polled = call.as_mut().poll(&mut cx);
+                    if let Some(base) = crate::stack::take_last_new_stack() {
+                        self.stack_base.store(base, Ordering::Relaxed);
+                    }
+                    let done = match polled {
                         Poll::Pending => return RunOutcome::Pending,
                         Poll::Ready(done) => done,
                     };
@@ -252,7 +262,7 @@ impl Process {
                 }
                 Task::Idle(_) => {
                     let Some(message) = self.mailbox.take_matching(&[]) else {
-                        return RunOutcome::Pending;
+                        return RunOutcome::IdleHandler;
                     };
                     let Task::Idle(idle) = std::mem::replace(&mut *task, Task::Finished) else {
                         unreachable!("matched above")
@@ -260,12 +270,34 @@ impl Process {
                     let IdleHandler { mut store, handler } = *idle;
                     store.data_mut().current = Some(message);
                     *task = Task::Call(Box::pin(async move {
-                        let outcome = handler.call_async(&mut store, ()).await.map(|v| CallOutcome::Handler(handler, v));
+                        let outcome =
+                            handler.call_async(&mut store, ()).await.map(|v| CallOutcome::Handler(handler, v));
                         CallDone { store, outcome }
                     }));
                 }
                 Task::Finished => return RunOutcome::Pending,
             }
+        }
+    }
+}
+
+impl Process {
+    /// Releases the stack pages of an idle handler-style process: between
+    /// messages it has no call in flight, so its (cached) fiber stack holds
+    /// nothing. Does nothing if the process is busy or not handler-style.
+    pub(crate) fn trim_stack(&self) {
+        let (Body::Wasm(task), Some(size)) = (&self.body, self.node.dense_stack_size) else { return };
+        let base = self.stack_base.load(Ordering::Relaxed);
+        if base == 0 {
+            return;
+        }
+        // Holding the task lock keeps a call from starting meanwhile.
+        let Ok(task) = task.try_lock() else { return };
+        if matches!(*task, Task::Idle(_)) {
+            // SAFETY: an idle handler's store has no fiber running or
+            // suspended on its stack, and cannot start one while we hold
+            // the task lock.
+            unsafe { crate::stack::decommit_stack(base, size) };
         }
     }
 }
@@ -306,9 +338,7 @@ async fn run_entry(process: Arc<Process>, spec: StartSpec) -> CallDone {
     };
     let mut store = Store::new(&node.engine, state);
     store.limiter(|s| &mut s.limiter);
-    let setup = store
-        .set_fuel(fuel_start)
-        .and_then(|()| store.fuel_async_yield_interval(Some(config.reductions)));
+    let setup = store.set_fuel(fuel_start).and_then(|()| store.fuel_async_yield_interval(Some(config.reductions)));
     if let Err(error) = setup {
         return CallDone { store, outcome: Err(error) };
     }
@@ -353,7 +383,7 @@ pub(crate) fn classify_error(error: wasmtime::Error, asked: Option<ExitReason>) 
         let trace = trace.to_string();
         if !trace.is_empty() {
             text.push('\n');
-            text.push_str(trace.trim_end());
+            text.push_str(trace.trim_end().trim_start_matches("error while executing at "));
         }
     }
     ExitReason::Trap(text)

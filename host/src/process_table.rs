@@ -46,9 +46,7 @@ impl<T> ProcessTable<T> {
     fn slot(&self, index: u32) -> Option<&Slot<T>> {
         let chunk = self.chunks.get((index >> CHUNK_BITS) as usize)?;
         let slots = chunk.get_or_init(|| {
-            (0..CHUNK)
-                .map(|_| Slot { entry: Mutex::new(SlotEntry { serial: 0, value: None }) })
-                .collect()
+            (0..CHUNK).map(|_| Slot { entry: Mutex::new(SlotEntry { serial: 0, value: None }) }).collect()
         });
         slots.get(index as usize & (CHUNK - 1))
     }
@@ -130,7 +128,7 @@ impl<T> ProcessTable<T> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(feature = "loom")))]
 mod tests {
     use super::*;
 

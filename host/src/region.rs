@@ -32,11 +32,7 @@ impl SlotPool {
     /// A pool of slots of `slot_size` bytes (a multiple of the page size).
     pub(crate) fn new(slot_size: usize) -> SlotPool {
         let slots_per_chunk = (CHUNK_BYTES / slot_size).max(4);
-        SlotPool {
-            slot_size,
-            slots_per_chunk,
-            state: Mutex::new(PoolState { free: Vec::new(), bump: 0, end: 0 }),
-        }
+        SlotPool { slot_size, slots_per_chunk, state: Mutex::new(PoolState { free: Vec::new(), bump: 0, end: 0 }) }
     }
 
     /// The size of every slot.
@@ -83,11 +79,7 @@ fn map_region(len: usize) -> Result<usize, String> {
         )
     };
     if ptr == libc::MAP_FAILED {
-        return Err(format!(
-            "cannot reserve {} MiB of address space: {}",
-            len >> 20,
-            std::io::Error::last_os_error()
-        ));
+        return Err(format!("cannot reserve {} MiB of address space: {}", len >> 20, std::io::Error::last_os_error()));
     }
     Ok(ptr as usize)
 }

@@ -66,9 +66,7 @@ impl RunState {
     /// A scheduler thread takes the process from a run queue. Returns
     /// `false` if it has exited meanwhile (then it must not be polled).
     pub(crate) fn start_running(&self) -> bool {
-        self.0
-            .compare_exchange(SCHEDULED, RUNNING, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        self.0.compare_exchange(SCHEDULED, RUNNING, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 
     /// After a poll that did not finish. Returns `true` when the process was
@@ -100,7 +98,7 @@ impl RunState {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, feature = "loom"))]
 mod tests {
     use super::*;
     use crate::mailbox::Mailbox;

@@ -28,6 +28,9 @@ const MAX_NEXT_STREAK: u32 = 3;
 /// Every this many runs a thread looks at the global injector first, so work
 /// from outside is never starved by local work.
 const INJECTOR_INTERVAL: u32 = 61;
+/// Idle handler-style processes whose stacks a thread releases at once (it
+/// also releases them whenever it runs out of work).
+const TRIM_BATCH: usize = 256;
 
 type Job = Arc<Process>;
 
@@ -48,6 +51,8 @@ struct Local {
     scheduler: *const Scheduler,
     queue: Worker<Job>,
     next: Option<Job>,
+    /// Handler-style processes gone idle whose stack pages may be released.
+    idle_handlers: Vec<Job>,
 }
 
 thread_local! {
@@ -88,14 +93,12 @@ impl Scheduler {
         for (index, (queue, parker)) in workers.into_iter().enumerate() {
             let node = node.clone();
             let runtime = runtime.clone();
-            let handle = std::thread::Builder::new()
-                .name(format!("warren-sched-{index}"))
-                .spawn(move || {
-                    // WASI host functions may use tokio (timers); give them a
-                    // runtime context.
-                    let _enter = runtime.enter();
-                    worker_main(node, index, queue, parker)
-                })?;
+            let handle = std::thread::Builder::new().name(format!("warren-sched-{index}")).spawn(move || {
+                // WASI host functions may use tokio (timers); give them a
+                // runtime context.
+                let _enter = runtime.enter();
+                worker_main(node, index, queue, parker)
+            })?;
             threads.push(handle);
         }
         Ok(())
@@ -107,15 +110,13 @@ impl Scheduler {
         let displaced = LOCAL.with(|local| {
             let mut local = local.borrow_mut();
             match local.as_mut() {
-                Some(local) if std::ptr::eq(local.scheduler, self) => {
-                    match local.next.replace(job) {
-                        Some(old) => {
-                            local.queue.push(old);
-                            Ok(true)
-                        }
-                        None => Ok(false),
+                Some(local) if std::ptr::eq(local.scheduler, self) => match local.next.replace(job) {
+                    Some(old) => {
+                        local.queue.push(old);
+                        Ok(true)
                     }
-                }
+                    None => Ok(false),
+                },
                 _ => Err(job),
             }
         });
@@ -216,7 +217,7 @@ impl Scheduler {
 
 fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: Parker) {
     let scheduler: *const Scheduler = &node.scheduler;
-    LOCAL.with(|local| *local.borrow_mut() = Some(Local { scheduler, queue, next: None }));
+    LOCAL.with(|local| *local.borrow_mut() = Some(Local { scheduler, queue, next: None, idle_handlers: Vec::new() }));
     let scheduler = &node.scheduler;
     let mut streak = 0u32;
     let mut tick = 0u32;
@@ -224,7 +225,10 @@ fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: 
         tick = tick.wrapping_add(1);
         match find_job(scheduler, index, &mut streak, tick) {
             Some(job) => run_job(&node, job),
-            None => park(scheduler, index, &parker),
+            None => {
+                trim_idle_handlers();
+                park(scheduler, index, &parker)
+            }
         }
     }
     // Processes left in this thread's queue are dropped by `Node::shutdown`
@@ -313,6 +317,32 @@ fn run_job(node: &Arc<NodeShared>, job: Job) {
                 node.scheduler.schedule_back(job);
             }
         }
+        RunOutcome::IdleHandler => {
+            if job.run_state.finish_poll() {
+                node.scheduler.schedule_back(job);
+            } else {
+                let batch = LOCAL.with(|local| {
+                    let mut local = local.borrow_mut();
+                    let local = local.as_mut()?;
+                    local.idle_handlers.push(job);
+                    Some(local.idle_handlers.len())
+                });
+                if batch.unwrap_or(0) >= TRIM_BATCH {
+                    trim_idle_handlers();
+                }
+            }
+        }
         RunOutcome::Exited(reason) => node.process_exited(&job, reason),
+    }
+}
+
+/// Releases the stack pages of this thread's idle handler-style processes.
+fn trim_idle_handlers() {
+    let idle = LOCAL.with(|local| match local.borrow_mut().as_mut() {
+        Some(local) => std::mem::take(&mut local.idle_handlers),
+        None => Vec::new(),
+    });
+    for process in idle {
+        process.trim_stack();
     }
 }

@@ -9,9 +9,33 @@
 //! rest of the stack as headroom.
 
 use crate::region::{self, SlotPool};
+use std::cell::Cell;
 use std::ops::Range;
 use std::sync::Arc;
 use wasmtime::{StackCreator, StackMemory};
+
+thread_local! {
+    /// Base of the last stack made on this thread. A store makes its stack on
+    /// the thread that first polls it and keeps it afterwards, so the
+    /// scheduler reads this right after a poll to learn which stack a process
+    /// owns (see `Process::trim_stack`).
+    static LAST_NEW_STACK: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Takes the base of the stack made on this thread since the last call.
+pub(crate) fn take_last_new_stack() -> Option<usize> {
+    let base = LAST_NEW_STACK.with(|c| c.replace(0));
+    (base != 0).then_some(base)
+}
+
+/// Returns the pages of an unused stack to the kernel.
+///
+/// # Safety
+/// No fiber may be running or suspended on the stack at `base`.
+pub(crate) unsafe fn decommit_stack(base: usize, size: usize) {
+    // SAFETY: the caller guarantees the stack is unused.
+    unsafe { region::decommit(base, size) }
+}
 
 /// Hands out fiber stacks of one size.
 pub(crate) struct DenseStacks {
@@ -22,6 +46,11 @@ impl DenseStacks {
     /// Stacks of `size` bytes (rounded up to whole pages).
     pub(crate) fn new(size: usize) -> Arc<DenseStacks> {
         Arc::new(DenseStacks { pool: SlotPool::new(size.next_multiple_of(region::page_size())) })
+    }
+
+    /// The size of every stack.
+    pub(crate) fn stack_size(&self) -> usize {
+        self.pool.slot_size()
     }
 }
 
@@ -69,6 +98,7 @@ unsafe impl StackCreator for DenseStackCreator {
             // SAFETY: the slot is ours.
             unsafe { region::decommit(base, slot) };
         }
+        LAST_NEW_STACK.with(|c| c.set(base));
         Ok(Box::new(DenseStack { stacks: self.0.clone(), base }))
     }
 }

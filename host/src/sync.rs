@@ -1,12 +1,12 @@
-//! Synchronization primitives, swapped for loom's models under `--cfg loom`
+//! Synchronization primitives, swapped for loom's models with the `loom` feature
 //! so the wake-up protocol can be model-checked (see `run_state.rs`).
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 pub(crate) use loom::sync::Mutex;
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 pub(crate) use loom::sync::atomic::{AtomicU8, Ordering};
 
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 pub(crate) use std::sync::Mutex;
-#[cfg(not(loom))]
+#[cfg(not(feature = "loom"))]
 pub(crate) use std::sync::atomic::{AtomicU8, Ordering};

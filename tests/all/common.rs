@@ -1,8 +1,15 @@
 //! Helpers shared by the tests.
 
+#![allow(dead_code)] // not every test module uses every helper
+
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use warren_host::{LoadedModule, Message, Node, NodeConfig};
+pub use warren_host::{
+    ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE, ERR_TIMEOUT, ExitReason, Inbox,
+    LoadedModule, MemoryLayout, Message, Node, NodeConfig, OK, Pid, ProcessHandle,
+};
 
 /// How long a test waits for something that should happen at once. Only a
 /// bound against hangs: tests never assert on time.
@@ -11,6 +18,11 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 /// A node with `schedulers` threads and default settings otherwise.
 pub fn node(schedulers: usize) -> Node {
     Node::new(NodeConfig { schedulers, ..NodeConfig::default() }).expect("node starts")
+}
+
+/// A node with the given settings.
+pub fn node_with(config: NodeConfig) -> Node {
+    Node::new(config).expect("node starts")
 }
 
 /// Loads WAT (or wasm) source under `name`.
@@ -23,12 +35,107 @@ pub fn load_artifact(node: &Node, path: &str) -> Arc<LoadedModule> {
     node.load_file(std::path::Path::new(path)).expect("artifact loads")
 }
 
+/// Path of a WAT fixture in guests/wat.
+pub fn fixture(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("guests").join("wat").join(file)
+}
+
+/// Loads a WAT fixture of guests/wat (named after its file stem).
+pub fn load_fixture(node: &Node, file: &str) -> Arc<LoadedModule> {
+    node.load_file(&fixture(file)).expect("fixture loads")
+}
+
+/// Spawns `entry` of `module`, failing the test if the spawn fails.
+pub fn spawn(node: &Node, module: &Arc<LoadedModule>, entry: &str, arg: &[u8]) -> ProcessHandle {
+    node.spawn(module, entry, arg).unwrap_or_else(|e| panic!("spawn {entry}: {e:#}"))
+}
+
+/// The 8 bytes a guest reads as a pid (i64 LE).
+pub fn pid_bytes(pid: Pid) -> [u8; 8] {
+    pid.raw().to_le_bytes()
+}
+
+/// A spawn argument: the reporter's pid followed by `rest`.
+pub fn reporter_arg(inbox: &Inbox, rest: &[u8]) -> Vec<u8> {
+    let mut arg = pid_bytes(inbox.pid()).to_vec();
+    arg.extend_from_slice(rest);
+    arg
+}
+
 /// Receives the next message on `inbox`, failing the test after PATIENCE.
-pub fn recv(inbox: &warren_host::Inbox) -> Message {
+pub fn recv(inbox: &Inbox) -> Message {
     inbox.recv_timeout(PATIENCE).expect("a message within the patience bound")
 }
 
-/// The common WAT prelude: imports of the whole ABI and one page of memory.
+/// Receives the next message and checks its tag.
+pub fn recv_tag(inbox: &Inbox, tag: i64) -> Message {
+    let message = recv(inbox);
+    assert_eq!(message.tag, tag, "unexpected message {message:?}");
+    message
+}
+
+/// Waits for `process` to exit, failing the test after PATIENCE.
+pub fn finish(process: &ProcessHandle) -> ExitReason {
+    process.wait_timeout(PATIENCE).unwrap_or_else(|| panic!("{} still runs after {PATIENCE:?}", process.pid()))
+}
+
+/// Waits for `process` and checks it exits normally.
+pub fn finish_normally(process: &ProcessHandle) {
+    let reason = finish(process);
+    assert!(reason.is_normal(), "{} exited with {reason:?}, expected normal", process.pid());
+}
+
+/// The text of a `Trap` reason that contains every one of `needles`.
+pub fn expect_trap(reason: &ExitReason, needles: &[&str]) -> String {
+    let ExitReason::Trap(text) = reason else { panic!("expected a trap, got {reason:?}") };
+    for needle in needles {
+        assert!(text.contains(needle), "the trap text should contain {needle:?}: {text}");
+    }
+    text.clone()
+}
+
+/// The text of a `Limit` reason that contains every one of `needles`.
+pub fn expect_limit(reason: &ExitReason, needles: &[&str]) -> String {
+    let ExitReason::Limit(text) = reason else { panic!("expected a limit, got {reason:?}") };
+    for needle in needles {
+        assert!(text.contains(needle), "the limit text should contain {needle:?}: {text}");
+    }
+    text.clone()
+}
+
+/// `data` as one i64 LE (the whole payload must be 8 bytes).
+pub fn as_i64(data: &[u8]) -> i64 {
+    i64::from_le_bytes(data.try_into().unwrap_or_else(|_| panic!("expected 8 bytes, got {data:?}")))
+}
+
+/// `data` as one u32 LE (the whole payload must be 4 bytes).
+pub fn as_u32(data: &[u8]) -> u32 {
+    u32::from_le_bytes(data.try_into().unwrap_or_else(|_| panic!("expected 4 bytes, got {data:?}")))
+}
+
+/// `data` as a sequence of i64 LE.
+pub fn as_i64s(data: &[u8]) -> Vec<i64> {
+    assert_eq!(data.len() % 8, 0, "not a sequence of i64: {data:?}");
+    data.chunks_exact(8).map(as_i64).collect()
+}
+
+/// Receives `count` messages and returns them keyed by tag (a test that
+/// reports each value once under its own tag need not care about order).
+pub fn recv_by_tag(inbox: &Inbox, count: usize) -> HashMap<i64, Message> {
+    let mut by_tag = HashMap::new();
+    for _ in 0..count {
+        let message = recv(inbox);
+        let tag = message.tag;
+        assert!(by_tag.insert(tag, message).is_none(), "tag {tag} reported twice");
+    }
+    by_tag
+}
+
+/// The common WAT prelude: imports of the whole ABI, one page of memory and
+/// two helpers.
+///
+/// Memory map of guests built on it: bytes 0..8 are `$arg_pid`'s, 8..16
+/// `$report`'s; test bodies use 16 and up.
 pub const PRELUDE: &str = r#"
   (import "warren_v1" "self" (func $self (result i64)))
   (import "warren_v1" "spawn" (func $spawn (param i32 i32 i32 i32) (result i64)))
@@ -49,9 +156,41 @@ pub const PRELUDE: &str = r#"
   (func $arg_pid (result i64)
     (drop (call $arg_read (i32.const 0) (i32.const 8)))
     (i64.load (i32.const 0)))
+  ;; Sends `to` a message with `tag` whose payload is `value` (i64 LE).
+  (func $report (param $to i64) (param $tag i64) (param $value i64)
+    (i64.store (i32.const 8) (local.get $value))
+    (drop (call $send (local.get $to) (local.get $tag) (i32.const 8) (i32.const 8))))
 "#;
 
 /// A WAT module: the prelude plus `body`.
 pub fn wat(body: &str) -> String {
     format!("(module {PRELUDE} {body})")
+}
+
+/// A blocking-style echo server (export `main`): replies to every message
+/// with the same tag and payload, and returns after echoing tag 0.
+pub const ECHO: &str = r#"
+  (func (export "main")
+    (local $len i32)
+    (local $tag i64)
+    (loop $next
+      (local.set $len (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+      (local.set $tag (call $msg_tag))
+      (drop (call $msg_read (i32.const 0) (i32.const 256) (i32.const 1024)))
+      (drop (call $send (call $msg_sender) (local.get $tag) (i32.const 256) (local.get $len)))
+      (br_if $next (i64.ne (local.get $tag) (i64.const 0)))))
+"#;
+
+/// Proves the node still runs processes: a fresh echo process answers a
+/// round trip, then stops normally.
+pub fn assert_node_still_runs(node: &Node) {
+    let module = load(node, "still-runs-echo", &wat(ECHO));
+    let inbox = node.inbox();
+    let echo = spawn(node, &module, "main", b"");
+    inbox.send(echo.pid(), 5, b"still there?");
+    let reply = recv(&inbox);
+    assert_eq!((reply.sender, reply.tag, &*reply.data), (echo.pid(), 5, &b"still there?"[..]));
+    inbox.send(echo.pid(), 0, b"");
+    assert_eq!(recv(&inbox).tag, 0);
+    finish_normally(&echo);
 }

@@ -69,7 +69,12 @@ pub(crate) fn with_bytes<R>(
 }
 
 /// A copy of the guest bytes at `ptr..ptr + len`.
-pub(crate) fn read(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32, len: i32) -> wasmtime::Result<Box<[u8]>> {
+pub(crate) fn read(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    ptr: i32,
+    len: i32,
+) -> wasmtime::Result<Box<[u8]>> {
     with_bytes(caller, func, ptr, len, |bytes, _| Box::from(bytes))
 }
 
