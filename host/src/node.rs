@@ -220,9 +220,9 @@ impl Node {
         match inserted {
             Some((pid, _)) => Inbox { pid, rx, shared },
             None => {
-                // A full table: the inbox gets no pid of its own; sends to it
-                // cannot be addressed, but the host can still send from it.
-                Inbox { pid: Pid::new(0, 1), rx, shared }
+                // A full table: the inbox gets a pid no process ever has, so
+                // nothing can reach it, but the host can still send from it.
+                Inbox { pid: ProcessTable::<Process>::unissued_pid(), rx, shared }
             }
         }
     }

@@ -388,3 +388,4 @@ pub(crate) fn classify_error(error: wasmtime::Error, asked: Option<ExitReason>) 
     }
     ExitReason::Trap(text)
 }
+

@@ -32,7 +32,8 @@ pub(crate) struct ProcessTable<T> {
 impl<T> ProcessTable<T> {
     /// A table that holds at most `capacity` processes at once.
     pub(crate) fn new(capacity: u32) -> Self {
-        let capacity = capacity.clamp(1, 1 << crate::pid::INDEX_BITS);
+        // The last index is never issued: see `ProcessTable::unissued_pid`.
+        let capacity = capacity.clamp(1, (1 << crate::pid::INDEX_BITS) - 1);
         let chunks = (capacity as usize).div_ceil(CHUNK);
         ProcessTable {
             chunks: (0..chunks).map(|_| OnceLock::new()).collect(),
@@ -106,6 +107,11 @@ impl<T> ProcessTable<T> {
             self.free.lock().unwrap_or_else(|e| e.into_inner()).push(pid.index());
         }
         value
+    }
+
+    /// A well-formed pid that names no process, ever.
+    pub(crate) fn unissued_pid() -> Pid {
+        Pid::new((1 << crate::pid::INDEX_BITS) - 1, 1)
     }
 
     /// Number of live entries.

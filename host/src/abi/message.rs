@@ -104,10 +104,13 @@ async fn wait_for(process: &Process, tags: &[i64], timeout_ms: i64) -> Option<Me
 }
 
 fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
+    if offset < 0 {
+        return Ok(ERR_BADARG);
+    }
     let Some(message) = caller.data_mut().current.take() else {
         return Ok(ERR_NO_MESSAGE);
     };
-    let start = (offset.max(0) as usize).min(message.data.len());
+    let start = (offset as usize).min(message.data.len());
     let result = dest_len("msg_read", dst_len, message.data.len() - start)
         .and_then(|n| write(&mut caller, "msg_read", dst_ptr, &message.data[start..start + n]).map(|()| n as i32));
     caller.data_mut().current = Some(message);
