@@ -35,6 +35,21 @@ enum Command {
     Run(RunArgs),
     /// Run the built-in demo (what `warren` alone does).
     Demo(NodeArgs),
+    /// Compile a module ahead of time to a `.cwasm` file that `run` loads
+    /// without compiling (for the same Warren version and layout).
+    Compile(CompileArgs),
+}
+
+#[derive(clap::Args)]
+struct CompileArgs {
+    /// The module to compile (`.wasm` or `.wat`).
+    file: PathBuf,
+    /// Where to write the compiled module [default: FILE with extension `.cwasm`].
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// Memory layout the compiled code is for (must match `run --layout`).
+    #[arg(long, value_enum, default_value_t = Layout::Dense)]
+    layout: Layout,
 }
 
 #[derive(clap::Args)]
@@ -75,6 +90,9 @@ struct NodeArgs {
     /// Prefix every line a process prints with its pid.
     #[arg(long)]
     tag_output: bool,
+    /// Environment variable processes see (WASI `environ_get`). Repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env_arg)]
+    env: Vec<(String, String)>,
     /// Log filter (tracing syntax, e.g. `info` or `warren_host=debug`);
     /// overrides RUST_LOG. Default: warnings (crash reports).
     #[arg(long, value_name = "FILTER")]
@@ -85,6 +103,13 @@ struct NodeArgs {
 enum Layout {
     Dense,
     Guarded,
+}
+
+fn parse_env_arg(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 fn parse_module_arg(text: &str) -> Result<(String, PathBuf), String> {
@@ -106,6 +131,7 @@ fn main() -> ExitCode {
         None => run_demo(&NodeArgs::default_for_demo()),
         Some(Command::Demo(node)) => run_demo(&node),
         Some(Command::Run(args)) => run_file(args),
+        Some(Command::Compile(args)) => compile_file(args),
     };
     let code = match outcome {
         Ok(code) => code,
@@ -129,6 +155,7 @@ impl NodeArgs {
             max_memory: 256 << 20,
             layout: Layout::Dense,
             tag_output: false,
+            env: Vec::new(),
             log: None,
         }
     }
@@ -158,7 +185,7 @@ impl NodeArgs {
             },
             tag_output: self.tag_output,
             args,
-            env: Vec::new(),
+            env: self.env.clone(),
             ..defaults
         }
     }
@@ -199,6 +226,19 @@ fn run_file(args: RunArgs) -> Result<u8> {
         }
     };
     run_root(&node, &module, &entry).with_context(|| format!("cannot run `{}`", args.file.display()))
+}
+
+fn compile_file(args: CompileArgs) -> Result<u8> {
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{}`", args.file.display()))?;
+    let mut node_args = NodeArgs::default_for_demo();
+    node_args.layout = args.layout;
+    node_args.schedulers = NonZeroUsize::new(1);
+    let node = Node::new(node_args.config(Vec::new()))?;
+    let compiled = node.precompile(&bytes).with_context(|| format!("in file `{}`", args.file.display()))?;
+    let output = args.output.unwrap_or_else(|| args.file.with_extension("cwasm"));
+    std::fs::write(&output, compiled).with_context(|| format!("cannot write `{}`", output.display()))?;
+    println!("compiled {} -> {}", args.file.display(), output.display());
+    Ok(0)
 }
 
 fn listed(module: &LoadedModule) -> String {

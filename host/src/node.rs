@@ -174,6 +174,17 @@ impl Node {
         self.load(name, &bytes).with_context(|| format!("in file `{}`", path.display()))
     }
 
+    /// Compiles wasm or WebAssembly text ahead of time for this node's
+    /// configuration; `Node::load` accepts the result (a `.cwasm` file).
+    pub fn precompile(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        let wasm = if bytes.starts_with(b"\0asm") {
+            bytes.to_vec()
+        } else {
+            wat::parse_bytes(bytes).map_err(|e| anyhow!("not a WebAssembly module or valid WebAssembly text: {e}"))?.into_owned()
+        };
+        self.shared.engine.precompile_module(&wasm).map_err(|e| anyhow!("cannot compile: {e:#}"))
+    }
+
     /// The module loaded under `name`.
     pub fn module(&self, name: &str) -> Option<Arc<LoadedModule>> {
         self.shared.modules.get(name)
