@@ -45,11 +45,6 @@ impl Mailbox {
         queue.remove(position)
     }
 
-    /// Number of queued messages.
-    pub(crate) fn len(&self) -> usize {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
     /// Drops every queued message (the process has exited).
     pub(crate) fn clear(&self) {
         let drained = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));

@@ -219,7 +219,7 @@ impl Node {
             other => anyhow!("cannot spawn: {other:?}"),
         })?;
         let exit = process.watch_exit();
-        Ok(ProcessHandle { pid: process.pid, exit })
+        Ok(ProcessHandle { pid: process.pid, exit, reason: std::sync::OnceLock::new() })
     }
 
     /// A host-side mailbox with a pid of its own: guests can send to it, and
@@ -283,6 +283,7 @@ impl Drop for Node {
 pub struct ProcessHandle {
     pid: Pid,
     exit: crossbeam_channel::Receiver<ExitReason>,
+    reason: std::sync::OnceLock<ExitReason>,
 }
 
 impl ProcessHandle {
@@ -291,14 +292,25 @@ impl ProcessHandle {
         self.pid
     }
 
-    /// Waits until the process exits; returns its reason.
+    /// Waits until the process exits; returns its reason (every time it is
+    /// asked).
     pub fn wait(&self) -> ExitReason {
-        self.exit.recv().unwrap_or(ExitReason::Noproc)
+        if let Some(reason) = self.reason.get() {
+            return reason.clone();
+        }
+        // The node records every exit; a closed channel means the node itself
+        // was dropped, which stops every process.
+        let reason = self.exit.recv().unwrap_or_else(|_| ExitReason::Shutdown(b"node stopped".to_vec()));
+        self.reason.get_or_init(|| reason).clone()
     }
 
     /// Waits at most `timeout`; `None` if the process is still running.
     pub fn wait_timeout(&self, timeout: Duration) -> Option<ExitReason> {
-        self.exit.recv_timeout(timeout).ok()
+        if let Some(reason) = self.reason.get() {
+            return Some(reason.clone());
+        }
+        let reason = self.exit.recv_timeout(timeout).ok()?;
+        Some(self.reason.get_or_init(|| reason).clone())
     }
 }
 

@@ -20,7 +20,7 @@ pub struct Pid(u64);
 
 impl Pid {
     pub(crate) fn new(index: u32, serial: u64) -> Pid {
-        debug_assert!(u64::from(index) <= INDEX_MASK && serial >= 1 && serial <= MAX_SERIAL);
+        debug_assert!(u64::from(index) <= INDEX_MASK && (1..=MAX_SERIAL).contains(&serial));
         Pid((serial << INDEX_BITS) | u64::from(index))
     }
 

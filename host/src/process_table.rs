@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 const CHUNK_BITS: u32 = 12;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
+/// A chunk of slots, allocated on first use.
+type Chunk<T> = OnceLock<Box<[Slot<T>]>>;
+
 struct Slot<T> {
     entry: Mutex<SlotEntry<T>>,
 }
@@ -22,7 +25,7 @@ struct SlotEntry<T> {
 /// Maps pids to values (processes), lock-free to find a slot, one short
 /// uncontended lock per slot to read or change it.
 pub(crate) struct ProcessTable<T> {
-    chunks: Box<[OnceLock<Box<[Slot<T>]>>]>,
+    chunks: Box<[Chunk<T>]>,
     free: Mutex<Vec<u32>>,
     next_index: AtomicU32,
     capacity: u32,
@@ -124,10 +127,10 @@ impl<T> ProcessTable<T> {
         let used = self.next_index.load(Ordering::Acquire);
         let mut out = Vec::with_capacity(self.len());
         for index in 0..used {
-            if let Some(slot) = self.slot(index) {
-                if let Some(value) = &slot.entry.lock().unwrap_or_else(|e| e.into_inner()).value {
-                    out.push(value.clone());
-                }
+            if let Some(slot) = self.slot(index)
+                && let Some(value) = &slot.entry.lock().unwrap_or_else(|e| e.into_inner()).value
+            {
+                out.push(value.clone());
             }
         }
         out

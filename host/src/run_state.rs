@@ -91,11 +91,6 @@ impl RunState {
     pub(crate) fn is_done(&self) -> bool {
         self.0.load(Ordering::Acquire) == DONE
     }
-
-    /// Whether the process is queued or running (not waiting).
-    pub(crate) fn is_runnable(&self) -> bool {
-        matches!(self.0.load(Ordering::Acquire), SCHEDULED | RUNNING | NOTIFIED)
-    }
 }
 
 #[cfg(all(test, feature = "loom"))]

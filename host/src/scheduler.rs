@@ -251,10 +251,10 @@ fn find_job(scheduler: &Scheduler, index: usize, streak: &mut u32, tick: u32) ->
             local.queue.push(job);
         }
         *streak = 0;
-        if tick % INJECTOR_INTERVAL == 0 {
-            if let Some(job) = steal_injector(scheduler, &local.queue) {
-                return Some(job);
-            }
+        if tick.is_multiple_of(INJECTOR_INTERVAL)
+            && let Some(job) = steal_injector(scheduler, &local.queue)
+        {
+            return Some(job);
         }
         if let Some(job) = local.queue.pop() {
             return Some(job);

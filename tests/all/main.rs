@@ -2,5 +2,9 @@
 //! C compiled by the build) on real nodes, and the `warren` CLI. One test
 //! binary, as wasmtime does, to keep link time low.
 
+mod cli;
 mod common;
+mod exits;
+mod isolation;
 mod messaging;
+mod scheduling;

@@ -101,6 +101,17 @@ pub(crate) fn write(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32,
     Ok(())
 }
 
+/// Checks that the whole buffer `ptr..ptr + len` lies in guest memory (a
+/// buffer the host may write to, even if it writes less).
+pub(crate) fn check_range(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32, len: i32) -> wasmtime::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    let memory = memory(caller, func)?;
+    let size = memory.data_size(&*caller);
+    range(func, ptr, len, size).map(drop)
+}
+
 /// Checks a destination buffer and returns how many of `available` bytes
 /// fit in it.
 pub(crate) fn dest_len(func: &str, dst_len: i32, available: usize) -> wasmtime::Result<usize> {

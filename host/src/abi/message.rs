@@ -1,7 +1,7 @@
 //! Host functions about messages: send, receive (selective, with timeout)
 //! and reading the current message.
 
-use super::guest_memory::{dest_len, read, with_bytes, write};
+use super::guest_memory::{check_range, dest_len, read, with_bytes, write};
 use super::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_TIMEOUT, MODULE, OK};
 use crate::mailbox::Message;
 use crate::pid::Pid;
@@ -35,7 +35,8 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
     if tag < 0 {
         return Ok(ERR_BADARG);
     }
-    if len as u32 as usize > caller.data().node.config.max_message {
+    // (A negative length traps in `read` below, as every bad range does.)
+    if len > 0 && len as usize > caller.data().node.config.max_message {
         return Ok(ERR_LIMIT);
     }
     let Some(to) = Pid::from_raw(pid as u64) else {
@@ -93,10 +94,10 @@ async fn wait_for(process: &Process, tags: &[i64], timeout_ms: i64) -> Option<Me
         if let Some(message) = process.mailbox.take_matching(tags) {
             return Poll::Ready(Some(message));
         }
-        if let Some(timer) = timer.as_mut() {
-            if timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(None);
-            }
+        if let Some(timer) = timer.as_mut()
+            && timer.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(None);
         }
         Poll::Pending
     })
@@ -107,6 +108,7 @@ fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst
     if offset < 0 {
         return Ok(ERR_BADARG);
     }
+    check_range(&mut caller, "msg_read", dst_ptr, dst_len)?;
     let Some(message) = caller.data_mut().current.take() else {
         return Ok(ERR_NO_MESSAGE);
     };

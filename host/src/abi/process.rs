@@ -1,7 +1,7 @@
 //! Host functions about processes: self, spawn, arguments, exit, yield,
 //! handler style.
 
-use super::guest_memory::{dest_len, fault, read, read_str, with_bytes, write};
+use super::guest_memory::{check_range, dest_len, fault, read, read_str, with_bytes, write};
 use super::{ERR_BADARG, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK};
 use crate::process::ProcessState;
 use crate::reason::ExitReason;
@@ -75,6 +75,7 @@ fn spawn_module(
 }
 
 fn arg_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
+    check_range(&mut caller, "arg_read", dst_ptr, dst_len)?;
     let n = dest_len("arg_read", dst_len, caller.data().arg.len())?;
     // The argument is moved out while it is copied (no clone), then put back.
     let arg = std::mem::take(&mut caller.data_mut().arg);

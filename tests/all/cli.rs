@@ -1,0 +1,538 @@
+//! The `warren` command line: the demo, `warren run`, exit codes and error
+//! messages.
+
+use crate::common::{PATIENCE, PRELUDE};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// What a run of `warren` gave.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Checks the exit code, showing the output when it is not the one.
+    fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "exit code; stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(!self.stderr.contains("panicked"), "warren panicked:\n{}", self.stderr);
+        self
+    }
+
+    fn stdout_has(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "stdout should contain {text:?}; stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    fn stderr_has(&self, text: &str) -> &Self {
+        assert!(self.stderr.contains(text), "stderr should contain {text:?}; stderr:\n{}", self.stderr);
+        self
+    }
+
+    fn stdout_lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+}
+
+/// Runs `warren` with `args`; fails the test if it runs longer than
+/// PATIENCE (and kills it).
+fn warren(args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warren"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("warren starts");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for warren") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`warren {}` still runs after {PATIENCE:?}", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    Run { code: status.code(), stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}
+
+/// A file in the temp directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &[u8]) -> TempFile {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let unique =
+            format!("warren-cli-test-{}-{}-{name}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let path = std::env::temp_dir().join(unique);
+        std::fs::write(&path, contents).expect("temp file written");
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("UTF-8 temp path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A WAT file: the WASI `fd_write` import, the warren prelude, a `$print`
+/// helper (`$print(ptr, len)` writes to stdout; it uses bytes 16..28),
+/// and `body`.
+fn wasi_wat(name: &str, body: &str) -> TempFile {
+    let source = format!(
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+          {PRELUDE}
+          (func $print (param $ptr i32) (param $len i32)
+            (i32.store (i32.const 16) (local.get $ptr))
+            (i32.store (i32.const 20) (local.get $len))
+            (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24))))
+          {body})"#
+    );
+    TempFile::new(&format!("{name}.wat"), source.as_bytes())
+}
+
+/// A data segment at `offset` holding `text`, and the call that prints it.
+fn text_at(offset: u32, text: &str) -> (String, String) {
+    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    (
+        format!(r#"(data (i32.const {offset}) "{escaped}")"#),
+        format!("(call $print (i32.const {offset}) (i32.const {}))", text.len()),
+    )
+}
+
+/// A module whose export `entry` prints `text` (at data offset `offset`).
+fn printing_export(entry: &str, offset: u32, text: &str) -> String {
+    let (data, print) = text_at(offset, text);
+    format!(r#"{data} (func (export "{entry}") {print})"#)
+}
+
+#[test]
+fn with_no_arguments_warren_runs_the_builtin_demo() {
+    warren(&[])
+        .expect_code(0)
+        .stdout_has("main: worker 2 says 20 squared is 400")
+        .stdout_has("main: done, exiting normally");
+}
+
+#[test]
+fn run_exits_0_when_the_root_process_exits_normally() {
+    let file = wasi_wat("normal", &printing_export("main", 1024, "hello from main\n"));
+    warren(&["run", file.path()]).expect_code(0).stdout_has("hello from main");
+}
+
+#[test]
+fn a_wasi_guest_prints_to_stdout() {
+    let file = wasi_wat("wasi-print", &printing_export("main", 1024, "line one\nline two\n"));
+    let run = warren(&["run", file.path()]);
+    run.expect_code(0);
+    let lines = run.stdout_lines();
+    let at = lines.iter().position(|l| *l == "line one").unwrap_or_else(|| panic!("no `line one` in {lines:?}"));
+    assert_eq!(lines.get(at + 1), Some(&"line two"), "{lines:?}");
+}
+
+#[test]
+fn run_also_runs_a_binary_wasm_file() {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 100) "binary ok\n")
+          (func (export "main")
+            (i32.store (i32.const 0) (i32.const 100))
+            (i32.store (i32.const 4) (i32.const 10))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+    )
+    .unwrap();
+    let file = TempFile::new("binary.wasm", &wasm);
+    warren(&["run", file.path()]).expect_code(0).stdout_has("binary ok");
+}
+
+#[test]
+fn run_exits_1_when_the_root_process_traps_and_says_why() {
+    let file = wasi_wat("trap", r#"(func (export "main") (unreachable))"#);
+    warren(&["run", file.path()]).expect_code(1).stderr_has("exited").stderr_has("unreachable");
+}
+
+#[test]
+fn run_exits_1_when_the_root_process_exits_with_a_custom_reason() {
+    let file = wasi_wat(
+        "custom",
+        r#"(data (i32.const 1024) "boom")
+           (func (export "main") (call $exit (i32.const 2) (i32.const 1024) (i32.const 4)))"#,
+    );
+    warren(&["run", file.path()]).expect_code(1).stderr_has("exited").stderr_has("boom");
+}
+
+#[test]
+fn wasi_proc_exit_sets_the_outcome_of_the_run() {
+    let zero = wasi_wat("exit0", r#"(func (export "main") (call $proc_exit (i32.const 0)) (unreachable))"#);
+    warren(&["run", zero.path()]).expect_code(0);
+    let three = wasi_wat("exit3", r#"(func (export "main") (call $proc_exit (i32.const 3)) (unreachable))"#);
+    warren(&["run", three.path()]).expect_code(1).stderr_has("exited").stderr_has("exit status 3");
+}
+
+#[test]
+fn a_missing_file_exits_2_naming_the_path() {
+    let path = std::env::temp_dir().join(format!("warren-cli-test-{}-no-such-file.wat", std::process::id()));
+    let path = path.to_str().unwrap();
+    warren(&["run", path]).expect_code(2).stderr_has(path).stderr_has("No such file");
+}
+
+#[test]
+fn a_file_that_is_neither_wasm_nor_wat_exits_2() {
+    let binary = TempFile::new("garbage.wasm", &[0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3]);
+    warren(&["run", binary.path()]).expect_code(2).stderr_has("not a WebAssembly module");
+    let text = TempFile::new("notes.txt", b"hello, I am a text file\n");
+    warren(&["run", text.path()]).expect_code(2).stderr_has("not a WebAssembly module");
+}
+
+#[test]
+fn a_module_importing_an_unknown_host_function_exits_2_naming_it() {
+    let file = TempFile::new(
+        "unknown-import.wat",
+        br#"(module (import "warren_v1" "nope_fn" (func)) (func (export "main")))"#,
+    );
+    warren(&["run", file.path()]).expect_code(2).stderr_has("nope_fn");
+}
+
+#[test]
+fn a_missing_entry_export_exits_2_naming_it() {
+    let file = wasi_wat("no-entry", &printing_export("main", 1024, "main ran\n"));
+    let run = warren(&["run", file.path(), "--entry", "start_here"]);
+    run.expect_code(2).stderr_has("start_here").stderr_has("no exported function");
+    assert!(!run.stdout.contains("main ran"));
+    // With neither `main` nor `_start`, the default entry is missing.
+    let neither = wasi_wat("neither", &printing_export("other", 1024, "other ran\n"));
+    warren(&["run", neither.path()]).expect_code(2).stderr_has("main").stderr_has("no exported function");
+}
+
+#[test]
+fn invalid_option_values_exit_2_saying_invalid() {
+    let file = wasi_wat("options", &printing_export("main", 1024, "ran\n"));
+    for options in
+        [&["--schedulers", "0"][..], &["--schedulers", "abc"], &["--max-memory", "12XB"], &["--layout", "sparse"]]
+    {
+        let mut args = vec!["run", file.path()];
+        args.extend_from_slice(options);
+        let run = warren(&args);
+        assert_eq!(run.code, Some(2), "{options:?}: {run:?}");
+        assert!(run.stderr.contains("invalid"), "{options:?}: stderr should say invalid: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{options:?}: {}", run.stderr);
+        assert!(!run.stdout.contains("ran"), "{options:?}: the module must not run");
+    }
+}
+
+#[test]
+fn every_error_that_prevents_running_exits_2_without_a_panic() {
+    let file = wasi_wat("errors", &printing_export("main", 1024, "ran\n"));
+    let cases: [&[&str]; 4] = [
+        &["run", file.path(), "--reductions", "0"],
+        &["run", file.path(), "--frobnicate"],
+        &["run"],
+        &["run", file.path(), "--module", "no-equals-sign"],
+    ];
+    for args in cases {
+        let run = warren(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        assert!(!run.stderr.trim().is_empty(), "{args:?}: no message on stderr");
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn the_entry_defaults_to_main_then_to_start() {
+    let both = wasi_wat(
+        "both",
+        &format!(
+            "{} {}",
+            printing_export("main", 1024, "from main\n"),
+            printing_export("_start", 1100, "from _start\n")
+        ),
+    );
+    let run = warren(&["run", both.path()]);
+    run.expect_code(0).stdout_has("from main");
+    assert!(!run.stdout.contains("from _start"), "{}", run.stdout);
+    let start_only = wasi_wat("start-only", &printing_export("_start", 1100, "from _start\n"));
+    warren(&["run", start_only.path()]).expect_code(0).stdout_has("from _start");
+}
+
+#[test]
+fn the_entry_option_picks_the_export_to_run() {
+    let file = wasi_wat(
+        "entries",
+        &format!("{} {}", printing_export("main", 1024, "from main\n"), printing_export("other", 1100, "from other\n")),
+    );
+    let run = warren(&["run", file.path(), "--entry", "other"]);
+    run.expect_code(0).stdout_has("from other");
+    assert!(!run.stdout.contains("from main"), "{}", run.stdout);
+}
+
+#[test]
+fn arguments_after_a_double_dash_reach_the_root_process_through_wasi_args() {
+    let source = format!(
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+          {PRELUDE}
+          ;; prints every argument on a line of its own
+          (func (export "main")
+            (local $size i32)
+            (local $i i32)
+            (if (call $args_sizes_get (i32.const 32) (i32.const 36)) (then (unreachable)))
+            (if (call $args_get (i32.const 1024) (i32.const 8192)) (then (unreachable)))
+            (local.set $size (i32.load (i32.const 36)))
+            (block $done
+              (loop $next
+                (br_if $done (i32.ge_u (local.get $i) (local.get $size)))
+                (if (i32.eqz (i32.load8_u (i32.add (i32.const 8192) (local.get $i))))
+                  (then (i32.store8 (i32.add (i32.const 8192) (local.get $i)) (i32.const 10))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $next)))
+            (i32.store (i32.const 16) (i32.const 8192))
+            (i32.store (i32.const 20) (local.get $size))
+            (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))))"#
+    );
+    let file = TempFile::new("args.wat", source.as_bytes());
+    let run = warren(&["run", file.path(), "--", "alpha", "beta gamma", "--entry", "x"]);
+    run.expect_code(0);
+    let lines = run.stdout_lines();
+    let at = lines.iter().position(|l| *l == "alpha").unwrap_or_else(|| panic!("no `alpha` argument in {lines:?}"));
+    assert_eq!(&lines[at..], ["alpha", "beta gamma", "--entry", "x"], "the arguments, in order, as given");
+}
+
+/// The pid at the start of a line tagged like `<0.5.1> text`, and the text.
+fn split_pid_tag(line: &str) -> Option<(&str, &str)> {
+    let (tag, text) = line.split_once("> ")?;
+    let numbers = tag.strip_prefix("<0.")?;
+    let (index, serial) = numbers.split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(index) && digits(serial)).then(|| (&line[..tag.len() + 1], text))
+}
+
+/// A root that prints two lines, spawns `child` (which prints a line and
+/// tells the root), waits for it, and returns.
+fn two_printing_processes() -> TempFile {
+    let (root_data, root_print) = text_at(1024, "root line one\nroot line two\n");
+    let (child_data, child_print) = text_at(1100, "child line\n");
+    wasi_wat(
+        "tagged",
+        &format!(
+            r#"{root_data} {child_data}
+            (data (i32.const 1200) "child")
+            (func (export "main")
+              {root_print}
+              (i64.store (i32.const 40) (call $self))
+              (drop (call $spawn (i32.const 1200) (i32.const 5) (i32.const 40) (i32.const 8)))
+              (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1))))
+            (func (export "child")
+              {child_print}
+              (call $report (call $arg_pid) (i64.const 1) (i64.const 0)))"#
+        ),
+    )
+}
+
+#[test]
+fn tag_output_prefixes_each_line_of_a_process_with_its_pid() {
+    let file = two_printing_processes();
+    let run = warren(&["run", file.path(), "--tag-output"]);
+    run.expect_code(0);
+    let tagged: Vec<(&str, &str)> = run.stdout_lines().into_iter().filter_map(split_pid_tag).collect();
+    let pid_of = |text: &str| {
+        tagged.iter().find(|(_, t)| *t == text).map(|(pid, _)| *pid).unwrap_or_else(|| {
+            panic!("no tagged line {text:?} in stdout:\n{}", run.stdout);
+        })
+    };
+    let root = pid_of("root line one");
+    assert_eq!(pid_of("root line two"), root, "every line of the root has its pid");
+    assert_ne!(pid_of("child line"), root, "the child's line has the child's pid");
+}
+
+#[test]
+fn without_tag_output_lines_are_printed_as_written() {
+    let file = two_printing_processes();
+    let run = warren(&["run", file.path()]);
+    run.expect_code(0);
+    let lines = run.stdout_lines();
+    for line in ["root line one", "root line two", "child line"] {
+        assert!(lines.contains(&line), "no plain {line:?} in {lines:?}");
+    }
+}
+
+#[test]
+fn the_module_option_loads_another_module_for_spawn_module() {
+    let (greeting, greet) = text_at(1024, "helper says hi\n");
+    let helper = wasi_wat(
+        "helper",
+        &format!(
+            r#"{greeting}
+            (func (export "main")
+              {greet}
+              (call $report (call $arg_pid) (i64.const 1) (i64.const 0)))"#
+        ),
+    );
+    let root = wasi_wat(
+        "root",
+        r#"(data (i32.const 1024) "helper")
+           (data (i32.const 1032) "main")
+           (func (export "main")
+             (i64.store (i32.const 40) (call $self))
+             (if (i64.lt_s (call $spawn_module (i32.const 1024) (i32.const 6) (i32.const 1032) (i32.const 4)
+                                               (i32.const 40) (i32.const 8))
+                           (i64.const 0))
+               (then (unreachable)))
+             (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1))))"#,
+    );
+    let module = format!("helper={}", helper.path());
+    warren(&["run", root.path(), "--module", &module]).expect_code(0).stdout_has("helper says hi");
+    // Without it, spawn_module finds no module: the root traps.
+    warren(&["run", root.path()]).expect_code(1).stderr_has("unreachable");
+}
+
+/// A root doing 200 round trips with a child, then printing `round trips done`.
+fn round_trips() -> TempFile {
+    let (data, print) = text_at(1024, "round trips done\n");
+    wasi_wat(
+        "round-trips",
+        &format!(
+            r#"{data}
+            (data (i32.const 1100) "echo")
+            (func (export "main")
+              (local $child i64)
+              (local $i i32)
+              (i64.store (i32.const 40) (call $self))
+              (local.set $child (call $spawn (i32.const 1100) (i32.const 4) (i32.const 40) (i32.const 8)))
+              (loop $again
+                (call $report (local.get $child) (i64.const 1) (i64.extend_i32_u (local.get $i)))
+                (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $again (i32.lt_u (local.get $i) (i32.const 200))))
+              (call $report (local.get $child) (i64.const 0) (i64.const 0))
+              {print})
+            (func (export "echo")
+              (local $parent i64)
+              (local.set $parent (call $arg_pid))
+              (loop $again
+                (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+                (call $report (local.get $parent) (call $msg_tag) (i64.const 0))
+                (br_if $again (i64.ne (call $msg_tag) (i64.const 0)))))"#
+        ),
+    )
+}
+
+#[test]
+fn run_accepts_the_scheduling_and_memory_options() {
+    let file = round_trips();
+    for options in [
+        &["--schedulers", "1", "--reductions", "1000", "--layout", "guarded"][..],
+        &["--schedulers", "2", "--layout", "dense", "--log", "warn"],
+        &["--tag-output", "--log", "debug"],
+    ] {
+        let mut args = vec!["run", file.path()];
+        args.extend_from_slice(options);
+        let run = warren(&args);
+        assert_eq!(run.code, Some(0), "{options:?}: {run:?}");
+        assert!(run.stdout.contains("round trips done"), "{options:?}: {run:?}");
+    }
+}
+
+#[test]
+fn tag_output_keeps_a_line_written_in_pieces_whole() {
+    let (first, print_first) = text_at(1024, "hello, ");
+    let (second, print_second) = text_at(1100, "world\n");
+    let (third, print_third) = text_at(1200, "no newline at the end");
+    let file = wasi_wat(
+        "pieces",
+        &format!(
+            r#"{first} {second} {third}
+            (func (export "main") {print_first} {print_second} {print_third})"#
+        ),
+    );
+    let run = warren(&["run", file.path(), "--tag-output"]);
+    run.expect_code(0);
+    let texts: Vec<&str> = run.stdout_lines().into_iter().filter_map(split_pid_tag).map(|(_, text)| text).collect();
+    assert!(texts.contains(&"hello, world"), "one tagged line `hello, world` expected in:\n{}", run.stdout);
+    assert!(texts.contains(&"no newline at the end"), "the unfinished last line is printed, tagged:\n{}", run.stdout);
+}
+
+#[test]
+fn tag_output_tags_standard_error_lines_too() {
+    let file = wasi_wat(
+        "stderr",
+        r#"(data (i32.const 1024) "to stderr\n")
+           (func (export "main")
+             (i32.store (i32.const 16) (i32.const 1024))
+             (i32.store (i32.const 20) (i32.const 10))
+             (drop (call $fd_write (i32.const 2) (i32.const 16) (i32.const 1) (i32.const 24))))"#,
+    );
+    let run = warren(&["run", file.path(), "--tag-output"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.lines().filter_map(split_pid_tag).any(|(_, text)| text == "to stderr"),
+        "a tagged `to stderr` line expected on stderr:\n{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("to stderr"));
+}
+
+#[test]
+fn max_memory_limits_the_root_process() {
+    let file = wasi_wat(
+        "grow",
+        r#"(func (export "main")
+             (if (i32.lt_s (memory.grow (i32.const 31)) (i32.const 0)) (then (unreachable))))"#,
+    );
+    warren(&["run", file.path(), "--max-memory", "4MiB"]).expect_code(0);
+    warren(&["run", file.path(), "--max-memory", "1MiB"]).expect_code(1).stderr_has("exited").stderr_has("memory");
+}
+
+#[test]
+fn the_run_ends_when_the_root_process_does_even_if_others_still_run() {
+    let (data, print) = text_at(1024, "root is done\n");
+    let file = wasi_wat(
+        "leave-behind",
+        &format!(
+            r#"{data}
+            (data (i32.const 1100) "spin")
+            (func (export "main")
+              (drop (call $spawn (i32.const 1100) (i32.const 4) (i32.const 0) (i32.const 0)))
+              (drop (call $spawn (i32.const 1100) (i32.const 4) (i32.const 0) (i32.const 0)))
+              {print})
+            (func (export "spin")
+              (loop $forever (br $forever)))"#
+        ),
+    );
+    warren(&["run", file.path()]).expect_code(0).stdout_has("root is done");
+}
