@@ -33,13 +33,17 @@ mod process;
 mod process_table;
 mod reason;
 mod region;
+mod registry;
 mod run_state;
 mod scheduler;
+mod signals;
 mod stack;
 mod sync;
+mod timer;
 mod wasi;
 
 pub use abi::{
+    ERR_ALREADY_NAMED, ERR_NAME_TAKEN, ERR_NO_SUCH_NAME, ERR_NO_SUCH_TIMER, ERR_NOPROC, SPAWN_LINK, SPAWN_MONITOR,
     ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, ERR_TIMEOUT,
     MODULE as ABI_MODULE, OK,
 };
@@ -50,4 +54,6 @@ pub use node::{Inbox, Node, ProcessHandle, SpawnError};
 pub use pid::Pid;
 pub use process::ProcessState;
 pub use reason::*;
+pub use registry::NameError;
+pub use signals::{TAG_DOWN, TAG_EXIT};
 pub use wasi::Capabilities;

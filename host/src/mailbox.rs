@@ -45,6 +45,16 @@ impl Mailbox {
         queue.remove(position)
     }
 
+    /// Removes the first queued message that `matches`; returns whether one
+    /// was removed.
+    pub(crate) fn remove_first(&self, matches: impl Fn(&Message) -> bool) -> bool {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        match queue.iter().position(matches) {
+            Some(position) => queue.remove(position).is_some(),
+            None => false,
+        }
+    }
+
     /// Drops every queued message (the process has exited).
     pub(crate) fn clear(&self) {
         let drained = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));

@@ -51,6 +51,12 @@ pub(crate) struct NodeShared {
     pub(crate) scheduler: Scheduler,
     /// Size of the dense fiber stacks (`None` in the guarded layout).
     pub(crate) dense_stack_size: Option<usize>,
+    /// Registered names and keyed registries.
+    pub(crate) registry: crate::registry::Registry,
+    /// Pending timers.
+    pub(crate) timers: crate::timer::Timers,
+    /// The next monitor reference.
+    pub(crate) next_ref: std::sync::atomic::AtomicU64,
 }
 
 impl NodeShared {
@@ -62,6 +68,22 @@ impl NodeShared {
         arg: Box<[u8]>,
         caps: Arc<Capabilities>,
     ) -> Result<Arc<Process>, SpawnError> {
+        self.spawn_opt(module, entry, arg, caps, None, None).map(|(process, _)| process)
+    }
+
+    /// As [`NodeShared::spawn`], atomically linked to `link` and/or
+    /// monitored by `monitor` (spawn_link / spawn_monitor): the relations
+    /// exist before the child can run, so it cannot die unseen. Returns the
+    /// monitor reference too.
+    pub(crate) fn spawn_opt(
+        self: &Arc<Self>,
+        module: Arc<LoadedModule>,
+        entry: &str,
+        arg: Box<[u8]>,
+        caps: Arc<Capabilities>,
+        link: Option<&Arc<Process>>,
+        monitor: Option<&Arc<Process>>,
+    ) -> Result<(Arc<Process>, u64), SpawnError> {
         if !module.has_entry(entry) {
             return Err(SpawnError::NoSuchExport);
         }
@@ -72,8 +94,16 @@ impl NodeShared {
                 Arc::new(Process::new(pid, self.clone(), Body::Wasm(Mutex::new(Task::Start(Box::new(spec))))))
             })
             .ok_or(SpawnError::Limit)?;
+        if let Some(parent) = link {
+            process.add_link(parent.pid);
+            parent.add_link(process.pid);
+        }
+        let reference = match monitor {
+            Some(watcher) => self.monitor(watcher, process.pid),
+            None => 0,
+        };
         self.scheduler.schedule_back(process.clone());
-        Ok(process)
+        Ok((process, reference))
     }
 
     /// Sends a message; a message to a dead pid is dropped, as in Erlang.
@@ -86,7 +116,9 @@ impl NodeShared {
     /// Everything that happens when a process ends.
     pub(crate) fn process_exited(&self, process: &Arc<Process>, reason: ExitReason) {
         process.run_state.set_done();
+        let mut departure = process.depart();
         self.table.remove(process.pid);
+        self.release_names(process.pid, departure.name.take(), std::mem::take(&mut departure.keyed));
         drop(process.take_task());
         process.mailbox.clear();
         match &reason {
@@ -96,6 +128,7 @@ impl NodeShared {
             }
             _ => tracing::warn!(pid = %process.pid, %reason, "process crashed"),
         }
+        self.deliver_departure(process.pid, departure, &reason);
         process.record_exit(&reason);
     }
 }
@@ -145,6 +178,9 @@ impl Node {
             engine,
             linker,
             dense_stack_size,
+            registry: crate::registry::Registry::default(),
+            timers: crate::timer::Timers::new(runtime.handle().clone()),
+            next_ref: std::sync::atomic::AtomicU64::new(1),
         });
         shared.scheduler.start(&shared, runtime.handle().clone()).context("cannot start the scheduler threads")?;
         Ok(Node { shared, runtime: Some(runtime), default_caps })
@@ -229,7 +265,11 @@ impl Node {
         let shared = self.shared.clone();
         let inserted = self.shared.table.insert(|pid| Arc::new(Process::new(pid, shared.clone(), Body::Inbox(tx))));
         match inserted {
-            Some((pid, _)) => Inbox { pid, rx, shared },
+            Some((pid, process)) => {
+                // The host sees exit signals as messages (it traps exits).
+                process.trap_exit.store(true, Ordering::Release);
+                Inbox { pid, rx, shared }
+            }
             None => {
                 // A full table: the inbox gets a pid no process ever has, so
                 // nothing can reach it, but the host can still send from it.
@@ -248,6 +288,26 @@ impl Node {
         self.shared.table.len()
     }
 
+    /// The pid registered under `name`.
+    pub fn whereis(&self, name: &str) -> Option<Pid> {
+        self.shared.whereis(name)
+    }
+
+    /// Every registered name, sorted.
+    pub fn registered(&self) -> Vec<String> {
+        self.shared.registered()
+    }
+
+    /// Whether `a` holds a link to `b`.
+    pub fn is_linked(&self, a: Pid, b: Pid) -> bool {
+        self.shared.table.get(a).is_some_and(|p| p.is_linked(b))
+    }
+
+    /// Number of pending timers (`send_after`).
+    pub fn pending_timers(&self) -> usize {
+        self.shared.timers.pending()
+    }
+
     /// Reductions (fuel) used by `pid`, as of its last wait.
     pub fn reductions(&self, pid: Pid) -> Option<u64> {
         self.shared.table.get(pid).map(|p| p.reductions.load(Ordering::Relaxed))
@@ -261,6 +321,7 @@ impl Node {
     fn stop(&mut self) {
         let Some(runtime) = self.runtime.take() else { return };
         self.shared.scheduler.shutdown();
+        self.shared.timers.clear();
         for process in self.shared.table.snapshot() {
             process.run_state.set_done();
             self.shared.table.remove(process.pid);

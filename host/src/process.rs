@@ -111,6 +111,10 @@ pub struct Process {
     pub(crate) reductions: AtomicU64,
     /// Base of the dense fiber stack its store keeps (0: none yet).
     stack_base: AtomicUsize,
+    /// Links, monitors, names and a pending exit (see `signals.rs`).
+    pub(crate) relations: Mutex<crate::signals::Relations>,
+    /// Whether exit signals arrive as messages.
+    pub(crate) trap_exit: std::sync::atomic::AtomicBool,
     exit: Mutex<ExitWatch>,
 }
 
@@ -141,6 +145,8 @@ impl Process {
             node,
             reductions: AtomicU64::new(0),
             stack_base: AtomicUsize::new(0),
+            relations: Mutex::default(),
+            trap_exit: std::sync::atomic::AtomicBool::new(false),
             exit: Mutex::new(ExitWatch::default()),
         }
     }

@@ -311,6 +311,11 @@ fn run_job(node: &Arc<NodeShared>, job: Job) {
     if !job.run_state.start_running() {
         return; // exited while queued
     }
+    // An exit signal asked it to end: it never runs again.
+    if let Some(reason) = job.take_pending_exit() {
+        node.process_exited(&job, reason);
+        return;
+    }
     match job.run() {
         RunOutcome::Pending => {
             if job.run_state.finish_poll() {

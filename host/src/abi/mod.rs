@@ -4,7 +4,14 @@
 
 mod guest_memory;
 mod message;
+mod names;
 mod process;
+mod signals;
+mod timer;
+
+pub use names::{ERR_ALREADY_NAMED, ERR_NAME_TAKEN, ERR_NO_SUCH_NAME, ERR_NOPROC};
+pub use signals::{SPAWN_LINK, SPAWN_MONITOR};
+pub use timer::ERR_NO_SUCH_TIMER;
 
 use crate::process::ProcessState;
 use wasmtime::Linker;
@@ -33,6 +40,9 @@ pub const ERR_NO_MESSAGE: i32 = -7;
 pub(crate) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     process::link(linker)?;
     message::link(linker)?;
+    signals::link(linker)?;
+    names::link(linker)?;
+    timer::link(linker)?;
     wasmtime_wasi::p1::add_to_linker_async(linker, |state: &mut ProcessState| state.wasi())?;
     Ok(())
 }

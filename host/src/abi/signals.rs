@@ -1,0 +1,132 @@
+//! Host functions about links, monitors and exit signals (see
+//! `signals.rs` for the rules).
+
+use super::guest_memory::{read, read_str, with_bytes, write};
+use super::{ERR_BADARG, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK};
+use crate::pid::Pid;
+use crate::process::ProcessState;
+use crate::reason::{ExitReason, REASON_KILL};
+use std::sync::atomic::Ordering;
+use wasmtime::{Caller, Linker};
+
+/// `spawn_opt` flag: link the child to the caller.
+pub const SPAWN_LINK: i32 = 1;
+/// `spawn_opt` flag: monitor the child.
+pub const SPAWN_MONITOR: i32 = 2;
+
+pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
+    linker.func_wrap(MODULE, "spawn_opt", spawn_opt)?;
+    linker.func_wrap(MODULE, "link", |caller: Caller<'_, ProcessState>, pid: i64| {
+        let state = caller.data();
+        match Pid::from_raw(pid as u64) {
+            Some(pid) => {
+                state.node.link(&state.process, pid);
+                OK
+            }
+            None => ERR_BADARG,
+        }
+    })?;
+    linker.func_wrap(MODULE, "unlink", |caller: Caller<'_, ProcessState>, pid: i64| {
+        let state = caller.data();
+        match Pid::from_raw(pid as u64) {
+            Some(pid) => {
+                state.node.unlink(&state.process, pid);
+                OK
+            }
+            None => ERR_BADARG,
+        }
+    })?;
+    linker.func_wrap(MODULE, "trap_exit", |caller: Caller<'_, ProcessState>, on: i32| {
+        i32::from(caller.data().process.trap_exit.swap(on != 0, Ordering::AcqRel))
+    })?;
+    linker.func_wrap(MODULE, "exit_signal", exit_signal)?;
+    linker.func_wrap(MODULE, "monitor", |caller: Caller<'_, ProcessState>, pid: i64| {
+        let state = caller.data();
+        match Pid::from_raw(pid as u64) {
+            Some(pid) => state.node.monitor(&state.process, pid) as i64,
+            None => i64::from(ERR_BADARG),
+        }
+    })?;
+    linker.func_wrap(MODULE, "demonitor", |caller: Caller<'_, ProcessState>, reference: i64, flush: i32| {
+        let state = caller.data();
+        i32::from(state.node.demonitor(&state.process, reference as u64, flush != 0))
+    })?;
+    Ok(())
+}
+
+/// `spawn_opt(module, entry, arg, flags, ref_out)`: spawn with link and/or
+/// monitor, atomically. An empty module name means the caller's module.
+#[allow(clippy::too_many_arguments)]
+fn spawn_opt(
+    mut caller: Caller<'_, ProcessState>,
+    module_ptr: i32,
+    module_len: i32,
+    entry_ptr: i32,
+    entry_len: i32,
+    arg_ptr: i32,
+    arg_len: i32,
+    flags: i32,
+    ref_out: i32,
+) -> wasmtime::Result<i64> {
+    let Some(module) = read_str(&mut caller, "spawn_opt", module_ptr, module_len)? else {
+        return Ok(ERR_BADARG.into());
+    };
+    let Some(entry) = read_str(&mut caller, "spawn_opt", entry_ptr, entry_len)? else {
+        return Ok(ERR_BADARG.into());
+    };
+    let arg = read(&mut caller, "spawn_opt", arg_ptr, arg_len)?;
+    if flags & !(SPAWN_LINK | SPAWN_MONITOR) != 0 {
+        return Ok(ERR_BADARG.into());
+    }
+    if flags & SPAWN_MONITOR != 0 {
+        // Check the destination before spawning: a trap must not leave a
+        // child behind.
+        super::guest_memory::check_range(&mut caller, "spawn_opt", ref_out, 8)?;
+    }
+    let state = caller.data();
+    if !state.caps.may_spawn {
+        return Ok(ERR_NOT_PERMITTED.into());
+    }
+    let module = if module.is_empty() {
+        state.module.clone()
+    } else {
+        match state.node.modules.get(&module) {
+            Some(module) => module,
+            None => return Ok(ERR_NO_SUCH_MODULE.into()),
+        }
+    };
+    let me = state.process.clone();
+    let link = (flags & SPAWN_LINK != 0).then_some(&me);
+    let monitor = (flags & SPAWN_MONITOR != 0).then_some(&me);
+    let (child, reference) = match state.node.spawn_opt(module, &entry, arg, state.caps.clone(), link, monitor) {
+        Ok(spawned) => spawned,
+        Err(error) => return Ok(error.code()),
+    };
+    if monitor.is_some() {
+        write(&mut caller, "spawn_opt", ref_out, &reference.to_le_bytes())?;
+    }
+    Ok(child.pid().raw() as i64)
+}
+
+/// `exit_signal(pid, kind, detail)`: erlang:exit/2.
+fn exit_signal(
+    mut caller: Caller<'_, ProcessState>,
+    pid: i64,
+    kind: i32,
+    detail_ptr: i32,
+    detail_len: i32,
+) -> wasmtime::Result<i32> {
+    let detail = with_bytes(&mut caller, "exit_signal", detail_ptr, detail_len, |bytes, _| bytes.to_vec())?;
+    let reason = if kind == REASON_KILL { Some(ExitReason::Kill) } else { ExitReason::from_guest(kind, detail) };
+    let (Some(reason), Some(to)) = (reason, Pid::from_raw(pid as u64)) else {
+        return Ok(ERR_BADARG);
+    };
+    let state = caller.data();
+    state.node.exit_signal(state.pid, to, &reason, false);
+    // A signal that ends the caller itself takes effect now, as `exit` does.
+    if let Some(reason) = caller.data().process.take_pending_exit() {
+        caller.data_mut().exit_request = Some(reason);
+        return Err(wasmtime::Error::msg("process exited by its own exit signal"));
+    }
+    Ok(OK)
+}

@@ -1,0 +1,118 @@
+//! Timers: `send_after`, `cancel_timer`, `read_timer`, as Erlang's.
+//!
+//! Each pending timer is a task on the node's timer runtime (tokio's
+//! hierarchical timing wheel) plus an entry in a sharded map from its
+//! reference. Firing and cancelling both remove the entry first: whichever
+//! removes it wins, so a cancel racing the firing gets a consistent answer
+//! (time left and no message, or "already fired" and the message sent).
+
+use crate::mailbox::Message;
+use crate::node::NodeShared;
+use crate::pid::Pid;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+const SHARDS: usize = 16;
+
+/// Where a timer's message goes.
+pub(crate) enum Destination {
+    /// A pid.
+    Pid(Pid),
+    /// A registered name, looked up when the timer fires (as Erlang does).
+    Name(String),
+}
+
+struct Entry {
+    deadline: Instant,
+    task: tokio::task::AbortHandle,
+}
+
+/// The pending timers of a node.
+pub(crate) struct Timers {
+    next: AtomicU64,
+    shards: Vec<Mutex<HashMap<u64, Entry>>>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Timers {
+    pub(crate) fn new(runtime: tokio::runtime::Handle) -> Timers {
+        Timers { next: AtomicU64::new(1), shards: (0..SHARDS).map(|_| Mutex::default()).collect(), runtime }
+    }
+
+    fn shard(&self, reference: u64) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+        self.shards[reference as usize % SHARDS].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Removes a pending timer; returns its deadline if it was pending.
+    fn take(&self, reference: u64) -> Option<Entry> {
+        self.shard(reference).remove(&reference)
+    }
+
+    /// Cancels timer `reference`: the time that was left, or `None` if it has
+    /// fired, was cancelled, or never existed.
+    pub(crate) fn cancel(&self, reference: u64) -> Option<Duration> {
+        let entry = self.take(reference)?;
+        entry.task.abort();
+        Some(entry.deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// The time left on timer `reference`, if it is pending.
+    pub(crate) fn read(&self, reference: u64) -> Option<Duration> {
+        self.shard(reference).get(&reference).map(|e| e.deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// Number of pending timers.
+    pub(crate) fn pending(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len()).sum()
+    }
+
+    /// Cancels every timer (node shutdown).
+    pub(crate) fn clear(&self) {
+        for shard in &self.shards {
+            for (_, entry) in shard.lock().unwrap_or_else(|e| e.into_inner()).drain() {
+                entry.task.abort();
+            }
+        }
+    }
+}
+
+impl NodeShared {
+    /// Sends `tag`/`data` from `from` to `destination` after `after`; returns
+    /// the timer reference.
+    pub(crate) fn send_after(
+        self: &Arc<Self>,
+        from: Pid,
+        destination: Destination,
+        tag: i64,
+        data: Box<[u8]>,
+        after: Duration,
+    ) -> u64 {
+        let timers = &self.timers;
+        let reference = timers.next.fetch_add(1, Ordering::Relaxed);
+        let deadline = Instant::now() + after;
+        let node: Weak<NodeShared> = Arc::downgrade(self);
+        // The shard stays locked until the entry is in, so the task cannot
+        // fire (and look for its entry) before it exists.
+        let mut shard = timers.shard(reference);
+        let task = timers.runtime.spawn(async move {
+            tokio::time::sleep_until(deadline.into()).await;
+            let Some(node) = node.upgrade() else { return };
+            if node.timers.take(reference).is_none() {
+                return; // cancelled meanwhile
+            }
+            let to = match destination {
+                Destination::Pid(pid) => Some(pid),
+                Destination::Name(name) => node.whereis(&name),
+            };
+            if let Some(to) = to
+                && let Some(process) = node.table.get(to)
+            {
+                process.deliver(Message { sender: from, tag, data });
+            }
+        });
+        shard.insert(reference, Entry { deadline, task: task.abort_handle() });
+        reference
+    }
+}
