@@ -39,6 +39,7 @@ mod scheduler;
 mod signals;
 mod stack;
 mod sync;
+mod table;
 mod timer;
 mod wasi;
 
@@ -52,6 +53,11 @@ pub use mailbox::Message;
 pub use module::LoadedModule;
 pub use node::{Inbox, Node, ProcessHandle, SpawnError};
 pub use pid::Pid;
+pub use table::{MAX_KEY_LEN, OBJECT_OVERHEAD, TAG_TABLE_TRANSFER, TableAccess, TableError, TableInfo, TableKind};
+pub use abi::{
+    ERR_ACCESS, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER, ERR_NOT_ALIVE, ERR_NOT_FOUND, ERR_OVERFLOW,
+    ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE, ERR_WRONG_TYPE,
+};
 pub use process::ProcessState;
 pub use reason::*;
 pub use registry::NameError;

@@ -18,9 +18,6 @@ use wasmtime::{LinearMemory, MemoryCreator, MemoryType};
 
 /// Smallest size class: one wasm page.
 const MIN_CLASS: usize = 64 << 10;
-/// Bytes zeroed by writing when a memory is freed; beyond this its pages go
-/// back to the kernel (a system call), as wasmtime's pooling allocator does.
-const KEEP_RESIDENT: usize = 64 << 10;
 
 /// Hands out linear memories from size-class pools.
 pub(crate) struct DenseMemories {
@@ -59,7 +56,7 @@ struct DenseMemory {
 impl Drop for DenseMemory {
     fn drop(&mut self) {
         // SAFETY: the slot is ours and no longer in use by wasm.
-        unsafe { region::zero(self.base, self.size, KEEP_RESIDENT) };
+        unsafe { region::zero(self.base, self.size) };
         self.pools.classes[self.class].release(self.base);
     }
 }
@@ -90,7 +87,7 @@ unsafe impl LinearMemory for DenseMemory {
         // SAFETY: both slots are ours; the new one is zeroed and larger.
         unsafe {
             std::ptr::copy_nonoverlapping(self.base as *const u8, base as *mut u8, self.size);
-            region::zero(self.base, self.size, KEEP_RESIDENT);
+            region::zero(self.base, self.size);
         }
         self.pools.classes[self.class].release(self.base);
         self.class = class;

@@ -57,6 +57,8 @@ pub(crate) struct NodeShared {
     pub(crate) timers: crate::timer::Timers,
     /// The next monitor reference.
     pub(crate) next_ref: std::sync::atomic::AtomicU64,
+    /// Shared tables (ETS).
+    pub(crate) tables: crate::table::Tables,
 }
 
 impl NodeShared {
@@ -121,6 +123,10 @@ impl NodeShared {
         self.release_names(process.pid, departure.name.take(), std::mem::take(&mut departure.keyed));
         drop(process.take_task());
         process.mailbox.clear();
+        // Its tables go to their heirs, or are deleted.
+        for (heir, payload) in self.tables.owner_exited(process.pid, |pid| self.table.get(pid).is_some()) {
+            self.send(process.pid, heir, crate::table::TAG_TABLE_TRANSFER, payload);
+        }
         match &reason {
             ExitReason::Normal => tracing::debug!(pid = %process.pid, "process exited normally"),
             ExitReason::Shutdown(_) | ExitReason::Custom(_) => {
@@ -181,6 +187,7 @@ impl Node {
             registry: crate::registry::Registry::default(),
             timers: crate::timer::Timers::new(runtime.handle().clone()),
             next_ref: std::sync::atomic::AtomicU64::new(1),
+            tables: crate::table::Tables::new(),
         });
         shared.scheduler.start(&shared, runtime.handle().clone()).context("cannot start the scheduler threads")?;
         Ok(Node { shared, runtime: Some(runtime), default_caps })
@@ -306,6 +313,17 @@ impl Node {
     /// Number of pending timers (`send_after`).
     pub fn pending_timers(&self) -> usize {
         self.shared.timers.pending()
+    }
+
+    /// Memory counted for the objects of every shared table, in bytes (see
+    /// docs/ABI.md, "Tables").
+    pub fn tables_memory(&self) -> usize {
+        self.shared.tables.memory()
+    }
+
+    /// Every shared table, by id.
+    pub fn tables(&self) -> Vec<crate::table::TableInfo> {
+        self.shared.tables.infos()
     }
 
     /// Reductions (fuel) used by `pid`, as of its last wait.

@@ -84,6 +84,8 @@ pub struct ProcessState {
     pub(crate) limiter: ProcessLimiter,
     /// WASI state, made on the first WASI call (most processes make none).
     pub(crate) wasi: Option<Box<WasiP1Ctx>>,
+    /// Table handles and the pending table result (see `table.rs`).
+    pub(crate) tables: crate::table::ProcessTables,
     fuel_start: u64,
 }
 
@@ -113,6 +115,8 @@ pub struct Process {
     stack_base: AtomicUsize,
     /// Links, monitors, names and a pending exit (see `signals.rs`).
     pub(crate) relations: Mutex<crate::signals::Relations>,
+    /// Set once a signal has asked the process to exit.
+    pub(crate) exit_requested: std::sync::atomic::AtomicBool,
     /// Whether exit signals arrive as messages.
     pub(crate) trap_exit: std::sync::atomic::AtomicBool,
     exit: Mutex<ExitWatch>,
@@ -146,6 +150,7 @@ impl Process {
             reductions: AtomicU64::new(0),
             stack_base: AtomicUsize::new(0),
             relations: Mutex::default(),
+            exit_requested: std::sync::atomic::AtomicBool::new(false),
             trap_exit: std::sync::atomic::AtomicBool::new(false),
             exit: Mutex::new(ExitWatch::default()),
         }
@@ -340,6 +345,7 @@ async fn run_entry(process: Arc<Process>, spec: StartSpec) -> CallDone {
         memory: None,
         limiter: ProcessLimiter { max_memory: config.max_memory },
         wasi: None,
+        tables: Default::default(),
         fuel_start,
     };
     let mut store = Store::new(&node.engine, state);

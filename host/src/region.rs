@@ -8,7 +8,27 @@
 //! and hands out fixed-size slots from them, so a million processes cost a
 //! few thousand mappings in all. Pages become resident only when touched.
 
+use std::cell::Cell;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Free lists per pool, so threads that free and reuse slots do not all
+/// contend on one lock; a thread uses the shard it was given first.
+const SHARDS: usize = 8;
+
+thread_local! {
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+fn my_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    SHARD.with(|s| {
+        if s.get() == usize::MAX {
+            s.set(NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS);
+        }
+        s.get()
+    })
+}
 
 /// Bytes of address space mapped at once, at least.
 const CHUNK_BYTES: usize = 256 << 20;
@@ -17,13 +37,13 @@ const CHUNK_BYTES: usize = 256 << 20;
 pub(crate) struct SlotPool {
     slot_size: usize,
     slots_per_chunk: usize,
-    state: Mutex<PoolState>,
+    /// Slots given back, most recent last (reused first: they are warm).
+    free: [Mutex<Vec<usize>>; SHARDS],
+    fresh: Mutex<Fresh>,
 }
 
-struct PoolState {
-    /// Slots given back, most recent last (reused first: they are warm).
-    free: Vec<usize>,
-    /// Next never-used slot in the current chunk, and the chunk's end.
+/// The next never-used slot in the current chunk, and the chunk's end.
+struct Fresh {
     bump: usize,
     end: usize,
 }
@@ -32,7 +52,7 @@ impl SlotPool {
     /// A pool of slots of `slot_size` bytes (a multiple of the page size).
     pub(crate) fn new(slot_size: usize) -> SlotPool {
         let slots_per_chunk = (CHUNK_BYTES / slot_size).max(4);
-        SlotPool { slot_size, slots_per_chunk, state: Mutex::new(PoolState { free: Vec::new(), bump: 0, end: 0 }) }
+        SlotPool { slot_size, slots_per_chunk, free: Default::default(), fresh: Mutex::new(Fresh { bump: 0, end: 0 }) }
     }
 
     /// The size of every slot.
@@ -43,10 +63,14 @@ impl SlotPool {
     /// A slot's base address. Its bytes are zero unless the slot was given
     /// back with [`SlotPool::release_dirty`].
     pub(crate) fn acquire(&self) -> Result<usize, String> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(base) = state.free.pop() {
-            return Ok(base);
+        let mine = my_shard();
+        for offset in 0..SHARDS {
+            let shard = &self.free[(mine + offset) % SHARDS];
+            if let Some(base) = shard.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+                return Ok(base);
+            }
         }
+        let mut state = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
         if state.bump == state.end {
             let len = self.slot_size * self.slots_per_chunk;
             let base = map_region(len)?;
@@ -60,7 +84,7 @@ impl SlotPool {
 
     /// Gives a slot back. The caller has made its bytes zero again.
     pub(crate) fn release(&self, base: usize) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).free.push(base);
+        self.free[my_shard()].lock().unwrap_or_else(|e| e.into_inner()).push(base);
     }
 }
 
@@ -84,22 +108,41 @@ fn map_region(len: usize) -> Result<usize, String> {
     Ok(ptr as usize)
 }
 
-/// Makes `len` bytes at `base` zero again, returning their pages to the
-/// kernel where that is cheaper than writing zeros.
+/// Most pages whose residency `zero` asks the kernel about; larger ranges
+/// are returned to the kernel whole.
+const MINCORE_PAGES: usize = 4096;
+/// Up to this many resident bytes are zeroed by writing; beyond, the range
+/// goes back to the kernel (a system call and a TLB flush, but no copying).
+const WRITE_LIMIT: usize = 256 << 10;
+
+/// Makes `len` bytes at `base` zero again. Only the pages that are resident
+/// (touched) are written, so a slot stays as small as its process left it;
+/// large ranges are returned to the kernel instead.
 ///
 /// # Safety
 /// `base..base + len` must lie in a mapping made by this module and must not
 /// be in use.
-pub(crate) unsafe fn zero(base: usize, len: usize, keep_resident: usize) {
+pub(crate) unsafe fn zero(base: usize, len: usize) {
     let page = page_size();
     let len = len.next_multiple_of(page);
-    let write = len.min(keep_resident);
-    // SAFETY: the caller owns the range.
-    unsafe {
-        std::ptr::write_bytes(base as *mut u8, 0, write);
-        if len > write {
-            libc::madvise((base + write) as *mut libc::c_void, len - write, libc::MADV_DONTNEED);
-        }
+    let pages = len / page;
+    if pages == 0 {
+        return;
+    }
+    let mut resident = [0u8; MINCORE_PAGES];
+    // SAFETY: the range is a mapping of ours; `resident` has room for a byte
+    // per page.
+    let asked = pages <= MINCORE_PAGES
+        && unsafe { libc::mincore(base as *mut libc::c_void, len, resident.as_mut_ptr()) } == 0;
+    let resident = &resident[..pages];
+    if !asked || resident.iter().filter(|&&r| r & 1 != 0).count() * page > WRITE_LIMIT {
+        // SAFETY: the caller owns the range.
+        unsafe { decommit(base, len) };
+        return;
+    }
+    for (index, _) in resident.iter().enumerate().filter(|(_, r)| **r & 1 != 0) {
+        // SAFETY: the caller owns the range; the page is inside it.
+        unsafe { std::ptr::write_bytes((base + index * page) as *mut u8, 0, page) };
     }
 }
 

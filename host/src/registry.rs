@@ -44,13 +44,14 @@ impl NodeShared {
             return Err(NameError::Taken);
         }
         let mut relations = process.relations();
-        if relations.name.is_some() {
-            return Err(NameError::AlreadyNamed);
-        }
         if relations.is_exited() {
             return Err(NameError::Noproc);
         }
-        relations.name = Some(name.to_string());
+        let attached = relations.attach();
+        if attached.name.is_some() {
+            return Err(NameError::AlreadyNamed);
+        }
+        attached.name = Some(name.to_string());
         names.insert(name.to_string(), pid);
         Ok(())
     }
@@ -59,8 +60,10 @@ impl NodeShared {
     pub(crate) fn unregister_name(&self, name: &str) -> Result<(), NameError> {
         let mut names = self.registry.names.lock().unwrap_or_else(|e| e.into_inner());
         let pid = names.remove(name).ok_or(NameError::NotFound)?;
-        if let Some(process) = self.table.get(pid) {
-            process.relations().name = None;
+        if let Some(process) = self.table.get(pid)
+            && let Some(attached) = process.relations().attached_mut()
+        {
+            attached.name = None;
         }
         Ok(())
     }
@@ -102,16 +105,15 @@ impl NodeShared {
     ) -> Result<(), NameError> {
         let registry = self.keyed(name)?;
         let mut entries = registry.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let list = entries.entry(key.into()).or_default();
-        if registry.unique && !list.is_empty() {
+        if registry.unique && entries.get(key).is_some_and(|list| !list.is_empty()) {
             return Err(NameError::Taken);
         }
         let mut relations = process.relations();
         if relations.is_exited() {
             return Err(NameError::Noproc);
         }
-        relations.keyed.push((name.to_string(), key.into()));
-        list.push((process.pid, value.into()));
+        relations.attach().keyed.push((name.to_string(), key.into()));
+        entries.entry(key.into()).or_default().push((process.pid, value.into()));
         Ok(())
     }
 
@@ -119,7 +121,9 @@ impl NodeShared {
     pub(crate) fn registry_unregister(&self, name: &str, process: &Arc<Process>, key: &[u8]) -> Result<(), NameError> {
         let registry = self.keyed(name)?;
         remove_entries(&registry, key, process.pid);
-        process.relations().keyed.retain(|(r, k)| !(r == name && &**k == key));
+        if let Some(attached) = process.relations().attached_mut() {
+            attached.keyed.retain(|(r, k)| !(r == name && &**k == key));
+        }
         Ok(())
     }
 

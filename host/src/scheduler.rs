@@ -149,6 +149,31 @@ impl Scheduler {
         self.notify_one();
     }
 
+    /// Puts a process that used its time slice (or was woken while running)
+    /// at the back of this thread's queue. A parked thread is woken only if
+    /// there is other work queued here: waking one for a lone busy process
+    /// would just bounce it between cores at every slice.
+    pub(crate) fn schedule_preempted(&self, job: Job) {
+        let queued = LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            match local.as_mut() {
+                Some(local) if std::ptr::eq(local.scheduler, self) => {
+                    local.queue.push(job);
+                    Ok(local.queue.len() + usize::from(local.next.is_some()))
+                }
+                _ => Err(job),
+            }
+        });
+        match queued {
+            Ok(1) => {}
+            Ok(_) => self.notify_one(),
+            Err(job) => {
+                self.injector.push(job);
+                self.notify_one();
+            }
+        }
+    }
+
     /// Wakes one parked thread, if any sleeps.
     fn notify_one(&self) {
         fence(Ordering::SeqCst);
@@ -319,12 +344,12 @@ fn run_job(node: &Arc<NodeShared>, job: Job) {
     match job.run() {
         RunOutcome::Pending => {
             if job.run_state.finish_poll() {
-                node.scheduler.schedule_back(job);
+                node.scheduler.schedule_preempted(job);
             }
         }
         RunOutcome::IdleHandler => {
             if job.run_state.finish_poll() {
-                node.scheduler.schedule_back(job);
+                node.scheduler.schedule_preempted(job);
             } else {
                 let batch = LOCAL.with(|local| {
                     let mut local = local.borrow_mut();

@@ -16,13 +16,23 @@
 //! [`Relations`] and wakes it; the scheduler ends it before its next slice
 //! (a running process notices at the end of its current slice), so signals,
 //! like Erlang's, are asynchronous.
+//!
+//! Two guarantees of Erlang's hold under races, because each side's own
+//! record decides:
+//! - once `unlink(b)` has returned, the link has no further effect on the
+//!   caller: an exit signal that travels because of a link only acts if the
+//!   receiver still holds the link (it is removed as the signal acts);
+//! - once `demonitor(ref)` has returned, no DOWN for `ref` will be queued:
+//!   a dying target sends DOWN only if the watcher still holds the monitor,
+//!   and removes it from the watcher as it queues the DOWN (under the
+//!   watcher's lock), so a monitor whose DOWN was sent leaves nothing behind.
 
 use crate::mailbox::Message;
 use crate::node::NodeShared;
 use crate::pid::Pid;
 use crate::process::Process;
 use crate::reason::ExitReason;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Tag of an exit signal delivered as a message to a process that traps
@@ -32,37 +42,65 @@ pub const TAG_EXIT: i64 = -100;
 /// `[monitor ref: i64][pid: i64][reason kind: i32][detail bytes]` (LE).
 pub const TAG_DOWN: i64 = -101;
 
-/// A process's links, monitors and pending exit.
+/// A process's pending exit and what is attached to it.
+///
+/// Most processes have no link, monitor, name or timer: all of those live in
+/// one box allocated on first use, so an unattached process pays a pointer.
 #[derive(Default)]
 pub(crate) struct Relations {
     /// Set once the process has exited: nothing new may attach.
     exited: bool,
-    links: HashSet<Pid>,
-    /// Monitors on this process: (ref, watcher).
-    monitored_by: Vec<(u64, Pid)>,
-    /// Monitors this process holds: (ref, target).
-    monitoring: Vec<(u64, Pid)>,
     /// The reason a signal asked this process to exit with (first wins).
     pending_exit: Option<ExitReason>,
+    attached: Option<Box<Attached>>,
+}
+
+/// Links, monitors, names and timers of one process.
+#[derive(Default)]
+pub(crate) struct Attached {
+    links: HashSet<Pid>,
+    /// Monitors on this process: ref -> watcher.
+    monitored_by: HashMap<u64, Pid>,
+    /// Monitors this process holds: ref -> target.
+    monitoring: HashMap<u64, Pid>,
     /// Its registered name, if any.
     pub(crate) name: Option<String>,
     /// Its entries in keyed registries: (registry, key).
     pub(crate) keyed: Vec<(String, Box<[u8]>)>,
+    /// Pending timers whose destination is this pid (cancelled when it
+    /// exits, as Erlang cancels them).
+    pub(crate) timers: HashSet<u64>,
 }
 
 /// What a process leaves behind when it exits.
 pub(crate) struct Departure {
     links: HashSet<Pid>,
-    monitored_by: Vec<(u64, Pid)>,
-    monitoring: Vec<(u64, Pid)>,
+    monitored_by: HashMap<u64, Pid>,
+    monitoring: HashMap<u64, Pid>,
     pub(crate) name: Option<String>,
     pub(crate) keyed: Vec<(String, Box<[u8]>)>,
+    timers: HashSet<u64>,
 }
 
 impl Relations {
     /// Whether the process has exited (nothing may attach to it any more).
     pub(crate) fn is_exited(&self) -> bool {
         self.exited
+    }
+
+    /// What is attached, if anything ever was.
+    pub(crate) fn attached(&self) -> Option<&Attached> {
+        self.attached.as_deref()
+    }
+
+    /// What is attached, allocated on first use.
+    pub(crate) fn attach(&mut self) -> &mut Attached {
+        self.attached.get_or_insert_default()
+    }
+
+    /// What is attached, if anything ever was (mutable, no allocation).
+    pub(crate) fn attached_mut(&mut self) -> Option<&mut Attached> {
+        self.attached.as_deref_mut()
     }
 }
 
@@ -73,6 +111,10 @@ impl Process {
 
     /// The exit a signal asked for, if any (taken by the scheduler).
     pub(crate) fn take_pending_exit(&self) -> Option<ExitReason> {
+        // Checked before every slice: a flag keeps the common case lock-free.
+        if !self.exit_requested.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
         self.relations().pending_exit.take()
     }
 
@@ -84,6 +126,7 @@ impl Process {
                 return;
             }
             relations.pending_exit = Some(reason);
+            self.exit_requested.store(true, std::sync::atomic::Ordering::Release);
         }
         // Wake it so the scheduler ends it (a running process is marked and
         // ends after its current poll).
@@ -99,34 +142,41 @@ impl Process {
 
     /// Marks the process exited and takes what it leaves behind.
     pub(crate) fn depart(&self) -> Departure {
-        let mut relations = self.relations();
-        relations.exited = true;
+        let attached = {
+            let mut relations = self.relations();
+            relations.exited = true;
+            relations.attached.take()
+        };
+        let a = attached.map(|a| *a).unwrap_or_default();
         Departure {
-            links: std::mem::take(&mut relations.links),
-            monitored_by: std::mem::take(&mut relations.monitored_by),
-            monitoring: std::mem::take(&mut relations.monitoring),
-            name: relations.name.take(),
-            keyed: std::mem::take(&mut relations.keyed),
+            links: a.links,
+            monitored_by: a.monitored_by,
+            monitoring: a.monitoring,
+            name: a.name,
+            keyed: a.keyed,
+            timers: a.timers,
         }
     }
 
-    /// Adds a link to `other` on this side; `false` if this process has exited.
+    /// Adds a link to `other` on this side; `false` if this process has
+    /// exited.
     pub(crate) fn add_link(&self, other: Pid) -> bool {
         let mut relations = self.relations();
         if relations.exited {
             return false;
         }
-        relations.links.insert(other);
+        relations.attach().links.insert(other);
         true
     }
 
-    fn remove_link(&self, other: Pid) {
-        self.relations().links.remove(&other);
+    /// Removes the link to `other` on this side; whether there was one.
+    fn remove_link(&self, other: Pid) -> bool {
+        self.relations().attached_mut().is_some_and(|a| a.links.remove(&other))
     }
 
     /// Whether this process holds a link to `other`.
     pub(crate) fn is_linked(&self, other: Pid) -> bool {
-        self.relations().links.contains(&other)
+        self.relations().attached().is_some_and(|a| a.links.contains(&other))
     }
 }
 
@@ -151,12 +201,13 @@ pub(crate) fn down_payload(reference: u64, pid: Pid, reason: &ExitReason) -> Box
 
 impl NodeShared {
     /// Sends an exit signal from `from` to `to`. `via_link` is true for the
-    /// signals a dying process sends its links.
+    /// signals a dying process sends its links: such a signal only acts if
+    /// `to` still holds the link (an `unlink` that returned first wins), and
+    /// removes it.
     pub(crate) fn exit_signal(&self, from: Pid, to: Pid, reason: &ExitReason, via_link: bool) {
         let Some(target) = self.table.get(to) else { return };
-        if via_link {
-            // The link is gone on both sides once the signal travels.
-            target.remove_link(from);
+        if via_link && !target.remove_link(from) {
+            return;
         }
         if matches!(reason, ExitReason::Kill) && !via_link {
             target.request_exit(ExitReason::Killed);
@@ -172,16 +223,24 @@ impl NodeShared {
     }
 
     /// Links `a` (the caller, alive) and `b`. If `b` is not alive, `a` gets
-    /// an exit signal `noproc` instead, as in Erlang.
+    /// an exit signal `noproc` instead, as in Erlang. Linking twice, or to
+    /// oneself, does nothing.
     pub(crate) fn link(&self, a: &Arc<Process>, b: Pid) {
         if a.pid == b {
             return;
         }
+        // The caller's side first: if `b` dies once it holds the link, its
+        // exit signal finds the link on our side and acts.
+        {
+            let mut relations = a.relations();
+            if relations.exited || !relations.attach().links.insert(b) {
+                return;
+            }
+        }
         let linked = self.table.get(b).is_some_and(|target| target.add_link(a.pid));
-        if linked {
-            a.add_link(b);
-        } else {
-            self.exit_signal(b, a.pid, &ExitReason::Noproc, true);
+        if !linked {
+            a.remove_link(b);
+            self.exit_signal(b, a.pid, &ExitReason::Noproc, false);
         }
     }
 
@@ -197,63 +256,74 @@ impl NodeShared {
     /// target gives DOWN `noproc` at once.
     pub(crate) fn monitor(&self, watcher: &Arc<Process>, target: Pid) -> u64 {
         let reference = self.next_ref.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // The watcher's side first: a target that dies meanwhile finds it
+        // there and sends DOWN (see `deliver_departure`).
+        watcher.relations().attach().monitoring.insert(reference, target);
         let attached = self.table.get(target).is_some_and(|t| {
             let mut relations = t.relations();
             if relations.exited {
                 return false;
             }
-            relations.monitored_by.push((reference, watcher.pid));
+            relations.attach().monitored_by.insert(reference, watcher.pid);
             true
         });
-        if attached {
-            watcher.relations().monitoring.push((reference, target));
-        } else {
-            watcher.deliver(Message {
-                sender: target,
-                tag: TAG_DOWN,
-                data: down_payload(reference, target, &ExitReason::Noproc),
-            });
+        if !attached {
+            let removed = watcher.relations().attached_mut().and_then(|a| a.monitoring.remove(&reference));
+            if removed.is_some() {
+                watcher.deliver(Message {
+                    sender: target,
+                    tag: TAG_DOWN,
+                    data: down_payload(reference, target, &ExitReason::Noproc),
+                });
+            }
         }
         reference
     }
 
     /// Removes monitor `reference` held by `watcher`; with `flush`, also a
-    /// DOWN for it already queued. Returns whether the monitor was active.
+    /// DOWN for it already queued. Returns whether the monitor was active
+    /// (no DOWN for it was sent); either way no DOWN for it is queued after
+    /// this returns.
     pub(crate) fn demonitor(&self, watcher: &Arc<Process>, reference: u64, flush: bool) -> bool {
-        let target = {
-            let mut relations = watcher.relations();
-            let position = relations.monitoring.iter().position(|&(r, _)| r == reference);
-            position.map(|p| relations.monitoring.swap_remove(p).1)
-        };
-        let mut active = false;
-        if let Some(target) = target.and_then(|t| self.table.get(t)) {
-            let mut relations = target.relations();
-            if let Some(p) = relations.monitored_by.iter().position(|&(r, _)| r == reference) {
-                relations.monitored_by.swap_remove(p);
-                active = true;
-            }
+        let target = watcher.relations().attached_mut().and_then(|a| a.monitoring.remove(&reference));
+        if let Some(target) = target.and_then(|t| self.table.get(t))
+            && let Some(attached) = target.relations().attached_mut()
+        {
+            attached.monitored_by.remove(&reference);
         }
         if flush {
             watcher.mailbox.remove_first(|m| m.tag == TAG_DOWN && m.data.get(..8) == Some(&reference.to_le_bytes()[..]));
         }
-        active
+        target.is_some()
     }
 
-    /// Sends a dead process's signals: exit signals to its links, DOWN to its
-    /// watchers, and drops the monitors it held.
+    /// Sends a dead process's signals: exit signals to its links, then DOWN
+    /// to its watchers (so a watcher that gets DOWN knows the exit signals of
+    /// the same death have acted); drops the monitors it held and the timers
+    /// aimed at it.
     pub(crate) fn deliver_departure(&self, pid: Pid, departure: Departure, reason: &ExitReason) {
-        for (reference, target) in departure.monitoring {
-            if let Some(target) = self.table.get(target) {
-                target.relations().monitored_by.retain(|&(r, _)| r != reference);
-            }
+        for reference in departure.timers {
+            self.cancel_timer(reference);
         }
-        for (reference, watcher) in departure.monitored_by {
-            if let Some(watcher) = self.table.get(watcher) {
-                watcher.deliver(Message { sender: pid, tag: TAG_DOWN, data: down_payload(reference, pid, reason) });
+        for (reference, target) in departure.monitoring {
+            if let Some(target) = self.table.get(target)
+                && let Some(attached) = target.relations().attached_mut()
+            {
+                attached.monitored_by.remove(&reference);
             }
         }
         for linked in departure.links {
             self.exit_signal(pid, linked, reason, true);
+        }
+        for (reference, watcher) in departure.monitored_by {
+            let Some(watcher) = self.table.get(watcher) else { continue };
+            // The monitor ends as its DOWN is queued, under the watcher's
+            // lock, so a `demonitor` either removes it first (no DOWN) or
+            // finds it gone (the DOWN is already queued, for `flush`).
+            let mut relations = watcher.relations();
+            if relations.attached_mut().and_then(|a| a.monitoring.remove(&reference)).is_some() {
+                watcher.deliver(Message { sender: pid, tag: TAG_DOWN, data: down_payload(reference, pid, reason) });
+            }
         }
     }
 }

@@ -7,10 +7,15 @@ mod message;
 mod names;
 mod process;
 mod signals;
+mod table;
 mod timer;
 
 pub use names::{ERR_ALREADY_NAMED, ERR_NAME_TAKEN, ERR_NO_SUCH_NAME, ERR_NOPROC};
 pub use signals::{SPAWN_LINK, SPAWN_MONITOR};
+pub use table::{
+    ERR_ACCESS, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER, ERR_NOT_ALIVE, ERR_NOT_FOUND, ERR_OVERFLOW,
+    ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE, ERR_WRONG_TYPE,
+};
 pub use timer::ERR_NO_SUCH_TIMER;
 
 use crate::process::ProcessState;
@@ -43,6 +48,7 @@ pub(crate) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     signals::link(linker)?;
     names::link(linker)?;
     timer::link(linker)?;
+    table::link(linker)?;
     wasmtime_wasi::p1::add_to_linker_async(linker, |state: &mut ProcessState| state.wasi())?;
     Ok(())
 }

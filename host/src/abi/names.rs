@@ -2,7 +2,7 @@
 //! sending to a name.
 
 use super::guest_memory::{check_range, read, read_str, write};
-use super::{ERR_BADARG, MODULE, OK};
+use super::{ERR_BADARG, ERR_LIMIT, MODULE, OK};
 use crate::pid::Pid;
 use crate::process::ProcessState;
 use crate::registry::NameError;
@@ -68,6 +68,12 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     Ok(())
 }
 
+/// Whether a message of `len` bytes is larger than the node allows (a
+/// negative length traps later, in the range check).
+pub(super) fn too_large(caller: &Caller<'_, ProcessState>, len: i32) -> bool {
+    len > 0 && len as usize > caller.data().node.config.max_message
+}
+
 /// Copies `out` to the guest buffer if it fits; returns the bytes it needs.
 fn copy_out(caller: &mut Caller<'_, ProcessState>, func: &str, dst: i32, dst_len: i32, out: &[u8]) -> wasmtime::Result<i32> {
     check_range(caller, func, dst, dst_len)?;
@@ -89,6 +95,9 @@ fn send_named(
     let Some(name) = read_str(&mut caller, "send_named", name_ptr, name_len)? else { return Ok(ERR_BADARG) };
     if tag < 0 {
         return Ok(ERR_BADARG);
+    }
+    if too_large(&caller, len) {
+        return Ok(ERR_LIMIT);
     }
     let data = read(&mut caller, "send_named", ptr, len)?;
     let state = caller.data();
@@ -165,6 +174,9 @@ fn registry_dispatch(
     let Some(registry) = read_str(&mut caller, "registry_dispatch", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
     if tag < 0 {
         return Ok(ERR_BADARG);
+    }
+    if too_large(&caller, len) {
+        return Ok(ERR_LIMIT);
     }
     let key = read(&mut caller, "registry_dispatch", key_ptr, key_len)?;
     let data = read(&mut caller, "registry_dispatch", ptr, len)?;

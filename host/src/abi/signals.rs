@@ -16,15 +16,14 @@ pub const SPAWN_MONITOR: i32 = 2;
 
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "spawn_opt", spawn_opt)?;
-    linker.func_wrap(MODULE, "link", |caller: Caller<'_, ProcessState>, pid: i64| {
+    linker.func_wrap(MODULE, "link", |mut caller: Caller<'_, ProcessState>, pid: i64| {
+        let Some(pid) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
         let state = caller.data();
-        match Pid::from_raw(pid as u64) {
-            Some(pid) => {
-                state.node.link(&state.process, pid);
-                OK
-            }
-            None => ERR_BADARG,
-        }
+        state.node.link(&state.process, pid);
+        // Linking to a dead pid without trapping exits ends the caller with
+        // `noproc` now, as the call fails in Erlang.
+        exit_now_if_asked(&mut caller)?;
+        Ok(OK)
     })?;
     linker.func_wrap(MODULE, "unlink", |caller: Caller<'_, ProcessState>, pid: i64| {
         let state = caller.data();
@@ -124,9 +123,18 @@ fn exit_signal(
     let state = caller.data();
     state.node.exit_signal(state.pid, to, &reason, false);
     // A signal that ends the caller itself takes effect now, as `exit` does.
-    if let Some(reason) = caller.data().process.take_pending_exit() {
-        caller.data_mut().exit_request = Some(reason);
-        return Err(wasmtime::Error::msg("process exited by its own exit signal"));
-    }
+    exit_now_if_asked(&mut caller)?;
     Ok(OK)
+}
+
+/// Ends the caller now if a signal asked it to exit (unwinds the guest; the
+/// scheduler reads `exit_request` for the reason).
+fn exit_now_if_asked(caller: &mut Caller<'_, ProcessState>) -> wasmtime::Result<()> {
+    match caller.data().process.take_pending_exit() {
+        Some(reason) => {
+            caller.data_mut().exit_request = Some(reason);
+            Err(wasmtime::Error::msg("process exited by an exit signal"))
+        }
+        None => Ok(()),
+    }
 }

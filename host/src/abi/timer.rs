@@ -1,7 +1,8 @@
 //! Host functions about time: send_after, cancel_timer, read_timer, sleep.
 
 use super::guest_memory::{read, read_str};
-use super::{ERR_BADARG, MODULE, OK};
+use super::names::too_large;
+use super::{ERR_BADARG, ERR_LIMIT, MODULE, OK};
 use crate::pid::Pid;
 use crate::process::ProcessState;
 use crate::timer::Destination;
@@ -16,7 +17,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "send_after", send_after)?;
     linker.func_wrap(MODULE, "send_after_named", send_after_named)?;
     linker.func_wrap(MODULE, "cancel_timer", |caller: Caller<'_, ProcessState>, reference: i64| {
-        caller.data().node.timers.cancel(reference as u64).map_or(i64::from(ERR_NO_SUCH_TIMER), millis)
+        caller.data().node.cancel_timer(reference as u64).map_or(i64::from(ERR_NO_SUCH_TIMER), millis)
     })?;
     linker.func_wrap(MODULE, "read_timer", |caller: Caller<'_, ProcessState>, reference: i64| {
         caller.data().node.timers.read(reference as u64).map_or(i64::from(ERR_NO_SUCH_TIMER), millis)
@@ -46,10 +47,13 @@ fn send_after(
     len: i32,
     ms: i64,
 ) -> wasmtime::Result<i64> {
-    let data = read(&mut caller, "send_after", ptr, len)?;
     let (Some(to), true, true) = (Pid::from_raw(pid as u64), tag >= 0, ms >= 0) else {
         return Ok(ERR_BADARG.into());
     };
+    if too_large(&caller, len) {
+        return Ok(ERR_LIMIT.into());
+    }
+    let data = read(&mut caller, "send_after", ptr, len)?;
     let state = caller.data();
     Ok(state.node.send_after(state.pid, Destination::Pid(to), tag, data, Duration::from_millis(ms as u64)) as i64)
 }
@@ -67,10 +71,13 @@ fn send_after_named(
     let Some(name) = read_str(&mut caller, "send_after_named", name_ptr, name_len)? else {
         return Ok(ERR_BADARG.into());
     };
-    let data = read(&mut caller, "send_after_named", ptr, len)?;
     if tag < 0 || ms < 0 {
         return Ok(ERR_BADARG.into());
     }
+    if too_large(&caller, len) {
+        return Ok(ERR_LIMIT.into());
+    }
+    let data = read(&mut caller, "send_after_named", ptr, len)?;
     let state = caller.data();
     Ok(state.node.send_after(state.pid, Destination::Name(name), tag, data, Duration::from_millis(ms as u64)) as i64)
 }

@@ -1,0 +1,747 @@
+//! Host functions about shared tables (ETS): create, own, read and write
+//! tables of byte keys and byte values (see docs/ABI.md, "Tables").
+//!
+//! Each function checks the guest ranges it was given (a bad one traps the
+//! process), resolves the table through the process's handle cache, and
+//! calls the plain API of `crate::table`. Results of unknown size are
+//! copied into the guest's buffer when they fit, and otherwise kept as the
+//! process's pending result for `table_result_read`.
+
+use super::guest_memory::fault;
+use super::{ERR_BADARG, MODULE, OK};
+use crate::pid::Pid;
+use crate::process::ProcessState;
+use crate::table::{Bytes, MAX_KEY_LEN, TAG_TABLE_TRANSFER, TableAccess, TableError, TableKind, records};
+use std::ops::{Bound, Range};
+use wasmtime::{Caller, Extern, Linker};
+
+/// No table has that id (or name).
+pub const ERR_NO_SUCH_TABLE: i32 = -8;
+/// The table's access rules forbid this to the caller.
+pub const ERR_ACCESS: i32 = -9;
+/// The operation does not apply to this type of table.
+pub const ERR_WRONG_TYPE: i32 = -10;
+/// A table already has that name.
+pub const ERR_TABLE_NAME_TAKEN: i32 = -11;
+/// The key is not in the table (or a traversal reached its end).
+pub const ERR_NOT_FOUND: i32 = -12;
+/// The value under the key is not a counter (8 bytes).
+pub const ERR_NOT_A_COUNTER: i32 = -13;
+/// The counter would overflow an `i64`.
+pub const ERR_OVERFLOW: i32 = -14;
+/// The table's memory limit would be crossed.
+pub const ERR_TABLE_FULL: i32 = -15;
+/// The key is longer than `MAX_KEY_LEN` (65,535 bytes).
+pub const ERR_KEY_TOO_LARGE: i32 = -16;
+/// The value is longer than the node's largest message.
+pub const ERR_VALUE_TOO_LARGE: i32 = -17;
+/// The process to give the table to is not alive.
+pub const ERR_NOT_ALIVE: i32 = -18;
+/// `table_result_read`: there is no pending result.
+pub const ERR_NO_RESULT: i32 = -19;
+
+/// `table_update_counter` flag: start a missing key at `default`.
+pub const COUNTER_DEFAULT: i32 = 1;
+/// `table_range` flags.
+pub const RANGE_FROM_EXCLUSIVE: i32 = 1;
+pub const RANGE_TO_INCLUSIVE: i32 = 2;
+pub const RANGE_FROM_START: i32 = 4;
+pub const RANGE_TO_END: i32 = 8;
+pub const RANGE_REVERSE: i32 = 16;
+/// `table_select_prefix` / `table_chunk` flag: resume after the given key.
+pub const SELECT_AFTER: i32 = 1;
+/// Size of the record `table_info` writes.
+pub const TABLE_INFO_SIZE: usize = 64;
+
+/// A pending result larger than this is not kept allocated after it is read.
+const KEEP_RESULT_CAPACITY: usize = 64 << 10;
+
+fn code(error: TableError) -> i32 {
+    match error {
+        TableError::BadArg => ERR_BADARG,
+        TableError::NoSuchTable => ERR_NO_SUCH_TABLE,
+        TableError::Access => ERR_ACCESS,
+        TableError::WrongType => ERR_WRONG_TYPE,
+        TableError::NameTaken => ERR_TABLE_NAME_TAKEN,
+        TableError::NotFound => ERR_NOT_FOUND,
+        TableError::NotACounter => ERR_NOT_A_COUNTER,
+        TableError::Overflow => ERR_OVERFLOW,
+        TableError::Full => ERR_TABLE_FULL,
+        TableError::KeyTooLarge => ERR_KEY_TOO_LARGE,
+        TableError::ValueTooLarge => ERR_VALUE_TOO_LARGE,
+        TableError::NotAlive => ERR_NOT_ALIVE,
+    }
+}
+
+/// Turns a table result into a return value (`Ok` mapped by `f`).
+fn status<T>(result: Result<T, TableError>, f: impl FnOnce(T) -> i32) -> i32 {
+    result.map_or_else(code, f)
+}
+
+/// Unwraps a `Result<_, TableError>` or returns its code from the host
+/// function.
+macro_rules! attempt {
+    ($e:expr) => {
+        match $e {
+            Ok(value) => value,
+            Err(error) => return Ok(code(error).into()),
+        }
+    };
+}
+
+pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
+    linker.func_wrap(MODULE, "table_new", table_new)?;
+    linker.func_wrap(MODULE, "table_whereis", table_whereis)?;
+    linker.func_wrap(MODULE, "table_delete", table_delete)?;
+    linker.func_wrap(MODULE, "table_give_away", table_give_away)?;
+    linker.func_wrap(MODULE, "table_set_heir", table_set_heir)?;
+    linker.func_wrap(MODULE, "table_info", table_info)?;
+    linker.func_wrap(MODULE, "table_list", table_list)?;
+    linker.func_wrap(MODULE, "table_insert", table_insert)?;
+    linker.func_wrap(MODULE, "table_insert_new", table_insert_new)?;
+    linker.func_wrap(MODULE, "table_insert_many", table_insert_many)?;
+    linker.func_wrap(MODULE, "table_insert_new_many", table_insert_new_many)?;
+    linker.func_wrap(MODULE, "table_lookup", table_lookup)?;
+    linker.func_wrap(MODULE, "table_member", table_member)?;
+    linker.func_wrap(MODULE, "table_take", table_take)?;
+    linker.func_wrap(MODULE, "table_delete_key", table_delete_key)?;
+    linker.func_wrap(MODULE, "table_delete_object", table_delete_object)?;
+    linker.func_wrap(MODULE, "table_delete_all", table_delete_all)?;
+    linker.func_wrap(MODULE, "table_update_counter", table_update_counter)?;
+    linker.func_wrap(MODULE, "table_update", table_update)?;
+    linker.func_wrap(MODULE, "table_first", |c: Caller<'_, ProcessState>, tid: i64, dp: i32, dl: i32| {
+        step(c, "table_first", tid, None, false, dp, dl)
+    })?;
+    linker.func_wrap(MODULE, "table_last", |c: Caller<'_, ProcessState>, tid: i64, dp: i32, dl: i32| {
+        step(c, "table_last", tid, None, true, dp, dl)
+    })?;
+    linker.func_wrap(
+        MODULE,
+        "table_next",
+        |c: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32, dp: i32, dl: i32| {
+            step(c, "table_next", tid, Some((kp, kl)), false, dp, dl)
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "table_prev",
+        |c: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32, dp: i32, dl: i32| {
+            step(c, "table_prev", tid, Some((kp, kl)), true, dp, dl)
+        },
+    )?;
+    linker.func_wrap(MODULE, "table_range", table_range)?;
+    linker.func_wrap(MODULE, "table_select_prefix", table_select_prefix)?;
+    linker.func_wrap(
+        MODULE,
+        "table_chunk",
+        |c: Caller<'_, ProcessState>, tid: i64, ap: i32, al: i32, flags: i32, limit: i32, dp: i32, dl: i32| {
+            select(c, "table_chunk", tid, (0, 0), (ap, al), flags, limit, dp, dl)
+        },
+    )?;
+    linker.func_wrap(MODULE, "table_result_read", table_result_read)?;
+    Ok(())
+}
+
+// ------------------------------------------------------------ guest access
+
+/// The guest's memory and the process's state, borrowed together (so a
+/// host function can read keys from and copy results into guest memory
+/// while it holds a table from the process's cache).
+struct Guest<'a> {
+    mem: &'a mut [u8],
+    has_memory: bool,
+    state: &'a mut ProcessState,
+}
+
+fn guest<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
+    let memory = match caller.data().memory {
+        Some(memory) => Some(memory),
+        None => match caller.get_export("memory") {
+            Some(Extern::Memory(memory)) => {
+                caller.data_mut().memory = Some(memory);
+                Some(memory)
+            }
+            _ => None,
+        },
+    };
+    match memory {
+        Some(memory) => {
+            let (mem, state) = memory.data_and_store_mut(caller);
+            Guest { mem, has_memory: true, state }
+        }
+        None => Guest { mem: &mut [], has_memory: false, state: caller.data_mut() },
+    }
+}
+
+impl Guest<'_> {
+    /// Checks that `ptr..ptr + len` lies in guest memory (the same rule and
+    /// trap text as `guest_memory.rs`).
+    fn span(&self, func: &str, ptr: i32, len: i32) -> wasmtime::Result<Range<usize>> {
+        if len == 0 {
+            return Ok(0..0);
+        }
+        if !self.has_memory {
+            return Err(fault(func, "the module exports no linear memory named `memory`"));
+        }
+        let start = ptr as u32 as usize;
+        let end = start + len as u32 as usize;
+        if len < 0 || end > self.mem.len() {
+            return Err(fault(
+                func,
+                format_args!(
+                    "guest range {:#x}+{} is outside linear memory ({} bytes)",
+                    ptr as u32,
+                    len,
+                    self.mem.len()
+                ),
+            ));
+        }
+        Ok(start..end)
+    }
+}
+
+/// A key copied out of guest memory (on the stack when short), so the
+/// guest's memory can be written while the key is in use.
+struct KeyCopy {
+    inline: [u8; 128],
+    len: usize,
+    heap: Vec<u8>,
+}
+
+impl KeyCopy {
+    fn new(key: &[u8]) -> KeyCopy {
+        let mut copy = KeyCopy { inline: [0; 128], len: key.len(), heap: Vec::new() };
+        match copy.inline.get_mut(..key.len()) {
+            Some(inline) => inline.copy_from_slice(key),
+            None => copy.heap = key.to_vec(),
+        }
+        copy
+    }
+
+    fn get(&self) -> &[u8] {
+        if self.len <= self.inline.len() { &self.inline[..self.len] } else { &self.heap }
+    }
+}
+
+fn check_key(key: &[u8]) -> Result<(), TableError> {
+    if key.len() > MAX_KEY_LEN { Err(TableError::KeyTooLarge) } else { Ok(()) }
+}
+
+fn check_value(max: usize, len: usize) -> Result<(), TableError> {
+    if len > max { Err(TableError::ValueTooLarge) } else { Ok(()) }
+}
+
+/// Makes `result` the outcome of a call: copied into `dst` if it fits
+/// (nothing stays pending), else kept pending. Returns its size.
+fn deliver(mem: &mut [u8], dst: Range<usize>, result: &mut Vec<u8>, pending: &mut bool) -> i32 {
+    let size = result.len();
+    if size <= dst.len() {
+        mem[dst.start..dst.start + size].copy_from_slice(result);
+        *pending = false;
+        if result.capacity() > KEEP_RESULT_CAPACITY {
+            *result = Vec::new();
+        }
+    } else {
+        *pending = true;
+    }
+    i32::try_from(size).unwrap_or(i32::MAX)
+}
+
+/// Copies one value (or key) out as a call's result.
+fn deliver_bytes(mem: &mut [u8], dst: Range<usize>, bytes: &[u8], result: &mut Vec<u8>, pending: &mut bool) -> i32 {
+    if bytes.len() <= dst.len() {
+        mem[dst.start..dst.start + bytes.len()].copy_from_slice(bytes);
+        *pending = false;
+        return bytes.len() as i32;
+    }
+    result.clear();
+    result.extend_from_slice(bytes);
+    *pending = true;
+    i32::try_from(bytes.len()).unwrap_or(i32::MAX)
+}
+
+/// Appends every object of one key to a result; false once the result has
+/// reached `budget` bytes.
+fn push_objects(result: &mut Vec<u8>, budget: usize, key: &[u8], values: &[Bytes]) -> bool {
+    for value in values {
+        records::push(result, key, value);
+    }
+    result.len() < budget
+}
+
+// -------------------------------------------------------------- tables
+
+fn table_new(
+    mut caller: Caller<'_, ProcessState>,
+    name_ptr: i32,
+    name_len: i32,
+    kind: i32,
+    access: i32,
+    max_bytes: i64,
+) -> wasmtime::Result<i64> {
+    let g = guest(&mut caller);
+    let name = g.span("table_new", name_ptr, name_len)?;
+    let (Some(kind), Some(access)) = (TableKind::from_abi(kind), TableAccess::from_abi(access)) else {
+        return Ok(ERR_BADARG.into());
+    };
+    let Ok(max_bytes) = usize::try_from(max_bytes) else { return Ok(ERR_BADARG.into()) };
+    let name = (!name.is_empty()).then(|| &g.mem[name]);
+    let max = (max_bytes > 0).then_some(max_bytes);
+    Ok(match g.state.node.tables.create(g.state.pid, name, kind, access, max) {
+        Ok(table) => table.id,
+        Err(error) => code(error).into(),
+    })
+}
+
+fn table_whereis(mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: i32) -> wasmtime::Result<i64> {
+    let g = guest(&mut caller);
+    let name = g.span("table_whereis", name_ptr, name_len)?;
+    if name.is_empty() {
+        return Ok(ERR_BADARG.into());
+    }
+    Ok(g.state.node.tables.whereis(&g.mem[name]).unwrap_or(ERR_NO_SUCH_TABLE.into()))
+}
+
+fn table_delete(caller: Caller<'_, ProcessState>, tid: i64) -> i32 {
+    let state = caller.data();
+    status(state.node.tables.delete(state.pid, tid), |()| OK)
+}
+
+fn table_give_away(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    pid: i64,
+    data_ptr: i32,
+    data_len: i32,
+) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let data = g.span("table_give_away", data_ptr, data_len)?;
+    let Some(to) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
+    let (node, me) = (&g.state.node, g.state.pid);
+    let payload = attempt!(node.tables.give_away(me, tid, to, &g.mem[data], |p| node.table.get(p).is_some()));
+    node.send(me, to, TAG_TABLE_TRANSFER, payload);
+    Ok(OK)
+}
+
+fn table_set_heir(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    pid: i64,
+    data_ptr: i32,
+    data_len: i32,
+) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let data = g.span("table_set_heir", data_ptr, data_len)?;
+    let heir = match pid {
+        0 => None,
+        raw => match Pid::from_raw(raw as u64) {
+            Some(heir) => Some((heir, Box::from(&g.mem[data]))),
+            None => return Ok(ERR_BADARG),
+        },
+    };
+    Ok(status(g.state.node.tables.set_heir(g.state.pid, tid, heir), |()| OK))
+}
+
+fn table_info(mut caller: Caller<'_, ProcessState>, tid: i64, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let dst = g.span("table_info", dst_ptr, dst_len)?;
+    let Some(table) = g.state.node.tables.get(tid) else { return Ok(ERR_NO_SUCH_TABLE) };
+    let info = table.info();
+    let mut out = [0u8; TABLE_INFO_SIZE];
+    let fields = [
+        info.id,
+        info.owner.raw() as i64,
+        info.heir.map_or(0, |p| p.raw() as i64),
+        info.size as i64,
+        info.keys as i64,
+        info.memory as i64,
+        info.max_bytes.map_or(0, |m| m as i64),
+    ];
+    for (slot, field) in out.chunks_exact_mut(8).zip(fields) {
+        slot.copy_from_slice(&field.to_le_bytes());
+    }
+    out[56..60].copy_from_slice(&info.kind.abi().to_le_bytes());
+    out[60..64].copy_from_slice(&info.access.abi().to_le_bytes());
+    let n = dst.len().min(TABLE_INFO_SIZE);
+    g.mem[dst.start..dst.start + n].copy_from_slice(&out[..n]);
+    Ok(TABLE_INFO_SIZE as i32)
+}
+
+fn table_list(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let dst = g.span("table_list", dst_ptr, dst_len)?;
+    let all = g.state.node.tables.list();
+    let session = g.state.tables.session();
+    session.result.clear();
+    for (id, name) in all {
+        records::push(&mut session.result, &id.to_le_bytes(), name.as_deref().unwrap_or_default());
+    }
+    Ok(deliver(g.mem, dst, &mut session.result, &mut session.pending))
+}
+
+// -------------------------------------------------------------- writes
+
+fn table_insert(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    kp: i32,
+    kl: i32,
+    vp: i32,
+    vl: i32,
+) -> wasmtime::Result<i32> {
+    insert_one(&mut caller, "table_insert", tid, kp, kl, vp, vl, false)
+}
+
+fn table_insert_new(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    kp: i32,
+    kl: i32,
+    vp: i32,
+    vl: i32,
+) -> wasmtime::Result<i32> {
+    insert_one(&mut caller, "table_insert_new", tid, kp, kl, vp, vl, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_one(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    tid: i64,
+    kp: i32,
+    kl: i32,
+    vp: i32,
+    vl: i32,
+    only_new: bool,
+) -> wasmtime::Result<i32> {
+    let g = guest(caller);
+    let (key, value) = (g.span(func, kp, kl)?, g.span(func, vp, vl)?);
+    let (key, value) = (&g.mem[key], &g.mem[value]);
+    let state = &mut *g.state;
+    let max_value = state.node.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    attempt!(check_key(key));
+    attempt!(check_value(max_value, value.len()));
+    Ok(if only_new {
+        status(table.insert_new(state.pid, key, value), i32::from)
+    } else {
+        status(table.insert(state.pid, key, value), |()| OK)
+    })
+}
+
+fn table_insert_many(mut caller: Caller<'_, ProcessState>, tid: i64, ptr: i32, len: i32) -> wasmtime::Result<i32> {
+    insert_batch(&mut caller, "table_insert_many", tid, ptr, len, false)
+}
+
+fn table_insert_new_many(mut caller: Caller<'_, ProcessState>, tid: i64, ptr: i32, len: i32) -> wasmtime::Result<i32> {
+    insert_batch(&mut caller, "table_insert_new_many", tid, ptr, len, true)
+}
+
+fn insert_batch(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    tid: i64,
+    ptr: i32,
+    len: i32,
+    only_new: bool,
+) -> wasmtime::Result<i32> {
+    let g = guest(caller);
+    let span = g.span(func, ptr, len)?;
+    let state = &mut *g.state;
+    let max_value = state.node.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let Some(objects) = records::parse(&g.mem[span]) else { return Ok(ERR_BADARG) };
+    for &(key, value) in &objects {
+        attempt!(check_key(key));
+        attempt!(check_value(max_value, value.len()));
+    }
+    Ok(if only_new {
+        status(table.insert_new_many(state.pid, &objects), i32::from)
+    } else {
+        status(table.insert_many(state.pid, &objects), |n| i32::try_from(n).unwrap_or(i32::MAX))
+    })
+}
+
+fn table_delete_key(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let key = &g.mem[g.span("table_delete_key", kp, kl)?];
+    let state = &mut *g.state;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    attempt!(check_key(key));
+    Ok(status(table.delete(state.pid, key), |n| i32::try_from(n).unwrap_or(i32::MAX)))
+}
+
+fn table_delete_object(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    kp: i32,
+    kl: i32,
+    vp: i32,
+    vl: i32,
+) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let (key, value) = (g.span("table_delete_object", kp, kl)?, g.span("table_delete_object", vp, vl)?);
+    let (key, value) = (&g.mem[key], &g.mem[value]);
+    let state = &mut *g.state;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    attempt!(check_key(key));
+    Ok(status(table.delete_object(state.pid, key, value), |n| i32::try_from(n).unwrap_or(i32::MAX)))
+}
+
+fn table_delete_all(mut caller: Caller<'_, ProcessState>, tid: i64) -> i64 {
+    let state = caller.data_mut();
+    let (table, _, _) = match state.tables.session().resolve(&state.node.tables, tid) {
+        Ok(found) => found,
+        Err(error) => return code(error).into(),
+    };
+    table.delete_all(state.pid).map_or_else(|e| code(e).into(), |n| n as i64)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn table_update_counter(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    kp: i32,
+    kl: i32,
+    incr: i64,
+    flags: i32,
+    default: i64,
+    out_ptr: i32,
+) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let key = g.span("table_update_counter", kp, kl)?;
+    let out = g.span("table_update_counter", out_ptr, 8)?;
+    if flags & !COUNTER_DEFAULT != 0 {
+        return Ok(ERR_BADARG);
+    }
+    let state = &mut *g.state;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    attempt!(check_key(&g.mem[key.clone()]));
+    let default = (flags & COUNTER_DEFAULT != 0).then_some(default);
+    let new = attempt!(table.update_counter(state.pid, &g.mem[key], incr, default));
+    g.mem[out].copy_from_slice(&new.to_le_bytes());
+    Ok(OK)
+}
+
+fn table_update(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    kp: i32,
+    kl: i32,
+    offset: i32,
+    vp: i32,
+    vl: i32,
+) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let (key, value) = (g.span("table_update", kp, kl)?, g.span("table_update", vp, vl)?);
+    let (key, value) = (&g.mem[key], &g.mem[value]);
+    let offset = match offset {
+        -1 => None,
+        n if n >= 0 => Some(n as usize),
+        _ => return Ok(ERR_BADARG),
+    };
+    let state = &mut *g.state;
+    let max_value = state.node.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    attempt!(check_key(key));
+    attempt!(check_value(max_value, offset.unwrap_or(0) + value.len()));
+    Ok(status(table.update(state.pid, key, offset, value), |()| OK))
+}
+
+// --------------------------------------------------------------- reads
+
+fn table_member(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let key = &g.mem[g.span("table_member", kp, kl)?];
+    let state = &mut *g.state;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    attempt!(check_key(key));
+    Ok(status(table.member(state.pid, key), i32::from))
+}
+
+/// `table_lookup`: a set's value, or a bag's objects as records.
+fn table_lookup(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    kp: i32,
+    kl: i32,
+    dp: i32,
+    dl: i32,
+) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let (key, dst) = (g.span("table_lookup", kp, kl)?, g.span("table_lookup", dp, dl)?);
+    let state = &mut *g.state;
+    let pid = state.pid;
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let key = KeyCopy::new(&g.mem[key]);
+    let key = key.get();
+    attempt!(check_key(key));
+    let mem = g.mem;
+    let bags = matches!(table.kind, TableKind::Bag | TableKind::DuplicateBag);
+    let found = attempt!(table.lookup(pid, key, |values| {
+        if bags {
+            // A lookup returns every object of the key (no budget).
+            result.clear();
+            push_objects(result, usize::MAX, key, values);
+            deliver(mem, dst, result, pending)
+        } else {
+            deliver_bytes(mem, dst, &values[0], result, pending)
+        }
+    }));
+    Ok(found.unwrap_or(ERR_NOT_FOUND))
+}
+
+/// `table_take`: as `table_lookup`, and the key is removed.
+fn table_take(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32, dp: i32, dl: i32) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let (key, dst) = (g.span("table_take", kp, kl)?, g.span("table_take", dp, dl)?);
+    let state = &mut *g.state;
+    let pid = state.pid;
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let key = &g.mem[key];
+    attempt!(check_key(key));
+    let Some(values) = attempt!(table.take(pid, key)) else { return Ok(ERR_NOT_FOUND) };
+    let bags = matches!(table.kind, TableKind::Bag | TableKind::DuplicateBag);
+    if bags {
+        result.clear();
+        push_objects(result, usize::MAX, key, values.all());
+        Ok(deliver(g.mem, dst, result, pending))
+    } else {
+        Ok(deliver_bytes(g.mem, dst, &values.all()[0], result, pending))
+    }
+}
+
+/// `table_first` / `table_last` / `table_next` / `table_prev`: a key.
+fn step(
+    mut caller: Caller<'_, ProcessState>,
+    func: &str,
+    tid: i64,
+    from: Option<(i32, i32)>,
+    back: bool,
+    dp: i32,
+    dl: i32,
+) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let from = match from {
+        Some((kp, kl)) => Some(g.span(func, kp, kl)?),
+        None => None,
+    };
+    let dst = g.span(func, dp, dl)?;
+    let state = &mut *g.state;
+    let pid = state.pid;
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let found = match from {
+        Some(key) => {
+            let key = &g.mem[key];
+            attempt!(check_key(key));
+            if back { table.prev(pid, key) } else { table.next(pid, key) }
+        }
+        None if back => table.last(pid),
+        None => table.first(pid),
+    };
+    match attempt!(found) {
+        Some(key) => Ok(deliver_bytes(g.mem, dst, &key, result, pending)),
+        None => Ok(ERR_NOT_FOUND),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn table_range(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    from_ptr: i32,
+    from_len: i32,
+    to_ptr: i32,
+    to_len: i32,
+    flags: i32,
+    limit: i32,
+    dp: i32,
+    dl: i32,
+) -> wasmtime::Result<i32> {
+    const FLAGS: i32 = RANGE_FROM_EXCLUSIVE | RANGE_TO_INCLUSIVE | RANGE_FROM_START | RANGE_TO_END | RANGE_REVERSE;
+    let g = guest(&mut caller);
+    let from = g.span("table_range", from_ptr, from_len)?;
+    let to = g.span("table_range", to_ptr, to_len)?;
+    let dst = g.span("table_range", dp, dl)?;
+    if flags & !FLAGS != 0 || limit <= 0 {
+        return Ok(ERR_BADARG);
+    }
+    let state = &mut *g.state;
+    let (pid, budget) = (state.pid, state.node.config.max_message);
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (from, to) = (&g.mem[from], &g.mem[to]);
+    let lower = match flags {
+        f if f & RANGE_FROM_START != 0 => Bound::Unbounded,
+        f if f & RANGE_FROM_EXCLUSIVE != 0 => Bound::Excluded(from),
+        _ => Bound::Included(from),
+    };
+    let upper = match flags {
+        f if f & RANGE_TO_END != 0 => Bound::Unbounded,
+        f if f & RANGE_TO_INCLUSIVE != 0 => Bound::Included(to),
+        _ => Bound::Excluded(to),
+    };
+    result.clear();
+    let reverse = flags & RANGE_REVERSE != 0;
+    attempt!(table.range(pid, lower, upper, reverse, limit as usize, |key, values| {
+        push_objects(result, budget, key, values)
+    }));
+    Ok(deliver(g.mem, dst, result, pending))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn table_select_prefix(
+    caller: Caller<'_, ProcessState>,
+    tid: i64,
+    prefix_ptr: i32,
+    prefix_len: i32,
+    after_ptr: i32,
+    after_len: i32,
+    flags: i32,
+    limit: i32,
+    dp: i32,
+    dl: i32,
+) -> wasmtime::Result<i32> {
+    select(caller, "table_select_prefix", tid, (prefix_ptr, prefix_len), (after_ptr, after_len), flags, limit, dp, dl)
+}
+
+/// `table_select_prefix` and `table_chunk` (the empty prefix).
+#[allow(clippy::too_many_arguments)]
+fn select(
+    mut caller: Caller<'_, ProcessState>,
+    func: &str,
+    tid: i64,
+    (prefix_ptr, prefix_len): (i32, i32),
+    (after_ptr, after_len): (i32, i32),
+    flags: i32,
+    limit: i32,
+    dp: i32,
+    dl: i32,
+) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let prefix = g.span(func, prefix_ptr, prefix_len)?;
+    let after = g.span(func, after_ptr, after_len)?;
+    let dst = g.span(func, dp, dl)?;
+    if flags & !SELECT_AFTER != 0 || limit <= 0 {
+        return Ok(ERR_BADARG);
+    }
+    let state = &mut *g.state;
+    let (pid, budget) = (state.pid, state.node.config.max_message);
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let prefix = &g.mem[prefix];
+    let after = (flags & SELECT_AFTER != 0).then(|| &g.mem[after]);
+    result.clear();
+    attempt!(table.select_prefix(pid, prefix, after, limit as usize, |key, values| {
+        push_objects(result, budget, key, values)
+    }));
+    Ok(deliver(g.mem, dst, result, pending))
+}
+
+fn table_result_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
+    let g = guest(&mut caller);
+    let dst = g.span("table_result_read", dst_ptr, dst_len)?;
+    let session = g.state.tables.session();
+    if !session.pending {
+        return Ok(ERR_NO_RESULT);
+    }
+    Ok(deliver(g.mem, dst, &mut session.result, &mut session.pending))
+}
