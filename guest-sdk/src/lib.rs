@@ -73,6 +73,18 @@
 extern crate alloc;
 
 pub mod sys;
+pub mod table;
+
+mod links;
+mod names;
+mod timer;
+
+pub use links::{
+    Down, Exit, ExitReason, MonitorRef, Signal, SystemMessage, demonitor, exit_signal, monitor,
+    spawn_link, spawn_monitor, spawn_opt, trap_exit,
+};
+pub use names::{NameError, Registry, register, registered, send_named, unregister, whereis};
+pub use timer::{TimerRef, cancel_timer, read_timer, send_after, send_after_named, sleep};
 
 use alloc::vec::Vec;
 use core::fmt;

@@ -29,6 +29,31 @@ pub const ERR_TIMEOUT: i32 = -6;
 /// There is no current message to read.
 pub const ERR_NO_MESSAGE: i32 = -7;
 
+/// The name (registered name, unique key, or registry name) is taken.
+pub const ERR_NAME_TAKEN: i32 = -20;
+/// No process holds that name, or there is no such registry.
+pub const ERR_NO_SUCH_NAME: i32 = -21;
+/// The process already has a registered name.
+pub const ERR_ALREADY_NAMED: i32 = -22;
+/// The process is not alive.
+pub const ERR_NOPROC: i32 = -23;
+/// The timer has fired, was cancelled, or never existed.
+pub const ERR_NO_SUCH_TIMER: i32 = -24;
+
+/// Tag of an exit signal delivered as a message to a process that traps
+/// exits. Payload: `[from: i64][reason kind: i32][detail bytes]` (LE); the
+/// sender is `from`.
+pub const TAG_EXIT: i64 = -100;
+/// Tag of a monitor's DOWN message. Payload: `[monitor ref: i64][pid: i64]
+/// [reason kind: i32][detail bytes]` (LE); the sender is the monitored pid.
+pub const TAG_DOWN: i64 = -101;
+
+/// [`spawn_opt`] flag: link the child to the caller.
+pub const SPAWN_LINK: i32 = 1;
+/// [`spawn_opt`] flag: monitor the child (the reference is written at
+/// `ref_out`).
+pub const SPAWN_MONITOR: i32 = 2;
+
 /// Reason kind: normal exit.
 pub const REASON_NORMAL: i32 = 0;
 /// Reason kind: orderly shutdown (detail optional).
@@ -134,4 +159,161 @@ unsafe extern "C" {
     /// `offset`, to `dst_ptr`; returns the number copied (0 when
     /// `offset >= size`), `ERR_NO_MESSAGE` if none.
     pub fn msg_read(offset: i32, dst_ptr: *mut u8, dst_len: i32) -> i32;
+
+    /// `spawn_opt: (module_ptr, module_len, entry_ptr, entry_len, arg_ptr,
+    /// arg_len, flags, ref_out: i32) -> i64`: as [`spawn_module`]
+    /// (`module_len = 0`: the caller's own module), atomically linked
+    /// ([`SPAWN_LINK`]) and/or monitored ([`SPAWN_MONITOR`], the monitor
+    /// reference is written as an `i64` at `ref_out`). Returns the pid or a
+    /// spawn error code.
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn_opt(
+        module_ptr: *const u8,
+        module_len: i32,
+        entry_ptr: *const u8,
+        entry_len: i32,
+        arg_ptr: *const u8,
+        arg_len: i32,
+        flags: i32,
+        ref_out: *mut i64,
+    ) -> i64;
+
+    /// `link: (pid: i64) -> i32`: links the caller and `pid`. A `pid` that
+    /// is not alive sends the caller an exit signal `noproc` (which ends it
+    /// now unless it traps exits). `OK` or `ERR_BADARG`.
+    pub fn link(pid: i64) -> i32;
+
+    /// `unlink: (pid: i64) -> i32`: removes the link between the caller and
+    /// `pid`. `OK` or `ERR_BADARG`.
+    pub fn unlink(pid: i64) -> i32;
+
+    /// `trap_exit: (on: i32) -> i32`: turns trapping exits on (`on != 0`) or
+    /// off; returns the previous setting (0 or 1).
+    pub fn trap_exit(on: i32) -> i32;
+
+    /// `exit_signal: (pid: i64, kind: i32, detail_ptr, detail_len: i32) ->
+    /// i32`: Erlang's `exit(Pid, Reason)`; `kind` is [`REASON_NORMAL`],
+    /// [`REASON_SHUTDOWN`], [`REASON_CUSTOM`] or [`REASON_KILL`]. Sent to the
+    /// caller itself it takes effect at once. `OK` or `ERR_BADARG`.
+    pub fn exit_signal(pid: i64, kind: i32, detail_ptr: *const u8, detail_len: i32) -> i32;
+
+    /// `monitor: (pid: i64) -> i64`: monitors `pid`; returns the reference
+    /// (> 0) or `ERR_BADARG`. A dead `pid` gives DOWN `noproc` at once.
+    pub fn monitor(pid: i64) -> i64;
+
+    /// `demonitor: (ref: i64, flush: i32) -> i32`: ends monitor `ref`; 1 if
+    /// it was active, else 0. `flush != 0` also removes its queued DOWN.
+    pub fn demonitor(reference: i64, flush: i32) -> i32;
+
+    /// `register: (name_ptr, name_len: i32, pid: i64) -> i32`: registers
+    /// `pid` under `name`. `OK`, `ERR_NAME_TAKEN`, `ERR_ALREADY_NAMED`,
+    /// `ERR_NOPROC`, `ERR_BADARG`.
+    pub fn register(name_ptr: *const u8, name_len: i32, pid: i64) -> i32;
+
+    /// `unregister: (name_ptr, name_len: i32) -> i32`: frees `name`. `OK`,
+    /// `ERR_NO_SUCH_NAME`, `ERR_BADARG`.
+    pub fn unregister(name_ptr: *const u8, name_len: i32) -> i32;
+
+    /// `whereis: (name_ptr, name_len: i32) -> i64`: the pid registered under
+    /// `name`, or 0.
+    pub fn whereis(name_ptr: *const u8, name_len: i32) -> i64;
+
+    /// `send_named: (name_ptr, name_len: i32, tag: i64, ptr, len: i32) ->
+    /// i32`: as [`send`], to a registered name. `ERR_NO_SUCH_NAME` if nobody
+    /// holds it.
+    pub fn send_named(
+        name_ptr: *const u8,
+        name_len: i32,
+        tag: i64,
+        ptr: *const u8,
+        len: i32,
+    ) -> i32;
+
+    /// `registered: (dst_ptr, dst_len: i32) -> i32`: every registered name,
+    /// sorted, as `[len: u32][bytes]...`, written only if it all fits;
+    /// returns the bytes needed.
+    pub fn registered(dst_ptr: *mut u8, dst_len: i32) -> i32;
+
+    /// `registry_new: (name_ptr, name_len, unique: i32) -> i32`: creates a
+    /// keyed registry. `OK`, `ERR_NAME_TAKEN`, `ERR_BADARG`.
+    pub fn registry_new(name_ptr: *const u8, name_len: i32, unique: i32) -> i32;
+
+    /// `registry_register: (reg_ptr, reg_len, key_ptr, key_len, value_ptr,
+    /// value_len: i32) -> i32`: registers the caller under `key` with
+    /// `value`. `OK`, `ERR_NAME_TAKEN`, `ERR_NO_SUCH_NAME`, `ERR_BADARG`.
+    pub fn registry_register(
+        reg_ptr: *const u8,
+        reg_len: i32,
+        key_ptr: *const u8,
+        key_len: i32,
+        value_ptr: *const u8,
+        value_len: i32,
+    ) -> i32;
+
+    /// `registry_unregister: (reg_ptr, reg_len, key_ptr, key_len: i32) ->
+    /// i32`: removes the caller's entries under `key`. `OK`,
+    /// `ERR_NO_SUCH_NAME`, `ERR_BADARG`.
+    pub fn registry_unregister(
+        reg_ptr: *const u8,
+        reg_len: i32,
+        key_ptr: *const u8,
+        key_len: i32,
+    ) -> i32;
+
+    /// `registry_lookup: (reg_ptr, reg_len, key_ptr, key_len, dst_ptr,
+    /// dst_len: i32) -> i32`: the entries under `key` as `[pid: i64]
+    /// [value_len: u32][value]...`, written only if they all fit; returns the
+    /// bytes needed, or `ERR_NO_SUCH_NAME`.
+    pub fn registry_lookup(
+        reg_ptr: *const u8,
+        reg_len: i32,
+        key_ptr: *const u8,
+        key_len: i32,
+        dst_ptr: *mut u8,
+        dst_len: i32,
+    ) -> i32;
+
+    /// `registry_dispatch: (reg_ptr, reg_len, key_ptr, key_len: i32, tag:
+    /// i64, ptr, len: i32) -> i32`: sends the message to every entry under
+    /// `key`; returns how many were sent, or `ERR_NO_SUCH_NAME`,
+    /// `ERR_BADARG`, `ERR_LIMIT`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn registry_dispatch(
+        reg_ptr: *const u8,
+        reg_len: i32,
+        key_ptr: *const u8,
+        key_len: i32,
+        tag: i64,
+        ptr: *const u8,
+        len: i32,
+    ) -> i32;
+
+    /// `send_after: (pid: i64, tag: i64, ptr, len: i32, ms: i64) -> i64`:
+    /// sends the message to `pid` in `ms` milliseconds; returns the timer
+    /// reference (> 0), `ERR_BADARG` or `ERR_LIMIT`.
+    pub fn send_after(pid: i64, tag: i64, ptr: *const u8, len: i32, ms: i64) -> i64;
+
+    /// `send_after_named: (name_ptr, name_len: i32, tag: i64, ptr, len: i32,
+    /// ms: i64) -> i64`: as [`send_after`], to the name's holder when the
+    /// timer fires.
+    pub fn send_after_named(
+        name_ptr: *const u8,
+        name_len: i32,
+        tag: i64,
+        ptr: *const u8,
+        len: i32,
+        ms: i64,
+    ) -> i64;
+
+    /// `cancel_timer: (ref: i64) -> i64`: cancels a timer; returns the
+    /// milliseconds that were left (>= 0) or `ERR_NO_SUCH_TIMER`.
+    pub fn cancel_timer(reference: i64) -> i64;
+
+    /// `read_timer: (ref: i64) -> i64`: milliseconds left (>= 0) or
+    /// `ERR_NO_SUCH_TIMER`.
+    pub fn read_timer(reference: i64) -> i64;
+
+    /// `sleep: (ms: i64) -> i32`: suspends the caller for `ms` milliseconds
+    /// without holding a scheduler thread; returns `OK`.
+    pub fn sleep(ms: i64) -> i32;
 }

@@ -44,6 +44,10 @@ mod timer;
 mod wasi;
 
 pub use abi::{
+    ERR_ACCESS, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER, ERR_NOT_ALIVE, ERR_NOT_FOUND,
+    ERR_OVERFLOW, ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE, ERR_WRONG_TYPE,
+};
+pub use abi::{
     ERR_ALREADY_NAMED, ERR_NAME_TAKEN, ERR_NO_SUCH_NAME, ERR_NO_SUCH_TIMER, ERR_NOPROC, SPAWN_LINK, SPAWN_MONITOR,
     ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, ERR_TIMEOUT,
     MODULE as ABI_MODULE, OK,
@@ -53,13 +57,9 @@ pub use mailbox::Message;
 pub use module::LoadedModule;
 pub use node::{Inbox, Node, ProcessHandle, SpawnError};
 pub use pid::Pid;
-pub use table::{MAX_KEY_LEN, OBJECT_OVERHEAD, TAG_TABLE_TRANSFER, TableAccess, TableError, TableInfo, TableKind};
-pub use abi::{
-    ERR_ACCESS, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER, ERR_NOT_ALIVE, ERR_NOT_FOUND, ERR_OVERFLOW,
-    ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE, ERR_WRONG_TYPE,
-};
 pub use process::ProcessState;
 pub use reason::*;
 pub use registry::NameError;
 pub use signals::{TAG_DOWN, TAG_EXIT};
+pub use table::{MAX_KEY_LEN, OBJECT_OVERHEAD, TAG_TABLE_TRANSFER, TableAccess, TableError, TableInfo, TableKind};
 pub use wasi::Capabilities;

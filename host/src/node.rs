@@ -121,7 +121,6 @@ impl NodeShared {
         let mut departure = process.depart();
         self.table.remove(process.pid);
         self.release_names(process.pid, departure.name.take(), std::mem::take(&mut departure.keyed));
-        drop(process.take_task());
         process.mailbox.clear();
         // Its tables go to their heirs, or are deleted.
         for (heir, payload) in self.tables.owner_exited(process.pid, |pid| self.table.get(pid).is_some()) {
@@ -134,7 +133,10 @@ impl NodeShared {
             }
             _ => tracing::warn!(pid = %process.pid, %reason, "process crashed"),
         }
+        // Signals first, then the teardown of the instance: linked processes
+        // learn of the exit without waiting for the store to be freed.
         self.deliver_departure(process.pid, departure, &reason);
+        drop(process.take_task());
         process.record_exit(&reason);
     }
 }
@@ -424,7 +426,11 @@ impl Inbox {
 }
 
 impl Drop for Inbox {
+    /// The inbox exits normally: its name is freed, its links and monitors
+    /// get their signals, like any process's.
     fn drop(&mut self) {
-        self.shared.table.remove(self.pid);
+        if let Some(process) = self.shared.table.get(self.pid) {
+            self.shared.process_exited(&process, ExitReason::Normal);
+        }
     }
 }

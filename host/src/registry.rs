@@ -29,10 +29,14 @@ pub(crate) struct Registry {
     keyed: RwLock<HashMap<String, Arc<KeyedRegistry>>>,
 }
 
+/// The entries under one key: each process with its value, in registration
+/// order.
+pub(crate) type Entries = Vec<(Pid, Box<[u8]>)>;
+
 /// One keyed registry.
 struct KeyedRegistry {
     unique: bool,
-    entries: Mutex<HashMap<Box<[u8]>, Vec<(Pid, Box<[u8]>)>>>,
+    entries: Mutex<HashMap<Box<[u8]>, Entries>>,
 }
 
 impl NodeShared {
@@ -128,7 +132,7 @@ impl NodeShared {
     }
 
     /// The entries under `key` in registry `name`, in registration order.
-    pub(crate) fn registry_lookup(&self, name: &str, key: &[u8]) -> Result<Vec<(Pid, Box<[u8]>)>, NameError> {
+    pub(crate) fn registry_lookup(&self, name: &str, key: &[u8]) -> Result<Entries, NameError> {
         let registry = self.keyed(name)?;
         let entries = registry.entries.lock().unwrap_or_else(|e| e.into_inner());
         Ok(entries.get(key).cloned().unwrap_or_default())

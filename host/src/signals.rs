@@ -44,8 +44,8 @@ pub const TAG_DOWN: i64 = -101;
 
 /// A process's pending exit and what is attached to it.
 ///
-/// Most processes have no link, monitor, name or timer: all of those live in
-/// one box allocated on first use, so an unattached process pays a pointer.
+/// Most processes have no link, monitor or name: all of those live in one
+/// box allocated on first use, so an unattached process pays a pointer.
 #[derive(Default)]
 pub(crate) struct Relations {
     /// Set once the process has exited: nothing new may attach.
@@ -55,7 +55,7 @@ pub(crate) struct Relations {
     attached: Option<Box<Attached>>,
 }
 
-/// Links, monitors, names and timers of one process.
+/// Links, monitors and names of one process.
 #[derive(Default)]
 pub(crate) struct Attached {
     links: HashSet<Pid>,
@@ -67,9 +67,6 @@ pub(crate) struct Attached {
     pub(crate) name: Option<String>,
     /// Its entries in keyed registries: (registry, key).
     pub(crate) keyed: Vec<(String, Box<[u8]>)>,
-    /// Pending timers whose destination is this pid (cancelled when it
-    /// exits, as Erlang cancels them).
-    pub(crate) timers: HashSet<u64>,
 }
 
 /// What a process leaves behind when it exits.
@@ -79,7 +76,6 @@ pub(crate) struct Departure {
     monitoring: HashMap<u64, Pid>,
     pub(crate) name: Option<String>,
     pub(crate) keyed: Vec<(String, Box<[u8]>)>,
-    timers: HashSet<u64>,
 }
 
 impl Relations {
@@ -154,7 +150,6 @@ impl Process {
             monitoring: a.monitoring,
             name: a.name,
             keyed: a.keyed,
-            timers: a.timers,
         }
     }
 
@@ -292,7 +287,9 @@ impl NodeShared {
             attached.monitored_by.remove(&reference);
         }
         if flush {
-            watcher.mailbox.remove_first(|m| m.tag == TAG_DOWN && m.data.get(..8) == Some(&reference.to_le_bytes()[..]));
+            watcher
+                .mailbox
+                .remove_first(|m| m.tag == TAG_DOWN && m.data.get(..8) == Some(&reference.to_le_bytes()[..]));
         }
         target.is_some()
     }
@@ -302,9 +299,9 @@ impl NodeShared {
     /// the same death have acted); drops the monitors it held and the timers
     /// aimed at it.
     pub(crate) fn deliver_departure(&self, pid: Pid, departure: Departure, reason: &ExitReason) {
-        for reference in departure.timers {
-            self.cancel_timer(reference);
-        }
+        // Timers aimed at it are cancelled, as Erlang does (it is marked
+        // done already: see `send_after`).
+        self.timers.cancel_all_to(pid);
         for (reference, target) in departure.monitoring {
             if let Some(target) = self.table.get(target)
                 && let Some(attached) = target.relations().attached_mut()
@@ -325,5 +322,17 @@ impl NodeShared {
                 watcher.deliver(Message { sender: pid, tag: TAG_DOWN, data: down_payload(reference, pid, reason) });
             }
         }
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_relations_of_an_unattached_process_stay_small() {
+        // Every process carries a `Relations`; links, monitors and names
+        // live in a box made on first use.
+        assert!(size_of::<Relations>() <= 48, "{} bytes", size_of::<Relations>());
     }
 }

@@ -18,6 +18,8 @@
 //! call this API.
 
 mod bytes;
+mod hashed;
+mod lock;
 pub(crate) mod records;
 mod store;
 
@@ -419,7 +421,11 @@ impl ProcessTables {
 impl Session {
     /// The table `id` (from the handle cache, else the registry), and the
     /// result buffer, borrowed together.
-    pub(crate) fn resolve(&mut self, tables: &Tables, id: i64) -> Result<(&Table, &mut Vec<u8>, &mut bool), TableError> {
+    pub(crate) fn resolve(
+        &mut self,
+        tables: &Tables,
+        id: i64,
+    ) -> Result<(&Table, &mut Vec<u8>, &mut bool), TableError> {
         let position = match self.cache.iter().position(|(cached, _)| *cached == id) {
             Some(i) if self.cache[i].1.is_deleted() => {
                 self.cache.swap_remove(i);
@@ -513,7 +519,10 @@ mod tests {
         assert_eq!(bag.info().size, 0);
         assert_eq!(bag.update_counter(me, b"c", 1, Some(0)), Err(TableError::WrongType));
         assert_eq!(bag.update(me, b"k", None, b"x"), Err(TableError::WrongType));
-        assert_eq!(bag.range(me, Bound::Unbounded, Bound::Unbounded, false, 10, |_, _| true), Err(TableError::WrongType));
+        assert_eq!(
+            bag.range(me, Bound::Unbounded, Bound::Unbounded, false, 10, |_, _| true),
+            Err(TableError::WrongType)
+        );
     }
 
     #[test]
@@ -695,7 +704,10 @@ mod tests {
         let tables = Tables::new();
         let (a, b, c) = (pid(A), pid(B), pid(3));
         let named = tables.create(a, Some(b"cache"), Kind::Set, Access::Protected, None).unwrap();
-        assert_eq!(tables.create(b, Some(b"cache"), Kind::Set, Access::Public, None).err(), Some(TableError::NameTaken));
+        assert_eq!(
+            tables.create(b, Some(b"cache"), Kind::Set, Access::Public, None).err(),
+            Some(TableError::NameTaken)
+        );
         assert_eq!(tables.whereis(b"cache"), Some(named.id));
         let anon = tables.create(a, None, Kind::Bag, Access::Public, None).unwrap();
         assert!(anon.id > named.id);

@@ -194,3 +194,104 @@ pub fn assert_node_still_runs(node: &Node) {
     assert_eq!(recv(&inbox).tag, 0);
     finish_normally(&echo);
 }
+
+/// Imports of the process-relationship functions (links, monitors, names,
+/// keyed registries, timers). WAT wants every import before the first
+/// function, so [`rwat`] puts them ahead of [`PRELUDE`].
+pub const RELATIONS_IMPORTS: &str = r#"
+  (import "warren_v1" "spawn_opt" (func $spawn_opt (param i32 i32 i32 i32 i32 i32 i32 i32) (result i64)))
+  (import "warren_v1" "link" (func $link (param i64) (result i32)))
+  (import "warren_v1" "unlink" (func $unlink (param i64) (result i32)))
+  (import "warren_v1" "trap_exit" (func $trap_exit (param i32) (result i32)))
+  (import "warren_v1" "exit_signal" (func $exit_signal (param i64 i32 i32 i32) (result i32)))
+  (import "warren_v1" "monitor" (func $monitor (param i64) (result i64)))
+  (import "warren_v1" "demonitor" (func $demonitor (param i64 i32) (result i32)))
+  (import "warren_v1" "register" (func $register (param i32 i32 i64) (result i32)))
+  (import "warren_v1" "unregister" (func $unregister (param i32 i32) (result i32)))
+  (import "warren_v1" "whereis" (func $whereis (param i32 i32) (result i64)))
+  (import "warren_v1" "send_named" (func $send_named (param i32 i32 i64 i32 i32) (result i32)))
+  (import "warren_v1" "registered" (func $registered (param i32 i32) (result i32)))
+  (import "warren_v1" "registry_new" (func $registry_new (param i32 i32 i32) (result i32)))
+  (import "warren_v1" "registry_register" (func $registry_register (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "warren_v1" "registry_unregister" (func $registry_unregister (param i32 i32 i32 i32) (result i32)))
+  (import "warren_v1" "registry_lookup" (func $registry_lookup (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "warren_v1" "registry_dispatch" (func $registry_dispatch (param i32 i32 i32 i32 i64 i32 i32) (result i32)))
+  (import "warren_v1" "send_after" (func $send_after (param i64 i64 i32 i32 i64) (result i64)))
+  (import "warren_v1" "send_after_named" (func $send_after_named (param i32 i32 i64 i32 i32 i64) (result i64)))
+  (import "warren_v1" "cancel_timer" (func $cancel_timer (param i64) (result i64)))
+  (import "warren_v1" "read_timer" (func $read_timer (param i64) (result i64)))
+  (import "warren_v1" "sleep" (func $sleep (param i64) (result i32)))
+"#;
+
+/// Helpers of the relationship tests' guests (after [`PRELUDE`]).
+///
+/// Memory map: 0..16 the prelude's; 16..24 `spawn_opt`'s `ref_out`; 24..32 a
+/// one-tag receive filter; 64..320 a copy of the argument; 320..1024
+/// outgoing payloads; 1024..8192 the payload of the message last received
+/// by `$recv_tag`/`$poll_tag`; 8192 and up: the test's data.
+pub const RELATIONS_HELPERS: &str = r#"
+  ;; Copies the argument (at most 256 bytes) to 64; returns its size.
+  (func $args (result i32) (call $arg_read (i32.const 64) (i32.const 256)))
+  ;; The `index`-th i64 of the argument.
+  (func $arg64 (param $index i32) (result i64)
+    (drop (call $args))
+    (i64.load (i32.add (i32.const 64) (i32.shl (local.get $index) (i32.const 3)))))
+  ;; Waits for the oldest message with `tag`, copies its payload to 1024 and
+  ;; returns the bytes copied.
+  (func $recv_tag (param $tag i64) (result i32)
+    (i64.store (i32.const 24) (local.get $tag))
+    (drop (call $receive (i32.const 24) (i32.const 1) (i64.const -1)))
+    (call $msg_read (i32.const 0) (i32.const 1024) (i32.const 7168)))
+  ;; As $recv_tag without waiting: ERR_TIMEOUT (-6) if none is queued.
+  (func $poll_tag (param $tag i64) (result i32)
+    (i64.store (i32.const 24) (local.get $tag))
+    (if (result i32) (i32.lt_s (call $receive (i32.const 24) (i32.const 1) (i64.const 0)) (i32.const 0))
+      (then (i32.const -6))
+      (else (call $msg_read (i32.const 0) (i32.const 1024) (i32.const 7168)))))
+  ;; Sends `to` the payload last received (at 1024, `n` bytes) with `tag`.
+  (func $forward (param $to i64) (param $tag i64) (param $n i32)
+    (drop (call $send (local.get $to) (local.get $tag) (i32.const 1024) (local.get $n))))
+  ;; spawn_opt of an export of this module (the monitor reference goes to
+  ;; 16); traps if the spawn fails.
+  (func $spawn_flags (param $entry i32) (param $len i32) (param $arg i32) (param $arg_len i32)
+                     (param $flags i32) (result i64)
+    (local $pid i64)
+    (local.set $pid (call $spawn_opt (i32.const 0) (i32.const 0) (local.get $entry) (local.get $len)
+      (local.get $arg) (local.get $arg_len) (local.get $flags) (i32.const 16)))
+    (if (i64.le_s (local.get $pid) (i64.const 0)) (then unreachable))
+    (local.get $pid))
+  ;; Waits forever, dropping every message.
+  (func $idle
+    (loop $forever
+      (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+      (br $forever)))
+"#;
+
+/// A WAT module: the relationship imports, the prelude, the helpers, then
+/// `body`.
+pub fn rwat(body: &str) -> String {
+    format!("(module {RELATIONS_IMPORTS} {PRELUDE} {RELATIONS_HELPERS} {body})")
+}
+
+/// The parts of a `TAG_EXIT` payload: (from, reason kind, detail).
+pub fn parse_exit(data: &[u8]) -> (Pid, i32, Vec<u8>) {
+    assert!(data.len() >= 12, "an EXIT payload has at least 12 bytes: {data:?}");
+    let from = Pid::from_raw(u64::from_le_bytes(data[..8].try_into().unwrap())).expect("a well-formed pid");
+    (from, i32::from_le_bytes(data[8..12].try_into().unwrap()), data[12..].to_vec())
+}
+
+/// The parts of a `TAG_DOWN` payload: (monitor ref, pid, reason kind, detail).
+pub fn parse_down(data: &[u8]) -> (u64, Pid, i32, Vec<u8>) {
+    assert!(data.len() >= 20, "a DOWN payload has at least 20 bytes: {data:?}");
+    let reference = u64::from_le_bytes(data[..8].try_into().unwrap());
+    let pid = Pid::from_raw(u64::from_le_bytes(data[8..16].try_into().unwrap())).expect("a well-formed pid");
+    (reference, pid, i32::from_le_bytes(data[16..20].try_into().unwrap()), data[20..].to_vec())
+}
+
+/// A pid that was alive once and is dead now.
+pub fn dead_pid(node: &Node) -> Pid {
+    let module = load(node, "dead-pid-quick", r#"(module (memory (export "memory") 1) (func (export "main")))"#);
+    let process = spawn(node, &module, "main", b"");
+    finish_normally(&process);
+    process.pid()
+}

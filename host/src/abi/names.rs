@@ -57,10 +57,14 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         }
         copy_out(&mut caller, "registered", dst, dst_len, &out)
     })?;
-    linker.func_wrap(MODULE, "registry_new", |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32, unique: i32| {
-        let Some(name) = read_str(&mut caller, "registry_new", ptr, len)? else { return Ok(ERR_BADARG) };
-        Ok(result(caller.data().node.registry_new(&name, unique != 0)))
-    })?;
+    linker.func_wrap(
+        MODULE,
+        "registry_new",
+        |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32, unique: i32| {
+            let Some(name) = read_str(&mut caller, "registry_new", ptr, len)? else { return Ok(ERR_BADARG) };
+            Ok(result(caller.data().node.registry_new(&name, unique != 0)))
+        },
+    )?;
     linker.func_wrap(MODULE, "registry_register", registry_register)?;
     linker.func_wrap(MODULE, "registry_unregister", registry_unregister)?;
     linker.func_wrap(MODULE, "registry_lookup", registry_lookup)?;
@@ -75,7 +79,13 @@ pub(super) fn too_large(caller: &Caller<'_, ProcessState>, len: i32) -> bool {
 }
 
 /// Copies `out` to the guest buffer if it fits; returns the bytes it needs.
-fn copy_out(caller: &mut Caller<'_, ProcessState>, func: &str, dst: i32, dst_len: i32, out: &[u8]) -> wasmtime::Result<i32> {
+fn copy_out(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    dst: i32,
+    dst_len: i32,
+    out: &[u8],
+) -> wasmtime::Result<i32> {
     check_range(caller, func, dst, dst_len)?;
     let needed = i32::try_from(out.len()).unwrap_or(i32::MAX);
     if out.len() <= dst_len as usize {

@@ -200,26 +200,27 @@ impl Guest<'_> {
     }
 }
 
-/// A key copied out of guest memory (on the stack when short), so the
-/// guest's memory can be written while the key is in use.
-struct KeyCopy {
-    inline: [u8; 128],
-    len: usize,
-    heap: Vec<u8>,
-}
-
-impl KeyCopy {
-    fn new(key: &[u8]) -> KeyCopy {
-        let mut copy = KeyCopy { inline: [0; 128], len: key.len(), heap: Vec::new() };
-        match copy.inline.get_mut(..key.len()) {
-            Some(inline) => inline.copy_from_slice(key),
-            None => copy.heap = key.to_vec(),
-        }
-        copy
+/// Runs `f` with the key bytes and the destination buffer, both in guest
+/// memory, borrowed together: split apart when the two ranges do not
+/// overlap (the usual case), else with a copy of the key.
+fn with_key_and_dst<R>(
+    mem: &mut [u8],
+    key: Range<usize>,
+    dst: Range<usize>,
+    f: impl FnOnce(&[u8], &mut [u8]) -> R,
+) -> R {
+    if key.is_empty() {
+        return f(&[], &mut mem[dst]);
     }
-
-    fn get(&self) -> &[u8] {
-        if self.len <= self.inline.len() { &self.inline[..self.len] } else { &self.heap }
+    if key.end <= dst.start {
+        let (low, high) = mem.split_at_mut(dst.start);
+        f(&low[key], &mut high[..dst.len()])
+    } else if dst.end <= key.start {
+        let (low, high) = mem.split_at_mut(key.start);
+        f(&high[..key.len()], &mut low[dst])
+    } else {
+        let copy = mem[key].to_vec();
+        f(&copy, &mut mem[dst])
     }
 }
 
@@ -233,10 +234,10 @@ fn check_value(max: usize, len: usize) -> Result<(), TableError> {
 
 /// Makes `result` the outcome of a call: copied into `dst` if it fits
 /// (nothing stays pending), else kept pending. Returns its size.
-fn deliver(mem: &mut [u8], dst: Range<usize>, result: &mut Vec<u8>, pending: &mut bool) -> i32 {
+fn deliver(dst: &mut [u8], result: &mut Vec<u8>, pending: &mut bool) -> i32 {
     let size = result.len();
     if size <= dst.len() {
-        mem[dst.start..dst.start + size].copy_from_slice(result);
+        dst[..size].copy_from_slice(result);
         *pending = false;
         if result.capacity() > KEEP_RESULT_CAPACITY {
             *result = Vec::new();
@@ -248,9 +249,9 @@ fn deliver(mem: &mut [u8], dst: Range<usize>, result: &mut Vec<u8>, pending: &mu
 }
 
 /// Copies one value (or key) out as a call's result.
-fn deliver_bytes(mem: &mut [u8], dst: Range<usize>, bytes: &[u8], result: &mut Vec<u8>, pending: &mut bool) -> i32 {
+fn deliver_bytes(dst: &mut [u8], bytes: &[u8], result: &mut Vec<u8>, pending: &mut bool) -> i32 {
     if bytes.len() <= dst.len() {
-        mem[dst.start..dst.start + bytes.len()].copy_from_slice(bytes);
+        dst[..bytes.len()].copy_from_slice(bytes);
         *pending = false;
         return bytes.len() as i32;
     }
@@ -376,7 +377,7 @@ fn table_list(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) 
     for (id, name) in all {
         records::push(&mut session.result, &id.to_le_bytes(), name.as_deref().unwrap_or_default());
     }
-    Ok(deliver(g.mem, dst, &mut session.result, &mut session.pending))
+    Ok(deliver(&mut g.mem[dst], &mut session.result, &mut session.pending))
 }
 
 // -------------------------------------------------------------- writes
@@ -573,26 +574,34 @@ fn table_lookup(
     let state = &mut *g.state;
     let pid = state.pid;
     let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
-    let key = KeyCopy::new(&g.mem[key]);
-    let key = key.get();
-    attempt!(check_key(key));
-    let mem = g.mem;
+    if key.len() > MAX_KEY_LEN {
+        return Ok(code(TableError::KeyTooLarge));
+    }
     let bags = matches!(table.kind, TableKind::Bag | TableKind::DuplicateBag);
-    let found = attempt!(table.lookup(pid, key, |values| {
-        if bags {
-            // A lookup returns every object of the key (no budget).
-            result.clear();
-            push_objects(result, usize::MAX, key, values);
-            deliver(mem, dst, result, pending)
-        } else {
-            deliver_bytes(mem, dst, &values[0], result, pending)
-        }
-    }));
-    Ok(found.unwrap_or(ERR_NOT_FOUND))
+    let found = with_key_and_dst(g.mem, key, dst, |key, dst| {
+        table.lookup(pid, key, |values| {
+            if bags {
+                // A lookup returns every object of the key (no budget).
+                result.clear();
+                push_objects(result, usize::MAX, key, values);
+                deliver(dst, result, pending)
+            } else {
+                deliver_bytes(dst, &values[0], result, pending)
+            }
+        })
+    });
+    Ok(attempt!(found).unwrap_or(ERR_NOT_FOUND))
 }
 
 /// `table_take`: as `table_lookup`, and the key is removed.
-fn table_take(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32, dp: i32, dl: i32) -> wasmtime::Result<i32> {
+fn table_take(
+    mut caller: Caller<'_, ProcessState>,
+    tid: i64,
+    kp: i32,
+    kl: i32,
+    dp: i32,
+    dl: i32,
+) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let (key, dst) = (g.span("table_take", kp, kl)?, g.span("table_take", dp, dl)?);
     let state = &mut *g.state;
@@ -605,9 +614,9 @@ fn table_take(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32, 
     if bags {
         result.clear();
         push_objects(result, usize::MAX, key, values.all());
-        Ok(deliver(g.mem, dst, result, pending))
+        Ok(deliver(&mut g.mem[dst], result, pending))
     } else {
-        Ok(deliver_bytes(g.mem, dst, &values.all()[0], result, pending))
+        Ok(deliver_bytes(&mut g.mem[dst], &values.all()[0], result, pending))
     }
 }
 
@@ -640,7 +649,7 @@ fn step(
         None => table.first(pid),
     };
     match attempt!(found) {
-        Some(key) => Ok(deliver_bytes(g.mem, dst, &key, result, pending)),
+        Some(key) => Ok(deliver_bytes(&mut g.mem[dst], &key, result, pending)),
         None => Ok(ERR_NOT_FOUND),
     }
 }
@@ -685,7 +694,7 @@ fn table_range(
     attempt!(table.range(pid, lower, upper, reverse, limit as usize, |key, values| {
         push_objects(result, budget, key, values)
     }));
-    Ok(deliver(g.mem, dst, result, pending))
+    Ok(deliver(&mut g.mem[dst], result, pending))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -733,7 +742,7 @@ fn select(
     attempt!(table.select_prefix(pid, prefix, after, limit as usize, |key, values| {
         push_objects(result, budget, key, values)
     }));
-    Ok(deliver(g.mem, dst, result, pending))
+    Ok(deliver(&mut g.mem[dst], result, pending))
 }
 
 fn table_result_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
@@ -743,5 +752,5 @@ fn table_result_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len
     if !session.pending {
         return Ok(ERR_NO_RESULT);
     }
-    Ok(deliver(g.mem, dst, &mut session.result, &mut session.pending))
+    Ok(deliver(&mut g.mem[dst], &mut session.result, &mut session.pending))
 }

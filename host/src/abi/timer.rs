@@ -55,7 +55,8 @@ fn send_after(
     }
     let data = read(&mut caller, "send_after", ptr, len)?;
     let state = caller.data();
-    Ok(state.node.send_after(state.pid, Destination::Pid(to), tag, data, Duration::from_millis(ms as u64)) as i64)
+    let reference = state.node.send_after(state.pid, Destination::Pid(to), tag, data, Duration::from_millis(ms as u64));
+    Ok(reference.map_or(ERR_LIMIT.into(), |r| r as i64))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -79,5 +80,7 @@ fn send_after_named(
     }
     let data = read(&mut caller, "send_after_named", ptr, len)?;
     let state = caller.data();
-    Ok(state.node.send_after(state.pid, Destination::Name(name), tag, data, Duration::from_millis(ms as u64)) as i64)
+    let reference =
+        state.node.send_after(state.pid, Destination::Name(name), tag, data, Duration::from_millis(ms as u64));
+    Ok(reference.map_or(ERR_LIMIT.into(), |r| r as i64))
 }

@@ -38,6 +38,17 @@ impl Bytes {
         }
     }
 
+    /// The first 8 bytes as a big-endian number, zero-padded.
+    fn head(&self) -> u64 {
+        match self {
+            // Inline data is zero-padded past `len`.
+            Bytes::Inline { data, .. } => u64::from_be_bytes([
+                data[0], data[1], data[2], data[3], data[4], data[5], data[6], data[7],
+            ]),
+            Bytes::Heap(bytes) => head(bytes),
+        }
+    }
+
     /// Replaces the bytes with `bytes`, reusing the heap buffer when the
     /// length is the same.
     pub(crate) fn set(&mut self, bytes: &[u8]) {
@@ -78,7 +89,38 @@ impl PartialOrd for Bytes {
 
 impl Ord for Bytes {
     fn cmp(&self, other: &Bytes) -> Ordering {
-        self.as_slice().cmp(other.as_slice())
+        match self.head().cmp(&other.head()) {
+            Ordering::Equal => tail_order(self.as_slice(), other.as_slice()),
+            unequal => unequal,
+        }
+    }
+}
+
+/// The first 8 bytes of `bytes` as a big-endian number, zero-padded.
+fn head(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(first) => u64::from_be_bytes(*first),
+        None => {
+            let mut padded = [0u8; 8];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            u64::from_be_bytes(padded)
+        }
+    }
+}
+
+/// The order of two byte strings whose zero-padded heads are equal: a
+/// string of 8 bytes or less is then a prefix of the other (or equal), so
+/// the shorter is first; longer ones compare on.
+fn tail_order(a: &[u8], b: &[u8]) -> Ordering {
+    if a.len() <= 8 || b.len() <= 8 { a.len().cmp(&b.len()) } else { a[8..].cmp(&b[8..]) }
+}
+
+/// Bytewise order (as `[u8]`'s), fast for short strings: one comparison of
+/// their first 8 bytes as numbers decides most pairs without `memcmp`.
+pub(crate) fn compare(a: &[u8], b: &[u8]) -> Ordering {
+    match head(a).cmp(&head(b)) {
+        Ordering::Equal => tail_order(a, b),
+        unequal => unequal,
     }
 }
 
@@ -112,5 +154,34 @@ mod tests {
         value.set(&[2; 30]);
         value.set(b"x");
         assert_eq!(&*value, b"x");
+    }
+
+    #[test]
+    fn the_fast_order_is_the_bytewise_order() {
+        let samples: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0],
+            vec![0, 0],
+            b"ab".to_vec(),
+            b"ab\0".to_vec(),
+            b"ab\0\0\0\0\0\0".to_vec(),
+            b"ab\0\0\0\0\0\0\0".to_vec(),
+            b"ab\0\0\0\0\0\0xyz".to_vec(),
+            b"abcdefgh".to_vec(),
+            b"abcdefghi".to_vec(),
+            b"abcdefghj".to_vec(),
+            vec![0xFF; 7],
+            vec![0xFF; 8],
+            vec![0xFF; 30],
+            vec![1; 23],
+            vec![1; 22],
+        ];
+        for a in &samples {
+            for b in &samples {
+                let expected = a.as_slice().cmp(b.as_slice());
+                assert_eq!(compare(a, b), expected, "{a:?} vs {b:?}");
+                assert_eq!(Bytes::new(a).cmp(&Bytes::new(b)), expected, "{a:?} vs {b:?}");
+            }
+        }
     }
 }

@@ -1,40 +1,48 @@
 //! One table's objects and every operation on them.
 //!
 //! A table is split into shards by a hash of the key (16 for set, bag and
-//! duplicate_bag, 8 for ordered_set), each a `BTreeMap` from key to values
-//! under its own `RwLock`, padded to its own cache line:
+//! duplicate_bag, 8 for ordered_set), each under its own lock, padded to its
+//! own cache line. The map in a shard is an ordered hash table (`hashed.rs`)
+//! for the hash types and a `BTreeMap` for ordered_set. The lock
+//! (`lock.rs`) is a "big reader" lock: a reader writes only a lock word of
+//! its own core's, so
 //!
-//! - readers of one shard run in parallel (a read lock is one atomic add on
-//!   that shard's lock word), and operations on keys in different shards
-//!   share no lock and no written cache line at all;
+//! - readers run in parallel, on one shard or many, without passing any
+//!   cache line between cores, and operations on keys in different shards
+//!   share no lock at all;
 //! - every single-key operation takes exactly one shard lock, so it is
 //!   atomic, and a reader never sees a torn value;
 //! - operations on many keys (`insert_many`, `insert_new_many`,
 //!   `delete_all`, ordered range queries) take the shard locks they need in
 //!   ascending shard order, so they are atomic too and cannot deadlock.
 //!
-//! The maps inside shards are ordered by key bytes even for the hash types:
-//! a traversal visits shards in order and keys in order within a shard, so
-//! a key is a stable cursor. `next(key)` works even if `key` was deleted
-//! meanwhile, and a traversal in chunks while other processes write visits
-//! every key present throughout exactly once. Keys with a common prefix are
-//! contiguous within each shard, so prefix selection never scans the table.
+//! Every map is ordered, so a key is a stable traversal cursor: the hash
+//! types traverse shards in order and `(hash, key)` order within a shard
+//! (the order of the hash table's slots, which no insert, delete or resize
+//! changes), ordered_set traverses key order. `next(key)` works even if `key`
+//! was deleted meanwhile, and a traversal in chunks while other processes
+//! write visits every key present throughout exactly once.
 //!
-//! ordered_set pays for its sharding in traversal: `first`/`next`/`prev`/
-//! `last` look at every shard (8 tree lookups), and a range query merges the
-//! shards' ranges (a k-way merge, `O(limit × 8)` comparisons) while it holds
-//! the read locks of all shards, so one range call is a consistent snapshot.
-//! Writers to an ordered_set still spread over 8 locks.
+//! Costs. A lookup in a hash shard is one probe, usually one cache line.
+//! Prefix selection is a key range on an ordered_set, but a filtered scan
+//! (in chunks) on the hash types, as ETS's `select` on a set. ordered_set
+//! pays for its sharding in traversal: `first`/`next`/`prev`/`last` look at
+//! every shard (8 tree lookups), and a range query merges the shards'
+//! ranges (a k-way merge, `O(limit × 8)` comparisons) while it holds the
+//! read locks of all shards, so one range call is a consistent snapshot;
+//! writers to an ordered_set still spread over 8 locks.
 
-use super::bytes::Bytes;
+use super::bytes::{Bytes, INLINE};
+use super::hashed::HashIndex;
+use super::lock::{ReadGuard, ShardLock, WriteGuard};
 use super::{Access, Kind, TableError};
 use crate::pid::Pid;
 use crossbeam_utils::CachePadded;
 use std::collections::BTreeMap;
-use std::collections::btree_map::{self, Entry};
+use std::collections::btree_map;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, PoisonError};
 
 /// Shards of a set, bag or duplicate_bag table.
 pub(crate) const HASH_SHARDS: usize = 16;
@@ -72,9 +80,8 @@ impl Values {
 }
 
 /// One shard: its part of the map, and its counts.
-#[derive(Default)]
 pub(crate) struct Shard {
-    map: BTreeMap<Bytes, Values>,
+    map: Map,
     /// Objects (key-value pairs; a bag key counts once per value).
     objects: usize,
     /// Memory counted for those objects.
@@ -117,7 +124,7 @@ pub(crate) struct Table {
     deleted: AtomicBool,
     /// `64 - log2(shards)`: the hash's top bits pick the shard.
     shift: u32,
-    shards: Box<[CachePadded<RwLock<Shard>>]>,
+    shards: Box<[CachePadded<ShardLock<Shard>>]>,
     limit: Option<Limit>,
 }
 
@@ -195,72 +202,204 @@ pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     Some(end)
 }
 
+/// A key and its hash (computed once per operation: the hash picks the
+/// shard, and places the key in a hash shard).
+#[derive(Clone, Copy)]
+pub(crate) struct Key<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) hash: u64,
+}
+
+impl<'a> Key<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Key<'a> {
+        Key { bytes, hash: hash(bytes) }
+    }
+}
+
+/// The map of a shard: a tree (ordered_set) or an ordered hash table.
+enum Map {
+    Tree(BTreeMap<Bytes, Values>),
+    Hash(HashIndex),
+}
+
+impl Map {
+    fn get_mut(&mut self, key: Key<'_>) -> Option<&mut Values> {
+        match self {
+            Map::Tree(tree) => {
+                // A short key is searched as `Bytes`, whose order is faster.
+                if key.bytes.len() <= INLINE { tree.get_mut(&Bytes::new(key.bytes)) } else { tree.get_mut(key.bytes) }
+            }
+            Map::Hash(index) => index.get_mut(key.hash, key.bytes),
+        }
+    }
+}
+
+/// Stands in for the map of the other kind (never reached: a table's shards
+/// are all of its kind).
+static NO_TREE: BTreeMap<Bytes, Values> = BTreeMap::new();
+static NO_INDEX: HashIndex = HashIndex::empty();
+
 impl Shard {
+    fn new(kind: Kind, skip: u32) -> Shard {
+        let map = match kind {
+            Kind::OrderedSet => Map::Tree(BTreeMap::new()),
+            _ => Map::Hash(HashIndex::new(skip)),
+        };
+        Shard { map, objects: 0, bytes: 0 }
+    }
+
+    fn get(&self, key: Key<'_>) -> Option<&Values> {
+        match &self.map {
+            // A short key is searched as `Bytes`, whose order is faster.
+            Map::Tree(tree) if key.bytes.len() <= INLINE => tree.get(&Bytes::new(key.bytes)),
+            Map::Tree(tree) => tree.get(key.bytes),
+            Map::Hash(index) => index.get(key.hash, key.bytes),
+        }
+    }
+
+    fn get_mut(&mut self, key: Key<'_>) -> Option<&mut Values> {
+        self.map.get_mut(key)
+    }
+
+    fn contains(&self, key: Key<'_>) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Distinct keys.
+    fn keys(&self) -> usize {
+        match &self.map {
+            Map::Tree(tree) => tree.len(),
+            Map::Hash(index) => index.len(),
+        }
+    }
+
+    /// The tree of an ordered_set shard.
+    fn tree(&self) -> &BTreeMap<Bytes, Values> {
+        match &self.map {
+            Map::Tree(tree) => tree,
+            Map::Hash(_) => &NO_TREE,
+        }
+    }
+
+    /// The hash table of another shard.
+    fn index(&self) -> &HashIndex {
+        match &self.map {
+            Map::Hash(index) => index,
+            Map::Tree(_) => &NO_INDEX,
+        }
+    }
+
     fn range(&self, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> btree_map::Range<'_, Bytes, Values> {
         if empty_range(lower, upper) {
             // An empty range of the same type.
-            return self.map.range::<[u8], _>((Bound::Excluded(&[][..]), Bound::Included(&[][..])));
+            return NO_TREE.range::<[u8], _>(..);
         }
-        self.map.range::<[u8], _>((lower, upper))
+        self.tree().range::<[u8], _>((lower, upper))
     }
 
     /// How much the memory count changes if `(key, value)` is inserted.
-    fn insert_growth(&self, kind: Kind, key: &[u8], value: &[u8]) -> (usize, usize) {
-        let add = object_cost(key, value);
-        match (kind, self.map.get(key)) {
-            (Kind::Set | Kind::OrderedSet, Some(old)) => (old.cost(key), add),
+    fn insert_growth(&self, kind: Kind, key: Key<'_>, value: &[u8]) -> (usize, usize) {
+        let add = object_cost(key.bytes, value);
+        match (kind, self.get(key)) {
+            (Kind::Set | Kind::OrderedSet, Some(old)) => (old.cost(key.bytes), add),
             (Kind::Bag, Some(old)) if old.all().iter().any(|v| **v == *value) => (0, 0),
             _ => (0, add),
         }
     }
 
     /// Inserts one object (no limit check: the caller made room).
-    fn insert(&mut self, kind: Kind, key: &[u8], value: &[u8]) {
-        let add = object_cost(key, value);
-        match self.map.entry(Bytes::new(key)) {
-            Entry::Vacant(slot) => {
-                slot.insert(match kind {
-                    Kind::Set | Kind::OrderedSet => Values::One(Bytes::new(value)),
-                    Kind::Bag | Kind::DuplicateBag => Values::Many(vec![Bytes::new(value)]),
-                });
+    fn insert(&mut self, kind: Kind, key: Key<'_>, value: &[u8]) {
+        let add = object_cost(key.bytes, value);
+        if let Map::Tree(tree) = &mut self.map {
+            // One search: the entry of the key.
+            let values = match tree.entry(Bytes::new(key.bytes)) {
+                btree_map::Entry::Occupied(slot) => slot.into_mut(),
+                btree_map::Entry::Vacant(slot) => {
+                    slot.insert(Self::new_values(kind, value));
+                    self.objects += 1;
+                    self.bytes += add;
+                    return;
+                }
+            };
+            return Self::add_value(kind, values, key, value, &mut self.objects, &mut self.bytes);
+        }
+        // One probe: the key's values, or where it goes.
+        let found = match &mut self.map {
+            Map::Tree(_) => Err(0),
+            Map::Hash(index) => index.slot_mut(key.hash, key.bytes),
+        };
+        match found {
+            Ok(values) => Self::add_value(kind, values, key, value, &mut self.objects, &mut self.bytes),
+            Err(at) => {
+                let values = Self::new_values(kind, value);
+                if let Map::Hash(index) = &mut self.map {
+                    index.insert_at(at, key.hash, Bytes::new(key.bytes), values);
+                }
                 self.objects += 1;
                 self.bytes += add;
             }
-            Entry::Occupied(mut slot) => match slot.get_mut() {
-                Values::One(old) => {
-                    self.bytes = self.bytes + add - object_cost(key, old);
-                    old.set(value);
+        }
+    }
+
+    /// The values of a new key.
+    fn new_values(kind: Kind, value: &[u8]) -> Values {
+        match kind {
+            Kind::Set | Kind::OrderedSet => Values::One(Bytes::new(value)),
+            Kind::Bag | Kind::DuplicateBag => Values::Many(vec![Bytes::new(value)]),
+        }
+    }
+
+    /// Inserts `value` into the values of a present key.
+    fn add_value(kind: Kind, values: &mut Values, key: Key<'_>, value: &[u8], objects: &mut usize, bytes: &mut usize) {
+        let add = object_cost(key.bytes, value);
+        match values {
+            Values::One(old) => {
+                *bytes = *bytes + add - object_cost(key.bytes, old);
+                old.set(value);
+            }
+            Values::Many(list) => {
+                if kind == Kind::Bag && list.iter().any(|v| **v == *value) {
+                    return;
                 }
-                Values::Many(values) => {
-                    if kind == Kind::Bag && values.iter().any(|v| **v == *value) {
-                        return;
-                    }
-                    values.push(Bytes::new(value));
-                    self.objects += 1;
-                    self.bytes += add;
-                }
-            },
+                list.push(Bytes::new(value));
+                *objects += 1;
+                *bytes += add;
+            }
         }
     }
 
     /// Removes a key; returns its values.
-    fn remove(&mut self, key: &[u8]) -> Option<Values> {
-        let values = self.map.remove(key)?;
+    fn remove(&mut self, key: Key<'_>) -> Option<Values> {
+        let values = match &mut self.map {
+            Map::Tree(tree) => {
+                if key.bytes.len() <= INLINE { tree.remove(&Bytes::new(key.bytes)) } else { tree.remove(key.bytes) }
+            }
+            Map::Hash(index) => index.remove(key.hash, key.bytes),
+        }?;
         self.objects -= values.all().len();
-        self.bytes -= values.cost(key);
+        self.bytes -= values.cost(key.bytes);
         Some(values)
     }
 
+    /// Removes everything; returns how many objects there were.
     fn clear(&mut self) -> usize {
-        let objects = self.objects;
-        *self = Shard::default();
-        objects
+        match &mut self.map {
+            Map::Tree(tree) => tree.clear(),
+            Map::Hash(index) => index.clear(),
+        }
+        self.bytes = 0;
+        std::mem::take(&mut self.objects)
     }
 }
 
 /// `(old, new)` memory of a batch of inserts, computed without applying it
 /// (for tables with a memory ceiling).
-fn batch_growth(kind: Kind, shards: &[(usize, RwLockWriteGuard<'_, Shard>)], table: &Table, objects: &[(&[u8], &[u8])]) -> (usize, usize) {
+fn batch_growth(
+    kind: Kind,
+    shards: &[(usize, WriteGuard<'_, Shard>)],
+    table: &Table,
+    objects: &[(&[u8], &[u8])],
+) -> (usize, usize) {
     // Group the batch by key, keeping order within a key.
     let mut by_key: BTreeMap<&[u8], Vec<&[u8]>> = BTreeMap::new();
     for &(key, value) in objects {
@@ -268,9 +407,11 @@ fn batch_growth(kind: Kind, shards: &[(usize, RwLockWriteGuard<'_, Shard>)], tab
     }
     let (mut old, mut new) = (0, 0);
     for (key, values) in by_key {
-        let index = table.shard_index(key);
+        let key = Key::new(key);
+        let index = table.shard_of(key);
         let Some((_, shard)) = shards.iter().find(|(i, _)| *i == index) else { continue };
-        let existing = shard.map.get(key);
+        let existing = shard.get(key);
+        let key = key.bytes;
         match kind {
             Kind::Set | Kind::OrderedSet => {
                 old += existing.map_or(0, |v| v.cost(key));
@@ -346,6 +487,7 @@ impl Table {
         max_bytes: Option<usize>,
     ) -> Table {
         let count = if kind == Kind::OrderedSet { ORDERED_SHARDS } else { HASH_SHARDS };
+        let bits = count.trailing_zeros();
         Table {
             id,
             name,
@@ -354,8 +496,8 @@ impl Table {
             owner: AtomicU64::new(owner.raw()),
             heir: Mutex::new(None),
             deleted: AtomicBool::new(false),
-            shift: 64 - count.trailing_zeros(),
-            shards: (0..count).map(|_| CachePadded::new(RwLock::new(Shard::default()))).collect(),
+            shift: 64 - bits,
+            shards: (0..count).map(|_| CachePadded::new(ShardLock::new(Shard::new(kind, bits)))).collect(),
             limit: max_bytes.map(|max| Limit { max, used: CachePadded::new(AtomicUsize::new(0)) }),
         }
     }
@@ -384,8 +526,7 @@ impl Table {
     pub(crate) fn destroy(&self) {
         self.mark_deleted();
         for shard in self.shards.iter() {
-            let objects = std::mem::take(&mut *shard.write().unwrap_or_else(PoisonError::into_inner));
-            drop(objects);
+            shard.write().clear();
         }
     }
 
@@ -411,30 +552,31 @@ impl Table {
         }
     }
 
-    pub(crate) fn shard_index(&self, key: &[u8]) -> usize {
-        if self.shards.len() == 1 { 0 } else { (hash(key) >> self.shift) as usize }
+    /// The shard of a key: the top bits of its hash.
+    pub(crate) fn shard_of(&self, key: Key<'_>) -> usize {
+        (key.hash >> self.shift) as usize
     }
 
-    fn read(&self, index: usize) -> RwLockReadGuard<'_, Shard> {
-        self.shards[index].read().unwrap_or_else(PoisonError::into_inner)
+    fn read(&self, index: usize) -> ReadGuard<'_, Shard> {
+        self.shards[index].read()
     }
 
-    fn write(&self, index: usize) -> RwLockWriteGuard<'_, Shard> {
-        self.shards[index].write().unwrap_or_else(PoisonError::into_inner)
+    fn write(&self, index: usize) -> WriteGuard<'_, Shard> {
+        self.shards[index].write()
     }
 
     /// Read-locks the shard of `key` after the access check.
-    fn read_key(&self, caller: Pid, key: &[u8]) -> Result<RwLockReadGuard<'_, Shard>, TableError> {
+    fn read_key(&self, caller: Pid, key: Key<'_>) -> Result<ReadGuard<'_, Shard>, TableError> {
         self.check(caller, false)?;
-        let shard = self.read(self.shard_index(key));
+        let shard = self.read(self.shard_of(key));
         self.alive()?;
         Ok(shard)
     }
 
     /// Write-locks the shard of `key` after the access check.
-    fn write_key(&self, caller: Pid, key: &[u8]) -> Result<RwLockWriteGuard<'_, Shard>, TableError> {
+    fn write_key(&self, caller: Pid, key: Key<'_>) -> Result<WriteGuard<'_, Shard>, TableError> {
         self.check(caller, true)?;
-        let shard = self.write(self.shard_index(key));
+        let shard = self.write(self.shard_of(key));
         self.alive()?;
         Ok(shard)
     }
@@ -443,24 +585,20 @@ impl Table {
     fn write_many<'a>(
         &self,
         caller: Pid,
-        keys: impl Iterator<Item = &'a [u8]>,
-    ) -> Result<Vec<(usize, RwLockWriteGuard<'_, Shard>)>, TableError> {
+        keys: impl Iterator<Item = Key<'a>>,
+    ) -> Result<Vec<(usize, WriteGuard<'_, Shard>)>, TableError> {
         self.check(caller, true)?;
         let mut wanted = [false; HASH_SHARDS];
         for key in keys {
-            wanted[self.shard_index(key)] = true;
+            wanted[self.shard_of(key)] = true;
         }
         let guards: Vec<_> = (0..self.shards.len()).filter(|&i| wanted[i]).map(|i| (i, self.write(i))).collect();
         self.alive()?;
         Ok(guards)
     }
 
-    fn guard_for<'g, 's>(
-        &self,
-        guards: &'g mut [(usize, RwLockWriteGuard<'s, Shard>)],
-        key: &[u8],
-    ) -> &'g mut Shard {
-        let index = self.shard_index(key);
+    fn guard_for<'g, 's>(&self, guards: &'g mut [(usize, WriteGuard<'s, Shard>)], key: Key<'_>) -> &'g mut Shard {
+        let index = self.shard_of(key);
         match guards.iter_mut().find(|(i, _)| *i == index) {
             Some((_, guard)) => guard,
             None => unreachable!("write_many locked the shard of every key"),
@@ -485,6 +623,7 @@ impl Table {
     /// Inserts one object: a set replaces the value, a bag adds it unless
     /// the same object is there, a duplicate_bag always adds it.
     pub(crate) fn insert(&self, caller: Pid, key: &[u8], value: &[u8]) -> Result<(), TableError> {
+        let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
         if self.limit.is_some() {
             let (old, new) = shard.insert_growth(self.kind, key, value);
@@ -496,11 +635,12 @@ impl Table {
 
     /// Inserts one object only if its key is absent; `Ok(false)` if present.
     pub(crate) fn insert_new(&self, caller: Pid, key: &[u8], value: &[u8]) -> Result<bool, TableError> {
+        let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
-        if shard.map.contains_key(key) {
+        if shard.contains(key) {
             return Ok(false);
         }
-        self.make_room(0, object_cost(key, value))?;
+        self.make_room(0, object_cost(key.bytes, value))?;
         shard.insert(self.kind, key, value);
         Ok(true)
     }
@@ -508,12 +648,13 @@ impl Table {
     /// Inserts every object, atomically (as one insert after another: for a
     /// set the last value of a repeated key wins). Returns how many.
     pub(crate) fn insert_many(&self, caller: Pid, objects: &[(&[u8], &[u8])]) -> Result<usize, TableError> {
-        let mut guards = self.write_many(caller, objects.iter().map(|o| o.0))?;
+        let keys: Vec<Key<'_>> = objects.iter().map(|o| Key::new(o.0)).collect();
+        let mut guards = self.write_many(caller, keys.iter().copied())?;
         if self.limit.is_some() {
             let (old, new) = batch_growth(self.kind, &guards, self, objects);
             self.make_room(old, new)?;
         }
-        for &(key, value) in objects {
+        for (&key, &(_, value)) in keys.iter().zip(objects) {
             self.guard_for(&mut guards, key).insert(self.kind, key, value);
         }
         Ok(objects.len())
@@ -522,15 +663,16 @@ impl Table {
     /// Inserts every object if none of their keys is present, atomically;
     /// `Ok(false)` (and nothing inserted) otherwise.
     pub(crate) fn insert_new_many(&self, caller: Pid, objects: &[(&[u8], &[u8])]) -> Result<bool, TableError> {
-        let mut guards = self.write_many(caller, objects.iter().map(|o| o.0))?;
-        if objects.iter().any(|&(key, _)| self.guard_for(&mut guards, key).map.contains_key(key)) {
+        let keys: Vec<Key<'_>> = objects.iter().map(|o| Key::new(o.0)).collect();
+        let mut guards = self.write_many(caller, keys.iter().copied())?;
+        if keys.iter().any(|&key| self.guard_for(&mut guards, key).contains(key)) {
             return Ok(false);
         }
         if self.limit.is_some() {
             let (old, new) = batch_growth(self.kind, &guards, self, objects);
             self.make_room(old, new)?;
         }
-        for &(key, value) in objects {
+        for (&key, &(_, value)) in keys.iter().zip(objects) {
             self.guard_for(&mut guards, key).insert(self.kind, key, value);
         }
         Ok(true)
@@ -538,10 +680,11 @@ impl Table {
 
     /// Removes a key and returns its values (`None` if absent).
     pub(crate) fn take(&self, caller: Pid, key: &[u8]) -> Result<Option<Values>, TableError> {
+        let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
         let values = shard.remove(key);
         if let Some(values) = &values {
-            self.release(values.cost(key));
+            self.release(values.cost(key.bytes));
         }
         Ok(values)
     }
@@ -554,28 +697,28 @@ impl Table {
     /// Removes the object `(key, value)` exactly (every copy of it in a
     /// duplicate_bag); returns how many objects were removed.
     pub(crate) fn delete_object(&self, caller: Pid, key: &[u8], value: &[u8]) -> Result<usize, TableError> {
+        let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
-        let shard = &mut *shard;
-        let Some(values) = shard.map.get_mut(key) else { return Ok(0) };
-        let removed = match values {
-            Values::One(old) if **old == *value => 1,
-            Values::One(_) => 0,
+        let Some(values) = shard.get_mut(key) else { return Ok(0) };
+        let (removed, now_empty) = match values {
+            Values::One(old) => (usize::from(**old == *value), true),
             Values::Many(list) => {
                 let before = list.len();
                 list.retain(|v| **v != *value);
-                before - list.len()
+                (before - list.len(), list.is_empty())
             }
         };
         if removed == 0 {
             return Ok(0);
         }
-        if values.all().is_empty() || matches!(values, Values::One(_)) {
-            shard.map.remove(key);
+        if now_empty {
+            shard.remove(key);
+        } else {
+            let freed = removed * object_cost(key.bytes, value);
+            shard.objects -= removed;
+            shard.bytes -= freed;
         }
-        let freed = removed * object_cost(key, value);
-        shard.objects -= removed;
-        shard.bytes -= freed;
-        self.release(freed);
+        self.release(removed * object_cost(key.bytes, value));
         Ok(removed)
     }
 
@@ -603,8 +746,9 @@ impl Table {
         default: Option<i64>,
     ) -> Result<i64, TableError> {
         self.set_only()?;
+        let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
-        if let Some(Values::One(value)) = shard.map.get_mut(key) {
+        if let Some(Values::One(value)) = shard.get_mut(key) {
             let old = i64::from_le_bytes((&**value).try_into().map_err(|_| TableError::NotACounter)?);
             let new = old.checked_add(incr).ok_or(TableError::Overflow)?;
             value.set(&new.to_le_bytes());
@@ -612,7 +756,7 @@ impl Table {
         }
         let start = default.ok_or(TableError::NotFound)?;
         let new = start.checked_add(incr).ok_or(TableError::Overflow)?;
-        self.make_room(0, object_cost(key, &[0; 8]))?;
+        self.make_room(0, object_cost(key.bytes, &[0; 8]))?;
         shard.insert(self.kind, key, &new.to_le_bytes());
         Ok(new)
     }
@@ -622,9 +766,10 @@ impl Table {
     /// length), growing it if they reach past its end.
     pub(crate) fn update(&self, caller: Pid, key: &[u8], offset: Option<usize>, bytes: &[u8]) -> Result<(), TableError> {
         self.set_only()?;
+        let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
         let shard = &mut *shard;
-        let Some(Values::One(value)) = shard.map.get_mut(key) else { return Err(TableError::NotFound) };
+        let Some(Values::One(value)) = shard.get_mut(key) else { return Err(TableError::NotFound) };
         let new = match offset {
             None => bytes.to_vec(),
             Some(offset) if offset > value.len() => return Err(TableError::BadArg),
@@ -638,7 +783,7 @@ impl Table {
                 new
             }
         };
-        let (old_cost, new_cost) = (object_cost(key, value), object_cost(key, &new));
+        let (old_cost, new_cost) = (object_cost(key.bytes, value), object_cost(key.bytes, &new));
         self.make_room(old_cost, new_cost)?;
         value.set(&new);
         shard.bytes = shard.bytes + new_cost - old_cost;
@@ -649,18 +794,25 @@ impl Table {
 
     /// Calls `f` with the values of `key` under the shard's read lock;
     /// `None` if the key is absent.
-    pub(crate) fn lookup<R>(&self, caller: Pid, key: &[u8], f: impl FnOnce(&[Bytes]) -> R) -> Result<Option<R>, TableError> {
+    pub(crate) fn lookup<R>(
+        &self,
+        caller: Pid,
+        key: &[u8],
+        f: impl FnOnce(&[Bytes]) -> R,
+    ) -> Result<Option<R>, TableError> {
+        let key = Key::new(key);
         let shard = self.read_key(caller, key)?;
-        Ok(shard.map.get(key).map(|values| f(values.all())))
+        Ok(shard.get(key).map(|values| f(values.all())))
     }
 
     /// Whether `key` is present.
     pub(crate) fn member(&self, caller: Pid, key: &[u8]) -> Result<bool, TableError> {
-        Ok(self.read_key(caller, key)?.map.contains_key(key))
+        let key = Key::new(key);
+        Ok(self.read_key(caller, key)?.contains(key))
     }
 
-    /// The first key in traversal order (key order for ordered_set; shard
-    /// then key order for the hash types).
+    /// The first key in traversal order (key order for ordered_set; shard,
+    /// hash, key order for the hash types).
     pub(crate) fn first(&self, caller: Pid) -> Result<Option<Bytes>, TableError> {
         self.step(caller, None, false)
     }
@@ -682,40 +834,40 @@ impl Table {
 
     fn step(&self, caller: Pid, from: Option<&[u8]>, back: bool) -> Result<Option<Bytes>, TableError> {
         self.check(caller, false)?;
-        let (lower, upper) = match (from, back) {
-            (None, _) => (Bound::Unbounded, Bound::Unbounded),
-            (Some(key), false) => (Bound::Excluded(key), Bound::Unbounded),
-            (Some(key), true) => (Bound::Unbounded, Bound::Excluded(key)),
-        };
-        let pick = |shard: &Shard, lower, upper| {
-            let mut range = shard.range(lower, upper);
-            let found = if back { range.next_back() } else { range.next() };
-            found.map(|(key, _)| key.clone())
-        };
         if self.kind == Kind::OrderedSet {
+            let (lower, upper) = match (from, back) {
+                (None, _) => (Bound::Unbounded, Bound::Unbounded),
+                (Some(key), false) => (Bound::Excluded(key), Bound::Unbounded),
+                (Some(key), true) => (Bound::Unbounded, Bound::Excluded(key)),
+            };
             let mut best: Option<Bytes> = None;
             for index in 0..self.shards.len() {
                 let shard = self.read(index);
                 self.alive()?;
-                if let Some(key) = pick(&shard, lower, upper)
-                    && best.as_ref().is_none_or(|b| (key < *b) != back)
+                let mut range = shard.range(lower, upper);
+                let found = if back { range.next_back() } else { range.next() };
+                if let Some((key, _)) = found
+                    && best.as_ref().is_none_or(|b| (key < b) != back)
                 {
-                    best = Some(key);
+                    best = Some(key.clone());
                 }
             }
             return Ok(best);
         }
-        // Hash types: shards in order, keys in order within a shard.
+        // Hash types: shards in order, then (hash, key) order within a shard.
+        let from = from.map(Key::new);
         let count = self.shards.len();
-        let start = from.map_or(if back { count - 1 } else { 0 }, |key| self.shard_index(key));
+        let start = from.map_or(if back { count - 1 } else { 0 }, |key| self.shard_of(key));
         let order: Box<dyn Iterator<Item = usize>> =
             if back { Box::new((0..=start).rev()) } else { Box::new(start..count) };
         for index in order {
             let shard = self.read(index);
             self.alive()?;
-            let found = if index == start { pick(&shard, lower, upper) } else { pick(&shard, Bound::Unbounded, Bound::Unbounded) };
-            if found.is_some() {
-                return Ok(found);
+            let cursor = from.filter(|_| index == start).map(|key| (key.hash, key.bytes));
+            let index = shard.index();
+            let found = if back { index.before(cursor).next() } else { index.after(cursor).next() };
+            if let Some(entry) = found {
+                return Ok(Some(entry.key.clone()));
             }
         }
         Ok(None)
@@ -765,7 +917,9 @@ impl Table {
     /// Visits the keys that start with `prefix`, in traversal order, after
     /// the key `after` if given, at most `limit` keys, while `visit` returns
     /// true. Any table type; an empty prefix visits the whole table (in
-    /// chunks, with `after` as the cursor). Returns the keys visited.
+    /// chunks, with `after` as the cursor). On an ordered_set the prefix is
+    /// a key range; on the hash types it is a filter over the traversal.
+    /// Returns the keys visited.
     pub(crate) fn select_prefix(
         &self,
         caller: Pid,
@@ -775,23 +929,24 @@ impl Table {
         mut visit: impl FnMut(&[u8], &[Bytes]) -> bool,
     ) -> Result<usize, TableError> {
         self.check(caller, false)?;
-        let end = prefix_end(prefix);
-        let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
         if self.kind == Kind::OrderedSet {
+            let end = prefix_end(prefix);
+            let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
             return self.merged(lower_bound(prefix, after), upper, false, limit, visit);
         }
-        let start = after.map_or(0, |key| self.shard_index(key));
+        let after = after.map(Key::new);
+        let start = after.map_or(0, |key| self.shard_of(key));
         let mut visited = 0;
         for index in start..self.shards.len() {
             let shard = self.read(index);
             self.alive()?;
-            let lower = if index == start { lower_bound(prefix, after) } else { Bound::Included(prefix) };
-            for (key, values) in shard.range(lower, upper) {
+            let cursor = after.filter(|_| index == start).map(|key| (key.hash, key.bytes));
+            for entry in shard.index().after(cursor).filter(|e| e.key.starts_with(prefix)) {
                 if visited == limit {
                     return Ok(visited);
                 }
                 visited += 1;
-                if !visit(key, values.all()) {
+                if !visit(&entry.key, entry.values.all()) {
                     return Ok(visited);
                 }
             }
@@ -807,7 +962,7 @@ impl Table {
         for index in 0..self.shards.len() {
             let shard = self.read(index);
             objects += shard.objects;
-            keys += shard.map.len();
+            keys += shard.keys();
             bytes += shard.bytes;
         }
         (objects, keys, bytes)
