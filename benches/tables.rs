@@ -31,8 +31,9 @@
 //! (default 3; the median is reported), `WARREN_BENCH_NO_ERLANG` (set: skip
 //! the Erlang side, for profiling).
 //!
-//! The ratio is Warren / Erlang: below 1.0 Warren is faster. The target is
-//! Erlang's own figure (at least as fast as Erlang).
+//! The ratio is Warren / Erlang: below 1.0 Warren is faster. The target, on
+//! the set workloads, is Erlang's own figure (at least as fast as Erlang);
+//! the ordered_set rows are for information.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -270,8 +271,8 @@ impl Warren {
                 for (scattered, name) in [(0, "seq"), (1, "scattered")] {
                     let one = self.timed(&[("lookup", vec![tid, n, scattered, 0])]);
                     record(&format!("lookup_{name}"), per_op(one, n));
-                    let two =
-                        self.timed(&[("lookup", vec![tid, n, scattered, 0]), ("lookup", vec![tid, n, scattered, n / 2])]);
+                    let two = self
+                        .timed(&[("lookup", vec![tid, n, scattered, 0]), ("lookup", vec![tid, n, scattered, n / 2])]);
                     record(&format!("lookup_{name}_2procs"), per_op(two, 2 * n));
                 }
                 self.release(owner);
@@ -346,29 +347,45 @@ fn print_table(
         println!("\nErlang: {why}; its column reads n/a");
     }
     let mut lines =
-        vec![["benchmark (ns/op)", "Warren", "Erlang/OTP", "ratio W/E", "met"].map(String::from).to_vec()];
+        vec![["benchmark (ns/op)", "Warren", "Erlang/OTP", "ratio W/E", "target met"].map(String::from).to_vec()];
     for (name, what) in ROWS.iter().filter(|(name, _)| selected(name)) {
         let w = warren.get(*name).copied();
         let e = erlang.as_ref().ok().and_then(|f| f.get(*name).copied());
         let fmt = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.0}"));
+        let target = !name.starts_with("ordered_");
         let (ratio, met) = match (w, e) {
-            (Some(w), Some(e)) if e > 0.0 => (format!("{:.2}", w / e), if w <= e { "yes" } else { "NO" }.to_string()),
+            (Some(w), Some(e)) if e > 0.0 => {
+                let met = match (target, w <= e) {
+                    (false, _) => "(info)",
+                    (true, true) => "yes",
+                    (true, false) => "NO",
+                };
+                (format!("{:.2}", w / e), met.to_string())
+            }
             _ => ("-".to_string(), "-".to_string()),
         };
         lines.push(vec![format!("{name}: {what}"), fmt(w), fmt(e), ratio, met]);
     }
-    let widths: Vec<usize> = (0..lines[0].len()).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> =
+        (0..lines[0].len()).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
     println!();
     for (i, line) in lines.iter().enumerate() {
         let cells: Vec<String> = line
             .iter()
             .enumerate()
-            .map(|(c, cell)| if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) })
+            .map(
+                |(c, cell)| {
+                    if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) }
+                },
+            )
             .collect();
         println!("{}", cells.join("  "));
         if i == 0 {
             println!("{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
         }
     }
-    println!("\nratio = Warren / Erlang (below 1.0: Warren is faster); met = at least as fast as Erlang.");
+    println!(
+        "\nratio = Warren / Erlang (below 1.0: Warren is faster). Target (the set workloads of issue 4): at \
+         least as fast as Erlang; the ordered_set rows are for information."
+    );
 }

@@ -225,7 +225,9 @@ impl Node {
         let wasm = if bytes.starts_with(b"\0asm") {
             bytes.to_vec()
         } else {
-            wat::parse_bytes(bytes).map_err(|e| anyhow!("not a WebAssembly module or valid WebAssembly text: {e}"))?.into_owned()
+            wat::parse_bytes(bytes)
+                .map_err(|e| anyhow!("not a WebAssembly module or valid WebAssembly text: {e}"))?
+                .into_owned()
         };
         self.shared.engine.precompile_module(&wasm).map_err(|e| anyhow!("cannot compile: {e:#}"))
     }

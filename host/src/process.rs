@@ -400,4 +400,3 @@ pub(crate) fn classify_error(error: wasmtime::Error, asked: Option<ExitReason>) 
     }
     ExitReason::Trap(text)
 }
-

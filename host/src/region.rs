@@ -132,8 +132,8 @@ pub(crate) unsafe fn zero(base: usize, len: usize) {
     let mut resident = [0u8; MINCORE_PAGES];
     // SAFETY: the range is a mapping of ours; `resident` has room for a byte
     // per page.
-    let asked = pages <= MINCORE_PAGES
-        && unsafe { libc::mincore(base as *mut libc::c_void, len, resident.as_mut_ptr()) } == 0;
+    let asked =
+        pages <= MINCORE_PAGES && unsafe { libc::mincore(base as *mut libc::c_void, len, resident.as_mut_ptr()) } == 0;
     let resident = &resident[..pages];
     if !asked || resident.iter().filter(|&&r| r & 1 != 0).count() * page > WRITE_LIMIT {
         // SAFETY: the caller owns the range.

@@ -517,6 +517,10 @@ mod tests {
         let taken = bag.take(me, b"k").unwrap().unwrap();
         assert_eq!(taken.all().len(), 2);
         assert_eq!(bag.info().size, 0);
+        // Deleting a key's last objects one by one removes the key.
+        assert_eq!(dup.delete_object(me, b"k", b"b").unwrap(), 1);
+        assert_eq!((dup.info().size, dup.info().keys, dup.memory()), (0, 0, 0));
+        assert!(!dup.member(me, b"k").unwrap());
         assert_eq!(bag.update_counter(me, b"c", 1, Some(0)), Err(TableError::WrongType));
         assert_eq!(bag.update(me, b"k", None, b"x"), Err(TableError::WrongType));
         assert_eq!(

@@ -103,7 +103,12 @@ pub(crate) fn write(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32,
 
 /// Checks that the whole buffer `ptr..ptr + len` lies in guest memory (a
 /// buffer the host may write to, even if it writes less).
-pub(crate) fn check_range(caller: &mut Caller<'_, ProcessState>, func: &str, ptr: i32, len: i32) -> wasmtime::Result<()> {
+pub(crate) fn check_range(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    ptr: i32,
+    len: i32,
+) -> wasmtime::Result<()> {
     if len == 0 {
         return Ok(());
     }

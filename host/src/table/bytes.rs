@@ -42,9 +42,9 @@ impl Bytes {
     fn head(&self) -> u64 {
         match self {
             // Inline data is zero-padded past `len`.
-            Bytes::Inline { data, .. } => u64::from_be_bytes([
-                data[0], data[1], data[2], data[3], data[4], data[5], data[6], data[7],
-            ]),
+            Bytes::Inline { data, .. } => {
+                u64::from_be_bytes([data[0], data[1], data[2], data[3], data[4], data[5], data[6], data[7]])
+            }
             Bytes::Heap(bytes) => head(bytes),
         }
     }
@@ -143,6 +143,8 @@ mod tests {
     #[test]
     fn inline_and_heap_compare_as_bytes() {
         assert_eq!(std::mem::size_of::<Bytes>(), 24);
+        assert_eq!(std::mem::size_of::<super::super::store::Values>(), 24);
+        assert_eq!(std::mem::size_of::<Option<super::super::hashed::Entry>>(), 56);
         let short = Bytes::new(b"abc");
         let long = Bytes::new(&[b'a'; 40]);
         assert!(matches!(short, Bytes::Inline { .. }));

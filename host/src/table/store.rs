@@ -49,7 +49,8 @@ pub(crate) const HASH_SHARDS: usize = 16;
 /// Shards of an ordered_set table.
 pub(crate) const ORDERED_SHARDS: usize = 8;
 /// What one object costs in a table's memory count besides its key and
-/// value bytes (tree slots and node slack, approximately).
+/// value bytes: about its share of a hash-table slot (56 bytes, at a load
+/// between 3/8 and 3/4) or of a B-tree node.
 pub const OBJECT_OVERHEAD: usize = 64;
 
 /// The memory one object is counted for.
@@ -58,11 +59,13 @@ pub(crate) fn object_cost(key: &[u8], value: &[u8]) -> usize {
 }
 
 /// The values stored under one key: exactly one in set types, one or more
-/// (in insertion order) in bag types.
+/// (in insertion order) in bag types. 24 bytes, as a `Bytes` (the list is
+/// boxed so a set's slot stays small).
 #[derive(Clone, Debug)]
+#[allow(clippy::box_collection)]
 pub(crate) enum Values {
     One(Bytes),
-    Many(Vec<Bytes>),
+    Many(Box<Vec<Bytes>>),
 }
 
 impl Values {
@@ -345,7 +348,7 @@ impl Shard {
     fn new_values(kind: Kind, value: &[u8]) -> Values {
         match kind {
             Kind::Set | Kind::OrderedSet => Values::One(Bytes::new(value)),
-            Kind::Bag | Kind::DuplicateBag => Values::Many(vec![Bytes::new(value)]),
+            Kind::Bag | Kind::DuplicateBag => Values::Many(Box::new(vec![Bytes::new(value)])),
         }
     }
 
@@ -372,7 +375,11 @@ impl Shard {
     fn remove(&mut self, key: Key<'_>) -> Option<Values> {
         let values = match &mut self.map {
             Map::Tree(tree) => {
-                if key.bytes.len() <= INLINE { tree.remove(&Bytes::new(key.bytes)) } else { tree.remove(key.bytes) }
+                if key.bytes.len() <= INLINE {
+                    tree.remove(&Bytes::new(key.bytes))
+                } else {
+                    tree.remove(key.bytes)
+                }
             }
             Map::Hash(index) => index.remove(key.hash, key.bytes),
         }?;
@@ -700,26 +707,31 @@ impl Table {
         let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
         let Some(values) = shard.get_mut(key) else { return Ok(0) };
-        let (removed, now_empty) = match values {
-            Values::One(old) => (usize::from(**old == *value), true),
+        let freed = match values {
+            // A set's key goes with its value (`remove` counts it).
+            Values::One(old) if **old == *value => {
+                shard.remove(key);
+                self.release(object_cost(key.bytes, value));
+                return Ok(1);
+            }
+            Values::One(_) => return Ok(0),
             Values::Many(list) => {
                 let before = list.len();
                 list.retain(|v| **v != *value);
-                (before - list.len(), list.is_empty())
+                before - list.len()
             }
         };
-        if removed == 0 {
-            return Ok(0);
+        if freed > 0 {
+            let bytes = freed * object_cost(key.bytes, value);
+            shard.objects -= freed;
+            shard.bytes -= bytes;
+            self.release(bytes);
+            // A bag key with no object left goes too (nothing left to count).
+            if shard.get(key).is_some_and(|v| v.all().is_empty()) {
+                shard.remove(key);
+            }
         }
-        if now_empty {
-            shard.remove(key);
-        } else {
-            let freed = removed * object_cost(key.bytes, value);
-            shard.objects -= removed;
-            shard.bytes -= freed;
-        }
-        self.release(removed * object_cost(key.bytes, value));
-        Ok(removed)
+        Ok(freed)
     }
 
     /// Removes every object, atomically; returns how many.
@@ -764,7 +776,13 @@ impl Table {
     /// Changes the value of an existing key: `offset: None` replaces it
     /// whole, `Some(n)` writes `bytes` over it from byte `n` (at most its
     /// length), growing it if they reach past its end.
-    pub(crate) fn update(&self, caller: Pid, key: &[u8], offset: Option<usize>, bytes: &[u8]) -> Result<(), TableError> {
+    pub(crate) fn update(
+        &self,
+        caller: Pid,
+        key: &[u8],
+        offset: Option<usize>,
+        bytes: &[u8],
+    ) -> Result<(), TableError> {
         self.set_only()?;
         let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
