@@ -1,8 +1,8 @@
 //! Host functions about processes: self, spawn, arguments, exit, yield,
 //! handler style.
 
-use super::guest_memory::{check_range, dest_len, fault, read, read_str, with_bytes, write};
-use super::{ERR_BADARG, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK};
+use super::guest_memory::{check_range, dest_len, fault, read_str, with_bytes, write};
+use super::{ERR_BADARG, ERR_NO_SUCH_EXPORT, MODULE, OK};
 use crate::process::ProcessState;
 use crate::reason::ExitReason;
 use std::future::Future;
@@ -25,28 +25,17 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
 }
 
 fn spawn(
-    mut caller: Caller<'_, ProcessState>,
+    caller: Caller<'_, ProcessState>,
     entry_ptr: i32,
     entry_len: i32,
     arg_ptr: i32,
     arg_len: i32,
 ) -> wasmtime::Result<i64> {
-    let Some(entry) = read_str(&mut caller, "spawn", entry_ptr, entry_len)? else {
-        return Ok(ERR_BADARG.into());
-    };
-    let arg = read(&mut caller, "spawn", arg_ptr, arg_len)?;
-    let state = caller.data();
-    if !state.caps.may_spawn {
-        return Ok(ERR_NOT_PERMITTED.into());
-    }
-    Ok(match state.node.spawn(state.module.clone(), &entry, arg, state.caps.clone()) {
-        Ok(process) => process.pid().raw() as i64,
-        Err(error) => error.code(),
-    })
+    super::signals::spawn_with(caller, "spawn", (0, 0), (entry_ptr, entry_len), (arg_ptr, arg_len), 0, 0)
 }
 
 fn spawn_module(
-    mut caller: Caller<'_, ProcessState>,
+    caller: Caller<'_, ProcessState>,
     module_ptr: i32,
     module_len: i32,
     entry_ptr: i32,
@@ -54,24 +43,8 @@ fn spawn_module(
     arg_ptr: i32,
     arg_len: i32,
 ) -> wasmtime::Result<i64> {
-    let Some(module) = read_str(&mut caller, "spawn_module", module_ptr, module_len)? else {
-        return Ok(ERR_BADARG.into());
-    };
-    let Some(entry) = read_str(&mut caller, "spawn_module", entry_ptr, entry_len)? else {
-        return Ok(ERR_BADARG.into());
-    };
-    let arg = read(&mut caller, "spawn_module", arg_ptr, arg_len)?;
-    let state = caller.data();
-    if !state.caps.may_spawn {
-        return Ok(ERR_NOT_PERMITTED.into());
-    }
-    let Some(module) = state.node.modules.get(&module) else {
-        return Ok(ERR_NO_SUCH_MODULE.into());
-    };
-    Ok(match state.node.spawn(module, &entry, arg, state.caps.clone()) {
-        Ok(process) => process.pid().raw() as i64,
-        Err(error) => error.code(),
-    })
+    let module = (module_ptr, module_len);
+    super::signals::spawn_with(caller, "spawn_module", module, (entry_ptr, entry_len), (arg_ptr, arg_len), 0, 0)
 }
 
 fn arg_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {

@@ -57,7 +57,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
 /// monitor, atomically. An empty module name means the caller's module.
 #[allow(clippy::too_many_arguments)]
 fn spawn_opt(
-    mut caller: Caller<'_, ProcessState>,
+    caller: Caller<'_, ProcessState>,
     module_ptr: i32,
     module_len: i32,
     entry_ptr: i32,
@@ -67,20 +67,43 @@ fn spawn_opt(
     flags: i32,
     ref_out: i32,
 ) -> wasmtime::Result<i64> {
-    let Some(module) = read_str(&mut caller, "spawn_opt", module_ptr, module_len)? else {
+    spawn_with(
+        caller,
+        "spawn_opt",
+        (module_ptr, module_len),
+        (entry_ptr, entry_len),
+        (arg_ptr, arg_len),
+        flags,
+        ref_out,
+    )
+}
+
+/// Every spawn function: reads the module name (empty: the caller's own
+/// module), the entry and the argument, checks the capability, and spawns
+/// with the link/monitor `flags`. `func` names the host function in traps.
+pub(super) fn spawn_with(
+    mut caller: Caller<'_, ProcessState>,
+    func: &str,
+    (module_ptr, module_len): (i32, i32),
+    (entry_ptr, entry_len): (i32, i32),
+    (arg_ptr, arg_len): (i32, i32),
+    flags: i32,
+    ref_out: i32,
+) -> wasmtime::Result<i64> {
+    let Some(module) = read_str(&mut caller, func, module_ptr, module_len)? else {
         return Ok(ERR_BADARG.into());
     };
-    let Some(entry) = read_str(&mut caller, "spawn_opt", entry_ptr, entry_len)? else {
+    let Some(entry) = read_str(&mut caller, func, entry_ptr, entry_len)? else {
         return Ok(ERR_BADARG.into());
     };
-    let arg = read(&mut caller, "spawn_opt", arg_ptr, arg_len)?;
+    let arg = read(&mut caller, func, arg_ptr, arg_len)?;
     if flags & !(SPAWN_LINK | SPAWN_MONITOR) != 0 {
         return Ok(ERR_BADARG.into());
     }
     if flags & SPAWN_MONITOR != 0 {
         // Check the destination before spawning: a trap must not leave a
         // child behind.
-        super::guest_memory::check_range(&mut caller, "spawn_opt", ref_out, 8)?;
+        super::guest_memory::check_range(&mut caller, func, ref_out, 8)?;
     }
     let state = caller.data();
     if !state.caps.may_spawn {
@@ -102,7 +125,7 @@ fn spawn_opt(
         Err(error) => return Ok(error.code()),
     };
     if monitor.is_some() {
-        write(&mut caller, "spawn_opt", ref_out, &reference.to_le_bytes())?;
+        write(&mut caller, func, ref_out, &reference.to_le_bytes())?;
     }
     Ok(child.pid().raw() as i64)
 }
