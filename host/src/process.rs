@@ -75,6 +75,8 @@ pub struct ProcessState {
     pub(crate) arg: Box<[u8]>,
     /// The message the guest reads with `msg_*`.
     pub(crate) current: Option<Message>,
+    /// Sequence number of the last receive that waited with a timeout.
+    pub(crate) receive_sequence: u64,
     /// Set by `set_handler`: the export called once per message.
     pub(crate) handler: Option<Box<str>>,
     /// Set by `exit`: the reason the process asked for.
@@ -115,6 +117,8 @@ pub struct Process {
     stack_base: AtomicUsize,
     /// Links, monitors, names and a pending exit (see `signals.rs`).
     pub(crate) relations: Mutex<crate::signals::Relations>,
+    /// Sequence number of the last receive whose timeout fired.
+    pub(crate) timeout_fired: AtomicU64,
     /// Set once a signal has asked the process to exit.
     pub(crate) exit_requested: std::sync::atomic::AtomicBool,
     /// Whether exit signals arrive as messages.
@@ -150,6 +154,7 @@ impl Process {
             reductions: AtomicU64::new(0),
             stack_base: AtomicUsize::new(0),
             relations: Mutex::default(),
+            timeout_fired: AtomicU64::new(0),
             exit_requested: std::sync::atomic::AtomicBool::new(false),
             trap_exit: std::sync::atomic::AtomicBool::new(false),
             exit: Mutex::new(ExitWatch::default()),
@@ -340,6 +345,7 @@ async fn run_entry(process: Arc<Process>, spec: StartSpec) -> CallDone {
         caps: spec.caps,
         arg: spec.arg,
         current: None,
+        receive_sequence: 0,
         handler: None,
         exit_request: None,
         memory: None,

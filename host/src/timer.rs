@@ -56,6 +56,10 @@ pub(crate) enum Destination {
     Pid(Pid),
     /// A registered name, looked up when the timer fires (as Erlang does).
     Name(String),
+    /// Not a message: the receive timeout of a process. Firing records the
+    /// timer's tag (the receive's sequence number) in the process and wakes
+    /// it (see `abi/message.rs`).
+    Wake(Pid),
 }
 
 /// A pending timer.
@@ -164,7 +168,7 @@ impl Table {
             }
             None => return None,
         };
-        if let Destination::Pid(pid) = timer.to {
+        if let Destination::Pid(pid) | Destination::Wake(pid) = timer.to {
             let head = self.by_pid.insert(pid, slot).unwrap_or(NONE);
             timer.next = head;
             if head != NONE {
@@ -189,7 +193,7 @@ impl Table {
         self.last_generation = self.last_generation.max(entry.generation);
         self.free.push(slot);
         self.live -= 1;
-        if let Destination::Pid(pid) = timer.to {
+        if let Destination::Pid(pid) | Destination::Wake(pid) = timer.to {
             match timer.prev {
                 NONE if timer.next == NONE => drop(self.by_pid.remove(&pid)),
                 NONE => drop(self.by_pid.insert(pid, timer.next)),
@@ -385,7 +389,7 @@ impl NodeShared {
     ) -> Option<u64> {
         let inner = &self.timers.inner;
         let target = match &destination {
-            Destination::Pid(pid) => match self.table.get(*pid) {
+            Destination::Pid(pid) | Destination::Wake(pid) => match self.table.get(*pid) {
                 Some(process) => Some(process),
                 // A dead destination: a reference that names no timer.
                 None => return Some(self.timers.unissued_reference()),
@@ -423,6 +427,13 @@ impl NodeShared {
         Some(reference)
     }
 
+    /// Arms the receive timeout number `sequence` of `pid`: after `after` the
+    /// process is woken with `timeout_fired` set to `sequence`. Returns the
+    /// timer reference (to cancel it when a message comes first).
+    pub(crate) fn wake_after(self: &Arc<Self>, pid: Pid, sequence: u64, after: Duration) -> Option<u64> {
+        self.send_after(pid, Destination::Wake(pid), sequence as i64, Box::new([]), after)
+    }
+
     /// Sends the messages of fired timers, in order. The messages to one
     /// process in a row are queued before it is woken, once: a wake need
     /// only follow the messages it announces (see `run_state.rs`).
@@ -433,6 +444,13 @@ impl NodeShared {
             let to = match timer.to {
                 Destination::Pid(pid) => Some(pid),
                 Destination::Name(name) => self.whereis(&name),
+                Destination::Wake(pid) => {
+                    if let Some(process) = self.table.get(pid) {
+                        process.timeout_fired.store(timer.tag as u64, std::sync::atomic::Ordering::Release);
+                        Wake::wake_by_ref(&process);
+                    }
+                    continue;
+                }
             };
             let Some(to) = to else { continue };
             if current.as_ref().is_none_or(|p| p.pid != to) {

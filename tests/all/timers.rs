@@ -391,3 +391,33 @@ fn sleep_returns_ok_when_the_time_is_up() {
         finish_normally(&sleeper);
     }
 }
+
+#[test]
+fn a_receive_timeout_is_a_timer_of_the_node_cancelled_when_a_message_comes_first() {
+    let node = node(2);
+    let module = load(
+        &node,
+        "receive-timer",
+        &wat(r#"
+        (func (export "main")
+          (local $len i32)
+          ;; Tell the host we are about to wait, then wait up to a minute.
+          (drop (call $send (call $arg_pid) (i64.const 1) (i32.const 0) (i32.const 0)))
+          (local.set $len (call $receive (i32.const 0) (i32.const 0) (i64.const 60000)))
+          (drop (call $send (call $arg_pid) (i64.extend_i32_s (local.get $len)) (i32.const 0) (i32.const 0))))
+        "#),
+    );
+    let inbox = node.inbox();
+    let process = node.spawn(&module, "main", &inbox.pid().raw().to_le_bytes()).unwrap();
+    assert_eq!(recv(&inbox).tag, 1);
+    // The waiting receive holds one pending timer of the node's timer service.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while node.pending_timers() != 1 {
+        assert!(std::time::Instant::now() < deadline, "the receive timeout never became a pending timer");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    inbox.send(process.pid(), 5, b"abc");
+    assert_eq!(recv(&inbox).tag, 3, "the receive returned the message's length");
+    assert!(process.wait().is_normal());
+    assert_eq!(node.pending_timers(), 0, "the timer is cancelled when the message comes first");
+}

@@ -4,9 +4,11 @@
 use super::guest_memory::{check_range, dest_len, read, with_bytes, write};
 use super::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_TIMEOUT, MODULE, OK};
 use crate::mailbox::Message;
+use crate::node::NodeShared;
 use crate::pid::Pid;
 use crate::process::{Process, ProcessState};
 use std::future::{Future, poll_fn};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
 use std::time::Duration;
@@ -71,7 +73,13 @@ fn receive(
                 if let Ok(left) = caller.get_fuel() {
                     process.reductions.store(caller.data().reductions(left), Ordering::Relaxed);
                 }
-                wait_for(&process, &tags, timeout_ms).await
+                let sequence = {
+                    let state = caller.data_mut();
+                    state.receive_sequence += 1;
+                    state.receive_sequence
+                };
+                let node = caller.data().node.clone();
+                wait_for(&node, &process, &tags, timeout_ms, sequence).await
             }
         };
         Ok(match message {
@@ -87,21 +95,35 @@ fn receive(
 
 /// Waits for a matching message, or for `timeout_ms` (negative: forever).
 /// The process is suspended meanwhile; the sender's wake or the timer's
-/// makes it runnable again (see `run_state.rs`).
-async fn wait_for(process: &Process, tags: &[i64], timeout_ms: i64) -> Option<Message> {
-    let mut timer = (timeout_ms > 0).then(|| Box::pin(tokio::time::sleep(Duration::from_millis(timeout_ms as u64))));
-    poll_fn(|cx| {
+/// makes it runnable again (see `run_state.rs`). The timeout is a timer of
+/// the node's timer service (`timer.rs`), cancelled if a message comes first.
+async fn wait_for(
+    node: &Arc<NodeShared>,
+    process: &Process,
+    tags: &[i64],
+    timeout_ms: i64,
+    sequence: u64,
+) -> Option<Message> {
+    let timer = if timeout_ms > 0 {
+        // `None` only when the node is stopping: then wait without one.
+        node.wake_after(process.pid, sequence, Duration::from_millis(timeout_ms as u64))
+    } else {
+        None
+    };
+    let message = poll_fn(|_cx| {
         if let Some(message) = process.mailbox.take_matching(tags) {
             return Poll::Ready(Some(message));
         }
-        if let Some(timer) = timer.as_mut()
-            && timer.as_mut().poll(cx).is_ready()
-        {
+        if timer.is_some() && process.timeout_fired.load(Ordering::Acquire) == sequence {
             return Poll::Ready(None);
         }
         Poll::Pending
     })
-    .await
+    .await;
+    if let (Some(_), Some(reference)) = (&message, timer) {
+        node.timers.cancel(reference);
+    }
+    message
 }
 
 fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
