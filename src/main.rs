@@ -80,6 +80,9 @@ struct NodeArgs {
     #[arg(long, value_name = "N", default_value_t = warren_host::DEFAULT_REDUCTIONS,
           value_parser = clap::value_parser!(u64).range(1..))]
     reductions: u64,
+    /// Most processes alive at once (spawns beyond get ERR_LIMIT).
+    #[arg(long, value_name = "N", default_value_t = 1 << 21, value_parser = clap::value_parser!(u32).range(1..))]
+    max_processes: u32,
     /// Largest linear memory of a process (e.g. 64MiB, 1GiB).
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = size::parse_size)]
     max_memory: usize,
@@ -152,6 +155,7 @@ impl NodeArgs {
         NodeArgs {
             schedulers: None,
             reductions: warren_host::DEFAULT_REDUCTIONS,
+            max_processes: 1 << 21,
             max_memory: 256 << 20,
             layout: Layout::Dense,
             tag_output: false,
@@ -178,6 +182,7 @@ impl NodeArgs {
         NodeConfig {
             schedulers: self.schedulers.map_or(defaults.schedulers, NonZeroUsize::get),
             reductions: self.reductions,
+            max_processes: self.max_processes,
             max_memory: self.max_memory,
             layout: match self.layout {
                 Layout::Dense => MemoryLayout::Dense,

@@ -61,7 +61,9 @@ impl Default for NodeConfig {
             max_memory: 256 << 20,
             max_fuel: None,
             max_message: 64 << 20,
-            max_processes: 1 << 24,
+            // As Erlang's `+P`: a spawn bomb meets `ERR_LIMIT` before it
+            // exhausts the machine's memory (~16 KiB a blocked process).
+            max_processes: 1 << 21,
             layout: MemoryLayout::Dense,
             max_wasm_stack: 256 << 10,
             tag_output: false,
