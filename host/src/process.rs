@@ -30,6 +30,10 @@ pub(crate) enum Task {
     /// Spawned, not yet instantiated (instantiation happens on a scheduler
     /// thread, so a spawn costs its caller little).
     Start(Box<StartSpec>),
+    /// Being instantiated (a start function may run). A separate stage from
+    /// the call so a waiting process keeps only the call's small future
+    /// (~300 bytes), not the instantiation's (~1.2 KiB).
+    Instantiate(Pin<Box<dyn Future<Output = Instantiated> + Send>>),
     /// A call into wasm is in flight (the entry, or a handler call).
     Call(Pin<Box<dyn Future<Output = CallDone> + Send>>),
     /// A handler-style process between messages: no call, no stack.
@@ -50,6 +54,12 @@ pub(crate) struct StartSpec {
 pub(crate) struct IdleHandler {
     store: Store<ProcessState>,
     handler: TypedFunc<(), i32>,
+}
+
+/// The end of an instantiation: the store, and the entry to call.
+pub(crate) struct Instantiated {
+    store: Store<ProcessState>,
+    outcome: wasmtime::Result<(wasmtime::Instance, TypedFunc<(), ()>)>,
 }
 
 /// The end of a call into wasm.
@@ -235,7 +245,27 @@ impl Process {
                     let Task::Start(spec) = std::mem::replace(&mut *task, Task::Finished) else {
                         unreachable!("matched above")
                     };
-                    *task = Task::Call(Box::pin(run_entry(self.clone(), *spec)));
+                    *task = Task::Instantiate(Box::pin(instantiate(self.clone(), *spec)));
+                }
+                Task::Instantiate(instantiating) => {
+                    let polled = instantiating.as_mut().poll(&mut cx);
+                    if let Some(base) = crate::stack::take_last_new_stack() {
+                        self.stack_base.store(base, Ordering::Relaxed);
+                    }
+                    let Poll::Ready(Instantiated { mut store, outcome }) = polled else {
+                        return RunOutcome::Pending;
+                    };
+                    match outcome {
+                        Ok((instance, entry)) => {
+                            *task = Task::Call(Box::pin(call_entry(store, instance, entry)));
+                        }
+                        Err(error) => {
+                            let asked = store.data_mut().exit_request.take();
+                            *task = Task::Finished;
+                            drop(store);
+                            return RunOutcome::Exited(classify_error(error, asked));
+                        }
+                    }
                 }
                 Task::Call(call) => {
                     let polled = call.as_mut().poll(&mut cx);
@@ -332,8 +362,8 @@ impl Wake for Process {
     }
 }
 
-/// Instantiates the process and runs its entry function.
-async fn run_entry(process: Arc<Process>, spec: StartSpec) -> CallDone {
+/// Makes the process's store and instance, and finds its entry function.
+async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
     let node = process.node.clone();
     let config = &node.config;
     let fuel_start = config.max_fuel.unwrap_or(u64::MAX);
@@ -358,11 +388,25 @@ async fn run_entry(process: Arc<Process>, spec: StartSpec) -> CallDone {
     store.limiter(|s| &mut s.limiter);
     let setup = store.set_fuel(fuel_start).and_then(|()| store.fuel_async_yield_interval(Some(config.reductions)));
     if let Err(error) = setup {
-        return CallDone { store, outcome: Err(error) };
+        return Instantiated { store, outcome: Err(error) };
     }
     let outcome = async {
         let instance = spec.module.pre.instantiate_async(&mut store).await?;
         let entry = instance.get_typed_func::<(), ()>(&mut store, &spec.entry)?;
+        Ok((instance, entry))
+    }
+    .await;
+    Instantiated { store, outcome }
+}
+
+/// Runs the entry function; afterwards finds the handler if the process
+/// became handler-style.
+async fn call_entry(
+    mut store: Store<ProcessState>,
+    instance: wasmtime::Instance,
+    entry: TypedFunc<(), ()>,
+) -> CallDone {
+    let outcome = async {
         entry.call_async(&mut store, ()).await?;
         match store.data_mut().handler.take() {
             None => Ok(CallOutcome::Entry(None)),
