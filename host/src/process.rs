@@ -184,9 +184,7 @@ impl Process {
             }
             Body::Wasm(_) => {
                 self.mailbox.push(message);
-                if self.run_state.wake() {
-                    self.node.scheduler.schedule_woken(self.clone());
-                }
+                Wake::wake_by_ref(self);
             }
         }
     }
@@ -348,11 +346,12 @@ impl Process {
     }
 }
 
+/// The one way a process is made runnable after an event (a message, a
+/// timer, a signal, a fuel yield): see `run_state.rs`. An inbox's run state
+/// never goes idle, so waking one does nothing.
 impl Wake for Process {
     fn wake(self: Arc<Self>) {
-        if self.run_state.wake() {
-            self.node.scheduler.schedule_woken(self.clone());
-        }
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {

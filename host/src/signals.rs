@@ -126,9 +126,7 @@ impl Process {
         }
         // Wake it so the scheduler ends it (a running process is marked and
         // ends after its current poll).
-        if matches!(self.body, crate::process::Body::Wasm(_)) && self.run_state.wake() {
-            self.node.scheduler.schedule_woken(self.clone());
-        }
+        std::task::Wake::wake_by_ref(self);
     }
 
     /// Whether exit signals reach this process as messages.

@@ -25,16 +25,57 @@ pub(crate) fn fault(func: &str, message: impl fmt::Display) -> wasmtime::Error {
 }
 
 /// The guest's exported `memory`, found once and remembered.
-fn memory(caller: &mut Caller<'_, ProcessState>, func: &str) -> wasmtime::Result<Memory> {
+fn find_memory(caller: &mut Caller<'_, ProcessState>) -> Option<Memory> {
     if let Some(memory) = caller.data().memory {
-        return Ok(memory);
+        return Some(memory);
     }
     match caller.get_export("memory") {
         Some(Extern::Memory(memory)) => {
             caller.data_mut().memory = Some(memory);
-            Ok(memory)
+            Some(memory)
         }
-        _ => Err(fault(func, "the module exports no linear memory named `memory`")),
+        _ => None,
+    }
+}
+
+/// The trap text of a guest without exported memory.
+const NO_MEMORY: &str = "the module exports no linear memory named `memory`";
+
+/// The guest's exported `memory`; a trap if there is none.
+fn memory(caller: &mut Caller<'_, ProcessState>, func: &str) -> wasmtime::Result<Memory> {
+    find_memory(caller).ok_or_else(|| fault(func, NO_MEMORY))
+}
+
+/// Guest memory and the process state borrowed together, for host functions
+/// that read and write several guest ranges while using the state.
+pub(crate) struct Guest<'a> {
+    pub(crate) mem: &'a mut [u8],
+    has_memory: bool,
+    pub(crate) state: &'a mut ProcessState,
+}
+
+/// The [`Guest`] view of the calling process.
+pub(crate) fn guest<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
+    match find_memory(caller) {
+        Some(memory) => {
+            let (mem, state) = memory.data_and_store_mut(caller);
+            Guest { mem, has_memory: true, state }
+        }
+        None => Guest { mem: &mut [], has_memory: false, state: caller.data_mut() },
+    }
+}
+
+impl Guest<'_> {
+    /// Checks that `ptr..ptr + len` lies in guest memory (a bad range traps,
+    /// as everywhere).
+    pub(crate) fn span(&self, func: &str, ptr: i32, len: i32) -> wasmtime::Result<std::ops::Range<usize>> {
+        if len == 0 {
+            return Ok(0..0);
+        }
+        if !self.has_memory {
+            return Err(fault(func, NO_MEMORY));
+        }
+        range(func, ptr, len, self.mem.len())
     }
 }
 

@@ -7,13 +7,13 @@
 //! copied into the guest's buffer when they fit, and otherwise kept as the
 //! process's pending result for `table_result_read`.
 
-use super::guest_memory::fault;
+use super::guest_memory::guest;
 use super::{ERR_BADARG, MODULE, OK};
 use crate::pid::Pid;
 use crate::process::ProcessState;
 use crate::table::{Bytes, MAX_KEY_LEN, TAG_TABLE_TRANSFER, TableAccess, TableError, TableKind, records};
 use std::ops::{Bound, Range};
-use wasmtime::{Caller, Extern, Linker};
+use wasmtime::{Caller, Linker};
 
 /// No table has that id (or name).
 pub const ERR_NO_SUCH_TABLE: i32 = -8;
@@ -143,62 +143,6 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
 }
 
 // ------------------------------------------------------------ guest access
-
-/// The guest's memory and the process's state, borrowed together (so a
-/// host function can read keys from and copy results into guest memory
-/// while it holds a table from the process's cache).
-struct Guest<'a> {
-    mem: &'a mut [u8],
-    has_memory: bool,
-    state: &'a mut ProcessState,
-}
-
-fn guest<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
-    let memory = match caller.data().memory {
-        Some(memory) => Some(memory),
-        None => match caller.get_export("memory") {
-            Some(Extern::Memory(memory)) => {
-                caller.data_mut().memory = Some(memory);
-                Some(memory)
-            }
-            _ => None,
-        },
-    };
-    match memory {
-        Some(memory) => {
-            let (mem, state) = memory.data_and_store_mut(caller);
-            Guest { mem, has_memory: true, state }
-        }
-        None => Guest { mem: &mut [], has_memory: false, state: caller.data_mut() },
-    }
-}
-
-impl Guest<'_> {
-    /// Checks that `ptr..ptr + len` lies in guest memory (the same rule and
-    /// trap text as `guest_memory.rs`).
-    fn span(&self, func: &str, ptr: i32, len: i32) -> wasmtime::Result<Range<usize>> {
-        if len == 0 {
-            return Ok(0..0);
-        }
-        if !self.has_memory {
-            return Err(fault(func, "the module exports no linear memory named `memory`"));
-        }
-        let start = ptr as u32 as usize;
-        let end = start + len as u32 as usize;
-        if len < 0 || end > self.mem.len() {
-            return Err(fault(
-                func,
-                format_args!(
-                    "guest range {:#x}+{} is outside linear memory ({} bytes)",
-                    ptr as u32,
-                    len,
-                    self.mem.len()
-                ),
-            ));
-        }
-        Ok(start..end)
-    }
-}
 
 /// Runs `f` with the key bytes and the destination buffer, both in guest
 /// memory, borrowed together: split apart when the two ranges do not
