@@ -205,7 +205,9 @@ fn run_demo(args: &NodeArgs) -> Result<u8> {
     let module = node.load("demo", DEMO.as_bytes())?;
     let code = run_root(&node, &module, "main")?;
     println!();
-    println!("Try it yourself: warren run guests/wat/pingpong.wat   (see README.md and docs/ABI.md)");
+    println!(
+        "Try it yourself: edit guests/wat/demo.wat and run it with `warren run guests/wat/demo.wat` (see README.md and docs/ABI.md)"
+    );
     Ok(code)
 }
 
