@@ -1,8 +1,16 @@
 //! A process's mailbox: copied messages, selective receive.
+//!
+//! Two halves, as in Erlang's signal queue: senders push onto [`Mailbox`], a
+//! lock-free stack shared by everyone; the owner moves what arrived, in
+//! arrival order, into its private [`Received`] queue, where selective
+//! receive scans without any lock. Checking an empty mailbox is one atomic
+//! load, a send is one compare-and-swap, and the owner takes everything
+//! that arrived with one swap.
 
 use crate::pid::Pid;
-use crate::sync::Mutex;
+use crate::sync::{AtomicPtr, Ordering};
 use std::collections::VecDeque;
+use std::ptr;
 
 /// A message: bytes copied out of the sender, with the sender's tag.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,50 +23,123 @@ pub struct Message {
     pub data: Box<[u8]>,
 }
 
-/// The queue of messages not yet received, in arrival order.
+/// One pushed message in the shared stack.
+struct Node {
+    message: Message,
+    /// The message pushed before this one (null: none).
+    next: *mut Node,
+}
+
+/// The shared half of a mailbox: messages sent and not yet moved to the
+/// owner's [`Received`] queue, newest first.
 ///
-/// Senders append under a short lock; the owner takes the oldest message
-/// whose tag matches, leaving the others queued in order (Erlang's selective
-/// receive). Per sender, arrival order is send order because a send appends
-/// before it returns.
-#[derive(Default)]
+/// Per sender, arrival order is send order: a send pushes before it returns,
+/// and the owner reverses each batch it takes.
 pub(crate) struct Mailbox {
-    queue: Mutex<VecDeque<Message>>,
+    inbound: AtomicPtr<Node>,
+}
+
+impl Default for Mailbox {
+    fn default() -> Self {
+        Mailbox { inbound: AtomicPtr::new(ptr::null_mut()) }
+    }
 }
 
 impl Mailbox {
-    /// Appends `message`; returns the mailbox length after the append.
-    pub(crate) fn push(&self, message: Message) -> usize {
-        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        queue.push_back(message);
-        queue.len()
-    }
-
-    /// Removes and returns the oldest message whose tag is in `tags` (any
-    /// message when `tags` is empty).
-    pub(crate) fn take_matching(&self, tags: &[i64]) -> Option<Message> {
-        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        if tags.is_empty() {
-            return queue.pop_front();
+    /// Appends `message`. Any thread may push; the owner is woken by the
+    /// caller afterwards (see `run_state.rs`).
+    pub(crate) fn push(&self, message: Message) {
+        let node = Box::into_raw(Box::new(Node { message, next: ptr::null_mut() }));
+        let mut head = self.inbound.load(Ordering::Relaxed);
+        loop {
+            // SAFETY: `node` is ours until the exchange below publishes it.
+            unsafe { (*node).next = head };
+            match self.inbound.compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => return,
+                Err(current) => head = current,
+            }
         }
-        let position = queue.iter().position(|m| tags.contains(&m.tag))?;
-        queue.remove(position)
     }
 
-    /// Removes the first queued message that `matches`; returns whether one
-    /// was removed.
-    pub(crate) fn remove_first(&self, matches: impl Fn(&Message) -> bool) -> bool {
-        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        match queue.iter().position(matches) {
-            Some(position) => queue.remove(position).is_some(),
+    /// Moves every message pushed so far to the back of `queue`, oldest
+    /// first. Returns whether there was any.
+    fn take_all_into(&self, queue: &mut VecDeque<Message>) -> bool {
+        // The common case, an empty mailbox, costs a load and no write.
+        if self.inbound.load(Ordering::Relaxed).is_null() {
+            return false;
+        }
+        let mut newest_first = self.inbound.swap(ptr::null_mut(), Ordering::Acquire);
+        // Reverse the batch so it is oldest first.
+        let mut oldest_first: *mut Node = ptr::null_mut();
+        while !newest_first.is_null() {
+            // SAFETY: the swap made this batch ours alone; every node in it
+            // came from `Box::into_raw` in `push`.
+            unsafe {
+                let next = (*newest_first).next;
+                (*newest_first).next = oldest_first;
+                oldest_first = newest_first;
+                newest_first = next;
+            }
+        }
+        while !oldest_first.is_null() {
+            // SAFETY: as above; each node is turned back into its box once.
+            let node = unsafe { Box::from_raw(oldest_first) };
+            oldest_first = node.next;
+            queue.push_back(node.message);
+        }
+        true
+    }
+
+    /// Drops every message pushed and not yet taken (the process has
+    /// exited).
+    pub(crate) fn clear(&self) {
+        let mut dropped = VecDeque::new();
+        self.take_all_into(&mut dropped);
+    }
+}
+
+impl Drop for Mailbox {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// The owner's half of a mailbox: messages moved out of the shared
+/// [`Mailbox`] and not yet received, in arrival order. Only the process
+/// itself (on the thread running it) touches it, so it needs no lock.
+#[derive(Default)]
+pub(crate) struct Received {
+    queue: VecDeque<Message>,
+}
+
+impl Received {
+    /// Removes and returns the oldest message whose tag is in `tags` (any
+    /// message when `tags` is empty), looking at what `mailbox` holds too.
+    /// Messages that do not match stay queued in order (Erlang's selective
+    /// receive).
+    pub(crate) fn take_matching(&mut self, mailbox: &Mailbox, tags: &[i64]) -> Option<Message> {
+        let matches = |m: &Message| tags.is_empty() || tags.contains(&m.tag);
+        // Messages already here were scanned by earlier receives only for
+        // their own tags, so scan them all again.
+        if let Some(position) = self.queue.iter().position(matches) {
+            return self.queue.remove(position);
+        }
+        let seen = self.queue.len();
+        if !mailbox.take_all_into(&mut self.queue) {
+            return None;
+        }
+        let position = seen + self.queue.range(seen..).position(matches)?;
+        self.queue.remove(position)
+    }
+
+    /// Removes the first message (queued here or in `mailbox`) that
+    /// `matches`; returns whether one was removed.
+    pub(crate) fn remove_first(&mut self, mailbox: &Mailbox, matches: impl Fn(&Message) -> bool) -> bool {
+        mailbox.take_all_into(&mut self.queue);
+        match self.queue.iter().position(matches) {
+            Some(position) => self.queue.remove(position).is_some(),
             None => false,
         }
-    }
-
-    /// Drops every queued message (the process has exited).
-    pub(crate) fn clear(&self) {
-        let drained = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
-        drop(drained);
     }
 }
 
@@ -72,14 +153,51 @@ mod tests {
 
     #[test]
     fn selective_receive_keeps_the_rest_in_order() {
-        let mailbox = Mailbox::default();
+        let (mailbox, mut received) = (Mailbox::default(), Received::default());
         for tag in [1, 2, 3, 1, 2, 3] {
             mailbox.push(msg(tag));
         }
-        assert_eq!(mailbox.take_matching(&[3]).map(|m| m.tag), Some(3));
-        assert_eq!(mailbox.take_matching(&[3]).map(|m| m.tag), Some(3));
-        assert_eq!(mailbox.take_matching(&[3]), None);
-        let rest: Vec<i64> = std::iter::from_fn(|| mailbox.take_matching(&[])).map(|m| m.tag).collect();
-        assert_eq!(rest, [1, 2, 1, 2]);
+        assert_eq!(received.take_matching(&mailbox, &[3]).map(|m| m.tag), Some(3));
+        assert_eq!(received.take_matching(&mailbox, &[3]).map(|m| m.tag), Some(3));
+        assert_eq!(received.take_matching(&mailbox, &[3]), None);
+        mailbox.push(msg(4));
+        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag).collect();
+        assert_eq!(rest, [1, 2, 1, 2, 4]);
+    }
+
+    #[test]
+    fn a_later_batch_is_scanned_after_the_earlier_one() {
+        let (mailbox, mut received) = (Mailbox::default(), Received::default());
+        mailbox.push(msg(1));
+        mailbox.push(msg(2));
+        assert_eq!(received.take_matching(&mailbox, &[9]), None);
+        mailbox.push(msg(9));
+        mailbox.push(msg(1));
+        assert_eq!(received.take_matching(&mailbox, &[1]).map(|m| m.data[0]), Some(1));
+        assert_eq!(received.take_matching(&mailbox, &[9]).map(|m| m.tag), Some(9));
+        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag).collect();
+        assert_eq!(rest, [2, 1]);
+    }
+
+    #[test]
+    fn remove_first_sees_messages_not_yet_taken() {
+        let (mailbox, mut received) = (Mailbox::default(), Received::default());
+        mailbox.push(msg(5));
+        mailbox.push(msg(6));
+        assert!(received.remove_first(&mailbox, |m| m.tag == 6));
+        assert!(!received.remove_first(&mailbox, |m| m.tag == 6));
+        assert_eq!(received.take_matching(&mailbox, &[]).map(|m| m.tag), Some(5));
+    }
+
+    #[test]
+    fn clear_empties_the_shared_half() {
+        let mailbox = Mailbox::default();
+        for tag in 0..100 {
+            mailbox.push(msg(tag));
+        }
+        mailbox.clear();
+        assert_eq!(Received::default().take_matching(&mailbox, &[]), None);
+        mailbox.push(msg(1));
+        drop(mailbox);
     }
 }

@@ -2,7 +2,7 @@
 //! state, and the call in flight.
 
 use crate::limits::{LimitExceeded, ProcessLimiter};
-use crate::mailbox::{Mailbox, Message};
+use crate::mailbox::{Mailbox, Message, Received};
 use crate::module::LoadedModule;
 use crate::node::NodeShared;
 use crate::pid::Pid;
@@ -85,6 +85,8 @@ pub struct ProcessState {
     pub(crate) arg: Box<[u8]>,
     /// The message the guest reads with `msg_*`.
     pub(crate) current: Option<Message>,
+    /// Messages taken from the shared mailbox and not yet received.
+    pub(crate) received: Received,
     /// Sequence number of the last receive that waited with a timeout.
     pub(crate) receive_sequence: u64,
     /// Set by `set_handler`: the export called once per message.
@@ -304,15 +306,16 @@ impl Process {
                         return RunOutcome::Pending;
                     }
                 }
-                Task::Idle(_) => {
-                    let Some(message) = self.mailbox.take_matching(&[]) else {
+                Task::Idle(idle) => {
+                    let state = idle.store.data_mut();
+                    let Some(message) = state.received.take_matching(&self.mailbox, &[]) else {
                         return RunOutcome::IdleHandler;
                     };
+                    state.current = Some(message);
                     let Task::Idle(idle) = std::mem::replace(&mut *task, Task::Finished) else {
                         unreachable!("matched above")
                     };
                     let IdleHandler { mut store, handler } = *idle;
-                    store.data_mut().current = Some(message);
                     *task = Task::Call(Box::pin(async move {
                         let outcome =
                             handler.call_async(&mut store, ()).await.map(|v| CallOutcome::Handler(handler, v));
@@ -374,6 +377,7 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         caps: spec.caps,
         arg: spec.arg,
         current: None,
+        received: Received::default(),
         receive_sequence: 0,
         handler: None,
         exit_request: None,

@@ -12,8 +12,8 @@
 //! | `DONE`      | exited; wakes are ignored                                  |
 //!
 //! Rules (the whole protocol):
-//! 1. A waker first makes its event visible (a message appended to the
-//!    mailbox under the mailbox lock, or a timer flag set), then calls
+//! 1. A waker first makes its event visible (a message pushed onto the
+//!    mailbox, or a timer flag set), then calls
 //!    [`RunState::wake`]; only the caller that moves `IDLE -> SCHEDULED`
 //!    enqueues the process, so it is never queued twice.
 //! 2. A scheduler thread moves `SCHEDULED -> RUNNING` before it polls.
@@ -48,16 +48,23 @@ impl RunState {
     }
 
     /// Records a wake. Returns `true` when the caller must enqueue the process.
+    ///
+    /// Every outcome but `DONE` writes the state (a no-op write when it is
+    /// already `SCHEDULED` or `NOTIFIED`): the scheduler's next read-modify-
+    /// write of the state then synchronizes with this one, so the event the
+    /// caller made visible before waking is visible to the process's next
+    /// poll. (The mailbox is lock-free, so nothing else orders the two.)
     pub(crate) fn wake(&self) -> bool {
-        let mut current = self.0.load(Ordering::Acquire);
+        let mut current = self.0.load(Ordering::Relaxed);
         loop {
             let next = match current {
                 IDLE => SCHEDULED,
                 RUNNING => NOTIFIED,
+                SCHEDULED | NOTIFIED => current,
                 _ => return false,
             };
-            match self.0.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return next == SCHEDULED,
+            match self.0.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => return next == SCHEDULED && current == IDLE,
                 Err(actual) => current = actual,
             }
         }
@@ -75,8 +82,9 @@ impl RunState {
         match self.0.compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => false,
             Err(_) => {
-                // Only a waker can have changed RUNNING, to NOTIFIED.
-                self.0.store(SCHEDULED, Ordering::Release);
+                // Only a waker can have changed RUNNING, to NOTIFIED. A swap,
+                // not a store: it reads the latest wake (see `wake`).
+                self.0.swap(SCHEDULED, Ordering::AcqRel);
                 true
             }
         }
@@ -96,8 +104,7 @@ impl RunState {
 #[cfg(all(test, feature = "loom"))]
 mod tests {
     use super::*;
-    use crate::mailbox::Mailbox;
-    use crate::mailbox::Message;
+    use crate::mailbox::{Mailbox, Message, Received};
     use crate::pid::Pid;
     use loom::sync::Arc;
     use loom::sync::atomic::AtomicUsize;
@@ -123,8 +130,9 @@ mod tests {
             };
 
             // The scheduler thread: one poll.
+            let mut received = Received::default();
             assert!(state.start_running());
-            let got = mailbox.take_matching(&[]).is_some();
+            let got = received.take_matching(&mailbox, &[]).is_some();
             let requeue = state.finish_poll();
             sender.join().unwrap();
 
@@ -136,7 +144,7 @@ mod tests {
                 // Not seen in the poll: the process must run again, once.
                 assert_eq!(again, 1, "lost wake-up");
                 assert!(state.start_running());
-                assert!(mailbox.take_matching(&[]).is_some());
+                assert!(received.take_matching(&mailbox, &[]).is_some());
             }
         });
     }

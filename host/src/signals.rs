@@ -27,7 +27,7 @@
 //!   and removes it from the watcher as it queues the DOWN (under the
 //!   watcher's lock), so a monitor whose DOWN was sent leaves nothing behind.
 
-use crate::mailbox::Message;
+use crate::mailbox::{Message, Received};
 use crate::node::NodeShared;
 use crate::pid::Pid;
 use crate::process::Process;
@@ -277,7 +277,13 @@ impl NodeShared {
     /// DOWN for it already queued. Returns whether the monitor was active
     /// (no DOWN for it was sent); either way no DOWN for it is queued after
     /// this returns.
-    pub(crate) fn demonitor(&self, watcher: &Arc<Process>, reference: u64, flush: bool) -> bool {
+    pub(crate) fn demonitor(
+        &self,
+        watcher: &Arc<Process>,
+        received: &mut Received,
+        reference: u64,
+        flush: bool,
+    ) -> bool {
         let target = watcher.relations().attached_mut().and_then(|a| a.monitoring.remove(&reference));
         if let Some(target) = target.and_then(|t| self.table.get(t))
             && let Some(attached) = target.relations().attached_mut()
@@ -285,9 +291,9 @@ impl NodeShared {
             attached.monitored_by.remove(&reference);
         }
         if flush {
-            watcher
-                .mailbox
-                .remove_first(|m| m.tag == TAG_DOWN && m.data.get(..8) == Some(&reference.to_le_bytes()[..]));
+            received.remove_first(&watcher.mailbox, |m| {
+                m.tag == TAG_DOWN && m.data.get(..8) == Some(&reference.to_le_bytes()[..])
+            });
         }
         target.is_some()
     }

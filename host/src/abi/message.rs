@@ -4,11 +4,9 @@
 use super::guest_memory::{check_range, dest_len, read, with_bytes, write};
 use super::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_TIMEOUT, MODULE, OK};
 use crate::mailbox::Message;
-use crate::node::NodeShared;
 use crate::pid::Pid;
-use crate::process::{Process, ProcessState};
+use crate::process::ProcessState;
 use std::future::{Future, poll_fn};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
 use std::time::Duration;
@@ -62,24 +60,17 @@ fn receive(
         if !(0..=MAX_RECEIVE_TAGS).contains(&tags_count) {
             return Ok(ERR_BADARG);
         }
-        let tags: Vec<i64> = with_bytes(&mut caller, "receive", tags_ptr, tags_count * 8, |bytes, _| {
-            bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default())).collect()
-        })?;
-        let process = caller.data().process.clone();
-        let message = match process.mailbox.take_matching(&tags) {
+        let tags = with_bytes(&mut caller, "receive", tags_ptr, tags_count * 8, |bytes, _| Tags::from_le_bytes(bytes))?;
+        let state = caller.data_mut();
+        let message = match state.received.take_matching(&state.process.mailbox, &tags) {
             Some(message) => Some(message),
             None if timeout_ms == 0 => None,
             None => {
                 if let Ok(left) = caller.get_fuel() {
-                    process.reductions.store(caller.data().reductions(left), Ordering::Relaxed);
+                    let state = caller.data();
+                    state.process.reductions.store(state.reductions(left), Ordering::Relaxed);
                 }
-                let sequence = {
-                    let state = caller.data_mut();
-                    state.receive_sequence += 1;
-                    state.receive_sequence
-                };
-                let node = caller.data().node.clone();
-                wait_for(&node, &process, &tags, timeout_ms, sequence).await
+                wait_for(&mut caller, &tags, timeout_ms).await
             }
         };
         Ok(match message {
@@ -93,35 +84,74 @@ fn receive(
     })
 }
 
+/// The tags of a selective receive: up to [`Tags::INLINE`] kept in place,
+/// so the usual receive (no tag, or a few) allocates nothing.
+enum Tags {
+    Inline([i64; Tags::INLINE], usize),
+    Heap(Vec<i64>),
+}
+
+impl Tags {
+    const INLINE: usize = 8;
+
+    /// Decodes little-endian i64s (`bytes.len()` is a multiple of 8).
+    fn from_le_bytes(bytes: &[u8]) -> Tags {
+        let decode = |chunk: &[u8]| i64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let count = bytes.len() / 8;
+        if count > Self::INLINE {
+            return Tags::Heap(bytes.chunks_exact(8).map(decode).collect());
+        }
+        let mut tags = [0; Self::INLINE];
+        for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
+            *tag = decode(chunk);
+        }
+        Tags::Inline(tags, count)
+    }
+}
+
+impl std::ops::Deref for Tags {
+    type Target = [i64];
+
+    fn deref(&self) -> &[i64] {
+        match self {
+            Tags::Inline(tags, count) => &tags[..*count],
+            Tags::Heap(tags) => tags,
+        }
+    }
+}
+
 /// Waits for a matching message, or for `timeout_ms` (negative: forever).
 /// The process is suspended meanwhile; the sender's wake or the timer's
 /// makes it runnable again (see `run_state.rs`). The timeout is a timer of
 /// the node's timer service (`timer.rs`), cancelled if a message comes first.
-async fn wait_for(
-    node: &Arc<NodeShared>,
-    process: &Process,
-    tags: &[i64],
-    timeout_ms: i64,
-    sequence: u64,
-) -> Option<Message> {
+async fn wait_for(caller: &mut Caller<'_, ProcessState>, tags: &[i64], timeout_ms: i64) -> Option<Message> {
+    let state = caller.data_mut();
     let timer = if timeout_ms > 0 {
+        state.receive_sequence += 1;
+        let sequence = state.receive_sequence;
         // `None` only when the node is stopping: then wait without one.
-        node.wake_after(process.pid, sequence, Duration::from_millis(timeout_ms as u64))
+        state
+            .node
+            .wake_after(state.pid, sequence, Duration::from_millis(timeout_ms as u64))
+            .map(|reference| (reference, sequence))
     } else {
         None
     };
     let message = poll_fn(|_cx| {
-        if let Some(message) = process.mailbox.take_matching(tags) {
+        let state = caller.data_mut();
+        if let Some(message) = state.received.take_matching(&state.process.mailbox, tags) {
             return Poll::Ready(Some(message));
         }
-        if timer.is_some() && process.timeout_fired.load(Ordering::Acquire) == sequence {
+        if let Some((_, sequence)) = timer
+            && state.process.timeout_fired.load(Ordering::Acquire) == sequence
+        {
             return Poll::Ready(None);
         }
         Poll::Pending
     })
     .await;
-    if let (Some(_), Some(reference)) = (&message, timer) {
-        node.timers.cancel(reference);
+    if let (Some(_), Some((reference, _))) = (&message, timer) {
+        caller.data().node.timers.cancel(reference);
     }
     message
 }

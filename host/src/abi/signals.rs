@@ -46,9 +46,9 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
             None => i64::from(ERR_BADARG),
         }
     })?;
-    linker.func_wrap(MODULE, "demonitor", |caller: Caller<'_, ProcessState>, reference: i64, flush: i32| {
-        let state = caller.data();
-        i32::from(state.node.demonitor(&state.process, reference as u64, flush != 0))
+    linker.func_wrap(MODULE, "demonitor", |mut caller: Caller<'_, ProcessState>, reference: i64, flush: i32| {
+        let state = caller.data_mut();
+        i32::from(state.node.demonitor(&state.process, &mut state.received, reference as u64, flush != 0))
     })?;
     Ok(())
 }
