@@ -6,16 +6,75 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
-use wasmtime::{Engine, InstancePre, Linker, Module, Precompiled};
+use wasmtime::{
+    AsContextMut, Engine, ExternType, Instance, InstancePre, Linker, Module, ModuleExport, Precompiled, TypedFunc,
+    ValType,
+};
 
 /// A module loaded on a node, ready to instantiate.
 pub struct LoadedModule {
     pub(crate) name: String,
     pub(crate) module: Module,
     pub(crate) pre: InstancePre<ProcessState>,
+    /// Exports of type `() -> ()` (entries) and `() -> i32` (handlers),
+    /// typed once at load: a spawn then finds its function by index, with
+    /// no type check (which takes a lock in wasmtime's engine-wide type
+    /// registry, contended when every scheduler spawns).
+    entries: HashMap<Box<str>, ModuleExport>,
+    handlers: HashMap<Box<str>, ModuleExport>,
 }
 
 impl LoadedModule {
+    fn new(name: &str, module: Module, pre: InstancePre<ProcessState>) -> LoadedModule {
+        let (mut entries, mut handlers) = (HashMap::new(), HashMap::new());
+        for export in module.exports() {
+            let ExternType::Func(ty) = export.ty() else { continue };
+            let Some(index) = module.get_export_index(export.name()) else { continue };
+            let results: Vec<ValType> = ty.results().collect();
+            if ty.params().len() != 0 {
+                continue;
+            }
+            match results.as_slice() {
+                [] => entries.insert(export.name().into(), index),
+                [ValType::I32] => handlers.insert(export.name().into(), index),
+                _ => None,
+            };
+        }
+        LoadedModule { name: name.to_string(), module, pre, entries, handlers }
+    }
+
+    /// The entry function `name` of `instance` (an instance of this module).
+    pub(crate) fn entry(
+        &self,
+        mut store: impl AsContextMut,
+        instance: &Instance,
+        name: &str,
+    ) -> wasmtime::Result<TypedFunc<(), ()>> {
+        let found = self.entries.get(name).and_then(|export| instance.get_module_export(&mut store, export));
+        match found.and_then(|e| e.into_func()) {
+            // SAFETY: `entries` holds only exports of type `() -> ()`.
+            Some(func) => Ok(unsafe { TypedFunc::new_unchecked(&store, func) }),
+            // Missing or mistyped: wasmtime's own lookup says which.
+            None => instance.get_typed_func(store, name),
+        }
+    }
+
+    /// The handler function `name` of `instance` (an instance of this
+    /// module).
+    pub(crate) fn handler(
+        &self,
+        mut store: impl AsContextMut,
+        instance: &Instance,
+        name: &str,
+    ) -> wasmtime::Result<TypedFunc<(), i32>> {
+        let found = self.handlers.get(name).and_then(|export| instance.get_module_export(&mut store, export));
+        match found.and_then(|e| e.into_func()) {
+            // SAFETY: `handlers` holds only exports of type `() -> i32`.
+            Some(func) => Ok(unsafe { TypedFunc::new_unchecked(&store, func) }),
+            None => instance.get_typed_func(store, name),
+        }
+    }
+
     /// The name the module was loaded under.
     pub fn name(&self) -> &str {
         &self.name
@@ -24,10 +83,7 @@ impl LoadedModule {
     /// Whether the module exports a function `name` a process can start on
     /// (type `() -> ()`).
     pub fn has_entry(&self, name: &str) -> bool {
-        matches!(
-            self.module.get_export(name),
-            Some(wasmtime::ExternType::Func(f)) if f.params().len() == 0 && f.results().len() == 0
-        )
+        self.entries.contains_key(name)
     }
 
     /// The names of the exported functions a process can start on.
@@ -76,7 +132,7 @@ impl ModuleCache {
         let pre = linker
             .instantiate_pre(&module)
             .map_err(|e| anyhow!("cannot load module `{name}`: {}", describe_link_error(&e)))?;
-        let loaded = Arc::new(LoadedModule { name: name.to_string(), module, pre });
+        let loaded = Arc::new(LoadedModule::new(name, module, pre));
         self.by_name.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), loaded.clone());
         Ok(loaded)
     }

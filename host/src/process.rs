@@ -395,7 +395,7 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
     }
     let outcome = async {
         let instance = spec.module.pre.instantiate_async(&mut store).await?;
-        let entry = instance.get_typed_func::<(), ()>(&mut store, &spec.entry)?;
+        let entry = spec.module.entry(&mut store, &instance, &spec.entry)?;
         Ok((instance, entry))
     }
     .await;
@@ -414,7 +414,7 @@ async fn call_entry(
         match store.data_mut().handler.take() {
             None => Ok(CallOutcome::Entry(None)),
             Some(name) => {
-                let handler = instance.get_typed_func::<(), i32>(&mut store, &name)?;
+                let handler = store.data().module.clone().handler(&mut store, &instance, &name)?;
                 Ok(CallOutcome::Entry(Some(handler)))
             }
         }
