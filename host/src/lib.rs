@@ -23,6 +23,7 @@
 mod abi;
 mod config;
 mod engine;
+mod free_list;
 mod limits;
 mod mailbox;
 mod memory;

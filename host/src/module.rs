@@ -5,7 +5,7 @@ use crate::process::ProcessState;
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use wasmtime::{
     AsContextMut, Engine, ExternType, Instance, InstancePre, Linker, Module, ModuleExport, Precompiled, TypedFunc,
     ValType,
@@ -101,12 +101,13 @@ impl LoadedModule {
 /// The modules of a node: compiled once per content, named for spawning.
 pub(crate) struct ModuleCache {
     by_hash: Mutex<HashMap<(u64, usize), Module>>,
-    by_name: Mutex<HashMap<String, Arc<LoadedModule>>>,
+    /// Read by every spawn by module name, written only by loads.
+    by_name: RwLock<HashMap<String, Arc<LoadedModule>>>,
 }
 
 impl ModuleCache {
     pub(crate) fn new() -> ModuleCache {
-        ModuleCache { by_hash: Mutex::new(HashMap::new()), by_name: Mutex::new(HashMap::new()) }
+        ModuleCache { by_hash: Mutex::new(HashMap::new()), by_name: RwLock::new(HashMap::new()) }
     }
 
     /// Compiles (or finds) `bytes` and links it under `name`.
@@ -133,13 +134,13 @@ impl ModuleCache {
             .instantiate_pre(&module)
             .map_err(|e| anyhow!("cannot load module `{name}`: {}", describe_link_error(&e)))?;
         let loaded = Arc::new(LoadedModule::new(name, module, pre));
-        self.by_name.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), loaded.clone());
+        self.by_name.write().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), loaded.clone());
         Ok(loaded)
     }
 
     /// The module loaded under `name`.
     pub(crate) fn get(&self, name: &str) -> Option<Arc<LoadedModule>> {
-        self.by_name.lock().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+        self.by_name.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
     }
 }
 

@@ -1,6 +1,7 @@
 //! The table of live processes: pid -> process, with slot reuse that never
 //! reuses a pid.
 
+use crate::free_list::ShardedFreeList;
 use crate::pid::{MAX_SERIAL, Pid};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -26,7 +27,8 @@ struct SlotEntry<T> {
 /// uncontended lock per slot to read or change it.
 pub(crate) struct ProcessTable<T> {
     chunks: Box<[Chunk<T>]>,
-    free: Mutex<Vec<u32>>,
+    /// Slots of exited processes, to reuse (with the next serial).
+    free: ShardedFreeList<u32>,
     next_index: AtomicU32,
     capacity: u32,
     live: AtomicUsize,
@@ -40,7 +42,7 @@ impl<T> ProcessTable<T> {
         let chunks = (capacity as usize).div_ceil(CHUNK);
         ProcessTable {
             chunks: (0..chunks).map(|_| OnceLock::new()).collect(),
-            free: Mutex::new(Vec::new()),
+            free: ShardedFreeList::default(),
             next_index: AtomicU32::new(0),
             capacity,
             live: AtomicUsize::new(0),
@@ -74,7 +76,7 @@ impl<T> ProcessTable<T> {
     }
 
     fn allocate_index(&self) -> Option<u32> {
-        if let Some(index) = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+        if let Some(index) = self.free.pop() {
             return Some(index);
         }
         let index = self.next_index.fetch_add(1, Ordering::Relaxed);
@@ -107,7 +109,7 @@ impl<T> ProcessTable<T> {
         };
         if value.is_some() {
             self.live.fetch_sub(1, Ordering::Relaxed);
-            self.free.lock().unwrap_or_else(|e| e.into_inner()).push(pid.index());
+            self.free.push(pid.index());
         }
         value
     }

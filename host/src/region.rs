@@ -8,27 +8,8 @@
 //! and hands out fixed-size slots from them, so a million processes cost a
 //! few thousand mappings in all. Pages become resident only when touched.
 
-use std::cell::Cell;
+use crate::free_list::ShardedFreeList;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Free lists per pool, so threads that free and reuse slots do not all
-/// contend on one lock; a thread uses the shard it was given first.
-const SHARDS: usize = 8;
-
-thread_local! {
-    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-fn my_shard() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    SHARD.with(|s| {
-        if s.get() == usize::MAX {
-            s.set(NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS);
-        }
-        s.get()
-    })
-}
 
 /// Bytes of address space mapped at once, at least.
 const CHUNK_BYTES: usize = 256 << 20;
@@ -38,7 +19,7 @@ pub(crate) struct SlotPool {
     slot_size: usize,
     slots_per_chunk: usize,
     /// Slots given back, most recent last (reused first: they are warm).
-    free: [Mutex<Vec<usize>>; SHARDS],
+    free: ShardedFreeList<usize>,
     fresh: Mutex<Fresh>,
 }
 
@@ -63,12 +44,8 @@ impl SlotPool {
     /// A slot's base address. Its bytes are zero unless the slot was given
     /// back with [`SlotPool::release_dirty`].
     pub(crate) fn acquire(&self) -> Result<usize, String> {
-        let mine = my_shard();
-        for offset in 0..SHARDS {
-            let shard = &self.free[(mine + offset) % SHARDS];
-            if let Some(base) = shard.lock().unwrap_or_else(|e| e.into_inner()).pop() {
-                return Ok(base);
-            }
+        if let Some(base) = self.free.pop() {
+            return Ok(base);
         }
         let mut state = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
         if state.bump == state.end {
@@ -84,7 +61,7 @@ impl SlotPool {
 
     /// Gives a slot back. The caller has made its bytes zero again.
     pub(crate) fn release(&self, base: usize) {
-        self.free[my_shard()].lock().unwrap_or_else(|e| e.into_inner()).push(base);
+        self.free.push(base);
     }
 }
 

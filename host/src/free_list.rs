@@ -1,0 +1,72 @@
+//! A free list split into shards, so scheduler threads that give back and
+//! reuse items (process-table slots, memory and stack slots) do not all
+//! contend on one lock. A thread pushes to the shard it was given first and
+//! pops from it first; it looks at the other shards only when its own is
+//! empty.
+
+use std::cell::Cell;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const SHARDS: usize = 8;
+
+thread_local! {
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// This thread's shard (threads are dealt shards in turn).
+fn my_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    SHARD.with(|s| {
+        if s.get() == usize::MAX {
+            s.set(NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS);
+        }
+        s.get()
+    })
+}
+
+/// Items given back, most recent last in each shard (reused first: they are
+/// warm in cache).
+pub(crate) struct ShardedFreeList<T> {
+    shards: [Mutex<Vec<T>>; SHARDS],
+}
+
+impl<T> Default for ShardedFreeList<T> {
+    fn default() -> Self {
+        ShardedFreeList { shards: std::array::from_fn(|_| Mutex::new(Vec::new())) }
+    }
+}
+
+impl<T> ShardedFreeList<T> {
+    /// Takes an item: from this thread's shard if it has one, else from any.
+    pub(crate) fn pop(&self) -> Option<T> {
+        let mine = my_shard();
+        (0..SHARDS)
+            .find_map(|offset| self.shards[(mine + offset) % SHARDS].lock().unwrap_or_else(|e| e.into_inner()).pop())
+    }
+
+    /// Gives an item back to this thread's shard.
+    pub(crate) fn push(&self, item: T) {
+        self.shards[my_shard()].lock().unwrap_or_else(|e| e.into_inner()).push(item);
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_come_back_most_recent_first_then_from_other_threads() {
+        let list = ShardedFreeList::default();
+        list.push(1);
+        list.push(2);
+        assert_eq!(list.pop(), Some(2));
+        std::thread::scope(|s| {
+            s.spawn(|| list.push(3));
+        });
+        let mut rest = vec![list.pop(), list.pop()];
+        rest.sort();
+        assert_eq!(rest, [Some(1), Some(3)]);
+        assert_eq!(list.pop(), None);
+    }
+}
