@@ -16,9 +16,10 @@
 //!
 //! Module map: [`node`] (the public API), `scheduler` (threads and run
 //! queues), `run_state` (the wake-up protocol), `process` (a process and its
-//! call in flight), `mailbox`, `process_table` (pids), `abi` (host functions,
-//! one file per namespace), `memory`/`stack`/`region` (dense layout),
-//! `wasi` (WASI and capabilities).
+//! call in flight), `mailbox` (lock-free for senders), `process_table`
+//! (pids), `abi` (host functions, one file per namespace),
+//! `memory`/`stack`/`region` (dense layout), `free_list` (sharded free lists
+//! for slots), `wasi` (WASI and capabilities).
 
 mod abi;
 mod config;
