@@ -6,7 +6,7 @@
 //! cargo bench --bench runtime -- pingpong ring   # several filters: any may match
 //! ```
 //!
-//! Sections (units): `density/wat-blocked`, `density/wat-idle`,
+//! Sections (units): `density/wat-blocked`, `density/wat-idle`, `density/wat-hibernated`,
 //! `density/rust-blocked`, `density/rust-idle`, `spawn`, `pingpong`, `ring`,
 //! `fairness`. A filter selects every unit whose name contains it.
 //!
@@ -92,9 +92,10 @@ fn main() {
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
-    let units: [(&str, Section); 8] = [
+    let units: [(&str, Section); 9] = [
         ("density/wat-blocked", |b| density_unit(b, Density::WatBlocked)),
         ("density/wat-idle", |b| density_unit(b, Density::WatIdle)),
+        ("density/wat-hibernated", |b| density_unit(b, Density::WatHibernated)),
         ("density/rust-blocked", |b| density_unit(b, Density::RustBlocked)),
         ("density/rust-idle", |b| density_unit(b, Density::RustIdle)),
         ("spawn", spawn_unit),
@@ -744,6 +745,7 @@ fn quiesce(timeout: Duration) -> Result<Duration> {
 enum Density {
     WatBlocked,
     WatIdle,
+    WatHibernated,
     RustBlocked,
     RustIdle,
 }
@@ -753,13 +755,14 @@ impl Density {
         match self {
             Density::WatBlocked => "wat-blocked",
             Density::WatIdle => "wat-idle",
+            Density::WatHibernated => "wat-hibernated",
             Density::RustBlocked => "rust-blocked",
             Density::RustIdle => "rust-idle",
         }
     }
 
     fn from_name(name: &str) -> Option<Density> {
-        [Density::WatBlocked, Density::WatIdle, Density::RustBlocked, Density::RustIdle]
+        [Density::WatBlocked, Density::WatIdle, Density::WatHibernated, Density::RustBlocked, Density::RustIdle]
             .into_iter()
             .find(|d| d.name() == name)
     }
@@ -769,6 +772,7 @@ impl Density {
         match self {
             Density::WatBlocked => (wat_file("minimal.wat"), "main"),
             Density::WatIdle => (wat_file("minimal.wat"), "idle"),
+            Density::WatHibernated => (wat_file("minimal.wat"), "sleep"),
             Density::RustBlocked => (PathBuf::from(warren_test_artifacts::MINIMAL), "main"),
             Density::RustIdle => (PathBuf::from(warren_test_artifacts::MINIMAL), "idle_main"),
         }
@@ -776,7 +780,7 @@ impl Density {
 
     fn default_n(self) -> u64 {
         match self {
-            Density::WatBlocked | Density::WatIdle => DENSITY_N_WAT,
+            Density::WatBlocked | Density::WatIdle | Density::WatHibernated => DENSITY_N_WAT,
             Density::RustBlocked | Density::RustIdle => DENSITY_N_RUST,
         }
     }
@@ -785,7 +789,7 @@ impl Density {
     fn target_kib(self) -> f64 {
         match self {
             Density::WatBlocked => 12.0,
-            Density::WatIdle => 8.0,
+            Density::WatIdle | Density::WatHibernated => 8.0,
             Density::RustBlocked | Density::RustIdle => 16.0,
         }
     }
@@ -798,6 +802,7 @@ impl Density {
         match self {
             Density::WatBlocked => "density: WAT, blocked in receive",
             Density::WatIdle => "density: WAT, handler-style idle",
+            Density::WatHibernated => "density: WAT, handler-style hibernated",
             Density::RustBlocked => "density: Rust, blocked in receive",
             Density::RustIdle => "density: Rust, handler-style idle",
         }
@@ -875,7 +880,7 @@ fn density_unit(bench: &mut Bench, density: Density) {
         Some(density.target_kib()),
     );
     bench.row(format!("{label}: page tables (VmPTE)"), Unit::Bytes, pte, erlang_pte, None);
-    if matches!(density, Density::WatBlocked | Density::WatIdle) {
+    if matches!(density, Density::WatBlocked | Density::WatIdle | Density::WatHibernated) {
         bench.row(format!("{label}: Erlang VM-accounted (erlang:memory)"), Unit::Bytes, None, erlang_vm, None);
     }
 }

@@ -11,6 +11,9 @@
 ;;   idle    () -> ()   handler style: set_handler("noop") and return. The
 ;;                      process stays alive with no call in flight (no stack),
 ;;                      and the host calls `noop` for each message.
+;;   sleep   () -> ()   as `idle`, then asks to hibernate: between messages
+;;                      the process keeps no instance at all, only its
+;;                      compacted memory (see `hibernate` in docs/ABI.md)
 ;;   noop    () -> i32  the handler: does nothing, returns 0 (stay alive)
 ;;   quick   () -> ()   returns at once: the process ends normally (for
 ;;                      spawn+exit benchmarks)
@@ -21,6 +24,8 @@
   (import "warren_v1" "receive" (func $receive (param i32 i32 i64) (result i32)))
   ;; set_handler(name_ptr, name_len) -> OK (0) or ERR_NO_SUCH_EXPORT
   (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
+  ;; hibernate() -> OK (0) or ERR_CANNOT_HIBERNATE
+  (import "warren_v1" "hibernate" (func $hibernate (result i32)))
 
   (memory (export "memory") 1 1)
 
@@ -36,9 +41,16 @@
   ;; traps instead.
   ;; The handler's name is stored at offset 0 here rather than by a data
   ;; segment, which would touch every process's memory at instantiation.
-  (func (export "idle")
+  (func $idle_export (export "idle")
     (i32.store (i32.const 0) (i32.const 0x706f6f6e))  ;; "noop", little-endian
     (if (call $set_handler (i32.const 0) (i32.const 4))
+      (then (unreachable))))
+
+  ;; Handler style, hibernating: as `idle`, then hibernate once `sleep`
+  ;; returns (a refusal traps, for the same reason as above).
+  (func (export "sleep")
+    (call $idle_export)
+    (if (call $hibernate)
       (then (unreachable))))
 
   ;; The handler: 0 keeps the process alive.

@@ -61,6 +61,12 @@ impl Mailbox {
         }
     }
 
+    /// Whether no message waits here (a message pushed meanwhile comes with a
+    /// wake, see `run_state.rs`).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.inbound.load(Ordering::Relaxed).is_null()
+    }
+
     /// Moves every message pushed so far to the back of `queue`, oldest
     /// first. Returns whether there was any.
     fn take_all_into(&self, queue: &mut VecDeque<Message>) -> bool {
@@ -130,6 +136,11 @@ impl Received {
         }
         let position = seen + self.queue.range(seen..).position(matches)?;
         self.queue.remove(position)
+    }
+
+    /// Whether no message is queued here.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
     }
 
     /// Removes the first message (queued here or in `mailbox`) that

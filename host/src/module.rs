@@ -22,10 +22,23 @@ pub struct LoadedModule {
     /// registry, contended when every scheduler spawns).
     entries: HashMap<Box<str>, ModuleExport>,
     handlers: HashMap<Box<str>, ModuleExport>,
+    /// How its processes hibernate, or why they cannot (see `hibernate.rs`).
+    pub(crate) hibernation: Arc<HibernationPlan>,
 }
 
+/// A compiled module and whether its processes can hibernate.
+type Compiled = (Module, Arc<HibernationPlan>);
+
+/// Whether a module's processes can hibernate, worked out at load.
+pub(crate) type HibernationPlan = Result<crate::hibernate::Plan, String>;
+
 impl LoadedModule {
-    fn new(name: &str, module: Module, pre: InstancePre<ProcessState>) -> LoadedModule {
+    fn new(
+        name: &str,
+        module: Module,
+        pre: InstancePre<ProcessState>,
+        hibernation: Arc<HibernationPlan>,
+    ) -> LoadedModule {
         let (mut entries, mut handlers) = (HashMap::new(), HashMap::new());
         for export in module.exports() {
             let ExternType::Func(ty) = export.ty() else { continue };
@@ -40,7 +53,7 @@ impl LoadedModule {
                 _ => None,
             };
         }
-        LoadedModule { name: name.to_string(), module, pre, entries, handlers }
+        LoadedModule { name: name.to_string(), module, pre, entries, handlers, hibernation }
     }
 
     /// The entry function `name` of `instance` (an instance of this module).
@@ -100,7 +113,8 @@ impl LoadedModule {
 
 /// The modules of a node: compiled once per content, named for spawning.
 pub(crate) struct ModuleCache {
-    by_hash: Mutex<HashMap<(u64, usize), Module>>,
+    /// Compiled modules and whether they can hibernate, by content.
+    by_hash: Mutex<HashMap<(u64, usize), Compiled>>,
     /// Read by every spawn by module name, written only by loads.
     by_name: RwLock<HashMap<String, Arc<LoadedModule>>>,
 }
@@ -122,18 +136,20 @@ impl ModuleCache {
         bytes.hash(&mut hasher);
         let key = (hasher.finish(), bytes.len());
         let cached = self.by_hash.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
-        let module = match cached {
-            Some(module) => module,
+        let (module, hibernation) = match cached {
+            Some(compiled) => compiled,
             None => {
-                let module = compile(engine, bytes).with_context(|| format!("cannot load module `{name}`"))?;
-                self.by_hash.lock().unwrap_or_else(|e| e.into_inner()).insert(key, module.clone());
-                module
+                let (module, wasm) = compile(engine, bytes).with_context(|| format!("cannot load module `{name}`"))?;
+                let hibernation = Arc::new(crate::hibernate::plan(&module, wasm.as_deref()));
+                let compiled = (module, hibernation);
+                self.by_hash.lock().unwrap_or_else(|e| e.into_inner()).insert(key, compiled.clone());
+                compiled
             }
         };
         let pre = linker
             .instantiate_pre(&module)
             .map_err(|e| anyhow!("cannot load module `{name}`: {}", describe_link_error(&e)))?;
-        let loaded = Arc::new(LoadedModule::new(name, module, pre));
+        let loaded = Arc::new(LoadedModule::new(name, module, pre, hibernation));
         self.by_name.write().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), loaded.clone());
         Ok(loaded)
     }
@@ -145,8 +161,9 @@ impl ModuleCache {
 }
 
 /// Compiles wasm bytes, WebAssembly text, or a module precompiled by this
-/// version of Warren (`.cwasm`).
-fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+/// version of Warren (`.cwasm`). Also returns the wasm bytes, unless the
+/// module was precompiled.
+fn compile(engine: &Engine, bytes: &[u8]) -> Result<(Module, Option<Vec<u8>>)> {
     if let Some(kind) = Engine::detect_precompiled(bytes) {
         if kind != Precompiled::Module {
             bail!("the precompiled file is a component, not a core module");
@@ -155,6 +172,7 @@ fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         // that it was made by a compatible engine. Precompiled files are
         // trusted input, as native code is.
         return unsafe { Module::deserialize(engine, bytes) }
+            .map(|module| (module, None))
             .map_err(|e| anyhow!("cannot use precompiled module: {e}"));
     }
     let wasm = if bytes.starts_with(b"\0asm") {
@@ -166,7 +184,8 @@ fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module> {
     } else {
         bail!("not a WebAssembly module: no `\\0asm` header, and not WebAssembly text");
     };
-    Module::new(engine, &wasm).map_err(|e| anyhow!("invalid WebAssembly module: {}", root_text(&e)))
+    let module = Module::new(engine, &wasm).map_err(|e| anyhow!("invalid WebAssembly module: {}", root_text(&e)))?;
+    Ok((module, Some(wasm.into_owned())))
 }
 
 fn looks_like_text(bytes: &[u8]) -> bool {

@@ -294,6 +294,12 @@ impl Node {
         self.shared.table.get(pid).is_some_and(|p| !p.run_state.is_done())
     }
 
+    /// Whether `pid` is a live process that hibernated (see `hibernate` in
+    /// docs/ABI.md) and has not been woken since.
+    pub fn is_hibernated(&self, pid: Pid) -> bool {
+        self.shared.table.get(pid).is_some_and(|p| p.is_hibernated())
+    }
+
     /// Number of live processes (inboxes included).
     pub fn process_count(&self) -> usize {
         self.shared.table.len()

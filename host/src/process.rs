@@ -38,6 +38,9 @@ pub(crate) enum Task {
     Call(Pin<Box<dyn Future<Output = CallDone> + Send>>),
     /// A handler-style process between messages: no call, no stack.
     Idle(Box<IdleHandler>),
+    /// A handler-style process that hibernated: no instance at all, only its
+    /// compacted state (see `hibernate.rs`); the next message rebuilds it.
+    Hibernated(Box<Hibernated>),
     /// Exited.
     Finished,
 }
@@ -56,10 +59,25 @@ pub(crate) struct IdleHandler {
     handler: TypedFunc<(), i32>,
 }
 
-/// The end of an instantiation: the store, and the entry to call.
+/// A hibernated process: its state out of any store.
+pub(crate) struct Hibernated {
+    state: ProcessState,
+    frozen: crate::hibernate::Frozen,
+    fuel_left: u64,
+}
+
+/// The end of an instantiation: the store, and what to run in it.
 pub(crate) struct Instantiated {
     store: Store<ProcessState>,
-    outcome: wasmtime::Result<(wasmtime::Instance, TypedFunc<(), ()>)>,
+    outcome: wasmtime::Result<Started>,
+}
+
+/// What a fresh instance runs first.
+enum Started {
+    /// A new process: its entry function.
+    Entry(wasmtime::Instance, TypedFunc<(), ()>),
+    /// A hibernated process woken by a message: its handler.
+    Handler(TypedFunc<(), i32>),
 }
 
 /// The end of a call into wasm.
@@ -91,6 +109,10 @@ pub struct ProcessState {
     pub(crate) receive_sequence: u64,
     /// Set by `set_handler`: the export called once per message.
     pub(crate) handler: Option<Box<str>>,
+    /// Set by `hibernate`: hibernate when the current call returns.
+    pub(crate) hibernate: bool,
+    /// The process's instance in the current store.
+    pub(crate) instance: Option<wasmtime::Instance>,
     /// Set by `exit`: the reason the process asked for.
     pub(crate) exit_request: Option<ExitReason>,
     /// The guest's exported memory, found on first use.
@@ -216,6 +238,14 @@ impl Process {
         }
     }
 
+    /// Whether the process is hibernated (waits with no instance).
+    pub(crate) fn is_hibernated(&self) -> bool {
+        match &self.body {
+            Body::Wasm(task) => matches!(*task.lock().unwrap_or_else(|e| e.into_inner()), Task::Hibernated(_)),
+            Body::Inbox(_) => false,
+        }
+    }
+
     /// Takes the task out of a finished process (dropped by the caller,
     /// outside any lock).
     pub(crate) fn take_task(&self) -> Option<Task> {
@@ -256,8 +286,11 @@ impl Process {
                         return RunOutcome::Pending;
                     };
                     match outcome {
-                        Ok((instance, entry)) => {
+                        Ok(Started::Entry(instance, entry)) => {
                             *task = Task::Call(Box::pin(call_entry(store, instance, entry)));
+                        }
+                        Ok(Started::Handler(handler)) => {
+                            *task = Task::Idle(Box::new(IdleHandler { store, handler }));
                         }
                         Err(error) => {
                             let asked = store.data_mut().exit_request.take();
@@ -296,6 +329,18 @@ impl Process {
                         return RunOutcome::Exited(ExitReason::Normal);
                     };
                     store.data_mut().current = None;
+                    if std::mem::take(&mut store.data_mut().hibernate) {
+                        // Its stack goes back to the pool with the store.
+                        self.stack_base.store(0, Ordering::Relaxed);
+                        match hibernate(store) {
+                            Ok(hibernated) => *task = Task::Hibernated(Box::new(hibernated)),
+                            Err(reason) => {
+                                *task = Task::Finished;
+                                return RunOutcome::Exited(ExitReason::Trap(format!("hibernate: {reason}")));
+                            }
+                        }
+                        continue;
+                    }
                     *task = Task::Idle(Box::new(IdleHandler { store, handler }));
                     let first = *run_start.get_or_insert(used);
                     if used.saturating_sub(first) >= self.node.config.reductions {
@@ -321,6 +366,16 @@ impl Process {
                             handler.call_async(&mut store, ()).await.map(|v| CallOutcome::Handler(handler, v));
                         CallDone { store, outcome }
                     }));
+                }
+                Task::Hibernated(hibernated) => {
+                    if hibernated.state.received.is_empty() && self.mailbox.is_empty() {
+                        return RunOutcome::Pending;
+                    }
+                    let Task::Hibernated(hibernated) = std::mem::replace(&mut *task, Task::Finished) else {
+                        unreachable!("matched above")
+                    };
+                    *task =
+                        Task::Instantiate(Box::pin(wake_from_hibernation(*hibernated, self.node.config.reductions)));
                 }
                 Task::Finished => return RunOutcome::Pending,
             }
@@ -380,6 +435,8 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         received: Received::default(),
         receive_sequence: 0,
         handler: None,
+        hibernate: false,
+        instance: None,
         exit_request: None,
         memory: None,
         limiter: ProcessLimiter { max_memory: config.max_memory },
@@ -387,16 +444,67 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         tables: Default::default(),
         fuel_start,
     };
-    let mut store = Store::new(&node.engine, state);
-    store.limiter(|s| &mut s.limiter);
-    let setup = store.set_fuel(fuel_start).and_then(|()| store.fuel_async_yield_interval(Some(config.reductions)));
+    let (mut store, setup) = new_store(&node.engine, state, fuel_start, config.reductions);
     if let Err(error) = setup {
         return Instantiated { store, outcome: Err(error) };
     }
     let outcome = async {
         let instance = spec.module.pre.instantiate_async(&mut store).await?;
+        store.data_mut().instance = Some(instance);
         let entry = spec.module.entry(&mut store, &instance, &spec.entry)?;
-        Ok((instance, entry))
+        Ok(Started::Entry(instance, entry))
+    }
+    .await;
+    Instantiated { store, outcome }
+}
+
+/// A store for `state`, with `fuel` left and a fuel yield every
+/// `reductions`; the result says whether the fuel settings took.
+fn new_store(
+    engine: &wasmtime::Engine,
+    state: ProcessState,
+    fuel: u64,
+    reductions: u64,
+) -> (Store<ProcessState>, wasmtime::Result<()>) {
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limiter);
+    let setup = store.set_fuel(fuel).and_then(|()| store.fuel_async_yield_interval(Some(reductions)));
+    (store, setup)
+}
+
+/// Hibernates a handler-style process between calls: saves what its
+/// instance holds and drops the store (memory, stack, instance).
+fn hibernate(mut store: Store<ProcessState>) -> Result<Hibernated, String> {
+    let module = store.data().module.clone();
+    let plan = module.hibernation.as_ref().as_ref().map_err(Clone::clone)?;
+    let instance = store.data().instance.ok_or("the process has no instance")?;
+    let frozen = crate::hibernate::freeze(&mut store, &instance, plan)?;
+    let fuel_left = store.get_fuel().unwrap_or(0);
+    let mut state = store.into_data();
+    // Handles into the dropped store.
+    state.instance = None;
+    state.memory = None;
+    Ok(Hibernated { state, frozen, fuel_left })
+}
+
+/// Rebuilds a hibernated process: a fresh instance of its module with its
+/// saved state put back, and its handler.
+async fn wake_from_hibernation(hibernated: Hibernated, reductions: u64) -> Instantiated {
+    let Hibernated { state, frozen, fuel_left } = hibernated;
+    let engine = state.node.engine.clone();
+    let (mut store, setup) = new_store(&engine, state, fuel_left, reductions);
+    if let Err(error) = setup {
+        return Instantiated { store, outcome: Err(error) };
+    }
+    let outcome = async {
+        let module = store.data().module.clone();
+        let instance = module.pre.instantiate_async(&mut store).await?;
+        store.data_mut().instance = Some(instance);
+        let plan = module.hibernation.as_ref().as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))?;
+        crate::hibernate::thaw(&mut store, &instance, plan, &frozen)
+            .map_err(|e| wasmtime::Error::msg(format!("waking from hibernation: {e}")))?;
+        let name = store.data().handler.clone().ok_or_else(|| wasmtime::Error::msg("no handler is set"))?;
+        Ok(Started::Handler(module.handler(&mut store, &instance, &name)?))
     }
     .await;
     Instantiated { store, outcome }
@@ -411,7 +519,7 @@ async fn call_entry(
 ) -> CallDone {
     let outcome = async {
         entry.call_async(&mut store, ()).await?;
-        match store.data_mut().handler.take() {
+        match store.data().handler.clone() {
             None => Ok(CallOutcome::Entry(None)),
             Some(name) => {
                 let handler = store.data().module.clone().handler(&mut store, &instance, &name)?;

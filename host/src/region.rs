@@ -123,6 +123,22 @@ pub(crate) unsafe fn zero(base: usize, len: usize) {
     }
 }
 
+/// Which pages of `base..base + len` are resident (`None` if the kernel
+/// cannot say, e.g. `base` is not page-aligned). Pages not resident read as
+/// zero in the anonymous mappings memories live in.
+pub(crate) fn resident_pages(base: usize, len: usize) -> Option<Vec<bool>> {
+    let page = page_size();
+    if !base.is_multiple_of(page) || len == 0 {
+        return None;
+    }
+    let pages = len.div_ceil(page);
+    let mut resident = vec![0u8; pages];
+    // SAFETY: mincore only reads the page tables of the range and writes one
+    // byte per page into `resident`, which has room for them.
+    let ok = unsafe { libc::mincore(base as *mut libc::c_void, pages * page, resident.as_mut_ptr()) } == 0;
+    ok.then(|| resident.iter().map(|r| r & 1 != 0).collect())
+}
+
 /// Returns the pages of `base..base + len` to the kernel (they read as zero
 /// afterwards).
 ///

@@ -5,6 +5,7 @@
 mod cli;
 mod common;
 mod exits;
+mod hibernation;
 mod isolation;
 mod links;
 mod messaging;

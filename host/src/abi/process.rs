@@ -18,6 +18,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "arg_read", arg_read)?;
     linker.func_wrap(MODULE, "exit", exit)?;
     linker.func_wrap(MODULE, "set_handler", set_handler)?;
+    linker.func_wrap(MODULE, "hibernate", hibernate)?;
     linker.func_wrap_async(MODULE, "yield_now", |_caller: Caller<'_, ProcessState>, (): ()| {
         Box::new(YieldOnce(false)) as Box<dyn Future<Output = wasmtime::Result<()>> + Send>
     })?;
@@ -83,6 +84,25 @@ fn set_handler(mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: i3
     }
     caller.data_mut().handler = Some(name.into_boxed_str());
     Ok(OK)
+}
+
+/// The module's processes cannot hibernate (see docs/ABI.md for the rules).
+pub const ERR_CANNOT_HIBERNATE: i32 = -25;
+
+/// Asks to hibernate when the current call returns (if the process is then
+/// handler-style): see `hibernate.rs`.
+fn hibernate(mut caller: Caller<'_, ProcessState>) -> i32 {
+    let state = caller.data_mut();
+    match state.module.hibernation.as_ref() {
+        Ok(_) => {
+            state.hibernate = true;
+            OK
+        }
+        Err(why) => {
+            tracing::debug!(pid = %state.pid, module = %state.module.name, "cannot hibernate: {why}");
+            ERR_CANNOT_HIBERNATE
+        }
+    }
 }
 
 /// Yields once: a wake from inside the poll sends the process to the back of

@@ -1,0 +1,218 @@
+//! Hibernation: a handler-style process that asks for it (`hibernate`) gives
+//! up its wasm instance between messages, as an Erlang process does with
+//! `erlang:hibernate/3`. What it keeps is compact: the non-zero 64-byte
+//! blocks of its linear memory, the values of its mutable globals, and its
+//! process state (mailbox, links, tables, WASI state). The next message
+//! makes a fresh instance of the same module and puts that state back before
+//! the handler runs; the handler cannot tell the difference.
+//!
+//! A fresh instance differs from the old one only where the module
+//! initialises it, so a module may hibernate only if the host can undo all
+//! of that (checked once, when the module is loaded; see [`plan`]):
+//! * no start function (it would run again);
+//! * no imported memory, table or global, at most one memory, not shared,
+//!   and exported if present (the host reads and writes it);
+//! * every mutable global exported and numeric (saved and restored by
+//!   value); a non-exported one could not be restored. (LLVM's
+//!   `__stack_pointer` is such a global: link Rust and C guests with
+//!   `--export=__stack_pointer` to make them eligible.)
+//! * active data segments at constant offsets (their bytes are zeroed before
+//!   the saved blocks are written back);
+//! * no instruction that changes a table or the set of live segments
+//!   (`table.set/grow/fill/copy/init`, `elem.drop`, `memory.init`,
+//!   `data.drop`): a fresh instance would undo those changes.
+//!
+//! Precompiled (`.cwasm`) modules cannot hibernate: their wasm bytes are not
+//! kept.
+
+use crate::process::ProcessState;
+use wasmparser::{DataKind, ExternalKind, Operator, Parser, Payload};
+use wasmtime::{ExternType, Instance, Module, Store, Val};
+
+/// Bytes per saved block of memory.
+const BLOCK: usize = 64;
+
+/// How to hibernate and wake instances of one module.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// The export name of the module's memory, if it has one.
+    memory: Option<Box<str>>,
+    /// `offset..offset + len` of every active data segment.
+    data_ranges: Vec<(u64, u64)>,
+    /// Export names of the module's mutable globals.
+    globals: Vec<Box<str>>,
+}
+
+/// A hibernated instance's state: its memory, compacted, and its globals.
+pub(crate) struct Frozen {
+    memory_size: usize,
+    /// Indexes of the 64-byte blocks that hold a non-zero byte, in order.
+    blocks: Vec<u32>,
+    /// Their contents, [`BLOCK`] bytes each.
+    bytes: Vec<u8>,
+    globals: Vec<Val>,
+}
+
+/// Works out whether instances of `module` (compiled from `wasm`; `None` for
+/// a precompiled module) can hibernate. The error says why not.
+pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String> {
+    let Some(wasm) = wasm else {
+        return Err("the module was loaded precompiled, so its wasm is not at hand".into());
+    };
+    for import in module.imports() {
+        match import.ty() {
+            ExternType::Func(_) | ExternType::Tag(_) => {}
+            _ => return Err(format!("it imports `{}::{}`, which is not a function", import.module(), import.name())),
+        }
+    }
+    let mut memories = 0;
+    let mut mutable_globals = Vec::new();
+    let mut data_ranges = Vec::new();
+    let mut exports: Vec<(ExternalKind, u32, Box<str>)> = Vec::new();
+    let bad = |e: wasmparser::BinaryReaderError| format!("cannot read the module: {e}");
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(bad)? {
+            Payload::StartSection { .. } => return Err("it has a start function".into()),
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    if memory.map_err(bad)?.shared {
+                        return Err("its memory is shared".into());
+                    }
+                    memories += 1;
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for (index, global) in reader.into_iter().enumerate() {
+                    let ty = global.map_err(bad)?.ty;
+                    if ty.mutable {
+                        if !matches!(
+                            ty.content_type,
+                            wasmparser::ValType::I32
+                                | wasmparser::ValType::I64
+                                | wasmparser::ValType::F32
+                                | wasmparser::ValType::F64
+                                | wasmparser::ValType::V128
+                        ) {
+                            return Err(format!("mutable global {index} holds a reference"));
+                        }
+                        mutable_globals.push(index as u32);
+                    }
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(bad)?;
+                    exports.push((export.kind, export.index, export.name.into()));
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data.map_err(bad)?;
+                    let DataKind::Active { offset_expr, .. } = data.kind else { continue };
+                    let offset = match offset_expr.get_operators_reader().read().map_err(bad)? {
+                        Operator::I32Const { value } => u64::from(value as u32),
+                        Operator::I64Const { value } => value as u64,
+                        _ => return Err("a data segment has a computed offset".into()),
+                    };
+                    data_ranges.push((offset, data.data.len() as u64));
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let mut reader = body.get_operators_reader().map_err(bad)?;
+                while !reader.eof() {
+                    let name = match reader.read().map_err(bad)? {
+                        Operator::TableSet { .. } => "table.set",
+                        Operator::TableGrow { .. } => "table.grow",
+                        Operator::TableFill { .. } => "table.fill",
+                        Operator::TableCopy { .. } => "table.copy",
+                        Operator::TableInit { .. } => "table.init",
+                        Operator::ElemDrop { .. } => "elem.drop",
+                        Operator::MemoryInit { .. } => "memory.init",
+                        Operator::DataDrop { .. } => "data.drop",
+                        _ => continue,
+                    };
+                    return Err(format!("its code uses `{name}`"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let export_of = |kind: ExternalKind, index: u32| {
+        exports.iter().find(|(k, i, _)| *k == kind && *i == index).map(|(_, _, name)| name.clone())
+    };
+    let memory = match memories {
+        0 => None,
+        1 => Some(export_of(ExternalKind::Memory, 0).ok_or("its memory is not exported")?),
+        _ => return Err("it has more than one memory".into()),
+    };
+    let globals = mutable_globals
+        .into_iter()
+        .map(|index| export_of(ExternalKind::Global, index).ok_or(format!("mutable global {index} is not exported")))
+        .collect::<Result<_, _>>()?;
+    Ok(Plan { memory, data_ranges, globals })
+}
+
+/// Saves what `instance` holds that a fresh instance would not.
+pub(crate) fn freeze(store: &mut Store<ProcessState>, instance: &Instance, plan: &Plan) -> Result<Frozen, String> {
+    let mut globals = Vec::with_capacity(plan.globals.len());
+    for name in &plan.globals {
+        let global = instance.get_global(&mut *store, name).ok_or_else(|| format!("global `{name}` is missing"))?;
+        globals.push(global.get(&mut *store));
+    }
+    let mut frozen = Frozen { memory_size: 0, blocks: Vec::new(), bytes: Vec::new(), globals };
+    if let Some(name) = &plan.memory {
+        let memory = instance.get_memory(&mut *store, name).ok_or_else(|| format!("memory `{name}` is missing"))?;
+        let data = memory.data(&*store);
+        frozen.memory_size = data.len();
+        let page = crate::region::page_size();
+        let resident = crate::region::resident_pages(data.as_ptr() as usize, data.len());
+        for (index, chunk) in data.chunks(BLOCK).enumerate() {
+            // Pages the kernel never filled read as zero: skip them whole.
+            if resident.as_ref().is_some_and(|r| !r.get(index * BLOCK / page).copied().unwrap_or(true)) {
+                continue;
+            }
+            if chunk.iter().any(|&b| b != 0) {
+                frozen.blocks.push(index as u32);
+                frozen.bytes.extend_from_slice(chunk);
+                frozen.bytes.resize(frozen.blocks.len() * BLOCK, 0);
+            }
+        }
+    }
+    frozen.blocks.shrink_to_fit();
+    frozen.bytes.shrink_to_fit();
+    Ok(frozen)
+}
+
+/// Puts `frozen` back into `instance`, a fresh instance of the module.
+pub(crate) fn thaw(
+    store: &mut Store<ProcessState>,
+    instance: &Instance,
+    plan: &Plan,
+    frozen: &Frozen,
+) -> Result<(), String> {
+    if let Some(name) = &plan.memory {
+        let memory = instance.get_memory(&mut *store, name).ok_or_else(|| format!("memory `{name}` is missing"))?;
+        let current = memory.data_size(&*store);
+        if frozen.memory_size > current {
+            let pages = ((frozen.memory_size - current) as u64).div_ceil(memory.page_size(&*store));
+            memory.grow(&mut *store, pages).map_err(|e| format!("cannot grow the memory back: {e}"))?;
+        }
+        let data = memory.data_mut(&mut *store);
+        // A fresh memory is zero except where data segments put bytes.
+        for &(offset, len) in &plan.data_ranges {
+            let start = (offset as usize).min(data.len());
+            let end = (offset.saturating_add(len) as usize).min(data.len());
+            data[start..end].fill(0);
+        }
+        for (block, bytes) in frozen.blocks.iter().zip(frozen.bytes.chunks_exact(BLOCK)) {
+            let start = *block as usize * BLOCK;
+            let end = (start + BLOCK).min(data.len());
+            data[start..end].copy_from_slice(&bytes[..end - start]);
+        }
+    }
+    for (name, value) in plan.globals.iter().zip(&frozen.globals) {
+        let global = instance.get_global(&mut *store, name).ok_or_else(|| format!("global `{name}` is missing"))?;
+        global.set(&mut *store, *value).map_err(|e| format!("cannot restore global `{name}`: {e}"))?;
+    }
+    Ok(())
+}

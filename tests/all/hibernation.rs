@@ -1,0 +1,156 @@
+//! Hibernation: a handler-style process gives up its instance between
+//! messages and wakes with its memory, globals and mailbox as they were.
+
+use crate::common::*;
+use std::time::Instant;
+use warren_host::ERR_CANNOT_HIBERNATE;
+
+/// A handler-style guest that hibernates after every message but tag 2.
+///
+/// `main` registers `on_message`, asks to hibernate and returns. Each call
+/// of `on_message` counts itself in an exported mutable global and in
+/// memory, bumps a byte of its data segment, grows its memory to two pages
+/// on the first call (writing the call count past the first page), and
+/// replies to the sender (tag + 100) with six i64s: calls (global), calls
+/// (memory), the data-segment byte, memory pages, the count past the first
+/// page, and what `hibernate` returned (in `main` for the first reply, in
+/// the previous call after). Tag 9 ends the process.
+const HIBERNATING: &str = r#"
+(module
+  (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
+  (import "warren_v1" "hibernate" (func $hibernate (result i32)))
+  (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
+  (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
+  (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
+  (memory (export "memory") 1)
+  (global $calls (export "calls") (mut i64) (i64.const 0))
+  (data (i32.const 1024) "on_message")
+  (data (i32.const 2048) "seed")
+  (func (export "main")
+    (if (call $set_handler (i32.const 1024) (i32.const 10))
+      (then (unreachable)))
+    (i32.store (i32.const 3000) (call $hibernate)))
+  (func (export "on_message") (result i32)
+    (local $tag i64)
+    (local.set $tag (call $msg_tag))
+    (global.set $calls (i64.add (global.get $calls) (i64.const 1)))
+    (i64.store (i32.const 4096) (i64.add (i64.load (i32.const 4096)) (i64.const 1)))
+    (i32.store8 (i32.const 2048) (i32.add (i32.load8_u (i32.const 2048)) (i32.const 1)))
+    (if (i32.eq (memory.size) (i32.const 1))
+      (then (drop (memory.grow (i32.const 1)))))
+    (i64.store (i32.const 65636) (global.get $calls))
+    (i64.store (i32.const 512) (global.get $calls))
+    (i64.store (i32.const 520) (i64.load (i32.const 4096)))
+    (i64.store (i32.const 528) (i64.load8_u (i32.const 2048)))
+    (i64.store (i32.const 536) (i64.extend_i32_u (memory.size)))
+    (i64.store (i32.const 544) (i64.load (i32.const 65636)))
+    (i64.store (i32.const 552) (i64.extend_i32_s (i32.load (i32.const 3000))))
+    (drop (call $send (call $msg_sender) (i64.add (local.get $tag) (i64.const 100))
+                      (i32.const 512) (i32.const 48)))
+    (if (i64.ne (local.get $tag) (i64.const 2))
+      (then (i32.store (i32.const 3000) (call $hibernate))))
+    (i64.eq (local.get $tag) (i64.const 9)))
+)
+"#;
+
+/// Waits until `pid` is hibernated (or the test's patience runs out).
+fn until_hibernated(node: &Node, pid: Pid) {
+    let start = Instant::now();
+    while !node.is_hibernated(pid) {
+        assert!(start.elapsed() < PATIENCE, "the process never hibernated");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn a_hibernated_process_wakes_with_its_memory_globals_and_data_as_it_left_them() {
+    let node = node(2);
+    let module = load(&node, "hibernating", HIBERNATING);
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", b"");
+    until_hibernated(&node, process.pid());
+    for call in 1..=3 {
+        inbox.send(process.pid(), 1, b"");
+        let reply = recv_tag(&inbox, 101);
+        // calls (global), calls (memory), 's' + calls, 2 pages, calls past
+        // the first page, hibernate's result.
+        assert_eq!(as_i64s(&reply.data), [call, call, i64::from(b's') + call, 2, call, i64::from(OK)]);
+        until_hibernated(&node, process.pid());
+    }
+    // Tag 2: no hibernate this time; the process idles with its instance.
+    inbox.send(process.pid(), 2, b"");
+    assert_eq!(as_i64s(&recv_tag(&inbox, 102).data)[..2], [4, 4]);
+    assert!(!node.is_hibernated(process.pid()));
+    inbox.send(process.pid(), 9, b"");
+    assert_eq!(as_i64s(&recv_tag(&inbox, 109).data)[..3], [5, 5, i64::from(b's') + 5]);
+    finish_normally(&process);
+}
+
+#[test]
+fn messages_sent_to_a_hibernated_process_are_handled_in_order() {
+    let node = node(2);
+    let module = load(&node, "hibernating", HIBERNATING);
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", b"");
+    until_hibernated(&node, process.pid());
+    for _ in 0..100 {
+        inbox.send(process.pid(), 1, b"");
+    }
+    for call in 1..=100 {
+        assert_eq!(as_i64s(&recv_tag(&inbox, 101).data)[0], call);
+    }
+    until_hibernated(&node, process.pid());
+    inbox.send(process.pid(), 9, b"");
+    recv_tag(&inbox, 109);
+    finish_normally(&process);
+}
+
+#[test]
+fn a_module_with_a_hidden_mutable_global_cannot_hibernate_and_keeps_running() {
+    // The same guest plus a mutable global that is not exported: a fresh
+    // instance could not restore it, so `hibernate` refuses.
+    let hidden = HIBERNATING.replace(
+        r#"(global $calls (export "calls") (mut i64) (i64.const 0))"#,
+        r#"(global $calls (export "calls") (mut i64) (i64.const 0))
+           (global $hidden (mut i32) (i32.const 0))"#,
+    );
+    let node = node(2);
+    let module = load(&node, "hidden", &hidden);
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", b"");
+    for call in 1..=2 {
+        inbox.send(process.pid(), 1, b"");
+        let reply = as_i64s(&recv_tag(&inbox, 101).data);
+        assert_eq!((reply[0], reply[5]), (call, i64::from(ERR_CANNOT_HIBERNATE)));
+        assert!(!node.is_hibernated(process.pid()));
+    }
+    inbox.send(process.pid(), 9, b"");
+    recv_tag(&inbox, 109);
+    finish_normally(&process);
+}
+
+#[test]
+fn a_module_that_changes_its_table_cannot_hibernate() {
+    let node = node(1);
+    let module = load(
+        &node,
+        "table-setter",
+        r#"(module
+             (import "warren_v1" "hibernate" (func $hibernate (result i32)))
+             (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
+             (import "warren_v1" "arg_read" (func $arg_read (param i32 i32) (result i32)))
+             (memory (export "memory") 1)
+             (table 1 funcref)
+             (func $f)
+             (elem declare func $f)
+             (func (export "set") (table.set (i32.const 0) (ref.func $f)))
+             (func (export "main")
+               (drop (call $arg_read (i32.const 0) (i32.const 8)))
+               (i64.store (i32.const 8) (i64.extend_i32_s (call $hibernate)))
+               (drop (call $send (i64.load (i32.const 0)) (i64.const 1) (i32.const 8) (i32.const 8)))))"#,
+    );
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &pid_bytes(inbox.pid()));
+    assert_eq!(as_i64(&recv_tag(&inbox, 1).data), i64::from(ERR_CANNOT_HIBERNATE));
+    finish_normally(&process);
+}
