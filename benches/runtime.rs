@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Sections (units): `density/wat-blocked`, `density/wat-idle`, `density/wat-hibernated`,
-//! `density/rust-blocked`, `density/rust-idle`, `spawn`, `pingpong`, `ring`,
+//! `density/rust-blocked`, `density/rust-idle`, `density/rust-hibernated`, `spawn`, `pingpong`, `ring`,
 //! `fairness`. A filter selects every unit whose name contains it.
 //!
 //! Environment:
@@ -92,12 +92,13 @@ fn main() {
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
-    let units: [(&str, Section); 9] = [
+    let units: [(&str, Section); 10] = [
         ("density/wat-blocked", |b| density_unit(b, Density::WatBlocked)),
         ("density/wat-idle", |b| density_unit(b, Density::WatIdle)),
         ("density/wat-hibernated", |b| density_unit(b, Density::WatHibernated)),
         ("density/rust-blocked", |b| density_unit(b, Density::RustBlocked)),
         ("density/rust-idle", |b| density_unit(b, Density::RustIdle)),
+        ("density/rust-hibernated", |b| density_unit(b, Density::RustHibernated)),
         ("spawn", spawn_unit),
         ("pingpong", pingpong_unit),
         ("ring", ring_unit),
@@ -748,6 +749,7 @@ enum Density {
     WatHibernated,
     RustBlocked,
     RustIdle,
+    RustHibernated,
 }
 
 impl Density {
@@ -758,13 +760,21 @@ impl Density {
             Density::WatHibernated => "wat-hibernated",
             Density::RustBlocked => "rust-blocked",
             Density::RustIdle => "rust-idle",
+            Density::RustHibernated => "rust-hibernated",
         }
     }
 
     fn from_name(name: &str) -> Option<Density> {
-        [Density::WatBlocked, Density::WatIdle, Density::WatHibernated, Density::RustBlocked, Density::RustIdle]
-            .into_iter()
-            .find(|d| d.name() == name)
+        [
+            Density::WatBlocked,
+            Density::WatIdle,
+            Density::WatHibernated,
+            Density::RustBlocked,
+            Density::RustIdle,
+            Density::RustHibernated,
+        ]
+        .into_iter()
+        .find(|d| d.name() == name)
     }
 
     /// The guest file and the entry to spawn.
@@ -775,13 +785,14 @@ impl Density {
             Density::WatHibernated => (wat_file("minimal.wat"), "sleep"),
             Density::RustBlocked => (PathBuf::from(warren_test_artifacts::MINIMAL), "main"),
             Density::RustIdle => (PathBuf::from(warren_test_artifacts::MINIMAL), "idle_main"),
+            Density::RustHibernated => (PathBuf::from(warren_test_artifacts::MINIMAL), "sleep_main"),
         }
     }
 
     fn default_n(self) -> u64 {
         match self {
             Density::WatBlocked | Density::WatIdle | Density::WatHibernated => DENSITY_N_WAT,
-            Density::RustBlocked | Density::RustIdle => DENSITY_N_RUST,
+            Density::RustBlocked | Density::RustIdle | Density::RustHibernated => DENSITY_N_RUST,
         }
     }
 
@@ -790,7 +801,7 @@ impl Density {
         match self {
             Density::WatBlocked => 12.0,
             Density::WatIdle | Density::WatHibernated => 8.0,
-            Density::RustBlocked | Density::RustIdle => 16.0,
+            Density::RustBlocked | Density::RustIdle | Density::RustHibernated => 16.0,
         }
     }
 
@@ -805,6 +816,7 @@ impl Density {
             Density::WatHibernated => "density: WAT, handler-style hibernated",
             Density::RustBlocked => "density: Rust, blocked in receive",
             Density::RustIdle => "density: Rust, handler-style idle",
+            Density::RustHibernated => "density: Rust, handler-style hibernated",
         }
     }
 }

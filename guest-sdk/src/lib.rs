@@ -108,6 +108,8 @@ pub enum Error {
     Timeout,
     /// `ERR_NO_MESSAGE` (-7): there is no current message.
     NoMessage,
+    /// `ERR_CANNOT_HIBERNATE` (-25): the module's processes cannot hibernate.
+    CannotHibernate,
     /// A code this version of the SDK does not know.
     Unknown(i64),
 }
@@ -123,6 +125,7 @@ impl Error {
             -5 => Error::Limit,
             -6 => Error::Timeout,
             -7 => Error::NoMessage,
+            -25 => Error::CannotHibernate,
             other => Error::Unknown(other),
         }
     }
@@ -137,6 +140,7 @@ impl Error {
             Error::Limit => sys::ERR_LIMIT as i64,
             Error::Timeout => sys::ERR_TIMEOUT as i64,
             Error::NoMessage => sys::ERR_NO_MESSAGE as i64,
+            Error::CannotHibernate => sys::ERR_CANNOT_HIBERNATE as i64,
             Error::Unknown(code) => code,
         }
     }
@@ -152,6 +156,7 @@ impl fmt::Display for Error {
             Error::Limit => f.write_str("limit reached (ERR_LIMIT)"),
             Error::Timeout => f.write_str("timed out (ERR_TIMEOUT)"),
             Error::NoMessage => f.write_str("no current message (ERR_NO_MESSAGE)"),
+            Error::CannotHibernate => f.write_str("the module cannot hibernate (ERR_CANNOT_HIBERNATE)"),
             Error::Unknown(code) => write!(f, "unknown error code {code}"),
         }
     }
@@ -425,6 +430,20 @@ pub fn set_handler(export: &str) -> Result<(), Error> {
     let (ptr, len) = raw_bytes(export.as_bytes())?;
     // SAFETY: `ptr..ptr+len` is a live slice of our memory.
     status(unsafe { sys::set_handler(ptr, len) })
+}
+
+/// Hibernates this (handler-style) process when the current call returns:
+/// the host drops its instance and keeps a compact copy of its memory and
+/// exported globals, rebuilt for the next message, as
+/// `erlang:hibernate/3` does. For processes that wait long between
+/// messages; waking costs about a spawn. Applies once: call it again from
+/// the handler to hibernate again.
+///
+/// Errors: [`Error::CannotHibernate`] if the module breaks a rule of
+/// docs/ABI.md ("Hibernation"); build with `--export=__stack_pointer`.
+pub fn hibernate() -> Result<(), Error> {
+    // SAFETY: no arguments.
+    status(unsafe { sys::hibernate() })
 }
 
 /// What a handler tells the host after a message.

@@ -39,6 +39,8 @@ pub const ERR_ALREADY_NAMED: i32 = -22;
 pub const ERR_NOPROC: i32 = -23;
 /// The timer has fired, was cancelled, or never existed.
 pub const ERR_NO_SUCH_TIMER: i32 = -24;
+/// The module's processes cannot hibernate (see `hibernate` in docs/ABI.md).
+pub const ERR_CANNOT_HIBERNATE: i32 = -25;
 
 /// Tag of an exit signal delivered as a message to a process that traps
 /// exits. Payload: `[from: i64][reason kind: i32][detail bytes]` (LE); the
@@ -126,6 +128,12 @@ unsafe extern "C" {
     /// `name` (type `() -> i32`) once per message. Returns `OK` or
     /// `ERR_NO_SUCH_EXPORT`.
     pub fn set_handler(name_ptr: *const u8, name_len: i32) -> i32;
+
+    /// `hibernate: () -> i32`: hibernate when the current call returns (a
+    /// handler-style process only): the instance is dropped and rebuilt, with
+    /// its memory and exported globals, for the next message. Returns `OK` or
+    /// `ERR_CANNOT_HIBERNATE`.
+    pub fn hibernate() -> i32;
 
     /// `send: (pid: i64, tag: i64, ptr, len: i32) -> i32`: copies `len` bytes
     /// at `ptr` into a message for `pid`, with `tag`. Returns `OK` (also when

@@ -154,3 +154,45 @@ fn a_module_that_changes_its_table_cannot_hibernate() {
     assert_eq!(as_i64(&recv_tag(&inbox, 1).data), i64::from(ERR_CANNOT_HIBERNATE));
     finish_normally(&process);
 }
+
+#[test]
+fn a_rust_sdk_handler_keeps_its_static_state_across_hibernation() {
+    let node = node(2);
+    let module = load_artifact(&node, warren_test_artifacts::SDK_HANDLER);
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "counter_main", b"");
+    for _ in 0..3 {
+        inbox.send(process.pid(), 1, b"");
+    }
+    inbox.send(process.pid(), 3, b"");
+    assert_eq!(as_i64(&recv_tag(&inbox, 3).data), i64::from(OK), "hibernate");
+    until_hibernated(&node, process.pid());
+    for _ in 0..2 {
+        inbox.send(process.pid(), 1, b"");
+    }
+    inbox.send(process.pid(), 2, b"");
+    assert_eq!(as_i64(&recv_tag(&inbox, 2).data), 5, "the count survives hibernation");
+    // Again, with the woken instance.
+    inbox.send(process.pid(), 3, b"");
+    recv_tag(&inbox, 3);
+    until_hibernated(&node, process.pid());
+    inbox.send(process.pid(), 2, b"");
+    assert_eq!(as_i64(&recv_tag(&inbox, 2).data), 5);
+    inbox.send(process.pid(), 99, b"");
+    finish_normally(&process);
+}
+
+#[test]
+fn a_minimal_rust_guest_hibernates_and_wakes_for_a_message() {
+    let node = node(1);
+    let module = load_artifact(&node, warren_test_artifacts::MINIMAL);
+    let process = spawn(&node, &module, "sleep_main", b"");
+    until_hibernated(&node, process.pid());
+    node.inbox().send(process.pid(), 1, b"wake up");
+    let start = Instant::now();
+    while node.is_hibernated(process.pid()) {
+        assert!(start.elapsed() < PATIENCE, "the message never woke the process");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(node.is_alive(process.pid()), "it handled the message and went idle");
+}

@@ -4,6 +4,8 @@
 //!   never copies one, so it never allocates). Never ends by itself.
 //! * `idle_main` (entry): `set_handler("idle_handle")` and returns: an idle
 //!   handler-style process, holding no stack between messages.
+//! * `sleep_main` (entry): as `idle_main`, then hibernates: between messages
+//!   the process keeps no instance, only its compacted memory.
 //! * `idle_handle` (handler): does nothing and returns 0. Never ends by itself.
 
 use warren::sys;
@@ -22,6 +24,16 @@ pub extern "C" fn idle_main() {
         let detail = b"minimal: set_handler(\"idle_handle\") failed";
         // SAFETY: `detail` is a static byte string. (No `Reason` here: it
         // would pull in the allocator.)
+        unsafe { sys::exit(sys::REASON_CUSTOM, detail.as_ptr(), detail.len() as i32) };
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn sleep_main() {
+    idle_main();
+    if warren::hibernate().is_err() {
+        let detail = b"minimal: hibernate failed";
+        // SAFETY: `detail` is a static byte string.
         unsafe { sys::exit(sys::REASON_CUSTOM, detail.as_ptr(), detail.len() as i32) };
     }
 }

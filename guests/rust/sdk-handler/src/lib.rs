@@ -9,6 +9,8 @@
 //! * `counter_handle` (handler): a counter starting at 0, kept in a static
 //!   (each process has its own instance, so its own counter). Tag 1: adds 1.
 //!   Tag 2: replies to the sender with tag 2 and the count as u64 LE.
+//!   Tag 3: asks to hibernate after this call (`warren::hibernate`) and
+//!   replies with tag 3 and the result (0, or the error code as i64 LE).
 //!   Tag 99: ends the process normally (no reply). Other tags: ignored.
 //!
 //! If `set_handler` fails the entry exits with `REASON_CUSTOM` and a detail
@@ -20,6 +22,7 @@ use warren::{Control, Message, Reason};
 const TAG_STOP: i64 = 99;
 const TAG_INCREMENT: i64 = 1;
 const TAG_GET: i64 = 2;
+const TAG_HIBERNATE: i64 = 3;
 
 fn become_handler(export: &str) {
     if let Err(e) = warren::set_handler(export) {
@@ -61,6 +64,11 @@ warren::handler!(counter_handle, |msg: Message| match msg.tag {
     }
     TAG_GET => {
         let _ = msg.reply(TAG_GET, &COUNT.load(Ordering::Relaxed).to_le_bytes());
+        Control::Continue
+    }
+    TAG_HIBERNATE => {
+        let code = warren::hibernate().map_or_else(|e| e.code(), |()| 0);
+        let _ = msg.reply(TAG_HIBERNATE, &code.to_le_bytes());
         Control::Continue
     }
     TAG_STOP => Control::Stop,
