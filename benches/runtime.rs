@@ -48,6 +48,10 @@ use warren_host::{DEFAULT_REDUCTIONS, Inbox, LoadedModule, Message, Node, NodeCo
 const SPAWNER_WAT: &str = include_str!("wat/spawner.wat");
 /// The timed ping-pong and busy-work guest (see its header).
 const FAIR_WAT: &str = include_str!("wat/fair.wat");
+/// Ping-pong with a hibernating handler (see its header).
+const HIBERNATE_WAT: &str = include_str!("wat/hibernate.wat");
+/// Round trips of the `hibernate` section.
+const HIBERNATE_ROUNDS: u32 = 20_000;
 
 /// Scheduler threads for every Warren node here, unless
 /// `WARREN_BENCH_SCHEDULERS` says otherwise (the machine has 2 cores; Erlang
@@ -92,7 +96,7 @@ fn main() {
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
-    let units: [(&str, Section); 10] = [
+    let units: [(&str, Section); 11] = [
         ("density/wat-blocked", |b| density_unit(b, Density::WatBlocked)),
         ("density/wat-idle", |b| density_unit(b, Density::WatIdle)),
         ("density/wat-hibernated", |b| density_unit(b, Density::WatHibernated)),
@@ -102,6 +106,7 @@ fn main() {
         ("spawn", spawn_unit),
         ("pingpong", pingpong_unit),
         ("ring", ring_unit),
+        ("hibernate", hibernate_unit),
         ("fairness", fairness_unit),
     ];
     let mut bench = Bench { erlang: Erlang::new(), rows: Vec::new(), notes: Vec::new() };
@@ -1093,6 +1098,43 @@ fn pingpong_unit(bench: &mut Bench) {
     let erlang = bench.erlang(&["pingpong", &PINGPONG_ROUNDS.to_string()]);
     let e = erlang.as_ref().and_then(|f| figure(f, "rtt_ns"));
     bench.row(format!("pingpong round trip ({PINGPONG_ROUNDS} rounds)"), Unit::Nanos, warren, e, Some(600.0));
+}
+
+// ---------------------------------------------------------------- hibernate
+
+/// hibernate.wat: ns per round trip from a blocking pinger to a handler-style
+/// echo that hibernates after every message (`hibernating`) or not.
+fn warren_hibernate_pingpong(rounds: u32, hibernating: bool) -> Result<f64> {
+    let node = new_node(DEFAULT_REDUCTIONS)?;
+    let module = node.load("hibernate", HIBERNATE_WAT.as_bytes()).context("cannot load hibernate.wat")?;
+    let inbox = node.inbox();
+    let once = |rounds: u32| -> Result<f64> {
+        let mut arg = inbox.pid().raw().to_le_bytes().to_vec();
+        arg.extend_from_slice(&rounds.to_le_bytes());
+        arg.extend_from_slice(&u32::from(hibernating).to_le_bytes());
+        let start = Instant::now();
+        let handle = spawn(&node, &module, "ping", &arg)?;
+        reports(&inbox, std::slice::from_ref(&handle), 1, "the pinger")?;
+        Ok(start.elapsed().as_nanos() as f64 / f64::from(rounds))
+    };
+    once(rounds / 10)?;
+    let runs = (0..3).map(|_| once(rounds)).collect::<Result<Vec<_>>>()?;
+    Ok(median(runs))
+}
+
+fn hibernate_unit(bench: &mut Bench) {
+    println!("  warren: hibernate.wat, {HIBERNATE_ROUNDS} rounds (median of 3)");
+    let mut warren = |hibernating: bool| {
+        warren_hibernate_pingpong(HIBERNATE_ROUNDS, hibernating)
+            .inspect(|ns| println!("  warren: {ns:.0} ns per round trip (hibernating: {hibernating})"))
+            .map_err(|e| bench.warren_failed("hibernate", &e))
+            .ok()
+    };
+    let (idle, hibernating) = (warren(false), warren(true));
+    let erlang = bench.erlang(&["hibernate", &HIBERNATE_ROUNDS.to_string()]);
+    let e = |key: &str| erlang.as_ref().and_then(|f| figure(f, key));
+    bench.row("round trip to an idle handler-style process", Unit::Nanos, idle, e("plain_rtt_ns"), None);
+    bench.row("round trip to a hibernating process (wakes each time)", Unit::Nanos, hibernating, e("rtt_ns"), None);
 }
 
 // --------------------------------------------------------------------- ring

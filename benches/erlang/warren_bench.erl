@@ -15,18 +15,20 @@
 %%     escript warren_bench.erl pingpong ROUNDS
 %%     escript warren_bench.erl ring N ROUNDS
 %%     escript warren_bench.erl fairness ROUNDS
+%%     escript warren_bench.erl hibernate ROUNDS
 %%
 %% Each run is a fresh VM (default flags: one scheduler per core), so memory
 %% baselines are clean.
 -module(warren_bench).
 -mode(compile).
--export([main/1, blocked/0, hibernated/0, wake/0]).
+-export([main/1, blocked/0, hibernated/0, wake/0, hib_echo/0]).
 
 main(["density", Kind, N]) -> density(list_to_atom(Kind), list_to_integer(N));
 main(["spawn", M]) -> spawn_bench(list_to_integer(M));
 main(["pingpong", R]) -> pingpong(list_to_integer(R));
 main(["ring", N, R]) -> ring(list_to_integer(N), list_to_integer(R));
 main(["fairness", R]) -> fairness(list_to_integer(R));
+main(["hibernate", R]) -> hibernate_bench(list_to_integer(R));
 main(Args) ->
     io:format(standard_error, "warren_bench: unknown arguments ~p~n", [Args]),
     halt(2).
@@ -173,6 +175,45 @@ pingpong(Rounds) ->
     Elapsed = median([pingpong_once(Rounds) || _ <- lists:seq(1, 3)]),
     result("rounds", Rounds),
     result("rtt_ns", Elapsed / Rounds),
+    halt(0).
+
+%% ---------------------------------------------------------------- hibernate
+
+%% Like hibernate.wat: an echo that hibernates after every message (or a
+%% plain one), pinged by a pinger it answers; ns per round trip.
+hib_echo() ->
+    receive
+        {From, Tag} -> From ! {self(), Tag}
+    end,
+    erlang:hibernate(?MODULE, hib_echo, []).
+
+hib_ping(_, 0) -> ok;
+hib_ping(Echo, N) ->
+    Echo ! {self(), N},
+    receive {Echo, N} -> ok end,
+    hib_ping(Echo, N - 1).
+
+hibernate_once(Rounds, Echo0) ->
+    Self = self(),
+    T0 = now_ns(),
+    spawn(fun() ->
+        Echo = Echo0(),
+        hib_ping(Echo, Rounds),
+        exit(Echo, kill),
+        Self ! {done, Rounds}
+    end),
+    receive {done, Rounds} -> ok end,
+    now_ns() - T0.
+
+hibernate_bench(Rounds) ->
+    Hibernating = fun() -> spawn(fun() -> erlang:hibernate(?MODULE, hib_echo, []) end) end,
+    Plain = fun() -> spawn(fun pong/0) end,
+    _ = hibernate_once(Rounds div 10, Hibernating),
+    H = median([hibernate_once(Rounds, Hibernating) || _ <- lists:seq(1, 3)]),
+    _ = hibernate_once(Rounds div 10, Plain),
+    P = median([hibernate_once(Rounds, Plain) || _ <- lists:seq(1, 3)]),
+    result("rtt_ns", H / Rounds),
+    result("plain_rtt_ns", P / Rounds),
     halt(0).
 
 %% --------------------------------------------------------------------- ring
