@@ -97,6 +97,17 @@ impl<T> ProcessTable<T> {
         if entry.serial == pid.serial() { entry.value.clone() } else { None }
     }
 
+    /// Runs `f` on the value of `pid` if it is alive, without taking a
+    /// reference of its own (the slot stays locked meanwhile: keep `f` short).
+    pub(crate) fn with<R>(&self, pid: Pid, f: impl FnOnce(&Arc<T>) -> R) -> Option<R> {
+        if pid.index() >= self.next_index.load(Ordering::Acquire) {
+            return None;
+        }
+        let slot = self.slot(pid.index())?;
+        let entry = slot.entry.lock().unwrap_or_else(|e| e.into_inner());
+        if entry.serial == pid.serial() { entry.value.as_ref().map(f) } else { None }
+    }
+
     /// Removes `pid`; its slot is reused with the next serial.
     pub(crate) fn remove(&self, pid: Pid) -> Option<Arc<T>> {
         let slot = self.slot(pid.index())?;
