@@ -96,8 +96,8 @@ enum CallOutcome {
 /// The data of a process's wasmtime store: what host functions see.
 pub struct ProcessState {
     pub(crate) pid: Pid,
+    /// The process itself (its node is `process.node`).
     pub(crate) process: Arc<Process>,
-    pub(crate) node: Arc<NodeShared>,
     pub(crate) module: Arc<LoadedModule>,
     pub(crate) caps: Arc<Capabilities>,
     pub(crate) arg: Box<[u8]>,
@@ -421,13 +421,14 @@ impl Wake for Process {
 
 /// Makes the process's store and instance, and finds its entry function.
 async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
-    let node = process.node.clone();
+    // Borrowed, not cloned: every spawn on every scheduler would bump the
+    // node's shared reference count.
+    let node = &process.node;
     let config = &node.config;
     let fuel_start = config.max_fuel.unwrap_or(u64::MAX);
     let state = ProcessState {
         pid: process.pid,
         process: process.clone(),
-        node: node.clone(),
         module: spec.module.clone(),
         caps: spec.caps,
         arg: spec.arg,
@@ -491,8 +492,8 @@ fn hibernate(mut store: Store<ProcessState>) -> Result<Hibernated, String> {
 /// saved state put back, and its handler.
 async fn wake_from_hibernation(hibernated: Hibernated, reductions: u64) -> Instantiated {
     let Hibernated { state, frozen, fuel_left } = hibernated;
-    let engine = state.node.engine.clone();
-    let (mut store, setup) = new_store(&engine, state, fuel_left, reductions);
+    let process = state.process.clone();
+    let (mut store, setup) = new_store(&process.node.engine, state, fuel_left, reductions);
     if let Err(error) = setup {
         return Instantiated { store, outcome: Err(error) };
     }

@@ -36,7 +36,7 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
         return Ok(ERR_BADARG);
     }
     // (A negative length traps in `read` below, as every bad range does.)
-    if len > 0 && len as usize > caller.data().node.config.max_message {
+    if len > 0 && len as usize > caller.data().process.node.config.max_message {
         return Ok(ERR_LIMIT);
     }
     let Some(to) = Pid::from_raw(pid as u64) else {
@@ -47,7 +47,7 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
     let state = caller.data();
     // Delivered under the receiver's table slot, so a send costs no reference
     // count traffic on the receiver; a message to a dead pid is dropped.
-    state.node.table.with(to, |receiver| receiver.deliver(Message { sender: state.pid, tag, data }));
+    state.process.node.table.with(to, |receiver| receiver.deliver(Message { sender: state.pid, tag, data }));
     Ok(OK)
 }
 
@@ -130,6 +130,7 @@ async fn wait_for(caller: &mut Caller<'_, ProcessState>, tags: &[i64], timeout_m
         let sequence = state.receive_sequence;
         // `None` only when the node is stopping: then wait without one.
         state
+            .process
             .node
             .wake_after(state.pid, sequence, Duration::from_millis(timeout_ms as u64))
             .map(|reference| (reference, sequence))
@@ -150,7 +151,7 @@ async fn wait_for(caller: &mut Caller<'_, ProcessState>, tags: &[i64], timeout_m
     })
     .await;
     if let (Some(_), Some((reference, _))) = (&message, timer) {
-        caller.data().node.timers.cancel(reference);
+        caller.data().process.node.timers.cancel(reference);
     }
     message
 }

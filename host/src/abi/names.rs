@@ -37,19 +37,19 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         if name.is_empty() {
             return Ok(ERR_BADARG);
         }
-        Ok(result(caller.data().node.register_name(&name, pid)))
+        Ok(result(caller.data().process.node.register_name(&name, pid)))
     })?;
     linker.func_wrap(MODULE, "unregister", |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| {
         let Some(name) = read_str(&mut caller, "unregister", ptr, len)? else { return Ok(ERR_BADARG) };
-        Ok(result(caller.data().node.unregister_name(&name)))
+        Ok(result(caller.data().process.node.unregister_name(&name)))
     })?;
     linker.func_wrap(MODULE, "whereis", |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| {
         let Some(name) = read_str(&mut caller, "whereis", ptr, len)? else { return Ok(i64::from(ERR_BADARG)) };
-        Ok(caller.data().node.whereis(&name).map_or(0, |pid| pid.raw() as i64))
+        Ok(caller.data().process.node.whereis(&name).map_or(0, |pid| pid.raw() as i64))
     })?;
     linker.func_wrap(MODULE, "send_named", send_named)?;
     linker.func_wrap(MODULE, "registered", |mut caller: Caller<'_, ProcessState>, dst: i32, dst_len: i32| {
-        let names = caller.data().node.registered();
+        let names = caller.data().process.node.registered();
         let mut out = Vec::new();
         for name in &names {
             out.extend_from_slice(&(name.len() as u32).to_le_bytes());
@@ -62,7 +62,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         "registry_new",
         |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32, unique: i32| {
             let Some(name) = read_str(&mut caller, "registry_new", ptr, len)? else { return Ok(ERR_BADARG) };
-            Ok(result(caller.data().node.registry_new(&name, unique != 0)))
+            Ok(result(caller.data().process.node.registry_new(&name, unique != 0)))
         },
     )?;
     linker.func_wrap(MODULE, "registry_register", registry_register)?;
@@ -75,7 +75,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
 /// Whether a message of `len` bytes is larger than the node allows (a
 /// negative length traps later, in the range check).
 pub(super) fn too_large(caller: &Caller<'_, ProcessState>, len: i32) -> bool {
-    len > 0 && len as usize > caller.data().node.config.max_message
+    len > 0 && len as usize > caller.data().process.node.config.max_message
 }
 
 /// Copies `out` to the guest buffer if it fits; returns the bytes it needs.
@@ -112,8 +112,8 @@ fn send_named(
     let data = read(&mut caller, "send_named", ptr, len)?;
     let state = caller.data();
     // As in Erlang, sending to a name nobody holds is the sender's error.
-    let Some(to) = state.node.whereis(&name) else { return Ok(ERR_NO_SUCH_NAME) };
-    state.node.send(state.pid, to, tag, data);
+    let Some(to) = state.process.node.whereis(&name) else { return Ok(ERR_NO_SUCH_NAME) };
+    state.process.node.send(state.pid, to, tag, data);
     Ok(OK)
 }
 
@@ -130,7 +130,7 @@ fn registry_register(
     let key = read(&mut caller, "registry_register", key_ptr, key_len)?;
     let value = read(&mut caller, "registry_register", value_ptr, value_len)?;
     let state = caller.data();
-    Ok(result(state.node.registry_register(&registry, &state.process, &key, &value)))
+    Ok(result(state.process.node.registry_register(&registry, &state.process, &key, &value)))
 }
 
 fn registry_unregister(
@@ -143,7 +143,7 @@ fn registry_unregister(
     let Some(registry) = read_str(&mut caller, "registry_unregister", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
     let key = read(&mut caller, "registry_unregister", key_ptr, key_len)?;
     let state = caller.data();
-    Ok(result(state.node.registry_unregister(&registry, &state.process, &key)))
+    Ok(result(state.process.node.registry_unregister(&registry, &state.process, &key)))
 }
 
 fn registry_lookup(
@@ -157,7 +157,7 @@ fn registry_lookup(
 ) -> wasmtime::Result<i32> {
     let Some(registry) = read_str(&mut caller, "registry_lookup", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
     let key = read(&mut caller, "registry_lookup", key_ptr, key_len)?;
-    let entries = match caller.data().node.registry_lookup(&registry, &key) {
+    let entries = match caller.data().process.node.registry_lookup(&registry, &key) {
         Ok(entries) => entries,
         Err(error) => return Ok(code(error)),
     };
@@ -191,12 +191,12 @@ fn registry_dispatch(
     let key = read(&mut caller, "registry_dispatch", key_ptr, key_len)?;
     let data = read(&mut caller, "registry_dispatch", ptr, len)?;
     let state = caller.data();
-    let entries = match state.node.registry_lookup(&registry, &key) {
+    let entries = match state.process.node.registry_lookup(&registry, &key) {
         Ok(entries) => entries,
         Err(error) => return Ok(code(error)),
     };
     for (pid, _) in &entries {
-        state.node.send(state.pid, *pid, tag, data.clone());
+        state.process.node.send(state.pid, *pid, tag, data.clone());
     }
     Ok(entries.len() as i32)
 }

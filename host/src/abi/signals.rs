@@ -19,7 +19,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "link", |mut caller: Caller<'_, ProcessState>, pid: i64| {
         let Some(pid) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
         let state = caller.data();
-        state.node.link(&state.process, pid);
+        state.process.node.link(&state.process, pid);
         // Linking to a dead pid without trapping exits ends the caller with
         // `noproc` now, as the call fails in Erlang.
         exit_now_if_asked(&mut caller)?;
@@ -29,7 +29,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         let state = caller.data();
         match Pid::from_raw(pid as u64) {
             Some(pid) => {
-                state.node.unlink(&state.process, pid);
+                state.process.node.unlink(&state.process, pid);
                 OK
             }
             None => ERR_BADARG,
@@ -42,13 +42,13 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "monitor", |caller: Caller<'_, ProcessState>, pid: i64| {
         let state = caller.data();
         match Pid::from_raw(pid as u64) {
-            Some(pid) => state.node.monitor(&state.process, pid) as i64,
+            Some(pid) => state.process.node.monitor(&state.process, pid) as i64,
             None => i64::from(ERR_BADARG),
         }
     })?;
     linker.func_wrap(MODULE, "demonitor", |mut caller: Caller<'_, ProcessState>, reference: i64, flush: i32| {
         let state = caller.data_mut();
-        i32::from(state.node.demonitor(&state.process, &mut state.received, reference as u64, flush != 0))
+        i32::from(state.process.node.demonitor(&state.process, &mut state.received, reference as u64, flush != 0))
     })?;
     Ok(())
 }
@@ -112,7 +112,7 @@ pub(super) fn spawn_with(
     let module = if module.is_empty() {
         state.module.clone()
     } else {
-        match state.node.modules.get(&module) {
+        match state.process.node.modules.get(&module) {
             Some(module) => module,
             None => return Ok(ERR_NO_SUCH_MODULE.into()),
         }
@@ -120,7 +120,8 @@ pub(super) fn spawn_with(
     let me = state.process.clone();
     let link = (flags & SPAWN_LINK != 0).then_some(&me);
     let monitor = (flags & SPAWN_MONITOR != 0).then_some(&me);
-    let (child, reference) = match state.node.spawn_opt(module, &entry, arg, state.caps.clone(), link, monitor) {
+    let (child, reference) = match state.process.node.spawn_opt(module, &entry, arg, state.caps.clone(), link, monitor)
+    {
         Ok(spawned) => spawned,
         Err(error) => return Ok(error.code()),
     };
@@ -144,7 +145,7 @@ fn exit_signal(
         return Ok(ERR_BADARG);
     };
     let state = caller.data();
-    state.node.exit_signal(state.pid, to, &reason, false);
+    state.process.node.exit_signal(state.pid, to, &reason, false);
     // A signal that ends the caller itself takes effect now, as `exit` does.
     exit_now_if_asked(&mut caller)?;
     Ok(OK)

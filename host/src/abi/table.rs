@@ -232,7 +232,7 @@ fn table_new(
     let Ok(max_bytes) = usize::try_from(max_bytes) else { return Ok(ERR_BADARG.into()) };
     let name = (!name.is_empty()).then(|| &g.mem[name]);
     let max = (max_bytes > 0).then_some(max_bytes);
-    Ok(match g.state.node.tables.create(g.state.pid, name, kind, access, max) {
+    Ok(match g.state.process.node.tables.create(g.state.pid, name, kind, access, max) {
         Ok(table) => table.id,
         Err(error) => code(error).into(),
     })
@@ -244,12 +244,12 @@ fn table_whereis(mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: 
     if name.is_empty() {
         return Ok(ERR_BADARG.into());
     }
-    Ok(g.state.node.tables.whereis(&g.mem[name]).unwrap_or(ERR_NO_SUCH_TABLE.into()))
+    Ok(g.state.process.node.tables.whereis(&g.mem[name]).unwrap_or(ERR_NO_SUCH_TABLE.into()))
 }
 
 fn table_delete(caller: Caller<'_, ProcessState>, tid: i64) -> i32 {
     let state = caller.data();
-    status(state.node.tables.delete(state.pid, tid), |()| OK)
+    status(state.process.node.tables.delete(state.pid, tid), |()| OK)
 }
 
 fn table_give_away(
@@ -262,7 +262,7 @@ fn table_give_away(
     let g = guest(&mut caller);
     let data = g.span("table_give_away", data_ptr, data_len)?;
     let Some(to) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
-    let (node, me) = (&g.state.node, g.state.pid);
+    let (node, me) = (&g.state.process.node, g.state.pid);
     let payload = attempt!(node.tables.give_away(me, tid, to, &g.mem[data], |p| node.table.get(p).is_some()));
     node.send(me, to, TAG_TABLE_TRANSFER, payload);
     Ok(OK)
@@ -284,13 +284,13 @@ fn table_set_heir(
             None => return Ok(ERR_BADARG),
         },
     };
-    Ok(status(g.state.node.tables.set_heir(g.state.pid, tid, heir), |()| OK))
+    Ok(status(g.state.process.node.tables.set_heir(g.state.pid, tid, heir), |()| OK))
 }
 
 fn table_info(mut caller: Caller<'_, ProcessState>, tid: i64, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let dst = g.span("table_info", dst_ptr, dst_len)?;
-    let Some(table) = g.state.node.tables.get(tid) else { return Ok(ERR_NO_SUCH_TABLE) };
+    let Some(table) = g.state.process.node.tables.get(tid) else { return Ok(ERR_NO_SUCH_TABLE) };
     let info = table.info();
     let mut out = [0u8; TABLE_INFO_SIZE];
     let fields = [
@@ -315,7 +315,7 @@ fn table_info(mut caller: Caller<'_, ProcessState>, tid: i64, dst_ptr: i32, dst_
 fn table_list(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let dst = g.span("table_list", dst_ptr, dst_len)?;
-    let all = g.state.node.tables.list();
+    let all = g.state.process.node.tables.list();
     let session = g.state.tables.session();
     session.result.clear();
     for (id, name) in all {
@@ -363,8 +363,8 @@ fn insert_one(
     let (key, value) = (g.span(func, kp, kl)?, g.span(func, vp, vl)?);
     let (key, value) = (&g.mem[key], &g.mem[value]);
     let state = &mut *g.state;
-    let max_value = state.node.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let max_value = state.process.node.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     attempt!(check_key(key));
     attempt!(check_value(max_value, value.len()));
     Ok(if only_new {
@@ -393,8 +393,8 @@ fn insert_batch(
     let g = guest(caller);
     let span = g.span(func, ptr, len)?;
     let state = &mut *g.state;
-    let max_value = state.node.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let max_value = state.process.node.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     let Some(objects) = records::parse(&g.mem[span]) else { return Ok(ERR_BADARG) };
     for &(key, value) in &objects {
         attempt!(check_key(key));
@@ -411,7 +411,7 @@ fn table_delete_key(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl:
     let g = guest(&mut caller);
     let key = &g.mem[g.span("table_delete_key", kp, kl)?];
     let state = &mut *g.state;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     attempt!(check_key(key));
     Ok(status(table.delete(state.pid, key), |n| i32::try_from(n).unwrap_or(i32::MAX)))
 }
@@ -428,14 +428,14 @@ fn table_delete_object(
     let (key, value) = (g.span("table_delete_object", kp, kl)?, g.span("table_delete_object", vp, vl)?);
     let (key, value) = (&g.mem[key], &g.mem[value]);
     let state = &mut *g.state;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     attempt!(check_key(key));
     Ok(status(table.delete_object(state.pid, key, value), |n| i32::try_from(n).unwrap_or(i32::MAX)))
 }
 
 fn table_delete_all(mut caller: Caller<'_, ProcessState>, tid: i64) -> i64 {
     let state = caller.data_mut();
-    let (table, _, _) = match state.tables.session().resolve(&state.node.tables, tid) {
+    let (table, _, _) = match state.tables.session().resolve(&state.process.node.tables, tid) {
         Ok(found) => found,
         Err(error) => return code(error).into(),
     };
@@ -460,7 +460,7 @@ fn table_update_counter(
         return Ok(ERR_BADARG);
     }
     let state = &mut *g.state;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     attempt!(check_key(&g.mem[key.clone()]));
     let default = (flags & COUNTER_DEFAULT != 0).then_some(default);
     let new = attempt!(table.update_counter(state.pid, &g.mem[key], incr, default));
@@ -486,8 +486,8 @@ fn table_update(
         _ => return Ok(ERR_BADARG),
     };
     let state = &mut *g.state;
-    let max_value = state.node.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let max_value = state.process.node.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     attempt!(check_key(key));
     attempt!(check_value(max_value, offset.unwrap_or(0) + value.len()));
     Ok(status(table.update(state.pid, key, offset, value), |()| OK))
@@ -499,7 +499,7 @@ fn table_member(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32
     let g = guest(&mut caller);
     let key = &g.mem[g.span("table_member", kp, kl)?];
     let state = &mut *g.state;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     attempt!(check_key(key));
     Ok(status(table.member(state.pid, key), i32::from))
 }
@@ -517,7 +517,7 @@ fn table_lookup(
     let (key, dst) = (g.span("table_lookup", kp, kl)?, g.span("table_lookup", dp, dl)?);
     let state = &mut *g.state;
     let pid = state.pid;
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     if key.len() > MAX_KEY_LEN {
         return Ok(code(TableError::KeyTooLarge));
     }
@@ -550,7 +550,7 @@ fn table_take(
     let (key, dst) = (g.span("table_take", kp, kl)?, g.span("table_take", dp, dl)?);
     let state = &mut *g.state;
     let pid = state.pid;
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     let key = &g.mem[key];
     attempt!(check_key(key));
     let Some(values) = attempt!(table.take(pid, key)) else { return Ok(ERR_NOT_FOUND) };
@@ -582,7 +582,7 @@ fn step(
     let dst = g.span(func, dp, dl)?;
     let state = &mut *g.state;
     let pid = state.pid;
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     let found = match from {
         Some(key) => {
             let key = &g.mem[key];
@@ -620,8 +620,8 @@ fn table_range(
         return Ok(ERR_BADARG);
     }
     let state = &mut *g.state;
-    let (pid, budget) = (state.pid, state.node.config.max_message);
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (pid, budget) = (state.pid, state.process.node.config.max_message);
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     let (from, to) = (&g.mem[from], &g.mem[to]);
     let lower = match flags {
         f if f & RANGE_FROM_START != 0 => Bound::Unbounded,
@@ -678,8 +678,8 @@ fn select(
         return Ok(ERR_BADARG);
     }
     let state = &mut *g.state;
-    let (pid, budget) = (state.pid, state.node.config.max_message);
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.node.tables, tid));
+    let (pid, budget) = (state.pid, state.process.node.config.max_message);
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
     let prefix = &g.mem[prefix];
     let after = (flags & SELECT_AFTER != 0).then(|| &g.mem[after]);
     result.clear();

@@ -17,10 +17,10 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "send_after", send_after)?;
     linker.func_wrap(MODULE, "send_after_named", send_after_named)?;
     linker.func_wrap(MODULE, "cancel_timer", |caller: Caller<'_, ProcessState>, reference: i64| {
-        caller.data().node.cancel_timer(reference as u64).map_or(i64::from(ERR_NO_SUCH_TIMER), millis)
+        caller.data().process.node.cancel_timer(reference as u64).map_or(i64::from(ERR_NO_SUCH_TIMER), millis)
     })?;
     linker.func_wrap(MODULE, "read_timer", |caller: Caller<'_, ProcessState>, reference: i64| {
-        caller.data().node.timers.read(reference as u64).map_or(i64::from(ERR_NO_SUCH_TIMER), millis)
+        caller.data().process.node.timers.read(reference as u64).map_or(i64::from(ERR_NO_SUCH_TIMER), millis)
     })?;
     linker.func_wrap_async(MODULE, "sleep", |_caller: Caller<'_, ProcessState>, (ms,): (i64,)| {
         Box::new(async move {
@@ -55,7 +55,8 @@ fn send_after(
     }
     let data = read(&mut caller, "send_after", ptr, len)?;
     let state = caller.data();
-    let reference = state.node.send_after(state.pid, Destination::Pid(to), tag, data, Duration::from_millis(ms as u64));
+    let reference =
+        state.process.node.send_after(state.pid, Destination::Pid(to), tag, data, Duration::from_millis(ms as u64));
     Ok(reference.map_or(ERR_LIMIT.into(), |r| r as i64))
 }
 
@@ -81,6 +82,6 @@ fn send_after_named(
     let data = read(&mut caller, "send_after_named", ptr, len)?;
     let state = caller.data();
     let reference =
-        state.node.send_after(state.pid, Destination::Name(name), tag, data, Duration::from_millis(ms as u64));
+        state.process.node.send_after(state.pid, Destination::Name(name), tag, data, Duration::from_millis(ms as u64));
     Ok(reference.map_or(ERR_LIMIT.into(), |r| r as i64))
 }
