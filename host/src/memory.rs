@@ -46,7 +46,7 @@ impl DenseMemories {
 
 /// One linear memory living in a pool slot.
 struct DenseMemory {
-    pools: Arc<DenseMemories>,
+    pools: region::PoolsRef<DenseMemories>,
     class: usize,
     base: usize,
     size: usize,
@@ -57,7 +57,7 @@ impl Drop for DenseMemory {
     fn drop(&mut self) {
         // SAFETY: the slot is ours and no longer in use by wasm.
         unsafe { region::zero(self.base, self.size) };
-        self.pools.classes[self.class].release(self.base);
+        self.pools.get().classes[self.class].release(self.base);
     }
 }
 
@@ -69,7 +69,7 @@ unsafe impl LinearMemory for DenseMemory {
     }
 
     fn byte_capacity(&self) -> usize {
-        self.pools.classes[self.class].slot_size()
+        self.pools.get().classes[self.class].slot_size()
     }
 
     fn grow_to(&mut self, new_size: usize) -> wasmtime::Result<()> {
@@ -80,16 +80,16 @@ unsafe impl LinearMemory for DenseMemory {
             self.size = new_size;
             return Ok(());
         }
-        let Some(class) = self.pools.class_for(new_size) else {
+        let Some(class) = self.pools.get().class_for(new_size) else {
             wasmtime::bail!("memory of {new_size} bytes exceeds the node's largest memory");
         };
-        let base = self.pools.classes[class].acquire().map_err(wasmtime::Error::msg)?;
+        let base = self.pools.get().classes[class].acquire().map_err(wasmtime::Error::msg)?;
         // SAFETY: both slots are ours; the new one is zeroed and larger.
         unsafe {
             std::ptr::copy_nonoverlapping(self.base as *const u8, base as *mut u8, self.size);
             region::zero(self.base, self.size);
         }
-        self.pools.classes[self.class].release(self.base);
+        self.pools.get().classes[self.class].release(self.base);
         self.class = class;
         self.base = base;
         self.size = new_size;
@@ -126,6 +126,9 @@ unsafe impl MemoryCreator for DenseMemoryCreator {
         let class =
             self.0.class_for(want).ok_or_else(|| format!("memory of {want} bytes is larger than any size class"))?;
         let base = self.0.classes[class].acquire()?;
-        Ok(Box::new(DenseMemory { pools: self.0.clone(), class, base, size: minimum, maximum }))
+        // SAFETY: the creator holds the pools, and wasmtime holds the
+        // creator in the engine, which every store (so every memory) holds.
+        let pools = unsafe { region::PoolsRef::new(&*self.0) };
+        Ok(Box::new(DenseMemory { pools, class, base, size: minimum, maximum }))
     }
 }

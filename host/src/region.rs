@@ -11,6 +11,34 @@
 use crate::free_list::ShardedFreeList;
 use std::sync::Mutex;
 
+/// A memory's or stack's pointer back to the pools it came from, with no
+/// reference count: cloning an `Arc` of the pools for every process made
+/// every spawn and exit bump one counter shared by all scheduler threads.
+///
+/// Sound because of who owns what: pools belong to a creator wasmtime keeps
+/// in its `Engine`; memories and stacks live in a `Store`, and every store
+/// holds its engine. So the pools outlive everything that points to them.
+pub(crate) struct PoolsRef<T>(std::ptr::NonNull<T>);
+
+// SAFETY: a shared reference to a `Sync` value may be sent and shared.
+unsafe impl<T: Sync> Send for PoolsRef<T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for PoolsRef<T> {}
+
+impl<T> PoolsRef<T> {
+    /// # Safety
+    /// `pools` must outlive the returned value (see the type's docs).
+    pub(crate) unsafe fn new(pools: &T) -> PoolsRef<T> {
+        PoolsRef(std::ptr::NonNull::from(pools))
+    }
+
+    /// The pools.
+    pub(crate) fn get(&self) -> &T {
+        // SAFETY: the constructor's contract keeps the pools alive.
+        unsafe { self.0.as_ref() }
+    }
+}
+
 /// Bytes of address space mapped at once, at least.
 const CHUNK_BYTES: usize = 256 << 20;
 

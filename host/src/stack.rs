@@ -55,7 +55,7 @@ impl DenseStacks {
 }
 
 struct DenseStack {
-    stacks: Arc<DenseStacks>,
+    stacks: region::PoolsRef<DenseStacks>,
     base: usize,
 }
 
@@ -63,18 +63,18 @@ impl Drop for DenseStack {
     fn drop(&mut self) {
         // Stack contents need not be zeroed for reuse (wasmtime asks only
         // when `async_stack_zeroing` is on, handled in `new_stack`).
-        self.stacks.pool.release(self.base);
+        self.stacks.get().pool.release(self.base);
     }
 }
 
 // SAFETY: the range is a private slot of the pool, page aligned.
 unsafe impl StackMemory for DenseStack {
     fn top(&self) -> *mut u8 {
-        (self.base + self.stacks.pool.slot_size()) as *mut u8
+        (self.base + self.stacks.get().pool.slot_size()) as *mut u8
     }
 
     fn range(&self) -> Range<usize> {
-        self.base..self.base + self.stacks.pool.slot_size()
+        self.base..self.base + self.stacks.get().pool.slot_size()
     }
 
     fn guard_range(&self) -> Range<*mut u8> {
@@ -99,6 +99,9 @@ unsafe impl StackCreator for DenseStackCreator {
             unsafe { region::decommit(base, slot) };
         }
         LAST_NEW_STACK.with(|c| c.set(base));
-        Ok(Box::new(DenseStack { stacks: self.0.clone(), base }))
+        // SAFETY: the creator holds the pools, and wasmtime holds the
+        // creator in the engine, which every store (so every stack) holds.
+        let stacks = unsafe { region::PoolsRef::new(&*self.0) };
+        Ok(Box::new(DenseStack { stacks, base }))
     }
 }
