@@ -1075,15 +1075,27 @@ fn spawn_unit(bench: &mut Bench) {
 fn warren_pingpong(rounds: u32) -> Result<f64> {
     let node = new_node(DEFAULT_REDUCTIONS)?;
     let module = load_file(&node, "pingpong", &wat_file("pingpong.wat"))?;
+    timed_pinger(&node, &module, "main", rounds, &[])
+}
+
+/// Runs a pinger (`entry` of `module`, spawn argument `[reporter pid: i64]
+/// [rounds: u32][extra]`) that reports once done: ns per round, median of 3
+/// runs after a warm-up run.
+fn timed_pinger(node: &Node, module: &Arc<LoadedModule>, entry: &str, rounds: u32, extra: &[u8]) -> Result<f64> {
     let inbox = node.inbox();
-    let once = |rounds: u32| -> Result<f64> {
+    warm_median(rounds, |rounds| {
         let mut arg = inbox.pid().raw().to_le_bytes().to_vec();
         arg.extend_from_slice(&rounds.to_le_bytes());
+        arg.extend_from_slice(extra);
         let start = Instant::now();
-        let handle = spawn(&node, &module, "main", &arg)?;
+        let handle = spawn(node, module, entry, &arg)?;
         reports(&inbox, std::slice::from_ref(&handle), 1, "the pinger")?;
         Ok(start.elapsed().as_nanos() as f64 / f64::from(rounds))
-    };
+    })
+}
+
+/// `once(rounds / 10)` as a warm-up, then the median of three `once(rounds)`.
+fn warm_median(rounds: u32, once: impl Fn(u32) -> Result<f64>) -> Result<f64> {
     once(rounds / 10)?;
     let runs = (0..3).map(|_| once(rounds)).collect::<Result<Vec<_>>>()?;
     Ok(median(runs))
@@ -1107,19 +1119,7 @@ fn pingpong_unit(bench: &mut Bench) {
 fn warren_hibernate_pingpong(rounds: u32, hibernating: bool) -> Result<f64> {
     let node = new_node(DEFAULT_REDUCTIONS)?;
     let module = node.load("hibernate", HIBERNATE_WAT.as_bytes()).context("cannot load hibernate.wat")?;
-    let inbox = node.inbox();
-    let once = |rounds: u32| -> Result<f64> {
-        let mut arg = inbox.pid().raw().to_le_bytes().to_vec();
-        arg.extend_from_slice(&rounds.to_le_bytes());
-        arg.extend_from_slice(&u32::from(hibernating).to_le_bytes());
-        let start = Instant::now();
-        let handle = spawn(&node, &module, "ping", &arg)?;
-        reports(&inbox, std::slice::from_ref(&handle), 1, "the pinger")?;
-        Ok(start.elapsed().as_nanos() as f64 / f64::from(rounds))
-    };
-    once(rounds / 10)?;
-    let runs = (0..3).map(|_| once(rounds)).collect::<Result<Vec<_>>>()?;
-    Ok(median(runs))
+    timed_pinger(&node, &module, "ping", rounds, &u32::from(hibernating).to_le_bytes())
 }
 
 fn hibernate_unit(bench: &mut Bench) {
@@ -1158,9 +1158,7 @@ fn warren_ring(size: u32, rounds: u32) -> Result<f64> {
         }
         Ok(elapsed.as_nanos() as f64 / hops as f64)
     };
-    once(rounds / 10)?;
-    let runs = (0..3).map(|_| once(rounds)).collect::<Result<Vec<_>>>()?;
-    Ok(median(runs))
+    warm_median(rounds, once)
 }
 
 fn ring_unit(bench: &mut Bench) {
