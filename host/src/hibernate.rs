@@ -216,3 +216,62 @@ pub(crate) fn thaw(
     }
     Ok(())
 }
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+
+    /// The plan for a module written in WAT, or why it cannot hibernate.
+    fn plan_of(wat: &str) -> Result<Plan, String> {
+        let wasm = wat::parse_str(wat).expect("valid WAT");
+        let module = Module::new(&wasmtime::Engine::default(), &wasm).expect("valid module");
+        plan(&module, Some(&wasm))
+    }
+
+    fn refusal(wat: &str) -> String {
+        plan_of(wat).expect_err("the module must be refused")
+    }
+
+    #[test]
+    fn an_eligible_module_lists_its_memory_data_and_mutable_globals() {
+        let plan = plan_of(
+            r#"(module
+                 (memory (export "mem") 1)
+                 (global (export "g") (mut i64) (i64.const 0))
+                 (global i32 (i32.const 7))
+                 (data (i32.const 16) "abc")
+                 (data (i32.const 100) "de"))"#,
+        )
+        .expect("eligible");
+        assert_eq!(plan.memory.as_deref(), Some("mem"));
+        assert_eq!(plan.data_ranges, [(16, 3), (100, 2)]);
+        assert_eq!(plan.globals, [Box::from("g")]);
+    }
+
+    #[test]
+    fn what_a_fresh_instance_could_not_undo_is_refused_with_the_reason() {
+        let cases = [
+            (r#"(module (func $s) (start $s))"#, "start function"),
+            (r#"(module (import "m" "g" (global i32)))"#, "imports `m::g`"),
+            (r#"(module (memory 1))"#, "memory is not exported"),
+            (r#"(module (global (mut i32) (i32.const 0)))"#, "mutable global 0 is not exported"),
+            (r#"(module (global (export "r") (mut funcref) (ref.null func)))"#, "holds a reference"),
+            (
+                r#"(module (memory (export "m") 1) (global $o i32 (i32.const 8)) (data (global.get $o) "x"))"#,
+                "computed offset",
+            ),
+            (r#"(module (memory (export "m") 1) (data "x") (func (data.drop 0)))"#, "`data.drop`"),
+            (r#"(module (table 1 funcref) (func (drop (table.grow (ref.null func) (i32.const 1)))))"#, "`table.grow`"),
+        ];
+        for (wat, reason) in cases {
+            let why = refusal(wat);
+            assert!(why.contains(reason), "{wat}: expected {reason:?} in {why:?}");
+        }
+    }
+
+    #[test]
+    fn a_precompiled_module_cannot_hibernate() {
+        let module = Module::new(&wasmtime::Engine::default(), "(module)").expect("valid module");
+        assert!(plan(&module, None).unwrap_err().contains("precompiled"));
+    }
+}
