@@ -454,6 +454,10 @@ pub enum Control {
     Continue,
     /// End the process normally (handler returns 1).
     Stop,
+    /// Keep the process alive and [`hibernate`] until the next message, as
+    /// gen_server's `{noreply, State, hibernate}`. A module that cannot
+    /// hibernate simply stays idle.
+    Hibernate,
 }
 
 /// A value a handler function given to [`handler!`] may return.
@@ -468,6 +472,11 @@ impl HandlerResult for Control {
         match self {
             Control::Continue => 0,
             Control::Stop => 1,
+            Control::Hibernate => {
+                // A refusal only means the process idles with its instance.
+                let _ = hibernate();
+                0
+            }
         }
     }
 }

@@ -196,3 +196,20 @@ fn a_minimal_rust_guest_hibernates_and_wakes_for_a_message() {
     }
     assert!(node.is_alive(process.pid()), "it handled the message and went idle");
 }
+
+#[test]
+fn a_rust_handler_returning_control_hibernate_hibernates_and_still_echoes() {
+    let node = node(2);
+    let module = load_artifact(&node, warren_test_artifacts::SDK_HANDLER);
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", b"");
+    inbox.send(process.pid(), 4, b"sleep well");
+    assert_eq!(&*recv_tag(&inbox, 4).data, b"sleep well");
+    until_hibernated(&node, process.pid());
+    inbox.send(process.pid(), 5, b"awake");
+    assert_eq!(&*recv_tag(&inbox, 5).data, b"awake");
+    assert!(!node.is_hibernated(process.pid()), "tag 5 does not hibernate");
+    inbox.send(process.pid(), 99, b"");
+    recv_tag(&inbox, 99);
+    finish_normally(&process);
+}

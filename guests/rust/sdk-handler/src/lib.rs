@@ -3,8 +3,8 @@
 //! * `main` (entry): `set_handler("handle")` and returns.
 //! * `handle` (handler): replies to the sender of each message with the same
 //!   tag and payload (host messages, with negative tags, get no reply); after
-//!   replying to tag 99 it returns 1, ending the process normally; otherwise
-//!   returns 0.
+//!   replying to tag 99 it returns 1, ending the process normally; after
+//!   tag 4 it hibernates (`Control::Hibernate`); otherwise returns 0.
 //! * `counter_main` (entry): `set_handler("counter_handle")` and returns.
 //! * `counter_handle` (handler): a counter starting at 0, kept in a static
 //!   (each process has its own instance, so its own counter). Tag 1: adds 1.
@@ -23,6 +23,7 @@ const TAG_STOP: i64 = 99;
 const TAG_INCREMENT: i64 = 1;
 const TAG_GET: i64 = 2;
 const TAG_HIBERNATE: i64 = 3;
+const TAG_ECHO_AND_HIBERNATE: i64 = 4;
 
 fn become_handler(export: &str) {
     if let Err(e) = warren::set_handler(export) {
@@ -41,10 +42,10 @@ fn echo(msg: Message) -> Control {
     if msg.tag >= 0 {
         let _ = msg.reply(msg.tag, &msg.data);
     }
-    if msg.tag == TAG_STOP {
-        Control::Stop
-    } else {
-        Control::Continue
+    match msg.tag {
+        TAG_STOP => Control::Stop,
+        TAG_ECHO_AND_HIBERNATE => Control::Hibernate,
+        _ => Control::Continue,
     }
 }
 
