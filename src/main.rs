@@ -90,6 +90,10 @@ struct NodeArgs {
     /// checks) or `guarded` (guard pages, a few mappings per process).
     #[arg(long, value_enum, default_value_t = Layout::Dense)]
     layout: Layout,
+    /// Hibernate handler-style processes idle this many milliseconds, when
+    /// their module allows it (see `hibernate` in docs/ABI.md).
+    #[arg(long, value_name = "MS")]
+    hibernate_after: Option<u64>,
     /// Prefix every line a process prints with its pid.
     #[arg(long)]
     tag_output: bool,
@@ -158,6 +162,7 @@ impl NodeArgs {
             max_processes: 1 << 21,
             max_memory: 256 << 20,
             layout: Layout::Dense,
+            hibernate_after: None,
             tag_output: false,
             env: Vec::new(),
             log: None,
@@ -189,6 +194,7 @@ impl NodeArgs {
                 Layout::Guarded => MemoryLayout::Guarded,
             },
             tag_output: self.tag_output,
+            hibernate_after: self.hibernate_after.map(std::time::Duration::from_millis),
             args,
             env: self.env.clone(),
             ..defaults

@@ -43,6 +43,10 @@ pub struct NodeConfig {
     pub args: Vec<String>,
     /// Environment variables processes see through WASI `environ_get`.
     pub env: Vec<(String, String)>,
+    /// Hibernate handler-style processes that have waited this long for a
+    /// message (as gen_server's `hibernate_after`), when their module allows
+    /// it (see `hibernate` in docs/ABI.md). `None`: only when they ask.
+    pub hibernate_after: Option<std::time::Duration>,
 }
 
 /// Default time slice, in fuel (about one fuel unit per wasm instruction).
@@ -69,6 +73,7 @@ impl Default for NodeConfig {
             tag_output: false,
             args: Vec::new(),
             env: Vec::new(),
+            hibernate_after: None,
         }
     }
 }

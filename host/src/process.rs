@@ -111,6 +111,9 @@ pub struct ProcessState {
     pub(crate) handler: Option<Box<str>>,
     /// Set by `hibernate`: hibernate when the current call returns.
     pub(crate) hibernate: bool,
+    /// With the node's `hibernate_after`: the timer armed when the process
+    /// went idle, and its sequence number (see `timeout_fired`).
+    idle_timer: Option<(u64, u64)>,
     /// The process's instance in the current store.
     pub(crate) instance: Option<wasmtime::Instance>,
     /// Set by `exit`: the reason the process asked for.
@@ -341,6 +344,7 @@ impl Process {
                         }
                         continue;
                     }
+                    self.arm_idle_timer(store.data_mut());
                     *task = Task::Idle(Box::new(IdleHandler { store, handler }));
                     let first = *run_start.get_or_insert(used);
                     if used.saturating_sub(first) >= self.node.config.reductions {
@@ -354,8 +358,25 @@ impl Process {
                 Task::Idle(idle) => {
                     let state = idle.store.data_mut();
                     let Some(message) = state.received.take_matching(&self.mailbox, &[]) else {
-                        return RunOutcome::IdleHandler;
+                        if !self.idle_timer_fired(state) {
+                            return RunOutcome::IdleHandler;
+                        }
+                        // Idle for the node's `hibernate_after`.
+                        let Task::Idle(idle) = std::mem::replace(&mut *task, Task::Finished) else {
+                            unreachable!("matched above")
+                        };
+                        self.stack_base.store(0, Ordering::Relaxed);
+                        match hibernate(idle.store) {
+                            Ok(hibernated) => *task = Task::Hibernated(Box::new(hibernated)),
+                            Err(reason) => {
+                                return RunOutcome::Exited(ExitReason::Trap(format!("hibernate: {reason}")));
+                            }
+                        }
+                        continue;
                     };
+                    if let Some((reference, _)) = state.idle_timer.take() {
+                        self.node.timers.cancel(reference);
+                    }
                     state.current = Some(message);
                     let Task::Idle(idle) = std::mem::replace(&mut *task, Task::Finished) else {
                         unreachable!("matched above")
@@ -384,6 +405,30 @@ impl Process {
 }
 
 impl Process {
+    /// With the node's `hibernate_after` set and a module that can
+    /// hibernate: arms the timer that hibernates the process if no message
+    /// comes first.
+    fn arm_idle_timer(&self, state: &mut ProcessState) {
+        let Some(after) = self.node.config.hibernate_after else { return };
+        if state.module.hibernation.is_err() {
+            return;
+        }
+        state.receive_sequence += 1;
+        let sequence = state.receive_sequence;
+        // `None` only when the node is stopping.
+        state.idle_timer = self.node.wake_after(self.pid, sequence, after).map(|reference| (reference, sequence));
+    }
+
+    /// Whether the idle timer armed by [`Process::arm_idle_timer`] fired.
+    fn idle_timer_fired(&self, state: &mut ProcessState) -> bool {
+        let fired =
+            state.idle_timer.is_some_and(|(_, sequence)| self.timeout_fired.load(Ordering::Acquire) == sequence);
+        if fired {
+            state.idle_timer = None;
+        }
+        fired
+    }
+
     /// Releases the stack pages of an idle handler-style process: between
     /// messages it has no call in flight, so its (cached) fiber stack holds
     /// nothing. Does nothing if the process is busy or not handler-style.
@@ -437,6 +482,7 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         receive_sequence: 0,
         handler: None,
         hibernate: false,
+        idle_timer: None,
         instance: None,
         exit_request: None,
         memory: None,

@@ -213,3 +213,69 @@ fn a_rust_handler_returning_control_hibernate_hibernates_and_still_echoes() {
     recv_tag(&inbox, 99);
     finish_normally(&process);
 }
+
+/// A handler-style echo that never asks to hibernate: `main` registers
+/// `echo`, which replies to each message with its tag and ends after tag 9.
+/// It keeps a count in memory and an exported global, reported in the reply.
+const ECHO_HANDLER: &str = r#"
+(module
+  (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
+  (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
+  (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
+  (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
+  (memory (export "memory") 1)
+  (global $calls (export "calls") (mut i64) (i64.const 0))
+  (data (i32.const 1024) "echo")
+  (func (export "main")
+    (if (call $set_handler (i32.const 1024) (i32.const 4))
+      (then (unreachable))))
+  (func (export "echo") (result i32)
+    (global.set $calls (i64.add (global.get $calls) (i64.const 1)))
+    (i64.store (i32.const 512) (global.get $calls))
+    (drop (call $send (call $msg_sender) (call $msg_tag) (i32.const 512) (i32.const 8)))
+    (i64.eq (call $msg_tag) (i64.const 9)))
+)
+"#;
+
+#[test]
+fn with_hibernate_after_an_idle_handler_process_hibernates_by_itself() {
+    let node = node_with(NodeConfig {
+        schedulers: 2,
+        hibernate_after: Some(std::time::Duration::from_millis(5)),
+        ..NodeConfig::default()
+    });
+    let module = load(&node, "echo-handler", ECHO_HANDLER);
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", b"");
+    for call in 1..=3 {
+        inbox.send(process.pid(), 1, b"");
+        assert_eq!(as_i64(&recv_tag(&inbox, 1).data), call);
+        until_hibernated(&node, process.pid());
+    }
+    // Each message cancels the idle timer armed after the one before: at
+    // most the last one is pending.
+    for call in 4..=50 {
+        inbox.send(process.pid(), 2, b"");
+        assert_eq!(as_i64(&recv_tag(&inbox, 2).data), call);
+    }
+    assert!(node.pending_timers() <= 1, "{} idle timers pending", node.pending_timers());
+    inbox.send(process.pid(), 9, b"");
+    assert_eq!(as_i64(&recv_tag(&inbox, 9).data), 51);
+    finish_normally(&process);
+    assert_eq!(node.pending_timers(), 0, "no idle timer outlives the process");
+}
+
+#[test]
+fn without_hibernate_after_an_idle_handler_process_keeps_its_instance() {
+    let node = node(1);
+    let module = load(&node, "echo-handler", ECHO_HANDLER);
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", b"");
+    inbox.send(process.pid(), 1, b"");
+    recv_tag(&inbox, 1);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert!(!node.is_hibernated(process.pid()));
+    assert_eq!(node.pending_timers(), 0, "no idle timer is armed");
+    inbox.send(process.pid(), 9, b"");
+    finish_normally(&process);
+}
