@@ -333,14 +333,8 @@ impl Process {
                     };
                     store.data_mut().current = None;
                     if std::mem::take(&mut store.data_mut().hibernate) {
-                        // Its stack goes back to the pool with the store.
-                        self.stack_base.store(0, Ordering::Relaxed);
-                        match hibernate(store) {
-                            Ok(hibernated) => *task = Task::Hibernated(Box::new(hibernated)),
-                            Err(reason) => {
-                                *task = Task::Finished;
-                                return RunOutcome::Exited(ExitReason::Trap(format!("hibernate: {reason}")));
-                            }
+                        if let Some(ended) = self.hibernate_into(store, &mut task) {
+                            return ended;
                         }
                         continue;
                     }
@@ -365,12 +359,8 @@ impl Process {
                         let Task::Idle(idle) = std::mem::replace(&mut *task, Task::Finished) else {
                             unreachable!("matched above")
                         };
-                        self.stack_base.store(0, Ordering::Relaxed);
-                        match hibernate(idle.store) {
-                            Ok(hibernated) => *task = Task::Hibernated(Box::new(hibernated)),
-                            Err(reason) => {
-                                return RunOutcome::Exited(ExitReason::Trap(format!("hibernate: {reason}")));
-                            }
+                        if let Some(ended) = self.hibernate_into(idle.store, &mut task) {
+                            return ended;
                         }
                         continue;
                     };
@@ -405,6 +395,23 @@ impl Process {
 }
 
 impl Process {
+    /// Hibernates the process whose store is `store`, leaving `task`
+    /// `Hibernated`; if that fails, the process ends (the outcome says how).
+    fn hibernate_into(&self, store: Store<ProcessState>, task: &mut Task) -> Option<RunOutcome> {
+        // Its stack goes back to the pool with the store.
+        self.stack_base.store(0, Ordering::Relaxed);
+        match hibernate(store) {
+            Ok(hibernated) => {
+                *task = Task::Hibernated(Box::new(hibernated));
+                None
+            }
+            Err(reason) => {
+                *task = Task::Finished;
+                Some(RunOutcome::Exited(ExitReason::Trap(format!("hibernate: {reason}"))))
+            }
+        }
+    }
+
     /// With the node's `hibernate_after` set and a module that can
     /// hibernate: arms the timer that hibernates the process if no message
     /// comes first.
