@@ -267,7 +267,7 @@ impl Process {
             return RunOutcome::Pending;
         };
         let mut task = task.lock().unwrap_or_else(|e| e.into_inner());
-        let waker = Waker::from(self.clone());
+        let waker = borrowed_waker(self);
         let mut cx = Context::from_waker(&waker);
         // Handler calls that finish quickly run back to back until they have
         // used a slice of fuel, then the process yields like any other.
@@ -469,6 +469,40 @@ impl Wake for Process {
             self.node.scheduler.schedule_woken(self.clone());
         }
     }
+}
+
+/// A waker for `process` that borrows the caller's reference instead of
+/// taking one (as `futures::task::waker_ref`): `run` needs a waker on every
+/// scheduling, and an owned one cost two atomic reference-count updates.
+/// Cloning it takes a real reference, so a clone may outlive `process`'s
+/// borrow; the borrowed waker itself is never dropped.
+fn borrowed_waker(process: &Arc<Process>) -> std::mem::ManuallyDrop<Waker> {
+    use std::task::{RawWaker, RawWakerVTable};
+
+    fn raw(process: *const Process) -> RawWaker {
+        RawWaker::new(process.cast(), &VTABLE)
+    }
+    // SAFETY (all four): `data` comes from `Arc::as_ptr` of a live
+    // `Arc<Process>`; `clone` takes a new strong reference, and `wake` and
+    // `drop` give back one that a clone took.
+    unsafe fn clone(data: *const ()) -> RawWaker {
+        unsafe { Arc::increment_strong_count(data.cast::<Process>()) };
+        raw(data.cast())
+    }
+    unsafe fn wake(data: *const ()) {
+        Wake::wake(unsafe { Arc::from_raw(data.cast::<Process>()) });
+    }
+    unsafe fn wake_by_ref(data: *const ()) {
+        let process = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<Process>()) });
+        Wake::wake_by_ref(&*process);
+    }
+    unsafe fn drop(data: *const ()) {
+        std::mem::drop(unsafe { Arc::from_raw(data.cast::<Process>()) });
+    }
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop);
+    // SAFETY: the vtable upholds the `RawWaker` contract (see above); the
+    // result is never dropped, so it gives back no reference it did not take.
+    std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(raw(Arc::as_ptr(process))) })
 }
 
 /// Makes the process's store and instance, and finds its entry function.
