@@ -163,6 +163,9 @@ pub(crate) fn freeze(store: &mut Store<ProcessState>, instance: &Instance, plan:
     if let Some(name) = &plan.memory {
         let memory = instance.get_memory(&mut *store, name).ok_or_else(|| format!("memory `{name}` is missing"))?;
         let data = memory.data(&*store);
+        if data.len() / BLOCK > u32::MAX as usize {
+            return Err(format!("a memory of {} bytes is too large to hibernate", data.len()));
+        }
         frozen.memory_size = data.len();
         let page = crate::region::page_size();
         let resident = crate::region::resident_pages(data.as_ptr() as usize, data.len());
@@ -206,6 +209,9 @@ pub(crate) fn thaw(
         }
         for (block, bytes) in frozen.blocks.iter().zip(frozen.bytes.chunks_exact(BLOCK)) {
             let start = *block as usize * BLOCK;
+            if start >= data.len() {
+                return Err("the memory did not grow back to its size".into());
+            }
             let end = (start + BLOCK).min(data.len());
             data[start..end].copy_from_slice(&bytes[..end - start]);
         }
