@@ -75,7 +75,7 @@ pub(crate) struct Instantiated {
 /// What a fresh instance runs first.
 enum Started {
     /// A new process: its entry function.
-    Entry(wasmtime::Instance, TypedFunc<(), ()>),
+    Entry(TypedFunc<(), ()>),
     /// A hibernated process woken by a message: its handler.
     Handler(TypedFunc<(), i32>),
 }
@@ -109,6 +109,8 @@ pub struct ProcessState {
     pub(crate) receive_sequence: u64,
     /// Set by `set_handler`: the export called once per message.
     pub(crate) handler: Option<Box<str>>,
+    /// Set by `set_handler`: the handler to call changes after this call.
+    pub(crate) handler_changed: bool,
     /// Set by `hibernate`: hibernate when the current call returns.
     pub(crate) hibernate: bool,
     /// With the node's `hibernate_after`: the timer armed when the process
@@ -289,8 +291,8 @@ impl Process {
                         return RunOutcome::Pending;
                     };
                     match outcome {
-                        Ok(Started::Entry(instance, entry)) => {
-                            *task = Task::Call(Box::pin(call_entry(store, instance, entry)));
+                        Ok(Started::Entry(entry)) => {
+                            *task = Task::Call(Box::pin(call_entry(store, entry)));
                         }
                         Ok(Started::Handler(handler)) => {
                             *task = Task::Idle(Box::new(IdleHandler { store, handler }));
@@ -373,8 +375,16 @@ impl Process {
                     };
                     let IdleHandler { mut store, handler } = *idle;
                     *task = Task::Call(Box::pin(async move {
-                        let outcome =
-                            handler.call_async(&mut store, ()).await.map(|v| CallOutcome::Handler(handler, v));
+                        let outcome = async {
+                            let stop = handler.call_async(&mut store, ()).await?;
+                            // `set_handler` in a handler: the next message goes to the new one.
+                            let handler = match std::mem::take(&mut store.data_mut().handler_changed) {
+                                false => handler,
+                                true => current_handler(&mut store)?,
+                            };
+                            Ok(CallOutcome::Handler(handler, stop))
+                        }
+                        .await;
                         CallDone { store, outcome }
                     }));
                 }
@@ -522,6 +532,7 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         received: Received::default(),
         receive_sequence: 0,
         handler: None,
+        handler_changed: false,
         hibernate: false,
         idle_timer: None,
         instance: None,
@@ -540,7 +551,7 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         let instance = spec.module.pre.instantiate_async(&mut store).await?;
         store.data_mut().instance = Some(instance);
         let entry = spec.module.entry(&mut store, &instance, &spec.entry)?;
-        Ok(Started::Entry(instance, entry))
+        Ok(Started::Entry(entry))
     }
     .await;
     Instantiated { store, outcome }
@@ -591,8 +602,7 @@ async fn wake_from_hibernation(hibernated: Hibernated, reductions: u64) -> Insta
         let plan = module.hibernation.as_ref().as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))?;
         crate::hibernate::thaw(&mut store, &instance, plan, &frozen)
             .map_err(|e| wasmtime::Error::msg(format!("waking from hibernation: {e}")))?;
-        let name = store.data().handler.clone().ok_or_else(|| wasmtime::Error::msg("no handler is set"))?;
-        Ok(Started::Handler(module.handler(&mut store, &instance, &name)?))
+        Ok(Started::Handler(current_handler(&mut store)?))
     }
     .await;
     Instantiated { store, outcome }
@@ -600,23 +610,26 @@ async fn wake_from_hibernation(hibernated: Hibernated, reductions: u64) -> Insta
 
 /// Runs the entry function; afterwards finds the handler if the process
 /// became handler-style.
-async fn call_entry(
-    mut store: Store<ProcessState>,
-    instance: wasmtime::Instance,
-    entry: TypedFunc<(), ()>,
-) -> CallDone {
+async fn call_entry(mut store: Store<ProcessState>, entry: TypedFunc<(), ()>) -> CallDone {
     let outcome = async {
         entry.call_async(&mut store, ()).await?;
-        match store.data().handler.clone() {
+        store.data_mut().handler_changed = false;
+        match store.data().handler {
             None => Ok(CallOutcome::Entry(None)),
-            Some(name) => {
-                let handler = store.data().module.clone().handler(&mut store, &instance, &name)?;
-                Ok(CallOutcome::Entry(Some(handler)))
-            }
+            Some(_) => Ok(CallOutcome::Entry(Some(current_handler(&mut store)?))),
         }
     }
     .await;
     CallDone { store, outcome }
+}
+
+/// The handler `set_handler` named last, in the process's instance.
+fn current_handler(store: &mut Store<ProcessState>) -> wasmtime::Result<TypedFunc<(), i32>> {
+    let state = store.data();
+    let (module, instance) = (state.module.clone(), state.instance);
+    let name = state.handler.clone().ok_or_else(|| wasmtime::Error::msg("no handler is set"))?;
+    let instance = instance.ok_or_else(|| wasmtime::Error::msg("the process has no instance"))?;
+    module.handler(store, &instance, &name)
 }
 
 /// The exit reason for a call that failed with `error`.

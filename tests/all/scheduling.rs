@@ -498,3 +498,37 @@ fn a_process_sleeping_in_wasi_holds_no_scheduler_thread() {
     finish_normally(&process);
     assert!(node.is_alive(sleeper.pid()), "still asleep");
 }
+
+#[test]
+fn set_handler_inside_a_handler_sends_the_next_messages_to_the_new_one() {
+    let node = node(2);
+    let module = load(
+        &node,
+        "switching-handler",
+        &wat(r#"
+          (data (i32.const 1024) "one")
+          (data (i32.const 1032) "two")
+          (func (export "main")
+            (if (call $set_handler (i32.const 1024) (i32.const 3))
+              (then (unreachable))))
+          ;; Replies tag + 100; on tag 3, switches to `two` (after this call).
+          (func (export "one") (result i32)
+            (drop (call $send (call $msg_sender) (i64.add (call $msg_tag) (i64.const 100)) (i32.const 0) (i32.const 0)))
+            (if (i64.eq (call $msg_tag) (i64.const 3))
+              (then (drop (call $set_handler (i32.const 1032) (i32.const 3)))))
+            (i32.const 0))
+          ;; Replies tag + 200; ends after tag 9.
+          (func (export "two") (result i32)
+            (drop (call $send (call $msg_sender) (i64.add (call $msg_tag) (i64.const 200)) (i32.const 0) (i32.const 0)))
+            (i64.eq (call $msg_tag) (i64.const 9)))
+        "#),
+    );
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", b"");
+    for tag in [1, 2, 3, 4, 9] {
+        inbox.send(process.pid(), tag, b"");
+    }
+    let tags: Vec<i64> = (0..5).map(|_| recv(&inbox).tag).collect();
+    assert_eq!(tags, [101, 102, 103, 204, 209]);
+    finish_normally(&process);
+}

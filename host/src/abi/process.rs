@@ -82,7 +82,9 @@ fn set_handler(mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: i3
     if !typed {
         return Ok(ERR_NO_SUCH_EXPORT);
     }
-    caller.data_mut().handler = Some(name.into_boxed_str());
+    let state = caller.data_mut();
+    state.handler = Some(name.into_boxed_str());
+    state.handler_changed = true;
     Ok(OK)
 }
 
