@@ -30,6 +30,9 @@
 //! error when a suspended call is dropped), which about doubles the cost of
 //! the exit cascade; that cost is part of the figure.
 
+#[path = "support/report.rs"]
+mod report;
+
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -450,23 +453,11 @@ impl Unit {
 
     fn format(self, value: f64) -> String {
         match self {
-            Unit::PerSecond => group_thousands(value.round() as u64),
-            Unit::Nanos | Unit::Bytes | Unit::Millis if value >= 100.0 => group_thousands(value.round() as u64),
+            Unit::PerSecond => report::group_thousands(value.round() as u64),
+            Unit::Nanos | Unit::Bytes | Unit::Millis if value >= 100.0 => report::group_thousands(value.round() as u64),
             _ => format!("{value:.1}"),
         }
     }
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 struct Row {
@@ -521,8 +512,6 @@ impl Bench {
             };
             lines.push(vec![row.name.clone(), value(row.warren), value(row.erlang), ratio]);
         }
-        let widths: Vec<usize> =
-            (0..lines[0].len()).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
         println!("\n=== results ===");
         println!(
             "ratio W/E = Warren's cost / Erlang's (for a rate: Erlang's rate / Warren's): < 1.0 means Warren is better."
@@ -532,22 +521,7 @@ impl Bench {
             schedulers(),
             self.erlang.version.as_deref().unwrap_or("not available")
         );
-        for (i, line) in lines.iter().enumerate() {
-            let cells: Vec<String> = line
-                .iter()
-                .zip(&widths)
-                .enumerate()
-                .map(|(c, (cell, w))| {
-                    let pad = " ".repeat(w - cell.chars().count());
-                    if c == 0 { format!("{cell}{pad}") } else { format!("{pad}{cell}") }
-                })
-                .collect();
-            println!("| {} |", cells.join(" | "));
-            if i == 0 {
-                let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-                println!("|-{}-|", rule.join("-|-"));
-            }
-        }
+        report::print_markdown_table(&lines);
         if !self.notes.is_empty() {
             println!("\nnotes:");
             for note in &self.notes {

@@ -34,6 +34,9 @@
 //! The final table's ratio is Warren's cost divided by Erlang's (for a rate,
 //! Erlang's rate divided by Warren's), so below 1.0 Warren is better.
 
+#[path = "support/report.rs"]
+mod report;
+
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -185,24 +188,12 @@ impl Unit {
 
     fn format(self, value: f64) -> String {
         match self {
-            Unit::PerSecond => group_thousands(value.round() as u64),
-            Unit::Bytes | Unit::Nanos if value.abs() >= 100.0 => group_thousands(value.round() as u64),
+            Unit::PerSecond => report::group_thousands(value.round() as u64),
+            Unit::Bytes | Unit::Nanos if value.abs() >= 100.0 => report::group_thousands(value.round() as u64),
             Unit::KiB | Unit::Micros | Unit::Percent if value.abs() >= 100.0 => format!("{value:.0}"),
             _ => format!("{value:.2}"),
         }
     }
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// One line of the final table.
@@ -304,8 +295,6 @@ impl Bench {
                 met,
             ]);
         }
-        let widths: Vec<usize> =
-            (0..lines[0].len()).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
         println!("\n=== results ===");
         println!(
             "ratio W/E = Warren's cost / Erlang's cost (for spawns/s: Erlang's rate / Warren's rate): < 1.0 means Warren is better."
@@ -315,22 +304,7 @@ impl Bench {
             schedulers(),
             self.erlang.version.as_deref().unwrap_or("not available")
         );
-        for (i, line) in lines.iter().enumerate() {
-            let cells: Vec<String> = line
-                .iter()
-                .zip(&widths)
-                .enumerate()
-                .map(|(c, (cell, w))| {
-                    let pad = w - cell.chars().count();
-                    if c == 0 { format!("{cell}{}", " ".repeat(pad)) } else { format!("{}{cell}", " ".repeat(pad)) }
-                })
-                .collect();
-            println!("| {} |", cells.join(" | "));
-            if i == 0 {
-                let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-                println!("|-{}-|", rule.join("-|-"));
-            }
-        }
+        report::print_markdown_table(&lines);
         println!("\nhow to read it:");
         for line in READING_NOTES {
             println!("- {line}");

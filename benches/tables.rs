@@ -35,6 +35,10 @@
 //! the set workloads, is Erlang's own figure (at least as fast as Erlang);
 //! the ordered_set rows are for information.
 
+#[path = "support/report.rs"]
+#[allow(dead_code)] // this runner has no use for every helper
+mod report;
+
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::Arc;
@@ -366,24 +370,8 @@ fn print_table(
         };
         lines.push(vec![format!("{name}: {what}"), fmt(w), fmt(e), ratio, met]);
     }
-    let widths: Vec<usize> =
-        (0..lines[0].len()).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
     println!();
-    for (i, line) in lines.iter().enumerate() {
-        let cells: Vec<String> = line
-            .iter()
-            .enumerate()
-            .map(
-                |(c, cell)| {
-                    if c == 0 { format!("{cell:<w$}", w = widths[c]) } else { format!("{cell:>w$}", w = widths[c]) }
-                },
-            )
-            .collect();
-        println!("{}", cells.join("  "));
-        if i == 0 {
-            println!("{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
-        }
-    }
+    report::print_markdown_table(&lines);
     println!(
         "\nratio = Warren / Erlang (below 1.0: Warren is faster). Target (the set workloads of issue 4): at \
          least as fast as Erlang; the ordered_set rows are for information."

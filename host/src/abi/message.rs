@@ -36,7 +36,7 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
         return Ok(ERR_BADARG);
     }
     // (A negative length traps in `read` below, as every bad range does.)
-    if len > 0 && len as usize > caller.data().process.node.config.max_message {
+    if too_large(&caller, len) {
         return Ok(ERR_LIMIT);
     }
     let Some(to) = Pid::from_raw(pid as u64) else {
@@ -45,10 +45,14 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
     };
     let data = read(&mut caller, "send", ptr, len)?;
     let state = caller.data();
-    // Delivered under the receiver's table slot, so a send costs no reference
-    // count traffic on the receiver; a message to a dead pid is dropped.
-    state.process.node.table.with(to, |receiver| receiver.deliver(Message { sender: state.pid, tag, data }));
+    state.process.node.send(state.pid, to, tag, data);
     Ok(OK)
+}
+
+/// Whether a message of `len` bytes is larger than the node allows (a
+/// negative length traps later, in the range check).
+pub(super) fn too_large(caller: &Caller<'_, ProcessState>, len: i32) -> bool {
+    len > 0 && len as usize > caller.data().process.node.config.max_message
 }
 
 fn receive(

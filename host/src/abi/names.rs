@@ -2,6 +2,7 @@
 //! sending to a name.
 
 use super::guest_memory::{check_range, read, read_str, write};
+use super::message::too_large;
 use super::{ERR_BADARG, ERR_LIMIT, MODULE, OK};
 use crate::pid::Pid;
 use crate::process::ProcessState;
@@ -70,12 +71,6 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "registry_lookup", registry_lookup)?;
     linker.func_wrap(MODULE, "registry_dispatch", registry_dispatch)?;
     Ok(())
-}
-
-/// Whether a message of `len` bytes is larger than the node allows (a
-/// negative length traps later, in the range check).
-pub(super) fn too_large(caller: &Caller<'_, ProcessState>, len: i32) -> bool {
-    len > 0 && len as usize > caller.data().process.node.config.max_message
 }
 
 /// Copies `out` to the guest buffer if it fits; returns the bytes it needs.

@@ -1,7 +1,7 @@
 //! Host functions about time: send_after, cancel_timer, read_timer, sleep.
 
 use super::guest_memory::{read, read_str};
-use super::names::too_large;
+use super::message::too_large;
 use super::{ERR_BADARG, ERR_LIMIT, MODULE, OK};
 use crate::pid::Pid;
 use crate::process::ProcessState;
