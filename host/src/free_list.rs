@@ -4,6 +4,7 @@
 //! pops from it first; it looks at the other shards only when its own is
 //! empty.
 
+use crossbeam_utils::CachePadded;
 use std::cell::Cell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,12 +29,14 @@ fn my_shard() -> usize {
 /// Items given back, most recent last in each shard (reused first: they are
 /// warm in cache).
 pub(crate) struct ShardedFreeList<T> {
-    shards: [Mutex<Vec<T>>; SHARDS],
+    /// A cache line each: two shards on one line made the threads that own
+    /// them bounce it on every push and pop.
+    shards: [CachePadded<Mutex<Vec<T>>>; SHARDS],
 }
 
 impl<T> Default for ShardedFreeList<T> {
     fn default() -> Self {
-        ShardedFreeList { shards: std::array::from_fn(|_| Mutex::new(Vec::new())) }
+        ShardedFreeList { shards: std::array::from_fn(|_| CachePadded::new(Mutex::new(Vec::new()))) }
     }
 }
 

@@ -53,6 +53,13 @@ pub(crate) struct Frozen {
     globals: Vec<Val>,
 }
 
+impl Frozen {
+    /// The size the memory had when this was saved.
+    pub(crate) fn memory_size(&self) -> usize {
+        self.memory_size
+    }
+}
+
 /// Works out whether instances of `module` (compiled from `wasm`; `None` for
 /// a precompiled module) can hibernate. The error says why not.
 pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String> {
@@ -207,20 +214,63 @@ pub(crate) fn thaw(
             let end = (offset.saturating_add(len) as usize).min(data.len());
             data[start..end].fill(0);
         }
-        for (block, bytes) in frozen.blocks.iter().zip(frozen.bytes.chunks_exact(BLOCK)) {
-            let start = *block as usize * BLOCK;
-            if start >= data.len() {
-                return Err("the memory did not grow back to its size".into());
-            }
-            let end = (start + BLOCK).min(data.len());
-            data[start..end].copy_from_slice(&bytes[..end - start]);
-        }
+        write_blocks(data, frozen)?;
     }
+    restore_globals(store, instance, plan, frozen)
+}
+
+/// Makes `instance`, whose memory the caller has zeroed, hold `pristine`
+/// again: what a fresh instance held (see `recycle.rs`). The memory must be
+/// the size it was in `pristine`.
+pub(crate) fn reset(
+    store: &mut Store<ProcessState>,
+    instance: &Instance,
+    memory: Option<wasmtime::Memory>,
+    plan: &Plan,
+    pristine: &Frozen,
+) -> Result<(), String> {
+    if let Some(memory) = memory {
+        let data = memory.data_mut(&mut *store);
+        if data.len() != pristine.memory_size {
+            return Err("the memory changed size".into());
+        }
+        write_blocks(data, pristine)?;
+    }
+    restore_globals(store, instance, plan, pristine)
+}
+
+/// Writes the saved blocks of `frozen` into `data`.
+fn write_blocks(data: &mut [u8], frozen: &Frozen) -> Result<(), String> {
+    for (block, bytes) in frozen.blocks.iter().zip(frozen.bytes.chunks_exact(BLOCK)) {
+        let start = *block as usize * BLOCK;
+        if start >= data.len() {
+            return Err("the memory did not grow back to its size".into());
+        }
+        let end = (start + BLOCK).min(data.len());
+        data[start..end].copy_from_slice(&bytes[..end - start]);
+    }
+    Ok(())
+}
+
+/// Sets the mutable globals of `instance` to the values in `frozen`.
+fn restore_globals(
+    store: &mut Store<ProcessState>,
+    instance: &Instance,
+    plan: &Plan,
+    frozen: &Frozen,
+) -> Result<(), String> {
     for (name, value) in plan.globals.iter().zip(&frozen.globals) {
         let global = instance.get_global(&mut *store, name).ok_or_else(|| format!("global `{name}` is missing"))?;
         global.set(&mut *store, *value).map_err(|e| format!("cannot restore global `{name}`: {e}"))?;
     }
     Ok(())
+}
+
+impl Plan {
+    /// The export name of the module's memory, if it has one.
+    pub(crate) fn memory_name(&self) -> Option<&str> {
+        self.memory.as_deref()
+    }
 }
 
 #[cfg(all(test, not(feature = "loom")))]

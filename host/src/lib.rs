@@ -19,7 +19,8 @@
 //! call in flight), `mailbox` (lock-free for senders), `process_table`
 //! (pids), `abi` (host functions, one file per namespace),
 //! `memory`/`stack`/`region` (dense layout), `free_list` (sharded free lists
-//! for slots), `wasi` (WASI and capabilities).
+//! for slots), `recycle` (stores of exited processes, reset and reused),
+//! `wasi` (WASI and capabilities).
 
 mod abi;
 mod config;
@@ -35,6 +36,7 @@ mod pid;
 mod process;
 mod process_table;
 mod reason;
+mod recycle;
 mod region;
 mod registry;
 mod run_state;

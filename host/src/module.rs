@@ -24,6 +24,9 @@ pub struct LoadedModule {
     handlers: HashMap<Box<str>, ModuleExport>,
     /// How its processes hibernate, or why they cannot (see `hibernate.rs`).
     pub(crate) hibernation: Arc<HibernationPlan>,
+    /// What a fresh instance holds, saved from the first one (if processes
+    /// can hibernate): what recycled instances are reset to (`recycle.rs`).
+    pub(crate) pristine: std::sync::OnceLock<crate::hibernate::Frozen>,
 }
 
 /// A compiled module and whether its processes can hibernate.
@@ -53,7 +56,15 @@ impl LoadedModule {
                 _ => None,
             };
         }
-        LoadedModule { name: name.to_string(), module, pre, entries, handlers, hibernation }
+        LoadedModule {
+            name: name.to_string(),
+            module,
+            pre,
+            entries,
+            handlers,
+            hibernation,
+            pristine: Default::default(),
+        }
     }
 
     /// The entry function `name` of `instance` (an instance of this module).

@@ -74,8 +74,8 @@ pub(crate) struct Instantiated {
 
 /// What a fresh instance runs first.
 enum Started {
-    /// A new process: its entry function.
-    Entry(TypedFunc<(), ()>),
+    /// A new process: its entry function (in `ProcessState::entry`).
+    Entry,
     /// A hibernated process woken by a message: its handler.
     Handler(TypedFunc<(), i32>),
 }
@@ -118,6 +118,10 @@ pub struct ProcessState {
     idle_timer: Option<(u64, u64)>,
     /// The process's instance in the current store.
     pub(crate) instance: Option<wasmtime::Instance>,
+    /// The entry function's name and typed handle in the current store
+    /// (kept with a recycled store: the next process of the same entry
+    /// needs no new handle, whose making touches the engine's type registry).
+    pub(crate) entry: Option<(Box<str>, TypedFunc<(), ()>)>,
     /// Set by `exit`: the reason the process asked for.
     pub(crate) exit_request: Option<ExitReason>,
     /// The guest's exported memory, found on first use.
@@ -291,8 +295,8 @@ impl Process {
                         return RunOutcome::Pending;
                     };
                     match outcome {
-                        Ok(Started::Entry(entry)) => {
-                            *task = Task::Call(Box::pin(call_entry(store, entry)));
+                        Ok(Started::Entry) => {
+                            *task = Task::Call(Box::pin(call_entry(store)));
                         }
                         Ok(Started::Handler(handler)) => {
                             *task = Task::Idle(Box::new(IdleHandler { store, handler }));
@@ -321,7 +325,7 @@ impl Process {
                         Err(error) => {
                             let asked = store.data_mut().exit_request.take();
                             *task = Task::Finished;
-                            drop(store);
+                            crate::recycle::give_back(store, self.stack_base.swap(0, Ordering::Relaxed));
                             return RunOutcome::Exited(classify_error(error, asked));
                         }
                         Ok(CallOutcome::Entry(None)) => None,
@@ -330,7 +334,7 @@ impl Process {
                     };
                     let Some(handler) = handler else {
                         *task = Task::Finished;
-                        drop(store);
+                        crate::recycle::give_back(store, self.stack_base.swap(0, Ordering::Relaxed));
                         return RunOutcome::Exited(ExitReason::Normal);
                     };
                     store.data_mut().current = None;
@@ -515,14 +519,15 @@ fn borrowed_waker(process: &Arc<Process>) -> std::mem::ManuallyDrop<Waker> {
     std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(raw(Arc::as_ptr(process))) })
 }
 
-/// Makes the process's store and instance, and finds its entry function.
+/// Makes the process's store and instance (or takes a recycled one), and
+/// finds its entry function.
 async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
     // Borrowed, not cloned: every spawn on every scheduler would bump the
     // node's shared reference count.
     let node = &process.node;
     let config = &node.config;
     let fuel_start = config.max_fuel.unwrap_or(u64::MAX);
-    let state = ProcessState {
+    let mut state = ProcessState {
         pid: process.pid,
         process: process.clone(),
         module: spec.module.clone(),
@@ -536,6 +541,7 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         hibernate: false,
         idle_timer: None,
         instance: None,
+        entry: None,
         exit_request: None,
         memory: None,
         limiter: ProcessLimiter { max_memory: config.max_memory },
@@ -543,6 +549,17 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         tables: Default::default(),
         fuel_start,
     };
+    if let Some(spare) = crate::recycle::take(&spec.module) {
+        let mut store = spare.store;
+        process.stack_base.store(spare.stack_base, Ordering::Relaxed);
+        let last = store.data_mut();
+        (state.instance, state.memory) = (last.instance, last.memory);
+        // The same entry as the store's last process: its handle still holds.
+        state.entry = last.entry.take().filter(|(name, _)| *name == spec.entry);
+        drop(std::mem::replace(store.data_mut(), state));
+        let outcome = store.set_fuel(fuel_start).and_then(|()| find_entry(&mut store, &spec.entry));
+        return Instantiated { store, outcome };
+    }
     let (mut store, setup) = new_store(&node.engine, state, fuel_start, config.reductions);
     if let Err(error) = setup {
         return Instantiated { store, outcome: Err(error) };
@@ -550,11 +567,23 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
     let outcome = async {
         let instance = spec.module.pre.instantiate_async(&mut store).await?;
         store.data_mut().instance = Some(instance);
-        let entry = spec.module.entry(&mut store, &instance, &spec.entry)?;
-        Ok(Started::Entry(entry))
+        crate::recycle::remember_pristine(&mut store, &spec.module, &instance);
+        find_entry(&mut store, &spec.entry)
     }
     .await;
     Instantiated { store, outcome }
+}
+
+/// Makes sure the store's state holds the typed entry function `name`.
+fn find_entry(store: &mut Store<ProcessState>, name: &str) -> wasmtime::Result<Started> {
+    if store.data().entry.is_none() {
+        let state = store.data();
+        let (module, instance) = (state.module.clone(), state.instance);
+        let instance = instance.ok_or_else(|| wasmtime::Error::msg("the process has no instance"))?;
+        let entry = module.entry(&mut *store, &instance, name)?;
+        store.data_mut().entry = Some((name.into(), entry));
+    }
+    Ok(Started::Entry)
 }
 
 /// A store for `state`, with `fuel` left and a fuel yield every
@@ -583,6 +612,7 @@ fn hibernate(mut store: Store<ProcessState>) -> Result<Hibernated, String> {
     // Handles into the dropped store.
     state.instance = None;
     state.memory = None;
+    state.entry = None;
     Ok(Hibernated { state, frozen, fuel_left })
 }
 
@@ -608,11 +638,15 @@ async fn wake_from_hibernation(hibernated: Hibernated, reductions: u64) -> Insta
     Instantiated { store, outcome }
 }
 
-/// Runs the entry function; afterwards finds the handler if the process
-/// became handler-style.
-async fn call_entry(mut store: Store<ProcessState>, entry: TypedFunc<(), ()>) -> CallDone {
+/// Runs the entry function (from the state, where it goes back
+/// afterwards); then finds the handler if the process became handler-style.
+async fn call_entry(mut store: Store<ProcessState>) -> CallDone {
     let outcome = async {
-        entry.call_async(&mut store, ()).await?;
+        let (name, entry) =
+            store.data_mut().entry.take().ok_or_else(|| wasmtime::Error::msg("the process has no entry"))?;
+        let called = entry.call_async(&mut store, ()).await;
+        store.data_mut().entry = Some((name, entry));
+        called?;
         store.data_mut().handler_changed = false;
         match store.data().handler {
             None => Ok(CallOutcome::Entry(None)),

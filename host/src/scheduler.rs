@@ -243,6 +243,7 @@ impl Scheduler {
 fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: Parker) {
     let scheduler: *const Scheduler = &node.scheduler;
     LOCAL.with(|local| *local.borrow_mut() = Some(Local { scheduler, queue, next: None, idle_handlers: Vec::new() }));
+    crate::recycle::enable_on_this_thread();
     let scheduler = &node.scheduler;
     let mut streak = 0u32;
     let mut tick = 0u32;
@@ -260,6 +261,7 @@ fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: 
     // through the process table; release our references now.
     let left = LOCAL.with(|local| local.borrow_mut().take());
     drop(left);
+    crate::recycle::disable_on_this_thread();
 }
 
 /// The next process this thread should run, if any.

@@ -11,6 +11,7 @@ mod links;
 mod messaging;
 mod monitors;
 mod names;
+mod recycling;
 mod scheduling;
 mod tables;
 mod timers;

@@ -1,0 +1,91 @@
+//! Recycled stores: a process that exits leaves its instance to the next
+//! process of its module, reset. Whatever the last process did (wrote its
+//! memory and data segments, changed its globals, trapped, grew its memory,
+//! ran a different entry), the next one sees a fresh instance.
+//!
+//! One scheduler thread: every process here runs and exits on it, so each
+//! spawn after the first takes the store its predecessor gave back.
+
+use crate::common::*;
+
+/// `observe` reports what the instance holds (tag 1, five i64s): the global
+/// `counter` (5 when fresh), the 8 bytes at 16 (the data segment
+/// "pristine"), the i64 at 4096 and at 60000 (0 when fresh), and the memory
+/// size in pages (1 when fresh); then it dirties all of them. `dirty_then_trap`
+/// and `dirty_then_grow` dirty the instance and end badly or bigger.
+const OBSERVER: &str = r#"
+(module
+  (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
+  (import "warren_v1" "arg_read" (func $arg_read (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $counter (export "counter") (mut i64) (i64.const 5))
+  (data (i32.const 16) "pristine")
+  (func $dirty
+    (global.set $counter (i64.add (global.get $counter) (i64.const 1)))
+    (i64.store (i32.const 16) (i64.const -1))
+    (i64.store (i32.const 4096) (i64.const 42))
+    (i64.store (i32.const 60000) (i64.const 43)))
+  (func (export "observe")
+    (drop (call $arg_read (i32.const 0) (i32.const 8)))
+    (i64.store (i32.const 256) (global.get $counter))
+    (i64.store (i32.const 264) (i64.load (i32.const 16)))
+    (i64.store (i32.const 272) (i64.load (i32.const 4096)))
+    (i64.store (i32.const 280) (i64.load (i32.const 60000)))
+    (i64.store (i32.const 288) (i64.extend_i32_u (memory.size)))
+    (drop (call $send (i64.load (i32.const 0)) (i64.const 1) (i32.const 256) (i32.const 40)))
+    (call $dirty))
+  (func (export "dirty_then_trap")
+    (call $dirty)
+    (unreachable))
+  (func (export "dirty_then_grow")
+    (call $dirty)
+    (drop (memory.grow (i32.const 1)))
+    (i64.store (i32.const 70000) (i64.const 44)))
+)
+"#;
+
+/// What `observe` reports on a fresh instance.
+fn fresh() -> Vec<i64> {
+    vec![5, i64::from_le_bytes(*b"pristine"), 0, 0, 1]
+}
+
+#[test]
+fn every_process_sees_a_fresh_instance_whatever_its_predecessor_did() {
+    let node = node(1);
+    let module = load(&node, "observer", OBSERVER);
+    let inbox = node.inbox();
+    let observe = |round: usize| {
+        let process = spawn(&node, &module, "observe", &pid_bytes(inbox.pid()));
+        assert_eq!(as_i64s(&recv_tag(&inbox, 1).data), fresh(), "observer {round}");
+        finish_normally(&process);
+    };
+    for round in 0..3 {
+        observe(round);
+    }
+    let trapped = spawn(&node, &module, "dirty_then_trap", b"");
+    expect_trap(&finish(&trapped), &["unreachable"]);
+    observe(3);
+    // A memory that grew cannot be reset to its first size: that store is
+    // dropped and the next process gets a new one, also fresh.
+    let grown = spawn(&node, &module, "dirty_then_grow", b"");
+    finish_normally(&grown);
+    for round in 4..6 {
+        observe(round);
+    }
+}
+
+#[test]
+fn processes_on_recycled_stores_run_concurrently_each_with_its_own_memory() {
+    let node = node(2);
+    let module = load(&node, "observer", OBSERVER);
+    let inbox = node.inbox();
+    for batch in 0..20 {
+        let processes: Vec<_> = (0..50).map(|_| spawn(&node, &module, "observe", &pid_bytes(inbox.pid()))).collect();
+        for process in &processes {
+            finish_normally(process);
+        }
+        for _ in &processes {
+            assert_eq!(as_i64s(&recv_tag(&inbox, 1).data), fresh(), "batch {batch}");
+        }
+    }
+}
