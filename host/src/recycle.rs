@@ -19,12 +19,12 @@
 //! both saved from the module's first fresh instance (`pristine`). The next
 //! process cannot tell a recycled instance from a new one.
 //!
-//! The spare stores of a thread live in a thread-local list, so taking and
-//! giving back take no lock. Only scheduler threads keep spares (they
+//! Exited stores wait to be reset until a thread has several (see
+//! [`RESET_BATCH`]). The spare stores of a thread live in a thread-local
+//! list, so taking and giving back take no lock. Only scheduler threads keep spares (they
 //! enable it when they start and drop their spares when they stop); on
 //! other threads an exited store is dropped as before.
 
-use crate::hibernate::Frozen;
 use crate::module::LoadedModule;
 use crate::process::ProcessState;
 use std::cell::RefCell;
@@ -33,32 +33,44 @@ use wasmtime::Store;
 
 /// Spare stores kept per module and thread: enough for a steady stream of
 /// short-lived processes, few enough that idle spares (each holding the
-/// pages its last process touched, zeroed) cost little.
+/// pages its last process touched) cost little.
 const SPARES_PER_MODULE: usize = 16;
 
-/// A reset store waiting for its next process.
+/// Exited stores are reset this many at a time: the reset asks the kernel
+/// which pages of each memory are resident, and one query covers memories
+/// that lie close together (a query is a system call on the address space's
+/// lock, which all scheduler threads share).
+const RESET_BATCH: usize = 8;
+
+/// A store waiting for its next process.
 pub(crate) struct Spare {
     /// Its data is the exited process's state, emptied (see [`give_back`]);
     /// the next process's state replaces it.
     pub(crate) store: Store<ProcessState>,
     /// Base of the fiber stack the store keeps (0: none).
     pub(crate) stack_base: usize,
+    /// The instance's memory and its `(base, size)`, if it has one.
+    memory: Option<(wasmtime::Memory, usize, usize)>,
 }
 
-/// One thread's spares, by module (a node has few modules).
-#[derive(Default)]
-struct Spares {
-    by_module: Vec<(Arc<LoadedModule>, Vec<Spare>)>,
+/// One thread's spares of one module.
+struct ModuleSpares {
+    module: Arc<LoadedModule>,
+    /// Reset, ready for a process.
+    ready: Vec<Spare>,
+    /// Given back, not yet reset.
+    exited: Vec<Spare>,
 }
 
 thread_local! {
-    /// `None` on threads that keep no spares.
-    static SPARES: RefCell<Option<Spares>> = const { RefCell::new(None) };
+    /// `None` on threads that keep no spares; else by module (a node has
+    /// few modules).
+    static SPARES: RefCell<Option<Vec<ModuleSpares>>> = const { RefCell::new(None) };
 }
 
 /// Lets this thread keep spare stores (scheduler threads, when they start).
 pub(crate) fn enable_on_this_thread() {
-    SPARES.with(|spares| *spares.borrow_mut() = Some(Spares::default()));
+    SPARES.with(|spares| *spares.borrow_mut() = Some(Vec::new()));
 }
 
 /// Drops this thread's spares and keeps no more (scheduler threads, when
@@ -70,18 +82,27 @@ pub(crate) fn disable_on_this_thread() {
 
 /// A spare store for a new process of `module`, if this thread has one.
 pub(crate) fn take(module: &Arc<LoadedModule>) -> Option<Spare> {
-    SPARES.with(|spares| {
+    let mut failed = Vec::new();
+    let spare = SPARES.with(|spares| {
         let mut spares = spares.borrow_mut();
-        let (_, list) = spares.as_mut()?.by_module.iter_mut().find(|(m, _)| Arc::ptr_eq(m, module))?;
-        list.pop()
-    })
+        let spares = spares.as_mut()?.iter_mut().find(|s| Arc::ptr_eq(&s.module, module))?;
+        if spares.ready.is_empty() && spares.exited.len() >= RESET_BATCH {
+            let (ready, unusable) = reset_all(std::mem::take(&mut spares.exited));
+            spares.ready = ready;
+            failed = unusable;
+        }
+        spares.ready.pop()
+    });
+    // Dropped outside the borrow of this thread's spares.
+    drop(failed);
+    spare
 }
 
 /// Saves what a fresh instance of `module` holds (`instance`, just made in
 /// `store`, before any of its code ran), once per module: what a recycled
 /// instance is reset to.
 pub(crate) fn remember_pristine(store: &mut Store<ProcessState>, module: &LoadedModule, instance: &wasmtime::Instance) {
-    if module.pristine.get().is_some() || !recyclable_node(store) {
+    if module.pristine.get().is_some() || !dense_layout(store) {
         return;
     }
     let Ok(plan) = module.hibernation.as_ref() else { return };
@@ -91,64 +112,91 @@ pub(crate) fn remember_pristine(store: &mut Store<ProcessState>, module: &Loaded
 }
 
 /// Takes back the store of a process that exited (its call finished) and
-/// keeps it, reset, as a spare; drops it if it cannot be recycled.
-/// `stack_base` is the base of the fiber stack the store keeps.
+/// keeps it as a spare, to be reset before its next use; drops it if it
+/// cannot be recycled. `stack_base` is the base of the fiber stack the
+/// store keeps.
 pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
     let module = store.data().module.clone();
     let has_room = SPARES.with(|spares| {
         spares.borrow().as_ref().is_some_and(|spares| {
             spares
-                .by_module
                 .iter()
-                .find(|(m, _)| Arc::ptr_eq(m, &module))
-                .is_none_or(|(_, list)| list.len() < SPARES_PER_MODULE)
+                .find(|s| Arc::ptr_eq(&s.module, &module))
+                .is_none_or(|s| s.ready.len() + s.exited.len() < SPARES_PER_MODULE)
         })
     });
-    if !has_room || !recyclable_node(&store) {
+    if !has_room || !dense_layout(&store) {
         return;
     }
-    let (Ok(plan), Some(pristine)) = (module.hibernation.as_ref(), module.pristine.get()) else { return };
-    if reset(&mut store, plan, pristine).is_err() {
+    let (Ok(plan), Some(pristine), Some(_)) =
+        (module.hibernation.as_ref(), module.pristine.get(), store.data().instance)
+    else {
         return;
-    }
+    };
+    let memory = match plan.memory_name() {
+        Some(name) => {
+            let Some(instance) = store.data().instance else { return };
+            let Some(memory) = instance.get_memory(&mut store, name) else { return };
+            let size = memory.data_size(&store);
+            if size != pristine.memory_size() {
+                // Memories do not shrink: this one cannot look fresh again.
+                return;
+            }
+            Some((memory, memory.data_ptr(&store) as usize, size))
+        }
+        None => None,
+    };
     empty_state(store.data_mut());
     SPARES.with(|spares| {
         let mut spares = spares.borrow_mut();
         let Some(spares) = spares.as_mut() else { return };
-        let index = match spares.by_module.iter().position(|(m, _)| Arc::ptr_eq(m, &module)) {
+        let index = match spares.iter().position(|s| Arc::ptr_eq(&s.module, &module)) {
             Some(index) => index,
             None => {
-                spares.by_module.push((module, Vec::new()));
-                spares.by_module.len() - 1
+                spares.push(ModuleSpares { module, ready: Vec::new(), exited: Vec::new() });
+                spares.len() - 1
             }
         };
-        spares.by_module[index].1.push(Spare { store, stack_base });
+        spares[index].exited.push(Spare { store, stack_base, memory });
     });
 }
 
 /// Whether the store's node lays memories out densely (the reset zeroes a
 /// memory through its slot in a region of ours).
-fn recyclable_node(store: &Store<ProcessState>) -> bool {
+fn dense_layout(store: &Store<ProcessState>) -> bool {
     store.data().process.node.config.layout == crate::config::MemoryLayout::Dense
 }
 
-/// Resets the store's instance to `pristine`.
-fn reset(store: &mut Store<ProcessState>, plan: &crate::hibernate::Plan, pristine: &Frozen) -> Result<(), String> {
-    let instance = store.data().instance.ok_or("no instance")?;
-    let memory = match plan.memory_name() {
-        Some(name) => Some(instance.get_memory(&mut *store, name).ok_or("no memory")?),
-        None => None,
-    };
-    if let Some(memory) = memory {
-        let size = memory.data_size(&*store);
-        if size != pristine.memory_size() {
-            return Err("the memory changed size".into());
+/// Resets exited stores to what a fresh instance holds: memories zeroed
+/// (one residency query for many), then the module's initial bytes and
+/// globals written back. Returns the reset ones and those that failed.
+fn reset_all(mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>) {
+    let mut ranges: Vec<(usize, usize)> =
+        exited.iter().filter_map(|spare| spare.memory.map(|(_, base, size)| (base, size))).collect();
+    // SAFETY: in the dense layout every memory is a slot of a region of
+    // ours, page-aligned; no wasm runs in these stores (their processes
+    // exited) and nothing else uses the slots.
+    unsafe { crate::region::zero_all(&mut ranges) };
+    let (mut ready, mut failed) = (Vec::with_capacity(exited.len()), Vec::new());
+    for mut spare in exited.drain(..) {
+        let state = spare.store.data();
+        let module = state.module.clone();
+        let reset = match (module.hibernation.as_ref(), module.pristine.get(), state.instance) {
+            (Ok(plan), Some(pristine), Some(instance)) => crate::hibernate::reset(
+                &mut spare.store,
+                &instance,
+                spare.memory.map(|(memory, _, _)| memory),
+                plan,
+                pristine,
+            ),
+            _ => Err("the module cannot be recycled".into()),
+        };
+        match reset {
+            Ok(()) => ready.push(spare),
+            Err(_) => failed.push(spare),
         }
-        // SAFETY: in the dense layout the memory is a slot of a region of
-        // ours; no wasm runs in this store (its process exited).
-        unsafe { crate::region::zero(memory.data_ptr(&*store) as usize, size) };
     }
-    crate::hibernate::reset(store, &instance, memory, plan, pristine)
+    (ready, failed)
 }
 
 /// Drops what an exited process's state holds now, rather than when its

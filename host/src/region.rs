@@ -125,29 +125,82 @@ const WRITE_LIMIT: usize = 256 << 10;
 /// large ranges are returned to the kernel instead.
 ///
 /// # Safety
-/// `base..base + len` must lie in a mapping made by this module and must not
-/// be in use.
+/// `base..base + len` must lie in a mapping made by this module, `base`
+/// page-aligned, and must not be in use.
 pub(crate) unsafe fn zero(base: usize, len: usize) {
+    // SAFETY: as the caller guarantees.
+    unsafe { zero_all(&mut [(base, len)]) }
+}
+
+/// [`zero`] for many ranges (`(base, len)`, sorted here), with one residency
+/// query for ranges that lie close together: each query is a system call
+/// that takes the address space's lock, which scheduler threads share.
+///
+/// # Safety
+/// As for [`zero`], for every range.
+pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
     let page = page_size();
-    let len = len.next_multiple_of(page);
-    let pages = len / page;
-    if pages == 0 {
-        return;
-    }
+    ranges.sort_unstable_by_key(|&(base, _)| base);
     let mut resident = [0u8; MINCORE_PAGES];
-    // SAFETY: the range is a mapping of ours; `resident` has room for a byte
-    // per page.
-    let asked =
-        pages <= MINCORE_PAGES && unsafe { libc::mincore(base as *mut libc::c_void, len, resident.as_mut_ptr()) } == 0;
-    let resident = &resident[..pages];
-    if !asked || resident.iter().filter(|&&r| r & 1 != 0).count() * page > WRITE_LIMIT {
-        // SAFETY: the caller owns the range.
-        unsafe { decommit(base, len) };
-        return;
+    let mut first = 0;
+    while first < ranges.len() {
+        let span_base = ranges[first].0;
+        // The ranges whose pages fit one query with the first.
+        let mut span_end = span_base;
+        let mut last = first;
+        while let Some(&(base, len)) = ranges.get(last) {
+            let end = base + len.next_multiple_of(page);
+            if (end.max(span_end) - span_base) / page > MINCORE_PAGES {
+                break;
+            }
+            span_end = span_end.max(end);
+            last += 1;
+        }
+        if last == first {
+            // One range too large to ask about: back to the kernel whole.
+            let (base, len) = ranges[first];
+            // SAFETY: the caller owns the range.
+            unsafe { zero_by_writing_or_decommit(base, len.next_multiple_of(page), None) };
+            first += 1;
+            continue;
+        }
+        // SAFETY: mincore only reads the page tables of the span (ranges of
+        // ours and whatever lies between) and writes a byte per page into
+        // `resident`, which has room for them.
+        let asked = span_base.is_multiple_of(page)
+            && unsafe { libc::mincore(span_base as *mut libc::c_void, span_end - span_base, resident.as_mut_ptr()) }
+                == 0;
+        for &(base, len) in &ranges[first..last] {
+            let offset = (base - span_base) / page;
+            let pages = len.next_multiple_of(page) / page;
+            let known = asked.then(|| &resident[offset..offset + pages]);
+            // SAFETY: the caller owns the range.
+            unsafe { zero_by_writing_or_decommit(base, pages * page, known) };
+        }
+        first = last;
     }
-    for (index, _) in resident.iter().enumerate().filter(|(_, r)| **r & 1 != 0) {
-        // SAFETY: the caller owns the range; the page is inside it.
-        unsafe { std::ptr::write_bytes((base + index * page) as *mut u8, 0, page) };
+}
+
+/// Zeroes `base..base + len` given which of its pages are resident: writes
+/// them if they are few, else returns the range to the kernel. With no
+/// residency known, a page-aligned range goes back to the kernel and any
+/// other is written whole.
+///
+/// # Safety
+/// As for [`zero`].
+unsafe fn zero_by_writing_or_decommit(base: usize, len: usize, resident: Option<&[u8]>) {
+    let page = page_size();
+    match resident {
+        Some(resident) if resident.iter().filter(|&&r| r & 1 != 0).count() * page <= WRITE_LIMIT => {
+            for (index, _) in resident.iter().enumerate().filter(|(_, r)| **r & 1 != 0) {
+                // SAFETY: the caller owns the range; the page is inside it.
+                unsafe { std::ptr::write_bytes((base + index * page) as *mut u8, 0, page) };
+            }
+        }
+        // SAFETY: the caller owns the range.
+        _ if base.is_multiple_of(page) => unsafe { decommit(base, len) },
+        // SAFETY: as above.
+        _ => unsafe { std::ptr::write_bytes(base as *mut u8, 0, len) },
     }
 }
 
@@ -184,4 +237,34 @@ pub(crate) fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     if size > 0 { size as usize } else { 4096 }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_all_clears_every_range_and_nothing_between() {
+        let page = page_size();
+        let pool = SlotPool::new(16 * page);
+        let slots: Vec<usize> = (0..6).map(|_| pool.acquire().expect("slot")).collect();
+        for &slot in &slots {
+            // SAFETY: the slots are ours and 16 pages long.
+            unsafe {
+                std::ptr::write_bytes(slot as *mut u8, 0xAB, 3);
+                std::ptr::write_bytes((slot + 5 * page + 7) as *mut u8, 0xCD, 2 * page);
+            }
+        }
+        // Every other slot: the others keep their bytes.
+        let mut ranges: Vec<(usize, usize)> = slots.iter().rev().step_by(2).map(|&s| (s, 16 * page)).collect();
+        // SAFETY: the ranges are slots of ours that nothing else uses.
+        unsafe { zero_all(&mut ranges) };
+        for &slot in &slots {
+            // SAFETY: as above.
+            let bytes = unsafe { std::slice::from_raw_parts(slot as *const u8, 16 * page) };
+            let cleared = ranges.iter().any(|&(base, _)| base == slot);
+            let nonzero = bytes.iter().filter(|&&b| b != 0).count();
+            assert_eq!(nonzero, if cleared { 0 } else { 3 + 2 * page }, "slot {slot:#x}");
+        }
+    }
 }
