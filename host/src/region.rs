@@ -172,7 +172,7 @@ pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
                 == 0;
         for &(base, len) in &ranges[first..last] {
             let offset = (base - span_base) / page;
-            let pages = len.next_multiple_of(page) / page;
+            let pages = len.div_ceil(page);
             let known = asked.then(|| &resident[offset..offset + pages]);
             // SAFETY: the caller owns the range.
             unsafe { zero_by_writing_or_decommit(base, pages * page, known) };
