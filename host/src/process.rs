@@ -523,16 +523,19 @@ fn borrowed_waker(process: &Arc<Process>) -> std::mem::ManuallyDrop<Waker> {
 /// finds its entry function.
 async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
     // Borrowed, not cloned: every spawn on every scheduler would bump the
-    // node's shared reference count.
+    // node's shared reference count (so would the module's, cloned below
+    // only when a new store is made).
     let node = &process.node;
     let config = &node.config;
     let fuel_start = config.max_fuel.unwrap_or(u64::MAX);
+    let StartSpec { module, entry, arg, caps } = spec;
+    let spare = crate::recycle::take(&module);
     let mut state = ProcessState {
         pid: process.pid,
         process: process.clone(),
-        module: spec.module.clone(),
-        caps: spec.caps,
-        arg: spec.arg,
+        module,
+        caps,
+        arg,
         current: None,
         received: Received::default(),
         receive_sequence: 0,
@@ -549,26 +552,27 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         tables: Default::default(),
         fuel_start,
     };
-    if let Some(spare) = crate::recycle::take(&spec.module) {
+    if let Some(spare) = spare {
         let mut store = spare.store;
         process.stack_base.store(spare.stack_base, Ordering::Relaxed);
         let last = store.data_mut();
         (state.instance, state.memory) = (last.instance, last.memory);
         // The same entry as the store's last process: its handle still holds.
-        state.entry = last.entry.take().filter(|(name, _)| *name == spec.entry);
+        state.entry = last.entry.take().filter(|(name, _)| *name == entry);
         drop(std::mem::replace(store.data_mut(), state));
-        let outcome = store.set_fuel(fuel_start).and_then(|()| find_entry(&mut store, &spec.entry));
+        let outcome = store.set_fuel(fuel_start).and_then(|()| find_entry(&mut store, &entry));
         return Instantiated { store, outcome };
     }
+    let module = state.module.clone();
     let (mut store, setup) = new_store(&node.engine, state, fuel_start, config.reductions);
     if let Err(error) = setup {
         return Instantiated { store, outcome: Err(error) };
     }
     let outcome = async {
-        let instance = spec.module.pre.instantiate_async(&mut store).await?;
+        let instance = module.pre.instantiate_async(&mut store).await?;
         store.data_mut().instance = Some(instance);
-        crate::recycle::remember_pristine(&mut store, &spec.module, &instance);
-        find_entry(&mut store, &spec.entry)
+        crate::recycle::remember_pristine(&mut store, &module, &instance);
+        find_entry(&mut store, &entry)
     }
     .await;
     Instantiated { store, outcome }

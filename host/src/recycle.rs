@@ -87,7 +87,7 @@ pub(crate) fn take(module: &Arc<LoadedModule>) -> Option<Spare> {
         let mut spares = spares.borrow_mut();
         let spares = spares.as_mut()?.iter_mut().find(|s| Arc::ptr_eq(&s.module, module))?;
         if spares.ready.is_empty() && spares.exited.len() >= RESET_BATCH {
-            let (ready, unusable) = reset_all(std::mem::take(&mut spares.exited));
+            let (ready, unusable) = reset_all(&spares.module, std::mem::take(&mut spares.exited));
             spares.ready = ready;
             failed = unusable;
         }
@@ -116,49 +116,58 @@ pub(crate) fn remember_pristine(store: &mut Store<ProcessState>, module: &Loaded
 /// cannot be recycled. `stack_base` is the base of the fiber stack the
 /// store keeps.
 pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
-    let module = store.data().module.clone();
+    // Compared by address, not cloned: a clone would bump the module's
+    // reference count, which every scheduler thread shares.
+    let key = Arc::as_ptr(&store.data().module);
     let has_room = SPARES.with(|spares| {
         spares.borrow().as_ref().is_some_and(|spares| {
             spares
                 .iter()
-                .find(|s| Arc::ptr_eq(&s.module, &module))
+                .find(|s| Arc::as_ptr(&s.module) == key)
                 .is_none_or(|s| s.ready.len() + s.exited.len() < SPARES_PER_MODULE)
         })
     });
     if !has_room || !dense_layout(&store) {
         return;
     }
-    let (Ok(plan), Some(pristine), Some(_)) =
-        (module.hibernation.as_ref(), module.pristine.get(), store.data().instance)
-    else {
-        return;
-    };
-    let memory = match plan.memory_name() {
-        Some(name) => {
-            let Some(instance) = store.data().instance else { return };
-            let Some(memory) = instance.get_memory(&mut store, name) else { return };
-            let size = memory.data_size(&store);
-            if size != pristine.memory_size() {
-                // Memories do not shrink: this one cannot look fresh again.
-                return;
-            }
-            Some((memory, memory.data_ptr(&store) as usize, size))
-        }
-        None => None,
-    };
+    let Some(memory) = recyclable_memory(&mut store) else { return };
     empty_state(store.data_mut());
     SPARES.with(|spares| {
         let mut spares = spares.borrow_mut();
         let Some(spares) = spares.as_mut() else { return };
-        let index = match spares.iter().position(|s| Arc::ptr_eq(&s.module, &module)) {
+        let index = match spares.iter().position(|s| Arc::as_ptr(&s.module) == key) {
             Some(index) => index,
             None => {
+                let module = store.data().module.clone();
                 spares.push(ModuleSpares { module, ready: Vec::new(), exited: Vec::new() });
                 spares.len() - 1
             }
         };
         spares[index].exited.push(Spare { store, stack_base, memory });
     });
+}
+
+/// If the store's instance can be reset: its memory with base and size
+/// (`Some(None)` if it has none).
+#[allow(clippy::type_complexity)]
+fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<(wasmtime::Memory, usize, usize)>> {
+    let state = store.data();
+    let instance = state.instance?;
+    let (Ok(plan), Some(pristine)) = (state.module.hibernation.as_ref(), state.module.pristine.get()) else {
+        return None;
+    };
+    let first_size = pristine.memory_size();
+    let Some(name) = plan.memory_name() else { return Some(None) };
+    let memory = match state.memory {
+        Some(memory) => memory,
+        None => {
+            let name: Box<str> = name.into();
+            instance.get_memory(&mut *store, &name)?
+        }
+    };
+    let size = memory.data_size(&*store);
+    // Memories do not shrink: one that grew cannot look fresh again.
+    (size == first_size).then(|| Some((memory, memory.data_ptr(&*store) as usize, size)))
 }
 
 /// Whether the store's node lays memories out densely (the reset zeroes a
@@ -170,7 +179,7 @@ fn dense_layout(store: &Store<ProcessState>) -> bool {
 /// Resets exited stores to what a fresh instance holds: memories zeroed
 /// (one residency query for many), then the module's initial bytes and
 /// globals written back. Returns the reset ones and those that failed.
-fn reset_all(mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>) {
+fn reset_all(module: &LoadedModule, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>) {
     let mut ranges: Vec<(usize, usize)> =
         exited.iter().filter_map(|spare| spare.memory.map(|(_, base, size)| (base, size))).collect();
     // SAFETY: in the dense layout every memory is a slot of a region of
@@ -179,9 +188,7 @@ fn reset_all(mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>) {
     unsafe { crate::region::zero_all(&mut ranges) };
     let (mut ready, mut failed) = (Vec::with_capacity(exited.len()), Vec::new());
     for mut spare in exited.drain(..) {
-        let state = spare.store.data();
-        let module = state.module.clone();
-        let reset = match (module.hibernation.as_ref(), module.pristine.get(), state.instance) {
+        let reset = match (module.hibernation.as_ref(), module.pristine.get(), spare.store.data().instance) {
             (Ok(plan), Some(pristine), Some(instance)) => crate::hibernate::reset(
                 &mut spare.store,
                 &instance,
