@@ -6,7 +6,7 @@
 //! cargo bench --bench runtime -- pingpong ring   # several filters: any may match
 //! ```
 //!
-//! Sections (units): `density/wat-blocked`, `density/wat-idle`, `density/wat-hibernated`,
+//! Sections (units): `density/wat-blocked`, `density/wat-handler`, `density/wat-idle`, `density/wat-hibernated`,
 //! `density/rust-blocked`, `density/rust-idle`, `density/rust-hibernated`, `spawn`, `pingpong`, `ring`,
 //! `fairness`. A filter selects every unit whose name contains it.
 //!
@@ -99,8 +99,9 @@ fn main() {
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
-    let units: [(&str, Section); 11] = [
+    let units: [(&str, Section); 12] = [
         ("density/wat-blocked", |b| density_unit(b, Density::WatBlocked)),
+        ("density/wat-handler", |b| density_unit(b, Density::WatHandler)),
         ("density/wat-idle", |b| density_unit(b, Density::WatIdle)),
         ("density/wat-hibernated", |b| density_unit(b, Density::WatHibernated)),
         ("density/rust-blocked", |b| density_unit(b, Density::RustBlocked)),
@@ -724,6 +725,11 @@ fn quiesce(timeout: Duration) -> Result<Duration> {
 #[derive(Clone, Copy)]
 enum Density {
     WatBlocked,
+    /// Spawned on its handler export: waits for its first message having
+    /// run no code.
+    WatHandler,
+    /// Ran an entry that called `set_handler` (which wrote the handler's
+    /// name into its memory).
     WatIdle,
     WatHibernated,
     RustBlocked,
@@ -735,6 +741,7 @@ impl Density {
     fn name(self) -> &'static str {
         match self {
             Density::WatBlocked => "wat-blocked",
+            Density::WatHandler => "wat-handler",
             Density::WatIdle => "wat-idle",
             Density::WatHibernated => "wat-hibernated",
             Density::RustBlocked => "rust-blocked",
@@ -746,6 +753,7 @@ impl Density {
     fn from_name(name: &str) -> Option<Density> {
         [
             Density::WatBlocked,
+            Density::WatHandler,
             Density::WatIdle,
             Density::WatHibernated,
             Density::RustBlocked,
@@ -760,6 +768,7 @@ impl Density {
     fn guest(self) -> (PathBuf, &'static str) {
         match self {
             Density::WatBlocked => (wat_file("minimal.wat"), "main"),
+            Density::WatHandler => (wat_file("minimal.wat"), "noop"),
             Density::WatIdle => (wat_file("minimal.wat"), "idle"),
             Density::WatHibernated => (wat_file("minimal.wat"), "sleep"),
             Density::RustBlocked => (PathBuf::from(warren_test_artifacts::MINIMAL), "main"),
@@ -770,7 +779,7 @@ impl Density {
 
     fn default_n(self) -> u64 {
         match self {
-            Density::WatBlocked | Density::WatIdle | Density::WatHibernated => DENSITY_N_WAT,
+            Density::WatBlocked | Density::WatHandler | Density::WatIdle | Density::WatHibernated => DENSITY_N_WAT,
             Density::RustBlocked | Density::RustIdle | Density::RustHibernated => DENSITY_N_RUST,
         }
     }
@@ -779,7 +788,7 @@ impl Density {
     fn target_kib(self) -> f64 {
         match self {
             Density::WatBlocked => 12.0,
-            Density::WatIdle | Density::WatHibernated => 8.0,
+            Density::WatHandler | Density::WatIdle | Density::WatHibernated => 8.0,
             Density::RustBlocked | Density::RustIdle | Density::RustHibernated => 16.0,
         }
     }
@@ -791,7 +800,8 @@ impl Density {
     fn label(self) -> &'static str {
         match self {
             Density::WatBlocked => "density: WAT, blocked in receive",
-            Density::WatIdle => "density: WAT, handler-style idle",
+            Density::WatHandler => "density: WAT, handler-style idle, spawned on its handler",
+            Density::WatIdle => "density: WAT, handler-style idle, after set_handler",
             Density::WatHibernated => "density: WAT, handler-style hibernated",
             Density::RustBlocked => "density: Rust, blocked in receive",
             Density::RustIdle => "density: Rust, handler-style idle",
@@ -871,7 +881,7 @@ fn density_unit(bench: &mut Bench, density: Density) {
         Some(density.target_kib()),
     );
     bench.row(format!("{label}: page tables (VmPTE)"), Unit::Bytes, pte, erlang_pte, None);
-    if matches!(density, Density::WatBlocked | Density::WatIdle | Density::WatHibernated) {
+    if matches!(density, Density::WatBlocked | Density::WatHandler | Density::WatIdle | Density::WatHibernated) {
         bench.row(format!("{label}: Erlang VM-accounted (erlang:memory)"), Unit::Bytes, None, erlang_vm, None);
     }
 }

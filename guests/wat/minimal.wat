@@ -14,7 +14,9 @@
 ;;   sleep   () -> ()   as `idle`, then asks to hibernate: between messages
 ;;                      the process keeps no instance at all, only its
 ;;                      compacted memory (see `hibernate` in docs/ABI.md)
-;;   noop    () -> i32  the handler: does nothing, returns 0 (stay alive)
+;;   noop    () -> i32  the handler: does nothing, returns 0 (stay alive).
+;;                      Spawned directly, the process starts handler-style
+;;                      having run no code (none of its memory is resident).
 ;;   quick   () -> ()   returns at once: the process ends normally (for
 ;;                      spawn+exit benchmarks)
 ;;

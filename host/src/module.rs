@@ -104,21 +104,22 @@ impl LoadedModule {
         &self.name
     }
 
-    /// Whether the module exports a function `name` a process can start on
-    /// (type `() -> ()`).
+    /// Whether the module exports a function `name` a process can start on:
+    /// an entry (type `() -> ()`), or a handler (type `() -> i32`), on which
+    /// the process starts handler-style, waiting for its first message.
     pub fn has_entry(&self, name: &str) -> bool {
-        self.entries.contains_key(name)
+        self.entries.contains_key(name) || self.handlers.contains_key(name)
     }
 
-    /// The names of the exported functions a process can start on.
+    /// Whether export `name` is a handler (type `() -> i32`).
+    pub(crate) fn is_handler(&self, name: &str) -> bool {
+        self.handlers.contains_key(name)
+    }
+
+    /// The names of the exported functions a process can start on (entries
+    /// and handlers).
     pub fn entries(&self) -> Vec<String> {
-        self.module
-            .exports()
-            .filter(
-                |e| matches!(e.ty(), wasmtime::ExternType::Func(f) if f.params().len() == 0 && f.results().len() == 0),
-            )
-            .map(|e| e.name().to_string())
-            .collect()
+        self.module.exports().filter(|e| self.has_entry(e.name())).map(|e| e.name().to_string()).collect()
     }
 }
 

@@ -76,6 +76,9 @@ pub(crate) struct Instantiated {
 enum Started {
     /// A new process: its entry function (in `ProcessState::entry`).
     Entry,
+    /// A new process spawned on a handler export: it waits for its first
+    /// message with no call made.
+    NewHandler(TypedFunc<(), i32>),
     /// A hibernated process woken by a message: its handler.
     Handler(TypedFunc<(), i32>),
 }
@@ -299,6 +302,10 @@ impl Process {
                             *task = Task::Call(Box::pin(call_entry(store)));
                         }
                         Ok(Started::Handler(handler)) => {
+                            *task = Task::Idle(Box::new(IdleHandler { store, handler }));
+                        }
+                        Ok(Started::NewHandler(handler)) => {
+                            self.arm_idle_timer(store.data_mut());
                             *task = Task::Idle(Box::new(IdleHandler { store, handler }));
                         }
                         Err(error) => {
@@ -560,7 +567,7 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         // The same entry as the store's last process: its handle still holds.
         state.entry = last.entry.take().filter(|(name, _)| *name == entry);
         drop(std::mem::replace(store.data_mut(), state));
-        let outcome = store.set_fuel(fuel_start).and_then(|()| find_entry(&mut store, &entry));
+        let outcome = store.set_fuel(fuel_start).and_then(|()| find_start(&mut store, &entry));
         return Instantiated { store, outcome };
     }
     let module = state.module.clone();
@@ -572,14 +579,19 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         let instance = module.pre.instantiate_async(&mut store).await?;
         store.data_mut().instance = Some(instance);
         crate::recycle::remember_pristine(&mut store, &module, &instance);
-        find_entry(&mut store, &entry)
+        find_start(&mut store, &entry)
     }
     .await;
     Instantiated { store, outcome }
 }
 
-/// Makes sure the store's state holds the typed entry function `name`.
-fn find_entry(store: &mut Store<ProcessState>, name: &str) -> wasmtime::Result<Started> {
+/// What a new process starts with: export `name`, an entry function (which
+/// the store's state then holds, typed) or a handler.
+fn find_start(store: &mut Store<ProcessState>, name: &str) -> wasmtime::Result<Started> {
+    if store.data().module.is_handler(name) {
+        store.data_mut().handler = Some(name.into());
+        return Ok(Started::NewHandler(current_handler(store)?));
+    }
     if store.data().entry.is_none() {
         let state = store.data();
         let (module, instance) = (state.module.clone(), state.instance);

@@ -272,6 +272,49 @@ fn a_wat_handler_process_handles_each_message_in_order_keeping_its_state() {
 }
 
 #[test]
+fn a_process_spawned_on_a_handler_export_starts_handler_style() {
+    let node = node(2);
+    let module = load(&node, "handler", &wat(HANDLER));
+    let inbox = node.inbox();
+    // No entry runs: the first message is the handler's first call.
+    let process = spawn(&node, &module, "on_message", b"");
+    for (i, text) in ["one", "two"].iter().enumerate() {
+        inbox.send(process.pid(), 20 + i as i64, text.as_bytes());
+        let reply = recv_tag(&inbox, 120 + i as i64);
+        assert_eq!((as_i64(&reply.data[..8]), &reply.data[8..]), (i as i64 + 1, text.as_bytes()));
+    }
+    inbox.send(process.pid(), 9, b"");
+    recv_tag(&inbox, 109);
+    finish_normally(&process);
+    // A guest spawns one the same way (`spawn_module` with the handler's name).
+    let spawner = load(
+        &node,
+        "handler_spawner",
+        &wat(r#"
+          (data (i32.const 1024) "on_message")
+          (data (i32.const 1040) "handler")
+          (func (export "main")
+            (local $child i64)
+            (local.set $child (call $spawn_module (i32.const 1040) (i32.const 7)
+                                                  (i32.const 1024) (i32.const 10) (i32.const 0) (i32.const 0)))
+            (i64.store (i32.const 16) (i64.const 2))
+            (drop (call $send (local.get $child) (i64.const 2) (i32.const 16) (i32.const 8)))
+            (drop (call $send (local.get $child) (i64.const 9) (i32.const 16) (i32.const 0)))
+            (call $report (call $arg_pid) (i64.const 5) (local.get $child)))
+        "#),
+    );
+    let parent = spawn(&node, &spawner, "main", &pid_bytes(inbox.pid()));
+    finish_normally(&parent);
+    let child = Pid::from_raw(as_i64(&recv_tag(&inbox, 5).data) as u64).expect("a pid");
+    // The handler's replies went to the spawner (dead by now); it ended on tag 9.
+    let start = std::time::Instant::now();
+    while node.is_alive(child) {
+        assert!(start.elapsed() < PATIENCE, "the spawned handler never ended");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+#[test]
 fn a_handler_may_wait_in_receive_within_its_call() {
     let node = node(2);
     let module = load(&node, "handler", &wat(HANDLER));
