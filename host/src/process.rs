@@ -287,33 +287,25 @@ impl Process {
                     let Task::Start(spec) = std::mem::replace(&mut *task, Task::Finished) else {
                         unreachable!("matched above")
                     };
-                    *task = Task::Instantiate(Box::pin(instantiate(self.clone(), *spec)));
+                    match recycled(self, *spec) {
+                        Ok(instantiated) => {
+                            if let Some(ended) = self.start(instantiated, &mut task) {
+                                return ended;
+                            }
+                        }
+                        Err(spec) => *task = Task::Instantiate(Box::pin(instantiate(self.clone(), spec))),
+                    }
                 }
                 Task::Instantiate(instantiating) => {
                     let polled = instantiating.as_mut().poll(&mut cx);
                     if let Some(base) = crate::stack::take_last_new_stack() {
                         self.stack_base.store(base, Ordering::Relaxed);
                     }
-                    let Poll::Ready(Instantiated { mut store, outcome }) = polled else {
+                    let Poll::Ready(instantiated) = polled else {
                         return RunOutcome::Pending;
                     };
-                    match outcome {
-                        Ok(Started::Entry) => {
-                            *task = Task::Call(Box::pin(call_entry(store)));
-                        }
-                        Ok(Started::Handler(handler)) => {
-                            *task = Task::Idle(Box::new(IdleHandler { store, handler }));
-                        }
-                        Ok(Started::NewHandler(handler)) => {
-                            self.arm_idle_timer(store.data_mut());
-                            *task = Task::Idle(Box::new(IdleHandler { store, handler }));
-                        }
-                        Err(error) => {
-                            let asked = store.data_mut().exit_request.take();
-                            *task = Task::Finished;
-                            drop(store);
-                            return RunOutcome::Exited(classify_error(error, asked));
-                        }
+                    if let Some(ended) = self.start(instantiated, &mut task) {
+                        return ended;
                     }
                 }
                 Task::Call(call) => {
@@ -416,6 +408,27 @@ impl Process {
 }
 
 impl Process {
+    /// Starts what a new (or woken) instance runs, leaving `task` at it; if
+    /// the instantiation failed, the process ends (the outcome says how).
+    fn start(&self, instantiated: Instantiated, task: &mut Task) -> Option<RunOutcome> {
+        let Instantiated { mut store, outcome } = instantiated;
+        match outcome {
+            Ok(Started::Entry) => *task = Task::Call(Box::pin(call_entry(store))),
+            Ok(Started::Handler(handler)) => *task = Task::Idle(Box::new(IdleHandler { store, handler })),
+            Ok(Started::NewHandler(handler)) => {
+                self.arm_idle_timer(store.data_mut());
+                *task = Task::Idle(Box::new(IdleHandler { store, handler }));
+            }
+            Err(error) => {
+                let asked = store.data_mut().exit_request.take();
+                *task = Task::Finished;
+                drop(store);
+                return Some(RunOutcome::Exited(classify_error(error, asked)));
+            }
+        }
+        None
+    }
+
     /// Hibernates the process whose store is `store`, leaving `task`
     /// `Hibernated`; if that fails, the process ends (the outcome says how).
     fn hibernate_into(&self, store: Store<ProcessState>, task: &mut Task) -> Option<RunOutcome> {
@@ -526,18 +539,16 @@ fn borrowed_waker(process: &Arc<Process>) -> std::mem::ManuallyDrop<Waker> {
     std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(raw(Arc::as_ptr(process))) })
 }
 
-/// Makes the process's store and instance (or takes a recycled one), and
-/// finds its entry function.
-async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
-    // Borrowed, not cloned: every spawn on every scheduler would bump the
-    // node's shared reference count (so would the module's, cloned below
-    // only when a new store is made).
-    let node = &process.node;
-    let config = &node.config;
+/// A new process's state, for `spec`.
+fn new_state(
+    process: &Arc<Process>,
+    module: Arc<LoadedModule>,
+    caps: Arc<Capabilities>,
+    arg: Box<[u8]>,
+) -> ProcessState {
+    let config = &process.node.config;
     let fuel_start = config.max_fuel.unwrap_or(u64::MAX);
-    let StartSpec { module, entry, arg, caps } = spec;
-    let spare = crate::recycle::take(&module);
-    let mut state = ProcessState {
+    ProcessState {
         pid: process.pid,
         process: process.clone(),
         module,
@@ -558,28 +569,44 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
         wasi: None,
         tables: Default::default(),
         fuel_start,
-    };
-    if let Some(spare) = spare {
-        let mut store = spare.store;
-        process.stack_base.store(spare.stack_base, Ordering::Relaxed);
-        let last = store.data_mut();
-        (state.instance, state.memory) = (last.instance, last.memory);
-        // The same entry as the store's last process: its handle still holds.
-        state.entry = last.entry.take().filter(|(name, _)| *name == entry);
-        drop(std::mem::replace(store.data_mut(), state));
-        let outcome = store.set_fuel(fuel_start).and_then(|()| find_start(&mut store, &entry));
-        return Instantiated { store, outcome };
     }
-    let module = state.module.clone();
-    let (mut store, setup) = new_store(&node.engine, state, fuel_start, config.reductions);
+}
+
+/// Starts a new process in a recycled store of its module (see
+/// `recycle.rs`), if this thread has one; gives `spec` back if not. No
+/// future is made: nothing here waits.
+fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instantiated, StartSpec> {
+    let Some(spare) = crate::recycle::take(&spec.module) else { return Err(spec) };
+    let StartSpec { module, entry, arg, caps } = spec;
+    // The module moves into the state, not cloned: its reference count is
+    // shared by every scheduler thread.
+    let mut state = new_state(process, module, caps, arg);
+    let fuel_start = state.fuel_start;
+    let mut store = spare.store;
+    process.stack_base.store(spare.stack_base, Ordering::Relaxed);
+    let last = store.data_mut();
+    (state.instance, state.memory) = (last.instance, last.memory);
+    // The same entry as the store's last process: its handle still holds.
+    state.entry = last.entry.take().filter(|(name, _)| *name == entry);
+    drop(std::mem::replace(store.data_mut(), state));
+    let outcome = store.set_fuel(fuel_start).and_then(|()| find_start(&mut store, &entry));
+    Ok(Instantiated { store, outcome })
+}
+
+/// Makes a new process's store and instance, and finds what it starts with.
+async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
+    let state = new_state(&process, spec.module.clone(), spec.caps, spec.arg);
+    let config = &process.node.config;
+    let (mut store, setup) =
+        new_store(&process.node.engine, state, config.max_fuel.unwrap_or(u64::MAX), config.reductions);
     if let Err(error) = setup {
         return Instantiated { store, outcome: Err(error) };
     }
     let outcome = async {
-        let instance = module.pre.instantiate_async(&mut store).await?;
+        let instance = spec.module.pre.instantiate_async(&mut store).await?;
         store.data_mut().instance = Some(instance);
-        crate::recycle::remember_pristine(&mut store, &module, &instance);
-        find_start(&mut store, &entry)
+        crate::recycle::remember_pristine(&mut store, &spec.module, &instance);
+        find_start(&mut store, &spec.entry)
     }
     .await;
     Instantiated { store, outcome }
