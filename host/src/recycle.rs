@@ -49,8 +49,16 @@ pub(crate) struct Spare {
     pub(crate) store: Store<ProcessState>,
     /// Base of the fiber stack the store keeps (0: none).
     pub(crate) stack_base: usize,
-    /// The instance's memory and its `(base, size)`, if it has one.
-    memory: Option<(wasmtime::Memory, usize, usize)>,
+    /// The instance's memory, if it has one.
+    memory: Option<SpareMemory>,
+}
+
+/// A spare's memory, and where its bytes are.
+#[derive(Clone, Copy)]
+struct SpareMemory {
+    memory: wasmtime::Memory,
+    base: usize,
+    size: usize,
 }
 
 /// One thread's spares of one module.
@@ -147,10 +155,9 @@ pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
     });
 }
 
-/// If the store's instance can be reset: its memory with base and size
-/// (`Some(None)` if it has none).
-#[allow(clippy::type_complexity)]
-fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<(wasmtime::Memory, usize, usize)>> {
+/// If the store's instance can be reset: its memory (`Some(None)` if it has
+/// none).
+fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<SpareMemory>> {
     let state = store.data();
     let instance = state.instance?;
     let (Ok(plan), Some(pristine)) = (state.module.hibernation.as_ref(), state.module.pristine.get()) else {
@@ -162,12 +169,15 @@ fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<(wasmtime
         Some(memory) => memory,
         None => {
             let name: Box<str> = name.into();
-            instance.get_memory(&mut *store, &name)?
+            let memory = instance.get_memory(&mut *store, &name)?;
+            // Kept for the store's next processes (`state.memory` carries over).
+            store.data_mut().memory = Some(memory);
+            memory
         }
     };
     let size = memory.data_size(&*store);
     // Memories do not shrink: one that grew cannot look fresh again.
-    (size == first_size).then(|| Some((memory, memory.data_ptr(&*store) as usize, size)))
+    (size == first_size).then(|| Some(SpareMemory { memory, base: memory.data_ptr(&*store) as usize, size }))
 }
 
 /// Whether the store's node lays memories out densely (the reset zeroes a
@@ -181,7 +191,7 @@ fn dense_layout(store: &Store<ProcessState>) -> bool {
 /// globals written back. Returns the reset ones and those that failed.
 fn reset_all(module: &LoadedModule, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>) {
     let mut ranges: Vec<(usize, usize)> =
-        exited.iter().filter_map(|spare| spare.memory.map(|(_, base, size)| (base, size))).collect();
+        exited.iter().filter_map(|spare| spare.memory.map(|m| (m.base, m.size))).collect();
     // SAFETY: in the dense layout every memory is a slot of a region of
     // ours, page-aligned; no wasm runs in these stores (their processes
     // exited) and nothing else uses the slots.
@@ -189,13 +199,9 @@ fn reset_all(module: &LoadedModule, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<
     let (mut ready, mut failed) = (Vec::with_capacity(exited.len()), Vec::new());
     for mut spare in exited.drain(..) {
         let reset = match (module.hibernation.as_ref(), module.pristine.get(), spare.store.data().instance) {
-            (Ok(plan), Some(pristine), Some(instance)) => crate::hibernate::reset(
-                &mut spare.store,
-                &instance,
-                spare.memory.map(|(memory, _, _)| memory),
-                plan,
-                pristine,
-            ),
+            (Ok(plan), Some(pristine), Some(instance)) => {
+                crate::hibernate::reset(&mut spare.store, &instance, spare.memory.map(|m| m.memory), plan, pristine)
+            }
             _ => Err("the module cannot be recycled".into()),
         };
         match reset {
