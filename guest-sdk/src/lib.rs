@@ -492,7 +492,10 @@ impl HandlerResult for () {
 /// `#[unsafe(no_mangle)] pub extern "C" fn name() -> i32` that calls `f` (a
 /// function or closure taking a [`Message`] and returning [`Control`] or
 /// `()`) with the current message and returns what the host expects. Make it
-/// the process's handler with `warren::set_handler("name")` in the entry.
+/// the process's handler with `warren::set_handler("name")` in the entry, or
+/// spawn a process on it directly (`warren::spawn("name", arg)`): that process
+/// starts handler-style, with no entry call, and touches none of its memory
+/// until its first message.
 ///
 /// If the host calls the export with no current message (it should not), the
 /// handler returns 0 without calling `f`.
