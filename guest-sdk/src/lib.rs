@@ -494,8 +494,7 @@ impl HandlerResult for () {
 /// `()`) with the current message and returns what the host expects. Make it
 /// the process's handler with `warren::set_handler("name")` in the entry, or
 /// spawn a process on it directly (`warren::spawn("name", arg)`): that process
-/// starts handler-style, with no entry call, and touches none of its memory
-/// until its first message.
+/// starts handler-style and runs no code until its first message.
 ///
 /// If the host calls the export with no current message (it should not), the
 /// handler returns 0 without calling `f`.
