@@ -162,6 +162,22 @@ fn the_rust_sdk_handler_echoes_in_order_and_stops_on_tag_99() {
 }
 
 #[test]
+fn a_rust_sdk_handler_export_can_be_spawned_directly() {
+    let node = node(2);
+    let module = load_artifact(&node, warren_test_artifacts::SDK_HANDLER);
+    let inbox = node.inbox();
+    // `handle` is `warren::handler!(handle, echo)`: no entry runs first.
+    let process = spawn(&node, &module, "handle", b"");
+    for i in 0..10u32 {
+        inbox.send(process.pid(), 5, &i.to_le_bytes());
+        assert_eq!(as_u32(&recv_tag(&inbox, 5).data), i);
+    }
+    inbox.send(process.pid(), 99, b"stop");
+    recv_tag(&inbox, 99);
+    finish_normally(&process);
+}
+
+#[test]
 fn the_rust_sdk_counters_count_each_in_its_own_instance() {
     let node = node(2);
     let module = load_artifact(&node, warren_test_artifacts::SDK_HANDLER);
