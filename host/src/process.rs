@@ -596,9 +596,8 @@ fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instantiated, Sta
 /// Makes a new process's store and instance, and finds what it starts with.
 async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
     let state = new_state(&process, spec.module.clone(), spec.caps, spec.arg);
-    let config = &process.node.config;
-    let (mut store, setup) =
-        new_store(&process.node.engine, state, config.max_fuel.unwrap_or(u64::MAX), config.reductions);
+    let fuel_start = state.fuel_start;
+    let (mut store, setup) = new_store(&process.node.engine, state, fuel_start, process.node.config.reductions);
     if let Err(error) = setup {
         return Instantiated { store, outcome: Err(error) };
     }
@@ -615,17 +614,19 @@ async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
 /// What a new process starts with: export `name`, an entry function (which
 /// the store's state then holds, typed) or a handler.
 fn find_start(store: &mut Store<ProcessState>, name: &str) -> wasmtime::Result<Started> {
+    // A recycled store may hold this entry already (see `recycled`).
+    if store.data().entry.is_some() {
+        return Ok(Started::Entry);
+    }
     if store.data().module.is_handler(name) {
         store.data_mut().handler = Some(name.into());
         return Ok(Started::NewHandler(current_handler(store)?));
     }
-    if store.data().entry.is_none() {
-        let state = store.data();
-        let (module, instance) = (state.module.clone(), state.instance);
-        let instance = instance.ok_or_else(|| wasmtime::Error::msg("the process has no instance"))?;
-        let entry = module.entry(&mut *store, &instance, name)?;
-        store.data_mut().entry = Some((name.into(), entry));
-    }
+    let state = store.data();
+    let (module, instance) = (state.module.clone(), state.instance);
+    let instance = instance.ok_or_else(|| wasmtime::Error::msg("the process has no instance"))?;
+    let entry = module.entry(&mut *store, &instance, name)?;
+    store.data_mut().entry = Some((name.into(), entry));
     Ok(Started::Entry)
 }
 

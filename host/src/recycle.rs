@@ -21,9 +21,10 @@
 //!
 //! Exited stores wait to be reset until a thread has several (see
 //! [`RESET_BATCH`]). The spare stores of a thread live in a thread-local
-//! list, so taking and giving back take no lock. Only scheduler threads keep spares (they
-//! enable it when they start and drop their spares when they stop); on
-//! other threads an exited store is dropped as before.
+//! list, so taking and giving back take no lock. Only the scheduler threads
+//! of a dense-layout node keep spares (they enable it when they start and
+//! drop their spares when they stop); elsewhere an exited store is dropped
+//! as before.
 
 use crate::module::LoadedModule;
 use crate::process::ProcessState;
@@ -76,9 +77,13 @@ thread_local! {
     static SPARES: RefCell<Option<Vec<ModuleSpares>>> = const { RefCell::new(None) };
 }
 
-/// Lets this thread keep spare stores (scheduler threads, when they start).
-pub(crate) fn enable_on_this_thread() {
-    SPARES.with(|spares| *spares.borrow_mut() = Some(Vec::new()));
+/// Lets this thread keep spare stores (scheduler threads, when they start),
+/// if the node lays memories out densely: the reset zeroes a memory through
+/// its slot in a region of ours.
+pub(crate) fn enable_on_this_thread(layout: crate::config::MemoryLayout) {
+    if layout == crate::config::MemoryLayout::Dense {
+        SPARES.with(|spares| *spares.borrow_mut() = Some(Vec::new()));
+    }
 }
 
 /// Drops this thread's spares and keeps no more (scheduler threads, when
@@ -110,7 +115,7 @@ pub(crate) fn take(module: &Arc<LoadedModule>) -> Option<Spare> {
 /// `store`, before any of its code ran), once per module: what a recycled
 /// instance is reset to.
 pub(crate) fn remember_pristine(store: &mut Store<ProcessState>, module: &LoadedModule, instance: &wasmtime::Instance) {
-    if module.pristine.get().is_some() || !dense_layout(store) {
+    if module.pristine.get().is_some() {
         return;
     }
     let Ok(plan) = module.hibernation.as_ref() else { return };
@@ -124,25 +129,14 @@ pub(crate) fn remember_pristine(store: &mut Store<ProcessState>, module: &Loaded
 /// cannot be recycled. `stack_base` is the base of the fiber stack the
 /// store keeps.
 pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
-    // Compared by address, not cloned: a clone would bump the module's
-    // reference count, which every scheduler thread shares.
-    let key = Arc::as_ptr(&store.data().module);
-    let has_room = SPARES.with(|spares| {
-        spares.borrow().as_ref().is_some_and(|spares| {
-            spares
-                .iter()
-                .find(|s| Arc::as_ptr(&s.module) == key)
-                .is_none_or(|s| s.ready.len() + s.exited.len() < SPARES_PER_MODULE)
-        })
-    });
-    if !has_room || !dense_layout(&store) {
-        return;
-    }
     let Some(memory) = recyclable_memory(&mut store) else { return };
     empty_state(store.data_mut());
-    SPARES.with(|spares| {
+    let refused = SPARES.with(|spares| {
         let mut spares = spares.borrow_mut();
-        let Some(spares) = spares.as_mut() else { return };
+        let Some(spares) = spares.as_mut() else { return Some(store) };
+        // Compared by address, not cloned: a clone would bump the module's
+        // reference count, which every scheduler thread shares.
+        let key = Arc::as_ptr(&store.data().module);
         let index = match spares.iter().position(|s| Arc::as_ptr(&s.module) == key) {
             Some(index) => index,
             None => {
@@ -151,8 +145,15 @@ pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
                 spares.len() - 1
             }
         };
-        spares[index].exited.push(Spare { store, stack_base, memory });
+        let spares = &mut spares[index];
+        if spares.ready.len() + spares.exited.len() >= SPARES_PER_MODULE {
+            return Some(store);
+        }
+        spares.exited.push(Spare { store, stack_base, memory });
+        None
     });
+    // Dropped outside the borrow of this thread's spares.
+    drop(refused);
 }
 
 /// If the store's instance can be reset: its memory (`Some(None)` if it has
@@ -178,12 +179,6 @@ fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<SpareMemo
     let size = memory.data_size(&*store);
     // Memories do not shrink: one that grew cannot look fresh again.
     (size == first_size).then(|| Some(SpareMemory { memory, base: memory.data_ptr(&*store) as usize, size }))
-}
-
-/// Whether the store's node lays memories out densely (the reset zeroes a
-/// memory through its slot in a region of ours).
-fn dense_layout(store: &Store<ProcessState>) -> bool {
-    store.data().process.node.config.layout == crate::config::MemoryLayout::Dense
 }
 
 /// Resets exited stores to what a fresh instance holds: memories zeroed

@@ -243,7 +243,7 @@ impl Scheduler {
 fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: Parker) {
     let scheduler: *const Scheduler = &node.scheduler;
     LOCAL.with(|local| *local.borrow_mut() = Some(Local { scheduler, queue, next: None, idle_handlers: Vec::new() }));
-    crate::recycle::enable_on_this_thread();
+    crate::recycle::enable_on_this_thread(node.config.layout);
     let scheduler = &node.scheduler;
     let mut streak = 0u32;
     let mut tick = 0u32;
