@@ -21,6 +21,8 @@
 //!   tell one-page linear memories and fiber stacks from malloc arenas.
 //! * `WARREN_BENCH_SCHEDULERS`: scheduler threads of every Warren node
 //!   (default 2, as Erlang's default on this 2-core machine).
+//! * `WARREN_BENCH_RING=SIZE,ROUNDS`: the ring's shape (default 1000,1000,
+//!   the target's), to see how the cost per hop grows with the ring.
 //!
 //! The Erlang side is `benches/erlang/warren_bench.erl`, run with `escript`
 //! (one fresh VM per workload); it prints `result KEY VALUE` lines. Without
@@ -1147,15 +1149,30 @@ fn warren_ring(size: u32, rounds: u32) -> Result<f64> {
     warm_median(rounds, once)
 }
 
+/// The ring's shape: `WARREN_BENCH_RING=SIZE,ROUNDS` (a diagnostic: how the
+/// cost per hop grows with the number of processes), else the target's.
+fn ring_shape() -> (u32, u32) {
+    let Ok(raw) = std::env::var("WARREN_BENCH_RING") else { return (RING_SIZE, RING_ROUNDS) };
+    let parsed = raw.split_once(',').and_then(|(s, r)| Some((s.trim().parse().ok()?, r.trim().parse().ok()?)));
+    match parsed {
+        Some((size, rounds)) if size > 0 && rounds > 0 => (size, rounds),
+        _ => {
+            eprintln!("WARREN_BENCH_RING={raw:?} is not SIZE,ROUNDS; using {RING_SIZE},{RING_ROUNDS}");
+            (RING_SIZE, RING_ROUNDS)
+        }
+    }
+}
+
 fn ring_unit(bench: &mut Bench) {
-    println!("  warren: ring.wat, {RING_SIZE} processes x {RING_ROUNDS} rounds (median of 3)");
-    let warren = warren_ring(RING_SIZE, RING_ROUNDS)
+    let (size, rounds) = ring_shape();
+    println!("  warren: ring.wat, {size} processes x {rounds} rounds (median of 3)");
+    let warren = warren_ring(size, rounds)
         .inspect(|ns| println!("  warren: {ns:.0} ns per hop"))
         .map_err(|e| bench.warren_failed("ring", &e))
         .ok();
-    let erlang = bench.erlang(&["ring", &RING_SIZE.to_string(), &RING_ROUNDS.to_string()]);
+    let erlang = bench.erlang(&["ring", &size.to_string(), &rounds.to_string()]);
     let e = erlang.as_ref().and_then(|f| figure(f, "hop_ns"));
-    bench.row(format!("ring hop ({RING_SIZE} procs x {RING_ROUNDS} rounds)"), Unit::Nanos, warren, e, Some(300.0));
+    bench.row(format!("ring hop ({size} procs x {rounds} rounds)"), Unit::Nanos, warren, e, Some(300.0));
 }
 
 // ----------------------------------------------------------------- fairness
