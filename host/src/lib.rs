@@ -39,6 +39,7 @@ mod reason;
 mod recycle;
 mod region;
 mod registry;
+mod resume_hints;
 mod run_state;
 mod scheduler;
 mod signals;

@@ -135,6 +135,8 @@ pub struct ProcessState {
     /// Table handles and the pending table result (see `table.rs`).
     pub(crate) tables: crate::table::ProcessTables,
     fuel_start: u64,
+    /// The guest address the last `msg_read` copied to (a resume hint).
+    pub(crate) last_read_at: u32,
 }
 
 impl ProcessState {
@@ -161,6 +163,8 @@ pub struct Process {
     pub(crate) reductions: AtomicU64,
     /// Base of the dense fiber stack its store keeps (0: none yet).
     stack_base: AtomicUsize,
+    /// Where it will resume when it waits (see `resume_hints.rs`).
+    pub(crate) resume_hints: crate::resume_hints::ResumeHints,
     /// Links, monitors, names and a pending exit (see `signals.rs`).
     pub(crate) relations: Mutex<crate::signals::Relations>,
     /// Sequence number of the last receive whose timeout fired.
@@ -199,6 +203,7 @@ impl Process {
             node,
             reductions: AtomicU64::new(0),
             stack_base: AtomicUsize::new(0),
+            resume_hints: Default::default(),
             relations: Mutex::default(),
             timeout_fired: AtomicU64::new(0),
             exit_requested: std::sync::atomic::AtomicBool::new(false),
@@ -314,7 +319,11 @@ impl Process {
                         self.stack_base.store(base, Ordering::Relaxed);
                     }
                     let done = match polled {
-                        Poll::Pending => return RunOutcome::Pending,
+                        Poll::Pending => {
+                            let future: *const _ = &**call;
+                            self.resume_hints.record_call(future.cast::<u8>() as usize);
+                            return RunOutcome::Pending;
+                        }
                         Poll::Ready(done) => done,
                     };
                     let CallDone { mut store, outcome } = done;
@@ -557,6 +566,7 @@ fn new_state(
         current: None,
         received: Received::default(),
         receive_sequence: 0,
+        last_read_at: 0,
         handler: None,
         handler_changed: false,
         hibernate: false,

@@ -105,18 +105,24 @@ impl Scheduler {
     }
 
     /// Makes a process woken by a message or timer runnable: to the current
-    /// thread's next slot if this is one of our threads, else the injector.
+    /// thread's next slot if this is one of our threads (prefetching where it
+    /// will resume), else the injector.
     pub(crate) fn schedule_woken(&self, job: Job) {
         let displaced = LOCAL.with(|local| {
             let mut local = local.borrow_mut();
             match local.as_mut() {
-                Some(local) if std::ptr::eq(local.scheduler, self) => match local.next.replace(job) {
-                    Some(old) => {
-                        local.queue.push(old);
-                        Ok(true)
+                Some(local) if std::ptr::eq(local.scheduler, self) => {
+                    // It runs next on this thread: start fetching what it
+                    // will touch (see `resume_hints.rs`).
+                    job.resume_hints.prefetch();
+                    match local.next.replace(job) {
+                        Some(old) => {
+                            local.queue.push(old);
+                            Ok(true)
+                        }
+                        None => Ok(false),
                     }
-                    None => Ok(false),
-                },
+                }
                 _ => Err(job),
             }
         });

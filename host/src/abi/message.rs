@@ -141,6 +141,7 @@ async fn wait_for(caller: &mut Caller<'_, ProcessState>, tags: &[i64], timeout_m
     } else {
         None
     };
+    record_resume_hints(caller);
     let message = poll_fn(|_cx| {
         let state = caller.data_mut();
         if let Some(message) = state.received.take_matching(&state.process.mailbox, tags) {
@@ -160,11 +161,26 @@ async fn wait_for(caller: &mut Caller<'_, ProcessState>, tags: &[i64], timeout_m
     message
 }
 
+/// Tells whoever wakes this process where it will resume (see
+/// `resume_hints.rs`). Runs on the process's fiber stack, inside the boxed
+/// future of its `receive` call, which holds `caller`.
+#[inline(never)]
+fn record_resume_hints(caller: &Caller<'_, ProcessState>) {
+    let on_stack = 0u8;
+    let stack = std::hint::black_box(&on_stack) as *const u8 as usize;
+    let state = caller.data();
+    let memory = state.memory.map_or(0, |m| m.data_ptr(caller) as usize + state.last_read_at as usize);
+    let store: *const ProcessState = state;
+    let receive: *const Caller<'_, ProcessState> = caller;
+    state.process.resume_hints.record_wait(stack, store as usize, receive as usize, memory);
+}
+
 fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
     if offset < 0 {
         return Ok(ERR_BADARG);
     }
     check_range(&mut caller, "msg_read", dst_ptr, dst_len)?;
+    caller.data_mut().last_read_at = dst_ptr as u32;
     let Some(message) = caller.data_mut().current.take() else {
         return Ok(ERR_NO_MESSAGE);
     };
