@@ -135,8 +135,9 @@ pub struct ProcessState {
     /// Table handles and the pending table result (see `table.rs`).
     pub(crate) tables: crate::table::ProcessTables,
     fuel_start: u64,
-    /// The guest address the last `msg_read` copied to (a resume hint).
-    pub(crate) last_read_at: u32,
+    /// Where in guest memory (a host address) the last `msg_read` copied
+    /// to: a resume hint, never dereferenced.
+    pub(crate) last_read_to: usize,
 }
 
 impl ProcessState {
@@ -566,7 +567,7 @@ fn new_state(
         current: None,
         received: Received::default(),
         receive_sequence: 0,
-        last_read_at: 0,
+        last_read_to: 0,
         handler: None,
         handler_changed: false,
         hibernate: false,

@@ -53,6 +53,31 @@ struct Local {
     next: Option<Job>,
     /// Handler-style processes gone idle whose stack pages may be released.
     idle_handlers: Vec<Job>,
+    /// The processes this thread ran last.
+    recent: Recent,
+}
+
+/// The last [`Recent::LEN`] processes a thread ran (by address; never
+/// dereferenced). What they touched is likely still in this core's caches,
+/// so waking one needs no prefetch: a ping-pong pair or a small ring would
+/// only pay for the prefetch instructions.
+#[derive(Default)]
+struct Recent {
+    processes: [usize; Recent::LEN],
+    next: usize,
+}
+
+impl Recent {
+    const LEN: usize = 8;
+
+    fn remember(&mut self, job: &Job) {
+        self.processes[self.next] = Arc::as_ptr(job) as usize;
+        self.next = (self.next + 1) % Self::LEN;
+    }
+
+    fn contains(&self, job: &Job) -> bool {
+        self.processes.contains(&(Arc::as_ptr(job) as usize))
+    }
 }
 
 thread_local! {
@@ -112,9 +137,12 @@ impl Scheduler {
             let mut local = local.borrow_mut();
             match local.as_mut() {
                 Some(local) if std::ptr::eq(local.scheduler, self) => {
-                    // It runs next on this thread: start fetching what it
+                    // It runs next on this thread: unless it ran here a
+                    // moment ago (still in cache), start fetching what it
                     // will touch (see `resume_hints.rs`).
-                    job.resume_hints.prefetch();
+                    if !local.recent.contains(&job) {
+                        job.resume_hints.prefetch();
+                    }
                     match local.next.replace(job) {
                         Some(old) => {
                             local.queue.push(old);
@@ -248,7 +276,10 @@ impl Scheduler {
 
 fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: Parker) {
     let scheduler: *const Scheduler = &node.scheduler;
-    LOCAL.with(|local| *local.borrow_mut() = Some(Local { scheduler, queue, next: None, idle_handlers: Vec::new() }));
+    LOCAL.with(|local| {
+        *local.borrow_mut() =
+            Some(Local { scheduler, queue, next: None, idle_handlers: Vec::new(), recent: Recent::default() })
+    });
     crate::recycle::enable_on_this_thread(node.config.layout);
     let scheduler = &node.scheduler;
     let mut streak = 0u32;
@@ -275,39 +306,46 @@ fn find_job(scheduler: &Scheduler, index: usize, streak: &mut u32, tick: u32) ->
     LOCAL.with(|local| {
         let mut local = local.borrow_mut();
         let local = local.as_mut()?;
-        if let Some(job) = local.next.take() {
-            if *streak < MAX_NEXT_STREAK {
-                *streak += 1;
-                return Some(job);
-            }
-            // Enough back-to-back runs: the next-slot process queues up.
-            local.queue.push(job);
-        }
-        *streak = 0;
-        if tick.is_multiple_of(INJECTOR_INTERVAL)
-            && let Some(job) = steal_injector(scheduler, &local.queue)
-        {
-            return Some(job);
-        }
-        if let Some(job) = local.queue.pop() {
-            return Some(job);
-        }
-        if let Some(job) = steal_injector(scheduler, &local.queue) {
-            return Some(job);
-        }
-        let n = scheduler.stealers.len();
-        for offset in 1..n {
-            let victim = &scheduler.stealers[(index + offset) % n];
-            loop {
-                match victim.steal_batch_and_pop(&local.queue) {
-                    Steal::Success(job) => return Some(job),
-                    Steal::Retry => continue,
-                    Steal::Empty => break,
-                }
-            }
-        }
-        None
+        let job = pick_job(local, scheduler, index, streak, tick)?;
+        local.recent.remember(&job);
+        Some(job)
     })
+}
+
+/// [`find_job`]'s choice.
+fn pick_job(local: &mut Local, scheduler: &Scheduler, index: usize, streak: &mut u32, tick: u32) -> Option<Job> {
+    if let Some(job) = local.next.take() {
+        if *streak < MAX_NEXT_STREAK {
+            *streak += 1;
+            return Some(job);
+        }
+        // Enough back-to-back runs: the next-slot process queues up.
+        local.queue.push(job);
+    }
+    *streak = 0;
+    if tick.is_multiple_of(INJECTOR_INTERVAL)
+        && let Some(job) = steal_injector(scheduler, &local.queue)
+    {
+        return Some(job);
+    }
+    if let Some(job) = local.queue.pop() {
+        return Some(job);
+    }
+    if let Some(job) = steal_injector(scheduler, &local.queue) {
+        return Some(job);
+    }
+    let n = scheduler.stealers.len();
+    for offset in 1..n {
+        let victim = &scheduler.stealers[(index + offset) % n];
+        loop {
+            match victim.steal_batch_and_pop(&local.queue) {
+                Steal::Success(job) => return Some(job),
+                Steal::Retry => continue,
+                Steal::Empty => break,
+            }
+        }
+    }
+    None
 }
 
 fn steal_injector(scheduler: &Scheduler, queue: &Worker<Job>) -> Option<Job> {

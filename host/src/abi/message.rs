@@ -1,7 +1,7 @@
 //! Host functions about messages: send, receive (selective, with timeout)
 //! and reading the current message.
 
-use super::guest_memory::{check_range, dest_len, read, with_bytes, write};
+use super::guest_memory::{dest_len, guest, read, with_bytes};
 use super::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_TIMEOUT, MODULE, OK};
 use crate::mailbox::Message;
 use crate::pid::Pid;
@@ -169,24 +169,26 @@ fn record_resume_hints(caller: &Caller<'_, ProcessState>) {
     let on_stack = 0u8;
     let stack = std::hint::black_box(&on_stack) as *const u8 as usize;
     let state = caller.data();
-    let memory = state.memory.map_or(0, |m| m.data_ptr(caller) as usize + state.last_read_at as usize);
     let store: *const ProcessState = state;
     let receive: *const Caller<'_, ProcessState> = caller;
-    state.process.resume_hints.record_wait(stack, store as usize, receive as usize, memory);
+    state.process.resume_hints.record_wait(stack, store as usize, receive as usize, state.last_read_to);
 }
 
 fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
     if offset < 0 {
         return Ok(ERR_BADARG);
     }
-    check_range(&mut caller, "msg_read", dst_ptr, dst_len)?;
-    caller.data_mut().last_read_at = dst_ptr as u32;
-    let Some(message) = caller.data_mut().current.take() else {
+    let guest = guest(&mut caller);
+    // The whole buffer must be in memory, whatever is copied into it.
+    let buffer = guest.span("msg_read", dst_ptr, dst_len)?;
+    let Some(message) = &guest.state.current else {
         return Ok(ERR_NO_MESSAGE);
     };
     let start = (offset as usize).min(message.data.len());
-    let result = dest_len("msg_read", dst_len, message.data.len() - start)
-        .and_then(|n| write(&mut caller, "msg_read", dst_ptr, &message.data[start..start + n]).map(|()| n as i32));
-    caller.data_mut().current = Some(message);
-    result
+    let n = dest_len("msg_read", dst_len, message.data.len() - start)?;
+    let to = buffer.start..buffer.start + n;
+    guest.mem[to.clone()].copy_from_slice(&message.data[start..start + n]);
+    // The next message will likely be read to the same place.
+    guest.state.last_read_to = guest.mem[to].as_ptr() as usize;
+    Ok(n as i32)
 }
