@@ -83,6 +83,10 @@ struct NodeArgs {
     /// Most processes alive at once (spawns beyond get ERR_LIMIT).
     #[arg(long, value_name = "N", default_value_t = 1 << 21, value_parser = clap::value_parser!(u32).range(1..))]
     max_processes: u32,
+    /// Most messages a process may have queued; a send beyond ends the
+    /// receiver with a limit reason [default: no limit].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_mailbox: Option<u64>,
     /// Largest linear memory of a process (e.g. 64MiB, 1GiB).
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = size::parse_size)]
     max_memory: usize,
@@ -161,6 +165,7 @@ impl NodeArgs {
             reductions: warren_host::DEFAULT_REDUCTIONS,
             max_processes: 1 << 21,
             max_memory: 256 << 20,
+            max_mailbox: None,
             layout: Layout::Dense,
             hibernate_after: None,
             tag_output: false,
@@ -189,6 +194,7 @@ impl NodeArgs {
             reductions: self.reductions,
             max_processes: self.max_processes,
             max_memory: self.max_memory,
+            max_mailbox: self.max_mailbox.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             layout: match self.layout {
                 Layout::Dense => MemoryLayout::Dense,
                 Layout::Guarded => MemoryLayout::Guarded,

@@ -31,6 +31,11 @@ pub struct NodeConfig {
     pub max_fuel: Option<u64>,
     /// Largest message, in bytes.
     pub max_message: usize,
+    /// Most messages a process may have queued (sent to it and not yet
+    /// received). A send that goes beyond ends the receiver with a `Limit`
+    /// reason; the sender is not told, as a send never fails. `None`: no
+    /// limit (as Erlang, where only `max_heap_size` bounds a mailbox).
+    pub max_mailbox: Option<usize>,
     /// Most processes alive at once.
     pub max_processes: u32,
     /// Memory and stack layout.
@@ -65,6 +70,7 @@ impl Default for NodeConfig {
             max_memory: 256 << 20,
             max_fuel: None,
             max_message: 64 << 20,
+            max_mailbox: None,
             // As Erlang's `+P`: a spawn bomb meets `ERR_LIMIT` before it
             // exhausts the machine's memory (~16 KiB a blocked process).
             max_processes: 1 << 21,

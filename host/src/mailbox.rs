@@ -8,7 +8,7 @@
 //! that arrived with one swap.
 
 use crate::pid::Pid;
-use crate::sync::{AtomicPtr, Ordering};
+use crate::sync::{AtomicPtr, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::ptr;
 
@@ -35,13 +35,23 @@ struct Node {
 ///
 /// Per sender, arrival order is send order: a send pushes before it returns,
 /// and the owner reverses each batch it takes.
+///
+/// With a mailbox limit (`NodeConfig::max_mailbox`) senders also count what
+/// they push ([`Mailbox::push_counted`]) and the owner counts what it takes
+/// out: the difference is the queue's length, messages not yet received
+/// wherever they wait. Without a limit nobody counts pushes (a send costs
+/// no extra atomic operation).
 pub(crate) struct Mailbox {
     inbound: AtomicPtr<Node>,
+    /// Messages pushed with `push_counted`.
+    pushed: AtomicUsize,
+    /// Messages the owner has received or removed; only the owner writes it.
+    taken: AtomicUsize,
 }
 
 impl Default for Mailbox {
     fn default() -> Self {
-        Mailbox { inbound: AtomicPtr::new(ptr::null_mut()) }
+        Mailbox { inbound: AtomicPtr::new(ptr::null_mut()), pushed: AtomicUsize::new(0), taken: AtomicUsize::new(0) }
     }
 }
 
@@ -59,6 +69,24 @@ impl Mailbox {
                 Err(current) => head = current,
             }
         }
+    }
+
+    /// Appends `message` as [`Mailbox::push`] does and returns how many
+    /// messages are queued now, this one included (counted with the ones
+    /// the owner has moved to its `Received` queue). Every push to a mailbox
+    /// must go through here for the count to hold.
+    pub(crate) fn push_counted(&self, message: Message) -> usize {
+        let pushed = self.pushed.fetch_add(1, Ordering::Relaxed) + 1;
+        self.push(message);
+        // `taken` may lag a message the owner is taking right now: the
+        // length read is then one too high, never too low.
+        pushed.saturating_sub(self.taken.load(Ordering::Relaxed))
+    }
+
+    /// The owner took one message out of its queue for good.
+    fn count_taken(&self) {
+        // Only the owner writes `taken`: no read-modify-write needed.
+        self.taken.store(self.taken.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
     }
 
     /// Whether no message waits here (a message pushed meanwhile comes with a
@@ -127,14 +155,17 @@ impl Received {
         let matches = |m: &Message| tags.is_empty() || tags.contains(&m.tag);
         // Messages already here were scanned by earlier receives only for
         // their own tags, so scan them all again.
-        if let Some(position) = self.queue.iter().position(matches) {
-            return self.queue.remove(position);
-        }
-        let seen = self.queue.len();
-        if !mailbox.take_all_into(&mut self.queue) {
-            return None;
-        }
-        let position = seen + self.queue.range(seen..).position(matches)?;
+        let position = match self.queue.iter().position(matches) {
+            Some(position) => position,
+            None => {
+                let seen = self.queue.len();
+                if !mailbox.take_all_into(&mut self.queue) {
+                    return None;
+                }
+                seen + self.queue.range(seen..).position(matches)?
+            }
+        };
+        mailbox.count_taken();
         self.queue.remove(position)
     }
 
@@ -148,7 +179,10 @@ impl Received {
     pub(crate) fn remove_first(&mut self, mailbox: &Mailbox, matches: impl Fn(&Message) -> bool) -> bool {
         mailbox.take_all_into(&mut self.queue);
         match self.queue.iter().position(matches) {
-            Some(position) => self.queue.remove(position).is_some(),
+            Some(position) => {
+                mailbox.count_taken();
+                self.queue.remove(position).is_some()
+            }
             None => false,
         }
     }
@@ -198,6 +232,23 @@ mod tests {
         assert!(received.remove_first(&mailbox, |m| m.tag == 6));
         assert!(!received.remove_first(&mailbox, |m| m.tag == 6));
         assert_eq!(received.take_matching(&mailbox, &[]).map(|m| m.tag), Some(5));
+    }
+
+    /// The count covers messages wherever they wait: in the shared half
+    /// or moved to the owner's queue by a selective receive.
+    #[test]
+    fn counted_pushes_give_the_queue_length() {
+        let (mailbox, mut received) = (Mailbox::default(), Received::default());
+        assert_eq!(mailbox.push_counted(msg(1)), 1);
+        assert_eq!(mailbox.push_counted(msg(2)), 2);
+        // Both move to the owner's queue; one is received.
+        assert_eq!(received.take_matching(&mailbox, &[2]).map(|m| m.tag), Some(2));
+        assert_eq!(mailbox.push_counted(msg(3)), 2);
+        assert!(received.remove_first(&mailbox, |m| m.tag == 1));
+        assert_eq!(mailbox.push_counted(msg(4)), 2);
+        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag).collect();
+        assert_eq!(rest, [3, 4]);
+        assert_eq!(mailbox.push_counted(msg(5)), 1);
     }
 
     #[test]

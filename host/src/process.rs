@@ -225,7 +225,19 @@ impl Process {
                 let _ = channel.send(message);
             }
             Body::Wasm(_) => {
-                self.mailbox.push(message);
+                match self.node.config.max_mailbox {
+                    None => self.mailbox.push(message),
+                    Some(limit) => {
+                        let queued = self.mailbox.push_counted(message);
+                        if queued > limit {
+                            // Ends it at its next slice (or at once if it waits).
+                            self.exceeded_limit(ExitReason::Limit(format!(
+                                "mailbox: {queued} messages queued exceeds the process limit of {limit}"
+                            )));
+                            return;
+                        }
+                    }
+                }
                 Wake::wake_by_ref(self);
             }
         }

@@ -129,6 +129,12 @@ impl Process {
         std::task::Wake::wake_by_ref(self);
     }
 
+    /// Ends the process for going beyond a limit of the node: like `kill`,
+    /// it cannot be trapped (the first exit request wins).
+    pub(crate) fn exceeded_limit(self: &Arc<Self>, reason: ExitReason) {
+        self.request_exit(reason);
+    }
+
     /// Whether exit signals reach this process as messages.
     pub(crate) fn traps_exits(&self) -> bool {
         self.trap_exit.load(std::sync::atomic::Ordering::Acquire)

@@ -241,9 +241,13 @@ fn a_missing_entry_export_exits_2_naming_it() {
 #[test]
 fn invalid_option_values_exit_2_saying_invalid() {
     let file = wasi_wat("options", &printing_export("main", 1024, "ran\n"));
-    for options in
-        [&["--schedulers", "0"][..], &["--schedulers", "abc"], &["--max-memory", "12XB"], &["--layout", "sparse"]]
-    {
+    for options in [
+        &["--schedulers", "0"][..],
+        &["--schedulers", "abc"],
+        &["--max-memory", "12XB"],
+        &["--layout", "sparse"],
+        &["--max-mailbox", "0"],
+    ] {
         let mut args = vec!["run", file.path()];
         args.extend_from_slice(options);
         let run = warren(&args);
@@ -516,6 +520,26 @@ fn max_memory_limits_the_root_process() {
     );
     warren(&["run", file.path(), "--max-memory", "4MiB"]).expect_code(0);
     warren(&["run", file.path(), "--max-memory", "1MiB"]).expect_code(1).stderr_has("exited").stderr_has("memory");
+}
+
+#[test]
+fn max_mailbox_limits_the_messages_a_process_may_have_queued() {
+    // Ten messages to itself that it never takes, then a wait of 50 ms for
+    // one that never comes.
+    let file = wasi_wat(
+        "flood",
+        r#"(func (export "main")
+             (local $i i32)
+             (loop $more
+               (drop (call $send (call $self) (i64.const 2) (i32.const 0) (i32.const 0)))
+               (local.set $i (i32.add (local.get $i) (i32.const 1)))
+               (br_if $more (i32.lt_u (local.get $i) (i32.const 10))))
+             (i64.store (i32.const 32) (i64.const 1))
+             (drop (call $receive (i32.const 32) (i32.const 1) (i64.const 50))))"#,
+    );
+    warren(&["run", file.path()]).expect_code(0);
+    warren(&["run", file.path(), "--max-mailbox", "10"]).expect_code(0);
+    warren(&["run", file.path(), "--max-mailbox", "5"]).expect_code(1).stderr_has("limit").stderr_has("mailbox");
 }
 
 #[test]

@@ -398,6 +398,74 @@ fn running_out_of_total_fuel_is_a_limit_exit() {
     assert_node_still_runs(&node);
 }
 
+/// A process that takes only tag 1 (selective receive, waiting forever) and
+/// reports each one back with tag 1; messages of any other tag pile up.
+const PICKY: &str = r#"
+    (func (export "main")
+      (local $reporter i64)
+      (local.set $reporter (call $arg_pid))
+      (i64.store (i32.const 16) (i64.const 1))
+      (loop $next
+        (drop (call $receive (i32.const 16) (i32.const 1) (i64.const -1)))
+        (call $report (local.get $reporter) (i64.const 1) (i64.const 0))
+        (br $next)))
+"#;
+
+#[test]
+fn a_mailbox_past_the_limit_ends_its_process_with_a_limit() {
+    let node = node_with(NodeConfig { schedulers: 2, max_mailbox: Some(100), ..NodeConfig::default() });
+    let module = load(&node, "picky", &wat(PICKY));
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    // 99 messages it does not take, plus one it takes: 100 queued at once
+    // is within the limit (it answers).
+    for _ in 0..99 {
+        inbox.send(process.pid(), 2, b"unwanted");
+    }
+    inbox.send(process.pid(), 1, b"wanted");
+    recv_tag(&inbox, 1);
+    assert!(node.is_alive(process.pid()), "100 queued is within the limit");
+    // 99 left, waiting in its private queue (the selective receive moved
+    // them there): they still count, so the 101st queued message ends it.
+    inbox.send(process.pid(), 2, b"the 100th");
+    inbox.send(process.pid(), 2, b"one too many");
+    expect_limit(&finish(&process), &["mailbox", "101 messages queued", "limit of 100"]);
+    assert!(!node.is_alive(process.pid()));
+    assert_node_still_runs(&node);
+}
+
+#[test]
+fn a_process_that_keeps_up_never_meets_the_mailbox_limit() {
+    let node = node_with(NodeConfig { schedulers: 2, max_mailbox: Some(3), ..NodeConfig::default() });
+    let module = load(&node, "picky", &wat(PICKY));
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    // Far more messages in all than the limit, but at most 3 at a time.
+    for round in 0..1_000 {
+        for _ in 0..3 {
+            inbox.send(process.pid(), 1, b"");
+        }
+        for _ in 0..3 {
+            recv_tag(&inbox, 1);
+        }
+        assert!(node.is_alive(process.pid()), "round {round}");
+    }
+}
+
+#[test]
+fn without_a_mailbox_limit_messages_pile_up_freely() {
+    let node = node(2);
+    let module = load(&node, "picky", &wat(PICKY));
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    for _ in 0..100_000 {
+        inbox.send(process.pid(), 2, b"unwanted");
+    }
+    inbox.send(process.pid(), 1, b"wanted");
+    recv_tag(&inbox, 1);
+    assert!(node.is_alive(process.pid()));
+}
+
 #[test]
 fn pids_are_never_reused() {
     let node = node(2);
