@@ -69,8 +69,9 @@ impl NodeShared {
         entry: &str,
         arg: Box<[u8]>,
         caps: Arc<Capabilities>,
+        exit_waiter: crossbeam_channel::Sender<ExitReason>,
     ) -> Result<Arc<Process>, SpawnError> {
-        self.spawn_opt(module, entry, arg, caps, None, None).map(|(process, _)| process)
+        self.spawn_with_relations(module, entry, arg, caps, None, None, Some(exit_waiter)).map(|(process, _)| process)
     }
 
     /// As [`NodeShared::spawn`], atomically linked to `link` and/or
@@ -86,6 +87,21 @@ impl NodeShared {
         link: Option<&Arc<Process>>,
         monitor: Option<&Arc<Process>>,
     ) -> Result<(Arc<Process>, u64), SpawnError> {
+        self.spawn_with_relations(module, entry, arg, caps, link, monitor, None)
+    }
+
+    /// [`NodeShared::spawn_opt`], with the host's exit waiter too.
+    #[allow(clippy::too_many_arguments)]
+    fn spawn_with_relations(
+        self: &Arc<Self>,
+        module: Arc<LoadedModule>,
+        entry: &str,
+        arg: Box<[u8]>,
+        caps: Arc<Capabilities>,
+        link: Option<&Arc<Process>>,
+        monitor: Option<&Arc<Process>>,
+        exit_waiter: Option<crossbeam_channel::Sender<ExitReason>>,
+    ) -> Result<(Arc<Process>, u64), SpawnError> {
         if !module.has_entry(entry) {
             return Err(SpawnError::NoSuchExport);
         }
@@ -96,6 +112,9 @@ impl NodeShared {
                 Arc::new(Process::new(pid, self.clone(), Body::Wasm(Mutex::new(Task::Start(Box::new(spec))))))
             })
             .ok_or(SpawnError::Limit)?;
+        if let Some(waiter) = exit_waiter {
+            process.set_exit_waiter(waiter);
+        }
         if let Some(parent) = link {
             process.add_link(parent.pid);
             parent.add_link(process.pid);
@@ -259,13 +278,13 @@ impl Node {
                 if entries.is_empty() { String::new() } else { format!(" (it exports: {})", entries.join(", ")) }
             ));
         }
-        let process = self.shared.spawn(module.clone(), entry, arg.into(), caps).map_err(|e| match e {
+        let (waiter, exit) = crossbeam_channel::bounded(1);
+        let process = self.shared.spawn(module.clone(), entry, arg.into(), caps, waiter).map_err(|e| match e {
             SpawnError::Limit => {
                 anyhow!("the node holds its maximum of {} processes", self.shared.config.max_processes)
             }
             other => anyhow!("cannot spawn: {other:?}"),
         })?;
-        let exit = process.watch_exit();
         Ok(ProcessHandle { pid: process.pid, exit, reason: std::sync::OnceLock::new() })
     }
 

@@ -174,13 +174,9 @@ pub struct Process {
     pub(crate) exit_requested: std::sync::atomic::AtomicBool,
     /// Whether exit signals arrive as messages.
     pub(crate) trap_exit: std::sync::atomic::AtomicBool,
-    exit: Mutex<ExitWatch>,
-}
-
-#[derive(Default)]
-struct ExitWatch {
-    reason: Option<ExitReason>,
-    waiters: Vec<crossbeam_channel::Sender<ExitReason>>,
+    /// Who is told the exit reason: the host, for a process it spawned (set
+    /// before the process first runs, so no exit goes unseen).
+    exit_waiter: Mutex<Option<crossbeam_channel::Sender<ExitReason>>>,
 }
 
 /// What one scheduling of a process came to.
@@ -209,7 +205,7 @@ impl Process {
             timeout_fired: AtomicU64::new(0),
             exit_requested: std::sync::atomic::AtomicBool::new(false),
             trap_exit: std::sync::atomic::AtomicBool::new(false),
-            exit: Mutex::new(ExitWatch::default()),
+            exit_waiter: Mutex::new(None),
         }
     }
 
@@ -243,27 +239,16 @@ impl Process {
         }
     }
 
-    /// Registers a host-side waiter for this process's exit reason.
-    pub(crate) fn watch_exit(&self) -> crossbeam_channel::Receiver<ExitReason> {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let mut watch = self.exit.lock().unwrap_or_else(|e| e.into_inner());
-        match &watch.reason {
-            Some(reason) => {
-                let _ = tx.send(reason.clone());
-            }
-            None => watch.waiters.push(tx),
-        }
-        rx
+    /// Has the exit reason sent to `waiter`. Call it before the process can
+    /// first run: an exit before it would go unseen.
+    pub(crate) fn set_exit_waiter(&self, waiter: crossbeam_channel::Sender<ExitReason>) {
+        *self.exit_waiter.lock().unwrap_or_else(|e| e.into_inner()) = Some(waiter);
     }
 
-    /// Records the exit reason and tells the waiters.
+    /// Tells the exit waiter, if any, the exit reason.
     pub(crate) fn record_exit(&self, reason: &ExitReason) {
-        let waiters = {
-            let mut watch = self.exit.lock().unwrap_or_else(|e| e.into_inner());
-            watch.reason = Some(reason.clone());
-            std::mem::take(&mut watch.waiters)
-        };
-        for waiter in waiters {
+        let waiter = self.exit_waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(waiter) = waiter {
             let _ = waiter.send(reason.clone());
         }
     }
