@@ -7,15 +7,15 @@ use crate::engine::build_engine;
 use crate::mailbox::Message;
 use crate::module::{LoadedModule, ModuleCache};
 use crate::pid::Pid;
-use crate::process::{Body, Process, ProcessState, StartSpec, Task};
+use crate::process::{Body, Process, ProcessState, StartSpec, Task, TaskCell};
 use crate::process_table::ProcessTable;
 use crate::reason::ExitReason;
 use crate::scheduler::Scheduler;
 use crate::wasi::Capabilities;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::{Engine, Linker};
 
@@ -109,7 +109,7 @@ impl NodeShared {
         let (_, process) = self
             .table
             .insert(|pid| {
-                Arc::new(Process::new(pid, self.clone(), Body::Wasm(Mutex::new(Task::Start(Box::new(spec))))))
+                Arc::new(Process::new(pid, self.clone(), Body::Wasm(TaskCell::new(Task::Start(Box::new(spec))))))
             })
             .ok_or(SpawnError::Limit)?;
         if let Some(waiter) = exit_waiter {
@@ -134,7 +134,8 @@ impl NodeShared {
         self.table.with(to, |process| process.deliver(Message { sender: from, tag, data }));
     }
 
-    /// Everything that happens when a process ends.
+    /// Everything that happens when a process ends. Called by the scheduler
+    /// thread that holds a wasm process `RUNNING`, or for an inbox.
     pub(crate) fn process_exited(&self, process: &Arc<Process>, reason: ExitReason) {
         process.run_state.set_done();
         let mut departure = process.depart();
@@ -155,7 +156,9 @@ impl NodeShared {
         // Signals first, then the teardown of the instance: linked processes
         // learn of the exit without waiting for the store to be freed.
         self.deliver_departure(process.pid, departure, &reason);
-        drop(process.take_task());
+        // SAFETY: a wasm process ends on the scheduler thread that holds it
+        // `RUNNING` (an inbox has no task).
+        drop(unsafe { process.take_task() });
         process.record_exit(&reason);
     }
 }
@@ -372,7 +375,8 @@ impl Node {
         for process in self.shared.table.snapshot() {
             process.run_state.set_done();
             self.shared.table.remove(process.pid);
-            drop(process.take_task());
+            // SAFETY: the scheduler threads have stopped.
+            drop(unsafe { process.take_task() });
             process.mailbox.clear();
             process.record_exit(&ExitReason::Shutdown(b"node stopped".to_vec()));
         }

@@ -9,6 +9,7 @@ use crate::pid::Pid;
 use crate::reason::ExitReason;
 use crate::run_state::RunState;
 use crate::wasi::Capabilities;
+use std::cell::UnsafeCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -20,9 +21,44 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 /// What a process is made of, besides its mailbox.
 pub(crate) enum Body {
     /// A wasm process and its task.
-    Wasm(Mutex<Task>),
+    Wasm(TaskCell),
     /// A host-side inbox (see [`crate::Inbox`]): messages go to a channel.
     Inbox(crossbeam_channel::Sender<Message>),
+}
+
+/// A process's task, owned by whoever holds the process in the `RUNNING`
+/// state of its run state (see `run_state.rs`): the scheduler thread that
+/// polls it, or a thread that borrowed it while idle
+/// ([`RunState::borrow_idle`](crate::run_state::RunState::borrow_idle)).
+/// That state already gives one thread at a time the process, with the
+/// ordering its transitions make, so the task needs no lock of its own: a
+/// lock cost two atomic operations on every scheduling, a tenth of a
+/// message hop.
+pub(crate) struct TaskCell(UnsafeCell<Task>);
+
+// SAFETY: the task is `Send`, and only the one thread that holds the
+// process `RUNNING` touches it (see the type's docs), so sharing the cell
+// never gives two threads the task at once.
+unsafe impl Sync for TaskCell {}
+
+impl TaskCell {
+    /// A cell holding `task`.
+    pub(crate) fn new(task: Task) -> TaskCell {
+        TaskCell(UnsafeCell::new(task))
+    }
+
+    /// The task.
+    ///
+    /// # Safety
+    /// The caller holds the process `RUNNING` (it moved it there and has
+    /// not moved it out), or no scheduler thread runs any more (the node
+    /// has stopped them); and it lets go of the reference before either
+    /// ends.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn get(&self) -> &mut Task {
+        // SAFETY: the caller's guarantee makes this the only reference.
+        unsafe { &mut *self.0.get() }
+    }
 }
 
 /// The state of a wasm process's execution.
@@ -174,6 +210,8 @@ pub struct Process {
     pub(crate) exit_requested: std::sync::atomic::AtomicBool,
     /// Whether exit signals arrive as messages.
     pub(crate) trap_exit: std::sync::atomic::AtomicBool,
+    /// Whether the task is `Hibernated` (readable by anyone, unlike the task).
+    hibernated: std::sync::atomic::AtomicBool,
     /// Who is told the exit reason: the host, for a process it spawned (set
     /// before the process first runs, so no exit goes unseen).
     exit_waiter: Mutex<Option<crossbeam_channel::Sender<ExitReason>>>,
@@ -205,6 +243,7 @@ impl Process {
             timeout_fired: AtomicU64::new(0),
             exit_requested: std::sync::atomic::AtomicBool::new(false),
             trap_exit: std::sync::atomic::AtomicBool::new(false),
+            hibernated: std::sync::atomic::AtomicBool::new(false),
             exit_waiter: Mutex::new(None),
         }
     }
@@ -255,19 +294,18 @@ impl Process {
 
     /// Whether the process is hibernated (waits with no instance).
     pub(crate) fn is_hibernated(&self) -> bool {
-        match &self.body {
-            Body::Wasm(task) => matches!(*task.lock().unwrap_or_else(|e| e.into_inner()), Task::Hibernated(_)),
-            Body::Inbox(_) => false,
-        }
+        self.hibernated.load(Ordering::Acquire)
     }
 
-    /// Takes the task out of a finished process (dropped by the caller,
-    /// outside any lock).
-    pub(crate) fn take_task(&self) -> Option<Task> {
+    /// Takes the task out of a finished process (dropped by the caller).
+    ///
+    /// # Safety
+    /// As [`TaskCell::get`]: the caller holds the process `RUNNING`, or no
+    /// scheduler thread runs any more.
+    pub(crate) unsafe fn take_task(&self) -> Option<Task> {
         match &self.body {
-            Body::Wasm(task) => {
-                Some(std::mem::replace(&mut *task.lock().unwrap_or_else(|e| e.into_inner()), Task::Finished))
-            }
+            // SAFETY: the caller's guarantee.
+            Body::Wasm(task) => Some(std::mem::replace(unsafe { task.get() }, Task::Finished)),
             Body::Inbox(_) => None,
         }
     }
@@ -278,7 +316,9 @@ impl Process {
         let Body::Wasm(task) = &self.body else {
             return RunOutcome::Pending;
         };
-        let mut task = task.lock().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: only the scheduler thread that moved the process to
+        // `RUNNING` calls `run`, and the reference ends with this call.
+        let task = unsafe { task.get() };
         let waker = borrowed_waker(self);
         let mut cx = Context::from_waker(&waker);
         // Handler calls that finish quickly run back to back until they have
@@ -292,7 +332,7 @@ impl Process {
                     };
                     match recycled(self, *spec) {
                         Ok(instantiated) => {
-                            if let Some(ended) = self.start(instantiated, &mut task) {
+                            if let Some(ended) = self.start(instantiated, task) {
                                 return ended;
                             }
                         }
@@ -307,7 +347,7 @@ impl Process {
                     let Poll::Ready(instantiated) = polled else {
                         return RunOutcome::Pending;
                     };
-                    if let Some(ended) = self.start(instantiated, &mut task) {
+                    if let Some(ended) = self.start(instantiated, task) {
                         return ended;
                     }
                 }
@@ -345,7 +385,7 @@ impl Process {
                     };
                     store.data_mut().current = None;
                     if std::mem::take(&mut store.data_mut().hibernate) {
-                        if let Some(ended) = self.hibernate_into(store, &mut task) {
+                        if let Some(ended) = self.hibernate_into(store, task) {
                             return ended;
                         }
                         continue;
@@ -371,7 +411,7 @@ impl Process {
                         let Task::Idle(idle) = std::mem::replace(&mut *task, Task::Finished) else {
                             unreachable!("matched above")
                         };
-                        if let Some(ended) = self.hibernate_into(idle.store, &mut task) {
+                        if let Some(ended) = self.hibernate_into(idle.store, task) {
                             return ended;
                         }
                         continue;
@@ -405,6 +445,7 @@ impl Process {
                     let Task::Hibernated(hibernated) = std::mem::replace(&mut *task, Task::Finished) else {
                         unreachable!("matched above")
                     };
+                    self.hibernated.store(false, Ordering::Release);
                     *task =
                         Task::Instantiate(Box::pin(wake_from_hibernation(*hibernated, self.node.config.reductions)));
                 }
@@ -444,6 +485,7 @@ impl Process {
         match hibernate(store) {
             Ok(hibernated) => {
                 *task = Task::Hibernated(Box::new(hibernated));
+                self.hibernated.store(true, Ordering::Release);
                 None
             }
             Err(reason) => {
@@ -480,19 +522,27 @@ impl Process {
     /// Releases the stack pages of an idle handler-style process: between
     /// messages it has no call in flight, so its (cached) fiber stack holds
     /// nothing. Does nothing if the process is busy or not handler-style.
-    pub(crate) fn trim_stack(&self) {
+    pub(crate) fn trim_stack(self: &Arc<Self>) {
         let (Body::Wasm(task), Some(size)) = (&self.body, self.node.dense_stack_size) else { return };
         let base = self.stack_base.load(Ordering::Relaxed);
         if base == 0 {
             return;
         }
-        // Holding the task lock keeps a call from starting meanwhile.
-        let Ok(task) = task.try_lock() else { return };
-        if matches!(*task, Task::Idle(_)) {
+        // Holding it `RUNNING` keeps a call from starting meanwhile.
+        if !self.run_state.borrow_idle() {
+            return;
+        }
+        // SAFETY: we hold the process `RUNNING` until `finish_poll` below.
+        if matches!(unsafe { task.get() }, Task::Idle(_)) {
             // SAFETY: an idle handler's store has no fiber running or
             // suspended on its stack, and cannot start one while we hold
-            // the task lock.
+            // the process.
             unsafe { crate::stack::decommit_stack(base, size) };
+        }
+        if self.run_state.finish_poll() {
+            // A message came meanwhile: its sender saw the process running
+            // and left the enqueueing to us.
+            self.node.scheduler.schedule_preempted(self.clone());
         }
     }
 }

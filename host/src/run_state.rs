@@ -23,6 +23,12 @@
 //!    then the process goes back to `SCHEDULED` and the same thread
 //!    re-enqueues it.
 //!
+//! 4. A thread that needs the task of a waiting process without running it
+//!    (to release an idle handler's stack pages) borrows it: `IDLE ->
+//!    RUNNING` ([`RunState::borrow_idle`]), then gives it back with
+//!    `finish_poll` like a poll, enqueueing the process if a wake came
+//!    meanwhile. `RUNNING` is what owns the task (`process.rs`, `TaskCell`).
+//!
 //! No wake-up is lost: an event made visible before the process checked is
 //! seen by the check; an event made visible after the check comes with a
 //! wake that finds `RUNNING` (so `NOTIFIED` makes it run again) or `IDLE`
@@ -74,6 +80,14 @@ impl RunState {
     /// `false` if it has exited meanwhile (then it must not be polled).
     pub(crate) fn start_running(&self) -> bool {
         self.0.compare_exchange(SCHEDULED, RUNNING, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    /// Another thread takes a waiting process's task for a moment
+    /// (`IDLE -> RUNNING`; rule 4). Returns `false` if the process is not
+    /// idle (queued, running or exited): then it must not be touched. Give
+    /// it back with [`RunState::finish_poll`].
+    pub(crate) fn borrow_idle(&self) -> bool {
+        self.0.compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 
     /// After a poll that did not finish. Returns `true` when the process was
@@ -171,6 +185,36 @@ mod tests {
                 h.join().unwrap();
             }
             assert_eq!(enqueued.load(Ordering::SeqCst), 1);
+        });
+    }
+
+    /// A thread borrowing an idle process (rule 4) racing a sender: the
+    /// message is always seen, by the process's next poll, which is
+    /// enqueued exactly once (by the sender, or by the borrower).
+    #[test]
+    fn loom_borrow_idle_racing_a_wake_enqueues_once() {
+        loom::model(|| {
+            let state = Arc::new(RunState::new_scheduled());
+            assert!(state.start_running());
+            assert!(!state.finish_poll());
+            let mailbox = Arc::new(Mailbox::default());
+            let enqueued = Arc::new(AtomicUsize::new(0));
+            let sender = {
+                let (state, mailbox, enqueued) = (state.clone(), mailbox.clone(), enqueued.clone());
+                loom::thread::spawn(move || {
+                    mailbox.push(Message { sender: Pid::new(1, 1), tag: 1, data: Box::new([]) });
+                    if state.wake() {
+                        enqueued.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            };
+            let borrowed = state.borrow_idle();
+            let requeue = borrowed && state.finish_poll();
+            sender.join().unwrap();
+            assert_eq!(requeue as usize + enqueued.load(Ordering::SeqCst), 1, "enqueued once");
+            // Whoever enqueued it, the process runs and finds the message.
+            assert!(state.start_running());
+            assert!(Received::default().take_matching(&mailbox, &[]).is_some());
         });
     }
 
