@@ -373,10 +373,14 @@ impl Node {
         self.shared.scheduler.shutdown();
         self.shared.timers.clear();
         for process in self.shared.table.snapshot() {
-            process.run_state.set_done();
+            let held = process.run_state.stop();
             self.shared.table.remove(process.pid);
-            // SAFETY: the scheduler threads have stopped.
-            drop(unsafe { process.take_task() });
+            if !held {
+                // SAFETY: the scheduler threads have stopped, and none held
+                // this process (one that did, the thread dropping the node
+                // itself, keeps its task until the process is freed).
+                drop(unsafe { process.take_task() });
+            }
             process.mailbox.clear();
             process.record_exit(&ExitReason::Shutdown(b"node stopped".to_vec()));
         }

@@ -109,6 +109,13 @@ impl RunState {
         self.0.store(DONE, Ordering::Release);
     }
 
+    /// The node stops the process: later wakes are ignored. Returns whether
+    /// a thread was polling it (or had borrowed it) at that moment, which
+    /// then still holds its task.
+    pub(crate) fn stop(&self) -> bool {
+        matches!(self.0.swap(DONE, Ordering::AcqRel), RUNNING | NOTIFIED)
+    }
+
     /// Whether the process has exited.
     pub(crate) fn is_done(&self) -> bool {
         self.0.load(Ordering::Acquire) == DONE
