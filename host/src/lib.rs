@@ -20,7 +20,8 @@
 //! (pids), `abi` (host functions, one file per namespace),
 //! `memory`/`stack`/`region` (dense layout), `free_list` (sharded free lists
 //! for slots), `recycle` (stores of exited processes, reset and reused),
-//! `wasi` (WASI and capabilities).
+//! `resume_hints` (what a waking process will touch, prefetched by its
+//! waker), `wasi` (WASI and capabilities).
 
 mod abi;
 mod config;
