@@ -61,8 +61,21 @@ pub(crate) struct NodeShared {
     pub(crate) tables: crate::table::Tables,
 }
 
+/// Who hears of a new process's exit, set up before it can run (so it
+/// cannot die unseen).
+#[derive(Default)]
+struct Watchers<'a> {
+    /// Linked to it (spawn_link).
+    link: Option<&'a Arc<Process>>,
+    /// Monitoring it (spawn_monitor).
+    monitor: Option<&'a Arc<Process>>,
+    /// The host, for a process it spawned.
+    exit_waiter: Option<crossbeam_channel::Sender<ExitReason>>,
+}
+
 impl NodeShared {
-    /// Creates a process running `entry` of `module` and makes it runnable.
+    /// Creates a process running `entry` of `module` and makes it runnable;
+    /// its exit reason goes to `exit_waiter`.
     pub(crate) fn spawn(
         self: &Arc<Self>,
         module: Arc<LoadedModule>,
@@ -71,7 +84,8 @@ impl NodeShared {
         caps: Arc<Capabilities>,
         exit_waiter: crossbeam_channel::Sender<ExitReason>,
     ) -> Result<Arc<Process>, SpawnError> {
-        self.spawn_with_relations(module, entry, arg, caps, None, None, Some(exit_waiter)).map(|(process, _)| process)
+        let watchers = Watchers { exit_waiter: Some(exit_waiter), ..Watchers::default() };
+        self.spawn_watched(module, entry, arg, caps, watchers).map(|(process, _)| process)
     }
 
     /// As [`NodeShared::spawn`], atomically linked to `link` and/or
@@ -87,21 +101,19 @@ impl NodeShared {
         link: Option<&Arc<Process>>,
         monitor: Option<&Arc<Process>>,
     ) -> Result<(Arc<Process>, u64), SpawnError> {
-        self.spawn_with_relations(module, entry, arg, caps, link, monitor, None)
+        self.spawn_watched(module, entry, arg, caps, Watchers { link, monitor, exit_waiter: None })
     }
 
-    /// [`NodeShared::spawn_opt`], with the host's exit waiter too.
-    #[allow(clippy::too_many_arguments)]
-    fn spawn_with_relations(
+    /// Spawns with `watchers` in place before the child can run.
+    fn spawn_watched(
         self: &Arc<Self>,
         module: Arc<LoadedModule>,
         entry: &str,
         arg: Box<[u8]>,
         caps: Arc<Capabilities>,
-        link: Option<&Arc<Process>>,
-        monitor: Option<&Arc<Process>>,
-        exit_waiter: Option<crossbeam_channel::Sender<ExitReason>>,
+        watchers: Watchers<'_>,
     ) -> Result<(Arc<Process>, u64), SpawnError> {
+        let Watchers { link, monitor, exit_waiter } = watchers;
         if !module.has_entry(entry) {
             return Err(SpawnError::NoSuchExport);
         }
