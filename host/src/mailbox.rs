@@ -78,8 +78,9 @@ impl Mailbox {
     pub(crate) fn push_counted(&self, message: Message) -> usize {
         let pushed = self.pushed.fetch_add(1, Ordering::Relaxed) + 1;
         self.push(message);
-        // `taken` may lag a message the owner is taking right now: the
-        // length read is then one too high, never too low.
+        // Exact when nothing else happens at the same moment; with other
+        // sends and takes in flight it may be off by those, so a limit is
+        // then met a send later, never missed for good.
         pushed.saturating_sub(self.taken.load(Ordering::Relaxed))
     }
 
