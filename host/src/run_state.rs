@@ -130,6 +130,22 @@ mod tests {
     use loom::sync::Arc;
     use loom::sync::atomic::AtomicUsize;
 
+    /// A sender thread: pushes one message, then wakes the process and
+    /// counts the enqueue if the wake asks for one.
+    fn spawn_sender(
+        state: &Arc<RunState>,
+        mailbox: &Arc<Mailbox>,
+        enqueued: &Arc<AtomicUsize>,
+    ) -> loom::thread::JoinHandle<()> {
+        let (state, mailbox, enqueued) = (state.clone(), mailbox.clone(), enqueued.clone());
+        loom::thread::spawn(move || {
+            mailbox.push(Message { sender: Pid::new(1, 1), tag: 1, data: Box::new([]) });
+            if state.wake() {
+                enqueued.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    }
+
     /// A receiver that polls once, finds its mailbox empty and goes idle,
     /// racing a sender: the message must always be received, and the
     /// process enqueued exactly once more.
@@ -140,15 +156,7 @@ mod tests {
             let mailbox = Arc::new(Mailbox::default());
             let enqueued = Arc::new(AtomicUsize::new(0));
 
-            let sender = {
-                let (state, mailbox, enqueued) = (state.clone(), mailbox.clone(), enqueued.clone());
-                loom::thread::spawn(move || {
-                    mailbox.push(Message { sender: Pid::new(1, 1), tag: 1, data: Box::new([]) });
-                    if state.wake() {
-                        enqueued.fetch_add(1, Ordering::SeqCst);
-                    }
-                })
-            };
+            let sender = spawn_sender(&state, &mailbox, &enqueued);
 
             // The scheduler thread: one poll.
             let mut received = Received::default();
@@ -206,15 +214,7 @@ mod tests {
             assert!(!state.finish_poll());
             let mailbox = Arc::new(Mailbox::default());
             let enqueued = Arc::new(AtomicUsize::new(0));
-            let sender = {
-                let (state, mailbox, enqueued) = (state.clone(), mailbox.clone(), enqueued.clone());
-                loom::thread::spawn(move || {
-                    mailbox.push(Message { sender: Pid::new(1, 1), tag: 1, data: Box::new([]) });
-                    if state.wake() {
-                        enqueued.fetch_add(1, Ordering::SeqCst);
-                    }
-                })
-            };
+            let sender = spawn_sender(&state, &mailbox, &enqueued);
             let borrowed = state.borrow_idle();
             let requeue = borrowed && state.finish_poll();
             sender.join().unwrap();

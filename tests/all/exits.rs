@@ -411,12 +411,19 @@ const PICKY: &str = r#"
         (br $next)))
 "#;
 
-#[test]
-fn a_mailbox_past_the_limit_ends_its_process_with_a_limit() {
-    let node = node_with(NodeConfig { schedulers: 2, max_mailbox: Some(100), ..NodeConfig::default() });
+/// A node of 2 schedulers with mailbox limit `max_mailbox`, running PICKY
+/// that reports to the returned inbox.
+fn picky(max_mailbox: Option<usize>) -> (Node, Inbox, ProcessHandle) {
+    let node = node_with(NodeConfig { schedulers: 2, max_mailbox, ..NodeConfig::default() });
     let module = load(&node, "picky", &wat(PICKY));
     let inbox = node.inbox();
     let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    (node, inbox, process)
+}
+
+#[test]
+fn a_mailbox_past_the_limit_ends_its_process_with_a_limit() {
+    let (node, inbox, process) = picky(Some(100));
     // 99 messages it does not take, plus one it takes: 100 queued at once
     // is within the limit (it answers).
     for _ in 0..99 {
@@ -436,10 +443,7 @@ fn a_mailbox_past_the_limit_ends_its_process_with_a_limit() {
 
 #[test]
 fn a_process_that_keeps_up_never_meets_the_mailbox_limit() {
-    let node = node_with(NodeConfig { schedulers: 2, max_mailbox: Some(3), ..NodeConfig::default() });
-    let module = load(&node, "picky", &wat(PICKY));
-    let inbox = node.inbox();
-    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    let (node, inbox, process) = picky(Some(3));
     // Far more messages in all than the limit, but at most 3 at a time.
     for round in 0..1_000 {
         for _ in 0..3 {
@@ -454,10 +458,7 @@ fn a_process_that_keeps_up_never_meets_the_mailbox_limit() {
 
 #[test]
 fn without_a_mailbox_limit_messages_pile_up_freely() {
-    let node = node(2);
-    let module = load(&node, "picky", &wat(PICKY));
-    let inbox = node.inbox();
-    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    let (node, inbox, process) = picky(None);
     for _ in 0..100_000 {
         inbox.send(process.pid(), 2, b"unwanted");
     }
