@@ -28,6 +28,7 @@ mod config;
 mod engine;
 mod free_list;
 mod hibernate;
+mod letter;
 mod limits;
 mod mailbox;
 mod memory;

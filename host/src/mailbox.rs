@@ -7,12 +7,15 @@
 //! load, a send is one compare-and-swap, and the owner takes everything
 //! that arrived with one swap.
 
+use crate::letter::{Header, Letter};
 use crate::pid::Pid;
 use crate::sync::{AtomicPtr, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::ptr;
 
-/// A message: bytes copied out of the sender, with the sender's tag.
+/// A message as the host API hands it out (see [`crate::Inbox`]): bytes
+/// copied out of the sender, with the sender's tag. Between processes a
+/// message travels as a [`Letter`], one allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     /// Who sent it.
@@ -21,13 +24,6 @@ pub struct Message {
     pub tag: i64,
     /// The payload, owned by the message.
     pub data: Box<[u8]>,
-}
-
-/// One pushed message in the shared stack.
-struct Node {
-    message: Message,
-    /// The message pushed before this one (null: none).
-    next: *mut Node,
 }
 
 /// The shared half of a mailbox: messages sent and not yet moved to the
@@ -42,7 +38,8 @@ struct Node {
 /// wherever they wait. Without a limit nobody counts pushes (a send costs
 /// no extra atomic operation).
 pub(crate) struct Mailbox {
-    inbound: AtomicPtr<Node>,
+    /// The newest letter pushed; each links to the one pushed before it.
+    inbound: AtomicPtr<Header>,
     /// Messages pushed with `push_counted`.
     pushed: AtomicUsize,
     /// Messages the owner has received or removed; only the owner writes it.
@@ -56,10 +53,10 @@ impl Default for Mailbox {
 }
 
 impl Mailbox {
-    /// Appends `message`. Any thread may push; the owner is woken by the
+    /// Appends `letter`. Any thread may push; the owner is woken by the
     /// caller afterwards (see `run_state.rs`).
-    pub(crate) fn push(&self, message: Message) {
-        let node = Box::into_raw(Box::new(Node { message, next: ptr::null_mut() }));
+    pub(crate) fn push(&self, letter: Letter) {
+        let node = letter.into_raw();
         let mut head = self.inbound.load(Ordering::Relaxed);
         loop {
             // SAFETY: `node` is ours until the exchange below publishes it.
@@ -71,13 +68,13 @@ impl Mailbox {
         }
     }
 
-    /// Appends `message` as [`Mailbox::push`] does and returns how many
+    /// Appends `letter` as [`Mailbox::push`] does and returns how many
     /// messages are queued now, this one included (counted with the ones
     /// the owner has moved to its `Received` queue). Every push to a mailbox
     /// must go through here for the count to hold.
-    pub(crate) fn push_counted(&self, message: Message) -> usize {
+    pub(crate) fn push_counted(&self, letter: Letter) -> usize {
         let pushed = self.pushed.fetch_add(1, Ordering::Relaxed) + 1;
-        self.push(message);
+        self.push(letter);
         // Exact when nothing else happens at the same moment; with other
         // sends and takes in flight it may be off by those, so a limit is
         // then met a send later, never missed for good.
@@ -98,7 +95,7 @@ impl Mailbox {
 
     /// Moves every message pushed so far to the back of `queue`, oldest
     /// first. Returns whether there was any.
-    fn take_all_into(&self, queue: &mut VecDeque<Message>) -> bool {
+    fn take_all_into(&self, queue: &mut VecDeque<Letter>) -> bool {
         match self.take_batch() {
             Some(batch) => {
                 batch.append_to(queue);
@@ -128,34 +125,34 @@ impl Mailbox {
 /// Messages taken from a mailbox at once, newest first; they are the
 /// owner's alone (the swap that took them made sure of it).
 struct Batch {
-    newest_first: *mut Node,
+    newest_first: *mut Header,
 }
 
 impl Batch {
-    /// The batch's only message, if it holds just one.
-    fn into_single(self) -> Result<Message, Batch> {
-        // SAFETY: the batch's nodes are ours (see the type) and came from
-        // `Box::into_raw` in `push`; the node is turned back into its box
-        // once, and the batch forgotten so it does not free it again.
+    /// The batch's only letter, if it holds just one.
+    fn into_single(self) -> Result<Letter, Batch> {
+        // SAFETY: the batch's letters are ours (see the type) and came from
+        // `Letter::into_raw` in `push`; the letter is taken back once, and
+        // the batch forgotten so it does not free it again.
         unsafe {
             if !(*self.newest_first).next.is_null() {
                 return Err(self);
             }
-            let node = Box::from_raw(self.newest_first);
+            let letter = Letter::from_raw(self.newest_first);
             std::mem::forget(self);
-            Ok(node.message)
+            Ok(letter)
         }
     }
 
     /// Moves the messages to the back of `queue`, oldest first.
-    fn append_to(self, queue: &mut VecDeque<Message>) {
+    fn append_to(self, queue: &mut VecDeque<Letter>) {
         let mut newest_first = self.newest_first;
         std::mem::forget(self);
         // Reverse the batch so it is oldest first.
-        let mut oldest_first: *mut Node = ptr::null_mut();
+        let mut oldest_first: *mut Header = ptr::null_mut();
         while !newest_first.is_null() {
-            // SAFETY: the swap made this batch ours alone; every node in it
-            // came from `Box::into_raw` in `push`.
+            // SAFETY: the swap made this batch ours alone; every letter in
+            // it came from `Letter::into_raw` in `push`.
             unsafe {
                 let next = (*newest_first).next;
                 (*newest_first).next = oldest_first;
@@ -164,10 +161,14 @@ impl Batch {
             }
         }
         while !oldest_first.is_null() {
-            // SAFETY: as above; each node is turned back into its box once.
-            let node = unsafe { Box::from_raw(oldest_first) };
-            oldest_first = node.next;
-            queue.push_back(node.message);
+            // SAFETY: as above; each letter is taken back once, and leaves
+            // the list (its link cleared) as it is.
+            unsafe {
+                let next = (*oldest_first).next;
+                (*oldest_first).next = ptr::null_mut();
+                queue.push_back(Letter::from_raw(oldest_first));
+                oldest_first = next;
+            }
         }
     }
 }
@@ -177,8 +178,11 @@ impl Drop for Batch {
         let mut node = self.newest_first;
         while !node.is_null() {
             // SAFETY: as in `append_to`.
-            let boxed = unsafe { Box::from_raw(node) };
-            node = boxed.next;
+            unsafe {
+                let next = (*node).next;
+                drop(Letter::from_raw(node));
+                node = next;
+            }
         }
     }
 }
@@ -189,12 +193,18 @@ impl Drop for Mailbox {
     }
 }
 
+/// Whether `message` is one a receive for `tags` takes (any, if `tags` is
+/// empty).
+fn matches(tags: &[i64], letter: &Letter) -> bool {
+    tags.is_empty() || tags.contains(&letter.tag())
+}
+
 /// The owner's half of a mailbox: messages moved out of the shared
 /// [`Mailbox`] and not yet received, in arrival order. Only the process
 /// itself (on the thread running it) touches it, so it needs no lock.
 #[derive(Default)]
 pub(crate) struct Received {
-    queue: VecDeque<Message>,
+    queue: VecDeque<Letter>,
 }
 
 impl Received {
@@ -202,33 +212,52 @@ impl Received {
     /// message when `tags` is empty), looking at what `mailbox` holds too.
     /// Messages that do not match stay queued in order (Erlang's selective
     /// receive).
-    pub(crate) fn take_matching(&mut self, mailbox: &Mailbox, tags: &[i64]) -> Option<Message> {
-        let matches = |m: &Message| tags.is_empty() || tags.contains(&m.tag);
+    #[inline]
+    pub(crate) fn take_matching(&mut self, mailbox: &Mailbox, tags: &[i64]) -> Option<Letter> {
+        // The usual cases first, with nothing skipped before: an empty
+        // mailbox is one load, and a lone message is taken without being
+        // queued here (the queue's buffer is one memory line less to touch).
+        if self.queue.is_empty() {
+            let batch = mailbox.take_batch()?;
+            return self.take_from_batch(mailbox, batch, tags);
+        }
+        self.take_queued(mailbox, tags)
+    }
+
+    /// [`Received::take_matching`] with this queue empty and `batch` just
+    /// taken from `mailbox`.
+    fn take_from_batch(&mut self, mailbox: &Mailbox, batch: Batch, tags: &[i64]) -> Option<Letter> {
+        match batch.into_single() {
+            Ok(message) if matches(tags, &message) => {
+                mailbox.count_taken();
+                Some(message)
+            }
+            Ok(message) => {
+                self.queue.push_back(message);
+                None
+            }
+            Err(batch) => {
+                batch.append_to(&mut self.queue);
+                let position = self.queue.iter().position(|m| matches(tags, m))?;
+                mailbox.count_taken();
+                self.queue.remove(position)
+            }
+        }
+    }
+
+    /// [`Received::take_matching`] with messages queued here.
+    #[inline(never)]
+    fn take_queued(&mut self, mailbox: &Mailbox, tags: &[i64]) -> Option<Letter> {
         // Messages already here were scanned by earlier receives only for
         // their own tags, so scan them all again.
-        let position = match self.queue.iter().position(matches) {
+        let position = match self.queue.iter().position(|m| matches(tags, m)) {
             Some(position) => position,
             None => {
-                let mut batch = mailbox.take_batch()?;
-                if self.queue.is_empty() {
-                    // The usual case, one message and nothing skipped
-                    // before: take it without queueing it here (the queue's
-                    // buffer is one memory line less to touch).
-                    match batch.into_single() {
-                        Ok(message) if matches(&message) => {
-                            mailbox.count_taken();
-                            return Some(message);
-                        }
-                        Ok(message) => {
-                            self.queue.push_back(message);
-                            return None;
-                        }
-                        Err(more) => batch = more,
-                    }
-                }
                 let seen = self.queue.len();
-                batch.append_to(&mut self.queue);
-                seen + self.queue.range(seen..).position(matches)?
+                if !mailbox.take_all_into(&mut self.queue) {
+                    return None;
+                }
+                seen + self.queue.range(seen..).position(|m| matches(tags, m))?
             }
         };
         mailbox.count_taken();
@@ -242,7 +271,7 @@ impl Received {
 
     /// Removes the first message (queued here or in `mailbox`) that
     /// `matches`; returns whether one was removed.
-    pub(crate) fn remove_first(&mut self, mailbox: &Mailbox, matches: impl Fn(&Message) -> bool) -> bool {
+    pub(crate) fn remove_first(&mut self, mailbox: &Mailbox, matches: impl Fn(&Letter) -> bool) -> bool {
         mailbox.take_all_into(&mut self.queue);
         match self.queue.iter().position(matches) {
             Some(position) => {
@@ -258,8 +287,8 @@ impl Received {
 mod tests {
     use super::*;
 
-    fn msg(tag: i64) -> Message {
-        Message { sender: Pid::new(1, 1), tag, data: Box::new([tag as u8]) }
+    fn msg(tag: i64) -> Letter {
+        Letter::new(Pid::new(1, 1), tag, &[tag as u8])
     }
 
     #[test]
@@ -268,11 +297,11 @@ mod tests {
         for tag in [1, 2, 3, 1, 2, 3] {
             mailbox.push(msg(tag));
         }
-        assert_eq!(received.take_matching(&mailbox, &[3]).map(|m| m.tag), Some(3));
-        assert_eq!(received.take_matching(&mailbox, &[3]).map(|m| m.tag), Some(3));
-        assert_eq!(received.take_matching(&mailbox, &[3]), None);
+        assert_eq!(received.take_matching(&mailbox, &[3]).map(|m| m.tag()), Some(3));
+        assert_eq!(received.take_matching(&mailbox, &[3]).map(|m| m.tag()), Some(3));
+        assert!(received.take_matching(&mailbox, &[3]).is_none());
         mailbox.push(msg(4));
-        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag).collect();
+        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [1, 2, 1, 2, 4]);
     }
 
@@ -281,12 +310,12 @@ mod tests {
         let (mailbox, mut received) = (Mailbox::default(), Received::default());
         mailbox.push(msg(1));
         mailbox.push(msg(2));
-        assert_eq!(received.take_matching(&mailbox, &[9]), None);
+        assert!(received.take_matching(&mailbox, &[9]).is_none());
         mailbox.push(msg(9));
         mailbox.push(msg(1));
-        assert_eq!(received.take_matching(&mailbox, &[1]).map(|m| m.data[0]), Some(1));
-        assert_eq!(received.take_matching(&mailbox, &[9]).map(|m| m.tag), Some(9));
-        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag).collect();
+        assert_eq!(received.take_matching(&mailbox, &[1]).map(|m| m.data()[0]), Some(1));
+        assert_eq!(received.take_matching(&mailbox, &[9]).map(|m| m.tag()), Some(9));
+        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [2, 1]);
     }
 
@@ -296,15 +325,15 @@ mod tests {
     fn one_message_at_a_time_keeps_arrival_order() {
         let (mailbox, mut received) = (Mailbox::default(), Received::default());
         mailbox.push(msg(2));
-        assert_eq!(received.take_matching(&mailbox, &[1]), None, "2 is skipped, kept");
+        assert!(received.take_matching(&mailbox, &[1]).is_none(), "2 is skipped, kept");
         mailbox.push(msg(1));
-        assert_eq!(received.take_matching(&mailbox, &[1]).map(|m| m.tag), Some(1));
+        assert_eq!(received.take_matching(&mailbox, &[1]).map(|m| m.tag()), Some(1));
         mailbox.push(msg(3));
-        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag).collect();
+        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [2, 3]);
         mailbox.push(msg(4));
-        assert_eq!(received.take_matching(&mailbox, &[]).map(|m| m.tag), Some(4));
-        assert_eq!(received.take_matching(&mailbox, &[]), None);
+        assert_eq!(received.take_matching(&mailbox, &[]).map(|m| m.tag()), Some(4));
+        assert!(received.take_matching(&mailbox, &[]).is_none());
     }
 
     #[test]
@@ -312,9 +341,9 @@ mod tests {
         let (mailbox, mut received) = (Mailbox::default(), Received::default());
         mailbox.push(msg(5));
         mailbox.push(msg(6));
-        assert!(received.remove_first(&mailbox, |m| m.tag == 6));
-        assert!(!received.remove_first(&mailbox, |m| m.tag == 6));
-        assert_eq!(received.take_matching(&mailbox, &[]).map(|m| m.tag), Some(5));
+        assert!(received.remove_first(&mailbox, |m| m.tag() == 6));
+        assert!(!received.remove_first(&mailbox, |m| m.tag() == 6));
+        assert_eq!(received.take_matching(&mailbox, &[]).map(|m| m.tag()), Some(5));
     }
 
     /// The count covers messages wherever they wait: in the shared half
@@ -325,11 +354,11 @@ mod tests {
         assert_eq!(mailbox.push_counted(msg(1)), 1);
         assert_eq!(mailbox.push_counted(msg(2)), 2);
         // Both move to the owner's queue; one is received.
-        assert_eq!(received.take_matching(&mailbox, &[2]).map(|m| m.tag), Some(2));
+        assert_eq!(received.take_matching(&mailbox, &[2]).map(|m| m.tag()), Some(2));
         assert_eq!(mailbox.push_counted(msg(3)), 2);
-        assert!(received.remove_first(&mailbox, |m| m.tag == 1));
+        assert!(received.remove_first(&mailbox, |m| m.tag() == 1));
         assert_eq!(mailbox.push_counted(msg(4)), 2);
-        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag).collect();
+        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [3, 4]);
         assert_eq!(mailbox.push_counted(msg(5)), 1);
     }
@@ -341,7 +370,7 @@ mod tests {
             mailbox.push(msg(tag));
         }
         mailbox.clear();
-        assert_eq!(Received::default().take_matching(&mailbox, &[]), None);
+        assert!(Received::default().take_matching(&mailbox, &[]).is_none());
         mailbox.push(msg(1));
         drop(mailbox);
     }

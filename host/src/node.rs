@@ -4,6 +4,7 @@
 use crate::abi;
 use crate::config::NodeConfig;
 use crate::engine::build_engine;
+use crate::letter::Letter;
 use crate::mailbox::Message;
 use crate::module::{LoadedModule, ModuleCache};
 use crate::pid::Pid;
@@ -140,10 +141,10 @@ impl NodeShared {
     }
 
     /// Sends a message; a message to a dead pid is dropped, as in Erlang.
-    pub(crate) fn send(&self, from: Pid, to: Pid, tag: i64, data: Box<[u8]>) {
+    pub(crate) fn send(&self, to: Pid, letter: Letter) {
         // Delivered under the receiver's table slot: a send costs no
         // reference-count traffic on the receiver.
-        self.table.with(to, |process| process.deliver(Message { sender: from, tag, data }));
+        self.table.with(to, |process| process.deliver(letter));
     }
 
     /// Everything that happens when a process ends. Called by the scheduler
@@ -156,7 +157,7 @@ impl NodeShared {
         process.mailbox.clear();
         // Its tables go to their heirs, or are deleted.
         for (heir, payload) in self.tables.owner_exited(process.pid, |pid| self.table.get(pid).is_some()) {
-            self.send(process.pid, heir, crate::table::TAG_TABLE_TRANSFER, payload);
+            self.send(heir, Letter::new(process.pid, crate::table::TAG_TABLE_TRANSFER, &payload));
         }
         match &reason {
             ExitReason::Normal => tracing::debug!(pid = %process.pid, "process exited normally"),
@@ -458,7 +459,7 @@ impl Inbox {
 
     /// Sends a message from this inbox (dropped if `to` is dead).
     pub fn send(&self, to: Pid, tag: i64, data: &[u8]) {
-        self.shared.send(self.pid, to, tag, data.into());
+        self.shared.send(to, Letter::new(self.pid, tag, data));
     }
 
     /// Waits at most `timeout` for the next message.

@@ -1,6 +1,7 @@
 //! A process: one wasm instance in its own store, its mailbox, its run
 //! state, and the call in flight.
 
+use crate::letter::Letter;
 use crate::limits::{LimitExceeded, ProcessLimiter};
 use crate::mailbox::{Mailbox, Message, Received};
 use crate::module::LoadedModule;
@@ -141,7 +142,7 @@ pub struct ProcessState {
     pub(crate) caps: Arc<Capabilities>,
     pub(crate) arg: Box<[u8]>,
     /// The message the guest reads with `msg_*`.
-    pub(crate) current: Option<Message>,
+    pub(crate) current: Option<Letter>,
     /// Messages taken from the shared mailbox and not yet received.
     pub(crate) received: Received,
     /// Sequence number of the last receive that waited with a timeout.
@@ -180,6 +181,14 @@ impl ProcessState {
     /// Fuel used so far by this process.
     pub(crate) fn reductions(&self, fuel_left: u64) -> u64 {
         self.fuel_start.saturating_sub(fuel_left)
+    }
+
+    /// Makes `message` the current message (the one `msg_*` read) and
+    /// returns its length, `receive`'s result.
+    pub(crate) fn take_delivery(&mut self, letter: Letter) -> i32 {
+        let len = letter.data().len() as i32;
+        self.current = Some(letter);
+        len
     }
 
     /// This process's WASI context, made on first use.
@@ -253,29 +262,38 @@ impl Process {
         self.pid
     }
 
-    /// Delivers a message (the caller found this process alive).
-    pub(crate) fn deliver(self: &Arc<Self>, message: Message) {
+    /// Delivers a letter (the caller found this process alive).
+    pub(crate) fn deliver(self: &Arc<Self>, letter: Letter) {
         match &self.body {
             Body::Inbox(channel) => {
-                let _ = channel.send(message);
+                let _ = channel.send(letter.into_message());
             }
             Body::Wasm(_) => {
-                match self.node.config.max_mailbox {
-                    None => self.mailbox.push(message),
-                    Some(limit) => {
-                        let queued = self.mailbox.push_counted(message);
-                        if queued > limit {
-                            // Ends it at its next slice (or at once if it waits).
-                            self.exceeded_limit(ExitReason::Limit(format!(
-                                "mailbox: {queued} messages queued exceeds the process limit of {limit}"
-                            )));
-                            return;
-                        }
-                    }
+                if self.enqueue(letter) {
+                    Wake::wake_by_ref(self);
                 }
-                Wake::wake_by_ref(self);
             }
         }
+    }
+
+    /// Queues `letter` in a wasm process's mailbox, counted against the
+    /// node's mailbox limit if there is one. Returns whether the caller must
+    /// now wake the process; `false` when the letter went beyond the limit
+    /// (the process has then been told to exit, and woken).
+    pub(crate) fn enqueue(self: &Arc<Self>, letter: Letter) -> bool {
+        let Some(limit) = self.node.config.max_mailbox else {
+            self.mailbox.push(letter);
+            return true;
+        };
+        let queued = self.mailbox.push_counted(letter);
+        if queued > limit {
+            // Ends it at its next slice (or at once if it waits).
+            self.exceeded_limit(ExitReason::Limit(format!(
+                "mailbox: {queued} messages queued exceeds the process limit of {limit}"
+            )));
+            return false;
+        }
+        true
     }
 
     /// Has the exit reason sent to `waiter`. Call it before the process can

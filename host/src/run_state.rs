@@ -125,7 +125,8 @@ impl RunState {
 #[cfg(all(test, feature = "loom"))]
 mod tests {
     use super::*;
-    use crate::mailbox::{Mailbox, Message, Received};
+    use crate::letter::Letter;
+    use crate::mailbox::{Mailbox, Received};
     use crate::pid::Pid;
     use loom::sync::Arc;
     use loom::sync::atomic::AtomicUsize;
@@ -139,7 +140,7 @@ mod tests {
     ) -> loom::thread::JoinHandle<()> {
         let (state, mailbox, enqueued) = (state.clone(), mailbox.clone(), enqueued.clone());
         loom::thread::spawn(move || {
-            mailbox.push(Message { sender: Pid::new(1, 1), tag: 1, data: Box::new([]) });
+            mailbox.push(Letter::new(Pid::new(1, 1), 1, &[]));
             if state.wake() {
                 enqueued.fetch_add(1, Ordering::SeqCst);
             }

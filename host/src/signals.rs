@@ -27,7 +27,8 @@
 //!   and removes it from the watcher as it queues the DOWN (under the
 //!   watcher's lock), so a monitor whose DOWN was sent leaves nothing behind.
 
-use crate::mailbox::{Message, Received};
+use crate::letter::Letter;
+use crate::mailbox::Received;
 use crate::node::NodeShared;
 use crate::pid::Pid;
 use crate::process::Process;
@@ -215,7 +216,7 @@ impl NodeShared {
         // `kill` from a dying process reaches its links as `killed`.
         let reason = if matches!(reason, ExitReason::Kill) { ExitReason::Killed } else { reason.clone() };
         if target.traps_exits() {
-            target.deliver(Message { sender: from, tag: TAG_EXIT, data: exit_payload(from, &reason) });
+            target.deliver(Letter::new(from, TAG_EXIT, &exit_payload(from, &reason)));
         } else if !reason.is_normal() || (from == to && !via_link) {
             target.request_exit(reason);
         }
@@ -269,11 +270,7 @@ impl NodeShared {
         if !attached {
             let removed = watcher.relations().attached_mut().and_then(|a| a.monitoring.remove(&reference));
             if removed.is_some() {
-                watcher.deliver(Message {
-                    sender: target,
-                    tag: TAG_DOWN,
-                    data: down_payload(reference, target, &ExitReason::Noproc),
-                });
+                watcher.deliver(Letter::new(target, TAG_DOWN, &down_payload(reference, target, &ExitReason::Noproc)));
             }
         }
         reference
@@ -298,7 +295,7 @@ impl NodeShared {
         }
         if flush {
             received.remove_first(&watcher.mailbox, |m| {
-                m.tag == TAG_DOWN && m.data.get(..8) == Some(&reference.to_le_bytes()[..])
+                m.tag() == TAG_DOWN && m.data().get(..8) == Some(&reference.to_le_bytes()[..])
             });
         }
         target.is_some()
@@ -329,7 +326,7 @@ impl NodeShared {
             // finds it gone (the DOWN is already queued, for `flush`).
             let mut relations = watcher.relations();
             if relations.attached_mut().and_then(|a| a.monitoring.remove(&reference)).is_some() {
-                watcher.deliver(Message { sender: pid, tag: TAG_DOWN, data: down_payload(reference, pid, reason) });
+                watcher.deliver(Letter::new(pid, TAG_DOWN, &down_payload(reference, pid, reason)));
             }
         }
     }

@@ -22,7 +22,7 @@
 //! skipped when it comes up, and the wheel is compacted when such dead
 //! entries outnumber the live ones.
 
-use crate::mailbox::Message;
+use crate::letter::Letter;
 use crate::node::NodeShared;
 use crate::pid::Pid;
 use crate::process::{Body, Process};
@@ -461,13 +461,11 @@ impl NodeShared {
                 queued = false;
             }
             let Some(process) = current.as_ref() else { continue };
-            let message = Message { sender: timer.from, tag: timer.tag, data: timer.data };
+            let letter = Letter::new(timer.from, timer.tag, &timer.data);
             match &process.body {
-                Body::Wasm(_) => {
-                    process.mailbox.push(message);
-                    queued = true;
-                }
-                Body::Inbox(_) => process.deliver(message),
+                // Woken once the messages to it in a row are queued.
+                Body::Wasm(_) => queued |= process.enqueue(letter),
+                Body::Inbox(_) => process.deliver(letter),
             }
         }
         if let Some(process) = current.as_ref().filter(|_| queued) {

@@ -1,9 +1,10 @@
 //! Host functions about names: registered names, keyed registries, and
 //! sending to a name.
 
-use super::guest_memory::{check_range, read, read_str, write};
+use super::guest_memory::{check_range, read, read_str, with_bytes, write};
 use super::message::too_large;
 use super::{ERR_BADARG, ERR_LIMIT, MODULE, OK};
+use crate::letter::Letter;
 use crate::pid::Pid;
 use crate::process::ProcessState;
 use crate::registry::NameError;
@@ -104,11 +105,11 @@ fn send_named(
     if too_large(&caller, len) {
         return Ok(ERR_LIMIT);
     }
-    let data = read(&mut caller, "send_named", ptr, len)?;
+    let letter = with_bytes(&mut caller, "send_named", ptr, len, |bytes, state| Letter::new(state.pid, tag, bytes))?;
     let state = caller.data();
     // As in Erlang, sending to a name nobody holds is the sender's error.
     let Some(to) = state.process.node.whereis(&name) else { return Ok(ERR_NO_SUCH_NAME) };
-    state.process.node.send(state.pid, to, tag, data);
+    state.process.node.send(to, letter);
     Ok(OK)
 }
 
@@ -191,7 +192,7 @@ fn registry_dispatch(
         Err(error) => return Ok(code(error)),
     };
     for (pid, _) in &entries {
-        state.process.node.send(state.pid, *pid, tag, data.clone());
+        state.process.node.send(*pid, Letter::new(state.pid, tag, &data));
     }
     Ok(entries.len() as i32)
 }

@@ -9,6 +9,7 @@
 
 use super::guest_memory::guest;
 use super::{ERR_BADARG, MODULE, OK};
+use crate::letter::Letter;
 use crate::pid::Pid;
 use crate::process::ProcessState;
 use crate::table::{Bytes, MAX_KEY_LEN, TAG_TABLE_TRANSFER, TableAccess, TableError, TableKind, records};
@@ -264,7 +265,7 @@ fn table_give_away(
     let Some(to) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
     let (node, me) = (&g.state.process.node, g.state.pid);
     let payload = attempt!(node.tables.give_away(me, tid, to, &g.mem[data], |p| node.table.get(p).is_some()));
-    node.send(me, to, TAG_TABLE_TRANSFER, payload);
+    node.send(to, Letter::new(me, TAG_TABLE_TRANSFER, &payload));
     Ok(OK)
 }
 
