@@ -15,8 +15,6 @@ pub(crate) fn build_engine(config: &NodeConfig) -> Result<(Engine, Option<usize>
     c.consume_fuel(true);
     c.max_wasm_stack(config.max_wasm_stack);
     c.async_stack_size(config.fiber_stack_size());
-    // Guests are single-threaded processes: no shared memories.
-    c.wasm_threads(false);
     match config.layout {
         MemoryLayout::Dense => {
             // No reservation and no guard region: memories are pool slots

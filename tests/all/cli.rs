@@ -228,6 +228,21 @@ fn a_module_importing_an_unknown_host_function_exits_2_naming_it() {
 }
 
 #[test]
+fn a_module_using_externref_or_shared_memory_exits_2_saying_why() {
+    let host_refs = TempFile::new("externref.wat", br#"(module (table 1 externref) (func (export "main")))"#);
+    warren(&["run", host_refs.path()]).expect_code(2).stderr_has("requires gc");
+    let shared = TempFile::new("shared.wat", br#"(module (memory 1 1 shared) (func (export "main")))"#);
+    warren(&["run", shared.path()]).expect_code(2).stderr_has("threads");
+    // funcref tables, which compilers emit for indirect calls, are fine.
+    let funcref = TempFile::new(
+        "funcref.wat",
+        br#"(module (table 2 funcref) (elem (i32.const 0) $f) (func $f)
+              (func (export "main") (call_indirect (i32.const 0)) (drop (ref.is_null (table.get 0 (i32.const 1))))))"#,
+    );
+    warren(&["run", funcref.path()]).expect_code(0);
+}
+
+#[test]
 fn a_missing_entry_export_exits_2_naming_it() {
     let file = wasi_wat("no-entry", &printing_export("main", 1024, "main ran\n"));
     let run = warren(&["run", file.path(), "--entry", "start_here"]);
