@@ -442,6 +442,29 @@ fn a_mailbox_past_the_limit_ends_its_process_with_a_limit() {
 }
 
 #[test]
+fn timer_messages_count_against_the_mailbox_limit() {
+    let node = node_with(NodeConfig { schedulers: 2, max_mailbox: Some(5), ..NodeConfig::default() });
+    // Arms 10 timers to itself (tag 2, due at once), then waits only for
+    // tag 1: the timer messages pile up past the limit of 5.
+    let flooder = rwat(
+        r#"
+        (func (export "main")
+          (local $i i32)
+          (loop $arm
+            (drop (call $send_after (call $self) (i64.const 2) (i32.const 0) (i32.const 0) (i64.const 0)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $arm (i32.lt_u (local.get $i) (i32.const 10))))
+          (i64.store (i32.const 24) (i64.const 1))
+          (drop (call $receive (i32.const 24) (i32.const 1) (i64.const -1))))
+    "#,
+    );
+    let module = load(&node, "flooder", &flooder);
+    let process = spawn(&node, &module, "main", b"");
+    expect_limit(&finish(&process), &["mailbox", "limit of 5"]);
+    assert_node_still_runs(&node);
+}
+
+#[test]
 fn a_process_that_keeps_up_never_meets_the_mailbox_limit() {
     let (node, inbox, process) = picky(Some(3));
     // Far more messages in all than the limit, but at most 3 at a time.
