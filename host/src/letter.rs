@@ -13,6 +13,7 @@
 use crate::mailbox::Message;
 use crate::pid::Pid;
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
+use std::cell::UnsafeCell;
 use std::ptr::{self, NonNull};
 
 /// What precedes the payload bytes in a letter's block.
@@ -36,9 +37,27 @@ unsafe impl Send for Letter {}
 // SAFETY: `&Letter` only reads the block.
 unsafe impl Sync for Letter {}
 
-/// The layout of a letter with `len` payload bytes.
+/// Block sizes of the small letters, which come from a per-thread cache
+/// (see [`BlockCache`]); a letter takes the smallest that holds its header
+/// and payload. Larger letters are allocated to size.
+const SMALL_BLOCKS: [usize; 3] = [64, 128, 256];
+/// Blocks of each size a thread keeps for reuse.
+const CACHED_PER_SIZE: usize = 32;
+
+/// The size class (index in [`SMALL_BLOCKS`]) of a letter with `len`
+/// payload bytes, if it is small.
+fn small_class(len: usize) -> Option<usize> {
+    let size = size_of::<Header>() + len.min(usize::MAX / 2);
+    SMALL_BLOCKS.iter().position(|&block| size <= block)
+}
+
+/// The layout of a letter with `len` payload bytes: its size class's block
+/// if it is small.
 fn layout(len: usize) -> Layout {
-    let size = size_of::<Header>().checked_add(len);
+    let size = match small_class(len) {
+        Some(class) => Some(SMALL_BLOCKS[class]),
+        None => size_of::<Header>().checked_add(len),
+    };
     match size.and_then(|size| Layout::from_size_align(size, align_of::<Header>()).ok()) {
         Some(layout) => layout,
         // Only a payload near `isize::MAX` bytes, which no memory holds.
@@ -46,13 +65,94 @@ fn layout(len: usize) -> Layout {
     }
 }
 
+/// Freed blocks of the small sizes, kept by a thread for its next letters.
+///
+/// A message hop frees one letter and makes another on the same thread
+/// (the receiver drops its previous message; the next send makes a new
+/// one), so a block usually comes back hot from the cache, and the
+/// allocator's own bookkeeping is skipped both ways. A thread that only
+/// sends (or only receives) just finds its cache empty (or full) and
+/// falls back to the allocator.
+struct BlockCache {
+    /// Per size class: the cached blocks, the first `len` of them valid.
+    blocks: [[*mut u8; CACHED_PER_SIZE]; SMALL_BLOCKS.len()],
+    len: [usize; SMALL_BLOCKS.len()],
+}
+
+impl Drop for BlockCache {
+    fn drop(&mut self) {
+        for (class, &len) in self.len.iter().enumerate() {
+            for &block in &self.blocks[class][..len] {
+                // SAFETY: cached blocks were allocated with their class's
+                // layout and are owned by the cache alone.
+                unsafe { dealloc(block, small_layout(class)) }
+            }
+        }
+    }
+}
+
+fn small_layout(class: usize) -> Layout {
+    // SAFETY: the sizes are small multiples of the (power of two) alignment.
+    unsafe { Layout::from_size_align_unchecked(SMALL_BLOCKS[class], align_of::<Header>()) }
+}
+
+thread_local! {
+    // An `UnsafeCell`, not a `RefCell`: only `take_block` and `keep_block`
+    // touch it, neither calls out while holding it, so no borrow flag is
+    // needed.
+    static BLOCKS: UnsafeCell<BlockCache> = const {
+        UnsafeCell::new(BlockCache {
+            blocks: [[ptr::null_mut(); CACHED_PER_SIZE]; SMALL_BLOCKS.len()],
+            len: [0; SMALL_BLOCKS.len()],
+        })
+    };
+}
+
+/// A cached block of size class `class`, if this thread has one.
+fn take_block(class: usize) -> Option<*mut u8> {
+    // `try_with`: none while the thread is being torn down.
+    BLOCKS
+        .try_with(|cache| {
+            // SAFETY: see `BLOCKS`; this is the only reference meanwhile.
+            let cache = unsafe { &mut *cache.get() };
+            let len = cache.len[class].checked_sub(1)?;
+            cache.len[class] = len;
+            Some(cache.blocks[class][len])
+        })
+        .ok()
+        .flatten()
+}
+
+/// Keeps a freed block of size class `class` for this thread's next
+/// letters; gives it back if the cache is full.
+fn keep_block(class: usize, block: *mut u8) -> Result<(), *mut u8> {
+    BLOCKS
+        .try_with(|cache| {
+            // SAFETY: see `BLOCKS`; this is the only reference meanwhile.
+            let cache = unsafe { &mut *cache.get() };
+            let len = cache.len[class];
+            if len == CACHED_PER_SIZE {
+                return Err(block);
+            }
+            cache.blocks[class][len] = block;
+            cache.len[class] = len + 1;
+            Ok(())
+        })
+        .unwrap_or(Err(block))
+}
+
 impl Letter {
     /// A letter from `sender` with `tag`, carrying a copy of `data`.
     pub(crate) fn new(sender: Pid, tag: i64, data: &[u8]) -> Letter {
         let len = data.len();
+        let cached = small_class(len).and_then(take_block);
         let layout = layout(len);
-        // SAFETY: `layout` has a non-zero size (the header).
-        let Some(block) = NonNull::new(unsafe { alloc(layout) }.cast::<Header>()) else { handle_alloc_error(layout) };
+        // SAFETY: `layout` has a non-zero size (the header); a cached block
+        // has this same layout (its size class).
+        let fresh = || unsafe { alloc(layout) };
+        let Some(block) = NonNull::new(cached.unwrap_or_else(fresh).cast::<Header>()) else {
+            handle_alloc_error(layout)
+        };
         // SAFETY: the block is fresh, sized and aligned for the header
         // followed by `len` bytes; the payload is written before anyone
         // reads it.
@@ -110,9 +210,17 @@ impl Letter {
 
 impl Drop for Letter {
     fn drop(&mut self) {
-        let layout = layout(self.header().len);
-        // SAFETY: the block was allocated in `new` with this layout.
-        unsafe { dealloc(self.0.as_ptr().cast::<u8>(), layout) }
+        let len = self.header().len;
+        let mut block = self.0.as_ptr().cast::<u8>();
+        if let Some(class) = small_class(len) {
+            match keep_block(class, block) {
+                Ok(()) => return,
+                Err(back) => block = back,
+            }
+        }
+        // SAFETY: the block was allocated with this layout (in `new`, or
+        // as a cached block of the same size class).
+        unsafe { dealloc(block, layout(len)) }
     }
 }
 
@@ -146,5 +254,42 @@ mod tests {
         // SAFETY: from `into_raw`, taken back once.
         let back = unsafe { Letter::from_raw(raw) };
         assert_eq!(back.tag(), 9);
+    }
+
+    /// Blocks go back to the thread's cache and serve the next small
+    /// letters of their size, whatever was in them before.
+    #[test]
+    fn small_letters_reuse_cached_blocks() {
+        let sizes = [0, 1, 31, 32, 33, 96, 97, 224, 225, 4096];
+        for round in 0..3 {
+            // More letters than the cache keeps, so both paths are taken.
+            let letters: Vec<Letter> = (0..100)
+                .map(|i| {
+                    let len = sizes[i % sizes.len()];
+                    Letter::new(Pid::new(i as u32, 1), i as i64, &vec![(i + round) as u8; len])
+                })
+                .collect();
+            for (i, letter) in letters.iter().enumerate() {
+                let len = sizes[i % sizes.len()];
+                assert_eq!((letter.tag(), letter.sender()), (i as i64, Pid::new(i as u32, 1)));
+                assert_eq!(letter.data(), &vec![(i + round) as u8; len][..]);
+            }
+        }
+        assert_eq!(small_class(0), Some(0));
+        assert_eq!(small_class(32), Some(0));
+        assert_eq!(small_class(33), Some(1));
+        assert_eq!(small_class(224), Some(2));
+        assert_eq!(small_class(225), None);
+        assert_eq!(small_class(usize::MAX), None);
+    }
+
+    /// A letter made on one thread and dropped on another is fine: blocks
+    /// of a size class are interchangeable.
+    #[test]
+    fn letters_cross_threads() {
+        let letters: Vec<Letter> = (0..200).map(|i| Letter::new(Pid::new(1, 1), i, &[i as u8; 20])).collect();
+        std::thread::spawn(move || drop(letters)).join().expect("dropped on another thread");
+        let again: Vec<Letter> = (0..200).map(|i| Letter::new(Pid::new(1, 1), i, &[7; 100])).collect();
+        assert!(again.iter().all(|l| l.data() == [7; 100]));
     }
 }
