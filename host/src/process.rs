@@ -15,7 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Wake, Waker};
 use wasmtime::{Memory, Store, TypedFunc};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
@@ -147,6 +147,8 @@ pub struct ProcessState {
     pub(crate) received: Received,
     /// Sequence number of the last receive that waited with a timeout.
     pub(crate) receive_sequence: u64,
+    /// The `receive` call in flight, if any.
+    pub(crate) receive: crate::abi::ReceiveState,
     /// Set by `set_handler`: the export called once per message.
     pub(crate) handler: Option<Box<str>>,
     /// Set by `set_handler`: the handler to call changes after this call.
@@ -209,6 +211,10 @@ pub struct Process {
     pub(crate) reductions: AtomicU64,
     /// Base of the dense fiber stack its store keeps (0: none yet).
     stack_base: AtomicUsize,
+    /// Its state in its store, as its last `receive` call saw it: where the
+    /// call's future finds it (see `abi/message.rs`). Only the thread that
+    /// holds the process `RUNNING` reads or writes it.
+    pub(crate) receiving: std::sync::atomic::AtomicPtr<ProcessState>,
     /// Where it will resume when it waits (see `resume_hints.rs`).
     pub(crate) resume_hints: crate::resume_hints::ResumeHints,
     /// Links, monitors, names and a pending exit (see `signals.rs`).
@@ -247,6 +253,7 @@ impl Process {
             node,
             reductions: AtomicU64::new(0),
             stack_base: AtomicUsize::new(0),
+            receiving: Default::default(),
             resume_hints: Default::default(),
             relations: Mutex::default(),
             timeout_fired: AtomicU64::new(0),
@@ -580,38 +587,49 @@ impl Wake for Process {
     }
 }
 
+/// The waker of a process: its data is the process (`Arc::as_ptr`).
+///
+/// The four functions' safety: `data` comes from `Arc::as_ptr` of a live
+/// `Arc<Process>`; `clone` takes a new strong reference, and `wake` and
+/// `drop` give back one that a clone took.
+static PROCESS_WAKER: RawWakerVTable = RawWakerVTable::new(
+    |data| {
+        // SAFETY: see `PROCESS_WAKER`.
+        unsafe { Arc::increment_strong_count(data.cast::<Process>()) };
+        RawWaker::new(data, &PROCESS_WAKER)
+    },
+    // SAFETY (this and the two below): see `PROCESS_WAKER`.
+    |data| Wake::wake(unsafe { Arc::from_raw(data.cast::<Process>()) }),
+    |data| {
+        let process = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<Process>()) });
+        Wake::wake_by_ref(&*process);
+    },
+    |data| drop(unsafe { Arc::from_raw(data.cast::<Process>()) }),
+);
+
 /// A waker for `process` that borrows the caller's reference instead of
 /// taking one (as `futures::task::waker_ref`): `run` needs a waker on every
 /// scheduling, and an owned one cost two atomic reference-count updates.
 /// Cloning it takes a real reference, so a clone may outlive `process`'s
 /// borrow; the borrowed waker itself is never dropped.
 fn borrowed_waker(process: &Arc<Process>) -> std::mem::ManuallyDrop<Waker> {
-    use std::task::{RawWaker, RawWakerVTable};
-
-    fn raw(process: *const Process) -> RawWaker {
-        RawWaker::new(process.cast(), &VTABLE)
-    }
-    // SAFETY (all four): `data` comes from `Arc::as_ptr` of a live
-    // `Arc<Process>`; `clone` takes a new strong reference, and `wake` and
-    // `drop` give back one that a clone took.
-    unsafe fn clone(data: *const ()) -> RawWaker {
-        unsafe { Arc::increment_strong_count(data.cast::<Process>()) };
-        raw(data.cast())
-    }
-    unsafe fn wake(data: *const ()) {
-        Wake::wake(unsafe { Arc::from_raw(data.cast::<Process>()) });
-    }
-    unsafe fn wake_by_ref(data: *const ()) {
-        let process = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<Process>()) });
-        Wake::wake_by_ref(&*process);
-    }
-    unsafe fn drop(data: *const ()) {
-        std::mem::drop(unsafe { Arc::from_raw(data.cast::<Process>()) });
-    }
-    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop);
+    let raw = RawWaker::new(Arc::as_ptr(process).cast(), &PROCESS_WAKER);
     // SAFETY: the vtable upholds the `RawWaker` contract (see above); the
     // result is never dropped, so it gives back no reference it did not take.
-    std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(raw(Arc::as_ptr(process))) })
+    std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
+}
+
+/// The process whose poll `cx` belongs to: every future of a process's
+/// call is polled by [`Process::run`] with the process's waker. `None` for
+/// any other waker.
+pub(crate) fn polled_process<'a>(cx: &Context<'a>) -> Option<&'a Process> {
+    let waker = cx.waker();
+    if !std::ptr::eq(waker.vtable(), &PROCESS_WAKER) {
+        return None;
+    }
+    // SAFETY: a waker with this vtable holds a live process (see
+    // `PROCESS_WAKER`), for at least as long as the context borrows it.
+    Some(unsafe { &*waker.data().cast::<Process>() })
 }
 
 /// A new process's state, for `spec`.
@@ -632,6 +650,7 @@ fn new_state(
         current: None,
         received: Received::default(),
         receive_sequence: 0,
+        receive: Default::default(),
         last_read_to: 0,
         handler: None,
         handler_changed: false,

@@ -3,8 +3,8 @@
 //!
 //! A process blocked in `receive` is spread over several places that
 //! nothing else touches while it waits: its suspended fiber stack, its
-//! store, the boxed future of its wasm call and of the `receive` call, and
-//! the guest memory it copies messages into. With many processes (a ring of
+//! store, the boxed future of its wasm call, and the guest memory it copies
+//! messages into. With many processes (a ring of
 //! a thousand) all of those have left the caches by the time a message
 //! comes, and resuming the process walks them one dependent miss after
 //! another (each 200-400 ns on this machine). The sender knows which
@@ -29,7 +29,7 @@ const STACK_ABOVE: usize = 768;
 /// fields (fuel, async state, the VM context pointers) sit next to it.
 const STORE_BELOW: usize = 128;
 const STORE_ABOVE: usize = 256;
-/// Bytes fetched of each boxed future.
+/// Bytes fetched of the call's boxed future.
 const FUTURE_BYTES: usize = 128;
 const LINE: usize = 64;
 
@@ -41,8 +41,6 @@ pub(crate) struct ResumeHints {
     stack: AtomicUsize,
     /// The process's state inside its store.
     store: AtomicUsize,
-    /// The future of the `receive` host call that waits.
-    receive: AtomicUsize,
     /// The future of the process's wasm call (its task).
     call: AtomicUsize,
     /// The guest memory the process last read a message into.
@@ -52,10 +50,9 @@ pub(crate) struct ResumeHints {
 impl ResumeHints {
     /// Called by the process as it starts to wait in `receive`, on its own
     /// fiber stack (`stack` is an address on it).
-    pub(crate) fn record_wait(&self, stack: usize, store: usize, receive: usize, memory: usize) {
+    pub(crate) fn record_wait(&self, stack: usize, store: usize, memory: usize) {
         self.stack.store(stack, Ordering::Relaxed);
         self.store.store(store, Ordering::Relaxed);
-        self.receive.store(receive, Ordering::Relaxed);
         self.memory.store(memory, Ordering::Relaxed);
     }
 
@@ -71,7 +68,6 @@ impl ResumeHints {
         // The heads of dependent chains first: resuming reads the call's
         // future, then the store and the stack.
         prefetch_range(self.call.load(Ordering::Relaxed), 0, FUTURE_BYTES);
-        prefetch_range(self.receive.load(Ordering::Relaxed), 0, FUTURE_BYTES);
         prefetch_range(self.store.load(Ordering::Relaxed), STORE_BELOW, STORE_ABOVE);
         prefetch_range(self.stack.load(Ordering::Relaxed), STACK_BELOW, STACK_ABOVE);
         prefetch_range(self.memory.load(Ordering::Relaxed), 0, LINE);
@@ -112,11 +108,11 @@ mod tests {
     fn prefetching_any_address_is_harmless() {
         let hints = ResumeHints::default();
         hints.prefetch();
-        hints.record_wait(1, 4096, usize::MAX - 8, 0x10);
+        hints.record_wait(1, usize::MAX - 8, 0x10);
         hints.record_call(usize::MAX);
         hints.prefetch();
         let buffer = vec![7u8; 4096];
-        hints.record_wait(buffer.as_ptr() as usize + 2048, buffer.as_ptr() as usize, 0, 0);
+        hints.record_wait(buffer.as_ptr() as usize + 2048, buffer.as_ptr() as usize, 0);
         hints.prefetch();
         assert!(buffer.iter().all(|&b| b == 7));
     }

@@ -55,37 +55,63 @@ pub(super) fn too_large(caller: &Caller<'_, ProcessState>, len: i32) -> bool {
     len > 0 && len as usize > caller.data().process.node.config.max_message
 }
 
-/// `receive`: everything that needs no waiting is done before the future
-/// is made (a message already queued, a poll, a bad argument), so the
-/// future is only a tiny ready value or a [`Waiting`] receive.
+/// `receive`. Everything that needs no waiting is done before the future is
+/// made (a message already queued, a poll, a bad argument); what a receive
+/// that waits needs is kept in the process's [`ReceiveState`], so the
+/// future itself is an empty [`Receive`] and costs no allocation (wasmtime
+/// boxes it; a box of nothing allocates nothing).
 fn receive(
     mut caller: Caller<'_, ProcessState>,
     (tags_ptr, tags_count, timeout_ms): (i32, i32, i64),
 ) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
-    if !(0..=MAX_RECEIVE_TAGS).contains(&tags_count) {
-        return Box::new(std::future::ready(Ok(ERR_BADARG)));
-    }
-    let tags = if tags_count == 0 {
-        Tags::Inline([0; Tags::INLINE], 0)
-    } else {
-        match with_bytes(&mut caller, "receive", tags_ptr, tags_count * 8, |bytes, _| Tags::from_le_bytes(bytes)) {
-            Ok(tags) => tags,
-            Err(trap) => return Box::new(std::future::ready(Err(trap))),
-        }
+    let phase = match start_receive(&mut caller, tags_ptr, tags_count, timeout_ms) {
+        Ok(phase) => phase,
+        Err(trap) => return Box::new(std::future::ready(Err(trap))),
     };
     let state = caller.data_mut();
-    if let Some(message) = state.received.take_matching(&state.process.mailbox, &tags) {
-        return Box::new(std::future::ready(Ok(state.take_delivery(message))));
+    state.receive.phase = phase;
+    // Where `Receive::poll` finds the state (see there).
+    let state_ptr: *mut ProcessState = state;
+    state.process.receiving.store(state_ptr, Ordering::Relaxed);
+    Box::new(Receive)
+}
+
+/// The synchronous part of `receive`: returns the phase the call starts in.
+fn start_receive(
+    caller: &mut Caller<'_, ProcessState>,
+    tags_ptr: i32,
+    tags_count: i32,
+    timeout_ms: i64,
+) -> wasmtime::Result<Phase> {
+    if !(0..=MAX_RECEIVE_TAGS).contains(&tags_count) {
+        return Ok(Phase::Ready(ERR_BADARG));
+    }
+    let state = match tags_count {
+        0 => {
+            let state = caller.data_mut();
+            state.receive.tags.clear();
+            state
+        }
+        _ => {
+            let guest = guest(caller);
+            let span = guest.span("receive", tags_ptr, tags_count * 8)?;
+            guest.state.receive.tags.set_from_le_bytes(&guest.mem[span]);
+            guest.state
+        }
+    };
+    if let Some(message) = state.received.take_matching(&state.process.mailbox, state.receive.tags.as_slice()) {
+        return Ok(Phase::Ready(state.take_delivery(message)));
     }
     if timeout_ms == 0 {
-        return Box::new(std::future::ready(Ok(ERR_TIMEOUT)));
+        return Ok(Phase::Ready(ERR_TIMEOUT));
     }
     if let Ok(left) = caller.get_fuel() {
         let state = caller.data();
         state.process.reductions.store(state.reductions(left), Ordering::Relaxed);
     }
-    let timer = (timeout_ms > 0).then(|| start_timeout(caller.data_mut(), timeout_ms)).flatten();
-    Box::new(Waiting { caller, tags, timer, polled: false })
+    let state = caller.data_mut();
+    state.receive.timer = if timeout_ms > 0 { start_timeout(state, timeout_ms) } else { None };
+    Ok(Phase::Starting)
 }
 
 /// Arms the timer of a receive that waits at most `timeout_ms`: returns
@@ -101,95 +127,143 @@ fn start_timeout(state: &mut ProcessState, timeout_ms: i64) -> Option<(u64, u64)
         .map(|reference| (reference, sequence))
 }
 
-/// A receive that found no matching message and waits for one, or for its
-/// timeout. The process is suspended meanwhile; the sender's wake or the
-/// timer's makes it runnable again (see `run_state.rs`), and its next poll
-/// looks again. The timeout is a timer of the node's timer service
-/// (`timer.rs`), cancelled if a message comes first.
-struct Waiting<'a> {
-    caller: Caller<'a, ProcessState>,
+/// The `receive` call in flight of a process, kept in its state.
+#[derive(Default)]
+pub(crate) struct ReceiveState {
+    phase: Phase,
+    /// The tags a waiting receive takes.
     tags: Tags,
     /// The timeout's timer reference and sequence number, if any.
     timer: Option<(u64, u64)>,
-    /// Whether the first poll has been made. The receive looked at the
-    /// mailbox just before, so the first poll only records the resume
-    /// hints and waits: a message sent meanwhile came with a wake, which
-    /// polls again.
-    polled: bool,
 }
 
-impl Future for Waiting<'_> {
+/// Where a `receive` call is.
+#[derive(Default, Clone, Copy)]
+enum Phase {
+    /// No receive in flight.
+    #[default]
+    Done,
+    /// Answered without waiting: the call returns this.
+    Ready(i32),
+    /// Found no matching message: it waits. The mailbox was looked at just
+    /// before, so the first poll only records the resume hints and waits (a
+    /// message sent meanwhile came with a wake, which polls again).
+    Starting,
+    /// Waiting for a matching message, or for its timeout. The process is
+    /// suspended meanwhile; the sender's wake or the timer's makes it
+    /// runnable again (see `run_state.rs`), and its next poll looks again.
+    /// The timeout is a timer of the node's timer service (`timer.rs`),
+    /// cancelled if a message comes first.
+    Waiting,
+}
+
+/// The future of a `receive` call: empty, its state is the process's
+/// [`ReceiveState`].
+struct Receive;
+
+impl Future for Receive {
     type Output = wasmtime::Result<i32>;
 
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if !std::mem::replace(&mut this.polled, true) {
-            record_resume_hints(&this.caller);
-            return Poll::Pending;
-        }
-        let state = this.caller.data_mut();
-        if let Some(message) = state.received.take_matching(&state.process.mailbox, &this.tags) {
-            if let Some((reference, _)) = this.timer {
-                state.process.node.timers.cancel(reference);
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Every future of a process's call is polled by `Process::run`,
+        // whose waker names the process.
+        let Some(process) = crate::process::polled_process(cx) else {
+            return Poll::Ready(Err(wasmtime::Error::msg("warren_v1.receive: polled outside its process")));
+        };
+        let state = process.receiving.load(Ordering::Relaxed);
+        // SAFETY: `receive` stored this pointer to the process's state,
+        // which lives in the store of the wasm call this future belongs to
+        // (boxed by wasmtime, never moved while the call is in flight), and
+        // only the thread that holds the process `RUNNING` polls it. While
+        // it polls, nothing else reads or writes the state: the host
+        // function frames below this poll hold the store but do not touch
+        // it until the future is done, exactly as when the future held
+        // their `Caller` itself.
+        let state = unsafe { &mut *state };
+        match state.receive.phase {
+            Phase::Done => Poll::Ready(Err(wasmtime::Error::msg("warren_v1.receive: no receive in flight"))),
+            Phase::Ready(result) => {
+                state.receive.phase = Phase::Done;
+                Poll::Ready(Ok(result))
             }
-            return Poll::Ready(Ok(state.take_delivery(message)));
+            Phase::Starting => {
+                state.receive.phase = Phase::Waiting;
+                record_resume_hints(state);
+                Poll::Pending
+            }
+            Phase::Waiting => {
+                let receive = &mut state.receive;
+                if let Some(message) = state.received.take_matching(&process.mailbox, receive.tags.as_slice()) {
+                    receive.phase = Phase::Done;
+                    if let Some((reference, _)) = receive.timer.take() {
+                        process.node.timers.cancel(reference);
+                    }
+                    return Poll::Ready(Ok(state.take_delivery(message)));
+                }
+                if let Some((_, sequence)) = receive.timer
+                    && process.timeout_fired.load(Ordering::Acquire) == sequence
+                {
+                    receive.phase = Phase::Done;
+                    receive.timer = None;
+                    return Poll::Ready(Ok(ERR_TIMEOUT));
+                }
+                Poll::Pending
+            }
         }
-        if let Some((_, sequence)) = this.timer
-            && state.process.timeout_fired.load(Ordering::Acquire) == sequence
-        {
-            return Poll::Ready(Ok(ERR_TIMEOUT));
-        }
-        Poll::Pending
     }
 }
 
-/// The tags of a selective receive: up to [`Tags::INLINE`] kept in place,
-/// so the usual receive (no tag, or a few) allocates nothing.
-enum Tags {
-    Inline([i64; Tags::INLINE], usize),
-    Heap(Vec<i64>),
+/// The tags of a selective receive, decoded from the guest in place: up to
+/// [`Tags::INLINE`] kept inline, more in a buffer kept for the process's
+/// next receives, so a receive allocates nothing.
+#[derive(Default)]
+struct Tags {
+    inline: [i64; Tags::INLINE],
+    more: Vec<i64>,
+    /// How many tags (inline if at most `INLINE`, else in `more`).
+    len: usize,
 }
 
 impl Tags {
     const INLINE: usize = 8;
 
-    /// Decodes little-endian i64s (`bytes.len()` is a multiple of 8).
-    fn from_le_bytes(bytes: &[u8]) -> Tags {
+    /// Replaces the tags with little-endian i64s (`bytes.len()` is a
+    /// multiple of 8).
+    fn set_from_le_bytes(&mut self, bytes: &[u8]) {
         let decode = |chunk: &[u8]| i64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let count = bytes.len() / 8;
-        if count > Self::INLINE {
-            return Tags::Heap(bytes.chunks_exact(8).map(decode).collect());
+        self.len = bytes.len() / 8;
+        if self.len > Self::INLINE {
+            self.more.clear();
+            self.more.extend(bytes.chunks_exact(8).map(decode));
+            return;
         }
-        let mut tags = [0; Self::INLINE];
-        for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
+        for (tag, chunk) in self.inline.iter_mut().zip(bytes.chunks_exact(8)) {
             *tag = decode(chunk);
         }
-        Tags::Inline(tags, count)
     }
-}
 
-impl std::ops::Deref for Tags {
-    type Target = [i64];
+    /// No tags: any message matches.
+    fn clear(&mut self) {
+        self.len = 0;
+    }
 
-    fn deref(&self) -> &[i64] {
-        match self {
-            Tags::Inline(tags, count) => &tags[..*count],
-            Tags::Heap(tags) => tags,
+    fn as_slice(&self) -> &[i64] {
+        match self.inline.get(..self.len) {
+            Some(inline) => inline,
+            None => &self.more,
         }
     }
 }
 
 /// Tells whoever wakes this process where it will resume (see
-/// `resume_hints.rs`). Runs on the process's fiber stack, inside the boxed
-/// [`Waiting`] future of its `receive` call, which holds `caller`.
+/// `resume_hints.rs`). Runs on the process's fiber stack, in the first poll
+/// of its waiting `receive`.
 #[inline(never)]
-fn record_resume_hints(caller: &Caller<'_, ProcessState>) {
+fn record_resume_hints(state: &ProcessState) {
     let on_stack = 0u8;
     let stack = std::hint::black_box(&on_stack) as *const u8 as usize;
-    let state = caller.data();
     let store: *const ProcessState = state;
-    let receive: *const Caller<'_, ProcessState> = caller;
-    state.process.resume_hints.record_wait(stack, store as usize, receive as usize, state.last_read_to);
+    state.process.resume_hints.record_wait(stack, store as usize, state.last_read_to);
 }
 
 fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
