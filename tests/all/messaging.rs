@@ -208,6 +208,59 @@ fn selective_receive_takes_the_oldest_match_and_leaves_the_rest_queued_in_order(
 }
 
 #[test]
+fn a_receive_may_name_many_tags_and_the_next_receive_names_its_own() {
+    let node = node(2);
+    let module = load(
+        &node,
+        "many_tags",
+        &wat(r#"
+        (global $reporter (mut i64) (i64.const 0))
+        ;; receives with `count` tags at `filter`, waiting `timeout`, and
+        ;; reports tag * 1000 + the first payload byte as tag 100 + step
+        (func $take (param $step i64) (param $filter i32) (param $count i32) (param $timeout i64)
+          (local $len i32)
+          (local.set $len (call $receive (local.get $filter) (local.get $count) (local.get $timeout)))
+          (i64.store (i32.const 16) (i64.const 0))
+          (if (i32.ge_s (local.get $len) (i32.const 0))
+            (then (drop (call $msg_read (i32.const 0) (i32.const 16) (i32.const 1)))))
+          (call $report (global.get $reporter) (i64.add (i64.const 100) (local.get $step))
+            (select (i64.add (i64.mul (call $msg_tag) (i64.const 1000)) (i64.load (i32.const 16)))
+                    (i64.extend_i32_s (local.get $len))
+                    (i32.ge_s (local.get $len) (i32.const 0)))))
+        (func (export "main")
+          (local $i i32)
+          (global.set $reporter (call $arg_pid))
+          ;; twelve tags, 20..31, at 200; one tag, 1, at 64
+          (loop $fill
+            (i64.store (i32.add (i32.const 200) (i32.shl (local.get $i) (i32.const 3)))
+                       (i64.extend_i32_u (i32.add (local.get $i) (i32.const 20))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $fill (i32.lt_u (local.get $i) (i32.const 12))))
+          (i64.store (i32.const 64) (i64.const 1))
+          ;; tag 1 (payload 7) and tag 31 (payload 8) to itself
+          (i32.store8 (i32.const 24) (i32.const 7))
+          (drop (call $send (call $self) (i64.const 1) (i32.const 24) (i32.const 1)))
+          (i32.store8 (i32.const 24) (i32.const 8))
+          (drop (call $send (call $self) (i64.const 31) (i32.const 24) (i32.const 1)))
+          (call $take (i64.const 0) (i32.const 200) (i32.const 12) (i64.const 0))   ;; 31, skipping 1
+          (call $take (i64.const 1) (i32.const 200) (i32.const 12) (i64.const -1))  ;; waits: the host's 25
+          (call $take (i64.const 2) (i32.const 64) (i32.const 1) (i64.const 0))     ;; [1]
+          (call $take (i64.const 3) (i32.const 200) (i32.const 12) (i64.const 0))  ;; none of them left
+          (call $take (i64.const 4) (i32.const 0) (i32.const 0) (i64.const 0)))    ;; any: the host's 2
+        "#),
+    );
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    assert_eq!(as_i64(&recv_tag(&inbox, 100).data), 31_008);
+    // It waits for one of its twelve tags: a 2 does not match, a 25 does.
+    inbox.send(process.pid(), 2, &[9]);
+    inbox.send(process.pid(), 25, &[5]);
+    let got: Vec<i64> = (101..105).map(|tag| as_i64(&recv_tag(&inbox, tag).data)).collect();
+    assert_eq!(got, [25_005, 1_007, i64::from(ERR_TIMEOUT), 2_009]);
+    finish_normally(&process);
+}
+
+#[test]
 fn receive_with_a_timeout_returns_err_timeout_when_nothing_comes() {
     let node = node(2);
     let module = load(
