@@ -7,6 +7,7 @@ use crate::letter::Letter;
 use crate::pid::Pid;
 use crate::process::ProcessState;
 use std::future::Future;
+use std::num::NonZeroU64;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -117,13 +118,14 @@ fn start_receive(
 /// Arms the timer of a receive that waits at most `timeout_ms`: returns
 /// its reference and sequence number (`None` only when the node is
 /// stopping: then the receive waits without one).
-fn start_timeout(state: &mut ProcessState, timeout_ms: i64) -> Option<(u64, u64)> {
+fn start_timeout(state: &mut ProcessState, timeout_ms: i64) -> Option<(NonZeroU64, u64)> {
     state.receive_sequence += 1;
     let sequence = state.receive_sequence;
     state
         .process
         .node
         .wake_after(state.pid, sequence, Duration::from_millis(timeout_ms as u64))
+        .and_then(NonZeroU64::new)
         .map(|reference| (reference, sequence))
 }
 
@@ -133,8 +135,8 @@ pub(crate) struct ReceiveState {
     phase: Phase,
     /// The tags a waiting receive takes.
     tags: Tags,
-    /// The timeout's timer reference and sequence number, if any.
-    timer: Option<(u64, u64)>,
+    /// The timeout's timer reference (never 0) and sequence number, if any.
+    timer: Option<(NonZeroU64, u64)>,
 }
 
 /// Where a `receive` call is.
@@ -196,7 +198,7 @@ impl Future for Receive {
                 if let Some(message) = state.received.take_matching(&process.mailbox, receive.tags.as_slice()) {
                     receive.phase = Phase::Done;
                     if let Some((reference, _)) = receive.timer.take() {
-                        process.node.timers.cancel(reference);
+                        process.node.timers.cancel(reference.get());
                     }
                     return Poll::Ready(Ok(state.take_delivery(message)));
                 }
@@ -219,13 +221,15 @@ impl Future for Receive {
 #[derive(Default)]
 struct Tags {
     inline: [i64; Tags::INLINE],
-    more: Vec<i64>,
     /// How many tags (inline if at most `INLINE`, else in `more`).
     len: usize,
+    more: Vec<i64>,
 }
 
 impl Tags {
-    const INLINE: usize = 8;
+    /// Receives name no tag or one or two, a reply's reference and a DOWN,
+    /// say; the state of every process has room for this many.
+    const INLINE: usize = 4;
 
     /// Replaces the tags with little-endian i64s (`bytes.len()` is a
     /// multiple of 8).
