@@ -164,23 +164,32 @@ impl Scheduler {
         }
     }
 
-    /// Makes a new or preempted process runnable at the back of a queue,
-    /// where other threads may steal it.
+    /// Makes a new process runnable at the back of a queue, where other
+    /// threads may steal it. On a scheduler thread whose queue held nothing
+    /// else, no parked thread is woken: this thread runs the process as soon
+    /// as the spawner waits or its slice ends, and waking a thread costs
+    /// more than a spawn (a process that spawns the next and waits, as a
+    /// chain of spawn_link does, went from thread to thread at every link).
+    /// A second queued process does wake one, so a burst of spawns spreads.
     pub(crate) fn schedule_back(&self, job: Job) {
-        let job = LOCAL.with(|local| {
+        let queued = LOCAL.with(|local| {
             let mut local = local.borrow_mut();
             match local.as_mut() {
                 Some(local) if std::ptr::eq(local.scheduler, self) => {
                     local.queue.push(job);
-                    None
+                    Ok(local.queue.len())
                 }
-                _ => Some(job),
+                _ => Err(job),
             }
         });
-        if let Some(job) = job {
-            self.injector.push(job);
+        match queued {
+            Ok(1) => {}
+            Ok(_) => self.notify_one(),
+            Err(job) => {
+                self.injector.push(job);
+                self.notify_one();
+            }
         }
-        self.notify_one();
     }
 
     /// Puts a process that used its time slice (or was woken while running)
