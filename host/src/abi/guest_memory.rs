@@ -43,7 +43,13 @@ const NO_MEMORY: &str = "the module exports no linear memory named `memory`";
 
 /// The guest's exported `memory`; a trap if there is none.
 fn memory(caller: &mut Caller<'_, ProcessState>, func: &str) -> wasmtime::Result<Memory> {
-    find_memory(caller).ok_or_else(|| fault(func, NO_MEMORY))
+    find_memory(caller).ok_or_else(|| no_memory(func))
+}
+
+#[cold]
+#[inline(never)]
+fn no_memory(func: &str) -> wasmtime::Error {
+    fault(func, NO_MEMORY)
 }
 
 /// Guest memory and the process state borrowed together, for host functions
@@ -68,28 +74,35 @@ pub(crate) fn guest<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
 impl Guest<'_> {
     /// Checks that `ptr..ptr + len` lies in guest memory (a bad range traps,
     /// as everywhere).
+    #[inline]
     pub(crate) fn span(&self, func: &str, ptr: i32, len: i32) -> wasmtime::Result<std::ops::Range<usize>> {
         if len == 0 {
             return Ok(0..0);
         }
         if !self.has_memory {
-            return Err(fault(func, NO_MEMORY));
+            return Err(no_memory(func));
         }
         range(func, ptr, len, self.mem.len())
     }
 }
 
 /// Checks that `ptr..ptr + len` lies in memory of `size` bytes.
+#[inline]
 fn range(func: &str, ptr: i32, len: i32, size: usize) -> wasmtime::Result<std::ops::Range<usize>> {
     let start = ptr as u32 as usize;
     let end = start + len as u32 as usize;
     if len < 0 || end > size {
-        return Err(fault(
-            func,
-            format_args!("guest range {:#x}+{} is outside linear memory ({size} bytes)", ptr as u32, len),
-        ));
+        return Err(outside(func, ptr, len, size));
     }
     Ok(start..end)
+}
+
+/// The trap of a range outside linear memory (out of line: the check is on
+/// every host call's path, the trap almost never).
+#[cold]
+#[inline(never)]
+fn outside(func: &str, ptr: i32, len: i32, size: usize) -> wasmtime::Error {
+    fault(func, format_args!("guest range {:#x}+{} is outside linear memory ({size} bytes)", ptr as u32, len))
 }
 
 /// Runs `f` on the guest bytes at `ptr..ptr + len`.
@@ -160,9 +173,16 @@ pub(crate) fn check_range(
 
 /// Checks a destination buffer and returns how many of `available` bytes
 /// fit in it.
+#[inline]
 pub(crate) fn dest_len(func: &str, dst_len: i32, available: usize) -> wasmtime::Result<usize> {
     if dst_len < 0 {
-        return Err(fault(func, format_args!("negative buffer length {dst_len}")));
+        return Err(negative_length(func, dst_len));
     }
     Ok(available.min(dst_len as usize))
+}
+
+#[cold]
+#[inline(never)]
+fn negative_length(func: &str, dst_len: i32) -> wasmtime::Error {
+    fault(func, format_args!("negative buffer length {dst_len}"))
 }

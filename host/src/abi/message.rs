@@ -5,7 +5,7 @@ use super::guest_memory::{dest_len, guest, with_bytes};
 use super::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_TIMEOUT, MODULE, OK};
 use crate::letter::Letter;
 use crate::pid::Pid;
-use crate::process::ProcessState;
+use crate::process::{Process, ProcessState};
 use std::future::Future;
 use std::num::NonZeroU64;
 use std::pin::Pin;
@@ -193,26 +193,32 @@ impl Future for Receive {
                 record_resume_hints(state);
                 Poll::Pending
             }
-            Phase::Waiting => {
-                let receive = &mut state.receive;
-                if let Some(message) = state.received.take_matching(&process.mailbox, receive.tags.as_slice()) {
-                    receive.phase = Phase::Done;
-                    if let Some((reference, _)) = receive.timer.take() {
-                        process.node.timers.cancel(reference.get());
-                    }
-                    return Poll::Ready(Ok(state.take_delivery(message)));
-                }
-                if let Some((_, sequence)) = receive.timer
-                    && process.timeout_fired.load(Ordering::Acquire) == sequence
-                {
-                    receive.phase = Phase::Done;
-                    receive.timer = None;
-                    return Poll::Ready(Ok(ERR_TIMEOUT));
-                }
-                Poll::Pending
-            }
+            Phase::Waiting => poll_waiting(process, state),
         }
     }
+}
+
+/// A poll of a waiting receive: takes a matching message if one came, or
+/// ends the wait if its timeout fired. (Out of line: the first poll of a
+/// receive, which only records where it will resume, stays short.)
+#[inline(never)]
+fn poll_waiting(process: &Process, state: &mut ProcessState) -> Poll<wasmtime::Result<i32>> {
+    let receive = &mut state.receive;
+    if let Some(message) = state.received.take_matching(&process.mailbox, receive.tags.as_slice()) {
+        receive.phase = Phase::Done;
+        if let Some((reference, _)) = receive.timer.take() {
+            process.node.timers.cancel(reference.get());
+        }
+        return Poll::Ready(Ok(state.take_delivery(message)));
+    }
+    if let Some((_, sequence)) = receive.timer
+        && process.timeout_fired.load(Ordering::Acquire) == sequence
+    {
+        receive.phase = Phase::Done;
+        receive.timer = None;
+        return Poll::Ready(Ok(ERR_TIMEOUT));
+    }
+    Poll::Pending
 }
 
 /// The tags of a selective receive, decoded from the guest in place: up to
