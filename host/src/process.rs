@@ -471,8 +471,19 @@ impl Process {
                         unreachable!("matched above")
                     };
                     self.hibernated.store(false, Ordering::Release);
-                    *task =
-                        Task::Instantiate(Box::pin(wake_from_hibernation(*hibernated, self.node.config.reductions)));
+                    match thaw_into_spare(self, hibernated) {
+                        Ok(instantiated) => {
+                            if let Some(ended) = self.start(instantiated, task) {
+                                return ended;
+                            }
+                        }
+                        Err(hibernated) => {
+                            *task = Task::Instantiate(Box::pin(wake_from_hibernation(
+                                *hibernated,
+                                self.node.config.reductions,
+                            )))
+                        }
+                    }
                 }
                 Task::Finished => return RunOutcome::Pending,
             }
@@ -505,9 +516,9 @@ impl Process {
     /// Hibernates the process whose store is `store`, leaving `task`
     /// `Hibernated`; if that fails, the process ends (the outcome says how).
     fn hibernate_into(&self, store: Store<ProcessState>, task: &mut Task) -> Option<RunOutcome> {
-        // Its stack goes back to the pool with the store.
-        self.stack_base.store(0, Ordering::Relaxed);
-        match hibernate(store) {
+        // Its stack goes with the store.
+        let stack_base = self.stack_base.swap(0, Ordering::Relaxed);
+        match hibernate(store, stack_base) {
             Ok(hibernated) => {
                 *task = Task::Hibernated(Box::new(hibernated));
                 self.hibernated.store(true, Ordering::Release);
@@ -740,19 +751,56 @@ fn new_store(
 }
 
 /// Hibernates a handler-style process between calls: saves what its
-/// instance holds and drops the store (memory, stack, instance).
-fn hibernate(mut store: Store<ProcessState>) -> Result<Hibernated, String> {
+/// instance holds. The store (instance, memory, fiber stack at
+/// `stack_base`) goes to this thread's spares, where a later wake or spawn
+/// of the module takes it once it is reset (see `recycle.rs`), or is
+/// dropped.
+fn hibernate(mut store: Store<ProcessState>, stack_base: usize) -> Result<Hibernated, String> {
     let module = store.data().module.clone();
     let plan = module.hibernation.as_ref().as_ref().map_err(Clone::clone)?;
     let instance = store.data().instance.ok_or("the process has no instance")?;
     let frozen = crate::hibernate::freeze(&mut store, &instance, plan)?;
     let fuel_left = store.get_fuel().unwrap_or(0);
-    let mut state = store.into_data();
-    // Handles into the dropped store.
-    state.instance = None;
-    state.memory = None;
-    state.entry = None;
+    // The process's state leaves the store, which keeps an empty state of
+    // the same process (as the store of an exited process does) and its
+    // own handles (instance, memory, entry).
+    let empty = {
+        let state = store.data();
+        new_state(&state.process, state.module.clone(), state.caps.clone(), Box::default())
+    };
+    let mut state = std::mem::replace(store.data_mut(), empty);
+    let kept = store.data_mut();
+    kept.instance = state.instance.take();
+    kept.memory = state.memory.take();
+    kept.entry = state.entry.take();
+    crate::recycle::give_back(store, stack_base);
     Ok(Hibernated { state, frozen, fuel_left })
+}
+
+/// Wakes a hibernated process in a spare store of its module (reset to a
+/// fresh instance: see `recycle.rs`), if this thread has one; gives the
+/// process back if not. Nothing here waits, so no future is made.
+fn thaw_into_spare(process: &Process, hibernated: Box<Hibernated>) -> Result<Instantiated, Box<Hibernated>> {
+    let Some(spare) = crate::recycle::take(&hibernated.state.module) else { return Err(hibernated) };
+    let Hibernated { mut state, frozen, fuel_left } = *hibernated;
+    let mut store = spare.store;
+    process.stack_base.store(spare.stack_base, Ordering::Relaxed);
+    let kept = store.data_mut();
+    (state.instance, state.memory, state.entry) = (kept.instance, kept.memory, kept.entry.take());
+    drop(std::mem::replace(store.data_mut(), state));
+    let outcome = store.set_fuel(fuel_left).and_then(|()| thaw(&mut store, &frozen));
+    Ok(Instantiated { store, outcome })
+}
+
+/// Puts a hibernated process's saved instance state (`frozen`) into the
+/// fresh instance of `store`, and finds its handler.
+fn thaw(store: &mut Store<ProcessState>, frozen: &crate::hibernate::Frozen) -> wasmtime::Result<Started> {
+    let module = store.data().module.clone();
+    let instance = store.data().instance.ok_or_else(|| wasmtime::Error::msg("the process has no instance"))?;
+    let plan = module.hibernation.as_ref().as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))?;
+    crate::hibernate::thaw(store, &instance, plan, frozen)
+        .map_err(|e| wasmtime::Error::msg(format!("waking from hibernation: {e}")))?;
+    Ok(Started::Handler(current_handler(store)?))
 }
 
 /// Rebuilds a hibernated process: a fresh instance of its module with its
@@ -768,10 +816,7 @@ async fn wake_from_hibernation(hibernated: Hibernated, reductions: u64) -> Insta
         let module = store.data().module.clone();
         let instance = module.pre.instantiate_async(&mut store).await?;
         store.data_mut().instance = Some(instance);
-        let plan = module.hibernation.as_ref().as_ref().map_err(|e| wasmtime::Error::msg(e.clone()))?;
-        crate::hibernate::thaw(&mut store, &instance, plan, &frozen)
-            .map_err(|e| wasmtime::Error::msg(format!("waking from hibernation: {e}")))?;
-        Ok(Started::Handler(current_handler(&mut store)?))
+        thaw(&mut store, &frozen)
     }
     .await;
     Instantiated { store, outcome }

@@ -279,3 +279,68 @@ fn without_hibernate_after_an_idle_handler_process_keeps_its_instance() {
     inbox.send(process.pid(), 9, b"");
     finish_normally(&process);
 }
+
+/// A handler that hibernates after every message, keeping a count in an
+/// exported global, in memory and in a byte of its data segment (its memory
+/// never grows, so its stores can be recycled). Each reply (tag + 100)
+/// carries the three counts and the process's own id (its spawn argument,
+/// kept in memory at 600).
+const COUNTING_SLEEPER: &str = r#"
+(module
+  (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
+  (import "warren_v1" "hibernate" (func $hibernate (result i32)))
+  (import "warren_v1" "arg_read" (func $arg_read (param i32 i32) (result i32)))
+  (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
+  (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
+  (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
+  (memory (export "memory") 1)
+  (global $calls (export "calls") (mut i64) (i64.const 0))
+  (data (i32.const 1024) "on_message")
+  (data (i32.const 2048) "\10")
+  (func (export "main")
+    (drop (call $arg_read (i32.const 600) (i32.const 8)))
+    (if (call $set_handler (i32.const 1024) (i32.const 10))
+      (then (unreachable)))
+    (drop (call $hibernate)))
+  (func (export "on_message") (result i32)
+    (local $tag i64)
+    (local.set $tag (call $msg_tag))
+    (global.set $calls (i64.add (global.get $calls) (i64.const 1)))
+    (i64.store (i32.const 4096) (i64.add (i64.load (i32.const 4096)) (i64.const 1)))
+    (i32.store8 (i32.const 2048) (i32.add (i32.load8_u (i32.const 2048)) (i32.const 1)))
+    (i64.store (i32.const 512) (global.get $calls))
+    (i64.store (i32.const 520) (i64.load (i32.const 4096)))
+    (i64.store (i32.const 528) (i64.load8_u (i32.const 2048)))
+    (i64.store (i32.const 536) (i64.load (i32.const 600)))
+    (drop (call $send (call $msg_sender) (i64.add (local.get $tag) (i64.const 100))
+                      (i32.const 512) (i32.const 32)))
+    (drop (call $hibernate))
+    (i64.eq (local.get $tag) (i64.const 9)))
+)
+"#;
+
+/// Processes of one module that hibernate and wake many times on one
+/// scheduler: their stores go back to the thread's spares when they
+/// hibernate and serve later wakes (of the same process or another) once
+/// reset. Each process keeps its own counts, whichever store it wakes in.
+#[test]
+fn hibernating_processes_sharing_recycled_stores_keep_their_own_state() {
+    let node = node(1);
+    let module = load(&node, "counting-sleeper", COUNTING_SLEEPER);
+    let inbox = node.inbox();
+    let processes: Vec<_> = (0..3u64).map(|id| spawn(&node, &module, "main", &(id + 1).to_le_bytes())).collect();
+    for round in 1..=40i64 {
+        for (id, process) in processes.iter().enumerate() {
+            until_hibernated(&node, process.pid());
+            inbox.send(process.pid(), 1, b"");
+            let reply = as_i64s(&recv_tag(&inbox, 101).data);
+            // calls (global), calls (memory), 0x10 + calls (data byte), id
+            assert_eq!(reply, [round, round, 0x10 + round, id as i64 + 1], "process {id}, round {round}");
+        }
+    }
+    for process in &processes {
+        inbox.send(process.pid(), 9, b"");
+        recv_tag(&inbox, 109);
+        finish_normally(process);
+    }
+}
