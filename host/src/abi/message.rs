@@ -222,14 +222,18 @@ fn poll_waiting(process: &Process, state: &mut ProcessState) -> Poll<wasmtime::R
 }
 
 /// The tags of a selective receive, decoded from the guest in place: up to
-/// [`Tags::INLINE`] kept inline, more in a buffer kept for the process's
-/// next receives, so a receive allocates nothing.
-#[derive(Default)]
-struct Tags {
-    inline: [i64; Tags::INLINE],
-    /// How many tags (inline if at most `INLINE`, else in `more`).
-    len: usize,
-    more: Vec<i64>,
+/// [`Tags::INLINE`] kept inline (a receive naming no more allocates
+/// nothing), more on the heap.
+enum Tags {
+    Inline([i64; Tags::INLINE], u8),
+    Heap(Box<[i64]>),
+}
+
+impl Default for Tags {
+    /// No tags: any message matches.
+    fn default() -> Tags {
+        Tags::Inline([0; Tags::INLINE], 0)
+    }
 }
 
 impl Tags {
@@ -241,26 +245,34 @@ impl Tags {
     /// multiple of 8).
     fn set_from_le_bytes(&mut self, bytes: &[u8]) {
         let decode = |chunk: &[u8]| i64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        self.len = bytes.len() / 8;
-        if self.len > Self::INLINE {
-            self.more.clear();
-            self.more.extend(bytes.chunks_exact(8).map(decode));
+        let len = bytes.len() / 8;
+        if len > Self::INLINE {
+            *self = Tags::Heap(bytes.chunks_exact(8).map(decode).collect());
             return;
         }
-        for (tag, chunk) in self.inline.iter_mut().zip(bytes.chunks_exact(8)) {
-            *tag = decode(chunk);
+        if let Tags::Heap(_) = self {
+            *self = Tags::default();
+        }
+        if let Tags::Inline(tags, count) = self {
+            for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
+                *tag = decode(chunk);
+            }
+            *count = len as u8;
         }
     }
 
     /// No tags: any message matches.
     fn clear(&mut self) {
-        self.len = 0;
+        match self {
+            Tags::Inline(_, count) => *count = 0,
+            Tags::Heap(_) => *self = Tags::default(),
+        }
     }
 
     fn as_slice(&self) -> &[i64] {
-        match self.inline.get(..self.len) {
-            Some(inline) => inline,
-            None => &self.more,
+        match self {
+            Tags::Inline(tags, count) => &tags[..usize::from(*count)],
+            Tags::Heap(tags) => tags,
         }
     }
 }
