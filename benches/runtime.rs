@@ -142,7 +142,9 @@ const READING_NOTES: &[&str] = &[
     "density: (RSS after - RSS before) / N and (VmPTE after - VmPTE before) / N, measured once every process waits \
      (process count reached, schedulers idle, RSS stable). Erlang's counterpart of a blocked process is a process in \
      `receive`; of a handler-style idle process, a hibernated one (erlang:hibernate/3). The erlang:memory row is \
-     what the VM accounts for itself.",
+     what the VM accounts for itself. The `after set_handler` guest writes its handler's name into its own memory \
+     first: that write makes one 4 KiB page of each process's memory resident, the whole difference from the row \
+     spawned on its handler.",
     "spawn: throughput is spawns / wall time from the first spawn until every child has exited (one spawner per \
      scheduler, spawning a process that returns at once). Latency is the spawner's loop time per spawn: it includes \
      the time the spawner waits, preempted, behind its own children.",
