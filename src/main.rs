@@ -12,6 +12,21 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use warren_host::{ExitReason, LoadedModule, MemoryLayout, Node, NodeConfig};
 
+/// `println!` that ignores a failed write: a closed stdout (`warren | head`)
+/// must not panic the CLI.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that ignores a failed write (a closed stderr).
+macro_rules! say_err {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// The demo guest, embedded in the binary (WebAssembly text).
 const DEMO: &str = include_str!("../guests/wat/demo.wat");
 
@@ -147,7 +162,7 @@ fn main() -> ExitCode {
     let code = match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("warren: error: {error:#}");
+            say_err!("warren: error: {error:#}");
             EXIT_CANNOT_RUN
         }
     };
@@ -183,6 +198,9 @@ impl NodeArgs {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            // On a closed stderr the default reports the failed write with
+            // eprintln!, which panics: on a scheduler thread, mid-process.
+            .log_internal_errors(false)
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .try_init();
     }
@@ -210,14 +228,14 @@ impl NodeArgs {
 
 fn run_demo(args: &NodeArgs) -> Result<u8> {
     args.init_logging();
-    println!("Warren demo: the guest below is WebAssembly text (guests/wat/demo.wat) embedded in this binary.");
-    println!("Each process is its own wasm instance; they share nothing and talk only by copied messages.");
-    println!();
+    say!("Warren demo: the guest below is WebAssembly text (guests/wat/demo.wat) embedded in this binary.");
+    say!("Each process is its own wasm instance; they share nothing and talk only by copied messages.");
+    say!();
     let node = Node::new(args.config(vec!["demo".into()]))?;
     let module = node.load("demo", DEMO.as_bytes())?;
     let code = run_root(&node, &module, "main")?;
-    println!();
-    println!(
+    say!();
+    say!(
         "Try it yourself: edit guests/wat/demo.wat and run it with `warren run guests/wat/demo.wat` (see README.md and docs/ABI.md)"
     );
     Ok(code)
@@ -256,7 +274,7 @@ fn compile_file(args: CompileArgs) -> Result<u8> {
     let compiled = node.precompile(&bytes).with_context(|| format!("in file `{}`", args.file.display()))?;
     let output = args.output.unwrap_or_else(|| args.file.with_extension("cwasm"));
     std::fs::write(&output, compiled).with_context(|| format!("cannot write `{}`", output.display()))?;
-    println!("compiled {} -> {}", args.file.display(), output.display());
+    say!("compiled {} -> {}", args.file.display(), output.display());
     Ok(0)
 }
 
@@ -273,7 +291,7 @@ fn run_root(node: &Node, module: &std::sync::Arc<LoadedModule>, entry: &str) -> 
     Ok(match reason {
         ExitReason::Normal => 0,
         reason => {
-            eprintln!("warren: root process {} exited: {reason}", root.pid());
+            say_err!("warren: root process {} exited: {reason}", root.pid());
             EXIT_ABNORMAL
         }
     })

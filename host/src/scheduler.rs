@@ -122,7 +122,16 @@ impl Scheduler {
                 // WASI host functions may use tokio (timers); give them a
                 // runtime context.
                 let _enter = runtime.enter();
-                worker_main(node, index, queue, parker)
+                let ran =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker_main(node, index, queue, parker)));
+                if ran.is_err() {
+                    // A panic here is a bug of the host, not of a guest
+                    // (guest faults end only their process). The thread's
+                    // processes are lost and whoever waits on them would
+                    // wait forever: end the program instead of hanging.
+                    // The panic hook has already printed the cause.
+                    std::process::abort();
+                }
             })?;
             threads.push(handle);
         }

@@ -146,6 +146,38 @@ fn with_no_arguments_warren_runs_the_builtin_demo() {
         .stdout_has("main: done, exiting normally");
 }
 
+/// `warren | head -1` with the log going to the same closed pipe: the demo
+/// writes to a closed stdout and its crashing process logs to a closed
+/// stderr. Warren must still finish (a panic on a scheduler thread used to
+/// leave the node waiting forever) with the demo's own exit code.
+#[test]
+fn the_demo_finishes_when_its_stdout_and_stderr_are_closed() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warren"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("warren starts");
+    let mut first = [0u8; 1];
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    stdout.read_exact(&mut first).expect("the demo prints something");
+    drop(stdout);
+    drop(child.stderr.take());
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for warren") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the demo still runs {PATIENCE:?} after its output was closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(0), "exit status {status}");
+}
+
 #[test]
 fn run_exits_0_when_the_root_process_exits_normally() {
     let file = wasi_wat("normal", &printing_export("main", 1024, "hello from main\n"));
