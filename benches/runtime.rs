@@ -8,7 +8,8 @@
 //!
 //! Sections (units): `density/wat-blocked`, `density/wat-handler`, `density/wat-idle`, `density/wat-hibernated`,
 //! `density/rust-blocked`, `density/rust-idle`, `density/rust-hibernated`, `spawn`, `pingpong`, `ring`,
-//! `fairness`. A filter selects every unit whose name contains it.
+//! `hibernate`, `fairness`. A filter that is a unit's whole name selects that unit alone; any other selects
+//! every unit whose name contains it.
 //!
 //! Environment:
 //! * `WARREN_BENCH_N`: processes per density run (default 1,000,000 for the
@@ -102,7 +103,6 @@ fn main() {
         std::process::exit(child_main(&spec));
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
     let units: [(&str, Section); 12] = [
         ("density/wat-blocked", |b| density_unit(b, Density::WatBlocked)),
         ("density/wat-handler", |b| density_unit(b, Density::WatHandler)),
@@ -117,6 +117,15 @@ fn main() {
         ("hibernate", hibernate_unit),
         ("fairness", fairness_unit),
     ];
+    // A filter that names a unit exactly selects that unit alone (`hibernate`
+    // is not also `density/wat-hibernated`); any other selects every unit
+    // whose name contains it.
+    let selected = |unit: &str| {
+        filters.is_empty()
+            || filters
+                .iter()
+                .any(|f| if units.iter().any(|(name, _)| name == f) { unit == f } else { unit.contains(f.as_str()) })
+    };
     let mut bench = Bench { erlang: Erlang::new(), rows: Vec::new(), notes: Vec::new() };
     if let Err(why) = &bench.erlang.available {
         println!("Erlang: {why}; its columns read n/a");

@@ -66,19 +66,25 @@ fn warren(args: &[&str]) -> Run {
         let _ = stderr.read_to_string(&mut text);
         text
     });
+    let status = wait_patiently(&mut child, &format!("`warren {}`", args.join(" ")));
+    Run { code: status.code(), stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}
+
+/// Waits for `child` to exit; fails the test (killing it) if it runs
+/// longer than PATIENCE. `what` names it in the failure.
+fn wait_patiently(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
     let deadline = Instant::now() + PATIENCE;
-    let status = loop {
+    loop {
         if let Some(status) = child.try_wait().expect("waiting for warren") {
-            break status;
+            return status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("`warren {}` still runs after {PATIENCE:?}", args.join(" "));
+            panic!("{what} still runs after {PATIENCE:?}");
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-    Run { code: status.code(), stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+    }
 }
 
 /// A file in the temp directory, removed when dropped.
@@ -163,18 +169,7 @@ fn the_demo_finishes_when_its_stdout_and_stderr_are_closed() {
     stdout.read_exact(&mut first).expect("the demo prints something");
     drop(stdout);
     drop(child.stderr.take());
-    let deadline = Instant::now() + PATIENCE;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for warren") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the demo still runs {PATIENCE:?} after its output was closed");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
+    let status = wait_patiently(&mut child, "the demo, its output closed,");
     assert_eq!(status.code(), Some(0), "exit status {status}");
 }
 
