@@ -686,17 +686,26 @@ fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instantiated, Sta
     let StartSpec { module, entry, arg, caps } = spec;
     // The module moves into the state, not cloned: its reference count is
     // shared by every scheduler thread.
-    let mut state = new_state(process, module, caps, arg);
+    let state = new_state(process, module, caps, arg);
     let fuel_start = state.fuel_start;
-    let mut store = spare.store;
-    process.stack_base.store(spare.stack_base, Ordering::Relaxed);
-    let last = store.data_mut();
-    (state.instance, state.memory) = (last.instance, last.memory);
+    let mut store = into_spare(process, spare, state);
     // The same entry as the store's last process: its handle still holds.
-    state.entry = last.entry.take().filter(|(name, _)| *name == entry);
-    drop(std::mem::replace(store.data_mut(), state));
+    let state = store.data_mut();
+    state.entry = state.entry.take().filter(|(name, _)| *name == entry);
     let outcome = store.set_fuel(fuel_start).and_then(|()| find_start(&mut store, &entry));
     Ok(Instantiated { store, outcome })
+}
+
+/// Puts `state` into a spare store of its module: the handles that belong
+/// to the store (instance, memory, typed entry) carry over into `state`,
+/// and the process takes over the spare's fiber stack.
+fn into_spare(process: &Process, spare: crate::recycle::Spare, mut state: ProcessState) -> Store<ProcessState> {
+    let mut store = spare.store;
+    process.stack_base.store(spare.stack_base, Ordering::Relaxed);
+    let kept = store.data_mut();
+    (state.instance, state.memory, state.entry) = (kept.instance, kept.memory, kept.entry.take());
+    drop(std::mem::replace(store.data_mut(), state));
+    store
 }
 
 /// Makes a new process's store and instance, and finds what it starts with.
@@ -782,12 +791,8 @@ fn hibernate(mut store: Store<ProcessState>, stack_base: usize) -> Result<Hibern
 /// process back if not. Nothing here waits, so no future is made.
 fn thaw_into_spare(process: &Process, hibernated: Box<Hibernated>) -> Result<Instantiated, Box<Hibernated>> {
     let Some(spare) = crate::recycle::take(&hibernated.state.module) else { return Err(hibernated) };
-    let Hibernated { mut state, frozen, fuel_left } = *hibernated;
-    let mut store = spare.store;
-    process.stack_base.store(spare.stack_base, Ordering::Relaxed);
-    let kept = store.data_mut();
-    (state.instance, state.memory, state.entry) = (kept.instance, kept.memory, kept.entry.take());
-    drop(std::mem::replace(store.data_mut(), state));
+    let Hibernated { state, frozen, fuel_left } = *hibernated;
+    let mut store = into_spare(process, spare, state);
     let outcome = store.set_fuel(fuel_left).and_then(|()| thaw(&mut store, &frozen));
     Ok(Instantiated { store, outcome })
 }

@@ -181,24 +181,7 @@ impl Scheduler {
     /// chain of spawn_link does, went from thread to thread at every link).
     /// A second queued process does wake one, so a burst of spawns spreads.
     pub(crate) fn schedule_back(&self, job: Job) {
-        let queued = LOCAL.with(|local| {
-            let mut local = local.borrow_mut();
-            match local.as_mut() {
-                Some(local) if std::ptr::eq(local.scheduler, self) => {
-                    local.queue.push(job);
-                    Ok(local.queue.len())
-                }
-                _ => Err(job),
-            }
-        });
-        match queued {
-            Ok(1) => {}
-            Ok(_) => self.notify_one(),
-            Err(job) => {
-                self.injector.push(job);
-                self.notify_one();
-            }
-        }
+        self.push_back(job, false);
     }
 
     /// Puts a process that used its time slice (or was woken while running)
@@ -206,12 +189,20 @@ impl Scheduler {
     /// there is other work queued here: waking one for a lone busy process
     /// would just bounce it between cores at every slice.
     pub(crate) fn schedule_preempted(&self, job: Job) {
+        self.push_back(job, true);
+    }
+
+    /// Pushes `job` at the back of this thread's queue (the injector from
+    /// other threads) and wakes a parked thread only if the job is not alone
+    /// here: with `count_next`, a process in the thread's next slot counts
+    /// as company.
+    fn push_back(&self, job: Job, count_next: bool) {
         let queued = LOCAL.with(|local| {
             let mut local = local.borrow_mut();
             match local.as_mut() {
                 Some(local) if std::ptr::eq(local.scheduler, self) => {
                     local.queue.push(job);
-                    Ok(local.queue.len() + usize::from(local.next.is_some()))
+                    Ok(local.queue.len() + usize::from(count_next && local.next.is_some()))
                 }
                 _ => Err(job),
             }

@@ -250,15 +250,11 @@ impl Tags {
             *self = Tags::Heap(bytes.chunks_exact(8).map(decode).collect());
             return;
         }
-        if let Tags::Heap(_) = self {
-            *self = Tags::default();
+        let mut tags = [0; Self::INLINE];
+        for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
+            *tag = decode(chunk);
         }
-        if let Tags::Inline(tags, count) = self {
-            for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
-                *tag = decode(chunk);
-            }
-            *count = len as u8;
-        }
+        *self = Tags::Inline(tags, len as u8);
     }
 
     /// No tags: any message matches.
