@@ -227,6 +227,9 @@ pub struct Process {
     pub(crate) trap_exit: std::sync::atomic::AtomicBool,
     /// Whether the task is `Hibernated` (readable by anyone, unlike the task).
     hibernated: std::sync::atomic::AtomicBool,
+    /// Whether, as an idle handler-style process, it is on a scheduler
+    /// thread's list of stacks to release.
+    pub(crate) stack_trim: crate::scheduler::StackTrim,
     /// Who is told the exit reason: the host, for a process it spawned (set
     /// before the process first runs, so no exit goes unseen).
     exit_waiter: Mutex<Option<crossbeam_channel::Sender<ExitReason>>>,
@@ -260,6 +263,7 @@ impl Process {
             exit_requested: std::sync::atomic::AtomicBool::new(false),
             trap_exit: std::sync::atomic::AtomicBool::new(false),
             hibernated: std::sync::atomic::AtomicBool::new(false),
+            stack_trim: Default::default(),
             exit_waiter: Mutex::new(None),
         }
     }

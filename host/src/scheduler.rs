@@ -19,7 +19,7 @@ use crate::process::{Process, RunOutcome};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::sync::{Parker, Unparker};
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -28,8 +28,9 @@ const MAX_NEXT_STREAK: u32 = 3;
 /// Every this many runs a thread looks at the global injector first, so work
 /// from outside is never starved by local work.
 const INJECTOR_INTERVAL: u32 = 61;
-/// Idle handler-style processes whose stacks a thread releases at once (it
-/// also releases them whenever it runs out of work).
+/// Idle handler-style processes a thread lists before it releases the
+/// stacks of those that stayed idle (it releases every listed one whenever
+/// it runs out of work).
 const TRIM_BATCH: usize = 256;
 
 type Job = Arc<Process>;
@@ -51,8 +52,11 @@ struct Local {
     scheduler: *const Scheduler,
     queue: Worker<Job>,
     next: Option<Job>,
-    /// Handler-style processes gone idle whose stack pages may be released.
+    /// Handler-style processes gone idle whose stack pages may be released
+    /// (each listed once: see [`StackTrim`]).
     idle_handlers: Vec<Job>,
+    /// The list's length at which the next trim pass runs.
+    trim_at: usize,
     /// The processes this thread ran last.
     recent: Recent,
 }
@@ -286,8 +290,14 @@ impl Scheduler {
 fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: Parker) {
     let scheduler: *const Scheduler = &node.scheduler;
     LOCAL.with(|local| {
-        *local.borrow_mut() =
-            Some(Local { scheduler, queue, next: None, idle_handlers: Vec::new(), recent: Recent::default() })
+        *local.borrow_mut() = Some(Local {
+            scheduler,
+            queue,
+            next: None,
+            idle_handlers: Vec::new(),
+            trim_at: TRIM_BATCH,
+            recent: Recent::default(),
+        })
     });
     crate::recycle::enable_on_this_thread(node.config.layout);
     let scheduler = &node.scheduler;
@@ -298,7 +308,7 @@ fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: 
         match find_job(scheduler, index, &mut streak, tick) {
             Some(job) => run_job(&node, job),
             None => {
-                trim_idle_handlers();
+                trim_all_idle_handlers();
                 park(scheduler, index, &parker)
             }
         }
@@ -405,29 +415,133 @@ fn run_job(node: &Arc<NodeShared>, job: Job) {
         RunOutcome::IdleHandler => {
             if job.run_state.finish_poll() {
                 node.scheduler.schedule_preempted(job);
-            } else {
-                let batch = LOCAL.with(|local| {
-                    let mut local = local.borrow_mut();
-                    let local = local.as_mut()?;
-                    local.idle_handlers.push(job);
-                    Some(local.idle_handlers.len())
-                });
-                if batch.unwrap_or(0) >= TRIM_BATCH {
-                    trim_idle_handlers();
-                }
+            } else if job.stack_trim.went_idle() {
+                list_idle_handler(job);
             }
         }
         RunOutcome::Exited(reason) => node.process_exited(&job, reason),
     }
 }
 
-/// Releases the stack pages of this thread's idle handler-style processes.
-fn trim_idle_handlers() {
-    let idle = LOCAL.with(|local| match local.borrow_mut().as_mut() {
-        Some(local) => std::mem::take(&mut local.idle_handlers),
+/// Lists a handler-style process that went idle and was not listed yet;
+/// when the list is long enough, releases the stacks of those that stayed
+/// idle since they were listed. The others (they handled a message since)
+/// get a second chance: their next message would only fault their stack
+/// pages back in.
+fn list_idle_handler(job: Job) {
+    let stayed_idle = LOCAL.with(|local| {
+        let mut local = local.borrow_mut();
+        let local = local.as_mut()?;
+        local.idle_handlers.push(job);
+        if local.idle_handlers.len() < local.trim_at {
+            return None;
+        }
+        let (stayed_idle, busy): (Vec<Job>, Vec<Job>) =
+            std::mem::take(&mut local.idle_handlers).into_iter().partition(|job| job.stack_trim.take_for_trim());
+        // The next pass after as many new listings as a batch.
+        local.trim_at = busy.len() + TRIM_BATCH;
+        local.idle_handlers = busy;
+        Some(stayed_idle)
+    });
+    for process in stayed_idle.into_iter().flatten() {
+        process.trim_stack();
+    }
+}
+
+/// Releases the stack pages of every idle handler-style process this thread
+/// listed (it has run out of work).
+fn trim_all_idle_handlers() {
+    let listed = LOCAL.with(|local| match local.borrow_mut().as_mut() {
+        Some(local) => {
+            local.trim_at = TRIM_BATCH;
+            std::mem::take(&mut local.idle_handlers)
+        }
         None => Vec::new(),
     });
-    for process in idle {
+    for process in listed {
+        process.stack_trim.unlist();
         process.trim_stack();
+    }
+}
+
+/// Whether an idle handler-style process is on a thread's trim list, and
+/// whether it handled a message since it was listed. A process is listed
+/// once, however many messages it handles: listing it at every message
+/// cost a system call per message (releasing a stack that had just been
+/// released).
+#[derive(Default)]
+pub(crate) struct StackTrim(AtomicU8);
+
+impl StackTrim {
+    const UNLISTED: u8 = 0;
+    const LISTED: u8 = 1;
+    const LISTED_AND_USED: u8 = 2;
+
+    /// The process went idle: whether to list it (it is not listed yet).
+    /// (A compare-and-swap: the thread whose list holds the process may
+    /// unlist it meanwhile, and a process marked used but on no list would
+    /// never be listed again.)
+    fn went_idle(&self) -> bool {
+        let mut current = self.0.load(Ordering::Relaxed);
+        loop {
+            let (next, list) =
+                if current == Self::UNLISTED { (Self::LISTED, true) } else { (Self::LISTED_AND_USED, false) };
+            match self.0.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return list,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// At a trim pass: whether the process stayed idle since it was listed
+    /// (it is then unlisted, and its stack may be released); if not, it
+    /// stays listed for the next pass, as not used since.
+    fn take_for_trim(&self) -> bool {
+        match self.0.compare_exchange(Self::LISTED, Self::UNLISTED, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => true,
+            Err(_) => {
+                self.0.store(Self::LISTED, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Takes the process off the list whatever its use.
+    fn unlist(&self) {
+        self.0.store(Self::UNLISTED, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StackTrim;
+
+    #[test]
+    fn an_idle_handler_is_listed_once_however_many_messages_it_handles() {
+        let trim = StackTrim::default();
+        assert!(trim.went_idle(), "first idle: listed");
+        assert!(!trim.went_idle(), "already listed");
+        assert!(!trim.went_idle(), "already listed");
+    }
+
+    #[test]
+    fn a_listed_handler_that_handled_a_message_since_gets_a_second_chance() {
+        let trim = StackTrim::default();
+        assert!(trim.went_idle());
+        // Idle since listed: its stack goes.
+        assert!(trim.take_for_trim());
+        assert!(trim.went_idle(), "unlisted at the pass: listed again");
+        assert!(!trim.went_idle(), "a message since it was listed");
+        assert!(!trim.take_for_trim(), "used since listed: kept for the next pass");
+        assert!(trim.take_for_trim(), "idle through a whole pass");
+    }
+
+    #[test]
+    fn unlisting_makes_the_next_idle_list_it_again() {
+        let trim = StackTrim::default();
+        assert!(trim.went_idle());
+        assert!(!trim.went_idle());
+        trim.unlist();
+        assert!(trim.went_idle());
     }
 }
