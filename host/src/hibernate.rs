@@ -27,20 +27,53 @@
 
 use crate::process::ProcessState;
 use wasmparser::{DataKind, ExternalKind, Operator, Parser, Payload};
-use wasmtime::{ExternType, Instance, Module, Store, Val};
+use wasmtime::{Extern, ExternType, Global, Instance, Memory, Module, ModuleExport, Store, Val};
 
 /// Bytes per saved block of memory.
 const BLOCK: usize = 64;
 
 /// How to hibernate and wake instances of one module.
-#[derive(Debug)]
 pub(crate) struct Plan {
-    /// The export name of the module's memory, if it has one.
-    memory: Option<Box<str>>,
+    /// The export of the module's memory, if it has one.
+    memory: Option<PlannedExport>,
     /// `offset..offset + len` of every active data segment.
     data_ranges: Vec<(u64, u64)>,
-    /// Export names of the module's mutable globals.
-    globals: Vec<Box<str>>,
+    /// The exports of the module's mutable globals.
+    globals: Vec<PlannedExport>,
+}
+
+/// An export the host reads or writes at every hibernation, found by index
+/// (a lookup by name hashed the name each time).
+struct PlannedExport {
+    name: Box<str>,
+    index: ModuleExport,
+}
+
+impl PlannedExport {
+    fn find(module: &Module, name: Box<str>) -> Result<PlannedExport, String> {
+        let index = module.get_export_index(&name).ok_or_else(|| format!("export `{name}` is missing"))?;
+        Ok(PlannedExport { name, index })
+    }
+
+    fn memory(&self, store: &mut Store<ProcessState>, instance: &Instance) -> Result<Memory, String> {
+        let found = instance.get_module_export(&mut *store, &self.index).and_then(Extern::into_memory);
+        found.ok_or_else(|| format!("memory `{}` is missing", self.name))
+    }
+
+    fn global(&self, store: &mut Store<ProcessState>, instance: &Instance) -> Result<Global, String> {
+        let found = instance.get_module_export(&mut *store, &self.index).and_then(Extern::into_global);
+        found.ok_or_else(|| format!("global `{}` is missing", self.name))
+    }
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan")
+            .field("memory", &self.memory.as_ref().map(|m| &m.name))
+            .field("data_ranges", &self.data_ranges)
+            .field("globals", &self.globals.iter().map(|g| &g.name).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// A hibernated instance's state: its memory, compacted, and its globals.
@@ -149,12 +182,18 @@ pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String>
     };
     let memory = match memories {
         0 => None,
-        1 => Some(export_of(ExternalKind::Memory, 0).ok_or("its memory is not exported")?),
+        1 => {
+            Some(PlannedExport::find(module, export_of(ExternalKind::Memory, 0).ok_or("its memory is not exported")?)?)
+        }
         _ => return Err("it has more than one memory".into()),
     };
     let globals = mutable_globals
         .into_iter()
-        .map(|index| export_of(ExternalKind::Global, index).ok_or(format!("mutable global {index} is not exported")))
+        .map(|index| {
+            let name =
+                export_of(ExternalKind::Global, index).ok_or(format!("mutable global {index} is not exported"))?;
+            PlannedExport::find(module, name)
+        })
         .collect::<Result<_, _>>()?;
     Ok(Plan { memory, data_ranges, globals })
 }
@@ -162,13 +201,11 @@ pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String>
 /// Saves what `instance` holds that a fresh instance would not.
 pub(crate) fn freeze(store: &mut Store<ProcessState>, instance: &Instance, plan: &Plan) -> Result<Frozen, String> {
     let mut globals = Vec::with_capacity(plan.globals.len());
-    for name in &plan.globals {
-        let global = instance.get_global(&mut *store, name).ok_or_else(|| format!("global `{name}` is missing"))?;
-        globals.push(global.get(&mut *store));
+    for export in &plan.globals {
+        globals.push(export.global(store, instance)?.get(&mut *store));
     }
     let mut frozen = Frozen { memory_size: 0, blocks: Vec::new(), bytes: Vec::new(), globals };
-    if let Some(name) = &plan.memory {
-        let memory = instance.get_memory(&mut *store, name).ok_or_else(|| format!("memory `{name}` is missing"))?;
+    if let Some(memory) = plan.memory(store, instance)? {
         let data = memory.data(&*store);
         if data.len() / BLOCK > u32::MAX as usize {
             return Err(format!("a memory of {} bytes is too large to hibernate", data.len()));
@@ -180,7 +217,7 @@ pub(crate) fn freeze(store: &mut Store<ProcessState>, instance: &Instance, plan:
         let resident = crate::region::resident_pages(data.as_ptr() as usize, data.len());
         for (page_index, page_bytes) in data.chunks(page).enumerate() {
             // Pages the kernel never filled read as zero: skip them whole.
-            if resident.as_ref().is_some_and(|r| !r.get(page_index).copied().unwrap_or(true)) {
+            if resident.as_ref().is_some_and(|r| r.get(page_index) == Some(&0)) {
                 continue;
             }
             for (offset, chunk) in page_bytes.chunks(BLOCK).enumerate() {
@@ -212,8 +249,7 @@ pub(crate) fn thaw(
     plan: &Plan,
     frozen: &Frozen,
 ) -> Result<(), String> {
-    if let Some(name) = &plan.memory {
-        let memory = instance.get_memory(&mut *store, name).ok_or_else(|| format!("memory `{name}` is missing"))?;
+    if let Some(memory) = plan.memory(store, instance)? {
         let current = memory.data_size(&*store);
         if frozen.memory_size > current {
             let pages = ((frozen.memory_size - current) as u64).div_ceil(memory.page_size(&*store));
@@ -271,17 +307,22 @@ fn restore_globals(
     plan: &Plan,
     frozen: &Frozen,
 ) -> Result<(), String> {
-    for (name, value) in plan.globals.iter().zip(&frozen.globals) {
-        let global = instance.get_global(&mut *store, name).ok_or_else(|| format!("global `{name}` is missing"))?;
-        global.set(&mut *store, *value).map_err(|e| format!("cannot restore global `{name}`: {e}"))?;
+    for (export, value) in plan.globals.iter().zip(&frozen.globals) {
+        let global = export.global(store, instance)?;
+        global.set(&mut *store, *value).map_err(|e| format!("cannot restore global `{}`: {e}", export.name))?;
     }
     Ok(())
 }
 
 impl Plan {
-    /// The export name of the module's memory, if it has one.
-    pub(crate) fn memory_name(&self) -> Option<&str> {
-        self.memory.as_deref()
+    /// The memory of `instance`, an instance of the plan's module (`None`
+    /// if the module has none).
+    pub(crate) fn memory(
+        &self,
+        store: &mut Store<ProcessState>,
+        instance: &Instance,
+    ) -> Result<Option<Memory>, String> {
+        self.memory.as_ref().map(|export| export.memory(store, instance)).transpose()
     }
 }
 
@@ -311,9 +352,10 @@ mod tests {
                  (data (i32.const 100) "de"))"#,
         )
         .expect("eligible");
-        assert_eq!(plan.memory.as_deref(), Some("mem"));
+        assert_eq!(plan.memory.map(|m| m.name), Some("mem".into()));
         assert_eq!(plan.data_ranges, [(16, 3), (100, 2)]);
-        assert_eq!(plan.globals, [Box::from("g")]);
+        let globals: Vec<&str> = plan.globals.iter().map(|g| &*g.name).collect();
+        assert_eq!(globals, ["g"]);
     }
 
     #[test]

@@ -852,11 +852,15 @@ async fn call_entry(mut store: Store<ProcessState>) -> CallDone {
 
 /// The handler `set_handler` named last, in the process's instance.
 fn current_handler(store: &mut Store<ProcessState>) -> wasmtime::Result<TypedFunc<(), i32>> {
-    let state = store.data();
+    let state = store.data_mut();
     let (module, instance) = (state.module.clone(), state.instance);
-    let name = state.handler.clone().ok_or_else(|| wasmtime::Error::msg("no handler is set"))?;
     let instance = instance.ok_or_else(|| wasmtime::Error::msg("the process has no instance"))?;
-    module.handler(store, &instance, &name)
+    // Taken out for the lookup and put back: a clone cost an allocation at
+    // every wake from hibernation.
+    let name = state.handler.take().ok_or_else(|| wasmtime::Error::msg("no handler is set"))?;
+    let found = module.handler(&mut *store, &instance, &name);
+    store.data_mut().handler = Some(name);
+    found
 }
 
 /// The exit reason for a call that failed with `error`.

@@ -161,16 +161,15 @@ pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
 fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<SpareMemory>> {
     let state = store.data();
     let instance = state.instance?;
-    let (Ok(plan), Some(pristine)) = (state.module.hibernation.as_ref(), state.module.pristine.get()) else {
+    let module = state.module.clone();
+    let (Ok(plan), Some(pristine)) = (module.hibernation.as_ref(), module.pristine.get()) else {
         return None;
     };
     let first_size = pristine.memory_size();
-    let Some(name) = plan.memory_name() else { return Some(None) };
     let memory = match state.memory {
         Some(memory) => memory,
         None => {
-            let name: Box<str> = name.into();
-            let memory = instance.get_memory(&mut *store, &name)?;
+            let Some(memory) = plan.memory(store, &instance).ok()? else { return Some(None) };
             // Kept for the store's next processes (`state.memory` carries over).
             store.data_mut().memory = Some(memory);
             memory

@@ -204,10 +204,11 @@ unsafe fn zero_by_writing_or_decommit(base: usize, len: usize, resident: Option<
     }
 }
 
-/// Which pages of `base..base + len` are resident (`None` if the kernel
-/// cannot say, e.g. `base` is not page-aligned). Pages not resident read as
+/// Which pages of `base..base + len` are resident, a byte per page: 1 if
+/// resident, 0 if not (`None` if the kernel cannot say, e.g. `base` is not
+/// page-aligned). Pages not resident read as
 /// zero in the anonymous mappings memories live in.
-pub(crate) fn resident_pages(base: usize, len: usize) -> Option<Vec<bool>> {
+pub(crate) fn resident_pages(base: usize, len: usize) -> Option<Vec<u8>> {
     let page = page_size();
     if !base.is_multiple_of(page) || len == 0 {
         return None;
@@ -217,7 +218,9 @@ pub(crate) fn resident_pages(base: usize, len: usize) -> Option<Vec<bool>> {
     // SAFETY: mincore only reads the page tables of the range and writes one
     // byte per page into `resident`, which has room for them.
     let ok = unsafe { libc::mincore(base as *mut libc::c_void, pages * page, resident.as_mut_ptr()) } == 0;
-    ok.then(|| resident.iter().map(|r| r & 1 != 0).collect())
+    // The kernel may set other bits; only the lowest one says resident.
+    resident.iter_mut().for_each(|r| *r &= 1);
+    ok.then_some(resident)
 }
 
 /// Returns the pages of `base..base + len` to the kernel (they read as zero
