@@ -172,7 +172,8 @@ int32_t warren_msg_size(void);
  * Copies min(dst_len, size - offset) bytes of the current message, starting
  * at `offset`, to `dst`. Returns the number copied (0 when offset >= size),
  * or WARREN_ERR_NO_MESSAGE.
- * The current message stays readable until the next receive (or handler call).
+ * The current message stays readable until the next call of receive, whatever
+ * it returns (or, in a handler, until the handler returns).
  */
 WARREN_IMPORT("msg_read")
 int32_t warren_msg_read(uint32_t offset, void *dst, uint32_t dst_len);

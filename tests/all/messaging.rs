@@ -551,13 +551,22 @@ fn without_a_current_message_the_msg_functions_return_err_no_message() {
             (i64.extend_i32_s (call $msg_read (i32.const 0) (i32.const 16) (i32.const 8))))
           ;; a receive that times out leaves no current message either
           (drop (call $receive (i32.const 0) (i32.const 0) (i64.const 0)))
-          (call $report (local.get $reporter) (i64.const 5) (i64.extend_i32_s (call $msg_size))))
+          (call $report (local.get $reporter) (i64.const 5) (i64.extend_i32_s (call $msg_size)))
+          ;; nor does one that times out after a message was received
+          (call $report (local.get $reporter) (i64.const 6)
+            (i64.extend_i32_s (call $receive (i32.const 0) (i32.const 0) (i64.const -1))))
+          (call $report (local.get $reporter) (i64.const 7) (i64.extend_i32_s (call $msg_size)))
+          (drop (call $receive (i32.const 0) (i32.const 0) (i64.const 0)))
+          (call $report (local.get $reporter) (i64.const 8) (i64.extend_i32_s (call $msg_size))))
         "#),
     );
     let inbox = node.inbox();
     let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
     let got: Vec<i64> = (1..=5).map(|tag| as_i64(&recv_tag(&inbox, tag).data)).collect();
     assert_eq!(got, [i64::from(ERR_NO_MESSAGE); 5]);
+    inbox.send(process.pid(), 42, b"abc");
+    let got: Vec<i64> = (6..=8).map(|tag| as_i64(&recv_tag(&inbox, tag).data)).collect();
+    assert_eq!(got, [3, 3, i64::from(ERR_NO_MESSAGE)], "size from receive, msg_size, msg_size after a poll");
     finish_normally(&process);
 }
 

@@ -84,6 +84,10 @@ fn start_receive(
     tags_count: i32,
     timeout_ms: i64,
 ) -> wasmtime::Result<Phase> {
+    // Every receive ends the current message, whatever it returns. Dropped
+    // now, the letter is still in the cache; kept until the next message
+    // comes, it was usually cold again by then.
+    caller.data_mut().current = None;
     if !(0..=MAX_RECEIVE_TAGS).contains(&tags_count) {
         return Ok(Phase::Ready(ERR_BADARG));
     }
