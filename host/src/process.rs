@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Wake, Waker};
-use wasmtime::{Memory, Store, TypedFunc};
+use wasmtime::{Store, TypedFunc};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 /// What a process is made of, besides its mailbox.
@@ -150,8 +150,9 @@ pub struct ProcessState {
     /// Where in guest memory (a host address) the last `msg_read` copied
     /// to: a resume hint, never dereferenced.
     pub(crate) last_read_to: usize,
-    /// The guest's exported memory, found on first use.
-    pub(crate) memory: Option<Memory>,
+    /// The guest's exported memory in the current store, found on first
+    /// use, and where its bytes are.
+    pub(crate) memory: crate::abi::KnownMemory,
     /// Messages taken from the shared mailbox and not yet received.
     pub(crate) received: Received,
     /// The `receive` call in flight, if any.
@@ -685,7 +686,7 @@ fn new_state(
         instance: None,
         entry: None,
         exit_request: None,
-        memory: None,
+        memory: Default::default(),
         limiter: ProcessLimiter { max_memory: config.max_memory },
         wasi: None,
         tables: Default::default(),
@@ -769,7 +770,9 @@ fn new_store(
     reductions: u64,
 ) -> (Store<ProcessState>, wasmtime::Result<()>) {
     let mut store = Store::new(engine, state);
-    store.limiter(|s| &mut s.limiter);
+    // The state itself: it forgets where its memory's bytes are before any
+    // growth, then its `limiter` decides (see `abi/guest_memory.rs`).
+    store.limiter(|s| s);
     let setup = store.set_fuel(fuel).and_then(|()| store.fuel_async_yield_interval(Some(reductions)));
     (store, setup)
 }
@@ -795,7 +798,7 @@ fn hibernate(mut store: Store<ProcessState>, stack_base: usize) -> Result<Hibern
     let mut state = std::mem::replace(store.data_mut(), empty);
     let kept = store.data_mut();
     kept.instance = state.instance.take();
-    kept.memory = state.memory.take();
+    kept.memory = std::mem::take(&mut state.memory);
     kept.entry = state.entry.take();
     crate::recycle::give_back(store, stack_base);
     Ok(Hibernated { state, frozen, fuel_left })

@@ -166,12 +166,12 @@ fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<SpareMemo
         return None;
     };
     let first_size = pristine.memory_size();
-    let memory = match state.memory {
+    let memory = match state.memory.handle() {
         Some(memory) => memory,
         None => {
             let Some(memory) = plan.memory(store, &instance).ok()? else { return Some(None) };
             // Kept for the store's next processes (`state.memory` carries over).
-            store.data_mut().memory = Some(memory);
+            store.data_mut().memory = crate::abi::KnownMemory::found(memory);
             memory
         }
     };

@@ -570,6 +570,50 @@ fn without_a_current_message_the_msg_functions_return_err_no_message() {
     finish_normally(&process);
 }
 
+/// A guest that uses memory in host calls, grows it by 64 pages (past the
+/// dense layout's first size class, so the memory moves), then uses the old
+/// and the new pages in host calls again.
+const GROW_BETWEEN_HOST_CALLS: &str = r#"
+  (func (export "main")
+    (local $reporter i64)
+    (local.set $reporter (call $arg_pid))
+    (i64.store (i32.const 64) (i64.const 0x1111))
+    (drop (call $send (local.get $reporter) (i64.const 1) (i32.const 64) (i32.const 8)))
+    (call $report (local.get $reporter) (i64.const 2) (i64.extend_i32_s (memory.grow (i32.const 64))))
+    (i64.store (i32.const 64) (i64.const 0x2222))
+    ;; 64 KiB * 64 + 64: in the new pages
+    (i64.store (i32.const 4194368) (i64.const 0x3333))
+    (drop (call $send (local.get $reporter) (i64.const 3) (i32.const 64) (i32.const 8)))
+    (drop (call $send (local.get $reporter) (i64.const 4) (i32.const 4194368) (i32.const 8)))
+    (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+    (drop (call $msg_read (i32.const 0) (i32.const 4194400) (i32.const 8)))
+    (call $report (local.get $reporter) (i64.const 5) (i64.load (i32.const 4194400))))
+"#;
+
+fn host_calls_see_the_memory_as_it_is_after_growing(layout: MemoryLayout) {
+    let node = node_with(NodeConfig { schedulers: 1, max_memory: 16 << 20, layout, ..NodeConfig::default() });
+    let module = load(&node, "grow-between-host-calls", &wat(GROW_BETWEEN_HOST_CALLS));
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    assert_eq!(as_i64(&recv_tag(&inbox, 1).data), 0x1111, "send before the growth");
+    assert_eq!(as_i64(&recv_tag(&inbox, 2).data), 1, "memory.grow returns the old size in pages");
+    assert_eq!(as_i64(&recv_tag(&inbox, 3).data), 0x2222, "send reads what the guest wrote after growing");
+    assert_eq!(as_i64(&recv_tag(&inbox, 4).data), 0x3333, "send reads the new pages");
+    inbox.send(process.pid(), 9, &0x4444i64.to_le_bytes());
+    assert_eq!(as_i64(&recv_tag(&inbox, 5).data), 0x4444, "msg_read writes into the new pages");
+    finish_normally(&process);
+}
+
+#[test]
+fn host_calls_see_the_memory_as_it_is_after_growing_dense() {
+    host_calls_see_the_memory_as_it_is_after_growing(MemoryLayout::Dense);
+}
+
+#[test]
+fn host_calls_see_the_memory_as_it_is_after_growing_guarded() {
+    host_calls_see_the_memory_as_it_is_after_growing(MemoryLayout::Guarded);
+}
+
 #[test]
 fn the_spawn_argument_round_trips_through_arg_size_and_arg_read() {
     let node = node(2);

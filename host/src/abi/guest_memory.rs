@@ -24,14 +24,78 @@ pub(crate) fn fault(func: &str, message: impl fmt::Display) -> wasmtime::Error {
     wasmtime::Error::new(GuestError(format!("{}.{func}: {message}", super::MODULE)))
 }
 
+/// A process's exported `memory` in its current store, found on first use,
+/// and where its bytes are, remembered until the memory next grows.
+///
+/// Finding the bytes through wasmtime walks the store's instance table, the
+/// instance and its VM context: three cache lines that are cold again at
+/// every message in a ring of many processes. Remembering them is sound
+/// because a memory moves or changes size only when it grows, and every
+/// growth asks the store's limiter first, which forgets the bytes (see the
+/// `ResourceLimiter` impl below). The value belongs to the store, not to the
+/// process: when a process's state enters or leaves a store, the store's
+/// `KnownMemory` goes with the store's other handles (`process.rs`).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct KnownMemory {
+    handle: Option<Memory>,
+    /// Base address and length of the memory's bytes.
+    bytes: Option<(usize, usize)>,
+}
+
+impl KnownMemory {
+    /// A memory just found, its bytes not yet looked up.
+    pub(crate) fn found(memory: Memory) -> KnownMemory {
+        KnownMemory { handle: Some(memory), bytes: None }
+    }
+
+    /// The memory, if found.
+    pub(crate) fn handle(&self) -> Option<Memory> {
+        self.handle
+    }
+}
+
+/// Every growth of a memory (the guest's `memory.grow`, or the host's when
+/// a process wakes from hibernation) asks the store's limiter first: the
+/// remembered bytes are forgotten there, then the process's limits decide.
+impl wasmtime::ResourceLimiter for ProcessState {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.memory.bytes = None;
+        self.limiter.memory_growing(current, desired, maximum)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limiter.memory_grow_failed(error)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.limiter.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limiter.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limiter.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limiter.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limiter.memories()
+    }
+}
+
 /// The guest's exported `memory`, found once and remembered.
 fn find_memory(caller: &mut Caller<'_, ProcessState>) -> Option<Memory> {
-    if let Some(memory) = caller.data().memory {
+    if let Some(memory) = caller.data().memory.handle {
         return Some(memory);
     }
     match caller.get_export("memory") {
         Some(Extern::Memory(memory)) => {
-            caller.data_mut().memory = Some(memory);
+            caller.data_mut().memory = KnownMemory::found(memory);
             Some(memory)
         }
         _ => None,
@@ -61,10 +125,28 @@ pub(crate) struct Guest<'a> {
 }
 
 /// The [`Guest`] view of the calling process.
+#[inline]
 pub(crate) fn guest<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
+    if let Some((base, len)) = caller.data().memory.bytes {
+        // SAFETY: `bytes` were taken from this store's memory (a
+        // `KnownMemory` stays with its store) and it has not grown since
+        // (growth forgets them), so they are its live bytes; the store owns
+        // the memory for longer than this host call. They lie outside the
+        // state, and nothing else reads or writes them meanwhile: the guest
+        // is suspended in this call, and `Guest` borrows the caller whole.
+        let mem = unsafe { std::slice::from_raw_parts_mut(base as *mut u8, len) };
+        return Guest { mem, has_memory: true, state: caller.data_mut() };
+    }
+    guest_first_look(caller)
+}
+
+/// [`guest`] when the bytes are not known: looks them up and remembers them.
+#[inline(never)]
+fn guest_first_look<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
     match find_memory(caller) {
         Some(memory) => {
             let (mem, state) = memory.data_and_store_mut(caller);
+            state.memory.bytes = Some((mem.as_mut_ptr() as usize, mem.len()));
             Guest { mem, has_memory: true, state }
         }
         None => Guest { mem: &mut [], has_memory: false, state: caller.data_mut() },
@@ -113,13 +195,9 @@ pub(crate) fn with_bytes<R>(
     len: i32,
     f: impl FnOnce(&[u8], &ProcessState) -> R,
 ) -> wasmtime::Result<R> {
-    if len == 0 {
-        return Ok(f(&[], caller.data()));
-    }
-    let memory = memory(caller, func)?;
-    let (data, state) = memory.data_and_store_mut(&mut *caller);
-    let range = range(func, ptr, len, data.len())?;
-    Ok(f(&data[range], state))
+    let guest = guest(caller);
+    let range = guest.span(func, ptr, len)?;
+    Ok(f(&guest.mem[range], guest.state))
 }
 
 /// A copy of the guest bytes at `ptr..ptr + len`.

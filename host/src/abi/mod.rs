@@ -10,6 +10,7 @@ mod signals;
 mod table;
 mod timer;
 
+pub(crate) use guest_memory::KnownMemory;
 pub(crate) use message::ReceiveState;
 pub use names::{ERR_ALREADY_NAMED, ERR_NAME_TAKEN, ERR_NO_SUCH_NAME, ERR_NOPROC};
 pub use process::ERR_CANNOT_HIBERNATE;
