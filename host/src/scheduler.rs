@@ -431,7 +431,11 @@ fn run_job(node: &Arc<NodeShared>, job: Job) {
 fn list_idle_handler(job: Job) {
     let stayed_idle = LOCAL.with(|local| {
         let mut local = local.borrow_mut();
-        let local = local.as_mut()?;
+        let Some(local) = local.as_mut() else {
+            // Not a scheduler thread: no list to be on.
+            job.stack_trim.unlist();
+            return None;
+        };
         local.idle_handlers.push(job);
         if local.idle_handlers.len() < local.trim_at {
             return None;
