@@ -173,9 +173,10 @@ pub struct ProcessState {
     /// The entry function's name and typed handle in the current store
     /// (kept with a recycled store: the next process of the same entry
     /// needs no new handle, whose making touches the engine's type registry).
-    pub(crate) entry: Option<(Box<str>, TypedFunc<(), ()>)>,
+    /// (Boxed: a hibernated process's state carries the field, empty.)
+    pub(crate) entry: Option<Box<EntryFunc>>,
     /// Set by `exit`: the reason the process asked for.
-    pub(crate) exit_request: Option<ExitReason>,
+    pub(crate) exit_request: Option<Box<ExitReason>>,
     pub(crate) module: Arc<LoadedModule>,
     pub(crate) caps: Arc<Capabilities>,
     pub(crate) arg: Box<[u8]>,
@@ -184,6 +185,12 @@ pub struct ProcessState {
     pub(crate) wasi: Option<Box<WasiP1Ctx>>,
     /// Table handles and the pending table result (see `table.rs`).
     pub(crate) tables: crate::table::ProcessTables,
+}
+
+/// An entry function's name and typed handle in one store.
+pub(crate) struct EntryFunc {
+    name: Box<str>,
+    func: TypedFunc<(), ()>,
 }
 
 impl ProcessState {
@@ -410,7 +417,7 @@ impl Process {
                     self.reductions.store(used, Ordering::Relaxed);
                     let handler = match outcome {
                         Err(error) => {
-                            let asked = store.data_mut().exit_request.take();
+                            let asked = store.data_mut().exit_request.take().map(|reason| *reason);
                             *task = Task::Finished;
                             crate::recycle::give_back(store, self.stack_base.swap(0, Ordering::Relaxed));
                             return RunOutcome::Exited(classify_error(error, asked));
@@ -520,7 +527,7 @@ impl Process {
                 *task = Task::Idle(Box::new(IdleHandler { store, handler }));
             }
             Err(error) => {
-                let asked = store.data_mut().exit_request.take();
+                let asked = store.data_mut().exit_request.take().map(|reason| *reason);
                 *task = Task::Finished;
                 drop(store);
                 return Some(RunOutcome::Exited(classify_error(error, asked)));
@@ -707,7 +714,7 @@ fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instantiated, Sta
     let mut store = into_spare(process, spare, state);
     // The same entry as the store's last process: its handle still holds.
     let state = store.data_mut();
-    state.entry = state.entry.take().filter(|(name, _)| *name == entry);
+    state.entry = state.entry.take().filter(|kept| kept.name == entry);
     let outcome = store.set_fuel(fuel_start).and_then(|()| find_start(&mut store, &entry));
     Ok(Instantiated { store, outcome })
 }
@@ -757,7 +764,7 @@ fn find_start(store: &mut Store<ProcessState>, name: &str) -> wasmtime::Result<S
     let (module, instance) = (state.module.clone(), state.instance);
     let instance = instance.ok_or_else(|| wasmtime::Error::msg("the process has no instance"))?;
     let entry = module.entry(&mut *store, &instance, name)?;
-    store.data_mut().entry = Some((name.into(), entry));
+    store.data_mut().entry = Some(Box::new(EntryFunc { name: name.into(), func: entry }));
     Ok(Started::Entry)
 }
 
@@ -849,10 +856,9 @@ async fn wake_from_hibernation(hibernated: Hibernated, reductions: u64) -> Insta
 /// afterwards); then finds the handler if the process became handler-style.
 async fn call_entry(mut store: Store<ProcessState>) -> CallDone {
     let outcome = async {
-        let (name, entry) =
-            store.data_mut().entry.take().ok_or_else(|| wasmtime::Error::msg("the process has no entry"))?;
-        let called = entry.call_async(&mut store, ()).await;
-        store.data_mut().entry = Some((name, entry));
+        let entry = store.data_mut().entry.take().ok_or_else(|| wasmtime::Error::msg("the process has no entry"))?;
+        let called = entry.func.call_async(&mut store, ()).await;
+        store.data_mut().entry = Some(entry);
         called?;
         store.data_mut().handler_changed = false;
         match store.data().handler {

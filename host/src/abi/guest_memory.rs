@@ -4,6 +4,7 @@
 
 use crate::process::ProcessState;
 use std::fmt;
+use std::num::NonZeroUsize;
 use wasmtime::{Caller, Extern, Memory};
 
 /// A guest passed something the host cannot accept; the process traps with
@@ -39,7 +40,7 @@ pub(crate) fn fault(func: &str, message: impl fmt::Display) -> wasmtime::Error {
 pub(crate) struct KnownMemory {
     handle: Option<Memory>,
     /// Base address and length of the memory's bytes.
-    bytes: Option<(usize, usize)>,
+    bytes: Option<(NonZeroUsize, usize)>,
 }
 
 impl KnownMemory {
@@ -134,7 +135,7 @@ pub(crate) fn guest<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
         // the memory for longer than this host call. They lie outside the
         // state, and nothing else reads or writes them meanwhile: the guest
         // is suspended in this call, and `Guest` borrows the caller whole.
-        let mem = unsafe { std::slice::from_raw_parts_mut(base as *mut u8, len) };
+        let mem = unsafe { std::slice::from_raw_parts_mut(base.get() as *mut u8, len) };
         return Guest { mem, has_memory: true, state: caller.data_mut() };
     }
     guest_first_look(caller)
@@ -146,7 +147,8 @@ fn guest_first_look<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
     match find_memory(caller) {
         Some(memory) => {
             let (mem, state) = memory.data_and_store_mut(caller);
-            state.memory.bytes = Some((mem.as_mut_ptr() as usize, mem.len()));
+            // (A slice's pointer is never null.)
+            state.memory.bytes = NonZeroUsize::new(mem.as_mut_ptr() as usize).map(|base| (base, mem.len()));
             Guest { mem, has_memory: true, state }
         }
         None => Guest { mem: &mut [], has_memory: false, state: caller.data_mut() },

@@ -66,7 +66,7 @@ fn exit(mut caller: Caller<'_, ProcessState>, kind: i32, detail_ptr: i32, detail
             format_args!("reason kind {kind} cannot be given by a guest (use 0 normal, 1 shutdown or 2 custom)"),
         ));
     };
-    caller.data_mut().exit_request = Some(reason);
+    caller.data_mut().exit_request = Some(Box::new(reason));
     // Unwinds the guest; the scheduler reads `exit_request` for the reason.
     Err(wasmtime::Error::msg("process called exit"))
 }

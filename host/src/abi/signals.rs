@@ -156,7 +156,7 @@ fn exit_signal(
 fn exit_now_if_asked(caller: &mut Caller<'_, ProcessState>) -> wasmtime::Result<()> {
     match caller.data().process.take_pending_exit() {
         Some(reason) => {
-            caller.data_mut().exit_request = Some(reason);
+            caller.data_mut().exit_request = Some(Box::new(reason));
             Err(wasmtime::Error::msg("process exited by an exit signal"))
         }
         None => Ok(()),
