@@ -206,8 +206,8 @@ unsafe fn zero_by_writing_or_decommit(base: usize, len: usize, resident: Option<
 
 /// Which pages of `base..base + len` are resident, a byte per page: 1 if
 /// resident, 0 if not (`None` if the kernel cannot say, e.g. `base` is not
-/// page-aligned). Pages not resident read as
-/// zero in the anonymous mappings memories live in.
+/// page-aligned). Pages not resident read as zero in the anonymous mappings
+/// memories live in.
 pub(crate) fn resident_pages(base: usize, len: usize) -> Option<Vec<u8>> {
     let page = page_size();
     if !base.is_multiple_of(page) || len == 0 {
