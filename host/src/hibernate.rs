@@ -27,12 +27,13 @@
 
 use crate::process::ProcessState;
 use wasmparser::{DataKind, ExternalKind, Operator, Parser, Payload};
-use wasmtime::{Extern, ExternType, Global, Instance, Memory, Module, ModuleExport, Store, Val};
+use wasmtime::{Extern, ExternType, Instance, Memory, Module, ModuleExport, Store, Val};
 
 /// Bytes per saved block of memory.
 const BLOCK: usize = 64;
 
 /// How to hibernate and wake instances of one module.
+#[derive(Debug)]
 pub(crate) struct Plan {
     /// The export of the module's memory, if it has one.
     memory: Option<PlannedExport>,
@@ -55,24 +56,23 @@ impl PlannedExport {
         Ok(PlannedExport { name, index })
     }
 
-    fn memory(&self, store: &mut Store<ProcessState>, instance: &Instance) -> Result<Memory, String> {
-        let found = instance.get_module_export(&mut *store, &self.index).and_then(Extern::into_memory);
-        found.ok_or_else(|| format!("memory `{}` is missing", self.name))
-    }
-
-    fn global(&self, store: &mut Store<ProcessState>, instance: &Instance) -> Result<Global, String> {
-        let found = instance.get_module_export(&mut *store, &self.index).and_then(Extern::into_global);
-        found.ok_or_else(|| format!("global `{}` is missing", self.name))
+    /// The export in `instance`, as `kind` (`into`); the error names it.
+    fn get<T>(
+        &self,
+        store: &mut Store<ProcessState>,
+        instance: &Instance,
+        kind: &str,
+        into: fn(Extern) -> Option<T>,
+    ) -> Result<T, String> {
+        let found = instance.get_module_export(&mut *store, &self.index).and_then(into);
+        found.ok_or_else(|| format!("{kind} `{}` is missing", self.name))
     }
 }
 
-impl std::fmt::Debug for Plan {
+/// Only the name: the index means nothing to a reader.
+impl std::fmt::Debug for PlannedExport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plan")
-            .field("memory", &self.memory.as_ref().map(|m| &m.name))
-            .field("data_ranges", &self.data_ranges)
-            .field("globals", &self.globals.iter().map(|g| &g.name).collect::<Vec<_>>())
-            .finish()
+        self.name.fmt(f)
     }
 }
 
@@ -202,7 +202,7 @@ pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String>
 pub(crate) fn freeze(store: &mut Store<ProcessState>, instance: &Instance, plan: &Plan) -> Result<Frozen, String> {
     let mut globals = Vec::with_capacity(plan.globals.len());
     for export in &plan.globals {
-        globals.push(export.global(store, instance)?.get(&mut *store));
+        globals.push(export.get(store, instance, "global", Extern::into_global)?.get(&mut *store));
     }
     let mut frozen = Frozen { memory_size: 0, blocks: Vec::new(), bytes: Vec::new(), globals };
     if let Some(memory) = plan.memory(store, instance)? {
@@ -308,7 +308,7 @@ fn restore_globals(
     frozen: &Frozen,
 ) -> Result<(), String> {
     for (export, value) in plan.globals.iter().zip(&frozen.globals) {
-        let global = export.global(store, instance)?;
+        let global = export.get(store, instance, "global", Extern::into_global)?;
         global.set(&mut *store, *value).map_err(|e| format!("cannot restore global `{}`: {e}", export.name))?;
     }
     Ok(())
@@ -322,7 +322,7 @@ impl Plan {
         store: &mut Store<ProcessState>,
         instance: &Instance,
     ) -> Result<Option<Memory>, String> {
-        self.memory.as_ref().map(|export| export.memory(store, instance)).transpose()
+        self.memory.as_ref().map(|export| export.get(store, instance, "memory", Extern::into_memory)).transpose()
     }
 }
 

@@ -487,6 +487,10 @@ impl StackTrim {
     /// never be listed again.)
     fn went_idle(&self) -> bool {
         let mut current = self.0.load(Ordering::Relaxed);
+        if current == Self::LISTED_AND_USED {
+            // The common case, a busy handler: nothing to write.
+            return false;
+        }
         loop {
             let (next, list) =
                 if current == Self::UNLISTED { (Self::LISTED, true) } else { (Self::LISTED_AND_USED, false) };
