@@ -12,6 +12,7 @@ use crate::run_state::RunState;
 use crate::wasi::Capabilities;
 use std::cell::UnsafeCell;
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -96,6 +97,30 @@ pub(crate) struct IdleHandler {
     handler: TypedFunc<(), i32>,
 }
 
+impl IdleHandler {
+    /// Moves the store and handler out for a call, keeping the allocation:
+    /// the call hands it back, so going idle again allocates nothing.
+    fn unbox(boxed: Box<IdleHandler>) -> (IdleHandler, SpareIdleBox) {
+        let raw = Box::into_raw(boxed);
+        // SAFETY: `raw` comes from a live box and is read once; the
+        // allocation is then owned as `MaybeUninit<IdleHandler>` (same
+        // layout), which never drops the value read out of it.
+        let (value, spare) = unsafe { (raw.read(), Box::from_raw(raw.cast::<MaybeUninit<IdleHandler>>())) };
+        (value, SpareIdleBox(spare))
+    }
+
+    /// Boxes `self`, in `spare` if there is one.
+    fn boxed(self, spare: Option<SpareIdleBox>) -> Box<IdleHandler> {
+        match spare {
+            Some(SpareIdleBox(spare)) => Box::write(spare, self),
+            None => Box::new(self),
+        }
+    }
+}
+
+/// The allocation of an [`IdleHandler`] whose contents are in a call.
+pub(crate) struct SpareIdleBox(Box<MaybeUninit<IdleHandler>>);
+
 /// A hibernated process: its state out of any store.
 pub(crate) struct Hibernated {
     state: ProcessState,
@@ -124,6 +149,8 @@ enum Started {
 pub(crate) struct CallDone {
     store: Store<ProcessState>,
     outcome: wasmtime::Result<CallOutcome>,
+    /// A handler call's idle box, to go idle in again.
+    spare: Option<SpareIdleBox>,
 }
 
 enum CallOutcome {
@@ -412,7 +439,7 @@ impl Process {
                         }
                         Poll::Ready(done) => done,
                     };
-                    let CallDone { mut store, outcome } = done;
+                    let CallDone { mut store, outcome, spare } = done;
                     let used = store.get_fuel().map_or(0, |left| store.data().reductions(left));
                     self.reductions.store(used, Ordering::Relaxed);
                     let handler = match outcome {
@@ -439,7 +466,7 @@ impl Process {
                         continue;
                     }
                     self.arm_idle_timer(store.data_mut());
-                    *task = Task::Idle(Box::new(IdleHandler { store, handler }));
+                    *task = Task::Idle(IdleHandler { store, handler }.boxed(spare));
                     let first = *run_start.get_or_insert(used);
                     if used.saturating_sub(first) >= self.node.config.reductions {
                         // Handler calls used a slice: let others run first.
@@ -471,7 +498,7 @@ impl Process {
                     let Task::Idle(idle) = std::mem::replace(&mut *task, Task::Finished) else {
                         unreachable!("matched above")
                     };
-                    let IdleHandler { mut store, handler } = *idle;
+                    let (IdleHandler { mut store, handler }, spare) = IdleHandler::unbox(idle);
                     *task = Task::Call(Box::pin(async move {
                         let outcome = async {
                             let stop = handler.call_async(&mut store, ()).await?;
@@ -483,7 +510,7 @@ impl Process {
                             Ok(CallOutcome::Handler(handler, stop))
                         }
                         .await;
-                        CallDone { store, outcome }
+                        CallDone { store, outcome, spare: Some(spare) }
                     }));
                 }
                 Task::Hibernated(hibernated) => {
@@ -867,7 +894,7 @@ async fn call_entry(mut store: Store<ProcessState>) -> CallDone {
         }
     }
     .await;
-    CallDone { store, outcome }
+    CallDone { store, outcome, spare: None }
 }
 
 /// The handler `set_handler` named last, in the process's instance.
