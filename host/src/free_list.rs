@@ -9,14 +9,15 @@ use std::cell::Cell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const SHARDS: usize = 8;
+/// How many shards a list has.
+pub(crate) const SHARDS: usize = 8;
 
 thread_local! {
     static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
 /// This thread's shard (threads are dealt shards in turn).
-fn my_shard() -> usize {
+pub(crate) fn my_shard() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     SHARD.with(|s| {
         if s.get() == usize::MAX {

@@ -8,7 +8,8 @@
 //! and hands out fixed-size slots from them, so a million processes cost a
 //! few thousand mappings in all. Pages become resident only when touched.
 
-use crate::free_list::ShardedFreeList;
+use crate::free_list::{self, ShardedFreeList};
+use crossbeam_utils::CachePadded;
 use std::sync::Mutex;
 
 /// A memory's or stack's pointer back to the pools it came from, with no
@@ -42,16 +43,29 @@ impl<T> PoolsRef<T> {
 /// Bytes of address space mapped at once, at least.
 const CHUNK_BYTES: usize = 256 << 20;
 
+/// Bytes of never-used slots a thread takes from a chunk at once (at least
+/// one slot). A thread's processes then have neighbouring slots, so one
+/// `MADV_DONTNEED` releases many idle stacks, and one that spans a whole
+/// 2 MiB-aligned block frees that block's page table too (see
+/// `process::trim_stacks`). With slots dealt one at a time to threads in
+/// turn, no thread's stacks were adjacent.
+const RUN_BYTES: usize = 8 << 20;
+
 /// A pool of equal, page-aligned slots of address space.
 pub(crate) struct SlotPool {
     slot_size: usize,
     slots_per_chunk: usize,
+    slots_per_run: usize,
     /// Slots given back, most recent last (reused first: they are warm).
     free: ShardedFreeList<usize>,
-    fresh: Mutex<Fresh>,
+    /// Each thread's run of never-used slots, by its free-list shard.
+    runs: [CachePadded<Mutex<Fresh>>; free_list::SHARDS],
+    /// What the runs have not taken of the current chunk.
+    chunk: Mutex<Fresh>,
 }
 
-/// The next never-used slot in the current chunk, and the chunk's end.
+/// The next never-used slot of a range, and the range's end.
+#[derive(Clone, Copy, Default)]
 struct Fresh {
     bump: usize,
     end: usize,
@@ -61,7 +75,15 @@ impl SlotPool {
     /// A pool of slots of `slot_size` bytes (a multiple of the page size).
     pub(crate) fn new(slot_size: usize) -> SlotPool {
         let slots_per_chunk = (CHUNK_BYTES / slot_size).max(4);
-        SlotPool { slot_size, slots_per_chunk, free: Default::default(), fresh: Mutex::new(Fresh { bump: 0, end: 0 }) }
+        let slots_per_run = (RUN_BYTES / slot_size).clamp(1, slots_per_chunk);
+        SlotPool {
+            slot_size,
+            slots_per_chunk,
+            slots_per_run,
+            free: Default::default(),
+            runs: Default::default(),
+            chunk: Mutex::default(),
+        }
     }
 
     /// The size of every slot.
@@ -75,16 +97,27 @@ impl SlotPool {
         if let Some(base) = self.free.pop() {
             return Ok(base);
         }
-        let mut state = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
-        if state.bump == state.end {
+        let mut run = self.runs[free_list::my_shard()].lock().unwrap_or_else(|e| e.into_inner());
+        if run.bump == run.end {
+            *run = self.take_run()?;
+        }
+        let base = run.bump;
+        run.bump += self.slot_size;
+        Ok(base)
+    }
+
+    /// The next run of never-used slots, from a new chunk if need be.
+    fn take_run(&self) -> Result<Fresh, String> {
+        let mut chunk = self.chunk.lock().unwrap_or_else(|e| e.into_inner());
+        if chunk.bump == chunk.end {
             let len = self.slot_size * self.slots_per_chunk;
             let base = map_region(len)?;
-            state.bump = base;
-            state.end = base + len;
+            *chunk = Fresh { bump: base, end: base + len };
         }
-        let base = state.bump;
-        state.bump += self.slot_size;
-        Ok(base)
+        // A chunk is whole slots, so a run is too.
+        let run = Fresh { bump: chunk.bump, end: (chunk.bump + self.slot_size * self.slots_per_run).min(chunk.end) };
+        chunk.bump = run.end;
+        Ok(run)
     }
 
     /// Gives a slot back. The caller has made its bytes zero again.
@@ -245,6 +278,30 @@ pub(crate) fn page_size() -> usize {
 #[cfg(all(test, not(feature = "loom")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_threads_new_slots_are_adjacent_while_another_thread_takes_slots() {
+        let page = page_size();
+        let pool = SlotPool::new(16 * page);
+        let my_shard = free_list::my_shard();
+        let mut mine = vec![pool.acquire().expect("slot")];
+        for _ in 0..3 {
+            // A thread on a shard of its own (threads are dealt shards in
+            // turn, and other tests make threads too) takes a slot.
+            let took = (0..4 * free_list::SHARDS).any(|_| {
+                std::thread::scope(|s| {
+                    s.spawn(|| free_list::my_shard() != my_shard && pool.acquire().is_ok()).join().unwrap_or(false)
+                })
+            });
+            assert!(took, "no thread got another shard");
+            mine.push(pool.acquire().expect("slot"));
+        }
+        let steps: Vec<usize> = mine.windows(2).map(|pair| pair[1] - pair[0]).collect();
+        assert_eq!(steps, [16 * page; 3], "slots {mine:x?}");
+        // A slot given back is reused first.
+        pool.release(mine[1]);
+        assert_eq!(pool.acquire().expect("slot"), mine[1]);
+    }
 
     #[test]
     fn zero_all_clears_every_range_and_nothing_between() {

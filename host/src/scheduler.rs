@@ -447,8 +447,8 @@ fn list_idle_handler(job: Job) {
         local.idle_handlers = busy;
         Some(stayed_idle)
     });
-    for process in stayed_idle.into_iter().flatten() {
-        process.trim_stack();
+    if let Some(stayed_idle) = stayed_idle {
+        crate::process::trim_stacks(stayed_idle);
     }
 }
 
@@ -462,10 +462,10 @@ fn trim_all_idle_handlers() {
         }
         None => Vec::new(),
     });
-    for process in listed {
+    for process in &listed {
         process.stack_trim.unlist();
-        process.trim_stack();
     }
+    crate::process::trim_stacks(listed);
 }
 
 /// Whether an idle handler-style process is on a thread's trim list, and

@@ -18,7 +18,7 @@ thread_local! {
     /// Base of the last stack made on this thread. A store makes its stack on
     /// the thread that first polls it and keeps it afterwards, so the
     /// scheduler reads this right after a poll to learn which stack a process
-    /// owns (see `Process::trim_stack`).
+    /// owns (see `process::trim_stacks`).
     static LAST_NEW_STACK: Cell<usize> = const { Cell::new(0) };
 }
 
