@@ -15,7 +15,7 @@ use std::ptr;
 
 /// A message as the host API hands it out (see [`crate::Inbox`]): bytes
 /// copied out of the sender, with the sender's tag. Between processes a
-/// message travels as a [`Letter`], one allocation.
+/// message travels as a `Letter`, one allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     /// Who sent it.

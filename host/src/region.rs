@@ -91,8 +91,8 @@ impl SlotPool {
         self.slot_size
     }
 
-    /// A slot's base address. Its bytes are zero unless the slot was given
-    /// back with [`SlotPool::release_dirty`].
+    /// A slot's base address. A never-used slot reads as zero; a reused one
+    /// holds what its last owner left (see [`SlotPool::release`]).
     pub(crate) fn acquire(&self) -> Result<usize, String> {
         if let Some(base) = self.free.pop() {
             return Ok(base);
@@ -120,7 +120,9 @@ impl SlotPool {
         Ok(run)
     }
 
-    /// Gives a slot back. The caller has made its bytes zero again.
+    /// Gives a slot back. Memories are zeroed first (a new memory must read
+    /// as zero); stacks are not (wasmtime asks for zeroed stacks only when
+    /// configured to, and `DenseStackCreator` zeroes them then).
     pub(crate) fn release(&self, base: usize) {
         self.free.push(base);
     }
