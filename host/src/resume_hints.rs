@@ -32,9 +32,6 @@ const STORE_ABOVE: usize = 256;
 /// Bytes fetched of the call's boxed future.
 const FUTURE_BYTES: usize = 128;
 const LINE: usize = 64;
-const STACK_LINES: usize = lines_around(STACK_BELOW, STACK_ABOVE);
-const STORE_LINES: usize = lines_around(STORE_BELOW, STORE_ABOVE);
-const FUTURE_LINES: usize = lines_around(0, FUTURE_BYTES);
 
 /// The addresses a waiting process will touch first when it resumes (zero:
 /// not known).
@@ -70,34 +67,24 @@ impl ResumeHints {
     pub(crate) fn prefetch(&self) {
         // The heads of dependent chains first: resuming reads the call's
         // future, then the store and the stack.
-        prefetch_around::<FUTURE_LINES>(self.call.load(Ordering::Relaxed), 0);
-        prefetch_around::<STORE_LINES>(self.store.load(Ordering::Relaxed), STORE_BELOW);
-        prefetch_around::<STACK_LINES>(self.stack.load(Ordering::Relaxed), STACK_BELOW);
-        prefetch_around::<1>(self.memory.load(Ordering::Relaxed), 0);
+        prefetch_range(self.call.load(Ordering::Relaxed), 0, FUTURE_BYTES);
+        prefetch_range(self.store.load(Ordering::Relaxed), STORE_BELOW, STORE_ABOVE);
+        prefetch_range(self.stack.load(Ordering::Relaxed), STACK_BELOW, STACK_ABOVE);
+        prefetch_range(self.memory.load(Ordering::Relaxed), 0, LINE);
     }
 }
 
-/// Prefetches `LINES` cache lines from the one holding `at - below`
-/// (nothing if `at` is zero): enough for `below` bytes under `at` and the
-/// bytes above it that the caller's constant counts, however `at` is
-/// aligned. The count is a constant so that the loop unrolls into one
-/// prefetch instruction per line: counted from `at`, it was a loop that
-/// cost a waking sender ~170 instructions per wake-up.
-#[inline(always)]
-fn prefetch_around<const LINES: usize>(at: usize, below: usize) {
+/// Prefetches the cache lines of `at - below .. at + above` (nothing if
+/// `at` is zero).
+fn prefetch_range(at: usize, below: usize, above: usize) {
     if at == 0 {
         return;
     }
     let first = at.saturating_sub(below) & !(LINE - 1);
-    for index in 0..LINES {
+    let lines = at.saturating_add(above).saturating_sub(first).div_ceil(LINE);
+    for index in 0..lines {
         prefetch_line(first.wrapping_add(index * LINE));
     }
-}
-
-/// Lines that cover `below` bytes under an address and `above` bytes from
-/// it, however the address is aligned.
-const fn lines_around(below: usize, above: usize) -> usize {
-    (below + above).div_ceil(LINE) + 1
 }
 
 #[cfg(target_arch = "x86_64")]
