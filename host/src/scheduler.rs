@@ -9,6 +9,17 @@
 //! starve the queue. Processes made runnable off the scheduler threads
 //! (timers, the host API) go to a global injector.
 //!
+//! A process spawned on a scheduler thread stays in that thread's queue
+//! unless work has waited there for [`SPREAD_AFTER`] (see [`Backlog`]): a
+//! burst of spawns is usually followed by brief first runs (a ring, a pool
+//! or a supervisor's children starting and waiting for messages), and a
+//! process first run on another core left its memory in that core's
+//! caches, which made every later message to it slower. A process that
+//! used a whole slice while others wait wakes a parked thread at once.
+//! The cost: while one long host call holds a thread, the processes it
+//! spawned wait for that thread (no push or pop happens to notice the
+//! backlog), as they would behind a busy second core.
+//!
 //! Idle threads park. A thread that finds no work announces itself as a
 //! sleeper and checks the queues once more before parking; whoever makes
 //! work stealable checks the sleeper count afterwards (both with `SeqCst`),
@@ -22,6 +33,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Times in a row a thread may run its next-slot process.
 const MAX_NEXT_STREAK: u32 = 3;
@@ -32,6 +44,16 @@ const INJECTOR_INTERVAL: u32 = 61;
 /// stacks of those that stayed idle (it releases every listed one whenever
 /// it runs out of work).
 const TRIM_BATCH: usize = 256;
+/// How long spawned work may wait in a thread's queue before a parked
+/// thread is woken to share it, when nothing used a whole slice meanwhile
+/// (a preempted process wakes one at once). Above the time a thousand
+/// processes take to start and wait for a message here (4.4-5.8 ms, mostly
+/// page faults on fresh memory), so such a group stays on the core whose
+/// caches hold it; compute-bound work spreads at its first slice.
+const SPREAD_AFTER: Duration = Duration::from_millis(10);
+/// A thread with a backlog reads the clock at every this many pushes and
+/// pops, not at each (a clock read, ~25 ns here, costs more than a push).
+const BACKLOG_CLOCK_INTERVAL: u32 = 16;
 
 type Job = Arc<Process>;
 
@@ -59,6 +81,58 @@ struct Local {
     trim_at: usize,
     /// The processes this thread ran last.
     recent: Recent,
+    /// Since when work has waited in `queue`.
+    backlog: Backlog,
+}
+
+/// How long a thread's queue has held work without a break: once it has for
+/// [`SPREAD_AFTER`], a parked thread is woken to share it. Only this
+/// thread's pushes and pops look at it, so the backlog's start is known to
+/// within [`BACKLOG_CLOCK_INTERVAL`] of them.
+#[derive(Default)]
+struct Backlog {
+    /// When the queue was first seen holding work, at a clock reading.
+    since: Option<Instant>,
+    /// Pushes and pops with work left in the queue since it was last empty.
+    events: u32,
+}
+
+impl Backlog {
+    /// After a push or pop that left work in the queue: whether the work
+    /// has waited long enough that a parked thread should come and share it
+    /// (then the wait counts afresh, so a thread that stays alone with its
+    /// backlog asks again every [`SPREAD_AFTER`], not at every push).
+    fn persists(&mut self) -> bool {
+        self.clock_due() && self.waited_enough(Instant::now())
+    }
+
+    /// Counts a push or pop; whether this one reads the clock.
+    fn clock_due(&mut self) -> bool {
+        let due = self.events.is_multiple_of(BACKLOG_CLOCK_INTERVAL);
+        self.events = self.events.wrapping_add(1);
+        due
+    }
+
+    /// [`Backlog::persists`] at clock reading `now`.
+    fn waited_enough(&mut self, now: Instant) -> bool {
+        match self.since {
+            Some(since) if now.duration_since(since) >= SPREAD_AFTER => {
+                self.since = Some(now);
+                true
+            }
+            Some(_) => false,
+            None => {
+                self.since = Some(now);
+                false
+            }
+        }
+    }
+
+    /// The queue is empty: no backlog.
+    fn clear(&mut self) {
+        self.since = None;
+        self.events = 0;
+    }
 }
 
 /// The last [`Recent::LEN`] processes a thread ran (by address; never
@@ -178,35 +252,49 @@ impl Scheduler {
     }
 
     /// Makes a new process runnable at the back of a queue, where other
-    /// threads may steal it. On a scheduler thread whose queue held nothing
-    /// else, no parked thread is woken: this thread runs the process as soon
-    /// as the spawner waits or its slice ends, and waking a thread costs
-    /// more than a spawn (a process that spawns the next and waits, as a
-    /// chain of spawn_link does, went from thread to thread at every link).
-    /// A second queued process does wake one, so a burst of spawns spreads.
+    /// threads may steal it. On a scheduler thread, a parked thread is woken
+    /// only once work has waited in this thread's queue for
+    /// [`SPREAD_AFTER`]: this thread runs the process as soon as the
+    /// spawner waits or its slice ends, waking a thread costs more than a
+    /// spawn (a process that spawns the next and waits, as a chain of
+    /// spawn_link does, went from thread to thread at every link), and a
+    /// process first run on another core is slower to reach afterwards (a
+    /// ring of 1,000 spawned in a burst ran ~15% slower when half of it had
+    /// started on the other core). A slice used up, or a backlog that lasts,
+    /// still spreads the work.
     pub(crate) fn schedule_back(&self, job: Job) {
-        self.push_back(job, false);
+        let pushed = LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            match local.as_mut() {
+                Some(local) if std::ptr::eq(local.scheduler, self) => {
+                    local.queue.push(job);
+                    Ok(local.backlog.persists())
+                }
+                _ => Err(job),
+            }
+        });
+        match pushed {
+            Ok(false) => {}
+            Ok(true) => self.notify_one(),
+            Err(job) => {
+                self.injector.push(job);
+                self.notify_one();
+            }
+        }
     }
 
     /// Puts a process that used its time slice (or was woken while running)
     /// at the back of this thread's queue. A parked thread is woken only if
     /// there is other work queued here: waking one for a lone busy process
     /// would just bounce it between cores at every slice.
+    /// (A process in the thread's next slot counts as other work.)
     pub(crate) fn schedule_preempted(&self, job: Job) {
-        self.push_back(job, true);
-    }
-
-    /// Pushes `job` at the back of this thread's queue (the injector from
-    /// other threads) and wakes a parked thread only if the job is not alone
-    /// here: with `count_next`, a process in the thread's next slot counts
-    /// as company.
-    fn push_back(&self, job: Job, count_next: bool) {
         let queued = LOCAL.with(|local| {
             let mut local = local.borrow_mut();
             match local.as_mut() {
                 Some(local) if std::ptr::eq(local.scheduler, self) => {
                     local.queue.push(job);
-                    Ok(local.queue.len() + usize::from(count_next && local.next.is_some()))
+                    Ok(local.queue.len() + usize::from(local.next.is_some()))
                 }
                 _ => Err(job),
             }
@@ -297,6 +385,7 @@ fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: 
             idle_handlers: Vec::new(),
             trim_at: TRIM_BATCH,
             recent: Recent::default(),
+            backlog: Backlog::default(),
         })
     });
     crate::recycle::enable_on_this_thread(node.config.layout);
@@ -348,8 +437,14 @@ fn pick_job(local: &mut Local, scheduler: &Scheduler, index: usize, streak: &mut
         return Some(job);
     }
     if let Some(job) = local.queue.pop() {
+        if local.queue.is_empty() {
+            local.backlog.clear();
+        } else if local.backlog.persists() {
+            scheduler.notify_one();
+        }
         return Some(job);
     }
+    local.backlog.clear();
     if let Some(job) = steal_injector(scheduler, &local.queue) {
         return Some(job);
     }
@@ -522,7 +617,32 @@ impl StackTrim {
 
 #[cfg(test)]
 mod tests {
-    use super::StackTrim;
+    use super::{BACKLOG_CLOCK_INTERVAL, Backlog, SPREAD_AFTER, StackTrim};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_backlog_asks_for_help_once_it_has_lasted_and_then_every_interval() {
+        let mut backlog = Backlog::default();
+        let start = Instant::now();
+        assert!(!backlog.waited_enough(start), "a new backlog starts the wait");
+        assert!(!backlog.waited_enough(start + SPREAD_AFTER - Duration::from_micros(1)));
+        assert!(backlog.waited_enough(start + SPREAD_AFTER), "waited long enough");
+        assert!(!backlog.waited_enough(start + SPREAD_AFTER + Duration::from_micros(1)), "the wait starts afresh");
+        assert!(backlog.waited_enough(start + SPREAD_AFTER * 2));
+        backlog.clear();
+        assert!(!backlog.waited_enough(start + SPREAD_AFTER * 10), "an emptied queue ends the backlog");
+    }
+
+    #[test]
+    fn a_backlog_reads_the_clock_at_its_first_event_and_then_every_interval() {
+        let mut backlog = Backlog::default();
+        let due: Vec<bool> = (0..BACKLOG_CLOCK_INTERVAL * 2 + 1).map(|_| backlog.clock_due()).collect();
+        let expected: Vec<bool> =
+            (0..BACKLOG_CLOCK_INTERVAL * 2 + 1).map(|i| i % BACKLOG_CLOCK_INTERVAL == 0).collect();
+        assert_eq!(due, expected);
+        backlog.clear();
+        assert!(backlog.clock_due(), "a new backlog reads the clock at once");
+    }
 
     #[test]
     fn an_idle_handler_is_listed_once_however_many_messages_it_handles() {
