@@ -878,7 +878,7 @@ fn hibernate(mut store: Store<ProcessState>, stack_base: usize) -> Result<Hibern
     kept.instance = state.instance.take();
     kept.memory = std::mem::take(&mut state.memory);
     kept.entry = state.entry.take();
-    crate::recycle::give_back(store, stack_base);
+    crate::recycle::give_back_frozen(store, stack_base, &frozen);
     Ok(Hibernated { state, frozen, fuel_left })
 }
 

@@ -131,25 +131,62 @@ pub(crate) fn remember_pristine(store: &mut Store<ProcessState>, module: &Loaded
 pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
     let Some(memory) = recyclable_memory(&mut store) else { return };
     empty_state(store.data_mut());
+    keep(Spare { store, stack_base, memory }, false);
+}
+
+/// Takes back the store of a process that just hibernated, whose memory
+/// `frozen` was saved from, and resets it at once: the freeze listed every
+/// block of the memory that is not zero, so zeroing those blocks is the
+/// whole reset of the memory, and no residency query is needed (as in
+/// [`reset_all`]).
+pub(crate) fn give_back_frozen(mut store: Store<ProcessState>, stack_base: usize, frozen: &crate::hibernate::Frozen) {
+    let Some(memory) = recyclable_memory(&mut store) else { return };
+    empty_state(store.data_mut());
+    let module = store.data().module.clone();
+    let reset = match (module.hibernation.as_ref(), module.pristine.get(), store.data().instance) {
+        (Ok(plan), Some(pristine), Some(instance)) => {
+            if let Some(memory) = memory {
+                let data = memory.memory.data_mut(&mut store);
+                if data.len() != frozen.memory_size() {
+                    return; // not the memory `frozen` was saved from
+                }
+                crate::hibernate::zero_saved_blocks(data, frozen);
+            }
+            crate::hibernate::reset(&mut store, &instance, memory.map(|m| m.memory), plan, pristine)
+        }
+        _ => Err("the module cannot be recycled".into()),
+    };
+    if reset.is_ok() {
+        keep(Spare { store, stack_base, memory }, true);
+    }
+}
+
+/// Keeps `spare` on this thread, `ready` (reset) or to be reset, unless
+/// the thread keeps no spares or has enough of its module.
+fn keep(spare: Spare, ready: bool) {
     let refused = SPARES.with(|spares| {
         let mut spares = spares.borrow_mut();
-        let Some(spares) = spares.as_mut() else { return Some(store) };
+        let Some(spares) = spares.as_mut() else { return Some(spare) };
         // Compared by address, not cloned: a clone would bump the module's
         // reference count, which every scheduler thread shares.
-        let key = Arc::as_ptr(&store.data().module);
+        let key = Arc::as_ptr(&spare.store.data().module);
         let index = match spares.iter().position(|s| Arc::as_ptr(&s.module) == key) {
             Some(index) => index,
             None => {
-                let module = store.data().module.clone();
+                let module = spare.store.data().module.clone();
                 spares.push(ModuleSpares { module, ready: Vec::new(), exited: Vec::new() });
                 spares.len() - 1
             }
         };
         let spares = &mut spares[index];
         if spares.ready.len() + spares.exited.len() >= SPARES_PER_MODULE {
-            return Some(store);
+            return Some(spare);
         }
-        spares.exited.push(Spare { store, stack_base, memory });
+        if ready {
+            spares.ready.push(spare)
+        } else {
+            spares.exited.push(spare)
+        }
         None
     });
     // Dropped outside the borrow of this thread's spares.

@@ -228,8 +228,16 @@ unsafe fn zero_by_writing_or_decommit(base: usize, len: usize, resident: Option<
     match resident {
         Some(resident) if resident.iter().filter(|&&r| r & 1 != 0).count() * page <= WRITE_LIMIT => {
             for (index, _) in resident.iter().enumerate().filter(|(_, r)| **r & 1 != 0) {
-                // SAFETY: the caller owns the range; the page is inside it.
-                unsafe { std::ptr::write_bytes((base + index * page) as *mut u8, 0, page) };
+                let page_base = (base + index * page) as *mut u8;
+                // SAFETY: the caller owns the range; the page is inside it
+                // and resident, so reading it faults nothing in.
+                let bytes = unsafe { std::slice::from_raw_parts_mut(page_base, page) };
+                // A page only read so far maps the kernel's shared zero
+                // page (a freeze reads small memories whole): writing it
+                // would copy that page into one of the slot's own.
+                if !is_zero(bytes) {
+                    bytes.fill(0);
+                }
             }
         }
         // SAFETY: the caller owns the range.
@@ -270,6 +278,42 @@ pub(crate) unsafe fn decommit(base: usize, len: usize) {
     }
 }
 
+/// Whether every byte of `bytes` is zero. ORs eight words at a time into
+/// eight accumulators, which compiles to vector code: a fold over bytes
+/// went about a byte per cycle, and a scan that stops at the first
+/// non-zero byte goes a byte at a time (both were most of the cost of a
+/// freeze, which reads memories whole).
+pub(crate) fn is_zero(bytes: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if bytes.len() >= 1024 && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { is_zero_avx2(bytes) };
+    }
+    is_zero_words(bytes)
+}
+
+/// [`is_zero`] compiled for AVX2: 32-byte ORs read a page ~25% faster than
+/// the 16-byte ones of the x86-64 baseline.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn is_zero_avx2(bytes: &[u8]) -> bool {
+    is_zero_words(bytes)
+}
+
+/// [`is_zero`] for any target: the compiler vectorizes it.
+#[inline(always)]
+fn is_zero_words(bytes: &[u8]) -> bool {
+    let mut any = [0u64; 8];
+    let mut chunks = bytes.chunks_exact(64);
+    for chunk in &mut chunks {
+        for (word, any) in chunk.chunks_exact(8).zip(&mut any) {
+            *any |= u64::from_ne_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+        }
+    }
+    let rest = chunks.remainder().iter().fold(0, |any, &byte| any | byte);
+    any.iter().fold(0, |all, &word| all | word) == 0 && rest == 0
+}
+
 /// The host's page size.
 pub(crate) fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
@@ -303,6 +347,21 @@ mod tests {
         // A slot given back is reused first.
         pool.release(mine[1]);
         assert_eq!(pool.acquire().expect("slot"), mine[1]);
+    }
+
+    #[test]
+    fn a_range_is_zero_only_if_every_byte_is() {
+        assert!(is_zero(&[0; 4096]));
+        assert!(is_zero(&[]));
+        assert!(is_zero(&[0; 3]));
+        // Short ranges, and pages (read with AVX2 where the CPU has it).
+        for len in [1, 63, 64, 65, 130, 4096, 4096 + 33] {
+            for position in (0..len).step_by(if len > 1000 { 37 } else { 1 }).chain([len - 1]) {
+                let mut bytes = vec![0u8; len];
+                bytes[position] = 0x80;
+                assert!(!is_zero(&bytes), "byte {position} of {len}");
+            }
+        }
     }
 
     #[test]
