@@ -20,7 +20,10 @@
 //! process cannot tell a recycled instance from a new one.
 //!
 //! Exited stores wait to be reset until a thread has several (see
-//! [`RESET_BATCH`]). The spare stores of a thread live in a thread-local
+//! [`RESET_BATCH`]). The store a process leaves when it hibernates is reset
+//! at once instead ([`give_back_frozen`]): its freeze has just found every
+//! block of the memory that is not zero, so zeroing those is the reset.
+//! The spare stores of a thread live in a thread-local
 //! list, so taking and giving back take no lock. Only the scheduler threads
 //! of a dense-layout node keep spares (they enable it when they start and
 //! drop their spares when they stop); elsewhere an exited store is dropped
