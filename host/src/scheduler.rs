@@ -241,14 +241,7 @@ impl Scheduler {
                 _ => Err(job),
             }
         });
-        match displaced {
-            Ok(false) => {}
-            Ok(true) => self.notify_one(),
-            Err(job) => {
-                self.injector.push(job);
-                self.notify_one();
-            }
-        }
+        self.settle(displaced);
     }
 
     /// Makes a new process runnable at the back of a queue, where other
@@ -273,14 +266,7 @@ impl Scheduler {
                 _ => Err(job),
             }
         });
-        match pushed {
-            Ok(false) => {}
-            Ok(true) => self.notify_one(),
-            Err(job) => {
-                self.injector.push(job);
-                self.notify_one();
-            }
-        }
+        self.settle(pushed);
     }
 
     /// Puts a process that used its time slice (or was woken while running)
@@ -294,14 +280,22 @@ impl Scheduler {
             match local.as_mut() {
                 Some(local) if std::ptr::eq(local.scheduler, self) => {
                     local.queue.push(job);
-                    Ok(local.queue.len() + usize::from(local.next.is_some()))
+                    Ok(local.queue.len() + usize::from(local.next.is_some()) > 1)
                 }
                 _ => Err(job),
             }
         });
-        match queued {
-            Ok(1) => {}
-            Ok(_) => self.notify_one(),
+        self.settle(queued);
+    }
+
+    /// After a job was placed on this thread (`Ok(wake)`: whether a parked
+    /// thread should come to share the work), or not, because this is not
+    /// one of our threads (`Err(job)`: it goes to the injector, and a
+    /// parked thread is woken to take it).
+    fn settle(&self, placed: Result<bool, Job>) {
+        match placed {
+            Ok(false) => {}
+            Ok(true) => self.notify_one(),
             Err(job) => {
                 self.injector.push(job);
                 self.notify_one();

@@ -295,3 +295,12 @@ pub fn dead_pid(node: &Node) -> Pid {
     finish_normally(&process);
     process.pid()
 }
+
+/// Waits until `pid` is hibernated (or the test's patience runs out).
+pub fn until_hibernated(node: &Node, pid: Pid) {
+    let start = std::time::Instant::now();
+    while !node.is_hibernated(pid) {
+        assert!(start.elapsed() < PATIENCE, "the process never hibernated");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}

@@ -53,15 +53,6 @@ const HIBERNATING: &str = r#"
 )
 "#;
 
-/// Waits until `pid` is hibernated (or the test's patience runs out).
-fn until_hibernated(node: &Node, pid: Pid) {
-    let start = Instant::now();
-    while !node.is_hibernated(pid) {
-        assert!(start.elapsed() < PATIENCE, "the process never hibernated");
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-}
-
 #[test]
 fn a_hibernated_process_wakes_with_its_memory_globals_and_data_as_it_left_them() {
     let node = node(2);
@@ -342,67 +333,5 @@ fn hibernating_processes_sharing_recycled_stores_keep_their_own_state() {
         inbox.send(process.pid(), 9, b"");
         recv_tag(&inbox, 109);
         finish_normally(process);
-    }
-}
-
-/// `sleeper` is a handler that dirties its instance at every message (the
-/// data segment at 16, the i64s at 4096 and 60000, the global `counter`),
-/// replies tag 2 with its count at 4096, and hibernates. `observe` reports
-/// what a process's instance holds at those places (tag 1, five i64s:
-/// counter, the 8 bytes at 16, the i64s at 4096 and 60000, memory pages).
-const DIRTY_SLEEPER: &str = r#"
-(module
-  (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
-  (import "warren_v1" "hibernate" (func $hibernate (result i32)))
-  (import "warren_v1" "arg_read" (func $arg_read (param i32 i32) (result i32)))
-  (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
-  (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
-  (memory (export "memory") 1)
-  (global $counter (export "counter") (mut i64) (i64.const 5))
-  (data (i32.const 16) "pristine")
-  (data (i32.const 1024) "on_message")
-  (func (export "sleeper")
-    (if (call $set_handler (i32.const 1024) (i32.const 10))
-      (then (unreachable)))
-    (drop (call $hibernate)))
-  (func (export "on_message") (result i32)
-    (global.set $counter (i64.add (global.get $counter) (i64.const 1)))
-    (i64.store (i32.const 16) (i64.const -1))
-    (i64.store (i32.const 4096) (i64.add (i64.load (i32.const 4096)) (i64.const 1)))
-    (i64.store (i32.const 60000) (i64.const 43))
-    (drop (call $send (call $msg_sender) (i64.const 2) (i32.const 4096) (i32.const 8)))
-    (drop (call $hibernate))
-    (i32.const 0))
-  (func (export "observe")
-    (drop (call $arg_read (i32.const 0) (i32.const 8)))
-    (i64.store (i32.const 256) (global.get $counter))
-    (i64.store (i32.const 264) (i64.load (i32.const 16)))
-    (i64.store (i32.const 272) (i64.load (i32.const 4096)))
-    (i64.store (i32.const 280) (i64.load (i32.const 60000)))
-    (i64.store (i32.const 288) (i64.extend_i32_u (memory.size)))
-    (drop (call $send (i64.load (i32.const 0)) (i64.const 1) (i32.const 256) (i32.const 40))))
-)
-"#;
-
-/// A process that hibernates gives its store back reset at once (its
-/// memory zeroed where the freeze found bytes, not where the kernel says
-/// pages are resident). On one scheduler thread, the next spawn of the
-/// module takes that store: it must see a fresh instance, and the sleeper
-/// must still wake with its own state.
-#[test]
-fn a_store_given_back_by_hibernation_serves_a_new_process_as_a_fresh_instance() {
-    let node = node(1);
-    let module = load(&node, "dirty-sleeper", DIRTY_SLEEPER);
-    let inbox = node.inbox();
-    let sleeper = spawn(&node, &module, "sleeper", b"");
-    let fresh = vec![5, i64::from_le_bytes(*b"pristine"), 0, 0, 1];
-    for round in 1..=20i64 {
-        until_hibernated(&node, sleeper.pid());
-        inbox.send(sleeper.pid(), 1, b"");
-        assert_eq!(as_i64s(&recv_tag(&inbox, 2).data), [round], "the sleeper's count in round {round}");
-        until_hibernated(&node, sleeper.pid());
-        let observer = spawn(&node, &module, "observe", &pid_bytes(inbox.pid()));
-        assert_eq!(as_i64s(&recv_tag(&inbox, 1).data), fresh, "a new process in round {round}");
-        finish_normally(&observer);
     }
 }

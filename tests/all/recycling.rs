@@ -13,13 +13,19 @@ use crate::common::*;
 /// "pristine"), the i64 at 4096 and at 60000 (0 when fresh), and the memory
 /// size in pages (1 when fresh); then it dirties all of them. `dirty_then_trap`
 /// and `dirty_then_grow` dirty the instance and end badly or bigger.
+/// `sleeper` becomes a handler that dirties the instance at every message,
+/// replies tag 2 with its `counter`, and hibernates.
 const OBSERVER: &str = r#"
 (module
   (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
   (import "warren_v1" "arg_read" (func $arg_read (param i32 i32) (result i32)))
+  (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
+  (import "warren_v1" "hibernate" (func $hibernate (result i32)))
+  (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
   (memory (export "memory") 1)
   (global $counter (export "counter") (mut i64) (i64.const 5))
   (data (i32.const 16) "pristine")
+  (data (i32.const 1024) "on_message")
   (func $dirty
     (global.set $counter (i64.add (global.get $counter) (i64.const 1)))
     (i64.store (i32.const 16) (i64.const -1))
@@ -41,6 +47,16 @@ const OBSERVER: &str = r#"
     (call $dirty)
     (drop (memory.grow (i32.const 1)))
     (i64.store (i32.const 70000) (i64.const 44)))
+  (func (export "sleeper")
+    (if (call $set_handler (i32.const 1024) (i32.const 10))
+      (then (unreachable)))
+    (drop (call $hibernate)))
+  (func (export "on_message") (result i32)
+    (call $dirty)
+    (i64.store (i32.const 512) (global.get $counter))
+    (drop (call $send (call $msg_sender) (i64.const 2) (i32.const 512) (i32.const 8)))
+    (drop (call $hibernate))
+    (i32.const 0))
 )
 "#;
 
@@ -87,5 +103,27 @@ fn processes_on_recycled_stores_run_concurrently_each_with_its_own_memory() {
         for _ in &processes {
             assert_eq!(as_i64s(&recv_tag(&inbox, 1).data), fresh(), "batch {batch}");
         }
+    }
+}
+
+/// A process that hibernates gives its store back reset at once (its
+/// memory zeroed where the freeze found bytes, not where the kernel says
+/// pages are resident). On one scheduler thread the next spawn of the
+/// module takes that store: it must see a fresh instance, and the sleeper
+/// must still wake with its own state.
+#[test]
+fn a_store_given_back_by_hibernation_serves_a_new_process_as_a_fresh_instance() {
+    let node = node(1);
+    let module = load(&node, "observer", OBSERVER);
+    let inbox = node.inbox();
+    let sleeper = spawn(&node, &module, "sleeper", b"");
+    for round in 1..=20i64 {
+        until_hibernated(&node, sleeper.pid());
+        inbox.send(sleeper.pid(), 1, b"");
+        assert_eq!(as_i64s(&recv_tag(&inbox, 2).data), [5 + round], "the sleeper's counter in round {round}");
+        until_hibernated(&node, sleeper.pid());
+        let observer = spawn(&node, &module, "observe", &pid_bytes(inbox.pid()));
+        assert_eq!(as_i64s(&recv_tag(&inbox, 1).data), fresh(), "a new process in round {round}");
+        finish_normally(&observer);
     }
 }
