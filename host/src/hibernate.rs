@@ -204,8 +204,27 @@ pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String>
     Ok(Plan { memory, data_ranges, globals })
 }
 
+/// Which pages of a memory a freeze reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Scan {
+    /// A hibernation: memories up to [`READ_WHOLE_UP_TO`] are read whole,
+    /// larger ones only where the kernel says pages are resident.
+    Hibernation,
+    /// Only the resident pages, whatever the size: no page the guest never
+    /// touched gets the zero page mapped. For the pristine copy of a module
+    /// (made once): its slot then serves many short-lived processes, and a
+    /// zero-page mapping would count as resident at each of their resets,
+    /// which would read the page to find it zero (`region::zero_all`).
+    ResidentOnly,
+}
+
 /// Saves what `instance` holds that a fresh instance would not.
-pub(crate) fn freeze(store: &mut Store<ProcessState>, instance: &Instance, plan: &Plan) -> Result<Frozen, String> {
+pub(crate) fn freeze(
+    store: &mut Store<ProcessState>,
+    instance: &Instance,
+    plan: &Plan,
+    scan: Scan,
+) -> Result<Frozen, String> {
     let mut globals = Vec::with_capacity(plan.globals.len());
     for export in &plan.globals {
         globals.push(export.get(store, instance, "global", Extern::into_global)?.get(&mut *store));
@@ -220,7 +239,7 @@ pub(crate) fn freeze(store: &mut Store<ProcessState>, instance: &Instance, plan:
         // Host pages are powers of two of at least 4 KiB: whole blocks.
         let page = crate::region::page_size();
         let blocks_per_page = page / BLOCK;
-        let resident = if data.len() <= READ_WHOLE_UP_TO {
+        let resident = if scan == Scan::Hibernation && data.len() <= READ_WHOLE_UP_TO {
             None
         } else {
             crate::region::resident_pages(data.as_ptr() as usize, data.len())

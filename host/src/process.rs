@@ -864,7 +864,7 @@ fn hibernate(mut store: Store<ProcessState>, stack_base: usize) -> Result<Hibern
     let module = store.data().module.clone();
     let plan = module.hibernation.as_ref().as_ref().map_err(Clone::clone)?;
     let instance = store.data().instance.ok_or("the process has no instance")?;
-    let frozen = crate::hibernate::freeze(&mut store, &instance, plan)?;
+    let frozen = crate::hibernate::freeze(&mut store, &instance, plan, crate::hibernate::Scan::Hibernation)?;
     let fuel_left = store.get_fuel().unwrap_or(0);
     // The process's state leaves the store, which keeps an empty state of
     // the same process (as the store of an exited process does) and its

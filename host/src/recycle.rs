@@ -122,7 +122,7 @@ pub(crate) fn remember_pristine(store: &mut Store<ProcessState>, module: &Loaded
         return;
     }
     let Ok(plan) = module.hibernation.as_ref() else { return };
-    if let Ok(frozen) = crate::hibernate::freeze(store, instance, plan) {
+    if let Ok(frozen) = crate::hibernate::freeze(store, instance, plan, crate::hibernate::Scan::ResidentOnly) {
         let _ = module.pristine.set(frozen);
     }
 }
