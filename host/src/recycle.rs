@@ -145,22 +145,17 @@ pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
 pub(crate) fn give_back_frozen(mut store: Store<ProcessState>, stack_base: usize, frozen: &crate::hibernate::Frozen) {
     let Some(memory) = recyclable_memory(&mut store) else { return };
     empty_state(store.data_mut());
-    let module = store.data().module.clone();
-    let reset = match (module.hibernation.as_ref(), module.pristine.get(), store.data().instance) {
-        (Ok(plan), Some(pristine), Some(instance)) => {
-            if let Some(memory) = memory {
-                let data = memory.memory.data_mut(&mut store);
-                if data.len() != frozen.memory_size() {
-                    return; // not the memory `frozen` was saved from
-                }
-                crate::hibernate::zero_saved_blocks(data, frozen);
-            }
-            crate::hibernate::reset(&mut store, &instance, memory.map(|m| m.memory), plan, pristine)
+    if let Some(memory) = memory {
+        let data = memory.memory.data_mut(&mut store);
+        if data.len() != frozen.memory_size() {
+            return; // not the memory `frozen` was saved from
         }
-        _ => Err("the module cannot be recycled".into()),
-    };
-    if reset.is_ok() {
-        keep(Spare { store, stack_base, memory }, true);
+        crate::hibernate::zero_saved_blocks(data, frozen);
+    }
+    let module = store.data().module.clone();
+    let mut spare = Spare { store, stack_base, memory };
+    if restore_pristine(&module, &mut spare).is_ok() {
+        keep(spare, true);
     }
 }
 
@@ -232,18 +227,24 @@ fn reset_all(module: &LoadedModule, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<
     unsafe { crate::region::zero_all(&mut ranges) };
     let (mut ready, mut failed) = (Vec::with_capacity(exited.len()), Vec::new());
     for mut spare in exited.drain(..) {
-        let reset = match (module.hibernation.as_ref(), module.pristine.get(), spare.store.data().instance) {
-            (Ok(plan), Some(pristine), Some(instance)) => {
-                crate::hibernate::reset(&mut spare.store, &instance, spare.memory.map(|m| m.memory), plan, pristine)
-            }
-            _ => Err("the module cannot be recycled".into()),
-        };
-        match reset {
+        match restore_pristine(module, &mut spare) {
             Ok(()) => ready.push(spare),
             Err(_) => failed.push(spare),
         }
     }
     (ready, failed)
+}
+
+/// Writes back what a fresh instance of `module` holds beyond zeroes (the
+/// data segments' bytes, the mutable globals' initial values) into
+/// `spare`, whose memory the caller has zeroed.
+fn restore_pristine(module: &LoadedModule, spare: &mut Spare) -> Result<(), String> {
+    match (module.hibernation.as_ref(), module.pristine.get(), spare.store.data().instance) {
+        (Ok(plan), Some(pristine), Some(instance)) => {
+            crate::hibernate::reset(&mut spare.store, &instance, spare.memory.map(|m| m.memory), plan, pristine)
+        }
+        _ => Err("the module cannot be recycled".into()),
+    }
 }
 
 /// Drops what an exited process's state holds now, rather than when its

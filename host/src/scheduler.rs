@@ -256,17 +256,7 @@ impl Scheduler {
     /// started on the other core). A slice used up, or a backlog that lasts,
     /// still spreads the work.
     pub(crate) fn schedule_back(&self, job: Job) {
-        let pushed = LOCAL.with(|local| {
-            let mut local = local.borrow_mut();
-            match local.as_mut() {
-                Some(local) if std::ptr::eq(local.scheduler, self) => {
-                    local.queue.push(job);
-                    Ok(local.backlog.persists())
-                }
-                _ => Err(job),
-            }
-        });
-        self.settle(pushed);
+        self.push_back(job, |local| local.backlog.persists());
     }
 
     /// Puts a process that used its time slice (or was woken while running)
@@ -275,17 +265,24 @@ impl Scheduler {
     /// would just bounce it between cores at every slice.
     /// (A process in the thread's next slot counts as other work.)
     pub(crate) fn schedule_preempted(&self, job: Job) {
-        let queued = LOCAL.with(|local| {
+        self.push_back(job, |local| local.queue.len() + usize::from(local.next.is_some()) > 1);
+    }
+
+    /// Pushes `job` at the back of this thread's queue and wakes a parked
+    /// thread if `wake` says so, after the push; from other threads, the
+    /// job goes to the injector and a parked thread is woken.
+    fn push_back(&self, job: Job, wake: impl FnOnce(&mut Local) -> bool) {
+        let pushed = LOCAL.with(|local| {
             let mut local = local.borrow_mut();
             match local.as_mut() {
                 Some(local) if std::ptr::eq(local.scheduler, self) => {
                     local.queue.push(job);
-                    Ok(local.queue.len() + usize::from(local.next.is_some()) > 1)
+                    Ok(wake(local))
                 }
                 _ => Err(job),
             }
         });
-        self.settle(queued);
+        self.settle(pushed);
     }
 
     /// After a job was placed on this thread (`Ok(wake)`: whether a parked
