@@ -30,7 +30,7 @@ use wasmparser::{DataKind, ExternalKind, Operator, Parser, Payload};
 use wasmtime::{Extern, ExternType, Instance, Memory, Module, ModuleExport, Store, Val};
 
 /// Bytes per saved block of memory.
-const BLOCK: usize = 64;
+const BLOCK: usize = crate::region::BLOCK;
 /// Memories up to this size are read whole at a freeze. Larger ones first
 /// ask the kernel which pages are resident and read only those: the query
 /// (`mincore`) costs ~0.8 µs here whatever the size, as much as reading
@@ -236,9 +236,7 @@ pub(crate) fn freeze(
             return Err(format!("a memory of {} bytes is too large to hibernate", data.len()));
         }
         frozen.memory_size = data.len();
-        // Host pages are powers of two of at least 4 KiB: whole blocks.
         let page = crate::region::page_size();
-        let blocks_per_page = page / BLOCK;
         let resident = if scan == Scan::Hibernation && data.len() <= READ_WHOLE_UP_TO {
             None
         } else {
@@ -253,9 +251,15 @@ pub(crate) fn freeze(
             if crate::region::is_zero(page_bytes) {
                 continue;
             }
-            for (offset, chunk) in page_bytes.chunks(BLOCK).enumerate() {
-                if !crate::region::is_zero(chunk) {
-                    frozen.blocks.push((page_index * blocks_per_page + offset) as u32);
+            let page_start = page_index * page;
+            for (span_index, span) in page_bytes.chunks(crate::region::BLOCKS_SPAN).enumerate() {
+                let first_block = (page_start + span_index * crate::region::BLOCKS_SPAN) / BLOCK;
+                let mut mask = crate::region::nonzero_blocks(span);
+                while mask != 0 {
+                    let offset = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    let chunk = &span[offset * BLOCK..span.len().min((offset + 1) * BLOCK)];
+                    frozen.blocks.push((first_block + offset) as u32);
                     frozen.bytes.extend_from_slice(chunk);
                     frozen.bytes.resize(frozen.blocks.len() * BLOCK, 0);
                 }
