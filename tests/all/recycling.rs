@@ -75,8 +75,8 @@ fn every_process_sees_a_fresh_instance_whatever_its_predecessor_did() {
         assert_eq!(as_i64s(&recv_tag(&inbox, 1).data), fresh(), "observer {round}");
         finish_normally(&process);
     };
-    // Stores are reset a batch at a time: enough rounds for several.
-    for round in 0..40 {
+    // Stores are reset a batch at a time (32): enough rounds for several.
+    for round in 0..120 {
         match round % 10 {
             3 => {
                 let trapped = spawn(&node, &module, "dirty_then_trap", b"");
