@@ -39,6 +39,8 @@
 
 #[path = "support/report.rs"]
 mod report;
+#[path = "support/steal.rs"]
+mod steal;
 
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
@@ -48,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use steal::CpuTimes;
 use warren_host::{DEFAULT_REDUCTIONS, Inbox, LoadedModule, Message, Node, NodeConfig, Pid, ProcessHandle};
 
 /// The spawner guest (see its header).
@@ -126,7 +129,8 @@ fn main() {
                 .iter()
                 .any(|f| if units.iter().any(|(name, _)| name == f) { unit == f } else { unit.contains(f.as_str()) })
     };
-    let mut bench = Bench { erlang: Erlang::new(), rows: Vec::new(), notes: Vec::new() };
+    let mut bench =
+        Bench { erlang: Erlang::new(), rows: Vec::new(), notes: Vec::new(), erlang_time: CpuTimes::default() };
     if let Err(why) = &bench.erlang.available {
         println!("Erlang: {why}; its columns read n/a");
     }
@@ -134,7 +138,10 @@ fn main() {
     for (name, run) in units {
         if selected(name) {
             println!("\n=== {name} ===");
+            let before = CpuTimes::read();
+            bench.erlang_time = CpuTimes::default();
             run(&mut bench);
+            bench.stolen_row(name, before);
             ran += 1;
         }
     }
@@ -159,6 +166,9 @@ const READING_NOTES: &[&str] = &[
      the time the spawner waits, preempted, behind its own children.",
     "pingpong and ring: timed from spawning the first process until its report (set-up included), median of 3 runs \
      after a warm-up run.",
+    "stolen: the share of the machine's CPU time (all cores, /proc/stat) the hypervisor gave to other guests \
+     while each side of a unit ran. Figures taken while it is high are slower than the code is. A low share does \
+     not mean a quiet host: other guests also share its caches and memory bandwidth, which no counter here shows.",
     "fairness: round trips timed inside the pinger (WASI monotonic clock on Warren, erlang:monotonic_time on \
      Erlang), first 10% dropped. Erlang has no slice setting (a fixed reduction budget), so its figures repeat on \
      every R row. The preemption rows time a busy loop alone at each R against the same loop never preempted.",
@@ -184,6 +194,9 @@ enum Unit {
     Nanos,
     /// Percent (a cost).
     Percent,
+    /// Percent of the machine's time, a condition of the run rather than a
+    /// result: no ratio.
+    MachinePercent,
 }
 
 impl Unit {
@@ -194,7 +207,7 @@ impl Unit {
             Unit::PerSecond => "spawns/s",
             Unit::Micros => "µs",
             Unit::Nanos => "ns",
-            Unit::Percent => "%",
+            Unit::Percent | Unit::MachinePercent => "%",
         }
     }
 
@@ -206,7 +219,9 @@ impl Unit {
         match self {
             Unit::PerSecond => report::group_thousands(value.round() as u64),
             Unit::Bytes | Unit::Nanos if value.abs() >= 100.0 => report::group_thousands(value.round() as u64),
-            Unit::KiB | Unit::Micros | Unit::Percent if value.abs() >= 100.0 => format!("{value:.0}"),
+            Unit::KiB | Unit::Micros | Unit::Percent | Unit::MachinePercent if value.abs() >= 100.0 => {
+                format!("{value:.0}")
+            }
             _ => format!("{value:.2}"),
         }
     }
@@ -228,6 +243,8 @@ struct Bench {
     rows: Vec<Row>,
     /// Failures and remarks printed under the table.
     notes: Vec<String>,
+    /// The machine's CPU time while Erlang ran, in the current unit.
+    erlang_time: CpuTimes,
 }
 
 impl Bench {
@@ -245,7 +262,12 @@ impl Bench {
     /// Runs the Erlang workload `args` (once per distinct `args`) and returns
     /// its figures; a failure is noted and gives `None`.
     fn erlang(&mut self, args: &[&str]) -> Option<Figures> {
-        match self.erlang.run(args) {
+        let before = CpuTimes::read();
+        let figures = self.erlang.run(args);
+        if let (Some(before), Some(after)) = (before, CpuTimes::read()) {
+            self.erlang_time = self.erlang_time.plus(after.since(before));
+        }
+        match figures {
             Ok(figures) => Some(figures),
             Err(error) => {
                 let note = match &self.erlang.available {
@@ -261,6 +283,24 @@ impl Bench {
                 None
             }
         }
+    }
+
+    /// Adds a row with the share of CPU time the hypervisor stole while the
+    /// unit `name` (begun at `before`) ran, Warren's part and Erlang's.
+    fn stolen_row(&mut self, name: &str, before: Option<CpuTimes>) {
+        let (Some(before), Some(after)) = (before, CpuTimes::read()) else { return };
+        let unit = after.since(before);
+        let warren = CpuTimes {
+            steal: unit.steal.saturating_sub(self.erlang_time.steal),
+            total: unit.total.saturating_sub(self.erlang_time.total),
+        };
+        let (warren, erlang) = (warren.stolen_percent(), self.erlang_time.stolen_percent());
+        println!(
+            "  CPU time stolen by the hypervisor: {} while Warren ran, {} while Erlang ran",
+            warren.map_or("n/a".into(), |p| format!("{p:.1}%")),
+            erlang.map_or("n/a".into(), |p| format!("{p:.1}%")),
+        );
+        self.row(format!("{name}: CPU time stolen by the hypervisor"), Unit::MachinePercent, warren, erlang, None);
     }
 
     /// Records a failed Warren measurement.
@@ -284,7 +324,7 @@ impl Bench {
         for row in &self.rows {
             let value = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |v| row.unit.format(v));
             let ratio = match (row.warren, row.erlang) {
-                (Some(w), Some(e)) if w > 0.0 && e > 0.0 => {
+                (Some(w), Some(e)) if w > 0.0 && e > 0.0 && row.unit != Unit::MachinePercent => {
                     format!("{:.2}", if row.unit.is_rate() { e / w } else { w / e })
                 }
                 _ => "-".to_string(),
