@@ -15,7 +15,8 @@
 //! or a supervisor's children starting and waiting for messages), and a
 //! process first run on another core left its memory in that core's
 //! caches, which made every later message to it slower. A process that
-//! used a whole slice while others wait wakes a parked thread at once.
+//! used a whole slice is put back the same way: compute-bound work spreads
+//! once it has kept a queue busy for [`SPREAD_AFTER`].
 //! The cost: while one long host call holds a thread, the processes it
 //! spawned wait for that thread (no push or pop happens to notice the
 //! backlog), as they would behind a busy second core.
@@ -44,12 +45,11 @@ const INJECTOR_INTERVAL: u32 = 61;
 /// stacks of those that stayed idle (it releases every listed one whenever
 /// it runs out of work).
 const TRIM_BATCH: usize = 256;
-/// How long spawned work may wait in a thread's queue before a parked
-/// thread is woken to share it, when nothing used a whole slice meanwhile
-/// (a preempted process wakes one at once). Above the time a thousand
-/// processes take to start and wait for a message here (4.4-5.8 ms, mostly
-/// page faults on fresh memory), so such a group stays on the core whose
-/// caches hold it; compute-bound work spreads at its first slice.
+/// How long work may wait in a thread's queue before a parked thread is
+/// woken to share it. Above the time a thousand processes take to start
+/// and wait for a message here (4.4-5.8 ms, mostly page faults on fresh
+/// memory), so such a group stays on the core whose caches hold it;
+/// compute-bound work spreads after this long.
 const SPREAD_AFTER: Duration = Duration::from_millis(10);
 /// A thread with a backlog reads the clock at every this many pushes and
 /// pops, not at each (a clock read, ~25 ns here, costs more than a push).
@@ -261,11 +261,19 @@ impl Scheduler {
 
     /// Puts a process that used its time slice (or was woken while running)
     /// at the back of this thread's queue. A parked thread is woken only if
-    /// there is other work queued here: waking one for a lone busy process
-    /// would just bounce it between cores at every slice.
+    /// there is other work queued here (waking one for a lone busy process
+    /// would just bounce it between cores at every slice), and only once
+    /// work has waited here for [`SPREAD_AFTER`], as for a spawn: a process
+    /// preempted just after it sent a message (its partner in the next
+    /// slot) woke the other thread, which took one of the pair, and from
+    /// then on each of their messages crossed cores (at small slices, 1% of
+    /// a lone ping-pong's round trips took ~7 µs instead of ~0.7).
     /// (A process in the thread's next slot counts as other work.)
     pub(crate) fn schedule_preempted(&self, job: Job) {
-        self.push_back(job, |local| local.queue.len() + usize::from(local.next.is_some()) > 1);
+        self.push_back(job, |local| {
+            let others_wait = local.queue.len() + usize::from(local.next.is_some()) > 1;
+            local.backlog.persists() && others_wait
+        });
     }
 
     /// Pushes `job` at the back of this thread's queue and wakes a parked
