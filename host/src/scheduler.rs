@@ -253,8 +253,8 @@ impl Scheduler {
     /// spawn_link does, went from thread to thread at every link), and a
     /// process first run on another core is slower to reach afterwards (a
     /// ring of 1,000 spawned in a burst ran ~15% slower when half of it had
-    /// started on the other core). A slice used up, or a backlog that lasts,
-    /// still spreads the work.
+    /// started on the other core). A backlog that lasts still spreads the
+    /// work.
     pub(crate) fn schedule_back(&self, job: Job) {
         self.push_back(job, |local| local.backlog.persists());
     }
