@@ -25,6 +25,11 @@
 //! sleeper and checks the queues once more before parking; whoever makes
 //! work stealable checks the sleeper count afterwards (both with `SeqCst`),
 //! so either the sleeper sees the work or the pusher sees the sleeper.
+//!
+//! Handler-style processes keep their fiber stacks between messages until
+//! they have stayed idle a while: a thread releases the stack pages of
+//! those it listed when it has had no work for [`TRIM_INTERVAL`], and,
+//! while busy, in passes at least that far apart (see `list_idle_handler`).
 
 use crate::node::NodeShared;
 use crate::process::{Process, RunOutcome};
@@ -45,6 +50,14 @@ const INJECTOR_INTERVAL: u32 = 61;
 /// stacks of those that stayed idle (it releases every listed one whenever
 /// it runs out of work).
 const TRIM_BATCH: usize = 256;
+/// The least time between two trim passes of a thread, so a process must
+/// stay idle at least this long to lose its stack while the thread is busy.
+/// Without it a pass ran every [`TRIM_BATCH`] listings: in a ring of more
+/// than 256 handler-style processes each went idle for less than a round
+/// (~0.3 ms) and lost its stack, and every hop then paid for the release
+/// and the page faults that brought the stack back (~4 µs a hop instead of
+/// ~0.4).
+const TRIM_INTERVAL: Duration = Duration::from_millis(10);
 /// How long work may wait in a thread's queue before a parked thread is
 /// woken to share it. Above the time a thousand processes take to start
 /// and wait for a message here (4.4-5.8 ms, mostly page faults on fresh
@@ -77,8 +90,10 @@ struct Local {
     /// Handler-style processes gone idle whose stack pages may be released
     /// (each listed once: see [`StackTrim`]).
     idle_handlers: Vec<Job>,
-    /// The list's length at which the next trim pass runs.
+    /// The list's length at which the next trim pass may run.
     trim_at: usize,
+    /// When the last trim pass ran (see [`TRIM_INTERVAL`]).
+    last_trim: Instant,
     /// The processes this thread ran last.
     recent: Recent,
     /// Since when work has waited in `queue`.
@@ -383,6 +398,7 @@ fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: 
             next: None,
             idle_handlers: Vec::new(),
             trim_at: TRIM_BATCH,
+            last_trim: Instant::now(),
             recent: Recent::default(),
             backlog: Backlog::default(),
         })
@@ -391,13 +407,30 @@ fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: 
     let scheduler = &node.scheduler;
     let mut streak = 0u32;
     let mut tick = 0u32;
+    // Since when this thread has found no work (`None`: it has work).
+    let mut idle_since: Option<Instant> = None;
     while !scheduler.is_shutdown() {
         tick = tick.wrapping_add(1);
         match find_job(scheduler, index, &mut streak, tick) {
-            Some(job) => run_job(&node, job),
+            Some(job) => {
+                idle_since = None;
+                run_job(&node, job)
+            }
             None => {
-                trim_all_idle_handlers();
-                park(scheduler, index, &parker)
+                // The stacks of idle handler-style processes go back once
+                // the thread has had nothing to do for `TRIM_INTERVAL`: a
+                // pause between two messages would otherwise cost each of
+                // them its stack, faulted back in at the next message.
+                let now = Instant::now();
+                let idle_for = now.duration_since(*idle_since.get_or_insert(now));
+                let timeout = match TRIM_INTERVAL.checked_sub(idle_for) {
+                    Some(left) if !left.is_zero() && has_idle_handlers() => Some(left),
+                    _ => {
+                        trim_all_idle_handlers();
+                        None
+                    }
+                };
+                park(scheduler, index, &parker, timeout)
             }
         }
     }
@@ -471,8 +504,8 @@ fn steal_injector(scheduler: &Scheduler, queue: &Worker<Job>) -> Option<Job> {
     }
 }
 
-/// Parks this thread until there may be work.
-fn park(scheduler: &Scheduler, index: usize, parker: &Parker) {
+/// Parks this thread until there may be work, or `timeout` has passed.
+fn park(scheduler: &Scheduler, index: usize, parker: &Parker, timeout: Option<Duration>) {
     {
         let mut sleepers = scheduler.sleepers.lock().unwrap_or_else(|e| e.into_inner());
         sleepers.push(index);
@@ -480,7 +513,10 @@ fn park(scheduler: &Scheduler, index: usize, parker: &Parker) {
     }
     fence(Ordering::SeqCst);
     if !scheduler.has_stealable_work() && !scheduler.is_shutdown() {
-        parker.park();
+        match timeout {
+            Some(timeout) => parker.park_timeout(timeout),
+            None => parker.park(),
+        }
     }
     // Leave the sleeper list if no one took us off it.
     let mut sleepers = scheduler.sleepers.lock().unwrap_or_else(|e| e.into_inner());
@@ -518,8 +554,8 @@ fn run_job(node: &Arc<NodeShared>, job: Job) {
 }
 
 /// Lists a handler-style process that went idle and was not listed yet;
-/// when the list is long enough, releases the stacks of those that stayed
-/// idle since they were listed. The others (they handled a message since)
+/// when the list is long enough and the last pass is [`TRIM_INTERVAL`] old,
+/// releases the stacks of those that stayed idle since they were listed. The others (they handled a message since)
 /// get a second chance: their next message would only fault their stack
 /// pages back in.
 fn list_idle_handler(job: Job) {
@@ -534,6 +570,13 @@ fn list_idle_handler(job: Job) {
         if local.idle_handlers.len() < local.trim_at {
             return None;
         }
+        // The clock is read once a batch, not at every listing.
+        let now = Instant::now();
+        if now.duration_since(local.last_trim) < TRIM_INTERVAL {
+            local.trim_at = local.idle_handlers.len() + TRIM_BATCH;
+            return None;
+        }
+        local.last_trim = now;
         let (stayed_idle, busy): (Vec<Job>, Vec<Job>) =
             std::mem::take(&mut local.idle_handlers).into_iter().partition(|job| job.stack_trim.take_for_trim());
         // The next pass after as many new listings as a batch.
@@ -544,6 +587,11 @@ fn list_idle_handler(job: Job) {
     if let Some(stayed_idle) = stayed_idle {
         crate::process::trim_stacks(stayed_idle);
     }
+}
+
+/// Whether this thread lists idle handler-style processes.
+fn has_idle_handlers() -> bool {
+    LOCAL.with(|local| local.borrow().as_ref().is_some_and(|local| !local.idle_handlers.is_empty()))
 }
 
 /// Releases the stack pages of every idle handler-style process this thread
