@@ -165,7 +165,9 @@ const READING_NOTES: &[&str] = &[
      scheduler, spawning a process that returns at once). Latency is the spawner's loop time per spawn: it includes \
      the time the spawner waits, preempted, behind its own children.",
     "pingpong and ring: timed from spawning the first process until its report (set-up included), median of 3 runs \
-     after a warm-up run.",
+     after a warm-up run. In the ring's first row every process waits in `receive`, as Erlang's do; in its second \
+     the first process does and the others are handler style (one handler call per message, no stack kept \
+     between messages), measured against the same Erlang ring.",
     "stolen: the share of the machine's CPU time (all cores, /proc/stat) the hypervisor gave to other guests \
      while each side of a unit ran. Figures taken while it is high are slower than the code is. A low share does \
      not mean a quiet host: other guests also share its caches and memory bandwidth, which no counter here shows.",
@@ -1178,8 +1180,9 @@ fn hibernate_unit(bench: &mut Bench) {
 
 // --------------------------------------------------------------------- ring
 
-/// ring.wat: ns per hop, timed from spawn to report (ring set-up included).
-fn warren_ring(size: u32, rounds: u32) -> Result<f64> {
+/// ring.wat: ns per hop, timed from spawn to report (ring set-up included);
+/// the nodes wait in `receive`, or are handler style if `handlers`.
+fn warren_ring(size: u32, rounds: u32, handlers: bool) -> Result<f64> {
     let node = new_node(DEFAULT_REDUCTIONS)?;
     let module = load_file(&node, "ring", &wat_file("ring.wat"))?;
     let inbox = node.inbox();
@@ -1187,6 +1190,7 @@ fn warren_ring(size: u32, rounds: u32) -> Result<f64> {
         let mut arg = size.to_le_bytes().to_vec();
         arg.extend_from_slice(&inbox.pid().raw().to_le_bytes());
         arg.extend_from_slice(&rounds.to_le_bytes());
+        arg.extend_from_slice(&u32::from(handlers).to_le_bytes());
         let start = Instant::now();
         let handle = spawn(&node, &module, "main", &arg)?;
         let report = reports(&inbox, std::slice::from_ref(&handle), 1, "the ring")?;
@@ -1217,13 +1221,18 @@ fn ring_shape() -> (u32, u32) {
 fn ring_unit(bench: &mut Bench) {
     let (size, rounds) = ring_shape();
     println!("  warren: ring.wat, {size} processes x {rounds} rounds (median of 3)");
-    let warren = warren_ring(size, rounds)
-        .inspect(|ns| println!("  warren: {ns:.0} ns per hop"))
-        .map_err(|e| bench.warren_failed("ring", &e))
-        .ok();
+    let mut warren = |handlers: bool| {
+        let style = if handlers { "handler style" } else { "waiting in receive" };
+        warren_ring(size, rounds, handlers)
+            .inspect(|ns| println!("  warren: {ns:.0} ns per hop ({style})"))
+            .map_err(|e| bench.warren_failed(&format!("ring ({style})"), &e))
+            .ok()
+    };
+    let (receiving, handlers) = (warren(false), warren(true));
     let erlang = bench.erlang(&["ring", &size.to_string(), &rounds.to_string()]);
     let e = erlang.as_ref().and_then(|f| figure(f, "hop_ns"));
-    bench.row(format!("ring hop ({size} procs x {rounds} rounds)"), Unit::Nanos, warren, e, Some(300.0));
+    bench.row(format!("ring hop ({size} procs x {rounds} rounds)"), Unit::Nanos, receiving, e, Some(300.0));
+    bench.row("ring hop, handler-style nodes", Unit::Nanos, handlers, e, None);
 }
 
 // ----------------------------------------------------------------- fairness

@@ -3,11 +3,14 @@
 ;; Exports:
 ;;   memory  1 page
 ;;   main    () -> ()   the ring's first process (see below)
-;;   node    () -> ()   every other process of the ring
+;;   node    () -> ()   every other process of the ring, blocking style
+;;   hnode   () -> ()   the same, handler style: sets `relay` as its handler
+;;   relay   () -> i32  hnode's handler: forwards one message
 ;;
-;; main's spawn argument, 16 bytes:
-;;   [N: u32 LE][reporter pid: i64 LE][rounds: u32 LE]
+;; main's spawn argument, 16 or 20 bytes:
+;;   [N: u32 LE][reporter pid: i64 LE][rounds: u32 LE][style: u32 LE]
 ;; N is the number of processes in the ring, main included (0 counts as 1).
+;; style 1 makes the other processes `hnode`s; 0, or no style, `node`s.
 ;;
 ;; main spawns N-1 `node` processes in a chain: each node's spawn argument is
 ;; the pid of the next node (i64 LE), and the last node gets main's pid, so the
@@ -24,17 +27,19 @@
 ;;
 ;; A node forwards every message it receives to its next pid with the same tag
 ;; and payload (payloads longer than 65,280 bytes are cut to that length), and
-;; returns after forwarding a tag 0 message.
+;; returns after forwarding a tag 0 message. An hnode does the same, one
+;; message per call of its handler, which ends the process after tag 0.
 ;;
 ;; If a spawn fails, main exits with REASON_CUSTOM and the detail
 ;; "ring: spawn failed" (and never reports).
 ;;
 ;; Memory map:
-;;     0  main's spawn argument (16 bytes)
 ;;    16  tag filter for receive (one i64)
 ;;    24  spawn argument of a node (i64 pid)
 ;;    32  the "ring: spawn failed" text (18 bytes)
-;;   256  message buffer, up to the end of the page (65,280 bytes)
+;;    64  "node"; 68 "hnode"; 73 "relay" (entry and handler names)
+;;   256  message buffer, up to the end of the page (65,280 bytes); main
+;;        reads its spawn argument there first
 (module
   (import "warren_v1" "self" (func $self (result i64)))
   ;; spawn(entry_ptr, entry_len, arg_ptr, arg_len) -> pid or error (< 0)
@@ -50,10 +55,11 @@
   (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
   ;; msg_read(offset, dst_ptr, dst_len) -> bytes copied
   (import "warren_v1" "msg_read" (func $msg_read (param i32 i32 i32) (result i32)))
+  ;; set_handler(name_ptr, name_len) -> OK (0) or error
+  (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
 
   (memory (export "memory") 1)
 
-  (global $ARG i32 (i32.const 0))
   (global $TAG_FILTER i32 (i32.const 16))
   (global $NODE_ARG i32 (i32.const 24))
   (global $BUF i32 (i32.const 256))
@@ -63,6 +69,8 @@
 
   (data (i32.const 32) "ring: spawn failed")  ;; 18 bytes
   (data (i32.const 64) "node")                ;; 4 bytes: the entry name
+  (data (i32.const 68) "hnode")               ;; 5 bytes, handler style
+  (data (i32.const 73) "relay")               ;; 5 bytes, hnode's handler
 
   ;; Waits (forever) for the oldest message with tag `tag`; returns its length.
   (func $receive_tag (param $tag i64) (result i32)
@@ -77,14 +85,28 @@
     (local $i i32)
     (local $round i32)
     (local $hops i64)
+    (local $arg_len i32)
+    (local $entry i32)
+    (local $entry_len i32)
 
-    ;; the argument: [N: u32][reporter: i64][rounds: u32]
-    (if (i32.ne (call $arg_read (global.get $ARG) (i32.const 16)) (i32.const 16))
+    ;; the argument: [N: u32][reporter: i64][rounds: u32], then [style: u32]
+    (local.set $arg_len (call $arg_read (global.get $BUF) (i32.const 20)))
+    (if (i32.and (i32.ne (local.get $arg_len) (i32.const 16))
+                 (i32.ne (local.get $arg_len) (i32.const 20)))
       (then (unreachable)))
-    (local.set $n (i32.load (global.get $ARG)))
-    (local.set $reporter (i64.load offset=4 (global.get $ARG)))
-    (local.set $rounds (i32.load offset=12 (global.get $ARG)))
+    (local.set $n (i32.load (global.get $BUF)))
+    (local.set $reporter (i64.load offset=4 (global.get $BUF)))
+    (local.set $rounds (i32.load offset=12 (global.get $BUF)))
     (if (i32.eqz (local.get $n)) (then (local.set $n (i32.const 1))))
+    ;; "node", or "hnode" for style 1
+    (local.set $entry (i32.const 64))
+    (local.set $entry_len (i32.const 4))
+    (if (i32.eq (local.get $arg_len) (i32.const 20))
+      (then
+        (if (i32.eq (i32.load offset=16 (global.get $BUF)) (i32.const 1))
+          (then
+            (local.set $entry (i32.const 68))
+            (local.set $entry_len (i32.const 5))))))
 
     ;; Build the chain backwards: the last node points at main, each earlier
     ;; node at the one spawned just before it. With N = 1 main's next is main.
@@ -95,7 +117,7 @@
         (br_if $spawned (i32.eqz (local.get $i)))
         (i64.store (global.get $NODE_ARG) (local.get $next))
         (local.set $next
-          (call $spawn (i32.const 64) (i32.const 4)  ;; "node"
+          (call $spawn (local.get $entry) (local.get $entry_len)
                        (global.get $NODE_ARG) (i32.const 8)))
         (if (i64.lt_s (local.get $next) (i64.const 0))
           (then
@@ -140,4 +162,21 @@
       (drop (call $send (local.get $next) (local.get $tag) (global.get $BUF) (local.get $len)))
       ;; tag 0 is the shutdown: forwarded, then the node ends normally
       (br_if $forward (i64.ne (local.get $tag) (i64.const 0)))))
+
+  ;; Handler style: keep the next pid at NODE_ARG and wait for messages with
+  ;; no call in flight; `relay` runs once per message.
+  (func (export "hnode")
+    (if (i32.ne (call $arg_read (global.get $NODE_ARG) (i32.const 8)) (i32.const 8))
+      (then (unreachable)))
+    (if (call $set_handler (i32.const 73) (i32.const 5))  ;; "relay"
+      (then (unreachable))))
+
+  ;; Forwards the message; 1 (end the process) after the tag 0 shutdown.
+  (func (export "relay") (result i32)
+    (local $tag i64)
+    (local $len i32)
+    (local.set $len (call $msg_read (i32.const 0) (global.get $BUF) (global.get $BUF_LEN)))
+    (local.set $tag (call $msg_tag))
+    (drop (call $send (i64.load (global.get $NODE_ARG)) (local.get $tag) (global.get $BUF) (local.get $len)))
+    (i64.eqz (local.get $tag)))
 )

@@ -772,6 +772,17 @@ fn spawn_module_to_an_unknown_module_returns_err_no_such_module() {
 
 #[test]
 fn a_ring_of_10000_processes_passes_the_token_around() {
+    ring_of_10000(None);
+}
+
+#[test]
+fn a_ring_of_10000_handler_style_processes_passes_the_token_around() {
+    ring_of_10000(Some(1));
+}
+
+/// Runs ring.wat with 10,000 processes, its nodes in `style` (see its
+/// header), and checks the hop count it reports; every node then ends.
+fn ring_of_10000(style: Option<u32>) {
     const N: u32 = 10_000;
     const ROUNDS: u32 = 3;
     let node = node(2);
@@ -780,11 +791,18 @@ fn a_ring_of_10000_processes_passes_the_token_around() {
     let mut arg = N.to_le_bytes().to_vec();
     arg.extend_from_slice(&pid_bytes(inbox.pid()));
     arg.extend_from_slice(&ROUNDS.to_le_bytes());
+    arg.extend(style.map(u32::to_le_bytes).into_iter().flatten());
     let ring = spawn(&node, &module, "main", &arg);
     let report = recv_tag(&inbox, 7);
     assert_eq!(report.sender, ring.pid());
     assert_eq!(as_i64(&report.data), i64::from(N * ROUNDS), "hops");
     finish_normally(&ring);
+    // The shutdown token went round: every node ended.
+    let start = std::time::Instant::now();
+    while node.process_count() > 1 {
+        assert!(start.elapsed() < PATIENCE, "{} processes never ended", node.process_count() - 1);
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
 
 #[test]
