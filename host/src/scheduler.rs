@@ -47,8 +47,8 @@ const MAX_NEXT_STREAK: u32 = 3;
 /// from outside is never starved by local work.
 const INJECTOR_INTERVAL: u32 = 61;
 /// Idle handler-style processes a thread lists before it releases the
-/// stacks of those that stayed idle (it releases every listed one whenever
-/// it runs out of work).
+/// stacks of those that stayed idle (it releases every listed one once it
+/// has been out of work for [`TRIM_INTERVAL`]).
 const TRIM_BATCH: usize = 256;
 /// The least time between two trim passes of a thread, so a process must
 /// stay idle at least this long to lose its stack while the thread is busy.
@@ -555,9 +555,9 @@ fn run_job(node: &Arc<NodeShared>, job: Job) {
 
 /// Lists a handler-style process that went idle and was not listed yet;
 /// when the list is long enough and the last pass is [`TRIM_INTERVAL`] old,
-/// releases the stacks of those that stayed idle since they were listed. The others (they handled a message since)
-/// get a second chance: their next message would only fault their stack
-/// pages back in.
+/// releases the stacks of those that stayed idle since they were listed.
+/// The others (they handled a message since) get a second chance: their
+/// next message would only fault their stack pages back in.
 fn list_idle_handler(job: Job) {
     let stayed_idle = LOCAL.with(|local| {
         let mut local = local.borrow_mut();
@@ -595,7 +595,7 @@ fn has_idle_handlers() -> bool {
 }
 
 /// Releases the stack pages of every idle handler-style process this thread
-/// listed (it has run out of work).
+/// listed (it has been out of work for [`TRIM_INTERVAL`]).
 fn trim_all_idle_handlers() {
     let listed = LOCAL.with(|local| match local.borrow_mut().as_mut() {
         Some(local) => {
