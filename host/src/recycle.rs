@@ -38,8 +38,8 @@ use wasmtime::Store;
 /// Spare stores kept per module and thread: enough for a steady stream of
 /// short-lived processes (twice [`RESET_BATCH`], so stores that exit while
 /// a batch is in use are kept too), few enough that idle spares cost little:
-/// each holds the pages its last process touched, at most `WRITE_LIMIT`
-/// (256 KiB) of memory, as a reset returns larger ones to the kernel.
+/// each holds the pages its last process touched, and once reset at most
+/// `WRITE_LIMIT` (256 KiB) of memory, as a reset returns more to the kernel.
 const SPARES_PER_MODULE: usize = 64;
 
 /// Exited stores are reset this many at a time: the reset asks the kernel
