@@ -291,11 +291,8 @@ impl Bench {
     /// unit `name` (begun at `before`) ran, Warren's part and Erlang's.
     fn stolen_row(&mut self, name: &str, before: Option<CpuTimes>) {
         let (Some(before), Some(after)) = (before, CpuTimes::read()) else { return };
-        let unit = after.since(before);
-        let warren = CpuTimes {
-            steal: unit.steal.saturating_sub(self.erlang_time.steal),
-            total: unit.total.saturating_sub(self.erlang_time.total),
-        };
+        // The unit's span less Erlang's part of it.
+        let warren = after.since(before).since(self.erlang_time);
         let (warren, erlang) = (warren.stolen_percent(), self.erlang_time.stolen_percent());
         println!(
             "  CPU time stolen by the hypervisor: {} while Warren ran, {} while Erlang ran",

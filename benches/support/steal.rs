@@ -24,7 +24,8 @@ impl CpuTimes {
         Some(CpuTimes { steal: fields[7], total: fields.iter().sum() })
     }
 
-    /// The time since `earlier`.
+    /// The time since `earlier` (or, of a span, what is left without the
+    /// part `earlier`).
     pub fn since(self, earlier: CpuTimes) -> CpuTimes {
         CpuTimes { steal: self.steal.saturating_sub(earlier.steal), total: self.total.saturating_sub(earlier.total) }
     }
