@@ -466,7 +466,11 @@ impl Process {
                         continue;
                     }
                     self.arm_idle_timer(store.data_mut());
-                    *task = Task::Idle(IdleHandler { store, handler }.boxed(spare));
+                    let state: *const ProcessState = store.data();
+                    let last_read_to = store.data().last_read_to;
+                    let idle = IdleHandler { store, handler }.boxed(spare);
+                    self.record_idle_hints(&idle, state, last_read_to);
+                    *task = Task::Idle(idle);
                     let first = *run_start.get_or_insert(used);
                     if used.saturating_sub(first) >= self.node.config.reductions {
                         // Handler calls used a slice: let others run first.
@@ -621,6 +625,19 @@ impl Process {
         Some((base != 0 && matches!(unsafe { task.get() }, Task::Idle(_))).then_some((base, size)))
     }
 
+    /// Tells whoever wakes this idle handler-style process where its next
+    /// message's call will start (see `resume_hints.rs`): its idle box and
+    /// state, the top of its fiber stack (each call starts a fiber there)
+    /// and the guest memory it last read a message into.
+    fn record_idle_hints(&self, idle: &IdleHandler, state: *const ProcessState, last_read_to: usize) {
+        let stack_top = match (self.stack_base.load(Ordering::Relaxed), self.node.dense_stack_size) {
+            (base, Some(size)) if base != 0 => base + size,
+            _ => 0,
+        };
+        let idle: *const IdleHandler = idle;
+        self.resume_hints.record_idle(idle as usize, state as usize, stack_top, last_read_to);
+    }
+
     /// Lets a process [`Process::begin_trim`] held run again.
     fn end_trim(self: &Arc<Self>) {
         if self.run_state.finish_poll() {
@@ -659,6 +676,7 @@ pub(crate) fn trim_stacks(mut processes: Vec<Arc<Process>>) {
         }
         stacks.clear();
         for process in held.drain(..) {
+            process.stack_trim.mark_released();
             process.end_trim();
         }
     }

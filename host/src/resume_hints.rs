@@ -64,6 +64,20 @@ impl ResumeHints {
         self.memory.store(memory, Ordering::Relaxed);
     }
 
+    /// Called when a handler-style process goes idle, with the address of
+    /// its idle task, of its state in its store, of the top of its fiber
+    /// stack (0: not known), and of the guest memory it last read a message
+    /// into. Its next call starts a fiber at the top of the stack, whose
+    /// first frames lie just below it.
+    pub(crate) fn record_idle(&self, idle: usize, store: usize, stack_top: usize, memory: usize) {
+        let stack = match stack_top {
+            0 => 0,
+            top => top - STACK_ABOVE,
+        };
+        self.record_wait(stack, store, memory);
+        self.record_call(idle);
+    }
+
     /// Called when the process's wasm call is suspended, with the address
     /// of that call's future.
     pub(crate) fn record_call(&self, call: usize) {
