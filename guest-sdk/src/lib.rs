@@ -347,13 +347,38 @@ pub fn receive_matching(tags: &[i64], timeout_ms: Option<u64>) -> Option<Message
         None => sys::WAIT_FOREVER,
         Some(ms) => i64::try_from(ms).unwrap_or(i64::MAX),
     };
-    // SAFETY: `tags` is a live slice of `count` i64s in our memory.
-    let size = unsafe { sys::receive(tags.as_ptr(), count, timeout) };
-    if size < 0 {
-        return None;
+    // One host call takes the message and copies its tag, sender and (for
+    // most messages, small ones) all its bytes; a larger message's rest is
+    // read after.
+    let mut buffer = [0u8; RECEIVE_BUFFER];
+    // SAFETY: `tags` is a live slice of `count` i64s in our memory, and
+    // `buffer` has room for `RECEIVE_BUFFER` bytes.
+    let size = unsafe {
+        sys::receive_into(tags.as_ptr(), count, timeout, buffer.as_mut_ptr(), RECEIVE_BUFFER as i32)
+    };
+    let size = usize::try_from(size).ok()?;
+    let (header, first) = buffer.split_at(16);
+    let tag = i64::from_le_bytes(header[..8].try_into().ok()?);
+    let sender = Pid(u64::from_le_bytes(header[8..].try_into().ok()?));
+    let mut data = Vec::with_capacity(size);
+    data.extend_from_slice(&first[..size.min(first.len())]);
+    if size > first.len() {
+        let rest = size - first.len();
+        // SAFETY: `data` has room for `size` bytes, `first.len()` of them
+        // written; the host writes at most `rest` more after them.
+        let copied = unsafe {
+            sys::msg_read(first.len() as i32, data.as_mut_ptr().add(first.len()), rest as i32)
+        };
+        let copied = usize::try_from(copied).ok()?.min(rest);
+        // SAFETY: the host initialised the `copied` bytes after the first.
+        unsafe { data.set_len(first.len() + copied) };
     }
-    current_message()
+    Some(Message { sender, tag, data })
 }
+
+/// Bytes of the buffer a receive copies a message into: its 16-byte header
+/// and the first 240 bytes of its payload.
+const RECEIVE_BUFFER: usize = 256;
 
 /// Waits as long as it takes for the oldest message, whatever its tag.
 pub fn receive() -> Message {

@@ -149,6 +149,20 @@ unsafe extern "C" {
     /// `ERR_TIMEOUT`.
     pub fn receive(tags_ptr: *const i64, tags_count: i32, timeout_ms: i64) -> i32;
 
+    /// `receive_into: (tags_ptr, tags_count: i32, timeout_ms: i64, buf_ptr,
+    /// buf_len: i32) -> i32`: as [`receive`], and the message taken is also
+    /// written to the buffer: its tag (`i64` LE), its sender's pid (`i64`
+    /// LE), then as many of its first bytes as fit. `buf_len` must be at
+    /// least 16 (else `ERR_BADARG`). Nothing is written if no message is
+    /// taken.
+    pub fn receive_into(
+        tags_ptr: *const i64,
+        tags_count: i32,
+        timeout_ms: i64,
+        buf_ptr: *mut u8,
+        buf_len: i32,
+    ) -> i32;
+
     /// `msg_tag: () -> i64`: tag of the current message (`ERR_NO_MESSAGE` if
     /// none). Host messages have negative tags, so check [`msg_size`] first
     /// to tell "no message" from a host tag.

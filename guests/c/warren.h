@@ -156,6 +156,18 @@ WARREN_IMPORT("receive")
 int32_t warren_receive(const warren_tag_t *tags, uint32_t tags_count,
                        int64_t timeout_ms);
 
+/*
+ * As warren_receive, and the message taken is also written to `buf`: its
+ * tag (int64 LE), its sender's pid (int64 LE), then its first
+ * min(size, buf_len - 16) bytes. Returns the message's whole length (read
+ * what did not fit with warren_msg_read from offset buf_len - 16), or an
+ * error; buf_len below 16 is WARREN_ERR_BADARG. Nothing is written when no
+ * message is taken.
+ */
+WARREN_IMPORT("receive_into")
+int32_t warren_receive_into(const warren_tag_t *tags, uint32_t tags_count,
+                            int64_t timeout_ms, void *buf, uint32_t buf_len);
+
 /* Tag of the current message, or WARREN_ERR_NO_MESSAGE. */
 WARREN_IMPORT("msg_tag")
 warren_tag_t warren_msg_tag(void);
@@ -172,8 +184,9 @@ int32_t warren_msg_size(void);
  * Copies min(dst_len, size - offset) bytes of the current message, starting
  * at `offset`, to `dst`. Returns the number copied (0 when offset >= size),
  * or WARREN_ERR_NO_MESSAGE.
- * The current message stays readable until the next call of receive, whatever
- * it returns (or, in a handler, until the handler returns).
+ * The current message stays readable until the next call of receive (or
+ * receive_into), whatever it returns (or, in a handler, until the handler
+ * returns).
  */
 WARREN_IMPORT("msg_read")
 int32_t warren_msg_read(uint32_t offset, void *dst, uint32_t dst_len);

@@ -27,7 +27,9 @@
 ;;
 ;; A node forwards every message it receives to its next pid with the same tag
 ;; and payload (payloads longer than 65,280 bytes are cut to that length), and
-;; returns after forwarding a tag 0 message. An hnode does the same, one
+;; returns after forwarding a tag 0 message. It takes each message with one
+;; `receive_into` call, which writes the tag and payload where the node reads
+;; them. An hnode does the same, one
 ;; message per call of its handler, which ends the process after tag 0.
 ;;
 ;; If a spawn fails, main exits with REASON_CUSTOM and the detail
@@ -38,6 +40,7 @@
 ;;    24  spawn argument of a node (i64 pid)
 ;;    32  the "ring: spawn failed" text (18 bytes)
 ;;    64  "node"; 68 "hnode"; 73 "relay" (entry and handler names)
+;;   240  the tag and sender of the message a node took (receive_into)
 ;;   256  message buffer, up to the end of the page (65,280 bytes); main
 ;;        reads its spawn argument there first
 (module
@@ -52,6 +55,9 @@
   (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
   ;; receive(tags_ptr, tags_count, timeout_ms) -> length or error
   (import "warren_v1" "receive" (func $receive (param i32 i32 i64) (result i32)))
+  ;; receive_into(tags_ptr, tags_count, timeout_ms, buf_ptr, buf_len) -> length
+  ;; or error; writes [tag: i64][sender: i64][payload...] to the buffer
+  (import "warren_v1" "receive_into" (func $receive_into (param i32 i32 i64 i32 i32) (result i32)))
   (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
   ;; msg_read(offset, dst_ptr, dst_len) -> bytes copied
   (import "warren_v1" "msg_read" (func $msg_read (param i32 i32 i32) (result i32)))
@@ -62,6 +68,7 @@
 
   (global $TAG_FILTER i32 (i32.const 16))
   (global $NODE_ARG i32 (i32.const 24))
+  (global $HEADER i32 (i32.const 240))
   (global $BUF i32 (i32.const 256))
   (global $BUF_LEN i32 (i32.const 65280))  ;; 65536 - 256
 
@@ -155,10 +162,14 @@
       (then (unreachable)))
     (local.set $next (i64.load (global.get $NODE_ARG)))
     (loop $forward
-      ;; any message, waiting forever
-      (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
-      (local.set $len (call $msg_read (i32.const 0) (global.get $BUF) (global.get $BUF_LEN)))
-      (local.set $tag (call $msg_tag))
+      ;; any message, waiting forever: its tag and sender at HEADER, its
+      ;; payload (as much as fits) at BUF
+      (local.set $len
+        (call $receive_into (i32.const 0) (i32.const 0) (i64.const -1)
+                            (global.get $HEADER) (i32.add (global.get $BUF_LEN) (i32.const 16))))
+      (if (i32.gt_u (local.get $len) (global.get $BUF_LEN))
+        (then (local.set $len (global.get $BUF_LEN))))
+      (local.set $tag (i64.load (global.get $HEADER)))
       (drop (call $send (local.get $next) (local.get $tag) (global.get $BUF) (local.get $len)))
       ;; tag 0 is the shutdown: forwarded, then the node ends normally
       (br_if $forward (i64.ne (local.get $tag) (i64.const 0)))))

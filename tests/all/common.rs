@@ -147,6 +147,7 @@ pub const PRELUDE: &str = r#"
   (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
   (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
   (import "warren_v1" "receive" (func $receive (param i32 i32 i64) (result i32)))
+  (import "warren_v1" "receive_into" (func $receive_into (param i32 i32 i64 i32 i32) (result i32)))
   (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
   (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
   (import "warren_v1" "msg_size" (func $msg_size (result i32)))

@@ -534,6 +534,152 @@ fn msg_read_copies_from_the_given_offset_and_the_message_stays_current() {
     finish_normally(&process);
 }
 
+/// receive_into.wat: `main` takes messages with `receive_into` into a
+/// buffer at 256 whose length is the argument's u32 at 16, and forwards to
+/// the reporter, under tag 1, the call's result then the buffer's first
+/// 16 + the argument's u32 at 20 bytes; then, under tag 2, what `msg_tag`
+/// and `msg_read` say of the same message (it is current). A non-zero u32
+/// at 24 of the argument is the one tag it takes. After an empty message it
+/// polls once with `receive` (any tag) and reports the result (tag 3) and
+/// `msg_tag` (tag 4), then ends.
+const RECEIVE_INTO: &str = r#"
+  ;; argument: [reporter][buffer len: u32][bytes shown: u32][only tag: u32]
+  (func (export "main")
+    (local $reporter i64)
+    (local $n i32)
+    (local $tags i32)
+    (local.set $reporter (call $arg_pid))
+    (drop (call $arg_read (i32.const 8) (i32.const 20)))
+    (local.set $tags (i32.ne (i32.load (i32.const 24)) (i32.const 0)))
+    (i64.store (i32.const 32) (i64.extend_i32_u (i32.load (i32.const 24))))
+    (loop $next
+      ;; marks the buffer, to see what the host wrote
+      (memory.fill (i32.const 256) (i32.const 0xee) (i32.const 1024))
+      (local.set $n (call $receive_into (i32.const 32) (local.get $tags) (i64.const -1)
+                                        (i32.const 256) (i32.load (i32.const 16))))
+      (i32.store (i32.const 252) (local.get $n))
+      (drop (call $send (local.get $reporter) (i64.const 1) (i32.const 252)
+                        (i32.add (i32.const 20) (i32.load (i32.const 20)))))
+      (i64.store (i32.const 2048) (call $msg_tag))
+      (i32.store (i32.const 2056) (call $msg_read (i32.const 0) (i32.const 2060) (i32.const 100)))
+      (drop (call $send (local.get $reporter) (i64.const 2) (i32.const 2048)
+                        (i32.add (i32.const 12) (i32.load (i32.const 2056)))))
+      (br_if $next (i32.gt_s (local.get $n) (i32.const 0))))
+    (call $report (local.get $reporter) (i64.const 3)
+      (i64.extend_i32_s (call $receive (i32.const 0) (i32.const 0) (i64.const 0))))
+    (call $report (local.get $reporter) (i64.const 4) (call $msg_tag)))
+"#;
+
+/// What receive_into.wat forwarded for one message: the call's result and
+/// the buffer's first bytes; then `msg_tag` and `msg_read`'s bytes.
+fn received_into(inbox: &Inbox) -> ((i32, Vec<u8>), (i64, Vec<u8>)) {
+    let buffer = recv_tag(inbox, 1).data;
+    let current = recv_tag(inbox, 2).data;
+    let result = i32::from_le_bytes(buffer[..4].try_into().unwrap());
+    let tag = i64::from_le_bytes(current[..8].try_into().unwrap());
+    ((result, buffer[4..].to_vec()), (tag, current[12..].to_vec()))
+}
+
+/// The 16-byte header receive_into writes: tag, then sender.
+fn into_header(tag: i64, sender: Pid) -> Vec<u8> {
+    let mut header = tag.to_le_bytes().to_vec();
+    header.extend_from_slice(&sender.raw().to_le_bytes());
+    header
+}
+
+#[test]
+fn receive_into_writes_the_tag_sender_and_payload_and_the_message_stays_current() {
+    let node = node(2);
+    let module = load(&node, "receive-into", &wat(RECEIVE_INTO));
+    let inbox = node.inbox();
+    // A 40-byte buffer: 24 payload bytes fit; show 30 bytes after the header.
+    let mut arg = 40u32.to_le_bytes().to_vec();
+    arg.extend_from_slice(&30u32.to_le_bytes());
+    arg.extend_from_slice(&0u32.to_le_bytes());
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, &arg));
+    let me = inbox.pid();
+
+    // Sent before the call waits, and while it waits.
+    inbox.send(process.pid(), 33, b"hello");
+    let ((result, buffer), (tag, current)) = received_into(&inbox);
+    assert_eq!(result, 5);
+    let mut expected = into_header(33, me);
+    expected.extend_from_slice(b"hello");
+    expected.extend_from_slice(&[0xee; 25]);
+    assert_eq!(buffer, expected, "header, payload, then untouched bytes");
+    assert_eq!((tag, current), (33, b"hello".to_vec()), "the message is current");
+
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let long: Vec<u8> = (0..50).collect();
+    inbox.send(process.pid(), 34, &long);
+    let ((result, buffer), (tag, current)) = received_into(&inbox);
+    assert_eq!(result, 50, "the message's whole length");
+    let mut expected = into_header(34, me);
+    expected.extend_from_slice(&long[..24]);
+    expected.extend_from_slice(&[0xee; 6]);
+    assert_eq!(buffer, expected, "only what fits is written");
+    assert_eq!((tag, current), (34, long), "the rest is read with msg_read");
+
+    inbox.send(process.pid(), 0, b"");
+    let ((result, buffer), _) = received_into(&inbox);
+    assert_eq!((result, &buffer[..16]), (0, &into_header(0, me)[..]));
+    assert_eq!(as_i64(&recv_tag(&inbox, 3).data), i64::from(ERR_TIMEOUT), "nothing else was queued");
+    finish_normally(&process);
+}
+
+#[test]
+fn receive_into_is_selective_like_receive() {
+    let node = node(2);
+    let module = load(&node, "receive-into-selective", &wat(RECEIVE_INTO));
+    let inbox = node.inbox();
+    let mut arg = 64u32.to_le_bytes().to_vec();
+    arg.extend_from_slice(&8u32.to_le_bytes());
+    arg.extend_from_slice(&9u32.to_le_bytes());
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, &arg));
+    inbox.send(process.pid(), 5, b"skipped");
+    inbox.send(process.pid(), 9, b"taken");
+    let ((result, buffer), (tag, _)) = received_into(&inbox);
+    assert_eq!((result, tag), (5, 9));
+    assert_eq!(&buffer[16..21], b"taken");
+    inbox.send(process.pid(), 9, b"");
+    let ((result, _), (tag, _)) = received_into(&inbox);
+    assert_eq!((result, tag), (0, 9));
+    // The message it skipped is still queued.
+    assert_eq!(as_i64(&recv_tag(&inbox, 3).data), 7, "its length");
+    assert_eq!(as_i64(&recv_tag(&inbox, 4).data), 5, "its tag");
+    finish_normally(&process);
+}
+
+#[test]
+fn receive_into_refuses_a_buffer_shorter_than_its_header_and_traps_on_one_outside_memory() {
+    let node = node(2);
+    let module = load(
+        &node,
+        "receive-into-bad",
+        &wat(r#"
+        (func (export "main")
+          (local $reporter i64)
+          (local.set $reporter (call $arg_pid))
+          (call $report (local.get $reporter) (i64.const 1)
+            (i64.extend_i32_s (call $receive_into (i32.const 0) (i32.const 0) (i64.const 0) (i32.const 256) (i32.const 15))))
+          (call $report (local.get $reporter) (i64.const 2)
+            (i64.extend_i32_s (call $receive_into (i32.const 0) (i32.const 4097) (i64.const 0) (i32.const 256) (i32.const 16))))
+          ;; an empty mailbox: a poll times out and writes nothing
+          (i64.store (i32.const 256) (i64.const 77))
+          (call $report (local.get $reporter) (i64.const 3)
+            (i64.extend_i32_s (call $receive_into (i32.const 0) (i32.const 0) (i64.const 0) (i32.const 256) (i32.const 16))))
+          (call $report (local.get $reporter) (i64.const 4) (i64.load (i32.const 256)))
+          ;; the last 8 bytes of the page and 8 more: outside memory
+          (drop (call $receive_into (i32.const 0) (i32.const 0) (i64.const -1) (i32.const 65528) (i32.const 16))))
+        "#),
+    );
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    let got: Vec<i64> = (1..=4).map(|tag| as_i64(&recv_tag(&inbox, tag).data)).collect();
+    assert_eq!(got, [i64::from(ERR_BADARG), i64::from(ERR_BADARG), i64::from(ERR_TIMEOUT), 77]);
+    expect_trap(&finish(&process), &["receive_into", "outside linear memory"]);
+}
+
 #[test]
 fn without_a_current_message_the_msg_functions_return_err_no_message() {
     let node = node(1);

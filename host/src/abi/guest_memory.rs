@@ -53,6 +53,19 @@ impl KnownMemory {
     pub(crate) fn handle(&self) -> Option<Memory> {
         self.handle
     }
+
+    /// The memory's bytes, if they are known (a host call that checked a
+    /// guest range has looked them up, and the memory has not grown since).
+    ///
+    /// # Safety
+    /// Only inside a host call of the store this belongs to, with nothing
+    /// else reading or writing guest memory meanwhile (see [`guest`]).
+    pub(crate) unsafe fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+        let (base, len) = self.bytes?;
+        // SAFETY: as in `guest`: these are the live bytes of the store's
+        // memory, and the caller guarantees exclusive access.
+        Some(unsafe { std::slice::from_raw_parts_mut(base.get() as *mut u8, len) })
+    }
 }
 
 /// Every growth of a memory (the guest's `memory.grow`, or the host's when

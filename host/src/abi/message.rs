@@ -1,7 +1,7 @@
 //! Host functions about messages: send, receive (selective, with timeout)
 //! and reading the current message.
 
-use super::guest_memory::{dest_len, guest, with_bytes};
+use super::guest_memory::{dest_len, fault, guest, with_bytes};
 use super::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_TIMEOUT, MODULE, OK};
 use crate::letter::Letter;
 use crate::pid::Pid;
@@ -20,6 +20,7 @@ const MAX_RECEIVE_TAGS: i32 = 4096;
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "send", send)?;
     linker.func_wrap_async(MODULE, "receive", receive)?;
+    linker.func_wrap_async(MODULE, "receive_into", receive_into)?;
     linker.func_wrap(MODULE, "msg_tag", |caller: Caller<'_, ProcessState>| {
         caller.data().current.as_ref().map_or(i64::from(ERR_NO_MESSAGE), |m| m.tag())
     })?;
@@ -65,7 +66,29 @@ fn receive(
     mut caller: Caller<'_, ProcessState>,
     (tags_ptr, tags_count, timeout_ms): (i32, i32, i64),
 ) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
-    let phase = match start_receive(&mut caller, tags_ptr, tags_count, timeout_ms) {
+    let started = start_receive(&mut caller, tags_ptr, tags_count, timeout_ms, None);
+    receive_future(caller, started)
+}
+
+/// `receive_into`: `receive`, and the message's tag, sender and first bytes
+/// written to the guest's buffer (see [`IntoBuffer`]).
+fn receive_into(
+    mut caller: Caller<'_, ProcessState>,
+    (tags_ptr, tags_count, timeout_ms, buf_ptr, buf_len): (i32, i32, i64, i32, i32),
+) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
+    let started = IntoBuffer::check(&mut caller, buf_ptr, buf_len).and_then(|into| match into {
+        Some(into) => start_receive(&mut caller, tags_ptr, tags_count, timeout_ms, Some(into)),
+        None => Ok(Phase::Ready(ERR_BADARG)),
+    });
+    receive_future(caller, started)
+}
+
+/// The future of a receive call that started as `started` says.
+fn receive_future(
+    mut caller: Caller<'_, ProcessState>,
+    started: wasmtime::Result<Phase>,
+) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
+    let phase = match started {
         Ok(phase) => phase,
         Err(trap) => return Box::new(std::future::ready(Err(trap))),
     };
@@ -77,17 +100,20 @@ fn receive(
     Box::new(Receive)
 }
 
-/// The synchronous part of `receive`: returns the phase the call starts in.
+/// The synchronous part of `receive` (and of `receive_into`, with `into`):
+/// returns the phase the call starts in.
 fn start_receive(
     caller: &mut Caller<'_, ProcessState>,
     tags_ptr: i32,
     tags_count: i32,
     timeout_ms: i64,
+    into: Option<IntoBuffer>,
 ) -> wasmtime::Result<Phase> {
     // Every receive ends the current message, whatever it returns. Dropped
     // now, the letter is still in the cache; kept until the next message
     // comes, it was usually cold again by then.
     caller.data_mut().current = None;
+    caller.data_mut().receive.into = into;
     if !(0..=MAX_RECEIVE_TAGS).contains(&tags_count) {
         return Ok(Phase::Ready(ERR_BADARG));
     }
@@ -105,7 +131,7 @@ fn start_receive(
         }
     };
     if let Some(message) = state.received.take_matching(&state.process.mailbox, state.receive.tags.as_slice()) {
-        return Ok(Phase::Ready(state.take_delivery(message)));
+        return Ok(Phase::Ready(deliver(state, message)?));
     }
     if timeout_ms == 0 {
         return Ok(Phase::Ready(ERR_TIMEOUT));
@@ -137,6 +163,8 @@ fn start_timeout(state: &mut ProcessState, timeout_ms: i64) -> Option<(NonZeroU6
 #[derive(Default)]
 pub(crate) struct ReceiveState {
     phase: Phase,
+    /// Where a `receive_into` writes the message it takes.
+    into: Option<IntoBuffer>,
     /// The tags a waiting receive takes.
     tags: Tags,
     /// The timeout's timer reference (never 0) and sequence number, if any.
@@ -213,7 +241,7 @@ fn poll_waiting(process: &Process, state: &mut ProcessState) -> Poll<wasmtime::R
         if let Some((reference, _)) = receive.timer.take() {
             process.node.timers.cancel(reference.get());
         }
-        return Poll::Ready(Ok(state.take_delivery(message)));
+        return Poll::Ready(deliver(state, message));
     }
     if let Some((_, sequence)) = receive.timer
         && process.timeout_fired.load(Ordering::Acquire) == sequence
@@ -223,6 +251,72 @@ fn poll_waiting(process: &Process, state: &mut ProcessState) -> Poll<wasmtime::R
         return Poll::Ready(Ok(ERR_TIMEOUT));
     }
     Poll::Pending
+}
+
+/// Makes `message` the current message of a receive that took it and
+/// returns the call's result, its length; a `receive_into` also copies it
+/// to its buffer.
+#[inline]
+fn deliver(state: &mut ProcessState, message: Letter) -> wasmtime::Result<i32> {
+    let len = state.take_delivery(message);
+    if let Some(into) = state.receive.into.take() {
+        into.write(state)?;
+    }
+    Ok(len)
+}
+
+/// The buffer of a `receive_into` call: where in guest memory, and how
+/// long. The message's tag (i64 LE) goes in its first 8 bytes, its
+/// sender's pid (i64 LE) in the next 8, and as many of its first payload
+/// bytes as fit after them.
+#[derive(Clone, Copy)]
+struct IntoBuffer {
+    start: usize,
+    len: usize,
+}
+
+impl IntoBuffer {
+    /// Bytes before the payload: the tag and the sender.
+    const HEADER: usize = 16;
+
+    /// Checks a guest's buffer: a range outside its memory traps; `None`
+    /// (the call returns `ERR_BADARG`) if it is too short for the header.
+    fn check(caller: &mut Caller<'_, ProcessState>, ptr: i32, len: i32) -> wasmtime::Result<Option<IntoBuffer>> {
+        let span = guest(caller).span("receive_into", ptr, len)?;
+        Ok((span.len() >= Self::HEADER).then_some(IntoBuffer { start: span.start, len: span.len() }))
+    }
+
+    /// Writes the current message to the buffer.
+    fn write(self, state: &mut ProcessState) -> wasmtime::Result<()> {
+        let Some(message) = &state.current else { return Ok(()) };
+        // SAFETY: this runs inside the process's `receive_into` call (at its
+        // start, or in a poll of its future): the guest is suspended in it,
+        // and the host function frames below hold the store without
+        // touching its memory until the call returns.
+        let Some(mem) = (unsafe { state.memory.bytes_mut() }) else {
+            return Err(memory_gone());
+        };
+        let Some(buffer) = mem.get_mut(self.start..self.start + self.len) else {
+            return Err(memory_gone());
+        };
+        let (header, payload) = buffer.split_at_mut(Self::HEADER);
+        header[..8].copy_from_slice(&message.tag().to_le_bytes());
+        header[8..].copy_from_slice(&message.sender().raw().to_le_bytes());
+        let data = message.data();
+        let n = data.len().min(payload.len());
+        payload[..n].copy_from_slice(&data[..n]);
+        // The next message will likely be written to the same place.
+        state.last_read_to = header.as_ptr() as usize;
+        Ok(())
+    }
+}
+
+/// The trap of a `receive_into` whose buffer left guest memory while it
+/// waited (the guest cannot grow its memory then: a host bug if ever seen).
+#[cold]
+#[inline(never)]
+fn memory_gone() -> wasmtime::Error {
+    fault("receive_into", "the buffer is no longer in guest memory")
 }
 
 /// The tags of a selective receive, decoded from the guest in place: up to
