@@ -13,6 +13,10 @@
 //! issues prefetches for all of them at once: the misses overlap each other
 //! and the sender's own suspension instead of following each other.
 //!
+//! An idle handler-style process is spread the same way: its idle task and
+//! store, the top of its fiber stack (its next call starts a fiber there)
+//! and its message buffer. It records them when it goes idle.
+//!
 //! The addresses are hints: the process writes them when it starts to wait
 //! and never clears them. A prefetch never faults, so a stale hint (the
 //! process has exited, hibernated or moved on) costs one useless fetch and
@@ -70,10 +74,7 @@ impl ResumeHints {
     /// into. Its next call starts a fiber at the top of the stack, whose
     /// first frames lie just below it.
     pub(crate) fn record_idle(&self, idle: usize, store: usize, stack_top: usize, memory: usize) {
-        let stack = match stack_top {
-            0 => 0,
-            top => top - STACK_ABOVE,
-        };
+        let stack = stack_top.saturating_sub(STACK_ABOVE);
         self.record_wait(stack, store, memory);
         self.record_call(idle);
     }
@@ -135,6 +136,10 @@ mod tests {
         hints.prefetch();
         let buffer = vec![7u8; 4096];
         hints.record_wait(buffer.as_ptr() as usize + 2048, buffer.as_ptr() as usize, 0);
+        hints.prefetch();
+        hints.record_idle(buffer.as_ptr() as usize, buffer.as_ptr() as usize + 64, buffer.as_ptr() as usize + 4096, 0);
+        hints.prefetch();
+        hints.record_idle(usize::MAX, 1, 3, usize::MAX);
         hints.prefetch();
         assert!(buffer.iter().all(|&b| b == 7));
     }
