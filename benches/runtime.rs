@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Sections (units): `density/wat-blocked`, `density/wat-handler`, `density/wat-idle`, `density/wat-hibernated`,
-//! `density/rust-blocked`, `density/rust-idle`, `density/rust-hibernated`, `spawn`, `pingpong`, `ring`,
+//! `density/rust-blocked`, `density/rust-idle`, `density/rust-hibernated`, `spawn`, `pingpong`, `ring`, `ring/10k`,
 //! `hibernate`, `fairness`. A filter that is a unit's whole name selects that unit alone; any other selects
 //! every unit whose name contains it.
 //!
@@ -92,6 +92,9 @@ const SPAWNS_PER_SPAWNER: u32 = 500_000;
 const PINGPONG_ROUNDS: u32 = 100_000;
 const RING_SIZE: u32 = 1_000;
 const RING_ROUNDS: u32 = 1_000;
+/// The shape of the `ring/10k` section.
+const LARGE_RING_SIZE: u32 = 10_000;
+const LARGE_RING_ROUNDS: u32 = 100;
 /// Timed round trips per fairness run (the first 10% are dropped as warm-up).
 const FAIRNESS_ROUNDS: u32 = 20_000;
 /// Time slices compared by the fairness section.
@@ -106,7 +109,7 @@ fn main() {
         std::process::exit(child_main(&spec));
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let units: [(&str, Section); 12] = [
+    let units: [(&str, Section); 13] = [
         ("density/wat-blocked", |b| density_unit(b, Density::WatBlocked)),
         ("density/wat-handler", |b| density_unit(b, Density::WatHandler)),
         ("density/wat-idle", |b| density_unit(b, Density::WatIdle)),
@@ -117,6 +120,7 @@ fn main() {
         ("spawn", spawn_unit),
         ("pingpong", pingpong_unit),
         ("ring", ring_unit),
+        ("ring/10k", large_ring_unit),
         ("hibernate", hibernate_unit),
         ("fairness", fairness_unit),
     ];
@@ -1217,6 +1221,18 @@ fn ring_shape() -> (u32, u32) {
 
 fn ring_unit(bench: &mut Bench) {
     let (size, rounds) = ring_shape();
+    ring_rows(bench, size, rounds, Some(300.0));
+}
+
+/// A ring ten times larger than the target's: its processes' memory no
+/// longer fits in the caches, and a handler-style process whose stack was
+/// released between messages pays for it at every hop.
+fn large_ring_unit(bench: &mut Bench) {
+    ring_rows(bench, LARGE_RING_SIZE, LARGE_RING_ROUNDS, None);
+}
+
+/// The ring's rows for one shape, both styles, against Erlang's ring.
+fn ring_rows(bench: &mut Bench, size: u32, rounds: u32, target: Option<f64>) {
     println!("  warren: ring.wat, {size} processes x {rounds} rounds (median of 3)");
     let mut warren = |handlers: bool| {
         let style = if handlers { "handler style" } else { "waiting in receive" };
@@ -1228,8 +1244,8 @@ fn ring_unit(bench: &mut Bench) {
     let (receiving, handlers) = (warren(false), warren(true));
     let erlang = bench.erlang(&["ring", &size.to_string(), &rounds.to_string()]);
     let e = erlang.as_ref().and_then(|f| figure(f, "hop_ns"));
-    bench.row(format!("ring hop ({size} procs x {rounds} rounds)"), Unit::Nanos, receiving, e, Some(300.0));
-    bench.row("ring hop, handler-style nodes", Unit::Nanos, handlers, e, None);
+    bench.row(format!("ring hop ({size} procs x {rounds} rounds)"), Unit::Nanos, receiving, e, target);
+    bench.row(format!("ring hop, handler-style nodes ({size} procs)"), Unit::Nanos, handlers, e, None);
 }
 
 // ----------------------------------------------------------------- fairness
