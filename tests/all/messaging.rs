@@ -580,6 +580,14 @@ fn received_into(inbox: &Inbox) -> ((i32, Vec<u8>), (i64, Vec<u8>)) {
     ((result, buffer[4..].to_vec()), (tag, current[12..].to_vec()))
 }
 
+/// Starts receive_into.wat's `main` with a `buffer`-byte buffer, showing
+/// `shown` bytes after the header, taking only tag `only` (0: any).
+fn start_receive_into(node: &Node, inbox: &Inbox, buffer: u32, shown: u32, only: u32) -> ProcessHandle {
+    let module = load(node, "receive-into", &wat(RECEIVE_INTO));
+    let arg: Vec<u8> = [buffer, shown, only].iter().flat_map(|n| n.to_le_bytes()).collect();
+    spawn(node, &module, "main", &reporter_arg(inbox, &arg))
+}
+
 /// The 16-byte header receive_into writes: tag, then sender.
 fn into_header(tag: i64, sender: Pid) -> Vec<u8> {
     let mut header = tag.to_le_bytes().to_vec();
@@ -590,13 +598,9 @@ fn into_header(tag: i64, sender: Pid) -> Vec<u8> {
 #[test]
 fn receive_into_writes_the_tag_sender_and_payload_and_the_message_stays_current() {
     let node = node(2);
-    let module = load(&node, "receive-into", &wat(RECEIVE_INTO));
     let inbox = node.inbox();
     // A 40-byte buffer: 24 payload bytes fit; show 30 bytes after the header.
-    let mut arg = 40u32.to_le_bytes().to_vec();
-    arg.extend_from_slice(&30u32.to_le_bytes());
-    arg.extend_from_slice(&0u32.to_le_bytes());
-    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, &arg));
+    let process = start_receive_into(&node, &inbox, 40, 30, 0);
     let me = inbox.pid();
 
     // Sent before the call waits, and while it waits.
@@ -630,12 +634,8 @@ fn receive_into_writes_the_tag_sender_and_payload_and_the_message_stays_current(
 #[test]
 fn receive_into_is_selective_like_receive() {
     let node = node(2);
-    let module = load(&node, "receive-into-selective", &wat(RECEIVE_INTO));
     let inbox = node.inbox();
-    let mut arg = 64u32.to_le_bytes().to_vec();
-    arg.extend_from_slice(&8u32.to_le_bytes());
-    arg.extend_from_slice(&9u32.to_le_bytes());
-    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, &arg));
+    let process = start_receive_into(&node, &inbox, 64, 8, 9);
     inbox.send(process.pid(), 5, b"skipped");
     inbox.send(process.pid(), 9, b"taken");
     let ((result, buffer), (tag, _)) = received_into(&inbox);
