@@ -410,27 +410,42 @@ fn worker_main(node: Arc<NodeShared>, index: usize, queue: Worker<Job>, parker: 
     let scheduler = &node.scheduler;
     let mut streak = 0u32;
     let mut tick = 0u32;
-    // Since when this thread has found no work (`None`: it has work).
+    // Since when this thread has found no work (`None`: it has work), or
+    // since its last trim pass while it had none.
     let mut idle_since: Option<Instant> = None;
+    // Trim passes made since the thread last had work.
+    let mut idle_passes = 0u32;
     while !scheduler.is_shutdown() {
         tick = tick.wrapping_add(1);
         match find_job(scheduler, index, &mut streak, tick) {
             Some(job) => {
                 idle_since = None;
+                idle_passes = 0;
                 run_job(&node, job)
             }
             None => {
                 // The stacks of idle handler-style processes go back once
                 // the thread has had nothing to do for `TRIM_INTERVAL`: a
                 // pause between two messages would otherwise cost each of
-                // them its stack, faulted back in at the next message.
+                // them its stack, faulted back in at the next message. A
+                // process whose patience has grown (see `StackTrim`) stays
+                // listed: the thread passes again every `TRIM_INTERVAL`
+                // while it is out of work, and after as many passes as the
+                // most patience releases every listed stack (a process busy
+                // on another thread may stay on this list).
                 let now = Instant::now();
                 let idle_for = now.duration_since(*idle_since.get_or_insert(now));
                 let timeout = match TRIM_INTERVAL.checked_sub(idle_for) {
-                    Some(left) if !left.is_zero() && has_idle_handlers() => Some(left),
-                    _ => {
+                    _ if !has_idle_handlers() => None,
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ if idle_passes >= u32::from(StackTrim::MAX_PATIENCE) => {
                         trim_all_idle_handlers();
                         None
+                    }
+                    _ => {
+                        idle_since = Some(now);
+                        idle_passes += 1;
+                        idle_trim_pass(now).then_some(TRIM_INTERVAL)
                     }
                 };
                 park(scheduler, index, &parker, timeout)
@@ -579,16 +594,25 @@ fn list_idle_handler(job: Job) {
             local.trim_at = local.idle_handlers.len() + TRIM_BATCH;
             return None;
         }
-        local.last_trim = now;
-        let (stayed_idle, busy): (Vec<Job>, Vec<Job>) =
-            std::mem::take(&mut local.idle_handlers).into_iter().partition(|job| job.stack_trim.take_for_trim());
-        // The next pass after as many new listings as a batch.
-        local.trim_at = busy.len() + TRIM_BATCH;
-        local.idle_handlers = busy;
-        Some(stayed_idle)
+        Some(local.trim_pass(now))
     });
     if let Some(stayed_idle) = stayed_idle {
         crate::process::trim_stacks(stayed_idle);
+    }
+}
+
+impl Local {
+    /// A trim pass: takes off the list the processes that have stayed idle
+    /// through as many passes as their patience (their stacks may go); the
+    /// others stay listed.
+    fn trim_pass(&mut self, now: Instant) -> Vec<Job> {
+        self.last_trim = now;
+        let (stayed_idle, busy): (Vec<Job>, Vec<Job>) =
+            std::mem::take(&mut self.idle_handlers).into_iter().partition(|job| job.stack_trim.take_for_trim());
+        // The next busy pass after as many new listings as a batch.
+        self.trim_at = busy.len() + TRIM_BATCH;
+        self.idle_handlers = busy;
+        stayed_idle
     }
 }
 
@@ -598,7 +622,8 @@ fn has_idle_handlers() -> bool {
 }
 
 /// Releases the stack pages of every idle handler-style process this thread
-/// listed (it has been out of work for [`TRIM_INTERVAL`]).
+/// listed, whatever its patience (the thread has been out of work for
+/// [`StackTrim::MAX_PATIENCE`] passes).
 fn trim_all_idle_handlers() {
     let listed = LOCAL.with(|local| match local.borrow_mut().as_mut() {
         Some(local) => {
@@ -611,6 +636,22 @@ fn trim_all_idle_handlers() {
         process.stack_trim.unlist();
     }
     crate::process::trim_stacks(listed);
+}
+
+/// A trim pass of a thread that has been out of work for [`TRIM_INTERVAL`]:
+/// releases the stack pages of the idle handler-style processes it listed
+/// whose patience has run out. Returns whether some stay listed: the
+/// thread then comes back for another pass after [`TRIM_INTERVAL`].
+fn idle_trim_pass(now: Instant) -> bool {
+    let (stayed_idle, left) = LOCAL.with(|local| match local.borrow_mut().as_mut() {
+        Some(local) => {
+            let stayed_idle = local.trim_pass(now);
+            (stayed_idle, !local.idle_handlers.is_empty())
+        }
+        None => (Vec::new(), false),
+    });
+    crate::process::trim_stacks(stayed_idle);
+    left
 }
 
 /// Whether an idle handler-style process is on a thread's trim list,
