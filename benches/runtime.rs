@@ -169,9 +169,10 @@ const READING_NOTES: &[&str] = &[
      scheduler, spawning a process that returns at once). Latency is the spawner's loop time per spawn: it includes \
      the time the spawner waits, preempted, behind its own children.",
     "pingpong and ring: timed from spawning the first process until its report (set-up included), median of 3 runs \
-     after a warm-up run. In the ring's first row every process waits in `receive`, as Erlang's do; in its second \
-     the first process does and the others are handler style (one handler call per message, no stack kept \
-     between messages), measured against the same Erlang ring.",
+     after a warm-up run. In each ring's first row every process waits in `receive`, as Erlang's do; in its second \
+     the first process does and the others are handler style (one handler call per message, no call kept \
+     between messages), measured against the same Erlang ring. The 10,000-process ring has no target: it shows \
+     how a hop's cost grows once the processes no longer fit in the caches.",
     "stolen: the share of the machine's CPU time (all cores, /proc/stat) the hypervisor gave to other guests \
      while each side of a unit ran. Figures taken while it is high are slower than the code is. A low share does \
      not mean a quiet host: other guests also share its caches and memory bandwidth, which no counter here shows.",
