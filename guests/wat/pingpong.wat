@@ -13,8 +13,8 @@
 ;; pong: it sends tag 0 (empty payload) and waits for its echo. Finally it
 ;; sends the reporter tag 7 with payload = rounds as u32 LE, and returns.
 ;;
-;; pong echoes every message back to its sender (msg_sender) with the same
-;; tag and payload (payloads longer than 65,280 bytes are cut to that length).
+;; pong takes each message with one receive_into call and echoes it back to
+;; its sender with the same tag and payload (payloads longer than 65,280 bytes are cut to that length).
 ;; After echoing a tag 0 message it returns (a normal exit); other tags it
 ;; echoes forever.
 ;;
@@ -26,6 +26,7 @@
 ;;    16  tag filter for receive (one i64)
 ;;    24  pong's spawn argument (i64 pid)
 ;;    32  "pong" (4 bytes), 40: "pingpong: spawn failed" (22 bytes)
+;;   240  pong's receive_into buffer: the tag and sender of the message
 ;;   256  message buffer, up to the end of the page (65,280 bytes)
 (module
   (import "warren_v1" "self" (func $self (result i64)))
@@ -34,15 +35,15 @@
   (import "warren_v1" "exit" (func $exit (param i32 i32 i32)))
   (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
   (import "warren_v1" "receive" (func $receive (param i32 i32 i64) (result i32)))
-  (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
-  (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
-  (import "warren_v1" "msg_read" (func $msg_read (param i32 i32 i32) (result i32)))
+  ;; receive_into(tags_ptr, tags_count, timeout_ms, buf_ptr, buf_len) -> length
+  (import "warren_v1" "receive_into" (func $receive_into (param i32 i32 i64 i32 i32) (result i32)))
 
   (memory (export "memory") 1)
 
   (global $ARG i32 (i32.const 0))
   (global $TAG_FILTER i32 (i32.const 16))
   (global $PONG_ARG i32 (i32.const 24))
+  (global $HEADER i32 (i32.const 240))
   (global $BUF i32 (i32.const 256))
   (global $BUF_LEN i32 (i32.const 65280))  ;; 65536 - 256
 
@@ -98,11 +99,16 @@
     (local $tag i64)
     (local $len i32)
     (loop $echo
-      ;; any message, waiting forever
-      (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
-      (local.set $len (call $msg_read (i32.const 0) (global.get $BUF) (global.get $BUF_LEN)))
-      (local.set $tag (call $msg_tag))
-      (drop (call $send (call $msg_sender) (local.get $tag) (global.get $BUF) (local.get $len)))
+      ;; any message, waiting forever: its tag and sender land at 240, its
+      ;; payload at 256 ($BUF)
+      (local.set $len
+        (call $receive_into (i32.const 0) (i32.const 0) (i64.const -1)
+                            (global.get $HEADER) (i32.add (global.get $BUF_LEN) (i32.const 16))))
+      (if (i32.gt_u (local.get $len) (global.get $BUF_LEN))
+        (then (local.set $len (global.get $BUF_LEN))))
+      (local.set $tag (i64.load (global.get $HEADER)))
+      (drop (call $send (i64.load offset=8 (global.get $HEADER)) (local.get $tag)
+                        (global.get $BUF) (local.get $len)))
       ;; tag 0: echoed, then pong ends normally
       (br_if $echo (i64.ne (local.get $tag) (i64.const 0)))))
 )

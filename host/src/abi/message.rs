@@ -348,11 +348,18 @@ impl Tags {
             *self = Tags::Heap(bytes.chunks_exact(8).map(decode).collect());
             return;
         }
-        let mut tags = [0; Self::INLINE];
-        for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
-            *tag = decode(chunk);
+        if let Tags::Heap(_) = self {
+            *self = Tags::default();
         }
-        *self = Tags::Inline(tags, len as u8);
+        // Decoded in place: built on the stack and moved in, the tags were
+        // copied byte-wise and read back whole, which stalled every
+        // selective receive on store forwarding.
+        if let Tags::Inline(tags, count) = self {
+            for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
+                *tag = decode(chunk);
+            }
+            *count = len as u8;
+        }
     }
 
     /// No tags: any message matches.
