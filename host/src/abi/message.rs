@@ -408,3 +408,30 @@ fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst
     guest.state.last_read_to = guest.mem[to].as_ptr() as usize;
     Ok(n as i32)
 }
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::Tags;
+
+    fn le_bytes(tags: &[i64]) -> Vec<u8> {
+        tags.iter().flat_map(|tag| tag.to_le_bytes()).collect()
+    }
+
+    /// A receive's tags are exactly those the guest named, whichever way
+    /// they are kept (inline up to four, on the heap beyond) and whatever
+    /// an earlier receive of the process named.
+    #[test]
+    fn tags_replace_the_previous_receives_tags_inline_or_on_the_heap() {
+        let mut tags = Tags::default();
+        assert!(tags.as_slice().is_empty());
+        let sequence: [&[i64]; 7] =
+            [&[7], &[1, -2, i64::MAX, 4], &[1, 2, 3, 4, 5, 6], &[9, 10], &[], &[11, 12, 13, 14, 15], &[16, 17, 18, 19]];
+        for named in sequence {
+            tags.set_from_le_bytes(&le_bytes(named));
+            assert_eq!(tags.as_slice(), named);
+            assert_eq!(matches!(tags, Tags::Heap(_)), named.len() > Tags::INLINE, "{named:?}");
+        }
+        tags.clear();
+        assert!(tags.as_slice().is_empty());
+    }
+}
