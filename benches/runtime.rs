@@ -95,6 +95,12 @@ const RING_ROUNDS: u32 = 1_000;
 /// The shape of the `ring/10k` section.
 const LARGE_RING_SIZE: u32 = 10_000;
 const LARGE_RING_ROUNDS: u32 = 100;
+/// Rounds of the message-passing units (ping-pong, rings): each round runs
+/// Warren's side, then Erlang's, and each side's figure is the median of its
+/// rounds. This host's speed drifts by up to ~30% from one minute to the
+/// next; taken back to back, the two sides see the same host more often than
+/// when one side ran all its runs first.
+const INTERLEAVED_ROUNDS: usize = 3;
 /// Timed round trips per fairness run (the first 10% are dropped as warm-up).
 const FAIRNESS_ROUNDS: u32 = 20_000;
 /// Time slices compared by the fairness section.
@@ -169,7 +175,9 @@ const READING_NOTES: &[&str] = &[
      scheduler, spawning a process that returns at once). Latency is the spawner's loop time per spawn: it includes \
      the time the spawner waits, preempted, behind its own children.",
     "pingpong and ring: timed from spawning the first process until its report (set-up included), median of 3 runs \
-     after a warm-up run. In each ring's first row every process waits in `receive`, as Erlang's do; in its second \
+     after a warm-up run, on each side. The two sides take turns, 3 rounds of Warren then Erlang, and each figure \
+     is the median of its 3 rounds: the host's speed drifts from minute to minute, and back to back the two sides \
+     meet the same host more often. In each ring's first row every process waits in `receive`, as Erlang's do; in its second \
      the first process does and the others are handler style (one handler call per message, no call kept \
      between messages), measured against the same Erlang ring. The 10,000-process ring has no target: it shows \
      how a hop's cost grows once the processes no longer fit in the caches.",
@@ -290,6 +298,36 @@ impl Bench {
                 None
             }
         }
+    }
+
+    /// Runs the Erlang workload `args` again, even if it ran before (see
+    /// [`INTERLEAVED_ROUNDS`]); as [`Bench::erlang`] otherwise.
+    fn erlang_again(&mut self, args: &[&str]) -> Option<Figures> {
+        self.erlang.forget(args);
+        self.erlang(args)
+    }
+
+    /// `rounds` rounds of: every one of `warren`'s measurements, then the
+    /// Erlang workload `args` (its figure `key`). Returns the median of each
+    /// Warren measurement over the rounds, and of Erlang's; a measurement
+    /// that fails in any round gives `None` (Warren's failures are noted by
+    /// the closures).
+    fn interleaved<const N: usize>(
+        &mut self,
+        mut warren: impl FnMut(&mut Bench) -> [Option<f64>; N],
+        args: &[&str],
+        key: &str,
+    ) -> ([Option<f64>; N], Option<f64>) {
+        let mut warren_runs: [Vec<Option<f64>>; N] = std::array::from_fn(|_| Vec::new());
+        let mut erlang_runs = Vec::new();
+        for _ in 0..INTERLEAVED_ROUNDS {
+            for (runs, figure) in warren_runs.iter_mut().zip(warren(self)) {
+                runs.push(figure);
+            }
+            erlang_runs.push(self.erlang_again(args).as_ref().and_then(|f| figure(f, key)));
+        }
+        let median_of = |runs: Vec<Option<f64>>| runs.into_iter().collect::<Option<Vec<f64>>>().map(median);
+        (warren_runs.map(median_of), median_of(erlang_runs))
     }
 
     /// Adds a row with the share of CPU time the hypervisor stole while the
@@ -495,6 +533,11 @@ impl Erlang {
         let available = available
             .and_then(|()| if script.is_file() { Ok(()) } else { Err(format!("{} is missing", script.display())) });
         Erlang { script, available, version, cache: HashMap::new() }
+    }
+
+    /// Drops the cached figures of `args`: the next `run` runs it again.
+    fn forget(&mut self, args: &[&str]) {
+        self.cache.remove(&args.join(" "));
     }
 
     fn run(&mut self, args: &[&str]) -> Result<Figures, String> {
@@ -1145,13 +1188,16 @@ fn warm_median(rounds: u32, once: impl Fn(u32) -> Result<f64>) -> Result<f64> {
 }
 
 fn pingpong_unit(bench: &mut Bench) {
-    println!("  warren: pingpong.wat, {PINGPONG_ROUNDS} rounds (median of 3)");
-    let warren = warren_pingpong(PINGPONG_ROUNDS)
-        .inspect(|ns| println!("  warren: {ns:.0} ns per round trip"))
-        .map_err(|e| bench.warren_failed("pingpong", &e))
-        .ok();
-    let erlang = bench.erlang(&["pingpong", &PINGPONG_ROUNDS.to_string()]);
-    let e = erlang.as_ref().and_then(|f| figure(f, "rtt_ns"));
+    println!(
+        "  warren: pingpong.wat, {PINGPONG_ROUNDS} rounds (median of 3), {INTERLEAVED_ROUNDS} rounds with Erlang's"
+    );
+    let warren = |bench: &mut Bench| {
+        [warren_pingpong(PINGPONG_ROUNDS)
+            .inspect(|ns| println!("  warren: {ns:.0} ns per round trip"))
+            .map_err(|e| bench.warren_failed("pingpong", &e))
+            .ok()]
+    };
+    let ([warren], e) = bench.interleaved(warren, &["pingpong", &PINGPONG_ROUNDS.to_string()], "rtt_ns");
     bench.row(format!("pingpong round trip ({PINGPONG_ROUNDS} rounds)"), Unit::Nanos, warren, e, Some(600.0));
 }
 
@@ -1234,17 +1280,20 @@ fn large_ring_unit(bench: &mut Bench) {
 
 /// The ring's rows for one shape, both styles, against Erlang's ring.
 fn ring_rows(bench: &mut Bench, size: u32, rounds: u32, target: Option<f64>) {
-    println!("  warren: ring.wat, {size} processes x {rounds} rounds (median of 3)");
-    let mut warren = |handlers: bool| {
-        let style = if handlers { "handler style" } else { "waiting in receive" };
-        warren_ring(size, rounds, handlers)
-            .inspect(|ns| println!("  warren: {ns:.0} ns per hop ({style})"))
-            .map_err(|e| bench.warren_failed(&format!("ring ({style})"), &e))
-            .ok()
+    println!(
+        "  warren: ring.wat, {size} processes x {rounds} rounds (median of 3), {INTERLEAVED_ROUNDS} rounds with Erlang's"
+    );
+    let warren = |bench: &mut Bench| {
+        [false, true].map(|handlers| {
+            let style = if handlers { "handler style" } else { "waiting in receive" };
+            warren_ring(size, rounds, handlers)
+                .inspect(|ns| println!("  warren: {ns:.0} ns per hop ({style})"))
+                .map_err(|e| bench.warren_failed(&format!("ring ({style})"), &e))
+                .ok()
+        })
     };
-    let (receiving, handlers) = (warren(false), warren(true));
-    let erlang = bench.erlang(&["ring", &size.to_string(), &rounds.to_string()]);
-    let e = erlang.as_ref().and_then(|f| figure(f, "hop_ns"));
+    let ([receiving, handlers], e) =
+        bench.interleaved(warren, &["ring", &size.to_string(), &rounds.to_string()], "hop_ns");
     bench.row(format!("ring hop ({size} procs x {rounds} rounds)"), Unit::Nanos, receiving, e, target);
     bench.row(format!("ring hop, handler-style nodes ({size} procs)"), Unit::Nanos, handlers, e, None);
 }
