@@ -101,6 +101,8 @@ const LARGE_RING_ROUNDS: u32 = 100;
 /// next; taken back to back, the two sides see the same host more often than
 /// when one side ran all its runs first.
 const INTERLEAVED_ROUNDS: usize = 3;
+// The reading notes say 3.
+const _: () = assert!(INTERLEAVED_ROUNDS == 3);
 /// Timed round trips per fairness run (the first 10% are dropped as warm-up).
 const FAIRNESS_ROUNDS: u32 = 20_000;
 /// Time slices compared by the fairness section.
@@ -307,8 +309,8 @@ impl Bench {
         self.erlang(args)
     }
 
-    /// `rounds` rounds of: every one of `warren`'s measurements, then the
-    /// Erlang workload `args` (its figure `key`). Returns the median of each
+    /// [`INTERLEAVED_ROUNDS`] rounds of: every one of `warren`'s
+    /// measurements, then the Erlang workload `args` (its figure `key`). Returns the median of each
     /// Warren measurement over the rounds, and of Erlang's; a measurement
     /// that fails in any round gives `None` (Warren's failures are noted by
     /// the closures).

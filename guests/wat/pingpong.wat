@@ -14,7 +14,8 @@
 ;; sends the reporter tag 7 with payload = rounds as u32 LE, and returns.
 ;;
 ;; pong takes each message with one receive_into call and echoes it back to
-;; its sender with the same tag and payload (payloads longer than 65,280 bytes are cut to that length).
+;; its sender with the same tag and payload (payloads longer than 65,280
+;; bytes are cut to that length).
 ;; After echoing a tag 0 message it returns (a normal exit); other tags it
 ;; echoes forever.
 ;;
@@ -104,6 +105,9 @@
       (local.set $len
         (call $receive_into (i32.const 0) (i32.const 0) (i64.const -1)
                             (global.get $HEADER) (i32.add (global.get $BUF_LEN) (i32.const 16))))
+      ;; (it cannot fail: no tags, no timeout, a buffer inside memory)
+      (if (i32.lt_s (local.get $len) (i32.const 0))
+        (then (unreachable)))
       (if (i32.gt_u (local.get $len) (global.get $BUF_LEN))
         (then (local.set $len (global.get $BUF_LEN))))
       (local.set $tag (i64.load (global.get $HEADER)))
