@@ -310,10 +310,10 @@ impl Bench {
     }
 
     /// [`INTERLEAVED_ROUNDS`] rounds of: every one of `warren`'s
-    /// measurements, then the Erlang workload `args` (its figure `key`). Returns the median of each
-    /// Warren measurement over the rounds, and of Erlang's; a measurement
-    /// that fails in any round gives `None` (Warren's failures are noted by
-    /// the closures).
+    /// measurements, then the Erlang workload `args` (its figure `key`).
+    /// Returns the median of each Warren measurement over the rounds, and
+    /// of Erlang's; a measurement that fails in any round gives `None`
+    /// (Warren's failures are noted by the closures).
     fn interleaved<const N: usize>(
         &mut self,
         mut warren: impl FnMut(&mut Bench) -> [Option<f64>; N],
