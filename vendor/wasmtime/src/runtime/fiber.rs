@@ -6,7 +6,7 @@ use crate::{Engine, StoreContextMut};
 use core::mem;
 use core::ops::Range;
 use core::pin::Pin;
-use core::ptr::{self, NonNull};
+use core::ptr::NonNull;
 use core::task::{Context, Poll};
 use wasmtime_fiber::{Fiber, FiberStack, Suspend};
 #[cfg(all(feature = "component-model-async", feature = "gc"))]
@@ -435,6 +435,10 @@ pub(crate) struct StoreFiber<'a> {
     /// Any attempt to resume a fiber with a different store than the one with
     /// which it was created will panic.
     id: StoreId,
+    /// Warren patch: the guard range of the fiber's stack (empty if none),
+    /// read once here rather than through the stack's trait objects at
+    /// every resumption.
+    async_guard_range: Range<usize>,
 }
 
 struct RawFiber<'a>(WasmtimeFiber<'a>);
@@ -610,12 +614,9 @@ impl FiberResumeState {
     ) -> PriorFiberResumeState {
         let tls = unsafe { self.tls.push() };
         let mpk = swap_mpk_states(self.mpk);
-        let async_guard_range = fiber
-            .fiber()
-            .unwrap()
-            .stack()
-            .guard_range()
-            .unwrap_or(ptr::null_mut()..ptr::null_mut());
+        // Warren patch: read when the fiber was made (see `StoreFiber`).
+        let async_guard_range = fiber.async_guard_range.start as *mut u8
+            ..fiber.async_guard_range.end as *mut u8;
         let mut executor = self.executor;
         store.swap_executor(&mut executor);
         PriorFiberResumeState {
@@ -868,7 +869,13 @@ where
             return Err(e);
         }
     };
+    // Warren patch: the guard range, read once (see `StoreFiber`).
+    let async_guard_range = fiber
+        .stack()
+        .guard_range()
+        .map_or(0..0, |range| range.start as usize..range.end as usize);
     Ok(StoreFiber {
+        async_guard_range,
         state: Some(
             FiberResumeState {
                 tls: crate::runtime::vm::AsyncWasmCallState::new(),
