@@ -44,12 +44,14 @@ const LINE: usize = 64;
 // one spare line per window: the prefetches compete with the misses that
 // are waited for. An unrolled constant-count loop, 140 instructions fewer
 // per wake-up, was not faster either.
-// Three more hints showed no gain either, each within 2-3% (the standard
+// Four more hints showed no gain either, each within 2-3% (the standard
 // error) of these windows in 40 to 80 interleaved pairs of ring runs: the
 // call's whole future (248 bytes, not 128), the top 320 bytes of the
 // suspended stack (the wasm entry's `CallThreadState` and the fiber's
-// result slot), and, one hop ahead, the `Process` of the process it last
-// sent to. Prefetching itself works on this machine (a walk of 4-line
+// result slot), the instance's runtime state (wasmtime's `vm::Instance`
+// and `VMContext`, 256 or 768 bytes; wasmtime does not expose its address,
+// a patch did for the trial), and, one hop ahead, the `Process` of the
+// process it last sent to. Prefetching itself works on this machine (a walk of 4-line
 // objects spread over 4 MiB: 279 -> 124 ns an object when the next one is
 // prefetched); whatever a ring hop still waits for is elsewhere.
 
