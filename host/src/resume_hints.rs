@@ -51,9 +51,10 @@ const LINE: usize = 64;
 // result slot), the instance's runtime state (wasmtime's `vm::Instance`
 // and `VMContext`, 256 or 768 bytes; wasmtime does not expose its address,
 // a patch did for the trial), and, one hop ahead, the `Process` of the
-// process it last sent to. Prefetching itself works on this machine (a walk of 4-line
-// objects spread over 4 MiB: 279 -> 124 ns an object when the next one is
-// prefetched); whatever a ring hop still waits for is elsewhere.
+// process it last sent to. Prefetching itself works on this machine (a
+// walk of 4-line objects spread over 4 MiB: 279 -> 124 ns an object when
+// the next one is prefetched); whatever a ring hop still waits for is
+// elsewhere.
 
 /// The addresses a waiting process will touch first when it resumes (zero:
 /// not known).
