@@ -114,10 +114,15 @@ fn prefetch_range(at: usize, below: usize, above: usize) {
     if at == 0 {
         return;
     }
-    let first = at.saturating_sub(below) & !(LINE - 1);
-    let lines = at.saturating_add(above).saturating_sub(first).div_ceil(LINE);
-    for index in 0..lines {
-        prefetch_line(first.wrapping_add(index * LINE));
+    let mut line = at.saturating_sub(below) & !(LINE - 1);
+    // (Capped so that `line` cannot overflow at the top of the address
+    // space.)
+    let end = at.saturating_add(above).min(usize::MAX - LINE);
+    // A plain pointer walk: three instructions a line (a range of line
+    // indices compiled to about six).
+    while line < end {
+        prefetch_line(line);
+        line += LINE;
     }
 }
 

@@ -477,6 +477,12 @@ fn pick_job(local: &mut Local, scheduler: &Scheduler, index: usize, streak: &mut
             *streak += 1;
             return Some(job);
         }
+        // With nothing queued here the streak starves no one (the injector
+        // is still looked at on its ticks): queueing the process would only
+        // pop it straight back.
+        if local.queue.is_empty() && !tick.is_multiple_of(INJECTOR_INTERVAL) {
+            return Some(job);
+        }
         // Enough back-to-back runs: the next-slot process queues up.
         local.queue.push(job);
     }
