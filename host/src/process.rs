@@ -1,6 +1,7 @@
 //! A process: one wasm instance in its own store, its mailbox, its run
 //! state, and the call in flight.
 
+use crate::call_box::CallBox;
 use crate::letter::Letter;
 use crate::limits::{LimitExceeded, ProcessLimiter};
 use crate::mailbox::{Mailbox, Message, Received};
@@ -73,7 +74,7 @@ pub(crate) enum Task {
     /// (~300 bytes), not the instantiation's (~1.2 KiB).
     Instantiate(Pin<Box<dyn Future<Output = Instantiated> + Send>>),
     /// A call into wasm is in flight (the entry, or a handler call).
-    Call(Pin<Box<dyn Future<Output = CallDone> + Send>>),
+    Call(CallBox<CallDone>),
     /// A handler-style process between messages: no call, no stack.
     Idle(Box<IdleHandler>),
     /// A handler-style process that hibernated: no instance at all, only its
@@ -433,8 +434,7 @@ impl Process {
                     }
                     let done = match polled {
                         Poll::Pending => {
-                            let future: *const _ = &**call;
-                            self.resume_hints.record_call(future.cast::<u8>() as usize);
+                            self.resume_hints.record_call(call.address());
                             return RunOutcome::Pending;
                         }
                         Poll::Ready(done) => done,
@@ -503,7 +503,7 @@ impl Process {
                         unreachable!("matched above")
                     };
                     let (IdleHandler { mut store, handler }, spare) = IdleHandler::unbox(idle);
-                    *task = Task::Call(Box::pin(async move {
+                    *task = Task::Call(CallBox::new(|| async move {
                         let outcome = async {
                             let stop = handler.call_async(&mut store, ()).await?;
                             // `set_handler` in a handler: the next message goes to the new one.
@@ -551,7 +551,7 @@ impl Process {
     fn start(&self, instantiated: Instantiated, task: &mut Task) -> Option<RunOutcome> {
         let Instantiated { mut store, outcome } = instantiated;
         match outcome {
-            Ok(Started::Entry) => *task = Task::Call(Box::pin(call_entry(store))),
+            Ok(Started::Entry) => *task = Task::Call(CallBox::new(|| call_entry(store))),
             Ok(Started::Handler(handler)) => *task = Task::Idle(Box::new(IdleHandler { store, handler })),
             Ok(Started::NewHandler(handler)) => {
                 self.arm_idle_timer(store.data_mut());

@@ -1,0 +1,218 @@
+//! The boxed future of a process's wasm call, in memory a scheduler thread
+//! reuses.
+//!
+//! A handler-style process makes a new call future for every message it
+//! takes, and drops it when the handler returns. As a `Box` that cost a
+//! `malloc` and a `free` per message (glibc's `free` goes through
+//! `_int_free` even for its per-thread cache), and `Box::pin` built the
+//! future on the stack and then copied all of it to the heap. A
+//! [`CallBox`] gives its memory back to a small per-thread list of spares
+//! instead, the next call future of the same layout made on that thread
+//! takes it from there, and the future is built in place. Futures of other
+//! layouts, and spares beyond the list's room, go through the global
+//! allocator. (The letters' block cache in `letter.rs` does the same for
+//! messages.)
+//!
+//! Callgrind, ring of 1,000 handler-style processes on one scheduler, per
+//! hop: 2,311 instructions with `Box::pin`, 2,158 with a `CallBox`.
+
+use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::ptr::NonNull;
+
+/// Spare allocations one thread keeps. A thread finishes one call and
+/// starts the next at a time, so one would do for a steady stream; a few
+/// more absorb a burst of calls that end together.
+const SPARES: usize = 4;
+
+/// A pinned, boxed future whose allocation is reused (see the module docs).
+pub(crate) struct CallBox<T> {
+    future: NonNull<dyn Future<Output = T> + Send>,
+}
+
+// SAFETY: a `CallBox` owns its future, which is `Send`, as a
+// `Pin<Box<dyn Future + Send>>` does.
+unsafe impl<T> Send for CallBox<T> {}
+
+impl<T> CallBox<T> {
+    /// Boxes the future `make` makes, in a spare allocation of this thread
+    /// if one fits. (`make` runs once the memory is found, so the future
+    /// can be built in place rather than built and then copied.)
+    #[inline(always)]
+    pub(crate) fn new<F: Future<Output = T> + Send + 'static>(make: impl FnOnce() -> F) -> CallBox<T> {
+        let layout = Layout::new::<F>();
+        let memory = match layout.size() {
+            0 => NonNull::<F>::dangling().cast::<u8>(),
+            _ => take_spare(layout).unwrap_or_else(|| allocate(layout)),
+        };
+        let typed = memory.cast::<F>();
+        // SAFETY: `memory` is valid for a write of `F` (allocated or reused
+        // with `F`'s layout, or dangling for a zero-sized `F`) and holds no
+        // value.
+        unsafe { typed.as_ptr().write(make()) };
+        CallBox { future: typed }
+    }
+
+    /// The future, pinned: it never moves until it is dropped.
+    pub(crate) fn as_mut(&mut self) -> Pin<&mut (dyn Future<Output = T> + Send)> {
+        // SAFETY: the future lives at a fixed address for as long as the
+        // box, and the box hands out no other access to it.
+        unsafe { Pin::new_unchecked(self.future.as_mut()) }
+    }
+
+    /// The future's address (a resume hint).
+    pub(crate) fn address(&self) -> usize {
+        self.future.cast::<u8>().as_ptr() as usize
+    }
+}
+
+impl<T> Drop for CallBox<T> {
+    fn drop(&mut self) {
+        // SAFETY: the future is live until here, and dropped once; its
+        // memory is not touched again but to be given back.
+        let layout = Layout::for_value(unsafe { self.future.as_ref() });
+        unsafe { std::ptr::drop_in_place(self.future.as_ptr()) };
+        if layout.size() != 0 {
+            give_back(self.future.cast::<u8>(), layout);
+        }
+    }
+}
+
+/// A thread's spare allocations, most recently given back last; freed
+/// when the thread ends.
+struct Spares {
+    kept: [(NonNull<u8>, Layout); SPARES],
+    len: usize,
+}
+
+impl Drop for Spares {
+    fn drop(&mut self) {
+        for &(memory, layout) in &self.kept[..self.len] {
+            // SAFETY: each spare was allocated with its layout and is unused.
+            unsafe { dealloc(memory.as_ptr(), layout) };
+        }
+    }
+}
+
+thread_local! {
+    // An `UnsafeCell`, as the letters' block cache (`letter.rs`): only
+    // `take_spare` and `give_back` touch it, and neither calls out while
+    // holding it.
+    static THREAD_SPARES: UnsafeCell<Spares> =
+        const { UnsafeCell::new(Spares { kept: [(NonNull::dangling(), Layout::new::<()>()); SPARES], len: 0 }) };
+}
+
+/// The spare allocation this thread gave back last, if it has exactly
+/// `layout` (a thread runs one kind of call future at a time, mostly).
+fn take_spare(layout: Layout) -> Option<NonNull<u8>> {
+    THREAD_SPARES
+        .try_with(|spares| {
+            // SAFETY: see `THREAD_SPARES`; the only reference meanwhile.
+            let spares = unsafe { &mut *spares.get() };
+            let last = spares.len.checked_sub(1)?;
+            let (memory, kept) = spares.kept[last];
+            (kept == layout).then(|| {
+                spares.len = last;
+                memory
+            })
+        })
+        .ok()
+        .flatten()
+}
+
+/// Keeps `memory` as a spare of this thread, or frees it if there is no
+/// room (or the thread is ending).
+fn give_back(memory: NonNull<u8>, layout: Layout) {
+    let kept = THREAD_SPARES
+        .try_with(|spares| {
+            // SAFETY: see `THREAD_SPARES`; the only reference meanwhile.
+            let spares = unsafe { &mut *spares.get() };
+            let len = spares.len;
+            if len == SPARES {
+                return false;
+            }
+            spares.kept[len] = (memory, layout);
+            spares.len = len + 1;
+            true
+        })
+        .unwrap_or(false);
+    if !kept {
+        // SAFETY: `memory` was allocated with `layout` and is unused.
+        unsafe { dealloc(memory.as_ptr(), layout) };
+    }
+}
+
+/// New memory for `layout` (not zero-sized).
+fn allocate(layout: Layout) -> NonNull<u8> {
+    // SAFETY: `layout` has a non-zero size (the caller's check).
+    let memory = unsafe { alloc(layout) };
+    NonNull::new(memory).unwrap_or_else(|| handle_alloc_error(layout))
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Waker};
+
+    /// A future that counts its drops and is ready with its value.
+    struct Counted(Arc<AtomicUsize>, u64, [u64; 8]);
+
+    impl Future for Counted {
+        type Output = u64;
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u64> {
+            Poll::Ready(self.1 + self.2.iter().sum::<u64>())
+        }
+    }
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn poll<T>(call: &mut CallBox<T>) -> Poll<T> {
+        call.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    /// Each future is polled and dropped exactly once, and the next box of
+    /// the same layout on the thread reuses the last one's memory.
+    #[test]
+    fn a_dropped_call_box_is_reused_by_the_next_of_its_layout() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut first = CallBox::new(|| Counted(drops.clone(), 1, [2; 8]));
+        assert_eq!(poll(&mut first), Poll::Ready(17));
+        let address = first.address();
+        drop(first);
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        let mut second = CallBox::new(|| Counted(drops.clone(), 5, [0; 8]));
+        assert_eq!(second.address(), address);
+        assert_eq!(poll(&mut second), Poll::Ready(5));
+        // Another layout gets other memory; a zero-sized future none.
+        let mut other = CallBox::new(|| std::future::ready(7u8));
+        assert_ne!(other.address(), address);
+        assert_eq!(poll(&mut other), Poll::Ready(7));
+        let mut empty = CallBox::new(|| std::future::ready(()));
+        assert_eq!(poll(&mut empty), Poll::Ready(()));
+        drop((second, other, empty));
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+    }
+
+    /// More boxes dropped at once than the thread keeps: the rest are
+    /// freed, and every future is dropped once.
+    #[test]
+    fn boxes_beyond_the_spares_are_freed() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let boxes: Vec<_> =
+            (0..3 * SPARES as u64).map(|i| CallBox::new(|| Counted(drops.clone(), i, [0; 8]))).collect();
+        drop(boxes);
+        assert_eq!(drops.load(Ordering::Relaxed), 3 * SPARES);
+        let again: Vec<_> =
+            (0..3 * SPARES as u64).map(|i| CallBox::new(|| Counted(drops.clone(), i, [0; 8]))).collect();
+        drop(again);
+        assert_eq!(drops.load(Ordering::Relaxed), 6 * SPARES);
+    }
+}
