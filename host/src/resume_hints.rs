@@ -118,8 +118,8 @@ fn prefetch_range(at: usize, below: usize, above: usize) {
     // (Capped so that `line` cannot overflow at the top of the address
     // space.)
     let end = at.saturating_add(above).min(usize::MAX - LINE);
-    // A plain pointer walk: three instructions a line (a range of line
-    // indices compiled to about six).
+    // A plain pointer walk: about four instructions a line (a range of
+    // line indices compiled to about six).
     while line < end {
         prefetch_line(line);
         line += LINE;

@@ -6,8 +6,9 @@
 //! slot, so a request and its reply run back to back on one core without a
 //! cross-thread wake-up (as tokio's LIFO slot). The next slot is taken at
 //! most [`MAX_NEXT_STREAK`] times in a row while other processes wait in
-//! the queue, so two chatty processes cannot starve it. Processes made runnable off the scheduler threads
-//! (timers, the host API) go to a global injector.
+//! the queue, so two chatty processes cannot starve it. Processes made
+//! runnable off the scheduler threads (timers, the host API) go to a global
+//! injector.
 //!
 //! A process spawned on a scheduler thread stays in that thread's queue
 //! unless work has waited there for [`SPREAD_AFTER`] (see [`Backlog`]): a
