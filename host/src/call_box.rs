@@ -3,31 +3,21 @@
 //!
 //! A handler-style process makes a new call future for every message it
 //! takes, and drops it when the handler returns. As a `Box` that cost a
-//! `malloc` and a `free` per message (glibc's `free` goes through
-//! `_int_free` even for its per-thread cache), and `Box::pin` built the
-//! future on the stack and then copied all of it to the heap. A
-//! [`CallBox`] gives its memory back to a small per-thread list of spares
-//! instead, the next call future of the same layout made on that thread
-//! takes it from there, and the future is built in place. Futures whose
-//! layout is not that of the last spare given back, and spares beyond the
-//! list's room (the oldest are freed), go through the global allocator.
-//! (The letters' block cache in `letter.rs` does the same for messages.)
+//! `malloc` and a `free` per message, and `Box::pin` built the future on
+//! the stack and then copied all of it to the heap. A [`CallBox`] takes
+//! its memory from the thread's block cache (`block_cache.rs`, shared with
+//! the letters) and gives it back there, and builds the future in place.
 //!
 //! Ring of 1,000 handler-style processes, per hop: callgrind (one
 //! scheduler) 2,311 instructions with `Box::pin`, 2,158 with a `CallBox`;
 //! the bench's handler-style ring (two schedulers, six interleaved runs of
 //! each) 368 ns on average with `Box::pin`, 320 with a `CallBox`.
 
-use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
-use std::cell::UnsafeCell;
+use crate::block_cache;
+use std::alloc::Layout;
 use std::future::Future;
 use std::pin::Pin;
 use std::ptr::NonNull;
-
-/// Spare allocations one thread keeps. A thread finishes one call and
-/// starts the next at a time, so one would do for a steady stream; a few
-/// more absorb a burst of calls that end together.
-const SPARES: usize = 4;
 
 /// A pinned, boxed future whose allocation is reused (see the module docs).
 pub(crate) struct CallBox<T> {
@@ -39,21 +29,21 @@ pub(crate) struct CallBox<T> {
 unsafe impl<T> Send for CallBox<T> {}
 
 impl<T> CallBox<T> {
-    /// Boxes the future `make` makes, in a spare allocation of this thread
-    /// if one fits. (`make` runs once the memory is found, so the future
-    /// can be built in place rather than built and then copied. Were `make`
-    /// to panic, that memory would leak; the futures made here cannot.)
+    /// Boxes the future `make` makes, in a block of this thread's cache if
+    /// it has one of the size. (`make` runs once the memory is found, so the
+    /// future can be built in place rather than built and then copied. Were
+    /// `make` to panic, that memory would leak; the futures made here
+    /// cannot.)
     #[inline(always)]
     pub(crate) fn new<F: Future<Output = T> + Send + 'static>(make: impl FnOnce() -> F) -> CallBox<T> {
         let layout = Layout::new::<F>();
         let memory = match layout.size() {
             0 => NonNull::<F>::dangling().cast::<u8>(),
-            _ => take_spare(layout).unwrap_or_else(|| allocate(layout)),
+            _ => block_cache::allocate(layout),
         };
         let typed = memory.cast::<F>();
-        // SAFETY: `memory` is valid for a write of `F` (allocated or reused
-        // with `F`'s layout, or dangling for a zero-sized `F`) and holds no
-        // value.
+        // SAFETY: `memory` is valid for a write of `F` (allocated for `F`'s
+        // layout, or dangling for a zero-sized `F`) and holds no value.
         unsafe { typed.as_ptr().write(make()) };
         CallBox { future: typed }
     }
@@ -79,87 +69,11 @@ impl<T> Drop for CallBox<T> {
         // SAFETY: as above.
         unsafe { std::ptr::drop_in_place(self.future.as_ptr()) };
         if layout.size() != 0 {
-            give_back(self.future.cast::<u8>(), layout);
+            // SAFETY: `new` allocated the memory with this layout (the
+            // future's), and the future is gone.
+            unsafe { block_cache::free(self.future.cast::<u8>(), layout) };
         }
     }
-}
-
-/// A thread's spare allocations, most recently given back last; freed
-/// when the thread ends.
-struct Spares {
-    kept: [(NonNull<u8>, Layout); SPARES],
-    len: usize,
-}
-
-impl Drop for Spares {
-    fn drop(&mut self) {
-        for &(memory, layout) in &self.kept[..self.len] {
-            // SAFETY: each spare was allocated with its layout and is unused.
-            unsafe { dealloc(memory.as_ptr(), layout) };
-        }
-    }
-}
-
-thread_local! {
-    // An `UnsafeCell`, as the letters' block cache (`letter.rs`): only
-    // `take_spare` and `give_back` touch it, and neither calls out while
-    // holding it.
-    static THREAD_SPARES: UnsafeCell<Spares> =
-        const { UnsafeCell::new(Spares { kept: [(NonNull::dangling(), Layout::new::<()>()); SPARES], len: 0 }) };
-}
-
-/// The spare allocation this thread gave back last, if it has exactly
-/// `layout` (a thread runs one kind of call future at a time, mostly).
-fn take_spare(layout: Layout) -> Option<NonNull<u8>> {
-    THREAD_SPARES
-        .try_with(|spares| {
-            // SAFETY: see `THREAD_SPARES`; the only reference meanwhile.
-            let spares = unsafe { &mut *spares.get() };
-            let last = spares.len.checked_sub(1)?;
-            let (memory, kept) = spares.kept[last];
-            (kept == layout).then(|| {
-                spares.len = last;
-                memory
-            })
-        })
-        .ok()
-        .flatten()
-}
-
-/// Keeps `memory` as a spare of this thread (the most recent on top:
-/// [`take_spare`] looks only there). With no room left the oldest spare is
-/// freed instead, so spares of a layout the thread no longer makes cannot
-/// keep the current layout from being kept. Frees `memory` if the thread
-/// is ending.
-fn give_back(memory: NonNull<u8>, layout: Layout) {
-    let freed = THREAD_SPARES
-        .try_with(|spares| {
-            // SAFETY: see `THREAD_SPARES`; the only reference meanwhile.
-            let spares = unsafe { &mut *spares.get() };
-            let len = spares.len;
-            if len < SPARES {
-                spares.kept[len] = (memory, layout);
-                spares.len = len + 1;
-                return None;
-            }
-            let oldest = spares.kept[0];
-            spares.kept.copy_within(1.., 0);
-            spares.kept[SPARES - 1] = (memory, layout);
-            Some(oldest)
-        })
-        .unwrap_or(Some((memory, layout)));
-    if let Some((memory, layout)) = freed {
-        // SAFETY: `memory` was allocated with `layout` and is no longer
-        // kept anywhere.
-        unsafe { dealloc(memory.as_ptr(), layout) };
-    }
-}
-
-/// New memory for `layout` (not zero-sized).
-fn allocate(layout: Layout) -> NonNull<u8> {
-    // SAFETY: `layout` has a non-zero size (the caller's check).
-    let memory = unsafe { alloc(layout) };
-    NonNull::new(memory).unwrap_or_else(|| handle_alloc_error(layout))
 }
 
 #[cfg(all(test, not(feature = "loom")))]
@@ -168,6 +82,9 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::{Context, Poll, Waker};
+
+    /// More boxes than the block cache keeps of one size.
+    const MANY: usize = 100;
 
     /// A future that counts its drops and is ready with its value.
     struct Counted(Arc<AtomicUsize>, u64, [u64; 8]);
@@ -212,12 +129,12 @@ mod tests {
         assert_eq!(drops.load(Ordering::Relaxed), 2);
     }
 
-    /// A thread whose spares are all of a layout it no longer makes still
-    /// reuses the memory of the layout it makes now.
+    /// A thread whose cache is full of blocks of another size still reuses
+    /// the memory of the size it makes now.
     #[test]
-    fn spares_of_an_old_layout_give_way_to_the_current_one() {
+    fn blocks_of_another_size_do_not_stand_in_the_way() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let old: Vec<_> = (0..SPARES as u64).map(|i| CallBox::new(|| Counted(drops.clone(), i, [0; 8]))).collect();
+        let old: Vec<_> = (0..MANY as u64).map(|i| CallBox::new(|| Counted(drops.clone(), i, [0; 8]))).collect();
         drop(old);
         let current = CallBox::new(|| std::future::ready([1u64; 3]));
         let address = current.address();
@@ -229,22 +146,20 @@ mod tests {
             assert_eq!(again.address(), address);
             assert_eq!(poll(&mut again), Poll::Ready([2; 3]));
         }
-        assert_eq!(drops.load(Ordering::Relaxed), SPARES);
+        assert_eq!(drops.load(Ordering::Relaxed), MANY);
         assert_ne!(&*blocker as *const _ as usize, address);
     }
 
     /// More boxes dropped at once than the thread keeps: the rest are
     /// freed, and every future is dropped once.
     #[test]
-    fn boxes_beyond_the_spares_are_freed() {
+    fn boxes_beyond_what_the_cache_keeps_are_freed() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let boxes: Vec<_> =
-            (0..3 * SPARES as u64).map(|i| CallBox::new(|| Counted(drops.clone(), i, [0; 8]))).collect();
+        let boxes: Vec<_> = (0..MANY as u64).map(|i| CallBox::new(|| Counted(drops.clone(), i, [0; 8]))).collect();
         drop(boxes);
-        assert_eq!(drops.load(Ordering::Relaxed), 3 * SPARES);
-        let again: Vec<_> =
-            (0..3 * SPARES as u64).map(|i| CallBox::new(|| Counted(drops.clone(), i, [0; 8]))).collect();
+        assert_eq!(drops.load(Ordering::Relaxed), MANY);
+        let again: Vec<_> = (0..MANY as u64).map(|i| CallBox::new(|| Counted(drops.clone(), i, [0; 8]))).collect();
         drop(again);
-        assert_eq!(drops.load(Ordering::Relaxed), 6 * SPARES);
+        assert_eq!(drops.load(Ordering::Relaxed), 2 * MANY);
     }
 }

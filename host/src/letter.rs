@@ -10,10 +10,10 @@
 //! hop; a letter's handle is one pointer, so the queues that hold letters
 //! move 8 bytes per message.
 
+use crate::block_cache;
 use crate::mailbox::Message;
 use crate::pid::Pid;
-use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
-use std::cell::UnsafeCell;
+use std::alloc::{Layout, handle_alloc_error};
 use std::ptr::{self, NonNull};
 
 /// What precedes the payload bytes in a letter's block.
@@ -37,27 +37,10 @@ unsafe impl Send for Letter {}
 // SAFETY: `&Letter` only reads the block.
 unsafe impl Sync for Letter {}
 
-/// Block sizes of the small letters, which come from a per-thread cache
-/// (see [`BlockCache`]); a letter takes the smallest that holds its header
-/// and payload. Larger letters are allocated to size.
-const SMALL_BLOCKS: [usize; 3] = [64, 128, 256];
-/// Blocks of each size a thread keeps for reuse.
-const CACHED_PER_SIZE: usize = 32;
-
-/// The size class (index in [`SMALL_BLOCKS`]) of a letter with `len`
-/// payload bytes, if it is small.
-fn small_class(len: usize) -> Option<usize> {
-    let size = size_of::<Header>() + len.min(usize::MAX / 2);
-    SMALL_BLOCKS.iter().position(|&block| size <= block)
-}
-
-/// The layout of a letter with `len` payload bytes: its size class's block
-/// if it is small.
+/// The layout of a letter's block with `len` payload bytes. (Small blocks
+/// come from the thread's block cache, see `block_cache.rs`.)
 fn layout(len: usize) -> Layout {
-    let size = match small_class(len) {
-        Some(class) => Some(SMALL_BLOCKS[class]),
-        None => size_of::<Header>().checked_add(len),
-    };
+    let size = size_of::<Header>().checked_add(len);
     match size.and_then(|size| Layout::from_size_align(size, align_of::<Header>()).ok()) {
         Some(layout) => layout,
         // Only a payload near `isize::MAX` bytes, which no memory holds.
@@ -65,94 +48,12 @@ fn layout(len: usize) -> Layout {
     }
 }
 
-/// Freed blocks of the small sizes, kept by a thread for its next letters.
-///
-/// A message hop frees one letter and makes another on the same thread
-/// (the receiver drops its previous message; the next send makes a new
-/// one), so a block usually comes back hot from the cache, and the
-/// allocator's own bookkeeping is skipped both ways. A thread that only
-/// sends (or only receives) just finds its cache empty (or full) and
-/// falls back to the allocator.
-struct BlockCache {
-    /// Per size class: the cached blocks, the first `len` of them valid.
-    blocks: [[*mut u8; CACHED_PER_SIZE]; SMALL_BLOCKS.len()],
-    len: [usize; SMALL_BLOCKS.len()],
-}
-
-impl Drop for BlockCache {
-    fn drop(&mut self) {
-        for (class, &len) in self.len.iter().enumerate() {
-            for &block in &self.blocks[class][..len] {
-                // SAFETY: cached blocks were allocated with their class's
-                // layout and are owned by the cache alone.
-                unsafe { dealloc(block, small_layout(class)) }
-            }
-        }
-    }
-}
-
-fn small_layout(class: usize) -> Layout {
-    // SAFETY: the sizes are small multiples of the (power of two) alignment.
-    unsafe { Layout::from_size_align_unchecked(SMALL_BLOCKS[class], align_of::<Header>()) }
-}
-
-thread_local! {
-    // An `UnsafeCell`, not a `RefCell`: only `take_block` and `keep_block`
-    // touch it, neither calls out while holding it, so no borrow flag is
-    // needed.
-    static BLOCKS: UnsafeCell<BlockCache> = const {
-        UnsafeCell::new(BlockCache {
-            blocks: [[ptr::null_mut(); CACHED_PER_SIZE]; SMALL_BLOCKS.len()],
-            len: [0; SMALL_BLOCKS.len()],
-        })
-    };
-}
-
-/// A cached block of size class `class`, if this thread has one.
-fn take_block(class: usize) -> Option<*mut u8> {
-    // `try_with`: none while the thread is being torn down.
-    BLOCKS
-        .try_with(|cache| {
-            // SAFETY: see `BLOCKS`; this is the only reference meanwhile.
-            let cache = unsafe { &mut *cache.get() };
-            let len = cache.len[class].checked_sub(1)?;
-            cache.len[class] = len;
-            Some(cache.blocks[class][len])
-        })
-        .ok()
-        .flatten()
-}
-
-/// Keeps a freed block of size class `class` for this thread's next
-/// letters; gives it back if the cache is full.
-fn keep_block(class: usize, block: *mut u8) -> Result<(), *mut u8> {
-    BLOCKS
-        .try_with(|cache| {
-            // SAFETY: see `BLOCKS`; this is the only reference meanwhile.
-            let cache = unsafe { &mut *cache.get() };
-            let len = cache.len[class];
-            if len == CACHED_PER_SIZE {
-                return Err(block);
-            }
-            cache.blocks[class][len] = block;
-            cache.len[class] = len + 1;
-            Ok(())
-        })
-        .unwrap_or(Err(block))
-}
-
 impl Letter {
     /// A letter from `sender` with `tag`, carrying a copy of `data`.
     pub(crate) fn new(sender: Pid, tag: i64, data: &[u8]) -> Letter {
         let len = data.len();
-        let cached = small_class(len).and_then(take_block);
-        let layout = layout(len);
-        // SAFETY: `layout` has a non-zero size (the header); a cached block
-        // has this same layout (its size class).
-        let fresh = || unsafe { alloc(layout) };
-        let Some(block) = NonNull::new(cached.unwrap_or_else(fresh).cast::<Header>()) else {
-            handle_alloc_error(layout)
-        };
+        // (Never empty: it holds the header.)
+        let block = block_cache::allocate(layout(len)).cast::<Header>();
         // SAFETY: the block is fresh, sized and aligned for the header
         // followed by `len` bytes; the payload is written before anyone
         // reads it.
@@ -210,17 +111,10 @@ impl Letter {
 
 impl Drop for Letter {
     fn drop(&mut self) {
-        let len = self.header().len;
-        let mut block = self.0.as_ptr().cast::<u8>();
-        if let Some(class) = small_class(len) {
-            match keep_block(class, block) {
-                Ok(()) => return,
-                Err(back) => block = back,
-            }
-        }
-        // SAFETY: the block was allocated with this layout (in `new`, or
-        // as a cached block of the same size class).
-        unsafe { dealloc(block, layout(len)) }
+        let layout = layout(self.header().len);
+        // SAFETY: `new` allocated the block with this layout, and the
+        // letter, its only owner, is going.
+        unsafe { block_cache::free(self.0.cast(), layout) }
     }
 }
 
@@ -237,6 +131,13 @@ impl std::fmt::Debug for Letter {
 #[cfg(all(test, not(feature = "loom")))]
 mod tests {
     use super::*;
+
+    /// The block cache's size class of a letter with `len` payload bytes,
+    /// if it is small.
+    fn small_class(len: usize) -> Option<usize> {
+        let size = size_of::<Header>().checked_add(len)?;
+        block_cache::class_of(Layout::from_size_align(size, align_of::<Header>()).ok()?)
+    }
 
     #[test]
     fn a_letter_keeps_its_sender_tag_and_bytes() {
@@ -260,7 +161,7 @@ mod tests {
     /// letters of their size, whatever was in them before.
     #[test]
     fn small_letters_reuse_cached_blocks() {
-        let sizes = [0, 1, 31, 32, 33, 96, 97, 224, 225, 4096];
+        let sizes = [0, 1, 31, 32, 33, 96, 97, 224, 225, 480, 481, 4096];
         for round in 0..3 {
             // More letters than the cache keeps, so both paths are taken.
             let letters: Vec<Letter> = (0..100)
@@ -279,7 +180,9 @@ mod tests {
         assert_eq!(small_class(32), Some(0));
         assert_eq!(small_class(33), Some(1));
         assert_eq!(small_class(224), Some(2));
-        assert_eq!(small_class(225), None);
+        assert_eq!(small_class(225), Some(3));
+        assert_eq!(small_class(480), Some(3));
+        assert_eq!(small_class(481), None);
         assert_eq!(small_class(usize::MAX), None);
     }
 

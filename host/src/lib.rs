@@ -16,14 +16,17 @@
 //!
 //! Module map: [`node`] (the public API), `scheduler` (threads and run
 //! queues), `run_state` (the wake-up protocol), `process` (a process and its
-//! call in flight), `call_box` (call futures in reused memory), `mailbox`
-//! (lock-free for senders), `process_table` (pids), `abi` (host functions,
-//! one file per namespace), `memory`/`stack`/`region` (dense layout),
-//! `free_list` (sharded free lists for slots), `recycle` (stores of exited
-//! processes, reset and reused), `resume_hints` (what a waking process will
-//! touch, prefetched by its waker), `wasi` (WASI and capabilities).
+//! call in flight), `call_box` (call futures in reused memory),
+//! `block_cache` (per-thread caches of small blocks: letters, call
+//! futures), `mailbox` (lock-free for senders), `process_table` (pids),
+//! `abi` (host functions, one file per namespace), `memory`/`stack`/`region`
+//! (dense layout), `free_list` (sharded free lists for slots), `recycle`
+//! (stores of exited processes, reset and reused), `resume_hints` (what a
+//! waking process will touch, prefetched by its waker), `wasi` (WASI and
+//! capabilities).
 
 mod abi;
+mod block_cache;
 mod call_box;
 mod config;
 mod engine;
