@@ -18,8 +18,8 @@ use std::cell::UnsafeCell;
 use std::ptr::{self, NonNull};
 
 /// Block sizes of the size classes; a block takes the smallest that holds
-/// it. (A letter with up to 480 payload bytes fits, and so does a process's
-/// call future, 264 or 384 bytes.)
+/// it. (A letter with up to 480 payload bytes fits, and so does a handler
+/// call's future, 384 bytes.)
 const CLASS_SIZES: [usize; 4] = [64, 128, 256, 512];
 /// Alignment of every block of a size class.
 const ALIGN: usize = 8;

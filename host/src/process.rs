@@ -551,7 +551,7 @@ impl Process {
     fn start(&self, instantiated: Instantiated, task: &mut Task) -> Option<RunOutcome> {
         let Instantiated { mut store, outcome } = instantiated;
         match outcome {
-            Ok(Started::Entry) => *task = Task::Call(CallBox::new(|| call_entry(store))),
+            Ok(Started::Entry) => *task = Task::Call(CallBox::new_lasting(|| call_entry(store))),
             Ok(Started::Handler(handler)) => *task = Task::Idle(Box::new(IdleHandler { store, handler })),
             Ok(Started::NewHandler(handler)) => {
                 self.arm_idle_timer(store.data_mut());
