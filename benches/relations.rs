@@ -37,7 +37,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use warren_host::{Inbox, LoadedModule, Node, NodeConfig, Pid, ProcessHandle};
 
@@ -386,14 +385,14 @@ fn schedulers() -> usize {
     std::env::var("WARREN_BENCH_SCHEDULERS").ok().and_then(|s| s.parse().ok()).filter(|&n| n > 0).unwrap_or(2)
 }
 
-fn setup() -> Result<(Node, Arc<LoadedModule>, Inbox)> {
-    let node = Node::new(NodeConfig { schedulers: schedulers(), ..NodeConfig::default() })?;
+fn setup() -> Result<(Node, LoadedModule, Inbox)> {
+    let node = Node::new(NodeConfig::default().schedulers(schedulers()))?;
     let module = node.load("relations", GUEST.as_bytes()).context("the guest does not load")?;
     let inbox = node.inbox();
     Ok((node, module, inbox))
 }
 
-fn spawn(node: &Node, module: &Arc<LoadedModule>, entry: &str, arg: &[u8]) -> Result<ProcessHandle> {
+fn spawn(node: &Node, module: &LoadedModule, entry: &str, arg: &[u8]) -> Result<ProcessHandle> {
     node.spawn(module, entry, arg).with_context(|| format!("cannot spawn {entry}"))
 }
 

@@ -48,7 +48,6 @@ use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use steal::CpuTimes;
 use warren_host::{DEFAULT_REDUCTIONS, Inbox, LoadedModule, Message, Node, NodeConfig, Pid, ProcessHandle};
@@ -582,14 +581,14 @@ fn new_node(reductions: u64) -> Result<Node> {
 }
 
 fn new_node_with(schedulers: usize, reductions: u64) -> Result<Node> {
-    Node::new(NodeConfig { schedulers, reductions, ..NodeConfig::default() }).context("cannot start a Warren node")
+    Node::new(NodeConfig::default().schedulers(schedulers).reductions(reductions)).context("cannot start a Warren node")
 }
 
-fn load_file(node: &Node, name: &str, path: &Path) -> Result<Arc<LoadedModule>> {
+fn load_file(node: &Node, name: &str, path: &Path) -> Result<LoadedModule> {
     node.load_file_as(name, path).with_context(|| format!("cannot load {}", path.display()))
 }
 
-fn spawn(node: &Node, module: &Arc<LoadedModule>, entry: &str, arg: &[u8]) -> Result<ProcessHandle> {
+fn spawn(node: &Node, module: &LoadedModule, entry: &str, arg: &[u8]) -> Result<ProcessHandle> {
     node.spawn(module, entry, arg).with_context(|| format!("cannot spawn `{}`.{entry}", module.name()))
 }
 
@@ -1169,7 +1168,7 @@ fn warren_pingpong(rounds: u32) -> Result<f64> {
 /// Runs a pinger (`entry` of `module`, spawn argument `[reporter pid: i64]
 /// [rounds: u32][extra]`) that reports once done: ns per round, median of 3
 /// runs after a warm-up run.
-fn timed_pinger(node: &Node, module: &Arc<LoadedModule>, entry: &str, rounds: u32, extra: &[u8]) -> Result<f64> {
+fn timed_pinger(node: &Node, module: &LoadedModule, entry: &str, rounds: u32, extra: &[u8]) -> Result<f64> {
     let inbox = node.inbox();
     warm_median(rounds, |rounds| {
         let mut arg = inbox.pid().raw().to_le_bytes().to_vec();

@@ -41,7 +41,6 @@ mod report;
 
 use std::collections::BTreeMap;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use warren_host::{Inbox, LoadedModule, Node, NodeConfig, ProcessHandle};
 
@@ -188,13 +187,13 @@ fn main() {
 
 struct Warren {
     node: Node,
-    module: Arc<LoadedModule>,
+    module: LoadedModule,
     inbox: Inbox,
 }
 
 impl Warren {
     fn new() -> Warren {
-        let node = Node::new(NodeConfig { schedulers: SCHEDULERS, ..NodeConfig::default() }).expect("a node starts");
+        let node = Node::new(NodeConfig::default().schedulers(SCHEDULERS)).expect("a node starts");
         let module = node.load("tables-bench", GUEST.as_bytes()).expect("the bench guest loads");
         let inbox = node.inbox();
         Warren { node, module, inbox }

@@ -207,22 +207,21 @@ impl NodeArgs {
 
     fn config(&self, args: Vec<String>) -> NodeConfig {
         let defaults = NodeConfig::default();
-        NodeConfig {
-            schedulers: self.schedulers.map_or(defaults.schedulers, NonZeroUsize::get),
-            reductions: self.reductions,
-            max_processes: self.max_processes,
-            max_memory: self.max_memory,
-            max_mailbox: self.max_mailbox.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-            layout: match self.layout {
+        let schedulers = self.schedulers.map_or(defaults.schedulers, NonZeroUsize::get);
+        defaults
+            .schedulers(schedulers)
+            .reductions(self.reductions)
+            .max_processes(self.max_processes)
+            .max_memory(self.max_memory)
+            .max_mailbox(self.max_mailbox.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
+            .layout(match self.layout {
                 Layout::Dense => MemoryLayout::Dense,
                 Layout::Guarded => MemoryLayout::Guarded,
-            },
-            tag_output: self.tag_output,
-            hibernate_after: self.hibernate_after.map(std::time::Duration::from_millis),
-            args,
-            env: self.env.clone(),
-            ..defaults
-        }
+            })
+            .tag_output(self.tag_output)
+            .hibernate_after(self.hibernate_after.map(std::time::Duration::from_millis))
+            .args(args)
+            .env(self.env.clone())
     }
 }
 
@@ -271,7 +270,7 @@ fn compile_file(args: CompileArgs) -> Result<u8> {
     node_args.layout = args.layout;
     node_args.schedulers = NonZeroUsize::new(1);
     let node = Node::new(node_args.config(Vec::new()))?;
-    let compiled = node.precompile(&bytes).with_context(|| format!("in file `{}`", args.file.display()))?;
+    let compiled = node.precompile(&bytes).with_context(|| format!("cannot compile `{}`", args.file.display()))?;
     let output = args.output.unwrap_or_else(|| args.file.with_extension("cwasm"));
     std::fs::write(&output, compiled).with_context(|| format!("cannot write `{}`", output.display()))?;
     say!("compiled {} -> {}", args.file.display(), output.display());
@@ -284,7 +283,7 @@ fn listed(module: &LoadedModule) -> String {
 }
 
 /// Spawns the root process and waits for it; the exit code follows its reason.
-fn run_root(node: &Node, module: &std::sync::Arc<LoadedModule>, entry: &str) -> Result<u8> {
+fn run_root(node: &Node, module: &LoadedModule, entry: &str) -> Result<u8> {
     let root = node.spawn(module, entry, b"")?;
     let reason = root.wait();
     let _ = std::io::stdout().flush();

@@ -11,67 +11,58 @@
 //! let module = node.load("hello", br#"(module (func (export "main")))"#)?;
 //! let process = node.spawn(&module, "main", b"")?;
 //! assert!(process.wait().is_normal());
-//! # anyhow::Ok(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Module map: [`node`] (the public API), `scheduler` (threads and run
-//! queues), `run_state` (the wake-up protocol), `process` (a process and its
-//! call in flight), `call_box` (call futures in reused memory),
-//! `block_cache` (per-thread caches of small blocks: letters, call
-//! futures), `mailbox` (lock-free for senders), `process_table` (pids),
-//! `abi` (host functions, one file per namespace), `memory`/`stack`/`region`
-//! (dense layout), `free_list` (sharded free lists for slots), `recycle`
-//! (stores of exited processes, reset and reused), `resume_hints` (what a
-//! waking process will touch, prefetched by its waker), `wasi` (WASI and
-//! capabilities).
+//! ## Module map
+//!
+//! The folders are layers; each uses only the layers above it in this list
+//! (`scripts/layers.sh` checks it):
+//!
+//! 1. `base`: plain types every layer uses: `pid`, `reason` (exit reasons),
+//!    `config` (the node's settings), `codes` (the ABI's numbers, defined
+//!    once), `sync` (primitives loom swaps for its models).
+//! 2. `mem`: `region` (reserved regions carved into slots), `memory` and
+//!    `stack` (dense linear memories and fiber stacks), `block_cache`
+//!    (per-thread caches of small blocks), `free_list` (sharded free lists).
+//! 3. `sched`: the scheduler over any job type: `policy` (which job runs
+//!    next, when a backlog spreads), `park` (parking without a lost
+//!    wake-up), `worker` (a scheduler thread's loop).
+//! 4. `wasm`: `engine`, `module` (compiled and linked once, generic over the
+//!    store's data), `hibernate` (an instance's state frozen and thawed).
+//! 5. `svc`: the services, each owning its state, generic over the process
+//!    type: `process_table`, `signals` (links, monitors, exit signals),
+//!    `names` (registered names, keyed registries), `timers`, `tables`
+//!    (ETS).
+//! 6. `process`: a process (`state`, `task`, `run`, `start`, `run_state`,
+//!    `mailbox`, `letter`, `receive`, `memory`, `limits`, `call_box`,
+//!    `resume_hints`, `recycle`, `trim`, `capabilities`, `waker`) and the
+//!    `runtime` a node's processes share (`spawn`, `exit`).
+//! 7. `node`: the public API.
+//! 8. `abi`: the host functions guests import, one file per namespace, and
+//!    WASI.
 
 mod abi;
-mod block_cache;
-mod call_box;
-mod config;
-mod engine;
-mod free_list;
-mod hibernate;
-mod letter;
-mod limits;
-mod mailbox;
-mod memory;
-mod module;
-pub mod node;
-mod pid;
+mod base;
+mod mem;
+mod node;
 mod process;
-mod process_table;
-mod reason;
-mod recycle;
-mod region;
-mod registry;
-mod resume_hints;
-mod run_state;
-mod scheduler;
-mod signals;
-mod stack;
-mod sync;
-mod table;
-mod timer;
-mod wasi;
+mod sched;
+mod svc;
+mod wasm;
 
-pub use abi::{
-    ERR_ACCESS, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER, ERR_NOT_ALIVE, ERR_NOT_FOUND,
-    ERR_OVERFLOW, ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE, ERR_WRONG_TYPE,
-};
-pub use abi::{
-    ERR_ALREADY_NAMED, ERR_BADARG, ERR_CANNOT_HIBERNATE, ERR_LIMIT, ERR_NAME_TAKEN, ERR_NO_MESSAGE, ERR_NO_SUCH_EXPORT,
-    ERR_NO_SUCH_MODULE, ERR_NO_SUCH_NAME, ERR_NO_SUCH_TIMER, ERR_NOPROC, ERR_NOT_PERMITTED, ERR_TIMEOUT,
-    MODULE as ABI_MODULE, OK, SPAWN_LINK, SPAWN_MONITOR,
-};
-pub use config::{DEFAULT_REDUCTIONS, MemoryLayout, NodeConfig};
-pub use mailbox::Message;
-pub use module::LoadedModule;
-pub use node::{Inbox, Node, ProcessHandle, SpawnError};
-pub use pid::Pid;
-pub use process::ProcessState;
-pub use reason::*;
-pub use registry::NameError;
-pub use signals::{TAG_DOWN, TAG_EXIT};
-pub use table::{MAX_KEY_LEN, OBJECT_OVERHEAD, TAG_TABLE_TRANSFER, TableAccess, TableError, TableInfo, TableKind};
-pub use wasi::Capabilities;
+pub use base::codes::*;
+pub use base::config::{DEFAULT_REDUCTIONS, MemoryLayout, NodeConfig};
+pub use base::pid::Pid;
+pub use base::reason::ExitReason;
+pub use node::{Inbox, LoadedModule, Node, NodeError, ProcessHandle};
+pub use process::capabilities::Capabilities;
+pub use process::mailbox::Message;
+pub use process::spawn::SpawnError;
+pub use svc::tables::{OBJECT_OVERHEAD, TableAccess, TableInfo, TableKind};
+pub use wasm::module::{LoadError, LoadErrorKind};
+
+/// The ABI's numbers (also re-exported at the crate root).
+pub mod codes {
+    pub use crate::base::codes::*;
+}

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 pub use warren_host::{
     ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE, ERR_TIMEOUT, ExitReason, Inbox,
@@ -17,7 +16,7 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A node with `schedulers` threads and default settings otherwise.
 pub fn node(schedulers: usize) -> Node {
-    Node::new(NodeConfig { schedulers, ..NodeConfig::default() }).expect("node starts")
+    Node::new(NodeConfig::default().schedulers(schedulers)).expect("node starts")
 }
 
 /// A node with the given settings.
@@ -26,12 +25,12 @@ pub fn node_with(config: NodeConfig) -> Node {
 }
 
 /// Loads WAT (or wasm) source under `name`.
-pub fn load(node: &Node, name: &str, source: &str) -> Arc<LoadedModule> {
+pub fn load(node: &Node, name: &str, source: &str) -> LoadedModule {
     node.load(name, source.as_bytes()).expect("module loads")
 }
 
 /// Loads a guest built by the build (a path from `warren_test_artifacts`).
-pub fn load_artifact(node: &Node, path: &str) -> Arc<LoadedModule> {
+pub fn load_artifact(node: &Node, path: &str) -> LoadedModule {
     node.load_file(std::path::Path::new(path)).expect("artifact loads")
 }
 
@@ -41,12 +40,12 @@ pub fn fixture(file: &str) -> PathBuf {
 }
 
 /// Loads a WAT fixture of guests/wat (named after its file stem).
-pub fn load_fixture(node: &Node, file: &str) -> Arc<LoadedModule> {
+pub fn load_fixture(node: &Node, file: &str) -> LoadedModule {
     node.load_file(&fixture(file)).expect("fixture loads")
 }
 
 /// Spawns `entry` of `module`, failing the test if the spawn fails.
-pub fn spawn(node: &Node, module: &Arc<LoadedModule>, entry: &str, arg: &[u8]) -> ProcessHandle {
+pub fn spawn(node: &Node, module: &LoadedModule, entry: &str, arg: &[u8]) -> ProcessHandle {
     node.spawn(module, entry, arg).unwrap_or_else(|e| panic!("spawn {entry}: {e:#}"))
 }
 

@@ -364,7 +364,7 @@ const GROW: &str = r#"
 "#;
 
 fn assert_memory_limit(layout: MemoryLayout) {
-    let node = node_with(NodeConfig { schedulers: 1, max_memory: 1 << 20, layout, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(1).max_memory(1 << 20).layout(layout));
     let module = load(&node, "grow", &wat(GROW));
     let inbox = node.inbox();
     let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
@@ -389,7 +389,7 @@ fn growing_memory_past_the_limit_is_a_limit_exit_in_the_guarded_layout() {
 
 #[test]
 fn running_out_of_total_fuel_is_a_limit_exit() {
-    let node = node_with(NodeConfig { schedulers: 2, max_fuel: Some(1_000_000), ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(2).max_fuel(Some(1_000_000)));
     let module = load_fixture(&node, "busy.wat");
     let process = spawn(&node, &module, "main", b"");
     expect_limit(&finish(&process), &["fuel"]);
@@ -414,7 +414,7 @@ const PICKY: &str = r#"
 /// A node of 2 schedulers with mailbox limit `max_mailbox`, running PICKY
 /// that reports to the returned inbox.
 fn picky(max_mailbox: Option<usize>) -> (Node, Inbox, ProcessHandle) {
-    let node = node_with(NodeConfig { schedulers: 2, max_mailbox, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(2).max_mailbox(max_mailbox));
     let module = load(&node, "picky", &wat(PICKY));
     let inbox = node.inbox();
     let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
@@ -443,7 +443,7 @@ fn a_mailbox_past_the_limit_ends_its_process_with_a_limit() {
 
 #[test]
 fn timer_messages_count_against_the_mailbox_limit() {
-    let node = node_with(NodeConfig { schedulers: 2, max_mailbox: Some(5), ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(2).max_mailbox(Some(5)));
     // Arms 10 timers to itself (tag 2, due at once), then waits only for
     // tag 1: the timer messages pile up past the limit of 5.
     let flooder = rwat(
@@ -508,7 +508,7 @@ fn pids_are_never_reused() {
 }
 
 fn initial_memory_past_the_limit(layout: MemoryLayout) {
-    let node = node_with(NodeConfig { schedulers: 1, max_memory: 1 << 20, layout, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(1).max_memory(1 << 20).layout(layout));
     // 32 pages = 2 MiB from the start.
     let module = load(&node, "too-big", r#"(module (memory (export "memory") 32) (func (export "main")))"#);
     // Refused at spawn or ended with a limit: either way it never runs.
@@ -529,7 +529,7 @@ fn a_module_whose_initial_memory_is_past_the_limit_ends_with_a_limit_in_the_guar
 }
 
 fn growing_past_the_declared_maximum(layout: MemoryLayout) {
-    let node = node_with(NodeConfig { schedulers: 1, layout, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(1).layout(layout));
     let module = load(
         &node,
         "declared-max",

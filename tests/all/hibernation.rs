@@ -230,11 +230,8 @@ const ECHO_HANDLER: &str = r#"
 
 #[test]
 fn with_hibernate_after_an_idle_handler_process_hibernates_by_itself() {
-    let node = node_with(NodeConfig {
-        schedulers: 2,
-        hibernate_after: Some(std::time::Duration::from_millis(5)),
-        ..NodeConfig::default()
-    });
+    let node =
+        node_with(NodeConfig::default().schedulers(2).hibernate_after(Some(std::time::Duration::from_millis(5))));
     let module = load(&node, "echo-handler", ECHO_HANDLER);
     let inbox = node.inbox();
     let process = spawn(&node, &module, "main", b"");

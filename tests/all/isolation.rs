@@ -40,7 +40,7 @@ const MEMORY: &str = r#"
 "#;
 
 fn a_new_process_never_sees_an_old_ones_memory(layout: MemoryLayout) {
-    let node = node_with(NodeConfig { schedulers: 1, layout, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(1).layout(layout));
     let module = load(&node, "memory", &wat(MEMORY));
     let inbox = node.inbox();
     for round in 0..5 {

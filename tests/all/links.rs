@@ -221,7 +221,7 @@ const LINKS: &str = r#"
 "#;
 
 /// The module of this file's guests (also used by the monitor tests).
-pub(crate) fn links_module(node: &Node) -> std::sync::Arc<LoadedModule> {
+pub(crate) fn links_module(node: &Node) -> LoadedModule {
     load(node, "links", &rwat(LINKS))
 }
 
@@ -244,14 +244,7 @@ pub(crate) fn pid_of(data: &[u8]) -> Pid {
 
 /// Sends `target` an exit signal from a fresh `signaller` process (of
 /// [`links_module`]), and checks exit_signal returned `OK`.
-pub(crate) fn signal(
-    node: &Node,
-    module: &std::sync::Arc<LoadedModule>,
-    inbox: &Inbox,
-    target: Pid,
-    kind: i32,
-    detail: &[u8],
-) {
+pub(crate) fn signal(node: &Node, module: &LoadedModule, inbox: &Inbox, target: Pid, kind: i32, detail: &[u8]) {
     let signaller = spawn(node, module, "signaller", &arg(&[raw(inbox.pid()), raw(target), kind.into()], detail));
     assert_eq!(as_i64(&recv_tag(inbox, 9).data), i64::from(OK), "exit_signal's result");
     finish_normally(&signaller);

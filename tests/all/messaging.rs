@@ -460,7 +460,7 @@ fn send_with_a_negative_tag_returns_err_badarg_and_sends_nothing() {
 
 #[test]
 fn a_message_larger_than_the_node_maximum_returns_err_limit() {
-    let node = node_with(NodeConfig { schedulers: 1, max_message: 16, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(1).max_message(16));
     let module = load(
         &node,
         "big",
@@ -737,7 +737,7 @@ const GROW_BETWEEN_HOST_CALLS: &str = r#"
 "#;
 
 fn host_calls_see_the_memory_as_it_is_after_growing(layout: MemoryLayout) {
-    let node = node_with(NodeConfig { schedulers: 1, max_memory: 16 << 20, layout, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(1).max_memory(16 << 20).layout(layout));
     let module = load(&node, "grow-between-host-calls", &wat(GROW_BETWEEN_HOST_CALLS));
     let inbox = node.inbox();
     let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
@@ -1065,7 +1065,7 @@ fn a_receive_with_any_negative_or_a_huge_timeout_waits_for_its_message() {
 #[test]
 fn spawning_beyond_the_process_limit_returns_err_limit() {
     // Room for the inbox, the spawner and two children.
-    let node = node_with(NodeConfig { schedulers: 2, max_processes: 4, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(2).max_processes(4));
     let module = load(
         &node,
         "limit",

@@ -168,7 +168,7 @@ const MONITORS: &str = r#"
     (call $report (i64.load (i32.const 64)) (i64.const 3) (local.get $extra)))
 "#;
 
-fn monitors_module(node: &Node) -> std::sync::Arc<LoadedModule> {
+fn monitors_module(node: &Node) -> LoadedModule {
     load(node, "monitors", &rwat(MONITORS))
 }
 

@@ -185,7 +185,7 @@ const NAMES: &str = r#"
         (i64.const 6) (i32.const 8304) (i32.const 5)))))
 "#;
 
-fn names_module(node: &Node) -> std::sync::Arc<LoadedModule> {
+fn names_module(node: &Node) -> LoadedModule {
     load(node, "names", &rwat(NAMES))
 }
 

@@ -33,7 +33,7 @@ fn a_busy_loop_on_a_single_scheduler_is_preempted_so_a_ping_pong_completes() {
 fn the_smallest_time_slice_still_runs_everything_to_completion() {
     // One unit of fuel per slice: a process is preempted at nearly every
     // instruction, inside host calls' callers and handlers alike.
-    let node = node_with(NodeConfig { schedulers: 2, reductions: 1, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(2).reductions(1));
     let pingpong = load_fixture(&node, "pingpong.wat");
     let busy = load_fixture(&node, "busy.wat");
     let _busy = spawn(&node, &busy, "main", b"");
@@ -58,12 +58,7 @@ fn the_smallest_time_slice_still_runs_everything_to_completion() {
 fn yield_now_lets_another_process_run() {
     // One scheduler and a slice too long to end: only `yield_now` lets the
     // spawned child run. Total fuel bounds the test if yielding is broken.
-    let node = node_with(NodeConfig {
-        schedulers: 1,
-        reductions: 1 << 40,
-        max_fuel: Some(2_000_000_000),
-        ..NodeConfig::default()
-    });
+    let node = node_with(NodeConfig::default().schedulers(1).reductions(1 << 40).max_fuel(Some(2_000_000_000)));
     let module = load(
         &node,
         "yield",
@@ -509,7 +504,7 @@ fn a_receive_that_times_out_never_loses_a_message() {
 /// A WASI guest whose `main` sleeps (WASI `poll_oneoff` on a relative
 /// monotonic clock) for the number of milliseconds in its argument after
 /// the reporter pid, then reports tag 1 with poll_oneoff's errno.
-fn wasi_sleeper(node: &Node) -> std::sync::Arc<LoadedModule> {
+fn wasi_sleeper(node: &Node) -> LoadedModule {
     let source = format!(
         r#"(module
           (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))

@@ -8,7 +8,7 @@
 //! API, paging, iteration under writes and counters.
 
 use crate::common::*;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use warren_host::{
     ERR_ACCESS, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER, ERR_NOT_ALIVE, ERR_NOT_FOUND,
     ERR_OVERFLOW, ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE, ERR_WRONG_TYPE, OBJECT_OVERHEAD,
@@ -225,7 +225,7 @@ struct Proxy {
 }
 
 impl Proxy {
-    fn spawn(node: &Node, module: &Arc<LoadedModule>) -> Proxy {
+    fn spawn(node: &Node, module: &LoadedModule) -> Proxy {
         let inbox = node.inbox();
         let handle = spawn(node, module, "proxy", b"");
         Proxy { inbox, handle }
@@ -435,7 +435,7 @@ fn keys_of(reply: &Reply) -> Vec<Vec<u8>> {
 /// The `sdk-table` guest, compiled once per test run (compiling it takes
 /// seconds in a debug build) and loaded precompiled into each node (every
 /// node here has the same engine settings).
-fn load_sdk(node: &Node) -> Arc<LoadedModule> {
+fn load_sdk(node: &Node) -> LoadedModule {
     static COMPILED: OnceLock<Vec<u8>> = OnceLock::new();
     let compiled = COMPILED.get_or_init(|| {
         let wasm = std::fs::read(warren_test_artifacts::SDK_TABLE).expect("the sdk-table guest was built");
@@ -444,7 +444,7 @@ fn load_sdk(node: &Node) -> Arc<LoadedModule> {
     node.load("sdk-table", compiled).expect("the precompiled sdk-table loads")
 }
 
-fn setup(schedulers: usize) -> (Node, Arc<LoadedModule>) {
+fn setup(schedulers: usize) -> (Node, LoadedModule) {
     let node = node(schedulers);
     let module = load(&node, "table-proxy", &proxy_module());
     (node, module)
@@ -861,7 +861,7 @@ fn the_typed_sdk_table_works_on_every_type() {
 
 #[test]
 fn bad_ids_wrong_types_and_oversized_keys_give_clear_codes() {
-    let node = node_with(NodeConfig { schedulers: 2, max_message: 64 << 10, ..NodeConfig::default() });
+    let node = node_with(NodeConfig::default().schedulers(2).max_message(64 << 10));
     let module = load(&node, "table-proxy", &proxy_module());
     let p = Proxy::spawn(&node, &module);
     let no_table = i64::from(ERR_NO_SUCH_TABLE);

@@ -230,7 +230,7 @@ const TIMERS: &str = r#"
       (br $serve)))
 "#;
 
-fn timers_module(node: &Node) -> std::sync::Arc<LoadedModule> {
+fn timers_module(node: &Node) -> LoadedModule {
     load(node, "timers", &rwat(TIMERS))
 }
 

@@ -2,7 +2,9 @@
 //! guest passes goes through here; a bad one becomes a trap of that process
 //! whose text names the function and the range, never a host panic.
 
-use crate::process::ProcessState;
+use crate::base::codes::MODULE;
+use crate::process::memory::KnownMemory;
+use crate::process::state::ProcessState;
 use std::fmt;
 use std::num::NonZeroUsize;
 use wasmtime::{Caller, Extern, Memory};
@@ -22,89 +24,12 @@ impl std::error::Error for GuestError {}
 
 /// Builds the trap for a guest fault in host function `func`.
 pub(crate) fn fault(func: &str, message: impl fmt::Display) -> wasmtime::Error {
-    wasmtime::Error::new(GuestError(format!("{}.{func}: {message}", super::MODULE)))
-}
-
-/// A process's exported `memory` in its current store, found on first use,
-/// and where its bytes are, remembered until the memory next grows.
-///
-/// Finding the bytes through wasmtime walks the store's instance table, the
-/// instance and its VM context: three cache lines that are cold again at
-/// every message in a ring of many processes. Remembering them is sound
-/// because a memory moves or changes size only when it grows, and every
-/// growth asks the store's limiter first, which forgets the bytes (see the
-/// `ResourceLimiter` impl below). The value belongs to the store, not to the
-/// process: when a process's state enters or leaves a store, the store's
-/// `KnownMemory` goes with the store's other handles (`process.rs`).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct KnownMemory {
-    handle: Option<Memory>,
-    /// Base address and length of the memory's bytes.
-    bytes: Option<(NonZeroUsize, usize)>,
-}
-
-impl KnownMemory {
-    /// A memory just found, its bytes not yet looked up.
-    pub(crate) fn found(memory: Memory) -> KnownMemory {
-        KnownMemory { handle: Some(memory), bytes: None }
-    }
-
-    /// The memory, if found.
-    pub(crate) fn handle(&self) -> Option<Memory> {
-        self.handle
-    }
-
-    /// The memory's bytes, if they are known (a host call that checked a
-    /// guest range has looked them up, and the memory has not grown since).
-    ///
-    /// # Safety
-    /// Only inside a host call of the store this belongs to, with nothing
-    /// else reading or writing guest memory meanwhile (see [`guest`]).
-    pub(crate) unsafe fn bytes_mut(&mut self) -> Option<&mut [u8]> {
-        let (base, len) = self.bytes?;
-        // SAFETY: as in `guest`: these are the live bytes of the store's
-        // memory, and the caller guarantees exclusive access.
-        Some(unsafe { std::slice::from_raw_parts_mut(base.get() as *mut u8, len) })
-    }
-}
-
-/// Every growth of a memory (the guest's `memory.grow`, or the host's when
-/// a process wakes from hibernation) asks the store's limiter first: the
-/// remembered bytes are forgotten there, then the process's limits decide.
-impl wasmtime::ResourceLimiter for ProcessState {
-    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        self.memory.bytes = None;
-        self.limiter.memory_growing(current, desired, maximum)
-    }
-
-    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limiter.memory_grow_failed(error)
-    }
-
-    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        self.limiter.table_growing(current, desired, maximum)
-    }
-
-    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limiter.table_grow_failed(error)
-    }
-
-    fn instances(&self) -> usize {
-        self.limiter.instances()
-    }
-
-    fn tables(&self) -> usize {
-        self.limiter.tables()
-    }
-
-    fn memories(&self) -> usize {
-        self.limiter.memories()
-    }
+    wasmtime::Error::new(GuestError(format!("{MODULE}.{func}: {message}")))
 }
 
 /// The guest's exported `memory`, found once and remembered.
 fn find_memory(caller: &mut Caller<'_, ProcessState>) -> Option<Memory> {
-    if let Some(memory) = caller.data().memory.handle {
+    if let Some(memory) = caller.data().memory.handle() {
         return Some(memory);
     }
     match caller.get_export("memory") {
@@ -141,7 +66,7 @@ pub(crate) struct Guest<'a> {
 /// The [`Guest`] view of the calling process.
 #[inline]
 pub(crate) fn guest<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
-    if let Some((base, len)) = caller.data().memory.bytes {
+    if let Some((base, len)) = caller.data().memory.known_bytes() {
         // SAFETY: `bytes` were taken from this store's memory (a
         // `KnownMemory` stays with its store) and it has not grown since
         // (growth forgets them), so they are its live bytes; the store owns
@@ -161,7 +86,9 @@ fn guest_first_look<'a>(caller: &'a mut Caller<'_, ProcessState>) -> Guest<'a> {
         Some(memory) => {
             let (mem, state) = memory.data_and_store_mut(caller);
             // (A slice's pointer is never null.)
-            state.memory.bytes = NonZeroUsize::new(mem.as_mut_ptr() as usize).map(|base| (base, mem.len()));
+            if let Some(base) = NonZeroUsize::new(mem.as_mut_ptr() as usize) {
+                state.memory.remember_bytes(base, mem.len());
+            }
             Guest { mem, has_memory: true, state }
         }
         None => Guest { mem: &mut [], has_memory: false, state: caller.data_mut() },

@@ -3,21 +3,14 @@
 
 use super::guest_memory::{check_range, read, read_str, with_bytes, write};
 use super::message::too_large;
-use super::{ERR_BADARG, ERR_LIMIT, MODULE, OK};
-use crate::letter::Letter;
-use crate::pid::Pid;
-use crate::process::ProcessState;
-use crate::registry::NameError;
+use crate::base::codes::{
+    ERR_ALREADY_NAMED, ERR_BADARG, ERR_LIMIT, ERR_NAME_TAKEN, ERR_NO_SUCH_NAME, ERR_NOPROC, MODULE, OK,
+};
+use crate::base::pid::Pid;
+use crate::process::letter::Letter;
+use crate::process::state::ProcessState;
+use crate::svc::names::NameError;
 use wasmtime::{Caller, Linker};
-
-/// The name (or unique key, or registry name) is taken.
-pub const ERR_NAME_TAKEN: i32 = -20;
-/// No such name, key or registry.
-pub const ERR_NO_SUCH_NAME: i32 = -21;
-/// The process already has a registered name.
-pub const ERR_ALREADY_NAMED: i32 = -22;
-/// The process is not alive.
-pub const ERR_NOPROC: i32 = -23;
 
 fn code(error: NameError) -> i32 {
     match error {
@@ -35,26 +28,28 @@ fn result(outcome: Result<(), NameError>) -> i32 {
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "register", |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32, pid: i64| {
         let Some(name) = read_str(&mut caller, "register", ptr, len)? else { return Ok(ERR_BADARG) };
-        let Some(pid) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
+        let Some(pid) = Pid::from_raw(pid.cast_unsigned()) else { return Ok(ERR_BADARG) };
         if name.is_empty() {
             return Ok(ERR_BADARG);
         }
-        Ok(result(caller.data().process.node.register_name(&name, pid)))
+        let runtime = &caller.data().process.runtime;
+        Ok(result(runtime.names.register(&runtime.table, &name, pid)))
     })?;
     linker.func_wrap(MODULE, "unregister", |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| {
         let Some(name) = read_str(&mut caller, "unregister", ptr, len)? else { return Ok(ERR_BADARG) };
-        Ok(result(caller.data().process.node.unregister_name(&name)))
+        let runtime = &caller.data().process.runtime;
+        Ok(result(runtime.names.unregister(&runtime.table, &name)))
     })?;
     linker.func_wrap(MODULE, "whereis", |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32| {
         let Some(name) = read_str(&mut caller, "whereis", ptr, len)? else { return Ok(i64::from(ERR_BADARG)) };
-        Ok(caller.data().process.node.whereis(&name).map_or(0, |pid| pid.raw() as i64))
+        Ok(caller.data().process.runtime.names.whereis(&name).map_or(0, |pid| pid.raw().cast_signed()))
     })?;
     linker.func_wrap(MODULE, "send_named", send_named)?;
     linker.func_wrap(MODULE, "registered", |mut caller: Caller<'_, ProcessState>, dst: i32, dst_len: i32| {
-        let names = caller.data().process.node.registered();
+        let names = caller.data().process.runtime.names.registered();
         let mut out = Vec::new();
         for name in &names {
-            out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            out.extend_from_slice(&length(name.len()).to_le_bytes());
             out.extend_from_slice(name.as_bytes());
         }
         copy_out(&mut caller, "registered", dst, dst_len, &out)
@@ -64,7 +59,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         "registry_new",
         |mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32, unique: i32| {
             let Some(name) = read_str(&mut caller, "registry_new", ptr, len)? else { return Ok(ERR_BADARG) };
-            Ok(result(caller.data().process.node.registry_new(&name, unique != 0)))
+            Ok(result(caller.data().process.runtime.names.registry_new(&name, unique != 0)))
         },
     )?;
     linker.func_wrap(MODULE, "registry_register", registry_register)?;
@@ -84,7 +79,7 @@ fn copy_out(
 ) -> wasmtime::Result<i32> {
     check_range(caller, func, dst, dst_len)?;
     let needed = i32::try_from(out.len()).unwrap_or(i32::MAX);
-    if out.len() <= dst_len as usize {
+    if usize::try_from(dst_len).is_ok_and(|room| out.len() <= room) {
         write(caller, func, dst, out)?;
     }
     Ok(needed)
@@ -108,8 +103,9 @@ fn send_named(
     let letter = with_bytes(&mut caller, "send_named", ptr, len, |bytes, state| Letter::new(state.pid, tag, bytes))?;
     let state = caller.data();
     // As in Erlang, sending to a name nobody holds is the sender's error.
-    let Some(to) = state.process.node.whereis(&name) else { return Ok(ERR_NO_SUCH_NAME) };
-    state.process.node.send(to, letter);
+    let runtime = &state.process.runtime;
+    let Some(to) = runtime.names.whereis(&name) else { return Ok(ERR_NO_SUCH_NAME) };
+    runtime.send(to, letter);
     Ok(OK)
 }
 
@@ -126,7 +122,7 @@ fn registry_register(
     let key = read(&mut caller, "registry_register", key_ptr, key_len)?;
     let value = read(&mut caller, "registry_register", value_ptr, value_len)?;
     let state = caller.data();
-    Ok(result(state.process.node.registry_register(&registry, &state.process, &key, &value)))
+    Ok(result(state.process.runtime.names.registry_register(&registry, &*state.process, &key, &value)))
 }
 
 fn registry_unregister(
@@ -139,7 +135,7 @@ fn registry_unregister(
     let Some(registry) = read_str(&mut caller, "registry_unregister", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
     let key = read(&mut caller, "registry_unregister", key_ptr, key_len)?;
     let state = caller.data();
-    Ok(result(state.process.node.registry_unregister(&registry, &state.process, &key)))
+    Ok(result(state.process.runtime.names.registry_unregister(&registry, &*state.process, &key)))
 }
 
 fn registry_lookup(
@@ -153,14 +149,14 @@ fn registry_lookup(
 ) -> wasmtime::Result<i32> {
     let Some(registry) = read_str(&mut caller, "registry_lookup", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
     let key = read(&mut caller, "registry_lookup", key_ptr, key_len)?;
-    let entries = match caller.data().process.node.registry_lookup(&registry, &key) {
+    let entries = match caller.data().process.runtime.names.registry_lookup(&registry, &key) {
         Ok(entries) => entries,
         Err(error) => return Ok(code(error)),
     };
     let mut out = Vec::new();
     for (pid, value) in &entries {
         out.extend_from_slice(&pid.raw().to_le_bytes());
-        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(&length(value.len()).to_le_bytes());
         out.extend_from_slice(value);
     }
     copy_out(&mut caller, "registry_lookup", dst, dst_len, &out)
@@ -187,12 +183,19 @@ fn registry_dispatch(
     let key = read(&mut caller, "registry_dispatch", key_ptr, key_len)?;
     let data = read(&mut caller, "registry_dispatch", ptr, len)?;
     let state = caller.data();
-    let entries = match state.process.node.registry_lookup(&registry, &key) {
+    let runtime = &state.process.runtime;
+    let entries = match runtime.names.registry_lookup(&registry, &key) {
         Ok(entries) => entries,
         Err(error) => return Ok(code(error)),
     };
     for (pid, _) in &entries {
-        state.process.node.send(*pid, Letter::new(state.pid, tag, &data));
+        runtime.send(*pid, Letter::new(state.pid, tag, &data));
     }
-    Ok(entries.len() as i32)
+    Ok(i32::try_from(entries.len()).unwrap_or(i32::MAX))
+}
+
+/// A length as the records written to guests hold it (`u32`; names and
+/// values are far below 4 GiB: they come from guest memory).
+fn length(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
 }

@@ -2,19 +2,22 @@
 //! handler style.
 
 use super::guest_memory::{check_range, dest_len, fault, read_str, with_bytes, write};
-use super::{ERR_BADARG, ERR_NO_SUCH_EXPORT, MODULE, OK};
-use crate::process::ProcessState;
-use crate::reason::ExitReason;
+use crate::base::codes::{ERR_BADARG, ERR_CANNOT_HIBERNATE, ERR_NO_SUCH_EXPORT, MODULE, OK};
+use crate::base::reason::ExitReason;
+use crate::process::state::ProcessState;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 use wasmtime::{Caller, Extern, Linker};
 
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
-    linker.func_wrap(MODULE, "self", |caller: Caller<'_, ProcessState>| caller.data().pid.raw() as i64)?;
+    linker.func_wrap(MODULE, "self", |caller: Caller<'_, ProcessState>| caller.data().pid.raw().cast_signed())?;
     linker.func_wrap(MODULE, "spawn", spawn)?;
     linker.func_wrap(MODULE, "spawn_module", spawn_module)?;
-    linker.func_wrap(MODULE, "arg_size", |caller: Caller<'_, ProcessState>| caller.data().arg.len() as i32)?;
+    linker.func_wrap(MODULE, "arg_size", |caller: Caller<'_, ProcessState>| {
+        // A spawn argument comes from guest memory: far below 2 GiB.
+        i32::try_from(caller.data().arg.len()).unwrap_or(i32::MAX)
+    })?;
     linker.func_wrap(MODULE, "arg_read", arg_read)?;
     linker.func_wrap(MODULE, "exit", exit)?;
     linker.func_wrap(MODULE, "set_handler", set_handler)?;
@@ -55,7 +58,7 @@ fn arg_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) ->
     let arg = std::mem::take(&mut caller.data_mut().arg);
     let result = write(&mut caller, "arg_read", dst_ptr, &arg[..n]);
     caller.data_mut().arg = arg;
-    result.map(|()| n as i32)
+    result.map(|()| i32::try_from(n).unwrap_or(i32::MAX))
 }
 
 fn exit(mut caller: Caller<'_, ProcessState>, kind: i32, detail_ptr: i32, detail_len: i32) -> wasmtime::Result<()> {
@@ -88,11 +91,8 @@ fn set_handler(mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: i3
     Ok(OK)
 }
 
-/// The module's processes cannot hibernate (see docs/ABI.md for the rules).
-pub const ERR_CANNOT_HIBERNATE: i32 = -25;
-
 /// Asks to hibernate when the current call returns (if the process is then
-/// handler-style): see `hibernate.rs`.
+/// handler-style): see `wasm/hibernate.rs`.
 fn hibernate(mut caller: Caller<'_, ProcessState>) -> i32 {
     let state = caller.data_mut();
     match state.module.hibernation.as_ref() {

@@ -1,25 +1,25 @@
 //! Host functions about links, monitors and exit signals (see
-//! `signals.rs` for the rules).
+//! `svc/signals.rs` for the rules), and spawning.
 
 use super::guest_memory::{read, read_str, with_bytes, write};
-use super::{ERR_BADARG, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK};
-use crate::pid::Pid;
-use crate::process::ProcessState;
-use crate::reason::{ExitReason, REASON_KILL};
+use crate::base::codes::{
+    ERR_BADARG, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK, REASON_KILL, SPAWN_LINK, SPAWN_MONITOR,
+};
+use crate::base::pid::Pid;
+use crate::base::reason::ExitReason;
+use crate::process::spawn::Watchers;
+use crate::process::state::ProcessState;
+use crate::svc::signals::is_down_of;
 use std::sync::atomic::Ordering;
 use wasmtime::{Caller, Linker};
-
-/// `spawn_opt` flag: link the child to the caller.
-pub const SPAWN_LINK: i32 = 1;
-/// `spawn_opt` flag: monitor the child.
-pub const SPAWN_MONITOR: i32 = 2;
 
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "spawn_opt", spawn_opt)?;
     linker.func_wrap(MODULE, "link", |mut caller: Caller<'_, ProcessState>, pid: i64| {
-        let Some(pid) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
+        let Some(pid) = Pid::from_raw(pid.cast_unsigned()) else { return Ok(ERR_BADARG) };
         let state = caller.data();
-        state.process.node.link(&state.process, pid);
+        let runtime = &state.process.runtime;
+        runtime.signals.link(&runtime.table, &state.process, pid);
         // Linking to a dead pid without trapping exits ends the caller with
         // `noproc` now, as the call fails in Erlang.
         exit_now_if_asked(&mut caller)?;
@@ -27,9 +27,10 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     })?;
     linker.func_wrap(MODULE, "unlink", |caller: Caller<'_, ProcessState>, pid: i64| {
         let state = caller.data();
-        match Pid::from_raw(pid as u64) {
+        match Pid::from_raw(pid.cast_unsigned()) {
             Some(pid) => {
-                state.process.node.unlink(&state.process, pid);
+                let runtime = &state.process.runtime;
+                runtime.signals.unlink(&runtime.table, &*state.process, pid);
                 OK
             }
             None => ERR_BADARG,
@@ -41,14 +42,25 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "exit_signal", exit_signal)?;
     linker.func_wrap(MODULE, "monitor", |caller: Caller<'_, ProcessState>, pid: i64| {
         let state = caller.data();
-        match Pid::from_raw(pid as u64) {
-            Some(pid) => state.process.node.monitor(&state.process, pid) as i64,
+        match Pid::from_raw(pid.cast_unsigned()) {
+            Some(pid) => {
+                let runtime = &state.process.runtime;
+                runtime.signals.monitor(&runtime.table, &state.process, pid).cast_signed()
+            }
             None => i64::from(ERR_BADARG),
         }
     })?;
     linker.func_wrap(MODULE, "demonitor", |mut caller: Caller<'_, ProcessState>, reference: i64, flush: i32| {
         let state = caller.data_mut();
-        i32::from(state.process.node.demonitor(&state.process, &mut state.received, reference as u64, flush != 0))
+        let reference = reference.cast_unsigned();
+        let runtime = &state.process.runtime;
+        let active = runtime.signals.demonitor(&runtime.table, &*state.process, reference);
+        if flush != 0 {
+            // After the demonitor no DOWN of it is queued: one that was is
+            // found now.
+            state.received.remove_first(&state.process.mailbox, |m| is_down_of(reference, m.tag(), m.data()));
+        }
+        i32::from(active)
     })?;
     Ok(())
 }
@@ -109,26 +121,29 @@ pub(super) fn spawn_with(
     if !state.caps.may_spawn {
         return Ok(ERR_NOT_PERMITTED.into());
     }
+    let runtime = &state.process.runtime;
     let module = if module.is_empty() {
         state.module.clone()
     } else {
-        match state.process.node.modules.get(&module) {
+        match runtime.module(&module) {
             Some(module) => module,
             None => return Ok(ERR_NO_SUCH_MODULE.into()),
         }
     };
-    let me = state.process.clone();
-    let link = (flags & SPAWN_LINK != 0).then_some(&me);
-    let monitor = (flags & SPAWN_MONITOR != 0).then_some(&me);
-    let (child, reference) = match state.process.node.spawn_opt(module, &entry, arg, state.caps.clone(), link, monitor)
-    {
+    let me = &state.process;
+    let watchers = Watchers {
+        link: (flags & SPAWN_LINK != 0).then_some(me),
+        monitor: (flags & SPAWN_MONITOR != 0).then_some(me),
+        exit_waiter: None,
+    };
+    let (child, reference) = match runtime.spawn(module, &entry, arg, state.caps.clone(), watchers) {
         Ok(spawned) => spawned,
         Err(error) => return Ok(error.code()),
     };
-    if monitor.is_some() {
+    if flags & SPAWN_MONITOR != 0 {
         write(&mut caller, func, ref_out, &reference.to_le_bytes())?;
     }
-    Ok(child.pid().raw() as i64)
+    Ok(child.pid.raw().cast_signed())
 }
 
 /// `exit_signal(pid, kind, detail)`: erlang:exit/2.
@@ -141,11 +156,12 @@ fn exit_signal(
 ) -> wasmtime::Result<i32> {
     let detail = with_bytes(&mut caller, "exit_signal", detail_ptr, detail_len, |bytes, _| bytes.to_vec())?;
     let reason = if kind == REASON_KILL { Some(ExitReason::Kill) } else { ExitReason::from_guest(kind, detail) };
-    let (Some(reason), Some(to)) = (reason, Pid::from_raw(pid as u64)) else {
+    let (Some(reason), Some(to)) = (reason, Pid::from_raw(pid.cast_unsigned())) else {
         return Ok(ERR_BADARG);
     };
     let state = caller.data();
-    state.process.node.exit_signal(state.pid, to, &reason, false);
+    let runtime = &state.process.runtime;
+    runtime.signals.exit_signal(&runtime.table, state.pid, to, &reason, false);
     // A signal that ends the caller itself takes effect now, as `exit` does.
     exit_now_if_asked(&mut caller)?;
     Ok(OK)

@@ -3,56 +3,23 @@
 //!
 //! Each function checks the guest ranges it was given (a bad one traps the
 //! process), resolves the table through the process's handle cache, and
-//! calls the plain API of `crate::table`. Results of unknown size are
+//! calls the plain API of `svc/tables`. Results of unknown size are
 //! copied into the guest's buffer when they fit, and otherwise kept as the
 //! process's pending result for `table_result_read`.
 
 use super::guest_memory::guest;
-use super::{ERR_BADARG, MODULE, OK};
-use crate::letter::Letter;
-use crate::pid::Pid;
-use crate::process::ProcessState;
-use crate::table::{Bytes, MAX_KEY_LEN, TAG_TABLE_TRANSFER, TableAccess, TableError, TableKind, records};
+use crate::base::codes::{
+    COUNTER_DEFAULT, ERR_ACCESS, ERR_BADARG, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER,
+    ERR_NOT_ALIVE, ERR_NOT_FOUND, ERR_OVERFLOW, ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE,
+    ERR_WRONG_TYPE, MAX_KEY_LEN, MODULE, OK, RANGE_FROM_EXCLUSIVE, RANGE_FROM_START, RANGE_REVERSE, RANGE_TO_END,
+    RANGE_TO_INCLUSIVE, SELECT_AFTER, TABLE_INFO_SIZE, TAG_TABLE_TRANSFER,
+};
+use crate::base::pid::Pid;
+use crate::process::letter::Letter;
+use crate::process::state::ProcessState;
+use crate::svc::tables::{Bytes, TableAccess, TableError, TableKind, records};
 use std::ops::{Bound, Range};
 use wasmtime::{Caller, Linker};
-
-/// No table has that id (or name).
-pub const ERR_NO_SUCH_TABLE: i32 = -8;
-/// The table's access rules forbid this to the caller.
-pub const ERR_ACCESS: i32 = -9;
-/// The operation does not apply to this type of table.
-pub const ERR_WRONG_TYPE: i32 = -10;
-/// A table already has that name.
-pub const ERR_TABLE_NAME_TAKEN: i32 = -11;
-/// The key is not in the table (or a traversal reached its end).
-pub const ERR_NOT_FOUND: i32 = -12;
-/// The value under the key is not a counter (8 bytes).
-pub const ERR_NOT_A_COUNTER: i32 = -13;
-/// The counter would overflow an `i64`.
-pub const ERR_OVERFLOW: i32 = -14;
-/// The table's memory limit would be crossed.
-pub const ERR_TABLE_FULL: i32 = -15;
-/// The key is longer than `MAX_KEY_LEN` (65,535 bytes).
-pub const ERR_KEY_TOO_LARGE: i32 = -16;
-/// The value is longer than the node's largest message.
-pub const ERR_VALUE_TOO_LARGE: i32 = -17;
-/// The process to give the table to is not alive.
-pub const ERR_NOT_ALIVE: i32 = -18;
-/// `table_result_read`: there is no pending result.
-pub const ERR_NO_RESULT: i32 = -19;
-
-/// `table_update_counter` flag: start a missing key at `default`.
-pub const COUNTER_DEFAULT: i32 = 1;
-/// `table_range` flags.
-pub const RANGE_FROM_EXCLUSIVE: i32 = 1;
-pub const RANGE_TO_INCLUSIVE: i32 = 2;
-pub const RANGE_FROM_START: i32 = 4;
-pub const RANGE_TO_END: i32 = 8;
-pub const RANGE_REVERSE: i32 = 16;
-/// `table_select_prefix` / `table_chunk` flag: resume after the given key.
-pub const SELECT_AFTER: i32 = 1;
-/// Size of the record `table_info` writes.
-pub const TABLE_INFO_SIZE: usize = 64;
 
 /// A pending result larger than this is not kept allocated after it is read.
 const KEEP_RESULT_CAPACITY: usize = 64 << 10;
@@ -233,7 +200,7 @@ fn table_new(
     let Ok(max_bytes) = usize::try_from(max_bytes) else { return Ok(ERR_BADARG.into()) };
     let name = (!name.is_empty()).then(|| &g.mem[name]);
     let max = (max_bytes > 0).then_some(max_bytes);
-    Ok(match g.state.process.node.tables.create(g.state.pid, name, kind, access, max) {
+    Ok(match g.state.process.runtime.tables.create(g.state.pid, name, kind, access, max) {
         Ok(table) => table.id,
         Err(error) => code(error).into(),
     })
@@ -245,12 +212,12 @@ fn table_whereis(mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: 
     if name.is_empty() {
         return Ok(ERR_BADARG.into());
     }
-    Ok(g.state.process.node.tables.whereis(&g.mem[name]).unwrap_or(ERR_NO_SUCH_TABLE.into()))
+    Ok(g.state.process.runtime.tables.whereis(&g.mem[name]).unwrap_or(ERR_NO_SUCH_TABLE.into()))
 }
 
 fn table_delete(caller: Caller<'_, ProcessState>, tid: i64) -> i32 {
     let state = caller.data();
-    status(state.process.node.tables.delete(state.pid, tid), |()| OK)
+    status(state.process.runtime.tables.delete(state.pid, tid), |()| OK)
 }
 
 fn table_give_away(
@@ -263,9 +230,9 @@ fn table_give_away(
     let g = guest(&mut caller);
     let data = g.span("table_give_away", data_ptr, data_len)?;
     let Some(to) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
-    let (node, me) = (&g.state.process.node, g.state.pid);
-    let payload = attempt!(node.tables.give_away(me, tid, to, &g.mem[data], |p| node.table.get(p).is_some()));
-    node.send(to, Letter::new(me, TAG_TABLE_TRANSFER, &payload));
+    let (runtime, me) = (&g.state.process.runtime, g.state.pid);
+    let payload = attempt!(runtime.tables.give_away(me, tid, to, &g.mem[data], |p| runtime.table.get(p).is_some()));
+    runtime.send(to, Letter::new(me, TAG_TABLE_TRANSFER, &payload));
     Ok(OK)
 }
 
@@ -285,13 +252,13 @@ fn table_set_heir(
             None => return Ok(ERR_BADARG),
         },
     };
-    Ok(status(g.state.process.node.tables.set_heir(g.state.pid, tid, heir), |()| OK))
+    Ok(status(g.state.process.runtime.tables.set_heir(g.state.pid, tid, heir), |()| OK))
 }
 
 fn table_info(mut caller: Caller<'_, ProcessState>, tid: i64, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let dst = g.span("table_info", dst_ptr, dst_len)?;
-    let Some(table) = g.state.process.node.tables.get(tid) else { return Ok(ERR_NO_SUCH_TABLE) };
+    let Some(table) = g.state.process.runtime.tables.get(tid) else { return Ok(ERR_NO_SUCH_TABLE) };
     let info = table.info();
     let mut out = [0u8; TABLE_INFO_SIZE];
     let fields = [
@@ -316,7 +283,7 @@ fn table_info(mut caller: Caller<'_, ProcessState>, tid: i64, dst_ptr: i32, dst_
 fn table_list(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let dst = g.span("table_list", dst_ptr, dst_len)?;
-    let all = g.state.process.node.tables.list();
+    let all = g.state.process.runtime.tables.list();
     let session = g.state.tables.session();
     session.result.clear();
     for (id, name) in all {
@@ -364,8 +331,8 @@ fn insert_one(
     let (key, value) = (g.span(func, kp, kl)?, g.span(func, vp, vl)?);
     let (key, value) = (&g.mem[key], &g.mem[value]);
     let state = &mut *g.state;
-    let max_value = state.process.node.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let max_value = state.process.runtime.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     attempt!(check_value(max_value, value.len()));
     Ok(if only_new {
@@ -394,8 +361,8 @@ fn insert_batch(
     let g = guest(caller);
     let span = g.span(func, ptr, len)?;
     let state = &mut *g.state;
-    let max_value = state.process.node.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let max_value = state.process.runtime.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     let Some(objects) = records::parse(&g.mem[span]) else { return Ok(ERR_BADARG) };
     for &(key, value) in &objects {
         attempt!(check_key(key));
@@ -412,7 +379,7 @@ fn table_delete_key(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl:
     let g = guest(&mut caller);
     let key = &g.mem[g.span("table_delete_key", kp, kl)?];
     let state = &mut *g.state;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     Ok(status(table.delete(state.pid, key), |n| i32::try_from(n).unwrap_or(i32::MAX)))
 }
@@ -429,14 +396,14 @@ fn table_delete_object(
     let (key, value) = (g.span("table_delete_object", kp, kl)?, g.span("table_delete_object", vp, vl)?);
     let (key, value) = (&g.mem[key], &g.mem[value]);
     let state = &mut *g.state;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     Ok(status(table.delete_object(state.pid, key, value), |n| i32::try_from(n).unwrap_or(i32::MAX)))
 }
 
 fn table_delete_all(mut caller: Caller<'_, ProcessState>, tid: i64) -> i64 {
     let state = caller.data_mut();
-    let (table, _, _) = match state.tables.session().resolve(&state.process.node.tables, tid) {
+    let (table, _, _) = match state.tables.session().resolve(&state.process.runtime.tables, tid) {
         Ok(found) => found,
         Err(error) => return code(error).into(),
     };
@@ -461,7 +428,7 @@ fn table_update_counter(
         return Ok(ERR_BADARG);
     }
     let state = &mut *g.state;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(&g.mem[key.clone()]));
     let default = (flags & COUNTER_DEFAULT != 0).then_some(default);
     let new = attempt!(table.update_counter(state.pid, &g.mem[key], incr, default));
@@ -487,8 +454,8 @@ fn table_update(
         _ => return Ok(ERR_BADARG),
     };
     let state = &mut *g.state;
-    let max_value = state.process.node.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let max_value = state.process.runtime.config.max_message;
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     attempt!(check_value(max_value, offset.unwrap_or(0) + value.len()));
     Ok(status(table.update(state.pid, key, offset, value), |()| OK))
@@ -500,7 +467,7 @@ fn table_member(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32
     let g = guest(&mut caller);
     let key = &g.mem[g.span("table_member", kp, kl)?];
     let state = &mut *g.state;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     Ok(status(table.member(state.pid, key), i32::from))
 }
@@ -518,7 +485,7 @@ fn table_lookup(
     let (key, dst) = (g.span("table_lookup", kp, kl)?, g.span("table_lookup", dp, dl)?);
     let state = &mut *g.state;
     let pid = state.pid;
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     if key.len() > MAX_KEY_LEN {
         return Ok(code(TableError::KeyTooLarge));
     }
@@ -551,7 +518,7 @@ fn table_take(
     let (key, dst) = (g.span("table_take", kp, kl)?, g.span("table_take", dp, dl)?);
     let state = &mut *g.state;
     let pid = state.pid;
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     let key = &g.mem[key];
     attempt!(check_key(key));
     let Some(values) = attempt!(table.take(pid, key)) else { return Ok(ERR_NOT_FOUND) };
@@ -583,7 +550,7 @@ fn step(
     let dst = g.span(func, dp, dl)?;
     let state = &mut *g.state;
     let pid = state.pid;
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     let found = match from {
         Some(key) => {
             let key = &g.mem[key];
@@ -621,8 +588,8 @@ fn table_range(
         return Ok(ERR_BADARG);
     }
     let state = &mut *g.state;
-    let (pid, budget) = (state.pid, state.process.node.config.max_message);
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (pid, budget) = (state.pid, state.process.runtime.config.max_message);
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     let (from, to) = (&g.mem[from], &g.mem[to]);
     let lower = match flags {
         f if f & RANGE_FROM_START != 0 => Bound::Unbounded,
@@ -679,8 +646,8 @@ fn select(
         return Ok(ERR_BADARG);
     }
     let state = &mut *g.state;
-    let (pid, budget) = (state.pid, state.process.node.config.max_message);
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.node.tables, tid));
+    let (pid, budget) = (state.pid, state.process.runtime.config.max_message);
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     let prefix = &g.mem[prefix];
     let after = (flags & SELECT_AFTER != 0).then(|| &g.mem[after]);
     result.clear();

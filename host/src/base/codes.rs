@@ -1,0 +1,329 @@
+//! The numbers of the guest ABI, defined once: the import module's name,
+//! error codes, exit reason kinds, the tags of host-made messages, spawn
+//! flags, table kinds and access modes, and the flags of the table calls.
+//!
+//! docs/ABI.md is the contract; the Rust guest SDK (`guest-sdk/src/sys.rs`,
+//! `guest-sdk/src/table/sys.rs`) and the C header (`guests/c/warren.h`)
+//! repeat these numbers for guests. The tests at the end of this file read
+//! those three files and fail when one of them disagrees with a value here
+//! (or, for the SDK and the docs, lacks one).
+
+/// The import module name every host function lives under.
+pub const MODULE: &str = "warren_v1";
+
+/// Success.
+pub const OK: i32 = 0;
+/// An argument is malformed.
+pub const ERR_BADARG: i32 = -1;
+/// The named export is missing or has the wrong type.
+pub const ERR_NO_SUCH_EXPORT: i32 = -2;
+/// No module of that name is loaded.
+pub const ERR_NO_SUCH_MODULE: i32 = -3;
+/// The process's capabilities do not allow this.
+pub const ERR_NOT_PERMITTED: i32 = -4;
+/// A node or process limit was reached.
+pub const ERR_LIMIT: i32 = -5;
+/// `receive` timed out (or found nothing when polling).
+pub const ERR_TIMEOUT: i32 = -6;
+/// There is no current message.
+pub const ERR_NO_MESSAGE: i32 = -7;
+/// No table has that id (or name).
+pub const ERR_NO_SUCH_TABLE: i32 = -8;
+/// The table's access rules forbid this to the caller.
+pub const ERR_ACCESS: i32 = -9;
+/// The operation does not apply to this type of table.
+pub const ERR_WRONG_TYPE: i32 = -10;
+/// A table already has that name.
+pub const ERR_TABLE_NAME_TAKEN: i32 = -11;
+/// The key is not in the table (or a traversal reached its end).
+pub const ERR_NOT_FOUND: i32 = -12;
+/// The value under the key is not a counter (8 bytes).
+pub const ERR_NOT_A_COUNTER: i32 = -13;
+/// The counter would overflow an `i64`.
+pub const ERR_OVERFLOW: i32 = -14;
+/// The table's memory limit would be crossed.
+pub const ERR_TABLE_FULL: i32 = -15;
+/// The key is longer than [`MAX_KEY_LEN`].
+pub const ERR_KEY_TOO_LARGE: i32 = -16;
+/// The value is longer than the node's largest message.
+pub const ERR_VALUE_TOO_LARGE: i32 = -17;
+/// The process to give the table to is not alive.
+pub const ERR_NOT_ALIVE: i32 = -18;
+/// `table_result_read`: there is no pending result.
+pub const ERR_NO_RESULT: i32 = -19;
+/// The name (or unique key, or registry name) is taken.
+pub const ERR_NAME_TAKEN: i32 = -20;
+/// No such name, key or registry.
+pub const ERR_NO_SUCH_NAME: i32 = -21;
+/// The process already has a registered name.
+pub const ERR_ALREADY_NAMED: i32 = -22;
+/// The process is not alive.
+pub const ERR_NOPROC: i32 = -23;
+/// The timer has fired, was cancelled, or never existed.
+pub const ERR_NO_SUCH_TIMER: i32 = -24;
+/// The module's processes cannot hibernate (see docs/ABI.md for the rules).
+pub const ERR_CANNOT_HIBERNATE: i32 = -25;
+
+/// Exit reason kind of [`ExitReason::Normal`](crate::ExitReason::Normal).
+pub const REASON_NORMAL: i32 = 0;
+/// Exit reason kind of [`ExitReason::Shutdown`](crate::ExitReason::Shutdown).
+pub const REASON_SHUTDOWN: i32 = 1;
+/// Exit reason kind of [`ExitReason::Custom`](crate::ExitReason::Custom).
+pub const REASON_CUSTOM: i32 = 2;
+/// Exit reason kind of [`ExitReason::Kill`](crate::ExitReason::Kill).
+pub const REASON_KILL: i32 = 3;
+/// Exit reason kind of [`ExitReason::Killed`](crate::ExitReason::Killed).
+pub const REASON_KILLED: i32 = 4;
+/// Exit reason kind of [`ExitReason::Noproc`](crate::ExitReason::Noproc).
+pub const REASON_NOPROC: i32 = 5;
+/// Exit reason kind of [`ExitReason::Trap`](crate::ExitReason::Trap).
+pub const REASON_TRAP: i32 = 6;
+/// Exit reason kind of [`ExitReason::Limit`](crate::ExitReason::Limit).
+pub const REASON_LIMIT: i32 = 7;
+
+/// Tag of an exit signal delivered as a message to a process that traps
+/// exits. Payload: `[from: i64][reason kind: i32][detail bytes]` (LE).
+pub const TAG_EXIT: i64 = -100;
+/// Tag of a monitor's DOWN message. Payload:
+/// `[monitor ref: i64][pid: i64][reason kind: i32][detail bytes]` (LE).
+pub const TAG_DOWN: i64 = -101;
+/// Tag of the message a process gets when it becomes a table's owner, as
+/// heir of an owner that exited or by `give_away`. Payload (LE):
+/// `[table id: i64][previous owner: i64][heir or gift data bytes]`; the
+/// message's sender is the previous owner.
+pub const TAG_TABLE_TRANSFER: i64 = -102;
+
+/// `spawn_opt` flag: link the child to the caller.
+pub const SPAWN_LINK: i32 = 1;
+/// `spawn_opt` flag: monitor the child.
+pub const SPAWN_MONITOR: i32 = 2;
+
+/// Most tags one selective receive may name.
+pub const MAX_RECEIVE_TAGS: i32 = 4096;
+
+/// Table kind: one object per key.
+pub const TABLE_SET: i32 = 0;
+/// Table kind: one object per key, traversed in key order.
+pub const TABLE_ORDERED_SET: i32 = 1;
+/// Table kind: many objects per key, no two identical.
+pub const TABLE_BAG: i32 = 2;
+/// Table kind: many objects per key, duplicates allowed.
+pub const TABLE_DUPLICATE_BAG: i32 = 3;
+/// Table access: the owner writes, every process reads (the default).
+pub const ACCESS_PROTECTED: i32 = 0;
+/// Table access: every process reads and writes.
+pub const ACCESS_PUBLIC: i32 = 1;
+/// Table access: only the owner reads and writes.
+pub const ACCESS_PRIVATE: i32 = 2;
+/// `table_update_counter` flag: start a missing key at `default`.
+pub const COUNTER_DEFAULT: i32 = 1;
+/// `table_range` flag: the lower bound is exclusive.
+pub const RANGE_FROM_EXCLUSIVE: i32 = 1;
+/// `table_range` flag: the upper bound is inclusive.
+pub const RANGE_TO_INCLUSIVE: i32 = 2;
+/// `table_range` flag: no lower bound.
+pub const RANGE_FROM_START: i32 = 4;
+/// `table_range` flag: no upper bound.
+pub const RANGE_TO_END: i32 = 8;
+/// `table_range` flag: from the last key down.
+pub const RANGE_REVERSE: i32 = 16;
+/// `table_select_prefix` / `table_chunk` flag: resume after the given key.
+pub const SELECT_AFTER: i32 = 1;
+/// Size of the record `table_info` writes.
+pub const TABLE_INFO_SIZE: usize = 64;
+/// Longest table key, in bytes.
+pub const MAX_KEY_LEN: usize = 65_535;
+
+/// Every number above by name, for the agreement tests (and for tools that
+/// print the ABI).
+pub const ALL: &[(&str, i64)] = &[
+    ("OK", OK as i64),
+    ("ERR_BADARG", ERR_BADARG as i64),
+    ("ERR_NO_SUCH_EXPORT", ERR_NO_SUCH_EXPORT as i64),
+    ("ERR_NO_SUCH_MODULE", ERR_NO_SUCH_MODULE as i64),
+    ("ERR_NOT_PERMITTED", ERR_NOT_PERMITTED as i64),
+    ("ERR_LIMIT", ERR_LIMIT as i64),
+    ("ERR_TIMEOUT", ERR_TIMEOUT as i64),
+    ("ERR_NO_MESSAGE", ERR_NO_MESSAGE as i64),
+    ("ERR_NO_SUCH_TABLE", ERR_NO_SUCH_TABLE as i64),
+    ("ERR_ACCESS", ERR_ACCESS as i64),
+    ("ERR_WRONG_TYPE", ERR_WRONG_TYPE as i64),
+    ("ERR_TABLE_NAME_TAKEN", ERR_TABLE_NAME_TAKEN as i64),
+    ("ERR_NOT_FOUND", ERR_NOT_FOUND as i64),
+    ("ERR_NOT_A_COUNTER", ERR_NOT_A_COUNTER as i64),
+    ("ERR_OVERFLOW", ERR_OVERFLOW as i64),
+    ("ERR_TABLE_FULL", ERR_TABLE_FULL as i64),
+    ("ERR_KEY_TOO_LARGE", ERR_KEY_TOO_LARGE as i64),
+    ("ERR_VALUE_TOO_LARGE", ERR_VALUE_TOO_LARGE as i64),
+    ("ERR_NOT_ALIVE", ERR_NOT_ALIVE as i64),
+    ("ERR_NO_RESULT", ERR_NO_RESULT as i64),
+    ("ERR_NAME_TAKEN", ERR_NAME_TAKEN as i64),
+    ("ERR_NO_SUCH_NAME", ERR_NO_SUCH_NAME as i64),
+    ("ERR_ALREADY_NAMED", ERR_ALREADY_NAMED as i64),
+    ("ERR_NOPROC", ERR_NOPROC as i64),
+    ("ERR_NO_SUCH_TIMER", ERR_NO_SUCH_TIMER as i64),
+    ("ERR_CANNOT_HIBERNATE", ERR_CANNOT_HIBERNATE as i64),
+    ("REASON_NORMAL", REASON_NORMAL as i64),
+    ("REASON_SHUTDOWN", REASON_SHUTDOWN as i64),
+    ("REASON_CUSTOM", REASON_CUSTOM as i64),
+    ("REASON_KILL", REASON_KILL as i64),
+    ("REASON_KILLED", REASON_KILLED as i64),
+    ("REASON_NOPROC", REASON_NOPROC as i64),
+    ("REASON_TRAP", REASON_TRAP as i64),
+    ("REASON_LIMIT", REASON_LIMIT as i64),
+    ("TAG_EXIT", TAG_EXIT),
+    ("TAG_DOWN", TAG_DOWN),
+    ("TAG_TABLE_TRANSFER", TAG_TABLE_TRANSFER),
+    ("SPAWN_LINK", SPAWN_LINK as i64),
+    ("SPAWN_MONITOR", SPAWN_MONITOR as i64),
+    ("MAX_RECEIVE_TAGS", MAX_RECEIVE_TAGS as i64),
+    ("TABLE_SET", TABLE_SET as i64),
+    ("TABLE_ORDERED_SET", TABLE_ORDERED_SET as i64),
+    ("TABLE_BAG", TABLE_BAG as i64),
+    ("TABLE_DUPLICATE_BAG", TABLE_DUPLICATE_BAG as i64),
+    ("ACCESS_PROTECTED", ACCESS_PROTECTED as i64),
+    ("ACCESS_PUBLIC", ACCESS_PUBLIC as i64),
+    ("ACCESS_PRIVATE", ACCESS_PRIVATE as i64),
+    ("COUNTER_DEFAULT", COUNTER_DEFAULT as i64),
+    ("RANGE_FROM_EXCLUSIVE", RANGE_FROM_EXCLUSIVE as i64),
+    ("RANGE_TO_INCLUSIVE", RANGE_TO_INCLUSIVE as i64),
+    ("RANGE_FROM_START", RANGE_FROM_START as i64),
+    ("RANGE_TO_END", RANGE_TO_END as i64),
+    ("RANGE_REVERSE", RANGE_REVERSE as i64),
+    ("SELECT_AFTER", SELECT_AFTER as i64),
+    ("TABLE_INFO_SIZE", TABLE_INFO_SIZE as i64),
+    ("MAX_KEY_LEN", MAX_KEY_LEN as i64),
+];
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::ALL;
+    use std::collections::BTreeMap;
+
+    /// The Rust SDK's constants: `pub const NAME: TYPE = VALUE;`.
+    const SDK: [(&str, &str); 2] = [
+        ("guest-sdk/src/sys.rs", include_str!("../../../guest-sdk/src/sys.rs")),
+        ("guest-sdk/src/table/sys.rs", include_str!("../../../guest-sdk/src/table/sys.rs")),
+    ];
+    /// The C header's constants: `#define WARREN_NAME VALUE`.
+    const C_HEADER: &str = include_str!("../../../guests/c/warren.h");
+    /// The docs' constants: table rows `` | `NAME` | VALUE | ``.
+    const ABI_DOC: &str = include_str!("../../../docs/ABI.md");
+
+    /// Names in a guest binding that are not host numbers: values for the
+    /// guest's own convenience (receive timeouts).
+    const GUEST_ONLY: [&str; 3] = ["WAIT_FOREVER", "POLL", "INFINITY"];
+
+    fn host() -> BTreeMap<&'static str, i64> {
+        ALL.iter().copied().collect()
+    }
+
+    /// Parses an integer literal as the bindings write them: `-5`, `(-5)`,
+    /// `65_535`.
+    fn number(text: &str) -> Option<i64> {
+        let text = text.trim().trim_start_matches('(').trim_end_matches(')').replace('_', "");
+        text.parse().ok()
+    }
+
+    fn sdk_constants(source: &str) -> Vec<(String, i64)> {
+        source
+            .lines()
+            .filter_map(|line| {
+                let rest = line.trim().strip_prefix("pub const ")?;
+                let (name, rest) = rest.split_once(':')?;
+                let value = rest.split_once('=')?.1.trim().strip_suffix(';')?;
+                Some((name.trim().to_string(), number(value)?))
+            })
+            .collect()
+    }
+
+    fn header_constants(source: &str) -> Vec<(String, i64)> {
+        source
+            .lines()
+            .filter_map(|line| {
+                let rest = line.trim().strip_prefix("#define WARREN_")?;
+                let mut words = rest.split_whitespace();
+                let name = words.next()?;
+                Some((name.to_string(), number(words.next()?)?))
+            })
+            .collect()
+    }
+
+    fn doc_constants(source: &str) -> Vec<(String, i64)> {
+        source
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                let value = cells.get(2)?.split_whitespace().next()?;
+                let looks_like_constant =
+                    name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                looks_like_constant.then(|| Some((name.to_string(), number(value)?))).flatten()
+            })
+            .collect()
+    }
+
+    /// Every `(name, value)` a file defines must be the host's value; the
+    /// disagreements, as text.
+    fn disagreements(file: &str, found: &[(String, i64)]) -> Vec<String> {
+        let host = host();
+        found
+            .iter()
+            .filter(|(name, _)| !GUEST_ONLY.contains(&name.as_str()))
+            .filter_map(|(name, value)| match host.get(name.as_str()) {
+                Some(expected) if expected == value => None,
+                Some(expected) => Some(format!("{file}: {name} is {value}, the host says {expected}")),
+                None => Some(format!("{file}: {name} = {value} is not a number of the host's ABI")),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_rust_sdk_has_every_number_with_the_hosts_value() {
+        let mut problems = Vec::new();
+        let mut defined = BTreeMap::new();
+        for (file, source) in SDK {
+            let found = sdk_constants(source);
+            problems.extend(disagreements(file, &found));
+            defined.extend(found);
+        }
+        for (name, _) in ALL {
+            if !defined.contains_key(*name) && *name != "MAX_RECEIVE_TAGS" {
+                problems.push(format!("the SDK lacks {name}"));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_c_header_agrees_with_the_host() {
+        let found = header_constants(C_HEADER);
+        assert!(found.len() >= 10, "the header's constants were not found: {found:?}");
+        let problems = disagreements("guests/c/warren.h", &found);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_abi_document_lists_every_number_with_the_hosts_value() {
+        let found = doc_constants(ABI_DOC);
+        let mut problems = disagreements("docs/ABI.md", &found);
+        let documented: BTreeMap<String, i64> = found.into_iter().collect();
+        for (name, _) in ALL {
+            if !documented.contains_key(*name) && !ABI_DOC.contains(name) {
+                problems.push(format!("docs/ABI.md does not mention {name}"));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_parsers_read_the_forms_the_bindings_use() {
+        assert_eq!(sdk_constants("pub const ERR_LIMIT: i32 = -5;"), [("ERR_LIMIT".to_string(), -5)]);
+        assert_eq!(sdk_constants("    pub const MAX_KEY_LEN: usize = 65_535;"), [("MAX_KEY_LEN".to_string(), 65535)]);
+        assert_eq!(header_constants("#define WARREN_ERR_LIMIT (-5) /* x */"), [("ERR_LIMIT".to_string(), -5)]);
+        assert_eq!(doc_constants("| `ERR_LIMIT` | -5 | a limit |"), [("ERR_LIMIT".to_string(), -5)]);
+        assert!(doc_constants("| `send` | `(pid: i64)` | sends |").is_empty());
+        let wrong = disagreements("x", &[("ERR_LIMIT".to_string(), -6)]);
+        assert_eq!(wrong, ["x: ERR_LIMIT is -6, the host says -5"]);
+    }
+}

@@ -1,0 +1,454 @@
+//! Large reserved address-space regions carved into equal slots.
+//!
+//! The kernel limits the number of memory mappings a process may have
+//! (`vm.max_map_count`, 65530 by default). A mapping per process (or two,
+//! with guard pages) stops a node at a few tens of thousands of processes.
+//! A [`SlotPool`] maps address space in large chunks (one mapping each,
+//! readable and writable, reserved lazily by the kernel: `MAP_NORESERVE`)
+//! and hands out fixed-size slots from them, so a million processes cost a
+//! few thousand mappings in all. Pages become resident only when touched.
+
+use super::free_list::{self, ShardedFreeList};
+use crossbeam_utils::CachePadded;
+use std::sync::Mutex;
+
+/// A memory's or stack's pointer back to the pools it came from, with no
+/// reference count: cloning an `Arc` of the pools for every process made
+/// every spawn and exit bump one counter shared by all scheduler threads.
+///
+/// Sound because of who owns what: pools belong to a creator wasmtime keeps
+/// in its `Engine`; memories and stacks live in a `Store`, and every store
+/// holds its engine. So the pools outlive everything that points to them.
+pub(crate) struct PoolsRef<T>(std::ptr::NonNull<T>);
+
+// SAFETY: a shared reference to a `Sync` value may be sent and shared.
+unsafe impl<T: Sync> Send for PoolsRef<T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for PoolsRef<T> {}
+
+impl<T> PoolsRef<T> {
+    /// # Safety
+    /// `pools` must outlive the returned value (see the type's docs).
+    pub(crate) unsafe fn new(pools: &T) -> PoolsRef<T> {
+        PoolsRef(std::ptr::NonNull::from(pools))
+    }
+
+    /// The pools.
+    pub(crate) fn get(&self) -> &T {
+        // SAFETY: the constructor's contract keeps the pools alive.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+/// Bytes of address space mapped at once, at least.
+const CHUNK_BYTES: usize = 256 << 20;
+
+/// Bytes of never-used slots a thread takes from a chunk at once (at least
+/// one slot). A thread's processes then have neighbouring slots, so one
+/// `MADV_DONTNEED` releases many idle stacks, and one that spans a whole
+/// 2 MiB-aligned block frees that block's page table too (see
+/// `process::trim_stacks`). With slots dealt one at a time to threads in
+/// turn, no thread's stacks were adjacent.
+const RUN_BYTES: usize = 8 << 20;
+
+/// A pool of equal, page-aligned slots of address space.
+pub(crate) struct SlotPool {
+    slot_size: usize,
+    slots_per_chunk: usize,
+    slots_per_run: usize,
+    /// Slots given back, most recent last (reused first: they are warm).
+    free: ShardedFreeList<usize>,
+    /// Each thread's run of never-used slots, by its free-list shard.
+    runs: [CachePadded<Mutex<Fresh>>; free_list::SHARDS],
+    /// What the runs have not taken of the current chunk.
+    chunk: Mutex<Fresh>,
+}
+
+/// The next never-used slot of a range, and the range's end.
+#[derive(Clone, Copy, Default)]
+struct Fresh {
+    bump: usize,
+    end: usize,
+}
+
+impl SlotPool {
+    /// A pool of slots of `slot_size` bytes (a multiple of the page size).
+    pub(crate) fn new(slot_size: usize) -> SlotPool {
+        let slots_per_chunk = (CHUNK_BYTES / slot_size).max(4);
+        let slots_per_run = (RUN_BYTES / slot_size).clamp(1, slots_per_chunk);
+        SlotPool {
+            slot_size,
+            slots_per_chunk,
+            slots_per_run,
+            free: Default::default(),
+            runs: Default::default(),
+            chunk: Mutex::default(),
+        }
+    }
+
+    /// The size of every slot.
+    pub(crate) fn slot_size(&self) -> usize {
+        self.slot_size
+    }
+
+    /// A slot's base address. A never-used slot reads as zero; a reused one
+    /// holds what its last owner left (see [`SlotPool::release`]).
+    pub(crate) fn acquire(&self) -> Result<usize, String> {
+        if let Some(base) = self.free.pop() {
+            return Ok(base);
+        }
+        let mut run = self.runs[free_list::my_shard()].lock().unwrap_or_else(|e| e.into_inner());
+        if run.bump == run.end {
+            *run = self.take_run()?;
+        }
+        let base = run.bump;
+        run.bump += self.slot_size;
+        Ok(base)
+    }
+
+    /// The next run of never-used slots, from a new chunk if need be.
+    fn take_run(&self) -> Result<Fresh, String> {
+        let mut chunk = self.chunk.lock().unwrap_or_else(|e| e.into_inner());
+        if chunk.bump == chunk.end {
+            let len = self.slot_size * self.slots_per_chunk;
+            let base = map_region(len)?;
+            *chunk = Fresh { bump: base, end: base + len };
+        }
+        // A chunk is whole slots, so a run is too.
+        let run = Fresh { bump: chunk.bump, end: (chunk.bump + self.slot_size * self.slots_per_run).min(chunk.end) };
+        chunk.bump = run.end;
+        Ok(run)
+    }
+
+    /// Gives a slot back. Memories are zeroed first (a new memory must read
+    /// as zero); stacks are not (wasmtime asks for zeroed stacks only when
+    /// configured to, and `DenseStackCreator` zeroes them then).
+    pub(crate) fn release(&self, base: usize) {
+        self.free.push(base);
+    }
+}
+
+/// Maps `len` bytes of zeroed, read-write, lazily committed address space.
+fn map_region(len: usize) -> Result<usize, String> {
+    // SAFETY: an anonymous private mapping at an address the kernel picks
+    // touches no existing memory.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED {
+        return Err(format!("cannot reserve {} MiB of address space: {}", len >> 20, std::io::Error::last_os_error()));
+    }
+    Ok(ptr as usize)
+}
+
+/// Most pages whose residency `zero` asks the kernel about; larger ranges
+/// are returned to the kernel whole.
+const MINCORE_PAGES: usize = 4096;
+/// Up to this many resident bytes are zeroed by writing; beyond, the range
+/// goes back to the kernel (a system call and a TLB flush, but no copying).
+const WRITE_LIMIT: usize = 256 << 10;
+
+/// Makes `len` bytes at `base` zero again. Only the pages that are resident
+/// (touched) are written, so a slot stays as small as its process left it;
+/// large ranges are returned to the kernel instead.
+///
+/// # Safety
+/// `base..base + len` must lie in a mapping made by this module, `base`
+/// page-aligned, and must not be in use.
+pub(crate) unsafe fn zero(base: usize, len: usize) {
+    // SAFETY: as the caller guarantees.
+    unsafe { zero_all(&mut [(base, len)]) }
+}
+
+/// [`zero`] for many ranges (`(base, len)`, sorted here), with one residency
+/// query for ranges that lie close together: each query is a system call
+/// that takes the address space's lock, which scheduler threads share.
+///
+/// # Safety
+/// As for [`zero`], for every range.
+pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
+    let page = page_size();
+    ranges.sort_unstable_by_key(|&(base, _)| base);
+    let mut resident = [0u8; MINCORE_PAGES];
+    let mut first = 0;
+    while first < ranges.len() {
+        let span_base = ranges[first].0;
+        // The ranges whose pages fit one query with the first.
+        let mut span_end = span_base;
+        let mut last = first;
+        while let Some(&(base, len)) = ranges.get(last) {
+            let end = base + len.next_multiple_of(page);
+            if (end.max(span_end) - span_base) / page > MINCORE_PAGES {
+                break;
+            }
+            span_end = span_end.max(end);
+            last += 1;
+        }
+        if last == first {
+            // One range too large to ask about: back to the kernel whole.
+            let (base, len) = ranges[first];
+            // SAFETY: the caller owns the range.
+            unsafe { zero_by_writing_or_decommit(base, len.next_multiple_of(page), None) };
+            first += 1;
+            continue;
+        }
+        // SAFETY: mincore only reads the page tables of the span (ranges of
+        // ours and whatever lies between) and writes a byte per page into
+        // `resident`, which has room for them.
+        let asked = span_base.is_multiple_of(page)
+            && unsafe { libc::mincore(span_base as *mut libc::c_void, span_end - span_base, resident.as_mut_ptr()) }
+                == 0;
+        for &(base, len) in &ranges[first..last] {
+            let offset = (base - span_base) / page;
+            let pages = len.div_ceil(page);
+            let known = asked.then(|| &resident[offset..offset + pages]);
+            // SAFETY: the caller owns the range.
+            unsafe { zero_by_writing_or_decommit(base, pages * page, known) };
+        }
+        first = last;
+    }
+}
+
+/// Zeroes `base..base + len` given which of its pages are resident: writes
+/// them if they are few, else returns the range to the kernel. With no
+/// residency known, a page-aligned range goes back to the kernel and any
+/// other is written whole.
+///
+/// # Safety
+/// As for [`zero`].
+unsafe fn zero_by_writing_or_decommit(base: usize, len: usize, resident: Option<&[u8]>) {
+    let page = page_size();
+    match resident {
+        Some(resident) if resident.iter().filter(|&&r| r & 1 != 0).count() * page <= WRITE_LIMIT => {
+            for (index, _) in resident.iter().enumerate().filter(|(_, r)| **r & 1 != 0) {
+                let page_base = (base + index * page) as *mut u8;
+                // SAFETY: the caller owns the range; the page is inside it
+                // and resident, so reading it faults nothing in.
+                let bytes = unsafe { std::slice::from_raw_parts_mut(page_base, page) };
+                // A page only read so far maps the kernel's shared zero
+                // page (a freeze reads small memories whole): writing it
+                // would copy that page into one of the slot's own.
+                if !is_zero(bytes) {
+                    bytes.fill(0);
+                }
+            }
+        }
+        // SAFETY: the caller owns the range.
+        _ if base.is_multiple_of(page) => unsafe { decommit(base, len) },
+        // SAFETY: as above.
+        _ => unsafe { std::ptr::write_bytes(base as *mut u8, 0, len) },
+    }
+}
+
+/// Which pages of `base..base + len` are resident, a byte per page: 1 if
+/// resident, 0 if not (`None` if the kernel cannot say, e.g. `base` is not
+/// page-aligned). Pages not resident read as zero in the anonymous mappings
+/// memories live in.
+pub(crate) fn resident_pages(base: usize, len: usize) -> Option<Vec<u8>> {
+    let page = page_size();
+    if !base.is_multiple_of(page) || len == 0 {
+        return None;
+    }
+    let pages = len.div_ceil(page);
+    let mut resident = vec![0u8; pages];
+    // SAFETY: mincore only reads the page tables of the range and writes one
+    // byte per page into `resident`, which has room for them.
+    let ok = unsafe { libc::mincore(base as *mut libc::c_void, pages * page, resident.as_mut_ptr()) } == 0;
+    // The kernel may set other bits; only the lowest one says resident.
+    resident.iter_mut().for_each(|r| *r &= 1);
+    ok.then_some(resident)
+}
+
+/// Returns the pages of `base..base + len` to the kernel (they read as zero
+/// afterwards).
+///
+/// # Safety
+/// As for [`zero`].
+pub(crate) unsafe fn decommit(base: usize, len: usize) {
+    // SAFETY: the caller owns the range.
+    unsafe {
+        libc::madvise(base as *mut libc::c_void, len, libc::MADV_DONTNEED);
+    }
+}
+
+/// Whether every byte of `bytes` is zero. ORs eight words at a time into
+/// eight accumulators, which compiles to vector code: a fold over bytes
+/// went about a byte per cycle, and a scan that stops at the first
+/// non-zero byte goes a byte at a time (both were most of the cost of a
+/// freeze, which reads memories whole).
+pub(crate) fn is_zero(bytes: &[u8]) -> bool {
+    // Below a kilobyte the check for AVX2 costs more than it saves.
+    if bytes.len() >= 1024 { with_avx2(|| is_zero_words(bytes)) } else { is_zero_words(bytes) }
+}
+
+/// Runs `scan` compiled for AVX2 where the CPU has it, as it is elsewhere:
+/// 32-byte ORs read a page ~25% faster than the 16-byte ones of the x86-64
+/// baseline. `scan` must inline whole (`#[inline(always)]` callees) for the
+/// wider code to be made.
+#[inline(always)]
+fn with_avx2<R>(scan: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[target_feature(enable = "avx2")]
+        unsafe fn compiled_for_avx2<R>(scan: impl FnOnce() -> R) -> R {
+            scan()
+        }
+        // SAFETY: the CPU has AVX2 (checked just above).
+        return unsafe { compiled_for_avx2(scan) };
+    }
+    scan()
+}
+
+/// [`is_zero`] for any target: the compiler vectorizes it.
+#[inline(always)]
+fn is_zero_words(bytes: &[u8]) -> bool {
+    let mut any = [0u64; 8];
+    let mut chunks = bytes.chunks_exact(64);
+    for chunk in &mut chunks {
+        for (word, any) in chunk.chunks_exact(8).zip(&mut any) {
+            *any |= u64::from_ne_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+        }
+    }
+    let rest = chunks.remainder().iter().fold(0, |any, &byte| any | byte);
+    any.iter().fold(0, |all, &word| all | word) == 0 && rest == 0
+}
+
+/// Bytes per block of [`nonzero_blocks`].
+pub(crate) const BLOCK: usize = 64;
+/// The most bytes [`nonzero_blocks`] reads at once: 64 blocks.
+pub(crate) const BLOCKS_SPAN: usize = 64 * BLOCK;
+
+/// Which [`BLOCK`]-byte blocks of `bytes` (at most [`BLOCKS_SPAN`] bytes)
+/// hold a non-zero byte: bit `i` for block `i`, a short last block included.
+/// One pass over the bytes; a call per block cost ~4 times as much.
+pub(crate) fn nonzero_blocks(bytes: &[u8]) -> u64 {
+    debug_assert!(bytes.len() <= BLOCKS_SPAN);
+    with_avx2(|| nonzero_blocks_words(bytes))
+}
+
+/// [`nonzero_blocks`] for any target: the compiler vectorizes each block.
+#[inline(always)]
+fn nonzero_blocks_words(bytes: &[u8]) -> u64 {
+    let mut mask = 0;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    for (index, block) in (&mut blocks).take(64).enumerate() {
+        let mut words = [0u64; BLOCK / 8];
+        for (word, bytes) in words.iter_mut().zip(block.chunks_exact(8)) {
+            *word =
+                u64::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]]);
+        }
+        mask |= u64::from(words.iter().fold(0, |all, &word| all | word) != 0) << index;
+    }
+    let rest = blocks.remainder();
+    if !rest.is_empty() && bytes.len() < BLOCKS_SPAN && rest.iter().any(|&byte| byte != 0) {
+        mask |= 1 << (bytes.len() / BLOCK);
+    }
+    mask
+}
+
+/// The host's page size (asked once).
+pub(crate) fn page_size() -> usize {
+    static SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if size > 0 { size as usize } else { 4096 }
+    })
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_threads_new_slots_are_adjacent_while_another_thread_takes_slots() {
+        let page = page_size();
+        let pool = SlotPool::new(16 * page);
+        let my_shard = free_list::my_shard();
+        let mut mine = vec![pool.acquire().expect("slot")];
+        for _ in 0..3 {
+            // A thread on a shard of its own (threads are dealt shards in
+            // turn, and other tests make threads too) takes a slot.
+            let took = (0..4 * free_list::SHARDS).any(|_| {
+                std::thread::scope(|s| {
+                    s.spawn(|| free_list::my_shard() != my_shard && pool.acquire().is_ok()).join().unwrap_or(false)
+                })
+            });
+            assert!(took, "no thread got another shard");
+            mine.push(pool.acquire().expect("slot"));
+        }
+        let steps: Vec<usize> = mine.windows(2).map(|pair| pair[1] - pair[0]).collect();
+        assert_eq!(steps, [16 * page; 3], "slots {mine:x?}");
+        // A slot given back is reused first.
+        pool.release(mine[1]);
+        assert_eq!(pool.acquire().expect("slot"), mine[1]);
+    }
+
+    #[test]
+    fn the_block_mask_names_exactly_the_blocks_that_hold_a_non_zero_byte() {
+        assert_eq!(nonzero_blocks(&[0; BLOCKS_SPAN]), 0);
+        assert_eq!(nonzero_blocks(&[]), 0);
+        for len in [BLOCKS_SPAN, BLOCKS_SPAN - 1, 100, 64, 63, 1] {
+            for position in [0, 7, 63, 64, 65, 127, 2000, BLOCKS_SPAN - 1] {
+                if position >= len {
+                    continue;
+                }
+                let mut bytes = vec![0u8; len];
+                bytes[position] = 0x80;
+                assert_eq!(nonzero_blocks(&bytes), 1 << (position / BLOCK), "byte {position} of {len}");
+            }
+        }
+        let mut bytes = vec![0u8; BLOCKS_SPAN];
+        bytes[5] = 1;
+        bytes[3 * BLOCK + 9] = 1;
+        bytes[63 * BLOCK] = 1;
+        assert_eq!(nonzero_blocks(&bytes), 1 | 1 << 3 | 1 << 63);
+    }
+
+    #[test]
+    fn a_range_is_zero_only_if_every_byte_is() {
+        assert!(is_zero(&[0; 4096]));
+        assert!(is_zero(&[]));
+        assert!(is_zero(&[0; 3]));
+        // Short ranges, and pages (read with AVX2 where the CPU has it).
+        for len in [1, 63, 64, 65, 130, 4096, 4096 + 33] {
+            for position in (0..len).step_by(if len > 1000 { 37 } else { 1 }).chain([len - 1]) {
+                let mut bytes = vec![0u8; len];
+                bytes[position] = 0x80;
+                assert!(!is_zero(&bytes), "byte {position} of {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn zero_all_clears_every_range_and_nothing_between() {
+        let page = page_size();
+        let pool = SlotPool::new(16 * page);
+        let slots: Vec<usize> = (0..6).map(|_| pool.acquire().expect("slot")).collect();
+        for &slot in &slots {
+            // SAFETY: the slots are ours and 16 pages long.
+            unsafe {
+                std::ptr::write_bytes(slot as *mut u8, 0xAB, 3);
+                std::ptr::write_bytes((slot + 5 * page + 7) as *mut u8, 0xCD, 2 * page);
+            }
+        }
+        // Every other slot: the others keep their bytes.
+        let mut ranges: Vec<(usize, usize)> = slots.iter().rev().step_by(2).map(|&s| (s, 16 * page)).collect();
+        // SAFETY: the ranges are slots of ours that nothing else uses.
+        unsafe { zero_all(&mut ranges) };
+        for &slot in &slots {
+            // SAFETY: as above.
+            let bytes = unsafe { std::slice::from_raw_parts(slot as *const u8, 16 * page) };
+            let cleared = ranges.iter().any(|&(base, _)| base == slot);
+            let nonzero = bytes.iter().filter(|&&b| b != 0).count();
+            assert_eq!(nonzero, if cleared { 0 } else { 3 + 2 * page }, "slot {slot:#x}");
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The process layer: a process (one wasm instance in its own store, its
+//! mailbox, its run state, the call in flight) and the runtime the
+//! processes of a node share.
+//!
+//! | module | holds |
+//! | --- | --- |
+//! | this file | [`Process`], what the process table, its wakers and its senders share |
+//! | [`state`] | [`ProcessState`], the data of the process's store: what host functions see |
+//! | [`task`], [`run`], [`start`] | the task a scheduler thread polls, one step per state; making, waking and hibernating instances |
+//! | [`run_state`] | the wake-up protocol (model-checked with loom) |
+//! | [`mailbox`], [`letter`] | messages: lock-free for senders, selective receive for the owner |
+//! | [`receive`] | the `receive` call: its state, its future, its timeout |
+//! | [`memory`], [`limits`] | the guest's memory as the host remembers it; the process's limits |
+//! | [`call_box`], [`resume_hints`] | call futures in reused memory; what a waking process will touch, prefetched |
+//! | [`recycle`], [`trim`] | stores of exited processes reused; stack pages of idle processes released |
+//! | [`capabilities`] | what a process may do |
+//! | [`runtime`], [`spawn`], [`exit`] | what a node's processes share (configuration, engine, scheduler, services); spawning and ending processes |
+//! | [`waker`] | a process as a scheduler job and as a waker |
+
+pub(crate) mod call_box;
+pub(crate) mod capabilities;
+pub(crate) mod exit;
+pub(crate) mod letter;
+pub(crate) mod limits;
+pub(crate) mod mailbox;
+pub(crate) mod memory;
+pub(crate) mod receive;
+pub(crate) mod recycle;
+pub(crate) mod resume_hints;
+pub(crate) mod run;
+pub(crate) mod run_state;
+pub(crate) mod runtime;
+pub(crate) mod spawn;
+pub(crate) mod start;
+pub(crate) mod state;
+pub(crate) mod task;
+pub(crate) mod trim;
+pub(crate) mod waker;
+
+use crate::base::pid::Pid;
+use crate::base::reason::ExitReason;
+use crate::svc::Member;
+use crate::svc::signals::Relations;
+use letter::Letter;
+use mailbox::{Mailbox, Message};
+use resume_hints::ResumeHints;
+use run_state::RunState;
+use runtime::Runtime;
+use state::ProcessState;
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use task::Task;
+use trim::StackTrim;
+
+/// What a process is made of, besides its mailbox.
+pub(crate) enum Body {
+    /// A wasm process and its task.
+    Wasm(TaskCell),
+    /// A host-side inbox (the node's `Inbox`): messages go to a channel.
+    Inbox(crossbeam_channel::Sender<Message>),
+}
+
+/// A process's task, owned by whoever holds the process in the `RUNNING`
+/// state of its run state (see `run_state.rs`): the scheduler thread that
+/// polls it, or a thread that borrowed it while idle
+/// ([`RunState::borrow_idle`]). That state already gives one thread at a
+/// time the process, with the ordering its transitions make, so the task
+/// needs no lock of its own (a lock would add two atomic operations to every
+/// scheduling).
+pub(crate) struct TaskCell(UnsafeCell<Task>);
+
+// SAFETY: the task is `Send`, and only the one thread that holds the
+// process `RUNNING` touches it (see the type's docs), so sharing the cell
+// never gives two threads the task at once.
+unsafe impl Sync for TaskCell {}
+
+impl TaskCell {
+    /// A cell holding `task`.
+    pub(crate) fn new(task: Task) -> TaskCell {
+        TaskCell(UnsafeCell::new(task))
+    }
+
+    /// The task.
+    ///
+    /// # Safety
+    /// The caller holds the process `RUNNING` (it moved it there and has
+    /// not moved it out), or no scheduler thread runs any more (the node
+    /// has stopped them); and it lets go of the reference before either
+    /// ends.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn get(&self) -> &mut Task {
+        // SAFETY: the caller's guarantee makes this the only reference.
+        unsafe { &mut *self.0.get() }
+    }
+}
+
+/// A live process, shared by the process table, its waker and its senders.
+///
+/// `repr(C)`, with what a message's send, wake and receive touch first: in
+/// a ring of many processes each hop finds the receiver cold in the cache,
+/// and these fields then span fewer cache lines.
+#[repr(C)]
+pub(crate) struct Process {
+    pub(crate) body: Body,
+    pub(crate) runtime: Arc<Runtime>,
+    pub(crate) mailbox: Mailbox,
+    /// Its state in its store, as its last `receive` call saw it: where the
+    /// call's future finds it (see `receive.rs`). Only the thread that
+    /// holds the process `RUNNING` reads or writes it.
+    pub(crate) receiving: AtomicPtr<ProcessState>,
+    /// Base of the dense fiber stack its store keeps (0: none yet).
+    pub(crate) stack_base: AtomicUsize,
+    /// Fuel used, as of the process's last wait or exit.
+    pub(crate) reductions: AtomicU64,
+    pub(crate) run_state: RunState,
+    /// Set once a signal has asked the process to exit.
+    exit_requested: AtomicBool,
+    /// Whether exit signals arrive as messages.
+    pub(crate) trap_exit: AtomicBool,
+    /// Whether the task is `Hibernated` (readable by anyone, unlike the task).
+    pub(crate) hibernated: AtomicBool,
+    /// Whether, as an idle handler-style process, it is on a scheduler
+    /// thread's list of stacks to release.
+    pub(crate) stack_trim: StackTrim,
+    /// Where it will resume when it waits (see `resume_hints.rs`).
+    pub(crate) resume_hints: ResumeHints,
+    pub(crate) pid: Pid,
+    /// Sequence number of the last receive whose timeout fired.
+    pub(crate) timeout_fired: AtomicU64,
+    /// Links, monitors, names and a pending exit (see `svc/signals.rs`).
+    relations: Mutex<Relations>,
+    /// Who is told the exit reason: the host, for a process it spawned (set
+    /// before the process first runs, so no exit goes unseen).
+    exit_waiter: Mutex<Option<crossbeam_channel::Sender<ExitReason>>>,
+}
+
+impl Process {
+    pub(crate) fn new(pid: Pid, runtime: Arc<Runtime>, body: Body) -> Process {
+        Process {
+            pid,
+            run_state: RunState::new_scheduled(),
+            mailbox: Mailbox::default(),
+            body,
+            runtime,
+            reductions: AtomicU64::new(0),
+            stack_base: AtomicUsize::new(0),
+            receiving: AtomicPtr::default(),
+            resume_hints: ResumeHints::default(),
+            relations: Mutex::default(),
+            timeout_fired: AtomicU64::new(0),
+            exit_requested: AtomicBool::new(false),
+            trap_exit: AtomicBool::new(false),
+            hibernated: AtomicBool::new(false),
+            stack_trim: StackTrim::default(),
+            exit_waiter: Mutex::new(None),
+        }
+    }
+
+    /// Delivers a letter (the caller found this process alive).
+    pub(crate) fn deliver_letter(self: &Arc<Self>, letter: Letter) {
+        match &self.body {
+            Body::Inbox(channel) => {
+                let _ = channel.send(letter.into_message());
+            }
+            Body::Wasm(_) => {
+                if self.enqueue_letter(letter) {
+                    self.wake();
+                }
+            }
+        }
+    }
+
+    /// Queues `letter` in a wasm process's mailbox, counted against the
+    /// node's mailbox limit if there is one. Returns whether the caller must
+    /// now wake the process; `false` when the letter went beyond the limit
+    /// (the process has then been told to exit, and woken).
+    pub(crate) fn enqueue_letter(self: &Arc<Self>, letter: Letter) -> bool {
+        let Some(limit) = self.runtime.config.max_mailbox else {
+            self.mailbox.push(letter);
+            return true;
+        };
+        let queued = self.mailbox.push_counted(letter);
+        if queued > limit {
+            // Ends it at its next slice (or at once if it waits); like
+            // `kill`, it cannot be trapped.
+            self.request_exit(ExitReason::Limit(format!(
+                "mailbox: {queued} messages queued exceeds the process limit of {limit}"
+            )));
+            return false;
+        }
+        true
+    }
+
+    /// Has the exit reason sent to `waiter`. Call it before the process can
+    /// first run: an exit before it would go unseen.
+    pub(crate) fn set_exit_waiter(&self, waiter: crossbeam_channel::Sender<ExitReason>) {
+        *self.exit_waiter.lock().unwrap_or_else(|e| e.into_inner()) = Some(waiter);
+    }
+
+    /// Tells the exit waiter, if any, the exit reason.
+    pub(crate) fn record_exit(&self, reason: &ExitReason) {
+        let waiter = self.exit_waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(waiter) = waiter {
+            let _ = waiter.send(reason.clone());
+        }
+    }
+
+    /// Whether the process is hibernated (waits with no instance).
+    pub(crate) fn is_hibernated(&self) -> bool {
+        self.hibernated.load(Ordering::Acquire)
+    }
+
+    /// Takes the task out of a finished process (dropped by the caller).
+    ///
+    /// # Safety
+    /// As [`TaskCell::get`]: the caller holds the process `RUNNING`, or no
+    /// scheduler thread runs any more.
+    pub(crate) unsafe fn take_task(&self) -> Option<Task> {
+        match &self.body {
+            // SAFETY: the caller's guarantee.
+            Body::Wasm(task) => Some(std::mem::replace(unsafe { task.get() }, Task::Finished)),
+            Body::Inbox(_) => None,
+        }
+    }
+
+    /// The exit a signal asked for, if any (taken by the scheduler).
+    pub(crate) fn take_pending_exit(&self) -> Option<ExitReason> {
+        // Checked before every slice: a flag keeps the common case lock-free.
+        if !self.exit_requested.load(Ordering::Acquire) {
+            return None;
+        }
+        self.relations().take_pending_exit()
+    }
+}
+
+impl Member for Process {
+    fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    fn relations(&self) -> MutexGuard<'_, Relations> {
+        self.relations.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn traps_exits(&self) -> bool {
+        self.trap_exit.load(Ordering::Acquire)
+    }
+
+    fn deliver(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) {
+        self.deliver_letter(Letter::new(from, tag, data));
+    }
+
+    fn enqueue(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) -> bool {
+        let letter = Letter::new(from, tag, data);
+        match &self.body {
+            Body::Wasm(_) => self.enqueue_letter(letter),
+            // An inbox needs no wake: its channel wakes its reader.
+            Body::Inbox(_) => {
+                self.deliver_letter(letter);
+                false
+            }
+        }
+    }
+
+    fn wake(self: &Arc<Self>) {
+        std::task::Wake::wake_by_ref(self);
+    }
+
+    fn request_exit(self: &Arc<Self>, reason: ExitReason) {
+        {
+            let mut relations = self.relations();
+            if !relations.request_exit(reason) {
+                return;
+            }
+            self.exit_requested.store(true, Ordering::Release);
+        }
+        // Wake it so the scheduler ends it (a running process is marked and
+        // ends after its current poll).
+        self.wake();
+    }
+
+    fn is_done(&self) -> bool {
+        self.run_state.is_done()
+    }
+
+    fn timeout_fired(self: &Arc<Self>, sequence: u64) {
+        self.timeout_fired.store(sequence, Ordering::Release);
+        self.wake();
+    }
+}

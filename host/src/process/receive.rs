@@ -1,0 +1,331 @@
+//! The `receive` call of a process: its state (kept in the process's
+//! store data, so the call's future is empty and costs no allocation), its
+//! future, and its timeout.
+//!
+//! The host functions (`abi/message.rs`) check the guest's arguments,
+//! decode the tags into [`ReceiveState::tags`] and call [`answer_now`];
+//! what needs no waiting is answered there (a message already queued, a
+//! poll); a receive that waits ([`wait`]) is a [`future`] polled by the
+//! process's run loop.
+
+use super::Process;
+use super::letter::Letter;
+use super::state::ProcessState;
+use super::waker::polled_process;
+use crate::base::codes::{ERR_TIMEOUT, MODULE};
+use std::future::Future;
+use std::num::NonZeroU64;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// The synchronous part of a receive whose tags are set, when it needs no
+/// waiting: takes a matching message already queued, or answers a poll
+/// (`timeout_ms == 0`) that found none. `None`: the receive waits (see
+/// [`wait`]).
+pub(crate) fn answer_now(state: &mut ProcessState, timeout_ms: i64) -> Option<wasmtime::Result<Phase>> {
+    if let Some(message) = state.received.take_matching(&state.process.mailbox, state.receive.tags.as_slice()) {
+        return Some(deliver(state, message).map(Phase::Ready));
+    }
+    (timeout_ms == 0).then_some(Ok(Phase::Ready(ERR_TIMEOUT)))
+}
+
+/// A receive that found no matching message and waits: records the
+/// process's reductions (`fuel_left` is its store's) and arms the timeout
+/// of a receive that waits at most `timeout_ms` (negative: for ever).
+pub(crate) fn wait(state: &mut ProcessState, timeout_ms: i64, fuel_left: Option<u64>) -> Phase {
+    if let Some(left) = fuel_left {
+        state.process.reductions.store(state.reductions(left), Ordering::Relaxed);
+    }
+    state.receive.timer = if timeout_ms > 0 { start_timeout(state, timeout_ms) } else { None };
+    Phase::Starting
+}
+
+/// The future of a receive call that started as `started` says (an error:
+/// the call traps).
+pub(crate) fn future(
+    state: &mut ProcessState,
+    started: wasmtime::Result<Phase>,
+) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send> {
+    let phase = match started {
+        Ok(phase) => phase,
+        Err(trap) => return Box::new(std::future::ready(Err(trap))),
+    };
+    state.receive.phase = phase;
+    // Where `Receive::poll` finds the state (see there).
+    let state_ptr: *mut ProcessState = state;
+    state.process.receiving.store(state_ptr, Ordering::Relaxed);
+    Box::new(Receive)
+}
+
+/// Arms the timer of a receive that waits at most `timeout_ms`: returns
+/// its reference and sequence number (`None` only when the node is
+/// stopping: then the receive waits without one).
+fn start_timeout(state: &mut ProcessState, timeout_ms: i64) -> Option<(NonZeroU64, u64)> {
+    state.receive_sequence += 1;
+    let sequence = state.receive_sequence;
+    let runtime = &state.process.runtime;
+    let after = Duration::from_millis(timeout_ms.unsigned_abs());
+    runtime
+        .timers
+        .wake_after(&runtime.table, state.pid, sequence, after)
+        .and_then(NonZeroU64::new)
+        .map(|reference| (reference, sequence))
+}
+
+/// The `receive` call in flight of a process, kept in its state.
+#[derive(Default)]
+pub(crate) struct ReceiveState {
+    pub(crate) phase: Phase,
+    /// Where a `receive_into` writes the message it takes.
+    pub(crate) into: Option<IntoBuffer>,
+    /// The tags a waiting receive takes.
+    pub(crate) tags: Tags,
+    /// The timeout's timer reference (never 0) and sequence number, if any.
+    timer: Option<(NonZeroU64, u64)>,
+}
+
+/// Where a `receive` call is.
+#[derive(Default, Clone, Copy)]
+pub(crate) enum Phase {
+    /// No receive in flight.
+    #[default]
+    Done,
+    /// Answered without waiting: the call returns this.
+    Ready(i32),
+    /// Found no matching message: it waits. The mailbox was looked at just
+    /// before, so the first poll only records the resume hints and waits (a
+    /// message sent meanwhile came with a wake, which polls again).
+    Starting,
+    /// Waiting for a matching message, or for its timeout. The process is
+    /// suspended meanwhile; the sender's wake or the timer's makes it
+    /// runnable again (see `run_state.rs`), and its next poll looks again.
+    /// The timeout is a timer of the node's timer service (`svc/timers`),
+    /// cancelled if a message comes first.
+    Waiting,
+}
+
+/// The future of a `receive` call: empty, its state is the process's
+/// [`ReceiveState`].
+struct Receive;
+
+impl Future for Receive {
+    type Output = wasmtime::Result<i32>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Every future of a process's call is polled by `Process::run`,
+        // whose waker names the process.
+        let Some(process) = polled_process(cx) else {
+            return Poll::Ready(Err(wasmtime::Error::msg("warren_v1.receive: polled outside its process")));
+        };
+        let state = process.receiving.load(Ordering::Relaxed);
+        // SAFETY: `future` stored this pointer to the process's state,
+        // which lives in the store of the wasm call this future belongs to
+        // (boxed by wasmtime, never moved while the call is in flight), and
+        // only the thread that holds the process `RUNNING` polls it. While
+        // it polls, nothing else reads or writes the state: the host
+        // function frames below this poll hold the store but do not touch
+        // it until the future is done, exactly as when the future held
+        // their `Caller` itself.
+        let state = unsafe { &mut *state };
+        match state.receive.phase {
+            Phase::Done => Poll::Ready(Err(wasmtime::Error::msg("warren_v1.receive: no receive in flight"))),
+            Phase::Ready(result) => {
+                state.receive.phase = Phase::Done;
+                Poll::Ready(Ok(result))
+            }
+            Phase::Starting => {
+                state.receive.phase = Phase::Waiting;
+                record_resume_hints(state);
+                Poll::Pending
+            }
+            Phase::Waiting => poll_waiting(process, state),
+        }
+    }
+}
+
+/// A poll of a waiting receive: takes a matching message if one came, or
+/// ends the wait if its timeout fired. (Out of line: the first poll of a
+/// receive, which only records where it will resume, stays short.)
+#[inline(never)]
+fn poll_waiting(process: &Process, state: &mut ProcessState) -> Poll<wasmtime::Result<i32>> {
+    let receive = &mut state.receive;
+    if let Some(message) = state.received.take_matching(&process.mailbox, receive.tags.as_slice()) {
+        receive.phase = Phase::Done;
+        if let Some((reference, _)) = receive.timer.take() {
+            process.runtime.timers.cancel(reference.get());
+        }
+        return Poll::Ready(deliver(state, message));
+    }
+    if let Some((_, sequence)) = receive.timer
+        && process.timeout_fired.load(Ordering::Acquire) == sequence
+    {
+        receive.phase = Phase::Done;
+        receive.timer = None;
+        return Poll::Ready(Ok(ERR_TIMEOUT));
+    }
+    Poll::Pending
+}
+
+/// Makes `message` the current message of a receive that took it and
+/// returns the call's result, its length; a `receive_into` also copies it
+/// to its buffer.
+#[inline]
+fn deliver(state: &mut ProcessState, message: Letter) -> wasmtime::Result<i32> {
+    let len = state.take_delivery(message);
+    if let Some(into) = state.receive.into.take() {
+        into.write(state)?;
+    }
+    Ok(len)
+}
+
+/// The buffer of a `receive_into` call: where in guest memory, and how
+/// long. The message's tag (i64 LE) goes in its first 8 bytes, its
+/// sender's pid (i64 LE) in the next 8, and as many of its first payload
+/// bytes as fit after them.
+#[derive(Clone, Copy)]
+pub(crate) struct IntoBuffer {
+    start: usize,
+    len: usize,
+}
+
+impl IntoBuffer {
+    /// Bytes before the payload: the tag and the sender.
+    const HEADER: usize = 16;
+
+    /// The buffer at `span` of guest memory (checked to lie in it by the
+    /// caller); `None` if it is too short for the header.
+    pub(crate) fn new(span: std::ops::Range<usize>) -> Option<IntoBuffer> {
+        (span.len() >= Self::HEADER).then_some(IntoBuffer { start: span.start, len: span.len() })
+    }
+
+    /// Writes the current message to the buffer.
+    fn write(self, state: &mut ProcessState) -> wasmtime::Result<()> {
+        let Some(message) = &state.current else { return Ok(()) };
+        // SAFETY: this runs inside the process's `receive_into` call (at its
+        // start, or in a poll of its future): the guest is suspended in it,
+        // and the host function frames below hold the store without
+        // touching its memory until the call returns.
+        let Some(mem) = (unsafe { state.memory.bytes_mut() }) else {
+            return Err(memory_gone());
+        };
+        let Some(buffer) = mem.get_mut(self.start..self.start + self.len) else {
+            return Err(memory_gone());
+        };
+        let (header, payload) = buffer.split_at_mut(Self::HEADER);
+        header[..8].copy_from_slice(&message.tag().to_le_bytes());
+        header[8..].copy_from_slice(&message.sender().raw().to_le_bytes());
+        let data = message.data();
+        let n = data.len().min(payload.len());
+        payload[..n].copy_from_slice(&data[..n]);
+        // The next message will likely be written to the same place.
+        state.last_read_to = header.as_ptr() as usize;
+        Ok(())
+    }
+}
+
+/// The trap of a `receive_into` whose buffer left guest memory while it
+/// waited (the guest cannot grow its memory then: a host bug if ever seen).
+#[cold]
+#[inline(never)]
+fn memory_gone() -> wasmtime::Error {
+    wasmtime::Error::msg(format!("{MODULE}.receive_into: the buffer is no longer in guest memory"))
+}
+
+/// The tags of a selective receive, decoded from the guest in place: up to
+/// [`Tags::INLINE`] kept inline (a receive naming no more allocates
+/// nothing), more on the heap.
+pub(crate) enum Tags {
+    Inline([i64; Tags::INLINE], u8),
+    Heap(Box<[i64]>),
+}
+
+impl Default for Tags {
+    /// No tags: any message matches.
+    fn default() -> Tags {
+        Tags::Inline([0; Tags::INLINE], 0)
+    }
+}
+
+impl Tags {
+    /// Receives name no tag or one or two, a reply's reference and a DOWN,
+    /// say; the state of every process has room for this many.
+    const INLINE: usize = 4;
+
+    /// Replaces the tags with little-endian i64s (`bytes.len()` is a
+    /// multiple of 8).
+    pub(crate) fn set_from_le_bytes(&mut self, bytes: &[u8]) {
+        let decode = |chunk: &[u8]| i64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let len = bytes.len() / 8;
+        if len > Self::INLINE {
+            *self = Tags::Heap(bytes.chunks_exact(8).map(decode).collect());
+            return;
+        }
+        if let Tags::Heap(_) = self {
+            *self = Tags::default();
+        }
+        // Decoded in place: built on the stack and moved in, the tags were
+        // copied byte-wise and read back whole, which stalled every
+        // selective receive on store forwarding.
+        if let Tags::Inline(tags, count) = self {
+            for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
+                *tag = decode(chunk);
+            }
+            *count = len as u8;
+        }
+    }
+
+    /// No tags: any message matches.
+    pub(crate) fn clear(&mut self) {
+        match self {
+            Tags::Inline(_, count) => *count = 0,
+            Tags::Heap(_) => *self = Tags::default(),
+        }
+    }
+
+    fn as_slice(&self) -> &[i64] {
+        match self {
+            Tags::Inline(tags, count) => &tags[..usize::from(*count)],
+            Tags::Heap(tags) => tags,
+        }
+    }
+}
+
+/// Tells whoever wakes this process where it will resume (see
+/// `resume_hints.rs`). Runs on the process's fiber stack, in the first poll
+/// of its waiting `receive`.
+#[inline(never)]
+fn record_resume_hints(state: &ProcessState) {
+    let on_stack = 0u8;
+    let stack = std::hint::black_box(&on_stack) as *const u8 as usize;
+    let store: *const ProcessState = state;
+    state.process.resume_hints.record_wait(stack, store as usize, state.last_read_to);
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::Tags;
+
+    fn le_bytes(tags: &[i64]) -> Vec<u8> {
+        tags.iter().flat_map(|tag| tag.to_le_bytes()).collect()
+    }
+
+    /// A receive's tags are exactly those the guest named, whichever way
+    /// they are kept (inline up to four, on the heap beyond) and whatever
+    /// an earlier receive of the process named.
+    #[test]
+    fn tags_replace_the_previous_receives_tags_inline_or_on_the_heap() {
+        let mut tags = Tags::default();
+        assert!(tags.as_slice().is_empty());
+        let sequence: [&[i64]; 7] =
+            [&[7], &[1, -2, i64::MAX, 4], &[1, 2, 3, 4, 5, 6], &[9, 10], &[], &[11, 12, 13, 14, 15], &[16, 17, 18, 19]];
+        for named in sequence {
+            tags.set_from_le_bytes(&le_bytes(named));
+            assert_eq!(tags.as_slice(), named);
+            assert_eq!(matches!(tags, Tags::Heap(_)), named.len() > Tags::INLINE, "{named:?}");
+        }
+        tags.clear();
+        assert!(tags.as_slice().is_empty());
+    }
+}

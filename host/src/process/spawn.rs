@@ -1,0 +1,143 @@
+//! Spawning processes and sending them messages.
+
+use super::capabilities::Capabilities;
+use super::letter::Letter;
+use super::runtime::Runtime;
+use super::state::Module;
+use super::task::{StartSpec, Task};
+use super::{Body, Process, TaskCell};
+use crate::base::codes::{ERR_LIMIT, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE};
+use crate::base::pid::Pid;
+use crate::base::reason::ExitReason;
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a process could not be spawned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpawnError {
+    /// The module exports no function of that name a process can start on
+    /// (type `() -> ()`, or `() -> i32` for a handler).
+    NoSuchExport {
+        /// The module's name.
+        module: String,
+        /// The entry asked for.
+        entry: String,
+        /// The functions it exports that a process can start on.
+        entries: Vec<String>,
+    },
+    /// No module of that name is loaded (a guest's `spawn_module`).
+    NoSuchModule {
+        /// The name asked for.
+        module: String,
+    },
+    /// The node holds as many processes as it may.
+    Limit {
+        /// The node's limit (`NodeConfig::max_processes`).
+        max_processes: u32,
+    },
+}
+
+impl SpawnError {
+    /// The ABI error code a guest's spawn returns for this error.
+    pub(crate) fn code(&self) -> i64 {
+        i64::from(match self {
+            SpawnError::NoSuchExport { .. } => ERR_NO_SUCH_EXPORT,
+            SpawnError::NoSuchModule { .. } => ERR_NO_SUCH_MODULE,
+            SpawnError::Limit { .. } => ERR_LIMIT,
+        })
+    }
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnError::NoSuchExport { module, entry, entries } => {
+                write!(
+                    f,
+                    "module `{module}` has no exported function `{entry}` of type `() -> ()` to start a process on"
+                )?;
+                if !entries.is_empty() {
+                    write!(f, " (it exports: {})", entries.join(", "))?;
+                }
+                Ok(())
+            }
+            SpawnError::NoSuchModule { module } => write!(f, "no module named `{module}` is loaded"),
+            SpawnError::Limit { max_processes } => write!(f, "the node holds its maximum of {max_processes} processes"),
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+/// Who hears of a new process's exit, set up before it can run (so it
+/// cannot die unseen).
+#[derive(Default)]
+pub(crate) struct Watchers<'a> {
+    /// Linked to it (spawn_link).
+    pub(crate) link: Option<&'a Arc<Process>>,
+    /// Monitoring it (spawn_monitor).
+    pub(crate) monitor: Option<&'a Arc<Process>>,
+    /// The host, for a process it spawned.
+    pub(crate) exit_waiter: Option<crossbeam_channel::Sender<ExitReason>>,
+}
+
+impl Runtime {
+    /// Creates a process running `entry` of `module` and makes it runnable,
+    /// with `watchers` in place before it can run. Returns the process and
+    /// the reference of the monitor, if `watchers` asked for one (else 0).
+    pub(crate) fn spawn(
+        self: &Arc<Self>,
+        module: Arc<Module>,
+        entry: &str,
+        arg: Box<[u8]>,
+        caps: Arc<Capabilities>,
+        watchers: Watchers<'_>,
+    ) -> Result<(Arc<Process>, u64), SpawnError> {
+        let Watchers { link, monitor, exit_waiter } = watchers;
+        if !module.has_entry(entry) {
+            return Err(SpawnError::NoSuchExport {
+                module: module.name().to_string(),
+                entry: entry.to_string(),
+                entries: module.entries(),
+            });
+        }
+        let spec = StartSpec { module, entry: entry.into(), arg, caps };
+        let task = Task::Start(Box::new(spec));
+        let (_, process) = self
+            .table
+            .insert(|pid| Arc::new(Process::new(pid, self.clone(), Body::Wasm(TaskCell::new(task)))))
+            .ok_or(SpawnError::Limit { max_processes: self.config.max_processes })?;
+        if let Some(waiter) = exit_waiter {
+            process.set_exit_waiter(waiter);
+        }
+        if let Some(parent) = link {
+            self.signals.link_new(&*process, &**parent);
+        }
+        let reference = match monitor {
+            Some(watcher) => self.signals.monitor(&self.table, watcher, process.pid),
+            None => 0,
+        };
+        self.scheduler.schedule_back(process.clone());
+        Ok((process, reference))
+    }
+
+    /// A host inbox: a process whose messages go to `channel`, which traps
+    /// exits (the host sees exit signals as messages). `None` if the table
+    /// is full.
+    pub(crate) fn new_inbox(
+        self: &Arc<Self>,
+        channel: crossbeam_channel::Sender<super::mailbox::Message>,
+    ) -> Option<Arc<Process>> {
+        let (_, process) = self.table.insert(|pid| Arc::new(Process::new(pid, self.clone(), Body::Inbox(channel))))?;
+        process.trap_exit.store(true, std::sync::atomic::Ordering::Release);
+        Some(process)
+    }
+
+    /// Sends a message; a message to a dead pid is dropped, as in Erlang.
+    pub(crate) fn send(&self, to: Pid, letter: Letter) {
+        // Delivered under the receiver's table slot: a send costs no
+        // reference-count traffic on the receiver.
+        self.table.with(to, |process| process.deliver_letter(letter));
+    }
+}

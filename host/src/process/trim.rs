@@ -1,0 +1,450 @@
+//! Releasing the stack pages of idle handler-style processes.
+//!
+//! A handler-style process between messages has no call in flight, so the
+//! fiber stack its store keeps holds nothing; its pages can go back to the
+//! kernel (they fault back in, zeroed, when the next call starts). Each
+//! scheduler thread lists the processes that went idle on it and releases
+//! their stacks once they have stayed idle a while:
+//!
+//! - when the thread has had no work for [`TRIM_INTERVAL`] (a pause between
+//!   two messages would otherwise cost each of them its stack, faulted back
+//!   in at the next message); a process whose patience has grown (see
+//!   [`StackTrim`]) stays listed, and the thread passes again every
+//!   [`TRIM_INTERVAL`] while it is out of work; after as many passes as the
+//!   most patience it releases every listed stack (a process busy on
+//!   another thread may stay on this list);
+//! - while it is busy, in passes at least [`TRIM_INTERVAL`] apart, once a
+//!   process has stayed idle through as many passes as its patience.
+//!
+//! The scheduler knows none of this: its runner calls [`thread_idle`] and
+//! [`thread_busy`] as the thread runs out of work and finds some again.
+
+use super::task::Task;
+use super::{Body, Process};
+use crate::mem::stack;
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+/// Idle handler-style processes a thread lists before it releases the
+/// stacks of those that stayed idle.
+const TRIM_BATCH: usize = 256;
+/// The least time between two trim passes of a thread, so a process must
+/// stay idle at least this long to lose its stack while the thread is busy.
+/// Without it a pass ran every [`TRIM_BATCH`] listings: in a ring of more
+/// than that many handler-style processes each went idle for less than a
+/// round and lost its stack, and every hop then paid for the release and
+/// the page faults that brought the stack back.
+pub(crate) const TRIM_INTERVAL: Duration = Duration::from_millis(10);
+
+/// One scheduler thread's trim state.
+struct ThreadTrim {
+    /// Handler-style processes gone idle whose stack pages may be released
+    /// (each listed once: see [`StackTrim`]).
+    idle_handlers: Vec<Arc<Process>>,
+    /// The list's length at which the next trim pass may run.
+    trim_at: usize,
+    /// When the last trim pass ran (see [`TRIM_INTERVAL`]).
+    last_trim: Instant,
+    /// Since when the thread has found no work (`None`: it has work), or
+    /// since its last trim pass while it had none.
+    idle_since: Option<Instant>,
+    /// Trim passes made since the thread last had work.
+    idle_passes: u32,
+}
+
+thread_local! {
+    /// `None` on threads that are not scheduler threads of a dense-layout
+    /// node (nothing to trim there).
+    static THREAD: RefCell<Option<ThreadTrim>> = const { RefCell::new(None) };
+}
+
+/// This thread lists idle handler-style processes from now on (a scheduler
+/// thread, as it starts).
+pub(crate) fn enable_on_this_thread() {
+    let trim = ThreadTrim {
+        idle_handlers: Vec::new(),
+        trim_at: TRIM_BATCH,
+        last_trim: Instant::now(),
+        idle_since: None,
+        idle_passes: 0,
+    };
+    THREAD.with(|thread| *thread.borrow_mut() = Some(trim));
+}
+
+/// Drops this thread's list (a scheduler thread, as it stops).
+pub(crate) fn disable_on_this_thread() {
+    let trim = THREAD.with(|thread| thread.borrow_mut().take());
+    drop(trim);
+}
+
+/// A handler-style process went idle on this thread: lists it if it is not
+/// listed yet; when the list is long enough and the last pass is
+/// [`TRIM_INTERVAL`] old, releases the stacks of those that stayed idle
+/// since they were listed. The others (they handled a message since) get a
+/// second chance: their next message would only fault their stack pages
+/// back in.
+pub(crate) fn went_idle(process: Arc<Process>) {
+    if !process.stack_trim.went_idle() {
+        return;
+    }
+    let stayed_idle = THREAD.with(|thread| {
+        let mut thread = thread.borrow_mut();
+        let Some(thread) = thread.as_mut() else {
+            // Not a scheduler thread: no list to be on.
+            process.stack_trim.unlist();
+            return None;
+        };
+        thread.idle_handlers.push(process);
+        if thread.idle_handlers.len() < thread.trim_at {
+            return None;
+        }
+        // The clock is read once a batch, not at every listing.
+        let now = Instant::now();
+        if now.duration_since(thread.last_trim) < TRIM_INTERVAL {
+            thread.trim_at = thread.idle_handlers.len() + TRIM_BATCH;
+            return None;
+        }
+        Some(thread.trim_pass(now))
+    });
+    if let Some(stayed_idle) = stayed_idle {
+        trim_stacks(stayed_idle);
+    }
+}
+
+/// The thread found no work: runs a trim pass if one is due, and says how
+/// long the thread may park before the next is (`None`: until woken).
+pub(crate) fn thread_idle() -> Option<Duration> {
+    let (due, all) = THREAD.with(|thread| {
+        let mut thread = thread.borrow_mut();
+        let thread = thread.as_mut()?;
+        if thread.idle_handlers.is_empty() {
+            return None;
+        }
+        let now = Instant::now();
+        let idle_for = now.duration_since(*thread.idle_since.get_or_insert(now));
+        if let Some(left) = TRIM_INTERVAL.checked_sub(idle_for).filter(|left| !left.is_zero()) {
+            return Some((Err(left), false));
+        }
+        if thread.idle_passes >= u32::from(StackTrim::MAX_PATIENCE) {
+            thread.trim_at = TRIM_BATCH;
+            return Some((Ok(std::mem::take(&mut thread.idle_handlers)), true));
+        }
+        thread.idle_since = Some(now);
+        thread.idle_passes += 1;
+        Some((Ok(thread.trim_pass(now)), false))
+    })?;
+    match due {
+        Err(left) => Some(left),
+        Ok(listed) => {
+            if all {
+                for process in &listed {
+                    process.stack_trim.unlist();
+                }
+            }
+            trim_stacks(listed);
+            let left = THREAD.with(|thread| thread.borrow().as_ref().is_some_and(|t| !t.idle_handlers.is_empty()));
+            (left && !all).then_some(TRIM_INTERVAL)
+        }
+    }
+}
+
+/// The thread found work again after it had none.
+pub(crate) fn thread_busy() {
+    THREAD.with(|thread| {
+        if let Some(thread) = thread.borrow_mut().as_mut() {
+            thread.idle_since = None;
+            thread.idle_passes = 0;
+        }
+    });
+}
+
+impl ThreadTrim {
+    /// A trim pass: takes off the list the processes that have stayed idle
+    /// through as many passes as their patience (their stacks may go); the
+    /// others stay listed.
+    fn trim_pass(&mut self, now: Instant) -> Vec<Arc<Process>> {
+        self.last_trim = now;
+        let (stayed_idle, busy): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.idle_handlers).into_iter().partition(|process| process.stack_trim.take_for_trim());
+        // The next busy pass after as many new listings as a batch.
+        self.trim_at = busy.len() + TRIM_BATCH;
+        self.idle_handlers = busy;
+        stayed_idle
+    }
+}
+
+impl Process {
+    /// Holds the process `RUNNING` (no call can start) until
+    /// [`Process::end_trim`], unless it is busy (`None`). Held, it answers
+    /// with its fiber stack's base and size if it is an idle handler-style
+    /// process: between messages it has no call in flight, so its (cached)
+    /// stack holds nothing.
+    fn begin_trim(&self) -> Option<Option<(usize, usize)>> {
+        let (Body::Wasm(task), Some(size)) = (&self.body, self.runtime.dense_stack_size) else { return None };
+        if self.stack_base.load(Ordering::Relaxed) == 0 || !self.run_state.borrow_idle() {
+            return None;
+        }
+        // Read again now that the process is held: it may have exited.
+        let base = self.stack_base.load(Ordering::Relaxed);
+        // SAFETY: we hold the process `RUNNING` until `end_trim`.
+        Some((base != 0 && matches!(unsafe { task.get() }, Task::Idle(_))).then_some((base, size)))
+    }
+
+    /// Lets a process [`Process::begin_trim`] held run again.
+    fn end_trim(self: &Arc<Self>) {
+        if self.run_state.finish_poll() {
+            // A message came meanwhile: its sender saw the process running
+            // and left the enqueueing to us.
+            self.runtime.scheduler.schedule_preempted(self.clone());
+        }
+    }
+}
+
+/// Most processes held at once by [`trim_stacks`]: messages to them wait
+/// until their chunk's stacks are released.
+const TRIM_CHUNK: usize = 1024;
+
+/// Releases the stack pages of those `processes` that are idle
+/// handler-style processes (see [`Process::begin_trim`]), with one system
+/// call per run of adjacent stacks: fewer calls, and a run that covers a
+/// whole 2 MiB-aligned block lets Linux (6.14 and later, `CONFIG_PT_RECLAIM`)
+/// free that block's page table, which it does only when one
+/// `MADV_DONTNEED` spans it.
+fn trim_stacks(mut processes: Vec<Arc<Process>>) {
+    // Sorted by stack first, so that each chunk holds neighbours.
+    processes.sort_unstable_by_key(|process| process.stack_base.load(Ordering::Relaxed));
+    let mut held = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
+    let mut stacks = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
+    for chunk in processes.chunks(TRIM_CHUNK) {
+        for process in chunk {
+            let Some(stack) = process.begin_trim() else { continue };
+            stacks.extend(stack);
+            held.push(process);
+        }
+        for (base, len) in adjacent_runs(&mut stacks) {
+            // SAFETY: every stack in the run belongs to a held idle handler:
+            // no fiber runs or is suspended on it, and none can start.
+            unsafe { stack::decommit_stack(base, len) };
+        }
+        stacks.clear();
+        for process in held.drain(..) {
+            process.stack_trim.mark_released();
+            process.end_trim();
+        }
+    }
+}
+
+/// Sorts `(base, len)` ranges and joins those that touch end to start.
+fn adjacent_runs(ranges: &mut [(usize, usize)]) -> Vec<(usize, usize)> {
+    ranges.sort_unstable_by_key(|&(base, _)| base);
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &(base, len) in ranges.iter() {
+        match runs.last_mut() {
+            Some((run_base, run_len)) if *run_base + *run_len == base => *run_len += len,
+            _ => runs.push((base, len)),
+        }
+    }
+    runs
+}
+
+/// Whether an idle handler-style process is on a thread's trim list,
+/// whether it handled a message since it was listed, and how many passes it
+/// must stay idle before its stack goes. A process is listed once, however
+/// many messages it handles: listing it at every message cost a system call
+/// per message (releasing a stack that had just been released).
+///
+/// The patience adapts, as Linux's page reclaim does with pages that fault
+/// back soon after eviction: a process starts at one pass, and each time
+/// its stack was released and then needed again for a message, its patience
+/// doubles (up to [`StackTrim::MAX_PATIENCE`] passes). Without it, a
+/// process woken a little less often than a pass lost its stack at every
+/// message, and paying for that slowed everything enough that other
+/// processes were idle longer too: a ring of 10,000 handler-style processes
+/// settled at ~5 µs a hop, one page fault each (now ~1.2-2 µs, and no
+/// faults once its processes have started).
+#[derive(Default)]
+pub(crate) struct StackTrim {
+    /// [`StackTrim::UNLISTED`], [`StackTrim::LISTED`] or
+    /// [`StackTrim::LISTED_AND_USED`], with [`StackTrim::RELEASED`] while
+    /// its stack is released and it has handled no message since.
+    state: AtomicU8,
+    /// Passes it has stayed idle through on its list (only the listing
+    /// thread reads or writes it).
+    idle_passes: AtomicU8,
+    /// Passes it must stay idle through before its stack goes, less one
+    /// (0: one pass).
+    extra_patience: AtomicU8,
+}
+
+impl StackTrim {
+    const UNLISTED: u8 = 0;
+    const LISTED: u8 = 1;
+    const LISTED_AND_USED: u8 = 2;
+    /// A flag on top of the list state: released, not used since.
+    const RELEASED: u8 = 4;
+    /// The most passes a process must stay idle before its stack goes.
+    const MAX_PATIENCE: u8 = 64;
+
+    /// The process went idle: whether to list it (it is not listed yet).
+    /// (A compare-and-swap: the thread whose list holds the process may
+    /// unlist it meanwhile, and a process marked used but on no list would
+    /// never be listed again.)
+    pub(crate) fn went_idle(&self) -> bool {
+        let mut current = self.state.load(Ordering::Relaxed);
+        if current == Self::LISTED_AND_USED {
+            // The common case, a busy handler: nothing to write.
+            return false;
+        }
+        loop {
+            let (next, list) = match current & !Self::RELEASED {
+                Self::UNLISTED => (Self::LISTED, true),
+                _ => (Self::LISTED_AND_USED, false),
+            };
+            match self.state.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => {
+                    if current & Self::RELEASED != 0 {
+                        // Its released stack was needed again.
+                        self.grow_patience();
+                    }
+                    if list {
+                        self.idle_passes.store(0, Ordering::Relaxed);
+                    }
+                    return list;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Doubles the passes the process must stay idle, up to the most.
+    fn grow_patience(&self) {
+        let patience = self.patience();
+        let doubled = patience.saturating_mul(2).min(Self::MAX_PATIENCE);
+        self.extra_patience.store(doubled - 1, Ordering::Relaxed);
+    }
+
+    /// Passes the process must stay idle through before its stack goes.
+    fn patience(&self) -> u8 {
+        self.extra_patience.load(Ordering::Relaxed).saturating_add(1)
+    }
+
+    /// At a trim pass: whether the process has now stayed idle through as
+    /// many passes as its patience (it is then unlisted, and its stack may
+    /// be released); if not, it stays listed, as not used since.
+    fn take_for_trim(&self) -> bool {
+        let used = self.state.swap(Self::LISTED, Ordering::Relaxed) != Self::LISTED;
+        let idle_passes = match used {
+            true => 0,
+            false => self.idle_passes.load(Ordering::Relaxed).saturating_add(1),
+        };
+        if idle_passes < self.patience() {
+            self.idle_passes.store(idle_passes, Ordering::Relaxed);
+            return false;
+        }
+        // Unless a message made it used meanwhile (it then stays listed).
+        self.state.compare_exchange(Self::LISTED, Self::UNLISTED, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+
+    /// Records that the process's stack was released: if it handles a
+    /// message again, its patience grows.
+    pub(crate) fn mark_released(&self) {
+        self.state.fetch_or(Self::RELEASED, Ordering::Relaxed);
+    }
+
+    /// Takes the process off the list whatever its use.
+    fn unlist(&self) {
+        self.state.store(Self::UNLISTED, Ordering::Relaxed);
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::{StackTrim, adjacent_runs};
+
+    #[test]
+    fn adjacent_stacks_join_into_one_run_and_gaps_split_runs() {
+        // Out of order, as a trim list holds them; 0x4000 is missing.
+        let mut stacks = [(0x5000, 0x1000), (0x1000, 0x1000), (0x3000, 0x1000), (0x2000, 0x1000), (0x6000, 0x2000)];
+        assert_eq!(adjacent_runs(&mut stacks), vec![(0x1000, 0x3000), (0x5000, 0x3000)]);
+        assert_eq!(adjacent_runs(&mut []), vec![]);
+        assert_eq!(adjacent_runs(&mut [(0x8000, 0x1000)]), vec![(0x8000, 0x1000)]);
+    }
+
+    #[test]
+    fn an_idle_handler_is_listed_once_however_many_messages_it_handles() {
+        let trim = StackTrim::default();
+        assert!(trim.went_idle(), "first idle: listed");
+        assert!(!trim.went_idle(), "already listed");
+        assert!(!trim.went_idle(), "already listed");
+    }
+
+    #[test]
+    fn a_listed_handler_that_handled_a_message_since_gets_a_second_chance() {
+        let trim = StackTrim::default();
+        assert!(trim.went_idle());
+        // Idle since listed: its stack goes.
+        assert!(trim.take_for_trim());
+        assert!(trim.went_idle(), "unlisted at the pass: listed again");
+        assert!(!trim.went_idle(), "a message since it was listed");
+        assert!(!trim.take_for_trim(), "used since listed: kept for the next pass");
+        assert!(trim.take_for_trim(), "idle through a whole pass");
+    }
+
+    /// Passes `trim` stays listed through, idle, before its stack goes.
+    fn passes_until_released(trim: &StackTrim) -> u32 {
+        assert!(trim.went_idle(), "listed");
+        let mut passes = 1;
+        while !trim.take_for_trim() {
+            passes += 1;
+            assert!(passes <= 1000, "never released");
+        }
+        trim.mark_released();
+        passes
+    }
+
+    #[test]
+    fn a_handler_whose_released_stack_was_needed_again_waits_twice_as_many_passes() {
+        let trim = StackTrim::default();
+        assert_eq!(passes_until_released(&trim), 1, "a new process waits one pass");
+        // Its next message found the stack released: patience doubles, and
+        // again each time, up to the most.
+        let mut expected = vec![2, 4, 8, 16, 32, 64];
+        expected.extend([u32::from(StackTrim::MAX_PATIENCE); 3]);
+        let waited: Vec<u32> = expected.iter().map(|_| passes_until_released(&trim)).collect();
+        assert_eq!(waited, expected);
+    }
+
+    #[test]
+    fn a_message_during_the_wait_starts_the_count_again() {
+        let trim = StackTrim::default();
+        assert_eq!(passes_until_released(&trim), 1);
+        assert!(trim.went_idle(), "listed again; patience now 2");
+        assert!(!trim.take_for_trim(), "one idle pass of two");
+        assert!(!trim.went_idle(), "a message: used");
+        assert!(!trim.take_for_trim(), "used since the last pass");
+        assert!(!trim.take_for_trim(), "one idle pass of two");
+        assert!(trim.take_for_trim(), "two idle passes");
+    }
+
+    #[test]
+    fn a_stack_released_without_a_message_after_keeps_the_patience() {
+        let trim = StackTrim::default();
+        assert!(trim.went_idle());
+        assert!(trim.take_for_trim());
+        // Released by the pass but not marked (its trim was skipped, say):
+        // the next message does not count as a stack needed again.
+        assert!(trim.went_idle());
+        assert!(trim.take_for_trim(), "still one pass");
+    }
+
+    #[test]
+    fn unlisting_makes_the_next_idle_list_it_again() {
+        let trim = StackTrim::default();
+        assert!(trim.went_idle());
+        assert!(!trim.went_idle());
+        trim.unlist();
+        assert!(trim.went_idle());
+    }
+}

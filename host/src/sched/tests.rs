@@ -1,0 +1,222 @@
+//! The scheduler on its own, with plain jobs: what runs, in which order,
+//! and that nothing queued is left behind by parked threads.
+
+use super::{Job, Runner, Scheduler};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// A job: its number, and what it does when it runs.
+struct Task {
+    id: usize,
+    action: Action,
+}
+
+enum Action {
+    /// Just records its run.
+    Record,
+    /// Wakes (into the next slot) the tasks listed, then records its run.
+    Wake(Vec<Arc<Task>>),
+    /// Records its run and puts itself back this many more times.
+    Requeue(AtomicUsize),
+    /// Records its run, then queues the tasks listed on this thread (as a
+    /// process spawns), in order.
+    Seed(Vec<Arc<Task>>),
+}
+
+impl Job for Arc<Task> {
+    fn prefetch(&self) {}
+
+    fn key(&self) -> usize {
+        Arc::as_ptr(self) as usize
+    }
+}
+
+#[derive(Default)]
+struct Log {
+    runs: Mutex<Vec<usize>>,
+    changed: Condvar,
+}
+
+impl Log {
+    fn record(&self, id: usize) {
+        self.runs.lock().unwrap().push(id);
+        self.changed.notify_all();
+    }
+
+    /// Waits until `count` runs are recorded (or fails after a while).
+    fn wait_for(&self, count: usize) -> Vec<usize> {
+        let runs = self.runs.lock().unwrap();
+        let (runs, timeout) =
+            self.changed.wait_timeout_while(runs, Duration::from_secs(20), |runs| runs.len() < count).unwrap();
+        assert!(!timeout.timed_out(), "only {} of {count} runs happened: {runs:?}", runs.len());
+        runs.clone()
+    }
+}
+
+struct TestRunner {
+    scheduler: Scheduler<Arc<Task>>,
+    log: Log,
+    threads_started: AtomicUsize,
+    idles: AtomicUsize,
+}
+
+impl Runner<Arc<Task>> for TestRunner {
+    fn scheduler(&self) -> &Scheduler<Arc<Task>> {
+        &self.scheduler
+    }
+
+    fn run(&self, job: Arc<Task>) {
+        match &job.action {
+            Action::Record => self.log.record(job.id),
+            Action::Wake(woken) => {
+                for task in woken {
+                    self.scheduler.schedule_woken(task.clone());
+                }
+                self.log.record(job.id);
+            }
+            Action::Seed(tasks) => {
+                self.log.record(job.id);
+                for task in tasks {
+                    self.scheduler.schedule_back(task.clone());
+                }
+            }
+            Action::Requeue(left) => {
+                self.log.record(job.id);
+                let more = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok();
+                if more {
+                    self.scheduler.schedule_preempted(job.clone());
+                }
+            }
+        }
+    }
+
+    fn thread(&self, work: &mut dyn FnMut()) {
+        self.threads_started.fetch_add(1, Ordering::Relaxed);
+        work();
+    }
+
+    fn idle(&self) -> Option<Duration> {
+        self.idles.fetch_add(1, Ordering::Relaxed);
+        None
+    }
+
+    fn busy(&self) {}
+}
+
+fn runner(threads: usize) -> Arc<TestRunner> {
+    Arc::new(TestRunner {
+        scheduler: Scheduler::new(threads),
+        log: Log::default(),
+        threads_started: AtomicUsize::new(0),
+        idles: AtomicUsize::new(0),
+    })
+}
+
+fn task(id: usize, action: Action) -> Arc<Task> {
+    Arc::new(Task { id, action })
+}
+
+#[test]
+fn every_job_scheduled_from_outside_runs_once_on_two_threads() {
+    let runner = runner(2);
+    runner.scheduler.start(&runner).unwrap();
+    for id in 0..1000 {
+        runner.scheduler.schedule_back(task(id, Action::Record));
+    }
+    let mut runs = runner.log.wait_for(1000);
+    runner.scheduler.shutdown();
+    runs.sort_unstable();
+    assert_eq!(runs, (0..1000).collect::<Vec<_>>());
+    assert_eq!(runner.threads_started.load(Ordering::Relaxed), 2);
+}
+
+#[test]
+fn jobs_from_outside_run_in_order_on_one_thread() {
+    let runner = runner(1);
+    for id in 0..10 {
+        runner.scheduler.schedule_back(task(id, Action::Record));
+    }
+    runner.scheduler.start(&runner).unwrap();
+    let runs = runner.log.wait_for(10);
+    runner.scheduler.shutdown();
+    assert_eq!(runs, (0..10).collect::<Vec<_>>());
+}
+
+/// Runs `tasks` queued on the scheduler's one thread, in order, by a seed
+/// task (id 0) that runs first; returns the ids in the order they ran.
+fn run_seeded(tasks: Vec<Arc<Task>>, runs: usize) -> Vec<usize> {
+    let runner = runner(1);
+    runner.scheduler.schedule_back(task(0, Action::Seed(tasks)));
+    runner.scheduler.start(&runner).unwrap();
+    let runs = runner.log.wait_for(runs);
+    runner.scheduler.shutdown();
+    runs
+}
+
+#[test]
+fn a_job_woken_by_a_running_job_runs_next_before_older_queued_work() {
+    // 1 wakes 2; 3 was queued before 2 was woken, yet 2 runs first.
+    let woken = task(2, Action::Record);
+    let runs = run_seeded(vec![task(1, Action::Wake(vec![woken])), task(3, Action::Record)], 4);
+    assert_eq!(runs, [0, 1, 2, 3]);
+}
+
+#[test]
+fn a_job_that_keeps_requeueing_itself_does_not_starve_the_queue() {
+    let runs = run_seeded(vec![task(1, Action::Requeue(AtomicUsize::new(50))), task(2, Action::Record)], 53);
+    let other = runs.iter().position(|&id| id == 2).unwrap();
+    assert_eq!(other, 2, "the other job runs right after the first slice of the busy one: {runs:?}");
+}
+
+#[test]
+fn woken_jobs_take_turns_with_the_queue_after_a_streak() {
+    // A chain of wakes: each task wakes the next into the next slot. After
+    // a few back-to-back runs the queued job gets its turn.
+    let mut chain = task(109, Action::Record);
+    for id in (100..109).rev() {
+        chain = task(id, Action::Wake(vec![chain]));
+    }
+    let runs = run_seeded(vec![chain, task(1, Action::Record)], 12);
+    let queued = runs.iter().position(|&id| id == 1).unwrap();
+    let streak = super::policy::MAX_NEXT_STREAK as usize;
+    assert_eq!(queued, 2 + streak, "the queued job runs after the chain's first job and a streak: {runs:?}");
+}
+
+#[test]
+fn jobs_queued_from_outside_wait_at_most_an_injector_interval_behind_local_work() {
+    // Work from outside (the injector) is looked at first every
+    // INJECTOR_INTERVAL runs, however busy the thread's own queue is.
+    let runner = runner(1);
+    runner.scheduler.schedule_back(task(0, Action::Seed(vec![task(1, Action::Requeue(AtomicUsize::new(500)))])));
+    runner.scheduler.start(&runner).unwrap();
+    runner.log.wait_for(3);
+    runner.scheduler.schedule_back(task(2, Action::Record));
+    let runs = runner.log.wait_for(503);
+    runner.scheduler.shutdown();
+    let outside = runs.iter().position(|&id| id == 2).unwrap();
+    assert!(outside <= 3 + super::policy::INJECTOR_INTERVAL as usize, "waited {outside} runs: {runs:?}");
+}
+
+#[test]
+fn a_parked_thread_wakes_for_work_scheduled_later_and_idles_again() {
+    let runner = runner(2);
+    runner.scheduler.start(&runner).unwrap();
+    for round in 0..20 {
+        // Let both threads run out of work and park.
+        std::thread::sleep(Duration::from_millis(2));
+        runner.scheduler.schedule_back(task(round, Action::Record));
+        runner.log.wait_for(round + 1);
+    }
+    runner.scheduler.shutdown();
+    assert!(runner.idles.load(Ordering::Relaxed) >= 20, "the threads reported their idle times");
+}
+
+#[test]
+fn shutdown_returns_and_leaves_queued_jobs_to_drain() {
+    let runner = runner(2);
+    runner.scheduler.shutdown();
+    runner.scheduler.schedule_back(task(1, Action::Record));
+    let drained = runner.scheduler.drain();
+    assert_eq!(drained.iter().map(|task| task.id).collect::<Vec<_>>(), [1]);
+}

@@ -1,0 +1,507 @@
+//! Links, monitors and exit signals, with Erlang's rules:
+//!
+//! - Links are bidirectional. When a process exits, each linked process gets
+//!   an exit signal with the reason (`kill` travels as `killed`).
+//! - An exit signal with reason `normal` does not kill a process that does
+//!   not trap exits (unless a process sends it to itself); any other reason
+//!   kills it, and it exits with the same reason, which propagates further.
+//! - `trap_exit` turns incoming exit signals into messages
+//!   ([`TAG_EXIT`]), except `kill` sent with `exit/2`, which cannot be
+//!   trapped and ends the target with `killed`.
+//! - Monitors are one-way: when the target exits the watcher gets a DOWN
+//!   message ([`TAG_DOWN`]); monitoring a dead pid gives DOWN `noproc` at once.
+//! - Linking to a dead pid sends the caller an exit signal `noproc`.
+//!
+//! A signal that must end a process records the reason in the target's
+//! [`Relations`] and wakes it ([`Member::request_exit`]); the scheduler ends
+//! it before its next slice (a running process notices at the end of its
+//! current slice), so signals, like Erlang's, are asynchronous.
+//!
+//! Each process keeps its own [`Relations`] under its own lock (most have
+//! none: they cost a pointer), and the rules here decide with each side's
+//! own record, so two of Erlang's guarantees hold under races:
+//! - once `unlink(b)` has returned, the link has no further effect on the
+//!   caller: an exit signal that travels because of a link only acts if the
+//!   receiver still holds the link (it is removed as the signal acts);
+//! - once `demonitor(ref)` has returned, no DOWN for `ref` will be queued:
+//!   a dying target sends DOWN only if the watcher still holds the monitor,
+//!   and removes it from the watcher as it queues the DOWN (under the
+//!   watcher's lock), so a monitor whose DOWN was sent leaves nothing behind.
+
+use super::Member;
+use super::process_table::ProcessTable;
+use crate::base::codes::{TAG_DOWN, TAG_EXIT};
+use crate::base::pid::Pid;
+use crate::base::reason::ExitReason;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A process's pending exit and what is attached to it.
+///
+/// Most processes have no link, monitor or name: all of those live in one
+/// box allocated on first use, so an unattached process pays a pointer.
+#[derive(Default)]
+pub(crate) struct Relations {
+    /// Set once the process has exited: nothing new may attach.
+    exited: bool,
+    /// The reason a signal asked this process to exit with (first wins).
+    pending_exit: Option<ExitReason>,
+    attached: Option<Box<Attached>>,
+}
+
+/// Links, monitors and names of one process.
+#[derive(Default)]
+pub(crate) struct Attached {
+    links: HashSet<Pid>,
+    /// Monitors on this process: ref -> watcher.
+    monitored_by: HashMap<u64, Pid>,
+    /// Monitors this process holds: ref -> target.
+    monitoring: HashMap<u64, Pid>,
+    /// Its registered name, if any (see `names.rs`).
+    pub(crate) name: Option<String>,
+    /// Its entries in keyed registries: (registry, key).
+    pub(crate) keyed: Vec<(String, Box<[u8]>)>,
+}
+
+/// What a process leaves behind when it exits.
+pub(crate) struct Departure {
+    links: HashSet<Pid>,
+    monitored_by: HashMap<u64, Pid>,
+    monitoring: HashMap<u64, Pid>,
+    /// Its registered name (released by `names.rs`).
+    pub(crate) name: Option<String>,
+    /// Its keyed registry entries (released by `names.rs`).
+    pub(crate) keyed: Vec<(String, Box<[u8]>)>,
+}
+
+impl Relations {
+    /// Whether the process has exited (nothing may attach to it any more).
+    pub(crate) fn is_exited(&self) -> bool {
+        self.exited
+    }
+
+    /// What is attached, if anything ever was.
+    pub(crate) fn attached(&self) -> Option<&Attached> {
+        self.attached.as_deref()
+    }
+
+    /// What is attached, allocated on first use.
+    pub(crate) fn attach(&mut self) -> &mut Attached {
+        self.attached.get_or_insert_default()
+    }
+
+    /// What is attached, if anything ever was (mutable, no allocation).
+    pub(crate) fn attached_mut(&mut self) -> Option<&mut Attached> {
+        self.attached.as_deref_mut()
+    }
+
+    /// Records an exit a signal asks for; `false` if the process has exited
+    /// or an earlier request stands (the first wins).
+    pub(crate) fn request_exit(&mut self, reason: ExitReason) -> bool {
+        if self.exited || self.pending_exit.is_some() {
+            return false;
+        }
+        self.pending_exit = Some(reason);
+        true
+    }
+
+    /// The exit a signal asked for, if any (taken once).
+    pub(crate) fn take_pending_exit(&mut self) -> Option<ExitReason> {
+        self.pending_exit.take()
+    }
+
+    /// Marks the process exited and takes what it leaves behind.
+    pub(crate) fn depart(&mut self) -> Departure {
+        self.exited = true;
+        let a = self.attached.take().map(|a| *a).unwrap_or_default();
+        Departure {
+            links: a.links,
+            monitored_by: a.monitored_by,
+            monitoring: a.monitoring,
+            name: a.name,
+            keyed: a.keyed,
+        }
+    }
+
+    /// Adds a link to `other` on this side (if it is not there yet);
+    /// `false` if the process has exited.
+    fn add_link(&mut self, other: Pid) -> bool {
+        if self.exited {
+            return false;
+        }
+        self.attach().links.insert(other);
+        true
+    }
+
+    /// Removes the link to `other` on this side; whether there was one.
+    fn remove_link(&mut self, other: Pid) -> bool {
+        self.attached_mut().is_some_and(|a| a.links.remove(&other))
+    }
+
+    /// Whether this side holds a link to `other`.
+    pub(crate) fn is_linked(&self, other: Pid) -> bool {
+        self.attached().is_some_and(|a| a.links.contains(&other))
+    }
+}
+
+/// The payload of an EXIT message.
+pub(crate) fn exit_payload(from: Pid, reason: &ExitReason) -> Box<[u8]> {
+    let mut data = Vec::with_capacity(12 + reason.detail().len());
+    data.extend_from_slice(&from.raw().to_le_bytes());
+    data.extend_from_slice(&reason.kind().to_le_bytes());
+    data.extend_from_slice(reason.detail());
+    data.into()
+}
+
+/// The payload of a DOWN message.
+pub(crate) fn down_payload(reference: u64, pid: Pid, reason: &ExitReason) -> Box<[u8]> {
+    let mut data = Vec::with_capacity(20 + reason.detail().len());
+    data.extend_from_slice(&reference.to_le_bytes());
+    data.extend_from_slice(&pid.raw().to_le_bytes());
+    data.extend_from_slice(&reason.kind().to_le_bytes());
+    data.extend_from_slice(reason.detail());
+    data.into()
+}
+
+/// Whether a message (`tag`, `data`) is the DOWN of monitor `reference`.
+pub(crate) fn is_down_of(reference: u64, tag: i64, data: &[u8]) -> bool {
+    tag == TAG_DOWN && data.get(..8) == Some(&reference.to_le_bytes()[..])
+}
+
+/// The signals service: Erlang's rules for links, monitors and exit
+/// signals between the processes of one table. The relations themselves
+/// live in each process (see [`Relations`]); the service hands out monitor
+/// references.
+pub(crate) struct Signals {
+    /// The next monitor reference.
+    next_ref: AtomicU64,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals { next_ref: AtomicU64::new(1) }
+    }
+}
+
+impl Signals {
+    /// Sends an exit signal from `from` to `to`. `via_link` is true for the
+    /// signals a dying process sends its links: such a signal only acts if
+    /// `to` still holds the link (an `unlink` that returned first wins), and
+    /// removes it.
+    pub(crate) fn exit_signal<P: Member>(
+        &self,
+        table: &ProcessTable<P>,
+        from: Pid,
+        to: Pid,
+        reason: &ExitReason,
+        via_link: bool,
+    ) {
+        let Some(target) = table.get(to) else { return };
+        if via_link && !target.relations().remove_link(from) {
+            return;
+        }
+        if matches!(reason, ExitReason::Kill) && !via_link {
+            target.request_exit(ExitReason::Killed);
+            return;
+        }
+        // `kill` from a dying process reaches its links as `killed`.
+        let reason = if matches!(reason, ExitReason::Kill) { ExitReason::Killed } else { reason.clone() };
+        if target.traps_exits() {
+            target.deliver(from, TAG_EXIT, &exit_payload(from, &reason));
+        } else if !reason.is_normal() || (from == to && !via_link) {
+            target.request_exit(reason);
+        }
+    }
+
+    /// Links `a` (the caller, alive) and `b`. If `b` is not alive, `a` gets
+    /// an exit signal `noproc` instead, as in Erlang. Linking twice, or to
+    /// oneself, does nothing.
+    pub(crate) fn link<P: Member>(&self, table: &ProcessTable<P>, a: &Arc<P>, b: Pid) {
+        if a.pid() == b {
+            return;
+        }
+        // The caller's side first: if `b` dies once it holds the link, its
+        // exit signal finds the link on our side and acts.
+        {
+            let mut relations = a.relations();
+            if relations.is_exited() || !relations.attach().links.insert(b) {
+                return;
+            }
+        }
+        let linked = table.get(b).is_some_and(|target| target.relations().add_link(a.pid()));
+        if !linked {
+            a.relations().remove_link(b);
+            self.exit_signal(table, b, a.pid(), &ExitReason::Noproc, false);
+        }
+    }
+
+    /// Links a process being spawned to its parent, before it can run (so
+    /// it cannot die unseen): `spawn_link`.
+    pub(crate) fn link_new<P: Member>(&self, child: &P, parent: &P) {
+        child.relations().add_link(parent.pid());
+        parent.relations().add_link(child.pid());
+    }
+
+    /// Removes the link between `a` and `b` on both sides.
+    pub(crate) fn unlink<P: Member>(&self, table: &ProcessTable<P>, a: &P, b: Pid) {
+        a.relations().remove_link(b);
+        if let Some(target) = table.get(b) {
+            target.relations().remove_link(a.pid());
+        }
+    }
+
+    /// Monitors `target` for `watcher`; returns the new reference. A dead
+    /// target gives DOWN `noproc` at once.
+    pub(crate) fn monitor<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid) -> u64 {
+        let reference = self.next_ref.fetch_add(1, Ordering::Relaxed);
+        // The watcher's side first: a target that dies meanwhile finds it
+        // there and sends DOWN (see `deliver_departure`).
+        watcher.relations().attach().monitoring.insert(reference, target);
+        let attached = table.get(target).is_some_and(|t| {
+            let mut relations = t.relations();
+            if relations.is_exited() {
+                return false;
+            }
+            relations.attach().monitored_by.insert(reference, watcher.pid());
+            true
+        });
+        if !attached {
+            let removed = watcher.relations().attached_mut().and_then(|a| a.monitoring.remove(&reference));
+            if removed.is_some() {
+                watcher.deliver(target, TAG_DOWN, &down_payload(reference, target, &ExitReason::Noproc));
+            }
+        }
+        reference
+    }
+
+    /// Removes monitor `reference` held by `watcher`. Returns whether the
+    /// monitor was active (no DOWN for it was sent); either way no DOWN for
+    /// it is queued after this returns, so a caller that flushes DOWNs of
+    /// `reference` ([`is_down_of`]) afterwards finds any that was.
+    pub(crate) fn demonitor<P: Member>(&self, table: &ProcessTable<P>, watcher: &P, reference: u64) -> bool {
+        let target = watcher.relations().attached_mut().and_then(|a| a.monitoring.remove(&reference));
+        if let Some(target) = target.and_then(|t| table.get(t))
+            && let Some(attached) = target.relations().attached_mut()
+        {
+            attached.monitored_by.remove(&reference);
+        }
+        target.is_some()
+    }
+
+    /// Sends a dead process's signals: exit signals to its links, then DOWN
+    /// to its watchers (so a watcher that gets DOWN knows the exit signals of
+    /// the same death have been sent); drops the monitors it held.
+    pub(crate) fn deliver_departure<P: Member>(
+        &self,
+        table: &ProcessTable<P>,
+        pid: Pid,
+        departure: Departure,
+        reason: &ExitReason,
+    ) {
+        for (reference, target) in departure.monitoring {
+            if let Some(target) = table.get(target)
+                && let Some(attached) = target.relations().attached_mut()
+            {
+                attached.monitored_by.remove(&reference);
+            }
+        }
+        for linked in departure.links {
+            self.exit_signal(table, pid, linked, reason, true);
+        }
+        for (reference, watcher) in departure.monitored_by {
+            let Some(watcher) = table.get(watcher) else { continue };
+            // The monitor ends as its DOWN is queued, under the watcher's
+            // lock, so a `demonitor` either removes it first (no DOWN) or
+            // finds it gone (the DOWN is already queued, for `flush`).
+            let mut relations = watcher.relations();
+            if relations.attached_mut().and_then(|a| a.monitoring.remove(&reference)).is_some() {
+                watcher.deliver(pid, TAG_DOWN, &down_payload(reference, pid, reason));
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+    use crate::svc::tests::{Received, table_of};
+
+    #[test]
+    fn the_relations_of_an_unattached_process_stay_small() {
+        // Every process carries a `Relations`; links, monitors and names
+        // live in a box made on first use.
+        assert!(size_of::<Relations>() <= 48, "{} bytes", size_of::<Relations>());
+    }
+
+    /// The exit-signal table of docs/ABI.md, as Erlang has it: what a signal
+    /// with each reason does to a process that traps exits and to one that
+    /// does not, sent with `exit/2` or by a dying linked process.
+    #[test]
+    fn exit_signals_follow_erlangs_table() {
+        let signals = Signals::default();
+        let custom = ExitReason::Custom(b"boom".to_vec());
+        let cases: [(&ExitReason, bool, bool, Option<ExitReason>, bool); 12] = [
+            // (reason, via_link, traps, exits with, gets an EXIT message)
+            (&ExitReason::Normal, false, false, None, false),
+            (&ExitReason::Normal, true, false, None, false),
+            (&ExitReason::Normal, false, true, None, true),
+            (&custom, false, false, Some(custom.clone()), false),
+            (&custom, true, false, Some(custom.clone()), false),
+            (&custom, true, true, None, true),
+            (&ExitReason::Kill, false, false, Some(ExitReason::Killed), false),
+            (&ExitReason::Kill, false, true, Some(ExitReason::Killed), false),
+            (&ExitReason::Kill, true, false, Some(ExitReason::Killed), false),
+            (&ExitReason::Kill, true, true, None, true),
+            (&ExitReason::Killed, false, false, Some(ExitReason::Killed), false),
+            (&ExitReason::Killed, true, true, None, true),
+        ];
+        for (reason, via_link, traps, exits, message) in cases {
+            let (table, [from, to]) = table_of();
+            to.set_trap_exit(traps);
+            if via_link {
+                signals.link(&table, &from, to.pid());
+            }
+            signals.exit_signal(&table, from.pid(), to.pid(), reason, via_link);
+            let case = format!("{reason:?} via_link={via_link} traps={traps}");
+            assert_eq!(to.pending_exit(), exits, "{case}");
+            let received = to.received();
+            if message {
+                let expected = match reason {
+                    ExitReason::Kill => ExitReason::Killed,
+                    other => other.clone(),
+                };
+                assert_eq!(received, [Received::exit(from.pid(), &expected)], "{case}");
+            } else {
+                assert!(received.is_empty(), "{case}: {received:?}");
+            }
+            if via_link {
+                assert!(!to.relations().is_linked(from.pid()), "{case}: the signal took the link");
+            }
+        }
+    }
+
+    #[test]
+    fn a_normal_exit_signal_to_oneself_ends_the_process() {
+        let signals = Signals::default();
+        let (table, [me]) = table_of();
+        signals.exit_signal(&table, me.pid(), me.pid(), &ExitReason::Normal, false);
+        assert_eq!(me.pending_exit(), Some(ExitReason::Normal));
+    }
+
+    #[test]
+    fn a_signal_along_a_link_that_was_removed_does_nothing() {
+        let signals = Signals::default();
+        let (table, [a, b]) = table_of();
+        signals.link(&table, &a, b.pid());
+        signals.unlink(&table, &a, b.pid());
+        signals.exit_signal(&table, b.pid(), a.pid(), &ExitReason::Custom(b"x".to_vec()), true);
+        assert_eq!(a.pending_exit(), None, "unlink won");
+    }
+
+    #[test]
+    fn the_first_exit_request_wins() {
+        let signals = Signals::default();
+        let (table, [a, b]) = table_of();
+        signals.exit_signal(&table, a.pid(), b.pid(), &ExitReason::Custom(b"first".to_vec()), false);
+        signals.exit_signal(&table, a.pid(), b.pid(), &ExitReason::Kill, false);
+        assert_eq!(b.pending_exit(), Some(ExitReason::Custom(b"first".to_vec())));
+    }
+
+    #[test]
+    fn links_are_bidirectional_and_linking_a_dead_pid_sends_noproc() {
+        let signals = Signals::default();
+        let (table, [a, b, c, d]) = table_of();
+        signals.link(&table, &a, b.pid());
+        assert!(a.relations().is_linked(b.pid()) && b.relations().is_linked(a.pid()));
+        signals.link(&table, &a, a.pid());
+        assert!(!a.relations().is_linked(a.pid()), "linking to oneself does nothing");
+
+        let dead = table.remove(b.pid()).unwrap();
+        dead.relations().depart();
+        signals.link(&table, &c, dead.pid());
+        assert_eq!(c.pending_exit(), Some(ExitReason::Noproc), "a caller that does not trap exits ends");
+        assert!(!c.relations().is_linked(dead.pid()));
+
+        d.set_trap_exit(true);
+        signals.link(&table, &d, dead.pid());
+        assert_eq!(d.received(), [Received::exit(dead.pid(), &ExitReason::Noproc)]);
+        assert_eq!(d.pending_exit(), None);
+    }
+
+    #[test]
+    fn a_departure_signals_links_before_it_sends_down() {
+        let signals = Signals::default();
+        let (table, [dying, linked, watcher]) = table_of();
+        linked.set_trap_exit(true);
+        signals.link(&table, &dying, linked.pid());
+        let reference = signals.monitor(&table, &watcher, dying.pid());
+        let reason = ExitReason::Trap("unreachable".into());
+        let departure = dying.relations().depart();
+        table.remove(dying.pid());
+        signals.deliver_departure(&table, dying.pid(), departure, &reason);
+        // Both sequence numbers come from one counter: the EXIT was queued first.
+        assert!(linked.last_sequence() < watcher.last_sequence(), "links are signalled before DOWN is sent");
+        assert_eq!(linked.received(), [Received::exit(dying.pid(), &reason)]);
+        assert_eq!(watcher.received(), [Received::down(reference, dying.pid(), &reason)]);
+        assert!(!linked.relations().is_linked(dying.pid()));
+    }
+
+    #[test]
+    fn monitors_are_one_way_and_independent() {
+        let signals = Signals::default();
+        let (table, [watcher, target]) = table_of();
+        let first = signals.monitor(&table, &watcher, target.pid());
+        let second = signals.monitor(&table, &watcher, target.pid());
+        assert_ne!(first, second);
+        let departure = target.relations().depart();
+        table.remove(target.pid());
+        signals.deliver_departure(&table, target.pid(), departure, &ExitReason::Normal);
+        let downs = watcher.received();
+        assert_eq!(downs.len(), 2, "one DOWN per monitor: {downs:?}");
+        assert!(downs.contains(&Received::down(first, target.pid(), &ExitReason::Normal)));
+        assert!(downs.contains(&Received::down(second, target.pid(), &ExitReason::Normal)));
+        assert_eq!(target.received(), [], "the target hears nothing of the watcher");
+    }
+
+    #[test]
+    fn monitoring_a_dead_pid_gives_down_noproc_at_once() {
+        let signals = Signals::default();
+        let (table, [watcher, target]) = table_of();
+        let dead = table.remove(target.pid()).unwrap();
+        dead.relations().depart();
+        let reference = signals.monitor(&table, &watcher, dead.pid());
+        assert_eq!(watcher.received(), [Received::down(reference, dead.pid(), &ExitReason::Noproc)]);
+        assert!(!signals.demonitor(&table, &watcher, reference), "its DOWN was sent");
+    }
+
+    #[test]
+    fn after_demonitor_no_down_comes() {
+        let signals = Signals::default();
+        let (table, [watcher, target]) = table_of();
+        let reference = signals.monitor(&table, &watcher, target.pid());
+        assert!(signals.demonitor(&table, &watcher, reference), "active");
+        assert!(!signals.demonitor(&table, &watcher, reference), "already removed");
+        let departure = target.relations().depart();
+        signals.deliver_departure(&table, target.pid(), departure, &ExitReason::Normal);
+        assert_eq!(watcher.received(), []);
+    }
+
+    #[test]
+    fn a_down_already_queued_is_recognised_for_flushing() {
+        let down = down_payload(7, Pid::new(3, 1), &ExitReason::Normal);
+        assert!(is_down_of(7, TAG_DOWN, &down));
+        assert!(!is_down_of(8, TAG_DOWN, &down));
+        assert!(!is_down_of(7, TAG_EXIT, &down));
+    }
+
+    #[test]
+    fn nothing_attaches_to_a_process_that_has_exited() {
+        let signals = Signals::default();
+        let (table, [a, b]) = table_of();
+        b.relations().depart();
+        signals.link(&table, &a, b.pid());
+        assert!(!b.relations().is_linked(a.pid()));
+        assert!(!b.relations().request_exit(ExitReason::Kill), "no exit request after the exit");
+    }
+}

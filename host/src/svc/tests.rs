@@ -1,0 +1,143 @@
+//! A plain process for the services' unit tests: it records what the
+//! services do to it (messages queued, wakes, exit requests), so that
+//! Erlang's rules can be checked without a node, a scheduler or a wasm
+//! instance.
+
+use super::Member;
+use super::process_table::ProcessTable;
+use super::signals::{Relations, down_payload, exit_payload};
+use crate::base::codes::{TAG_DOWN, TAG_EXIT};
+use crate::base::pid::Pid;
+use crate::base::reason::ExitReason;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Orders every delivery of every test process, to check which came first.
+static SEQUENCE: AtomicU64 = AtomicU64::new(1);
+
+/// A message a test process got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Received {
+    from: Pid,
+    tag: i64,
+    data: Box<[u8]>,
+}
+
+impl Received {
+    pub(crate) fn message(from: Pid, tag: i64, data: &[u8]) -> Received {
+        Received { from, tag, data: data.into() }
+    }
+
+    /// The EXIT message of a trapped exit signal.
+    pub(crate) fn exit(from: Pid, reason: &ExitReason) -> Received {
+        Received { from, tag: TAG_EXIT, data: exit_payload(from, reason) }
+    }
+
+    /// The DOWN message of monitor `reference` on `pid`.
+    pub(crate) fn down(reference: u64, pid: Pid, reason: &ExitReason) -> Received {
+        Received { from: pid, tag: TAG_DOWN, data: down_payload(reference, pid, reason) }
+    }
+}
+
+/// A process that only records.
+#[derive(Default)]
+pub(crate) struct TestProcess {
+    pid: Option<Pid>,
+    relations: Mutex<Relations>,
+    trap_exit: AtomicBool,
+    done: AtomicBool,
+    inbox: Mutex<Vec<(u64, Received)>>,
+    wakes: AtomicUsize,
+    fired: Mutex<Option<u64>>,
+}
+
+impl TestProcess {
+    pub(crate) fn set_trap_exit(&self, on: bool) {
+        self.trap_exit.store(on, Ordering::Relaxed);
+    }
+
+    /// The exit a signal asked for, if any (taken).
+    pub(crate) fn pending_exit(&self) -> Option<ExitReason> {
+        self.relations().take_pending_exit()
+    }
+
+    /// The messages it got so far, in order (taken).
+    pub(crate) fn received(&self) -> Vec<Received> {
+        std::mem::take(&mut *self.inbox.lock().unwrap()).into_iter().map(|(_, message)| message).collect()
+    }
+
+    /// The sequence number of its last delivery (0: none).
+    pub(crate) fn last_sequence(&self) -> u64 {
+        self.inbox.lock().unwrap().last().map_or(0, |(sequence, _)| *sequence)
+    }
+
+    /// How many times it was woken.
+    pub(crate) fn wakes(&self) -> usize {
+        self.wakes.load(Ordering::Relaxed)
+    }
+
+    /// The sequence number of the last receive timeout that fired.
+    pub(crate) fn fired_timeout(&self) -> Option<u64> {
+        *self.fired.lock().unwrap()
+    }
+
+    fn push(&self, from: Pid, tag: i64, data: &[u8]) {
+        let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+        self.inbox.lock().unwrap().push((sequence, Received::message(from, tag, data)));
+    }
+}
+
+impl Member for TestProcess {
+    fn pid(&self) -> Pid {
+        self.pid.expect("a test process is made in a table")
+    }
+
+    fn relations(&self) -> MutexGuard<'_, Relations> {
+        self.relations.lock().unwrap()
+    }
+
+    fn traps_exits(&self) -> bool {
+        self.trap_exit.load(Ordering::Relaxed)
+    }
+
+    fn deliver(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) {
+        self.push(from, tag, data);
+        self.wake();
+    }
+
+    fn enqueue(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) -> bool {
+        self.push(from, tag, data);
+        true
+    }
+
+    fn wake(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn request_exit(self: &Arc<Self>, reason: ExitReason) {
+        if self.relations().request_exit(reason) {
+            self.wake();
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    fn timeout_fired(self: &Arc<Self>, sequence: u64) {
+        *self.fired.lock().unwrap() = Some(sequence);
+        self.wake();
+    }
+}
+
+/// A table holding `N` new test processes.
+pub(crate) fn table_of<const N: usize>() -> (ProcessTable<TestProcess>, [Arc<TestProcess>; N]) {
+    let table = ProcessTable::new(64);
+    let processes = std::array::from_fn(|_| {
+        let (_, process) = table
+            .insert(|pid| Arc::new(TestProcess { pid: Some(pid), ..TestProcess::default() }))
+            .expect("room in the table");
+        process
+    });
+    (table, processes)
+}

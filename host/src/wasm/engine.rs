@@ -1,0 +1,37 @@
+//! The wasmtime engine of a node, configured for its memory layout.
+
+use crate::base::config::{MemoryLayout, NodeConfig};
+use crate::mem::memory::{DenseMemories, DenseMemoryCreator};
+use crate::mem::stack::{DenseStackCreator, DenseStacks};
+use std::sync::Arc;
+use wasmtime::{Config, Engine};
+
+/// Builds the engine every process of a node runs on. Also returns the size
+/// of the dense fiber stacks, whose idle pages may be released.
+pub(crate) fn build_engine(config: &NodeConfig) -> wasmtime::Result<(Engine, Option<usize>)> {
+    let mut dense_stack = None;
+    let mut c = Config::new();
+    c.consume_fuel(true);
+    c.max_wasm_stack(config.max_wasm_stack);
+    c.async_stack_size(config.fiber_stack_size());
+    match config.layout {
+        MemoryLayout::Dense => {
+            // No reservation and no guard region: memories are pool slots
+            // and may move when they outgrow their size class.
+            c.memory_reservation(0);
+            c.memory_guard_size(0);
+            c.memory_reservation_for_growth(0);
+            c.guard_before_linear_memory(false);
+            c.memory_may_move(true);
+            c.memory_init_cow(false);
+            c.with_host_memory(Arc::new(DenseMemoryCreator(DenseMemories::new(config.max_memory))));
+            let stacks = DenseStacks::new(config.fiber_stack_size());
+            dense_stack = Some(stacks.stack_size());
+            c.with_host_stack(Arc::new(DenseStackCreator(stacks)));
+        }
+        MemoryLayout::Guarded => {
+            // wasmtime's defaults: 4 GiB reservations with guard pages.
+        }
+    }
+    Ok((Engine::new(&c)?, dense_stack))
+}
