@@ -113,8 +113,9 @@ impl Guest<'_> {
 /// Checks that `ptr..ptr + len` lies in memory of `size` bytes.
 #[inline]
 fn range(func: &str, ptr: i32, len: i32, size: usize) -> wasmtime::Result<std::ops::Range<usize>> {
-    let start = ptr as u32 as usize;
-    let end = start + len as u32 as usize;
+    // Guest addresses are unsigned 32-bit; a negative length fails below.
+    let start = ptr.cast_unsigned() as usize;
+    let end = start + len.cast_unsigned() as usize;
     if len < 0 || end > size {
         return Err(outside(func, ptr, len, size));
     }
@@ -126,7 +127,7 @@ fn range(func: &str, ptr: i32, len: i32, size: usize) -> wasmtime::Result<std::o
 #[cold]
 #[inline(never)]
 fn outside(func: &str, ptr: i32, len: i32, size: usize) -> wasmtime::Error {
-    fault(func, format_args!("guest range {:#x}+{} is outside linear memory ({size} bytes)", ptr as u32, len))
+    fault(func, format_args!("guest range {:#x}+{} is outside linear memory ({size} bytes)", ptr.cast_unsigned(), len))
 }
 
 /// Runs `f` on the guest bytes at `ptr..ptr + len`.
@@ -198,7 +199,21 @@ pub(crate) fn dest_len(func: &str, dst_len: i32, available: usize) -> wasmtime::
     if dst_len < 0 {
         return Err(negative_length(func, dst_len));
     }
-    Ok(available.min(dst_len as usize))
+    Ok(available.min(dst_len.cast_unsigned() as usize))
+}
+
+/// A byte count the host returns to the guest: at most a length the guest
+/// gave (an `i32`), or a message's size (at most the node's largest, itself
+/// at most `i32::MAX`).
+#[inline]
+pub(crate) fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// A pid as guests see it (always positive as an `i64`).
+#[inline]
+pub(crate) fn pid_value(pid: crate::base::pid::Pid) -> i64 {
+    pid.raw().cast_signed()
 }
 
 #[cold]

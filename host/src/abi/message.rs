@@ -1,7 +1,7 @@
 //! Host functions about messages: send, receive (selective, with timeout)
 //! and reading the current message.
 
-use super::guest_memory::{dest_len, guest, with_bytes};
+use super::guest_memory::{count, dest_len, guest, pid_value, with_bytes};
 use crate::base::codes::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, MAX_RECEIVE_TAGS, MODULE, OK};
 use crate::base::pid::Pid;
 use crate::process::letter::Letter;
@@ -18,10 +18,10 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         caller.data().current.as_ref().map_or(i64::from(ERR_NO_MESSAGE), |m| m.tag())
     })?;
     linker.func_wrap(MODULE, "msg_sender", |caller: Caller<'_, ProcessState>| {
-        caller.data().current.as_ref().map_or(i64::from(ERR_NO_MESSAGE), |m| m.sender().raw() as i64)
+        caller.data().current.as_ref().map_or(i64::from(ERR_NO_MESSAGE), |m| pid_value(m.sender()))
     })?;
     linker.func_wrap(MODULE, "msg_size", |caller: Caller<'_, ProcessState>| {
-        caller.data().current.as_ref().map_or(ERR_NO_MESSAGE, |m| m.data().len() as i32)
+        caller.data().current.as_ref().map_or(ERR_NO_MESSAGE, |m| count(m.data().len()))
     })?;
     linker.func_wrap(MODULE, "msg_read", msg_read)?;
     Ok(())
@@ -35,7 +35,7 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
     if too_large(&caller, len) {
         return Ok(ERR_LIMIT);
     }
-    let Some(to) = Pid::from_raw(pid as u64) else {
+    let Some(to) = Pid::from_raw(pid.cast_unsigned()) else {
         // Not a pid at all: like a dead one, the message goes nowhere.
         return Ok(OK);
     };
@@ -139,11 +139,11 @@ fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst
         return Ok(ERR_NO_MESSAGE);
     };
     let data = message.data();
-    let start = (offset as usize).min(data.len());
+    let start = (offset.cast_unsigned() as usize).min(data.len());
     let n = dest_len("msg_read", dst_len, data.len() - start)?;
     let to = buffer.start..buffer.start + n;
     guest.mem[to.clone()].copy_from_slice(&data[start..start + n]);
     // The next message will likely be read to the same place.
     guest.state.last_read_to = guest.mem[to].as_ptr() as usize;
-    Ok(n as i32)
+    Ok(count(n))
 }

@@ -2,6 +2,11 @@
 //! per concern, and WASI preview 1. Host functions are thin: they check and
 //! copy guest memory, then call the layers below. docs/ABI.md is the
 //! contract; the numbers it names are defined once, in `base/codes.rs`.
+//!
+//! Every number a guest passes crosses a type here (`i32` lengths, `i64`
+//! pids): conversions are explicit (`try_from`, `cast_unsigned`), never a
+//! silent `as`, so the cast lints below hold for the whole ABI.
+#![warn(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 
 mod guest_memory;
 mod message;

@@ -7,7 +7,7 @@
 //! copied into the guest's buffer when they fit, and otherwise kept as the
 //! process's pending result for `table_result_read`.
 
-use super::guest_memory::guest;
+use super::guest_memory::{count, guest, pid_value};
 use crate::base::codes::{
     COUNTER_DEFAULT, ERR_ACCESS, ERR_BADARG, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER,
     ERR_NOT_ALIVE, ERR_NOT_FOUND, ERR_OVERFLOW, ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE,
@@ -165,7 +165,7 @@ fn deliver_bytes(dst: &mut [u8], bytes: &[u8], result: &mut Vec<u8>, pending: &m
     if bytes.len() <= dst.len() {
         dst[..bytes.len()].copy_from_slice(bytes);
         *pending = false;
-        return bytes.len() as i32;
+        return count(bytes.len());
     }
     result.clear();
     result.extend_from_slice(bytes);
@@ -229,7 +229,7 @@ fn table_give_away(
 ) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let data = g.span("table_give_away", data_ptr, data_len)?;
-    let Some(to) = Pid::from_raw(pid as u64) else { return Ok(ERR_BADARG) };
+    let Some(to) = Pid::from_raw(pid.cast_unsigned()) else { return Ok(ERR_BADARG) };
     let (runtime, me) = (&g.state.process.runtime, g.state.pid);
     let payload = attempt!(runtime.tables.give_away(me, tid, to, &g.mem[data], |p| runtime.table.get(p).is_some()));
     runtime.send(to, Letter::new(me, TAG_TABLE_TRANSFER, &payload));
@@ -247,7 +247,7 @@ fn table_set_heir(
     let data = g.span("table_set_heir", data_ptr, data_len)?;
     let heir = match pid {
         0 => None,
-        raw => match Pid::from_raw(raw as u64) {
+        raw => match Pid::from_raw(raw.cast_unsigned()) {
             Some(heir) => Some((heir, Box::from(&g.mem[data]))),
             None => return Ok(ERR_BADARG),
         },
@@ -263,12 +263,12 @@ fn table_info(mut caller: Caller<'_, ProcessState>, tid: i64, dst_ptr: i32, dst_
     let mut out = [0u8; TABLE_INFO_SIZE];
     let fields = [
         info.id,
-        info.owner.raw() as i64,
-        info.heir.map_or(0, |p| p.raw() as i64),
-        info.size as i64,
-        info.keys as i64,
-        info.memory as i64,
-        info.max_bytes.map_or(0, |m| m as i64),
+        pid_value(info.owner),
+        info.heir.map_or(0, pid_value),
+        wide(info.size),
+        wide(info.keys),
+        wide(info.memory),
+        info.max_bytes.map_or(0, wide),
     ];
     for (slot, field) in out.chunks_exact_mut(8).zip(fields) {
         slot.copy_from_slice(&field.to_le_bytes());
@@ -277,7 +277,13 @@ fn table_info(mut caller: Caller<'_, ProcessState>, tid: i64, dst_ptr: i32, dst_
     out[60..64].copy_from_slice(&info.access.abi().to_le_bytes());
     let n = dst.len().min(TABLE_INFO_SIZE);
     g.mem[dst.start..dst.start + n].copy_from_slice(&out[..n]);
-    Ok(TABLE_INFO_SIZE as i32)
+    Ok(count(TABLE_INFO_SIZE))
+}
+
+/// A host count as the `i64` fields of a table record hold it (counts of
+/// objects and bytes in memory, far below `i64::MAX`).
+fn wide<N: TryInto<i64>>(n: N) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
 }
 
 fn table_list(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
@@ -407,7 +413,7 @@ fn table_delete_all(mut caller: Caller<'_, ProcessState>, tid: i64) -> i64 {
         Ok(found) => found,
         Err(error) => return code(error).into(),
     };
-    table.delete_all(state.pid).map_or_else(|e| code(e).into(), |n| n as i64)
+    table.delete_all(state.pid).map_or_else(|e| code(e).into(), wide)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -450,7 +456,7 @@ fn table_update(
     let (key, value) = (&g.mem[key], &g.mem[value]);
     let offset = match offset {
         -1 => None,
-        n if n >= 0 => Some(n as usize),
+        n if n >= 0 => Some(n.cast_unsigned() as usize),
         _ => return Ok(ERR_BADARG),
     };
     let state = &mut *g.state;
@@ -603,7 +609,7 @@ fn table_range(
     };
     result.clear();
     let reverse = flags & RANGE_REVERSE != 0;
-    attempt!(table.range(pid, lower, upper, reverse, limit as usize, |key, values| {
+    attempt!(table.range(pid, lower, upper, reverse, limit.cast_unsigned() as usize, |key, values| {
         push_objects(result, budget, key, values)
     }));
     Ok(deliver(&mut g.mem[dst], result, pending))
@@ -651,7 +657,7 @@ fn select(
     let prefix = &g.mem[prefix];
     let after = (flags & SELECT_AFTER != 0).then(|| &g.mem[after]);
     result.clear();
-    attempt!(table.select_prefix(pid, prefix, after, limit as usize, |key, values| {
+    attempt!(table.select_prefix(pid, prefix, after, limit.cast_unsigned() as usize, |key, values| {
         push_objects(result, budget, key, values)
     }));
     Ok(deliver(&mut g.mem[dst], result, pending))

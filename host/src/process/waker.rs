@@ -42,12 +42,15 @@ static PROCESS_WAKER: RawWakerVTable = RawWakerVTable::new(
         unsafe { Arc::increment_strong_count(data.cast::<Process>()) };
         RawWaker::new(data, &PROCESS_WAKER)
     },
-    // SAFETY (this and the two below): see `PROCESS_WAKER`.
+    // SAFETY: see `PROCESS_WAKER` (gives back the reference a clone took).
     |data| Wake::wake(unsafe { Arc::from_raw(data.cast::<Process>()) }),
     |data| {
+        // SAFETY: see `PROCESS_WAKER`; the reference is borrowed, not given
+        // back (`ManuallyDrop`).
         let process = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<Process>()) });
         Wake::wake_by_ref(&*process);
     },
+    // SAFETY: see `PROCESS_WAKER` (gives back the reference a clone took).
     |data| drop(unsafe { Arc::from_raw(data.cast::<Process>()) }),
 );
 
