@@ -143,11 +143,16 @@ pub(super) fn run<J: Job, R: Runner<J>>(runner: &R, index: usize, pending: Pendi
                 }
             }
         }
+        // Jobs left in this thread's queue are dropped here, inside the
+        // runner's set-up (what they hold may need it to go); their owner
+        // (the node) stops them through its own records.
+        let mut local = worker.local.borrow_mut();
+        drop(local.next.take());
+        while let Some(job) = local.queue.pop() {
+            drop(job);
+        }
     });
     CURRENT.with(|current| current.set(ptr::null()));
-    // Jobs left in this thread's queue are dropped with the worker; their
-    // owner (the node) stops them through its own records.
-    drop(worker);
 }
 
 impl<J: Job> Scheduler<J> {
