@@ -27,7 +27,7 @@
 //!
 //! The environment is used as it is: with `RUST_BACKTRACE=1` set, each
 //! process killed while blocked captures a Rust backtrace (wasmtime makes an
-//! error when a suspended call is dropped), which about doubles the cost of
+//! error when a suspended call is dropped), which adds much to the cost of
 //! the exit cascade; that cost is part of the figure.
 
 #[path = "support/report.rs"]

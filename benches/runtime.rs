@@ -21,7 +21,7 @@
 //!   of the large anonymous mappings as runs (from /proc/self/pagemap), to
 //!   tell one-page linear memories and fiber stacks from malloc arenas.
 //! * `WARREN_BENCH_SCHEDULERS`: scheduler threads of every Warren node
-//!   (default 2, as Erlang's default on this 2-core machine).
+//!   (default 2, as Erlang's default on a 2-core machine).
 //! * `WARREN_BENCH_RING=SIZE,ROUNDS`: the ring's shape (default 1000,1000,
 //!   the target's), to see how the cost per hop grows with the ring.
 //!
@@ -62,8 +62,8 @@ const HIBERNATE_WAT: &str = include_str!("wat/hibernate.wat");
 const HIBERNATE_ROUNDS: u32 = 20_000;
 
 /// Scheduler threads for every Warren node here, unless
-/// `WARREN_BENCH_SCHEDULERS` says otherwise (the machine has 2 cores; Erlang
-/// uses one scheduler per core by default).
+/// `WARREN_BENCH_SCHEDULERS` says otherwise (as Erlang's default on a 2-core
+/// machine: it uses one scheduler per core).
 const DEFAULT_SCHEDULERS: usize = 2;
 
 fn schedulers() -> usize {
@@ -96,9 +96,9 @@ const LARGE_RING_SIZE: u32 = 10_000;
 const LARGE_RING_ROUNDS: u32 = 100;
 /// Rounds of the message-passing units (ping-pong, rings): each round runs
 /// Warren's side, then Erlang's, and each side's figure is the median of its
-/// rounds. This host's speed drifts by up to ~30% from one minute to the
-/// next; taken back to back, the two sides see the same host more often than
-/// when one side ran all its runs first.
+/// rounds. A shared host's speed drifts from one minute to the next; taken
+/// back to back, the two sides see the same host more often than when one
+/// side ran all its runs first.
 const INTERLEAVED_ROUNDS: usize = 3;
 // The reading notes say 3.
 const _: () = assert!(INTERLEAVED_ROUNDS == 3);

@@ -432,9 +432,9 @@ fn keys_of(reply: &Reply) -> Vec<Vec<u8>> {
     parse_records(&reply.data).into_iter().map(|(k, _)| k).collect()
 }
 
-/// The `sdk-table` guest, compiled once per test run (compiling it takes
-/// seconds in a debug build) and loaded precompiled into each node (every
-/// node here has the same engine settings).
+/// The `sdk-table` guest, compiled once per test run (compiling it is slow
+/// in a debug build) and loaded precompiled into each node (every node here
+/// has the same engine settings).
 fn load_sdk(node: &Node) -> LoadedModule {
     static COMPILED: OnceLock<Vec<u8>> = OnceLock::new();
     let compiled = COMPILED.get_or_init(|| {

@@ -19,7 +19,7 @@ use std::ptr::{self, NonNull};
 
 /// Block sizes of the size classes; a block takes the smallest that holds
 /// it. (A letter with up to 480 payload bytes fits, and so does a handler
-/// call's future, 384 bytes.)
+/// call's future.)
 const CLASS_SIZES: [usize; 4] = [64, 128, 256, 512];
 /// Alignment of every block of a size class.
 const ALIGN: usize = 8;

@@ -3,7 +3,7 @@
 //! of its own.
 //!
 //! The trade-off: with no guard region after a memory, compiled code checks
-//! every access explicitly (measured at up to +62% on memory-bound loops).
+//! every access explicitly (slower on memory-bound loops).
 //! The guarded layout (`MemoryLayout::Guarded`) keeps wasmtime's own
 //! mappings and guard pages instead, at the cost of a few mappings per
 //! process.

@@ -280,16 +280,16 @@ pub(crate) unsafe fn decommit(base: usize, len: usize) {
 
 /// Whether every byte of `bytes` is zero. ORs eight words at a time into
 /// eight accumulators, which compiles to vector code: a fold over bytes
-/// went about a byte per cycle, and a scan that stops at the first
-/// non-zero byte goes a byte at a time (both were most of the cost of a
-/// freeze, which reads memories whole).
+/// was much slower, and a scan that stops at the first non-zero byte goes
+/// a byte at a time (both were most of the cost of a freeze, which reads
+/// memories whole).
 pub(crate) fn is_zero(bytes: &[u8]) -> bool {
     // Below a kilobyte the check for AVX2 costs more than it saves.
     if bytes.len() >= 1024 { with_avx2(|| is_zero_words(bytes)) } else { is_zero_words(bytes) }
 }
 
 /// Runs `scan` compiled for AVX2 where the CPU has it, as it is elsewhere:
-/// 32-byte ORs read a page ~25% faster than the 16-byte ones of the x86-64
+/// 32-byte ORs read a page faster than the 16-byte ones of the x86-64
 /// baseline. `scan` must inline whole (`#[inline(always)]` callees) for the
 /// wider code to be made.
 #[inline(always)]
@@ -327,7 +327,7 @@ pub(crate) const BLOCKS_SPAN: usize = 64 * BLOCK;
 
 /// Which [`BLOCK`]-byte blocks of `bytes` (at most [`BLOCKS_SPAN`] bytes)
 /// hold a non-zero byte: bit `i` for block `i`, a short last block included.
-/// One pass over the bytes; a call per block cost ~4 times as much.
+/// One pass over the bytes; a call per block cost much more.
 pub(crate) fn nonzero_blocks(bytes: &[u8]) -> u64 {
     debug_assert!(bytes.len() <= BLOCKS_SPAN);
     with_avx2(|| nonzero_blocks_words(bytes))

@@ -9,14 +9,12 @@
 //! thread's block cache (`block_cache.rs`, shared with the letters) and
 //! gives it back there. An entry call's future is allocated to its exact
 //! size, as a `Box` is: a blocking process keeps that future for as long
-//! as it lives, and the cache's size class (512 bytes for a 264-byte
-//! future) made each blocked process ~250 bytes larger (density bench,
-//! 1,000,000 WAT processes: 7.76 -> 8.01 KiB each).
+//! as it lives, and rounding it up to the cache's size class made every
+//! blocked process larger (the density bench showed it).
 //!
-//! Ring of 1,000 handler-style processes, per hop: callgrind (one
-//! scheduler) 2,311 instructions with `Box::pin`, 2,158 with a `CallBox`;
-//! the bench's handler-style ring (two schedulers, six interleaved runs of
-//! each) 368 ns on average with `Box::pin`, 320 with a `CallBox`.
+//! In a ring of handler-style processes, a hop takes fewer instructions
+//! and less time with a `CallBox` than with `Box::pin` (the bench's
+//! handler-style ring measures it).
 
 use crate::mem::block_cache;
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};

@@ -48,8 +48,8 @@ const SPARES_PER_MODULE: usize = 64;
 /// Exited stores are reset this many at a time: the reset asks the kernel
 /// which pages of each memory are resident, and one query covers memories
 /// that lie close together (a query is a system call on the address space's
-/// lock, which all scheduler threads share, and costs ~1 µs here). Batches
-/// of 32 rather than 8 made spawn+exit ~12% faster (measured).
+/// lock, which all scheduler threads share). Batches of 32 rather than 8
+/// made spawn+exit faster: one query covers more memories.
 const RESET_BATCH: usize = 32;
 
 /// A store waiting for its next process.

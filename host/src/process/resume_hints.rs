@@ -4,14 +4,13 @@
 //! A process blocked in `receive` is spread over several places that
 //! nothing else touches while it waits: its suspended fiber stack, its
 //! store, the boxed future of its wasm call, and the guest memory it copies
-//! messages into. With many processes (a ring of
-//! a thousand) all of those have left the caches by the time a message
-//! comes, and resuming the process walks them one dependent miss after
-//! another (each 200-400 ns on this machine). The sender knows which
-//! process it wakes a few hundred nanoseconds before that process runs on
-//! the same thread (the woken process takes the thread's next slot), so it
-//! issues prefetches for all of them at once: the misses overlap each other
-//! and the sender's own suspension instead of following each other.
+//! messages into. With many processes (a ring of a thousand) all of those
+//! have left the caches by the time a message comes, and resuming the
+//! process walks them one dependent miss after another. The sender knows
+//! which process it wakes shortly before that process runs on the same
+//! thread (the woken process takes the thread's next slot), so it issues
+//! prefetches for all of them at once: the misses overlap each other and
+//! the sender's own suspension instead of following each other.
 //!
 //! An idle handler-style process is spread the same way: its idle task and
 //! store, the top of its fiber stack (its next call starts a fiber there)
@@ -36,25 +35,21 @@ const STORE_ABOVE: usize = 256;
 /// Bytes fetched of the call's boxed future.
 const FUTURE_BYTES: usize = 128;
 const LINE: usize = 64;
-// These windows cover about 10 of the ~35 lines a resumed ring process
-// misses (cachegrind, wasmtime 48). What they leave out is known: a store
-// is 1,384 bytes with the process's state at offset 1,056, and a suspended
-// stack runs 1,233 bytes from the recorded position up to its top. But
-// prefetching all of both (about 40 lines) made the ring slower, and so did
-// one spare line per window: the prefetches compete with the misses that
-// are waited for. An unrolled constant-count loop, 140 instructions fewer
-// per wake-up, was not faster either.
-// Four more hints showed no gain either, each within 2-3% (the standard
-// error) of these windows in 40 to 80 interleaved pairs of ring runs: the
-// call's whole future (248 bytes, not 128), the top 320 bytes of the
-// suspended stack (the wasm entry's `CallThreadState` and the fiber's
-// result slot), the instance's runtime state (wasmtime's `vm::Instance`
-// and `VMContext`, 256 or 768 bytes; wasmtime does not expose its address,
-// a patch did for the trial), and, one hop ahead, the `Process` of the
-// process it last sent to. Prefetching itself works on this machine (a
-// walk of 4-line objects spread over 4 MiB: 279 -> 124 ns an object when
-// the next one is prefetched); whatever a ring hop still waits for is
-// elsewhere.
+// These windows cover part of what a resumed ring process misses. What
+// they leave out is known (the rest of the store around the process's
+// state, and the suspended stack up to its top), but prefetching all of
+// both made the ring slower, and so did one spare line per window: the
+// prefetches compete with the misses that are waited for. An unrolled
+// constant-count loop, with fewer instructions per wake-up, was not faster
+// either. Four more hints showed no gain beyond the noise of interleaved
+// ring runs: the call's whole future, the top of the suspended stack (the
+// wasm entry's `CallThreadState` and the fiber's result slot), the
+// instance's runtime state (wasmtime's `vm::Instance` and `VMContext`;
+// wasmtime does not expose its address, a patch did for the trial), and,
+// one hop ahead, the `Process` of the process it last sent to. Prefetching
+// itself works (a walk of objects spread over memory is faster when the
+// next one is prefetched); whatever a ring hop still waits for is
+// elsewhere. The figures are in the issue notes.
 
 /// The addresses a waiting process will touch first when it resumes (zero:
 /// not known).
@@ -118,8 +113,8 @@ fn prefetch_range(at: usize, below: usize, above: usize) {
     // (Capped so that `line` cannot overflow at the top of the address
     // space.)
     let end = at.saturating_add(above).min(usize::MAX - LINE);
-    // A plain pointer walk: about four instructions a line (a range of
-    // line indices compiled to about six).
+    // A plain pointer walk: a range of line indices compiled to more
+    // instructions a line.
     while line < end {
         prefetch_line(line);
         line += LINE;

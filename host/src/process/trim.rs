@@ -262,8 +262,8 @@ fn adjacent_runs(ranges: &mut [(usize, usize)]) -> Vec<(usize, usize)> {
 /// process woken a little less often than a pass lost its stack at every
 /// message, and paying for that slowed everything enough that other
 /// processes were idle longer too: a ring of 10,000 handler-style processes
-/// settled at ~5 µs a hop, one page fault each (now ~1.2-2 µs, and no
-/// faults once its processes have started).
+/// settled at a page fault every hop (now it has none once its processes
+/// have started, and each hop is much faster).
 #[derive(Default)]
 pub(crate) struct StackTrim {
     /// [`StackTrim::UNLISTED`], [`StackTrim::LISTED`] or
