@@ -80,8 +80,8 @@ mod names;
 mod timer;
 
 pub use links::{
-    Down, Exit, ExitReason, MonitorRef, Signal, SystemMessage, demonitor, exit_signal, monitor,
-    spawn_link, spawn_monitor, spawn_opt, trap_exit,
+    Down, Exit, ExitReason, MonitorRef, Signal, SystemMessage, demonitor, exit_signal, monitor, spawn_link,
+    spawn_monitor, spawn_opt, trap_exit,
 };
 pub use names::{NameError, Registry, register, registered, send_named, unregister, whereis};
 pub use timer::{TimerRef, cancel_timer, read_timer, send_after, send_after_named, sleep};
@@ -166,11 +166,7 @@ impl core::error::Error for Error {}
 
 /// Turns an `i32` status (`OK` or a negative code) into a `Result`.
 fn status(code: i32) -> Result<(), Error> {
-    if code >= 0 {
-        Ok(())
-    } else {
-        Err(Error::from_code(code.into()))
-    }
+    if code >= 0 { Ok(()) } else { Err(Error::from_code(code.into())) }
 }
 
 /// The `(ptr, len)` of a byte slice, with the length as the ABI's `i32`.
@@ -222,7 +218,8 @@ impl Pid {
     /// [`Error::Limit`] for a message too large.
     pub fn send(&self, tag: i64, data: &[u8]) -> Result<(), Error> {
         let (ptr, len) = raw_bytes(data)?;
-        // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+        // SAFETY: `ptr`/`len` are those of `data`, a live slice; the host only
+        // reads those bytes, and checks the range.
         status(unsafe { sys::send(self.0 as i64, tag, ptr, len) })
     }
 }
@@ -241,17 +238,13 @@ impl fmt::Display for Pid {
 
 /// The calling process's pid.
 pub fn self_pid() -> Pid {
-    // SAFETY: no arguments.
+    // SAFETY: `self` takes no arguments and touches no guest memory.
     Pid(unsafe { sys::self_pid() } as u64)
 }
 
 /// Pid (`> 0`) or error from a spawn call.
 fn spawned(code: i64) -> Result<Pid, Error> {
-    if code > 0 {
-        Ok(Pid(code as u64))
-    } else {
-        Err(Error::from_code(code))
-    }
+    if code > 0 { Ok(Pid(code as u64)) } else { Err(Error::from_code(code)) }
 }
 
 /// Starts a new process running export `entry` (wasm type `() -> ()`) of this
@@ -263,7 +256,8 @@ fn spawned(code: i64) -> Result<Pid, Error> {
 pub fn spawn(entry: &str, arg: &[u8]) -> Result<Pid, Error> {
     let (entry_ptr, entry_len) = raw_bytes(entry.as_bytes())?;
     let (arg_ptr, arg_len) = raw_bytes(arg)?;
-    // SAFETY: both ranges are live slices of our memory.
+    // SAFETY: both pairs are those of live slices (`entry`, `arg`); the host
+    // only reads them, and checks the ranges.
     spawned(unsafe { sys::spawn(entry_ptr, entry_len, arg_ptr, arg_len) })
 }
 
@@ -273,23 +267,23 @@ pub fn spawn_module(module: &str, entry: &str, arg: &[u8]) -> Result<Pid, Error>
     let (module_ptr, module_len) = raw_bytes(module.as_bytes())?;
     let (entry_ptr, entry_len) = raw_bytes(entry.as_bytes())?;
     let (arg_ptr, arg_len) = raw_bytes(arg)?;
-    // SAFETY: all three ranges are live slices of our memory.
-    spawned(unsafe {
-        sys::spawn_module(
-            module_ptr, module_len, entry_ptr, entry_len, arg_ptr, arg_len,
-        )
-    })
+    // SAFETY: the three pairs are those of live slices (`module`, `entry`,
+    // `arg`); the host only reads them, and checks the ranges.
+    spawned(unsafe { sys::spawn_module(module_ptr, module_len, entry_ptr, entry_len, arg_ptr, arg_len) })
 }
 
 /// A copy of the argument this process was spawned with (empty for none).
 pub fn arg() -> Vec<u8> {
-    // SAFETY: no arguments.
+    // SAFETY: `arg_size` takes no arguments and touches no guest memory.
     let size = usize::try_from(unsafe { sys::arg_size() }).unwrap_or(0);
     let mut buf = Vec::with_capacity(size);
-    // SAFETY: `buf` has room for `size` bytes; the host writes at most that.
+    // SAFETY: `buf` owns at least `size` bytes of spare capacity at
+    // `as_mut_ptr()` (`size` came from an `i32`, so the cast is exact); the
+    // host writes at most `size` bytes there.
     let copied = unsafe { sys::arg_read(buf.as_mut_ptr(), size as i32) };
     let copied = usize::try_from(copied).unwrap_or(0).min(size);
-    // SAFETY: the host initialised the first `copied` bytes.
+    // SAFETY: `copied <= size <= capacity`, and `arg_read` initialised the
+    // first `copied` bytes (it returns how many it wrote).
     unsafe { buf.set_len(copied) };
     buf
 }
@@ -322,17 +316,20 @@ impl Message {
 pub fn current_message() -> Option<Message> {
     // The size first: it is never negative for a message, while a host
     // message's tag may be.
-    // SAFETY: no arguments.
+    // SAFETY: `msg_size` takes no arguments and touches no guest memory.
     let size = usize::try_from(unsafe { sys::msg_size() }).ok()?;
-    // SAFETY: no arguments.
+    // SAFETY: `msg_tag` takes no arguments and touches no guest memory.
     let tag = unsafe { sys::msg_tag() };
-    // SAFETY: no arguments.
+    // SAFETY: `msg_sender` takes no arguments and touches no guest memory.
     let sender = Pid(unsafe { sys::msg_sender() } as u64);
     let mut data = Vec::with_capacity(size);
-    // SAFETY: `data` has room for `size` bytes; the host writes at most that.
+    // SAFETY: `data` owns at least `size` bytes of spare capacity at
+    // `as_mut_ptr()` (`size` came from an `i32`, so the cast is exact); the
+    // host writes at most `size` bytes there.
     let copied = unsafe { sys::msg_read(0, data.as_mut_ptr(), size as i32) };
     let copied = usize::try_from(copied).ok()?.min(size);
-    // SAFETY: the host initialised the first `copied` bytes.
+    // SAFETY: `copied <= size <= capacity`, and `msg_read` initialised the
+    // first `copied` bytes (it returns how many it wrote).
     unsafe { data.set_len(copied) };
     Some(Message { sender, tag, data })
 }
@@ -351,11 +348,10 @@ pub fn receive_matching(tags: &[i64], timeout_ms: Option<u64>) -> Option<Message
     // most messages, small ones) all its bytes; a larger message's rest is
     // read after.
     let mut buffer = [0u8; RECEIVE_BUFFER];
-    // SAFETY: `tags` is a live slice of `count` i64s in our memory, and
-    // `buffer` has room for `RECEIVE_BUFFER` bytes.
-    let size = unsafe {
-        sys::receive_into(tags.as_ptr(), count, timeout, buffer.as_mut_ptr(), RECEIVE_BUFFER as i32)
-    };
+    // SAFETY: `tags` is a live slice of `count` i64s, which the host only
+    // reads; `buffer` is a live local array of `RECEIVE_BUFFER` bytes, the
+    // `buf_len` given, and the host writes at most that many into it.
+    let size = unsafe { sys::receive_into(tags.as_ptr(), count, timeout, buffer.as_mut_ptr(), RECEIVE_BUFFER as i32) };
     let size = usize::try_from(size).ok()?;
     let (header, first) = buffer.split_at(16);
     let tag = i64::from_le_bytes(header[..8].try_into().ok()?);
@@ -364,13 +360,15 @@ pub fn receive_matching(tags: &[i64], timeout_ms: Option<u64>) -> Option<Message
     data.extend_from_slice(&first[..size.min(first.len())]);
     if size > first.len() {
         let rest = size - first.len();
-        // SAFETY: `data` has room for `size` bytes, `first.len()` of them
-        // written; the host writes at most `rest` more after them.
-        let copied = unsafe {
-            sys::msg_read(first.len() as i32, data.as_mut_ptr().add(first.len()), rest as i32)
-        };
+        // SAFETY: `first.len() < size <= capacity`, so `add` stays inside
+        // `data`'s allocation and leaves `rest` bytes of spare capacity after
+        // the `first.len()` already pushed; `rest < size` fits in an `i32`,
+        // and the host writes at most `rest` bytes there.
+        let copied = unsafe { sys::msg_read(first.len() as i32, data.as_mut_ptr().add(first.len()), rest as i32) };
         let copied = usize::try_from(copied).ok()?.min(rest);
-        // SAFETY: the host initialised the `copied` bytes after the first.
+        // SAFETY: the first `first.len()` bytes were pushed and `msg_read`
+        // initialised the `copied <= rest` after them, so all
+        // `first.len() + copied <= size <= capacity` bytes are initialised.
         unsafe { data.set_len(first.len() + copied) };
     }
     Some(Message { sender, tag, data })
@@ -435,13 +433,15 @@ pub fn exit(reason: Reason) -> ! {
     let detail = reason.detail();
     // A detail longer than 2 GiB cannot exist on wasm32; cut it anyway.
     let len = i32::try_from(detail.len()).unwrap_or(i32::MAX);
-    // SAFETY: `detail` is a live slice of our memory, at least `len` long.
+    // SAFETY: `detail` is a live slice at least `len` bytes long, which the
+    // host only reads (and range-checks). `exit` never returns (the host ends
+    // the process, or traps it for a bad kind), as its `-> !` type requires.
     unsafe { sys::exit(reason.kind(), detail.as_ptr(), len) }
 }
 
 /// Gives up the rest of the current time slice.
 pub fn yield_now() {
-    // SAFETY: no arguments.
+    // SAFETY: `yield_now` takes no arguments and touches no guest memory.
     unsafe { sys::yield_now() }
 }
 
@@ -453,7 +453,8 @@ pub fn yield_now() {
 /// [`Error::BadArg`].
 pub fn set_handler(export: &str) -> Result<(), Error> {
     let (ptr, len) = raw_bytes(export.as_bytes())?;
-    // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+    // SAFETY: `ptr`/`len` are those of `export`, a live &str; the host only
+    // reads those bytes, and checks the range.
     status(unsafe { sys::set_handler(ptr, len) })
 }
 
@@ -467,7 +468,7 @@ pub fn set_handler(export: &str) -> Result<(), Error> {
 /// Errors: [`Error::CannotHibernate`] if the module breaks a rule of
 /// docs/ABI.md ("Hibernation"); build with `--export=__stack_pointer`.
 pub fn hibernate() -> Result<(), Error> {
-    // SAFETY: no arguments.
+    // SAFETY: `hibernate` takes no arguments and touches no guest memory.
     status(unsafe { sys::hibernate() })
 }
 
@@ -524,6 +525,10 @@ impl HandlerResult for () {
 /// If the host calls the export with no current message (it should not), the
 /// handler returns 0 without calling `f`.
 ///
+/// As for any `#[no_mangle]` function, `name` must not be the name of another
+/// symbol of the module (such as `malloc` or `memcpy`): the macro cannot check
+/// this, and invoking it takes no `unsafe`.
+///
 /// ```ignore
 /// warren::handler!(handle, |msg: warren::Message| {
 ///     let _ = msg.reply(msg.tag, &msg.data);
@@ -533,6 +538,8 @@ impl HandlerResult for () {
 #[macro_export]
 macro_rules! handler {
     ($export:ident, $func:expr $(,)?) => {
+        // Not checked: `$export` must name no other symbol of the module
+        // (see the macro's docs).
         #[unsafe(no_mangle)]
         pub extern "C" fn $export() -> i32 {
             match $crate::current_message() {

@@ -145,9 +145,7 @@ impl ExitReason {
     /// The detail bytes (empty for the kinds that have none).
     pub fn detail(&self) -> &[u8] {
         match self {
-            ExitReason::Shutdown(detail)
-            | ExitReason::Custom(detail)
-            | ExitReason::Unknown(_, detail) => detail,
+            ExitReason::Shutdown(detail) | ExitReason::Custom(detail) | ExitReason::Unknown(_, detail) => detail,
             ExitReason::Trap(text) | ExitReason::Limit(text) => text.as_bytes(),
             ExitReason::Normal | ExitReason::Kill | ExitReason::Killed | ExitReason::Noproc => &[],
         }
@@ -206,10 +204,7 @@ impl Message {
         }
         let from = Pid::from_raw(le_u64(&self.data, 0)?);
         let kind = le_i32(&self.data, 8)?;
-        Some(Exit {
-            from,
-            reason: ExitReason::from_parts(kind, &self.data[12..]),
-        })
+        Some(Exit { from, reason: ExitReason::from_parts(kind, &self.data[12..]) })
     }
 
     /// The DOWN this message carries, if it is one (tag [`sys::TAG_DOWN`]
@@ -221,18 +216,12 @@ impl Message {
         let monitor = MonitorRef(le_u64(&self.data, 0)?);
         let pid = Pid::from_raw(le_u64(&self.data, 8)?);
         let kind = le_i32(&self.data, 16)?;
-        Some(Down {
-            monitor,
-            pid,
-            reason: ExitReason::from_parts(kind, &self.data[20..]),
-        })
+        Some(Down { monitor, pid, reason: ExitReason::from_parts(kind, &self.data[20..]) })
     }
 
     /// The host message this is, if it is one.
     pub fn as_system(&self) -> Option<SystemMessage> {
-        self.as_exit()
-            .map(SystemMessage::Exit)
-            .or_else(|| self.as_down().map(SystemMessage::Down))
+        self.as_exit().map(SystemMessage::Exit).or_else(|| self.as_down().map(SystemMessage::Down))
     }
 }
 
@@ -244,7 +233,8 @@ impl Pid {
     ///
     /// Errors: [`Error::BadArg`] for a malformed pid.
     pub fn link(self) -> Result<(), Error> {
-        // SAFETY: no pointers.
+        // SAFETY: `link` takes only a pid (an integer) and touches no guest
+        // memory.
         status(unsafe { sys::link(self.raw() as i64) })
     }
 
@@ -254,7 +244,8 @@ impl Pid {
     ///
     /// Errors: [`Error::BadArg`] for a malformed pid.
     pub fn unlink(self) -> Result<(), Error> {
-        // SAFETY: no pointers.
+        // SAFETY: `unlink` takes only a pid (an integer) and touches no
+        // guest memory.
         status(unsafe { sys::unlink(self.raw() as i64) })
     }
 
@@ -280,7 +271,8 @@ impl Pid {
 /// Errors: [`Error::BadArg`] for a malformed pid.
 pub fn exit_signal(pid: Pid, signal: Signal) -> Result<(), Error> {
     let (ptr, len) = raw_bytes(signal.detail())?;
-    // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+    // SAFETY: `ptr`/`len` are those of `signal.detail()`, a live slice; the
+    // host only reads those bytes, and checks the range.
     status(unsafe { sys::exit_signal(pid.raw() as i64, signal.kind(), ptr, len) })
 }
 
@@ -288,7 +280,8 @@ pub fn exit_signal(pid: Pid, signal: Signal) -> Result<(), Error> {
 /// previous setting. While on, exit signals arrive as [`Exit`] messages
 /// (tag [`sys::TAG_EXIT`]) instead of ending the process, except `kill`.
 pub fn trap_exit(on: bool) -> bool {
-    // SAFETY: no pointers.
+    // SAFETY: `trap_exit` takes only an integer flag and touches no guest
+    // memory.
     unsafe { sys::trap_exit(i32::from(on)) != 0 }
 }
 
@@ -299,13 +292,10 @@ pub fn trap_exit(on: bool) -> bool {
 ///
 /// Errors: [`Error::BadArg`] for a malformed pid.
 pub fn monitor(pid: Pid) -> Result<MonitorRef, Error> {
-    // SAFETY: no pointers.
+    // SAFETY: `monitor` takes only a pid (an integer) and touches no guest
+    // memory.
     let code = unsafe { sys::monitor(pid.raw() as i64) };
-    if code > 0 {
-        Ok(MonitorRef(code as u64))
-    } else {
-        Err(Error::from_code(code))
-    }
+    if code > 0 { Ok(MonitorRef(code as u64)) } else { Err(Error::from_code(code)) }
 }
 
 /// Ends monitor `reference`. Returns `true` if it was active (its DOWN was
@@ -313,7 +303,7 @@ pub fn monitor(pid: Pid) -> Result<MonitorRef, Error> {
 /// DOWN for it will arrive; with `flush`, a DOWN for it already queued is
 /// removed too.
 pub fn demonitor(reference: MonitorRef, flush: bool) -> bool {
-    // SAFETY: no pointers.
+    // SAFETY: `demonitor` takes only integers and touches no guest memory.
     unsafe { sys::demonitor(reference.0 as i64, i32::from(flush)) == 1 }
 }
 
@@ -333,22 +323,14 @@ pub fn spawn_opt(
     let (module_ptr, module_len) = raw_bytes(module.as_bytes())?;
     let (entry_ptr, entry_len) = raw_bytes(entry.as_bytes())?;
     let (arg_ptr, arg_len) = raw_bytes(arg)?;
-    let flags =
-        if link { sys::SPAWN_LINK } else { 0 } | if monitor { sys::SPAWN_MONITOR } else { 0 };
+    let flags = if link { sys::SPAWN_LINK } else { 0 } | if monitor { sys::SPAWN_MONITOR } else { 0 };
     let mut reference: i64 = 0;
-    // SAFETY: the three ranges are live slices of our memory and
-    // `reference` is a live i64.
+    // SAFETY: the three pairs are those of live slices (`module`, `entry`,
+    // `arg`), which the host only reads (range-checked); `&mut reference` is
+    // a live, aligned i64, where the host writes at most its 8 bytes (with
+    // `SPAWN_MONITOR`).
     let pid = spawned(unsafe {
-        sys::spawn_opt(
-            module_ptr,
-            module_len,
-            entry_ptr,
-            entry_len,
-            arg_ptr,
-            arg_len,
-            flags,
-            &mut reference,
-        )
+        sys::spawn_opt(module_ptr, module_len, entry_ptr, entry_len, arg_ptr, arg_len, flags, &mut reference)
     })?;
     Ok((pid, monitor.then_some(MonitorRef(reference as u64))))
 }

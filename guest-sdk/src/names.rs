@@ -66,9 +66,7 @@ impl fmt::Display for NameError {
         match self {
             NameError::Taken => f.write_str("name taken (ERR_NAME_TAKEN)"),
             NameError::NoSuchName => f.write_str("no such name (ERR_NO_SUCH_NAME)"),
-            NameError::AlreadyNamed => {
-                f.write_str("the process already has a name (ERR_ALREADY_NAMED)")
-            }
+            NameError::AlreadyNamed => f.write_str("the process already has a name (ERR_ALREADY_NAMED)"),
             NameError::Noproc => f.write_str("no such process (ERR_NOPROC)"),
             NameError::Other(error) => fmt::Display::fmt(error, f),
         }
@@ -79,16 +77,13 @@ impl core::error::Error for NameError {}
 
 /// `OK` or a name error, from an `i32` status.
 fn name_status(code: i32) -> Result<(), NameError> {
-    if code >= 0 {
-        Ok(())
-    } else {
-        Err(NameError::from_code(code.into()))
-    }
+    if code >= 0 { Ok(()) } else { Err(NameError::from_code(code.into())) }
 }
 
 /// Calls `fill(dst_ptr, dst_len)` (a host function that writes its whole
 /// answer only if it fits, and returns the bytes it needs) until the answer
-/// fits, and returns it.
+/// fits, and returns it. `dst_ptr` is always the start of `dst_len` bytes of
+/// spare capacity owned by this function, writable until `fill` returns.
 fn fetch(mut fill: impl FnMut(*mut u8, i32) -> i32) -> Result<Vec<u8>, NameError> {
     let mut buf: Vec<u8> = Vec::new();
     loop {
@@ -96,7 +91,9 @@ fn fetch(mut fill: impl FnMut(*mut u8, i32) -> i32) -> Result<Vec<u8>, NameError
         let needed = fill(buf.as_mut_ptr(), capacity);
         let needed = usize::try_from(needed).map_err(|_| NameError::from_code(needed.into()))?;
         if needed <= buf.capacity() {
-            // SAFETY: the host wrote the whole answer, `needed` bytes.
+            // SAFETY: `needed <= capacity`, and the answer fit the `capacity`
+            // bytes given, so the host wrote all of it: `needed` bytes from
+            // `buf.as_mut_ptr()`.
             unsafe { buf.set_len(needed) };
             return Ok(buf);
         }
@@ -112,21 +109,24 @@ fn fetch(mut fill: impl FnMut(*mut u8, i32) -> i32) -> Result<Vec<u8>, NameError
 /// at most one name), [`NameError::Noproc`], `Other(BadArg)` (empty name).
 pub fn register(name: &str, pid: Pid) -> Result<(), NameError> {
     let (ptr, len) = raw_bytes(name.as_bytes())?;
-    // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+    // SAFETY: `ptr`/`len` are those of `name`, a live &str; the host only
+    // reads those bytes, and checks the range.
     name_status(unsafe { sys::register(ptr, len, pid.raw() as i64) })
 }
 
 /// Frees `name`, whoever holds it. Errors: [`NameError::NoSuchName`].
 pub fn unregister(name: &str) -> Result<(), NameError> {
     let (ptr, len) = raw_bytes(name.as_bytes())?;
-    // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+    // SAFETY: `ptr`/`len` are those of `name`, a live &str; the host only
+    // reads those bytes, and checks the range.
     name_status(unsafe { sys::unregister(ptr, len) })
 }
 
 /// The process registered under `name`, if any.
 pub fn whereis(name: &str) -> Option<Pid> {
     let (ptr, len) = raw_bytes(name.as_bytes()).ok()?;
-    // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+    // SAFETY: `ptr`/`len` are those of `name`, a live &str; the host only
+    // reads those bytes, and checks the range.
     let pid = unsafe { sys::whereis(ptr, len) };
     (pid > 0).then(|| Pid::from_raw(pid as u64))
 }
@@ -138,13 +138,15 @@ pub fn whereis(name: &str) -> Option<Pid> {
 pub fn send_named(name: &str, tag: i64, data: &[u8]) -> Result<(), NameError> {
     let (name_ptr, name_len) = raw_bytes(name.as_bytes())?;
     let (ptr, len) = raw_bytes(data)?;
-    // SAFETY: both ranges are live slices of our memory.
+    // SAFETY: both pairs are those of live slices (`name`, `data`); the host
+    // only reads them, and checks the ranges.
     name_status(unsafe { sys::send_named(name_ptr, name_len, tag, ptr, len) })
 }
 
 /// Every registered name on the node, sorted.
 pub fn registered() -> Vec<String> {
-    // SAFETY: `fetch` passes a buffer of `len` writable bytes.
+    // SAFETY: `fetch` passes `ptr`/`len` of spare capacity it owns, writable
+    // for `len` bytes; the host writes at most `len` bytes there.
     let Ok(bytes) = fetch(|ptr, len| unsafe { sys::registered(ptr, len) }) else {
         return Vec::new();
     };
@@ -176,7 +178,8 @@ impl Registry {
     /// Errors: [`NameError::Taken`] if a registry of that name exists.
     pub fn new(name: &str, unique: bool) -> Result<Registry, NameError> {
         let (ptr, len) = raw_bytes(name.as_bytes())?;
-        // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+        // SAFETY: `ptr`/`len` are those of `name`, a live &str; the host only
+        // reads those bytes, and checks the range.
         name_status(unsafe { sys::registry_new(ptr, len, i32::from(unique)) })?;
         Ok(Registry::named(name))
     }
@@ -184,9 +187,7 @@ impl Registry {
     /// A handle on registry `name`, made by any process (calls on it fail
     /// with [`NameError::NoSuchName`] if there is no such registry).
     pub fn named(name: &str) -> Registry {
-        Registry {
-            name: String::from(name),
-        }
+        Registry { name: String::from(name) }
     }
 
     /// The registry's name.
@@ -202,10 +203,10 @@ impl Registry {
         let (reg_ptr, reg_len) = raw_bytes(self.name.as_bytes())?;
         let (key_ptr, key_len) = raw_bytes(key)?;
         let (value_ptr, value_len) = raw_bytes(value)?;
-        // SAFETY: the three ranges are live slices of our memory.
-        name_status(unsafe {
-            sys::registry_register(reg_ptr, reg_len, key_ptr, key_len, value_ptr, value_len)
-        })
+        // SAFETY: the three pairs are those of live slices (the registry's
+        // name, `key`, `value`); the host only reads them, and checks the
+        // ranges.
+        name_status(unsafe { sys::registry_register(reg_ptr, reg_len, key_ptr, key_len, value_ptr, value_len) })
     }
 
     /// Removes every entry of the calling process under `key`.
@@ -214,7 +215,8 @@ impl Registry {
     pub fn unregister(&self, key: &[u8]) -> Result<(), NameError> {
         let (reg_ptr, reg_len) = raw_bytes(self.name.as_bytes())?;
         let (key_ptr, key_len) = raw_bytes(key)?;
-        // SAFETY: both ranges are live slices of our memory.
+        // SAFETY: both pairs are those of live slices (the registry's name,
+        // `key`); the host only reads them, and checks the ranges.
         name_status(unsafe { sys::registry_unregister(reg_ptr, reg_len, key_ptr, key_len) })
     }
 
@@ -225,11 +227,11 @@ impl Registry {
     pub fn lookup(&self, key: &[u8]) -> Result<Vec<(Pid, Vec<u8>)>, NameError> {
         let (reg_ptr, reg_len) = raw_bytes(self.name.as_bytes())?;
         let (key_ptr, key_len) = raw_bytes(key)?;
-        // SAFETY: both ranges are live slices of our memory, and `fetch`
-        // passes a buffer of `len` writable bytes.
-        let bytes = fetch(|ptr, len| unsafe {
-            sys::registry_lookup(reg_ptr, reg_len, key_ptr, key_len, ptr, len)
-        })?;
+        // SAFETY: the `reg` and `key` pairs are those of live slices, which
+        // the host only reads (range-checked); `fetch` passes `ptr`/`len` of
+        // spare capacity it owns, writable for `len` bytes, and the host
+        // writes at most `len` bytes there.
+        let bytes = fetch(|ptr, len| unsafe { sys::registry_lookup(reg_ptr, reg_len, key_ptr, key_len, ptr, len) })?;
         let mut entries = Vec::new();
         let mut rest = &bytes[..];
         while let Some((pid, tail)) = rest.split_first_chunk::<8>()
@@ -251,9 +253,10 @@ impl Registry {
         let (reg_ptr, reg_len) = raw_bytes(self.name.as_bytes())?;
         let (key_ptr, key_len) = raw_bytes(key)?;
         let (ptr, len) = raw_bytes(data)?;
-        // SAFETY: the three ranges are live slices of our memory.
-        let sent =
-            unsafe { sys::registry_dispatch(reg_ptr, reg_len, key_ptr, key_len, tag, ptr, len) };
+        // SAFETY: the three pairs are those of live slices (the registry's
+        // name, `key`, `data`); the host only reads them, and checks the
+        // ranges.
+        let sent = unsafe { sys::registry_dispatch(reg_ptr, reg_len, key_ptr, key_len, tag, ptr, len) };
         usize::try_from(sent).map_err(|_| NameError::from_code(sent.into()))
     }
 }

@@ -8,6 +8,16 @@
 //!
 //! Prefer the safe wrappers at the crate root; these are for guests that want
 //! to avoid allocation or need something the wrappers do not offer.
+//!
+//! # Safety
+//!
+//! The host checks every range and traps the calling process when one does
+//! not fit in `memory`, but it cannot tell which bytes inside `memory` are
+//! whose. So a caller must pass, for each `(ptr, len)`, bytes it may read for
+//! `len` bytes, and for each destination (`dst_ptr`, `buf_ptr`, `ref_out`)
+//! bytes it may write for the whole `len` (or the fixed size stated): the
+//! host may write anywhere in a destination up to that length, and keeps no
+//! pointer after the call returns. `exit` never returns.
 
 /// Success.
 pub const OK: i32 = 0;
@@ -155,13 +165,7 @@ unsafe extern "C" {
     /// LE), then as many of its first bytes as fit. `buf_len` must be at
     /// least 16 (else `ERR_BADARG`). Nothing is written if no message is
     /// taken.
-    pub fn receive_into(
-        tags_ptr: *const i64,
-        tags_count: i32,
-        timeout_ms: i64,
-        buf_ptr: *mut u8,
-        buf_len: i32,
-    ) -> i32;
+    pub fn receive_into(tags_ptr: *const i64, tags_count: i32, timeout_ms: i64, buf_ptr: *mut u8, buf_len: i32) -> i32;
 
     /// `msg_tag: () -> i64`: tag of the current message (`ERR_NO_MESSAGE` if
     /// none). Host messages have negative tags, so check [`msg_size`] first
@@ -243,13 +247,7 @@ unsafe extern "C" {
     /// `send_named: (name_ptr, name_len: i32, tag: i64, ptr, len: i32) ->
     /// i32`: as [`send`], to a registered name. `ERR_NO_SUCH_NAME` if nobody
     /// holds it.
-    pub fn send_named(
-        name_ptr: *const u8,
-        name_len: i32,
-        tag: i64,
-        ptr: *const u8,
-        len: i32,
-    ) -> i32;
+    pub fn send_named(name_ptr: *const u8, name_len: i32, tag: i64, ptr: *const u8, len: i32) -> i32;
 
     /// `registered: (dst_ptr, dst_len: i32) -> i32`: every registered name,
     /// sorted, as `[len: u32][bytes]...`, written only if it all fits;
@@ -275,12 +273,7 @@ unsafe extern "C" {
     /// `registry_unregister: (reg_ptr, reg_len, key_ptr, key_len: i32) ->
     /// i32`: removes the caller's entries under `key`. `OK`,
     /// `ERR_NO_SUCH_NAME`, `ERR_BADARG`.
-    pub fn registry_unregister(
-        reg_ptr: *const u8,
-        reg_len: i32,
-        key_ptr: *const u8,
-        key_len: i32,
-    ) -> i32;
+    pub fn registry_unregister(reg_ptr: *const u8, reg_len: i32, key_ptr: *const u8, key_len: i32) -> i32;
 
     /// `registry_lookup: (reg_ptr, reg_len, key_ptr, key_len, dst_ptr,
     /// dst_len: i32) -> i32`: the entries under `key` as `[pid: i64]
@@ -318,14 +311,7 @@ unsafe extern "C" {
     /// `send_after_named: (name_ptr, name_len: i32, tag: i64, ptr, len: i32,
     /// ms: i64) -> i64`: as [`send_after`], to the name's holder when the
     /// timer fires.
-    pub fn send_after_named(
-        name_ptr: *const u8,
-        name_len: i32,
-        tag: i64,
-        ptr: *const u8,
-        len: i32,
-        ms: i64,
-    ) -> i64;
+    pub fn send_after_named(name_ptr: *const u8, name_len: i32, tag: i64, ptr: *const u8, len: i32, ms: i64) -> i64;
 
     /// `cancel_timer: (ref: i64) -> i64`: cancels a timer; returns the
     /// milliseconds that were left (>= 0) or `ERR_NO_SUCH_TIMER`.

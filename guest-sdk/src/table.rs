@@ -185,7 +185,9 @@ fn raw(bytes: &[u8]) -> Result<(*const u8, i32), TableError> {
 const FIRST_BUFFER: usize = 256;
 
 /// Runs a result-producing call with a buffer; fetches the pending result
-/// if it did not fit. `Ok(None)` for `ERR_NOT_FOUND`.
+/// if it did not fit. `Ok(None)` for `ERR_NOT_FOUND`. `call` gets the start
+/// of `FIRST_BUFFER` bytes of spare capacity owned by this function, writable
+/// until it returns, and that length.
 fn fetch(call: impl FnOnce(*mut u8, i32) -> i32) -> Result<Option<Vec<u8>>, TableError> {
     let mut buf: Vec<u8> = Vec::with_capacity(FIRST_BUFFER);
     let size = call(buf.as_mut_ptr(), FIRST_BUFFER as i32);
@@ -195,13 +197,20 @@ fn fetch(call: impl FnOnce(*mut u8, i32) -> i32) -> Result<Option<Vec<u8>>, Tabl
     let size = check(size.into())? as usize;
     if size > FIRST_BUFFER {
         buf.reserve_exact(size);
-        // SAFETY: `buf` has room for `size` bytes; the host writes at most that.
+        // SAFETY: `buf` is empty, so after `reserve_exact` it owns at least
+        // `size` bytes of spare capacity at `as_mut_ptr()` (`size` came from
+        // an `i32`, so the cast is exact); the host writes at most `size`
+        // bytes there.
         let read = unsafe { sys::table_result_read(buf.as_mut_ptr(), size as i32) };
         if check(read.into())? as usize != size {
             return Err(TableError::Other(crate::Error::Limit));
         }
     }
-    // SAFETY: the host initialised the first `size` bytes.
+    // SAFETY: `size <= capacity` (`size <= FIRST_BUFFER`, or reserved
+    // above), and the host wrote the whole result, `size` bytes from
+    // `as_mut_ptr()`: the first call when it fit `FIRST_BUFFER`, else
+    // `table_result_read`, which returned exactly `size` (so it fit and was
+    // copied).
     unsafe { buf.set_len(size) };
     Ok(Some(buf))
 }
@@ -328,7 +337,8 @@ impl<'a> Options<'a> {
     pub fn create(&self) -> Result<RawTable, TableError> {
         let (name_ptr, name_len) = raw(self.name.unwrap_or_default().as_bytes())?;
         let max = i64::try_from(self.max_bytes).unwrap_or(i64::MAX);
-        // SAFETY: the name is a live slice of our memory.
+        // SAFETY: `name_ptr`/`name_len` are those of the name (or of `""`), a
+        // live &str; the host only reads those bytes, and checks the range.
         let id = check(unsafe { sys::table_new(name_ptr, name_len, self.kind.abi(), self.access.abi(), max) })?;
         Ok(RawTable { id, kind: self.kind })
     }
@@ -373,7 +383,8 @@ impl RawTable {
     /// The table with this name.
     pub fn whereis(name: &str) -> Result<RawTable, TableError> {
         let (ptr, len) = raw(name.as_bytes())?;
-        // SAFETY: a live slice of our memory.
+        // SAFETY: `ptr`/`len` are those of `name`, a live &str; the host only
+        // reads those bytes, and checks the range.
         let id = check(unsafe { sys::table_whereis(ptr, len) })?;
         RawTable::open(id)
     }
@@ -390,7 +401,8 @@ impl RawTable {
 
     /// Deletes the table (needs write access).
     pub fn delete_table(self) -> Result<(), TableError> {
-        // SAFETY: no pointers.
+        // SAFETY: `table_delete` takes only the table id and touches no
+        // guest memory.
         check(unsafe { sys::table_delete(self.id) }.into()).map(drop)
     }
 
@@ -398,7 +410,8 @@ impl RawTable {
     /// [`TAG_TABLE_TRANSFER`] message with `data`.
     pub fn give_away(self, to: Pid, data: &[u8]) -> Result<(), TableError> {
         let (ptr, len) = raw(data)?;
-        // SAFETY: a live slice of our memory.
+        // SAFETY: `ptr`/`len` are those of `data`, a live slice; the host only
+        // reads those bytes, and checks the range.
         check(unsafe { sys::table_give_away(self.id, to.raw() as i64, ptr, len) }.into()).map(drop)
     }
 
@@ -407,14 +420,16 @@ impl RawTable {
     pub fn set_heir(self, heir: Option<Pid>, data: &[u8]) -> Result<(), TableError> {
         let (ptr, len) = raw(data)?;
         let pid = heir.map_or(0, |p| p.raw() as i64);
-        // SAFETY: a live slice of our memory.
+        // SAFETY: `ptr`/`len` are those of `data`, a live slice; the host only
+        // reads those bytes, and checks the range.
         check(unsafe { sys::table_set_heir(self.id, pid, ptr, len) }.into()).map(drop)
     }
 
     /// Type, access, owner, size and memory of the table.
     pub fn info(self) -> Result<Info, TableError> {
         let mut out = [0u8; sys::TABLE_INFO_SIZE];
-        // SAFETY: `out` is a live buffer of that size.
+        // SAFETY: `out` is a live local array of `TABLE_INFO_SIZE` bytes, the
+        // length given; the host writes at most that many into it.
         check(unsafe { sys::table_info(self.id, out.as_mut_ptr(), out.len() as i32) }.into())?;
         let word = |i: usize| i64::from_le_bytes(out[i * 8..i * 8 + 8].try_into().unwrap_or_default());
         let int = |at: usize| i32::from_le_bytes(out[at..at + 4].try_into().unwrap_or_default());
@@ -436,14 +451,16 @@ impl RawTable {
     /// the object unless it is there, a duplicate_bag always adds it.
     pub fn insert(self, key: &[u8], value: &[u8]) -> Result<(), TableError> {
         let ((kp, kl), (vp, vl)) = (raw(key)?, raw(value)?);
-        // SAFETY: live slices of our memory.
+        // SAFETY: the pairs are those of `key` and `value`, live slices; the
+        // host only reads them, and checks the ranges.
         check(unsafe { sys::table_insert(self.id, kp, kl, vp, vl) }.into()).map(drop)
     }
 
     /// Inserts only if the key is absent; `Ok(false)` if it is present.
     pub fn insert_new(self, key: &[u8], value: &[u8]) -> Result<bool, TableError> {
         let ((kp, kl), (vp, vl)) = (raw(key)?, raw(value)?);
-        // SAFETY: live slices of our memory.
+        // SAFETY: the pairs are those of `key` and `value`, live slices; the
+        // host only reads them, and checks the ranges.
         check(unsafe { sys::table_insert_new(self.id, kp, kl, vp, vl) }.into()).map(|n| n == 1)
     }
 
@@ -457,14 +474,16 @@ impl RawTable {
     pub fn insert_new_many(self, objects: &[(&[u8], &[u8])]) -> Result<bool, TableError> {
         let records = records_of(objects);
         let (ptr, len) = raw(&records)?;
-        // SAFETY: a live slice of our memory.
+        // SAFETY: `ptr`/`len` are those of `records`, a live Vec; the host only
+        // reads those bytes, and checks the range.
         check(unsafe { sys::table_insert_new_many(self.id, ptr, len) }.into()).map(|n| n == 1)
     }
 
     /// Inserts records already laid out (see [`push_record`]), atomically.
     pub fn insert_records(self, records: &[u8]) -> Result<i64, TableError> {
         let (ptr, len) = raw(records)?;
-        // SAFETY: a live slice of our memory.
+        // SAFETY: `ptr`/`len` are those of `records`, a live slice; the host
+        // only reads those bytes, and checks the range.
         check(unsafe { sys::table_insert_many(self.id, ptr, len) }.into())
     }
 
@@ -475,7 +494,9 @@ impl RawTable {
             return Ok(self.lookup_all(key)?.into_iter().next());
         }
         let (kp, kl) = raw(key)?;
-        // SAFETY: live slices of our memory; `fetch` passes a live buffer.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice the host only
+        // reads (range-checked); `fetch` passes `dst`/`dl` of spare capacity
+        // it owns, and the host writes at most `dl` bytes there.
         fetch(|dst, dl| unsafe { sys::table_lookup(self.id, kp, kl, dst, dl) })
     }
 
@@ -484,7 +505,9 @@ impl RawTable {
     /// `buf`, nothing was copied), `Ok(None)` if the key is absent.
     pub fn lookup_into(self, key: &[u8], buf: &mut [u8]) -> Result<Option<usize>, TableError> {
         let ((kp, kl), len) = (raw(key)?, i32::try_from(buf.len()).unwrap_or(i32::MAX));
-        // SAFETY: live slices of our memory.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice the host only
+        // reads (range-checked); `buf` is a live `&mut [u8]` of at least `len`
+        // bytes, and the host writes at most `len` bytes into it.
         let size = unsafe { sys::table_lookup(self.id, kp, kl, buf.as_mut_ptr(), len) };
         if size == sys::ERR_NOT_FOUND {
             return Ok(None);
@@ -495,7 +518,9 @@ impl RawTable {
     /// Every value of `key` (one at most in set types), in insertion order.
     pub fn lookup_all(self, key: &[u8]) -> Result<Vec<Vec<u8>>, TableError> {
         let (kp, kl) = raw(key)?;
-        // SAFETY: live slices of our memory; `fetch` passes a live buffer.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice the host only
+        // reads (range-checked); `fetch` passes `dst`/`dl` of spare capacity
+        // it owns, and the host writes at most `dl` bytes there.
         let found = fetch(|dst, dl| unsafe { sys::table_lookup(self.id, kp, kl, dst, dl) })?;
         self.values_of(found)
     }
@@ -503,14 +528,17 @@ impl RawTable {
     /// Whether `key` is present.
     pub fn member(self, key: &[u8]) -> Result<bool, TableError> {
         let (kp, kl) = raw(key)?;
-        // SAFETY: a live slice of our memory.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice; the host only
+        // reads those bytes, and checks the range.
         check(unsafe { sys::table_member(self.id, kp, kl) }.into()).map(|n| n == 1)
     }
 
     /// Removes `key` and returns its values (empty if it was absent).
     pub fn take(self, key: &[u8]) -> Result<Vec<Vec<u8>>, TableError> {
         let (kp, kl) = raw(key)?;
-        // SAFETY: live slices of our memory; `fetch` passes a live buffer.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice the host only
+        // reads (range-checked); `fetch` passes `dst`/`dl` of spare capacity
+        // it owns, and the host writes at most `dl` bytes there.
         let found = fetch(|dst, dl| unsafe { sys::table_take(self.id, kp, kl, dst, dl) })?;
         self.values_of(found)
     }
@@ -518,7 +546,8 @@ impl RawTable {
     /// Removes `key`; returns how many objects went with it.
     pub fn delete(self, key: &[u8]) -> Result<usize, TableError> {
         let (kp, kl) = raw(key)?;
-        // SAFETY: a live slice of our memory.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice; the host only
+        // reads those bytes, and checks the range.
         check(unsafe { sys::table_delete_key(self.id, kp, kl) }.into()).map(|n| n as usize)
     }
 
@@ -526,13 +555,15 @@ impl RawTable {
     /// duplicate_bag); returns how many objects were removed.
     pub fn delete_object(self, key: &[u8], value: &[u8]) -> Result<usize, TableError> {
         let ((kp, kl), (vp, vl)) = (raw(key)?, raw(value)?);
-        // SAFETY: live slices of our memory.
+        // SAFETY: the pairs are those of `key` and `value`, live slices; the
+        // host only reads them, and checks the ranges.
         check(unsafe { sys::table_delete_object(self.id, kp, kl, vp, vl) }.into()).map(|n| n as usize)
     }
 
     /// Removes every object, atomically; returns how many.
     pub fn delete_all(self) -> Result<u64, TableError> {
-        // SAFETY: no pointers.
+        // SAFETY: `table_delete_all` takes only the table id and touches no
+        // guest memory.
         check(unsafe { sys::table_delete_all(self.id) }).map(|n| n as u64)
     }
 
@@ -544,7 +575,9 @@ impl RawTable {
         let (kp, kl) = raw(key)?;
         let flags = if default.is_some() { sys::COUNTER_DEFAULT } else { 0 };
         let mut out = [0u8; 8];
-        // SAFETY: live slices of our memory; `out` has room for 8 bytes.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice the host only
+        // reads (range-checked); `out` is a live local array of 8 bytes, and
+        // the host writes exactly 8 bytes (the new counter) at `out_ptr`.
         let status =
             unsafe { sys::table_update_counter(self.id, kp, kl, incr, flags, default.unwrap_or(0), out.as_mut_ptr()) };
         check(status.into()).map(|_| i64::from_le_bytes(out))
@@ -563,7 +596,8 @@ impl RawTable {
 
     fn update_raw(self, key: &[u8], offset: i32, bytes: &[u8]) -> Result<bool, TableError> {
         let ((kp, kl), (vp, vl)) = (raw(key)?, raw(bytes)?);
-        // SAFETY: live slices of our memory.
+        // SAFETY: the pairs are those of `key` and `bytes`, live slices; the
+        // host only reads them, and checks the ranges.
         match unsafe { sys::table_update(self.id, kp, kl, offset, vp, vl) } {
             sys::ERR_NOT_FOUND => Ok(false),
             status => check(status.into()).map(|_| true),
@@ -572,27 +606,33 @@ impl RawTable {
 
     /// The first key in traversal order (key order in an ordered_set).
     pub fn first(self) -> Result<Option<Vec<u8>>, TableError> {
-        // SAFETY: `fetch` passes a live buffer.
+        // SAFETY: `fetch` passes `dst`/`dl` of spare capacity it owns, and
+        // the host writes at most `dl` bytes there.
         fetch(|dst, dl| unsafe { sys::table_first(self.id, dst, dl) })
     }
 
     /// The last key in traversal order.
     pub fn last(self) -> Result<Option<Vec<u8>>, TableError> {
-        // SAFETY: `fetch` passes a live buffer.
+        // SAFETY: `fetch` passes `dst`/`dl` of spare capacity it owns, and
+        // the host writes at most `dl` bytes there.
         fetch(|dst, dl| unsafe { sys::table_last(self.id, dst, dl) })
     }
 
     /// The key after `key` in traversal order (`key` need not be present).
     pub fn next(self, key: &[u8]) -> Result<Option<Vec<u8>>, TableError> {
         let (kp, kl) = raw(key)?;
-        // SAFETY: live slices of our memory; `fetch` passes a live buffer.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice the host only
+        // reads (range-checked); `fetch` passes `dst`/`dl` of spare capacity
+        // it owns, and the host writes at most `dl` bytes there.
         fetch(|dst, dl| unsafe { sys::table_next(self.id, kp, kl, dst, dl) })
     }
 
     /// The key before `key` in traversal order.
     pub fn prev(self, key: &[u8]) -> Result<Option<Vec<u8>>, TableError> {
         let (kp, kl) = raw(key)?;
-        // SAFETY: live slices of our memory; `fetch` passes a live buffer.
+        // SAFETY: `kp`/`kl` are those of `key`, a live slice the host only
+        // reads (range-checked); `fetch` passes `dst`/`dl` of spare capacity
+        // it owns, and the host writes at most `dl` bytes there.
         fetch(|dst, dl| unsafe { sys::table_prev(self.id, kp, kl, dst, dl) })
     }
 
@@ -612,7 +652,9 @@ impl RawTable {
         }
         let ((fp, fl), (tp, tl)) = (raw(from)?, raw(to)?);
         let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-        // SAFETY: live slices of our memory; `fetch` passes a live buffer.
+        // SAFETY: the `from` and `to` pairs are those of live slices, which
+        // the host only reads (range-checked); `fetch` passes `dst`/`dl` of
+        // spare capacity it owns, and the host writes at most `dl` bytes there.
         fetch(|dst, dl| unsafe { sys::table_range(self.id, fp, fl, tp, tl, flags, limit, dst, dl) })
             .map(Option::unwrap_or_default)
     }
@@ -624,7 +666,10 @@ impl RawTable {
         let ((pp, pl), (ap, al)) = (raw(prefix)?, raw(after.unwrap_or_default())?);
         let flags = if after.is_some() { sys::SELECT_AFTER } else { 0 };
         let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-        // SAFETY: live slices of our memory; `fetch` passes a live buffer.
+        // SAFETY: the `prefix` and `after` pairs are those of live slices,
+        // which the host only reads (range-checked); `fetch` passes `dst`/`dl`
+        // of spare capacity it owns, and the host writes at most `dl` bytes
+        // there.
         fetch(|dst, dl| unsafe { sys::table_select_prefix(self.id, pp, pl, ap, al, flags, limit, dst, dl) })
             .map(Option::unwrap_or_default)
     }
@@ -636,7 +681,9 @@ impl RawTable {
         let (ap, al) = raw(after.unwrap_or_default())?;
         let flags = if after.is_some() { sys::SELECT_AFTER } else { 0 };
         let limit = i32::try_from(limit).unwrap_or(i32::MAX);
-        // SAFETY: live slices of our memory; `fetch` passes a live buffer.
+        // SAFETY: `ap`/`al` are those of `after` (or of `[]`), a live slice
+        // the host only reads (range-checked); `fetch` passes `dst`/`dl` of
+        // spare capacity it owns, and the host writes at most `dl` bytes there.
         fetch(|dst, dl| unsafe { sys::table_chunk(self.id, ap, al, flags, limit, dst, dl) })
             .map(Option::unwrap_or_default)
     }
@@ -713,7 +760,8 @@ impl Iterator for RawIter {
 /// Every table on the node, as `(table id, name)` (empty name: anonymous),
 /// by id.
 pub fn all_tables() -> Result<Vec<(i64, Vec<u8>)>, TableError> {
-    // SAFETY: `fetch` passes a live buffer.
+    // SAFETY: `fetch` passes `dst`/`dl` of spare capacity it owns, and the
+    // host writes at most `dl` bytes there.
     let records = fetch(|dst, dl| unsafe { sys::table_list(dst, dl) })?.unwrap_or_default();
     Ok(Records(&records)
         .filter_map(|(id, name)| Some((i64::from_le_bytes(id.try_into().ok()?), name.to_vec())))

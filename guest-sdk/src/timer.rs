@@ -28,11 +28,7 @@ impl TimerRef {
 }
 
 fn timer(code: i64) -> Result<TimerRef, Error> {
-    if code > 0 {
-        Ok(TimerRef(code as u64))
-    } else {
-        Err(Error::from_code(code))
-    }
+    if code > 0 { Ok(TimerRef(code as u64)) } else { Err(Error::from_code(code)) }
 }
 
 fn millis(ms: u64) -> i64 {
@@ -47,7 +43,8 @@ fn millis(ms: u64) -> i64 {
 /// (message too large).
 pub fn send_after(pid: Pid, tag: i64, data: &[u8], ms: u64) -> Result<TimerRef, Error> {
     let (ptr, len) = raw_bytes(data)?;
-    // SAFETY: `ptr..ptr+len` is a live slice of our memory.
+    // SAFETY: `ptr`/`len` are those of `data`, a live slice; the host only
+    // reads (copies) those bytes now, and checks the range.
     timer(unsafe { sys::send_after(pid.raw() as i64, tag, ptr, len, millis(ms)) })
 }
 
@@ -56,7 +53,8 @@ pub fn send_after(pid: Pid, tag: i64, data: &[u8], ms: u64) -> Result<TimerRef, 
 pub fn send_after_named(name: &str, tag: i64, data: &[u8], ms: u64) -> Result<TimerRef, Error> {
     let (name_ptr, name_len) = raw_bytes(name.as_bytes())?;
     let (ptr, len) = raw_bytes(data)?;
-    // SAFETY: both ranges are live slices of our memory.
+    // SAFETY: both pairs are those of live slices (`name`, `data`); the host
+    // only reads (copies) them now, and checks the ranges.
     timer(unsafe { sys::send_after_named(name_ptr, name_len, tag, ptr, len, millis(ms)) })
 }
 
@@ -65,20 +63,23 @@ pub fn send_after_named(name: &str, tag: i64, data: &[u8], ms: u64) -> Result<Ti
 /// (its message is sent, and may arrive just after this returns), was
 /// cancelled, or is unknown.
 pub fn cancel_timer(timer: TimerRef) -> Option<u64> {
-    // SAFETY: no pointers.
+    // SAFETY: `cancel_timer` takes only a timer reference (an integer) and
+    // touches no guest memory.
     u64::try_from(unsafe { sys::cancel_timer(timer.0 as i64) }).ok()
 }
 
 /// The milliseconds left on `timer` (rounded up), or `None` if it is not
 /// pending.
 pub fn read_timer(timer: TimerRef) -> Option<u64> {
-    // SAFETY: no pointers.
+    // SAFETY: `read_timer` takes only a timer reference (an integer) and
+    // touches no guest memory.
     u64::try_from(unsafe { sys::read_timer(timer.0 as i64) }).ok()
 }
 
 /// Suspends the calling process for `ms` milliseconds. It holds no scheduler
 /// thread meanwhile; messages that arrive wait in its mailbox.
 pub fn sleep(ms: u64) {
-    // SAFETY: no pointers.
+    // SAFETY: `sleep` takes only a duration (an integer) and touches no
+    // guest memory.
     unsafe { sys::sleep(millis(ms)) };
 }

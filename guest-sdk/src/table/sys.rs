@@ -7,6 +7,10 @@
 //! `table_list`) return their size `n` in bytes: if `n <= dst_len` the result
 //! is at `dst_ptr`; otherwise nothing was copied and the result is pending:
 //! allocate `n` bytes and call [`table_result_read`].
+//!
+//! Calling them has the requirements of [`crate::sys`] ("Safety"): readable
+//! sources and writable destinations (`dst_ptr`, `out_ptr`: 8 bytes) for
+//! their whole length.
 
 /// No table has that id (or name).
 pub const ERR_NO_SUCH_TABLE: i32 = -8;
