@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of Warren: unit and integration tests (real guests, the
-# CLI), then the loom model checks of the wake-up protocol.
+# Runs every test of Warren: the host's layering check, unit and integration
+# tests (real guests, the CLI), then the loom model checks of the wake-up
+# protocol and the scheduler's park/notify handshake.
 set -euo pipefail
 cd "$(dirname "$0")"
 # The Rust test guests build for wasm32. rust-toolchain.toml names the
@@ -9,6 +10,20 @@ cd "$(dirname "$0")"
 if command -v rustup >/dev/null 2>&1; then
     rustup target add wasm32-unknown-unknown wasm32-wasip1 >/dev/null
 fi
+# The C test guests are compiled with clang for wasm32 and linked with
+# wasm-ld (lld): installed here when missing, on Debian-like systems.
+if ! command -v clang >/dev/null 2>&1 || ! command -v wasm-ld >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq clang lld
+    else
+        echo "test.sh: the C test guests need clang and lld (wasm-ld); install them" >&2
+        exit 1
+    fi
+fi
+# The host's layers: no module refers to a layer above its own.
+scripts/layers.sh
 cargo test --workspace
 # The guest SDK is its own crate (built for wasm32 by the guests); its codec
 # tests run on the host.
