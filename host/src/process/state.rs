@@ -134,15 +134,17 @@ impl ProcessState {
 }
 
 /// A value of a type this layer does not know, kept per process for the
-/// host functions (the WASI context).
+/// host functions (the WASI context). Boxed twice: one pointer in every
+/// process's state, not two (the value is rare, and only WASI calls reach
+/// it).
 #[derive(Default)]
-pub(crate) struct Extension(Option<Box<dyn Any + Send>>);
+pub(crate) struct Extension(Option<Box<Box<dyn Any + Send>>>);
 
 impl Extension {
     /// The value, made with `make` on first use.
     pub(crate) fn get_or_insert_with<T: Any + Send>(&mut self, make: impl FnOnce() -> T) -> &mut T {
         if !self.0.as_ref().is_some_and(|value| value.is::<T>()) {
-            self.0 = Some(Box::new(make()));
+            self.0 = Some(Box::new(Box::new(make())));
         }
         match self.0.as_mut().and_then(|value| value.downcast_mut::<T>()) {
             Some(value) => value,
@@ -153,5 +155,25 @@ impl Extension {
     /// Drops the value, if any.
     pub(crate) fn clear(&mut self) {
         self.0 = None;
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::Extension;
+
+    #[test]
+    fn an_extension_is_made_once_and_costs_a_pointer() {
+        assert_eq!(size_of::<Extension>(), size_of::<usize>());
+        let mut extension = Extension::default();
+        let mut made = 0;
+        *extension.get_or_insert_with(|| {
+            made += 1;
+            7u32
+        }) += 1;
+        assert_eq!(*extension.get_or_insert_with(|| 0u32), 8, "the value made first is kept");
+        assert_eq!(made, 1);
+        extension.clear();
+        assert_eq!(*extension.get_or_insert_with(|| 1u32), 1, "made again after a clear");
     }
 }
