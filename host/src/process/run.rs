@@ -29,7 +29,9 @@ pub(crate) enum RunOutcome {
     Exited(ExitReason),
 }
 
-/// A step's result: go on with the task's next state, or return.
+/// A step's result: go on with the task's next state, or return. (Each step
+/// has one caller, `run`, and is inlined into it: the split is for the
+/// reader, not the machine.)
 type Step = ControlFlow<RunOutcome>;
 
 /// Takes the value out of the task's current state (the step was chosen by
@@ -76,6 +78,7 @@ impl Process {
 
     /// Spawned: start in a recycled store of the module if this thread has
     /// one (nothing to wait for), else instantiate.
+    #[inline(always)]
     fn step_start(self: &Arc<Self>, task: &mut Task) -> Step {
         let spec = take_state!(task, Task::Start);
         match recycled(self, *spec) {
@@ -88,6 +91,7 @@ impl Process {
     }
 
     /// Instantiating: poll it; once done, start what the instance runs.
+    #[inline(always)]
     fn step_instantiate(&self, task: &mut Task, cx: &mut Context<'_>) -> Step {
         let Task::Instantiate(instantiating) = task else { return ControlFlow::Continue(()) };
         let polled = instantiating.as_mut().poll(cx);
@@ -100,6 +104,7 @@ impl Process {
 
     /// A call in flight: poll it; once it returns, the process ends, goes
     /// idle (handler-style) or hibernates.
+    #[inline(always)]
     fn step_call(&self, task: &mut Task, cx: &mut Context<'_>, slice_start: &mut Option<u64>) -> Step {
         let Task::Call(call) = task else { return ControlFlow::Continue(()) };
         let polled = call.as_mut().poll(cx);
@@ -149,6 +154,7 @@ impl Process {
 
     /// An idle handler-style process: call its handler for the next
     /// message, or hibernate it if its idle timer fired, or stay idle.
+    #[inline(always)]
     fn step_idle(&self, task: &mut Task) -> Step {
         let Task::Idle(idle) = task else { return ControlFlow::Continue(()) };
         let state = idle.store.data_mut();
@@ -172,6 +178,7 @@ impl Process {
 
     /// A hibernated process: a message wakes it in a fresh (or recycled)
     /// instance.
+    #[inline(always)]
     fn step_hibernated(&self, task: &mut Task) -> Step {
         let Task::Hibernated(hibernated) = task else { return ControlFlow::Continue(()) };
         if hibernated.state.received.is_empty() && self.mailbox.is_empty() {
