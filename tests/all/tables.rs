@@ -730,14 +730,15 @@ fn an_heir_inherits_the_table_and_gets_a_message() {
     assert_eq!(&payload[16..], b"heir data");
     assert_eq!(sender, owner_pid.raw() as i64, "the message comes from the old owner");
     let info = heir.info(t);
-    assert_eq!((info.owner, info.heir, info.size), (heir.pid().raw() as i64, 0, 1), "the heir setting is used up");
+    let heir_raw = heir.pid().raw() as i64;
+    assert_eq!((info.owner, info.heir, info.size), (heir_raw, heir_raw, 1), "the heir setting stays (OTP 25)");
     assert_eq!(heir.insert(t, b"k", b"w"), 0, "the heir owns and writes");
     let found = node.tables();
     assert_eq!(
         (found.len(), found[0].owner, found[0].kind, found[0].access),
         (1, heir.pid(), TableKind::Set, TableAccess::Protected)
     );
-    // The heir exits without an heir of its own: the table goes.
+    // The heir, now the owner and still the heir, exits: the table goes.
     heir.stop();
     assert!(node.tables().is_empty());
 
@@ -748,6 +749,35 @@ fn an_heir_inherits_the_table_and_gets_a_message() {
     gone.stop();
     owner.stop();
     assert!(node.tables().is_empty());
+}
+
+/// Checked against Erlang/OTP 25's ets: after the heir takes over it stays
+/// the heir, so a table it gives away comes back to it when the new owner
+/// exits.
+#[test]
+fn a_table_given_away_by_its_heir_comes_back_to_the_heir() {
+    let (node, module) = setup(2);
+    let (owner, heir, other) =
+        (Proxy::spawn(&node, &module), Proxy::spawn(&node, &module), Proxy::spawn(&node, &module));
+    let t = owner.table(SET, PROTECTED);
+    assert_eq!(owner.set_heir(t, heir.pid().raw() as i64, b"h1"), 0);
+    owner.stop();
+    let (payload, _) = heir.transfer();
+    assert_eq!(&payload[16..], b"h1");
+    assert_eq!(node.tables()[0].owner, heir.pid(), "the heir took over");
+    assert_eq!(heir.give_away(t, other.pid(), b"gift"), 0);
+    let (payload, _) = other.transfer();
+    assert_eq!(&payload[16..], b"gift");
+    assert_eq!(node.tables()[0].owner, other.pid(), "given away");
+    assert_eq!(other.info(t).heir, heir.pid().raw() as i64, "the heir setting came along");
+    let other_pid = other.pid();
+    other.stop();
+    let (payload, sender) = heir.transfer();
+    assert_eq!(&payload[16..], b"h1", "the heir's own data, as Erlang sends it");
+    assert_eq!(sender, other_pid.raw() as i64);
+    assert_eq!(node.tables()[0].owner, heir.pid(), "back with the heir");
+    heir.stop();
+    assert!(node.tables().is_empty(), "the heir, owner and heir at once, exits: the table goes");
 }
 
 #[test]

@@ -321,7 +321,9 @@ impl Tables {
     }
 
     /// `pid` exited: each table it owned goes to its heir if the heir is
-    /// alive (and the heir setting is cleared, as in Erlang), or is deleted.
+    /// alive and is not `pid` itself, or is deleted. The heir setting stays
+    /// as it was (as in OTP 25's ets): a table the heir gives away comes
+    /// back to it when the new owner exits.
     /// Returns the [`TAG_TABLE_TRANSFER`](crate::base::codes::TAG_TABLE_TRANSFER) messages to send, as `(heir,
     /// payload)`, sent by the caller from `pid`.
     pub(crate) fn owner_exited(&self, pid: Pid, is_alive: impl Fn(Pid) -> bool) -> Vec<(Pid, Box<[u8]>)> {
@@ -337,7 +339,7 @@ impl Tables {
         let mut doomed = Vec::new();
         for id in ids {
             let Some(table) = registry.by_id.get(&id).cloned() else { continue };
-            let heir = table.heir.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let heir = table.heir.lock().unwrap_or_else(PoisonError::into_inner).clone();
             match heir {
                 // Checked under the registry lock (see `give_away`).
                 Some((heir, data)) if heir != pid && is_alive(heir) => {
@@ -723,16 +725,17 @@ mod tests {
         assert_eq!(&payload[16..], b"gift");
         assert_eq!(named.owner(), b);
 
-        // b exits with an heir (a): a inherits, and the heir is cleared.
+        // b exits with an heir (a): a inherits, and stays the heir (OTP 25).
         tables.set_heir(b, named.id, Some((a, b"heir data".to_vec().into()))).unwrap();
         let transfers = tables.owner_exited(b, |_| true);
         assert_eq!(transfers.len(), 1);
         assert_eq!(transfers[0].0, a);
         assert_eq!(&transfers[0].1[16..], b"heir data");
         assert_eq!(named.owner(), a);
-        assert_eq!(named.info().heir, None);
+        assert_eq!(named.info().heir, Some(a));
 
-        // a exits with no heir: both its tables are deleted, names freed.
+        // a exits, the heir of its own table: both its tables are deleted,
+        // names freed.
         assert!(tables.owner_exited(a, |_| true).is_empty());
         assert!(named.is_deleted() && anon.is_deleted());
         assert_eq!(tables.whereis(b"cache"), None);
