@@ -246,6 +246,28 @@ fn a_file_that_is_neither_wasm_nor_wat_exits_2() {
 }
 
 #[test]
+fn a_precompiled_module_runs_and_a_damaged_copy_is_refused_with_exit_2() {
+    let source = wasi_wat("precompile", &printing_export("main", 100, "precompiled"));
+    let compiled = std::env::temp_dir().join(format!("warren-cli-test-{}-precompiled.cwasm", std::process::id()));
+    let compiled_path = compiled.to_str().unwrap();
+    warren(&["compile", source.path(), "-o", compiled_path]).expect_code(0).stdout_has("compiled");
+    warren(&["run", compiled_path]).expect_code(0).stdout_has("precompiled");
+    let sealed = std::fs::read(&compiled).unwrap();
+    let _ = std::fs::remove_file(&compiled);
+
+    let truncated = TempFile::new("truncated.cwasm", &sealed[..sealed.len() / 2]);
+    warren(&["run", truncated.path()]).expect_code(2).stderr_has("damaged");
+    let mut flipped = sealed.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    let flipped = TempFile::new("flipped.cwasm", &flipped);
+    warren(&["run", flipped.path()]).expect_code(2).stderr_has("checksum");
+    // wasmtime's own file, without Warren's seal (the seal is 52 bytes).
+    let bare = TempFile::new("bare.cwasm", &sealed[52..]);
+    warren(&["run", bare.path()]).expect_code(2).stderr_has("seal");
+}
+
+#[test]
 fn a_module_importing_an_unknown_host_function_exits_2_naming_it() {
     let file = TempFile::new(
         "unknown-import.wat",

@@ -6,3 +6,4 @@
 pub(crate) mod engine;
 pub(crate) mod hibernate;
 pub(crate) mod module;
+pub(crate) mod precompiled;

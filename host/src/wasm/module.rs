@@ -2,7 +2,7 @@
 //! and its linked `InstancePre`, cached by content hash. Generic over the
 //! data type `T` of the stores that instantiate them.
 
-use super::hibernate;
+use super::{hibernate, precompiled};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -270,16 +270,23 @@ impl fmt::Display for LoadErrorKind {
 /// version of Warren (`.cwasm`). Also returns the wasm bytes, unless the
 /// module was precompiled.
 fn compile(engine: &Engine, bytes: &[u8]) -> Result<(Module, Option<Vec<u8>>), LoadErrorKind> {
-    if let Some(kind) = Engine::detect_precompiled(bytes) {
-        if kind != Precompiled::Module {
-            return Err(LoadErrorKind::Precompiled("the file is a component, not a core module".into()));
+    if precompiled::is_sealed(bytes) {
+        let code = precompiled::open(bytes).map_err(LoadErrorKind::Precompiled)?;
+        if Engine::detect_precompiled(code) != Some(Precompiled::Module) {
+            return Err(LoadErrorKind::Precompiled("the file holds no precompiled core module".into()));
         }
         // SAFETY: `detect_precompiled` checked the header; wasmtime checks
-        // that it was made by a compatible engine. Precompiled files are
-        // trusted input, as native code is.
-        return unsafe { Module::deserialize(engine, bytes) }
+        // that it was made by a compatible engine, and the seal that it is
+        // the code `warren compile` wrote. Precompiled files are trusted
+        // input, as native code is (see `precompiled.rs`).
+        return unsafe { Module::deserialize(engine, code) }
             .map(|module| (module, None))
             .map_err(|e| LoadErrorKind::Precompiled(e.to_string()));
+    }
+    if Engine::detect_precompiled(bytes).is_some() {
+        return Err(LoadErrorKind::Precompiled(
+            "the file is compiled code without Warren's seal: Warren loads only what `warren compile` wrote".into(),
+        ));
     }
     let wasm = to_wasm(bytes)?;
     let module = Module::new(engine, &wasm).map_err(|e| LoadErrorKind::Invalid(e.root_cause().to_string()))?;
