@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod exits;
 mod hibernation;
+mod hostile;
 mod isolation;
 mod links;
 mod messaging;

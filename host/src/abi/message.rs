@@ -1,9 +1,11 @@
 //! Host functions about messages: send, receive (selective, with timeout)
 //! and reading the current message.
 
+use super::charge::{charge, charge_with_receives};
 use super::guest_memory::{count, dest_len, guest, pid_value, with_bytes};
 use crate::base::codes::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, MAX_RECEIVE_TAGS, MODULE, OK};
 use crate::base::pid::Pid;
+use crate::process::cost;
 use crate::process::letter::Letter;
 use crate::process::receive::{self, IntoBuffer, Phase};
 use crate::process::state::ProcessState;
@@ -40,7 +42,9 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
         return Ok(OK);
     };
     let letter = with_bytes(&mut caller, "send", ptr, len, |bytes, state| Letter::new(state.pid, tag, bytes))?;
+    let copied = letter.data().len();
     caller.data().process.runtime.send(to, letter);
+    charge(&mut caller, cost::copy(copied));
     Ok(OK)
 }
 
@@ -108,20 +112,26 @@ fn start_receive(
     if !(0..=MAX_RECEIVE_TAGS).contains(&tags_count) {
         return Ok(Phase::Ready(ERR_BADARG));
     }
-    let state = match tags_count {
+    let (state, decoding) = match tags_count {
         0 => {
             let state = caller.data_mut();
             state.receive.tags.clear();
-            state
+            (state, 0)
         }
         _ => {
             let guest = guest(caller);
             let span = guest.span("receive", tags_ptr, tags_count * 8)?;
-            guest.state.receive.tags.set_from_le_bytes(&guest.mem[span]);
-            guest.state
+            guest.state.receive.tags.set_from_le_bytes(&guest.mem[span.clone()]);
+            // Many tags are copied and sorted: the caller pays for that.
+            let decoding = if tags_count > 4 { cost::copy(span.len()) + cost::items(span.len() / 8) } else { 0 };
+            (guest.state, decoding)
         }
     };
-    if let Some(answer) = receive::answer_now(state, timeout_ms) {
+    let answer = receive::begin(state, timeout_ms);
+    // What the receive looked at (and earlier receives' looks in their
+    // polls) comes off the caller's slice.
+    charge_with_receives(caller, decoding);
+    if let Some(answer) = answer {
         return answer;
     }
     let fuel_left = caller.get_fuel().ok();
@@ -145,5 +155,6 @@ fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst
     guest.mem[to.clone()].copy_from_slice(&data[start..start + n]);
     // The next message will likely be read to the same place.
     guest.state.last_read_to = guest.mem[to].as_ptr() as usize;
+    charge(&mut caller, cost::copy(n));
     Ok(count(n))
 }

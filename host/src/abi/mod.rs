@@ -8,6 +8,7 @@
 //! silent `as`, so the cast lints below hold for the whole ABI.
 #![warn(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 
+mod charge;
 mod guest_memory;
 mod message;
 mod names;

@@ -1,12 +1,14 @@
 //! Host functions about names: registered names, keyed registries, and
 //! sending to a name.
 
+use super::charge::charge;
 use super::guest_memory::{check_range, read, read_str, with_bytes, write};
 use super::message::too_large;
 use crate::base::codes::{
     ERR_ALREADY_NAMED, ERR_BADARG, ERR_LIMIT, ERR_NAME_TAKEN, ERR_NO_SUCH_NAME, ERR_NOPROC, MODULE, OK,
 };
 use crate::base::pid::Pid;
+use crate::process::cost;
 use crate::process::letter::Letter;
 use crate::process::state::ProcessState;
 use crate::svc::names::NameError;
@@ -52,6 +54,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
             out.extend_from_slice(&length(name.len()).to_le_bytes());
             out.extend_from_slice(name.as_bytes());
         }
+        charge(&mut caller, cost::items(names.len()) + cost::copy(out.len()));
         copy_out(&mut caller, "registered", dst, dst_len, &out)
     })?;
     linker.func_wrap(
@@ -105,7 +108,9 @@ fn send_named(
     // As in Erlang, sending to a name nobody holds is the sender's error.
     let runtime = &state.process.runtime;
     let Some(to) = runtime.names.whereis(&name) else { return Ok(ERR_NO_SUCH_NAME) };
+    let copied = letter.data().len();
     runtime.send(to, letter);
+    charge(&mut caller, cost::copy(copied));
     Ok(OK)
 }
 
@@ -159,6 +164,7 @@ fn registry_lookup(
         out.extend_from_slice(&length(value.len()).to_le_bytes());
         out.extend_from_slice(value);
     }
+    charge(&mut caller, cost::items(entries.len()) + cost::copy(out.len()));
     copy_out(&mut caller, "registry_lookup", dst, dst_len, &out)
 }
 
@@ -191,6 +197,8 @@ fn registry_dispatch(
     for (pid, _) in &entries {
         runtime.send(*pid, Letter::new(state.pid, tag, &data));
     }
+    // A send per entry, each a copy of the message.
+    charge(&mut caller, cost::sends(entries.len(), data.len()));
     Ok(i32::try_from(entries.len()).unwrap_or(i32::MAX))
 }
 

@@ -1,9 +1,11 @@
 //! Host functions about processes: self, spawn, arguments, exit, yield,
 //! handler style.
 
+use super::charge::charge;
 use super::guest_memory::{check_range, dest_len, fault, read_str, with_bytes, write};
 use crate::base::codes::{ERR_BADARG, ERR_CANNOT_HIBERNATE, ERR_NO_SUCH_EXPORT, MODULE, OK};
 use crate::base::reason::ExitReason;
+use crate::process::cost;
 use crate::process::state::ProcessState;
 use std::future::Future;
 use std::pin::Pin;
@@ -58,6 +60,7 @@ fn arg_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) ->
     let arg = std::mem::take(&mut caller.data_mut().arg);
     let result = write(&mut caller, "arg_read", dst_ptr, &arg[..n]);
     caller.data_mut().arg = arg;
+    charge(&mut caller, cost::copy(n));
     result.map(|()| i32::try_from(n).unwrap_or(i32::MAX))
 }
 

@@ -1,12 +1,14 @@
 //! Host functions about links, monitors and exit signals (see
 //! `svc/signals.rs` for the rules), and spawning.
 
+use super::charge::charge;
 use super::guest_memory::{read, read_str, with_bytes, write};
 use crate::base::codes::{
     ERR_BADARG, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK, REASON_KILL, SPAWN_LINK, SPAWN_MONITOR,
 };
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
+use crate::process::cost;
 use crate::process::spawn::Watchers;
 use crate::process::state::ProcessState;
 use crate::svc::signals::is_down_of;
@@ -109,6 +111,7 @@ pub(super) fn spawn_with(
         return Ok(ERR_BADARG.into());
     };
     let arg = read(&mut caller, func, arg_ptr, arg_len)?;
+    charge(&mut caller, cost::copy(arg.len()));
     if flags & !(SPAWN_LINK | SPAWN_MONITOR) != 0 {
         return Ok(ERR_BADARG.into());
     }
@@ -155,6 +158,7 @@ fn exit_signal(
     detail_len: i32,
 ) -> wasmtime::Result<i32> {
     let detail = with_bytes(&mut caller, "exit_signal", detail_ptr, detail_len, |bytes, _| bytes.to_vec())?;
+    charge(&mut caller, cost::copy(detail.len()));
     let reason = if kind == REASON_KILL { Some(ExitReason::Kill) } else { ExitReason::from_guest(kind, detail) };
     let (Some(reason), Some(to)) = (reason, Pid::from_raw(pid.cast_unsigned())) else {
         return Ok(ERR_BADARG);

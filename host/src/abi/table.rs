@@ -7,6 +7,7 @@
 //! copied into the guest's buffer when they fit, and otherwise kept as the
 //! process's pending result for `table_result_read`.
 
+use super::charge::charge;
 use super::guest_memory::{count, guest, pid_value};
 use crate::base::codes::{
     COUNTER_DEFAULT, ERR_ACCESS, ERR_BADARG, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER,
@@ -15,6 +16,7 @@ use crate::base::codes::{
     RANGE_TO_INCLUSIVE, SELECT_AFTER, TABLE_INFO_SIZE, TAG_TABLE_TRANSFER,
 };
 use crate::base::pid::Pid;
+use crate::process::cost;
 use crate::process::letter::Letter;
 use crate::process::state::ProcessState;
 use crate::svc::tables::{Bytes, TableAccess, TableError, TableKind, records};
@@ -160,6 +162,12 @@ fn deliver(dst: &mut [u8], result: &mut Vec<u8>, pending: &mut bool) -> i32 {
     i32::try_from(size).unwrap_or(i32::MAX)
 }
 
+/// The fuel for a call's result of `answer` bytes (a negative answer is an
+/// error code: nothing was copied).
+fn result_cost(answer: i32) -> u64 {
+    usize::try_from(answer).map_or(0, cost::copy)
+}
+
 /// Copies one value (or key) out as a call's result.
 fn deliver_bytes(dst: &mut [u8], bytes: &[u8], result: &mut Vec<u8>, pending: &mut bool) -> i32 {
     if bytes.len() <= dst.len() {
@@ -292,10 +300,13 @@ fn table_list(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) 
     let all = g.state.process.runtime.tables.list();
     let session = g.state.tables.session();
     session.result.clear();
+    let tables = all.len();
     for (id, name) in all {
         records::push(&mut session.result, &id.to_le_bytes(), name.as_deref().unwrap_or_default());
     }
-    Ok(deliver(&mut g.mem[dst], &mut session.result, &mut session.pending))
+    let answer = deliver(&mut g.mem[dst], &mut session.result, &mut session.pending);
+    charge(&mut caller, cost::items(tables) + result_cost(answer));
+    Ok(answer)
 }
 
 // -------------------------------------------------------------- writes
@@ -341,11 +352,14 @@ fn insert_one(
     let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     attempt!(check_value(max_value, value.len()));
-    Ok(if only_new {
+    let copied = key.len() + value.len();
+    let answer = if only_new {
         status(table.insert_new(state.pid, key, value), i32::from)
     } else {
         status(table.insert(state.pid, key, value), |()| OK)
-    })
+    };
+    charge(caller, cost::copy(copied));
+    Ok(answer)
 }
 
 fn table_insert_many(mut caller: Caller<'_, ProcessState>, tid: i64, ptr: i32, len: i32) -> wasmtime::Result<i32> {
@@ -369,16 +383,19 @@ fn insert_batch(
     let state = &mut *g.state;
     let max_value = state.process.runtime.config.max_message;
     let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
-    let Some(objects) = records::parse(&g.mem[span]) else { return Ok(ERR_BADARG) };
+    let Some(objects) = records::parse(&g.mem[span.clone()]) else { return Ok(ERR_BADARG) };
     for &(key, value) in &objects {
         attempt!(check_key(key));
         attempt!(check_value(max_value, value.len()));
     }
-    Ok(if only_new {
+    let work = cost::copy(span.len()) + cost::items(objects.len());
+    let answer = if only_new {
         status(table.insert_new_many(state.pid, &objects), i32::from)
     } else {
         status(table.insert_many(state.pid, &objects), |n| i32::try_from(n).unwrap_or(i32::MAX))
-    })
+    };
+    charge(caller, work);
+    Ok(answer)
 }
 
 fn table_delete_key(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32) -> wasmtime::Result<i32> {
@@ -413,7 +430,13 @@ fn table_delete_all(mut caller: Caller<'_, ProcessState>, tid: i64) -> i64 {
         Ok(found) => found,
         Err(error) => return code(error).into(),
     };
-    table.delete_all(state.pid).map_or_else(|e| code(e).into(), wide)
+    match table.delete_all(state.pid) {
+        Ok(deleted) => {
+            charge(&mut caller, cost::items(deleted));
+            wide(deleted)
+        }
+        Err(error) => code(error).into(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -508,7 +531,9 @@ fn table_lookup(
             }
         })
     });
-    Ok(attempt!(found).unwrap_or(ERR_NOT_FOUND))
+    let answer = attempt!(found).unwrap_or(ERR_NOT_FOUND);
+    charge(&mut caller, result_cost(answer));
+    Ok(answer)
 }
 
 /// `table_take`: as `table_lookup`, and the key is removed.
@@ -529,13 +554,15 @@ fn table_take(
     attempt!(check_key(key));
     let Some(values) = attempt!(table.take(pid, key)) else { return Ok(ERR_NOT_FOUND) };
     let bags = matches!(table.kind, TableKind::Bag | TableKind::DuplicateBag);
-    if bags {
+    let answer = if bags {
         result.clear();
         push_objects(result, usize::MAX, key, values.all());
-        Ok(deliver(&mut g.mem[dst], result, pending))
+        deliver(&mut g.mem[dst], result, pending)
     } else {
-        Ok(deliver_bytes(&mut g.mem[dst], &values.all()[0], result, pending))
-    }
+        deliver_bytes(&mut g.mem[dst], &values.all()[0], result, pending)
+    };
+    charge(&mut caller, result_cost(answer));
+    Ok(answer)
 }
 
 /// `table_first` / `table_last` / `table_next` / `table_prev`: a key.
@@ -609,10 +636,12 @@ fn table_range(
     };
     result.clear();
     let reverse = flags & RANGE_REVERSE != 0;
-    attempt!(table.range(pid, lower, upper, reverse, limit.cast_unsigned() as usize, |key, values| {
+    let visited = attempt!(table.range(pid, lower, upper, reverse, limit.cast_unsigned() as usize, |key, values| {
         push_objects(result, budget, key, values)
     }));
-    Ok(deliver(&mut g.mem[dst], result, pending))
+    let answer = deliver(&mut g.mem[dst], result, pending);
+    charge(&mut caller, cost::items(visited) + result_cost(answer));
+    Ok(answer)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -657,10 +686,12 @@ fn select(
     let prefix = &g.mem[prefix];
     let after = (flags & SELECT_AFTER != 0).then(|| &g.mem[after]);
     result.clear();
-    attempt!(table.select_prefix(pid, prefix, after, limit.cast_unsigned() as usize, |key, values| {
+    let visited = attempt!(table.select_prefix(pid, prefix, after, limit.cast_unsigned() as usize, |key, values| {
         push_objects(result, budget, key, values)
     }));
-    Ok(deliver(&mut g.mem[dst], result, pending))
+    let answer = deliver(&mut g.mem[dst], result, pending);
+    charge(&mut caller, cost::items(visited) + result_cost(answer));
+    Ok(answer)
 }
 
 fn table_result_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
@@ -670,5 +701,7 @@ fn table_result_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len
     if !session.pending {
         return Ok(ERR_NO_RESULT);
     }
-    Ok(deliver(&mut g.mem[dst], &mut session.result, &mut session.pending))
+    let answer = deliver(&mut g.mem[dst], &mut session.result, &mut session.pending);
+    charge(&mut caller, result_cost(answer));
+    Ok(answer)
 }

@@ -1,9 +1,11 @@
 //! Host functions about time: send_after, cancel_timer, read_timer, sleep.
 
+use super::charge::charge;
 use super::guest_memory::{read, read_str};
 use super::message::too_large;
 use crate::base::codes::{ERR_BADARG, ERR_LIMIT, ERR_NO_SUCH_TIMER, MODULE, OK};
 use crate::base::pid::Pid;
+use crate::process::cost;
 use crate::process::state::ProcessState;
 use crate::svc::timers::Destination;
 use std::future::Future;
@@ -53,6 +55,7 @@ fn send_after(
         return Ok(ERR_LIMIT.into());
     }
     let data = read(&mut caller, "send_after", ptr, len)?;
+    charge(&mut caller, cost::copy(data.len()));
     let state = caller.data();
     let runtime = &state.process.runtime;
     let after = Duration::from_millis(ms.unsigned_abs());
@@ -80,6 +83,7 @@ fn send_after_named(
         return Ok(ERR_LIMIT.into());
     }
     let data = read(&mut caller, "send_after_named", ptr, len)?;
+    charge(&mut caller, cost::copy(data.len()));
     let state = caller.data();
     let runtime = &state.process.runtime;
     let after = Duration::from_millis(ms.unsigned_abs());

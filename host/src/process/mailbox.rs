@@ -193,10 +193,26 @@ impl Drop for Mailbox {
     }
 }
 
-/// Whether `message` is one a receive for `tags` takes (any, if `tags` is
-/// empty).
-fn matches(tags: &[i64], letter: &Letter) -> bool {
-    tags.is_empty() || tags.contains(&letter.tag())
+/// How a look through a process's messages for a selective receive ended.
+pub(crate) enum Scan {
+    /// A matching message, taken out of the queue.
+    Found(Letter),
+    /// No message matches: every one was looked at.
+    NotFound,
+    /// The budget ran out first; called again with the same [`Cursor`], the
+    /// look goes on where it stopped.
+    OutOfBudget,
+}
+
+/// Where one receive's look through the queue stands: the messages before
+/// `position` were looked at by this receive and did not match, so a
+/// receive that waits looks only at what arrives (as BEAM's receive keeps
+/// its place in the message queue). `looked` counts the messages looked at,
+/// for the receive's cost.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Cursor {
+    position: usize,
+    pub(crate) looked: u64,
 }
 
 /// The owner's half of a mailbox: messages moved out of the shared
@@ -208,60 +224,78 @@ pub(crate) struct Received {
 }
 
 impl Received {
-    /// Removes and returns the oldest message whose tag is in `tags` (any
-    /// message when `tags` is empty), looking at what `mailbox` holds too.
+    /// Removes and returns the oldest message whose tag `matches`, looking
+    /// at what `mailbox` holds too, from where `cursor` stands (a new
+    /// receive starts with a new cursor), at no more than `budget` messages.
     /// Messages that do not match stay queued in order (Erlang's selective
     /// receive).
     #[inline]
-    pub(crate) fn take_matching(&mut self, mailbox: &Mailbox, tags: &[i64]) -> Option<Letter> {
-        // The usual cases first, with nothing skipped before: an empty
+    pub(crate) fn take_matching(
+        &mut self,
+        mailbox: &Mailbox,
+        matches: impl Fn(i64) -> bool,
+        cursor: &mut Cursor,
+        budget: u64,
+    ) -> Scan {
+        // The usual case first, with nothing skipped before: an empty
         // mailbox is one load, and a lone message is taken without being
         // queued here (the queue's buffer is one memory line less to touch).
         if self.queue.is_empty() {
-            let batch = mailbox.take_batch()?;
-            return self.take_from_batch(mailbox, batch, tags);
-        }
-        self.take_queued(mailbox, tags)
-    }
-
-    /// [`Received::take_matching`] with this queue empty and `batch` just
-    /// taken from `mailbox`.
-    fn take_from_batch(&mut self, mailbox: &Mailbox, batch: Batch, tags: &[i64]) -> Option<Letter> {
-        match batch.into_single() {
-            Ok(message) if matches(tags, &message) => {
-                mailbox.count_taken();
-                Some(message)
-            }
-            Ok(message) => {
-                self.queue.push_back(message);
-                None
-            }
-            Err(batch) => {
-                batch.append_to(&mut self.queue);
-                let position = self.queue.iter().position(|m| matches(tags, m))?;
-                mailbox.count_taken();
-                self.queue.remove(position)
+            let Some(batch) = mailbox.take_batch() else { return Scan::NotFound };
+            match batch.into_single() {
+                Ok(message) => {
+                    cursor.looked += 1;
+                    if matches(message.tag()) {
+                        mailbox.count_taken();
+                        return Scan::Found(message);
+                    }
+                    self.queue.push_back(message);
+                    cursor.position = 1;
+                    return Scan::NotFound;
+                }
+                Err(batch) => batch.append_to(&mut self.queue),
             }
         }
+        self.take_queued(mailbox, matches, cursor, budget)
     }
 
     /// [`Received::take_matching`] with messages queued here.
     #[inline(never)]
-    fn take_queued(&mut self, mailbox: &Mailbox, tags: &[i64]) -> Option<Letter> {
-        // Messages already here were scanned by earlier receives only for
-        // their own tags, so scan them all again.
-        let position = match self.queue.iter().position(|m| matches(tags, m)) {
-            Some(position) => position,
-            None => {
-                let seen = self.queue.len();
-                if !mailbox.take_all_into(&mut self.queue) {
-                    return None;
+    fn take_queued(
+        &mut self,
+        mailbox: &Mailbox,
+        matches: impl Fn(i64) -> bool,
+        cursor: &mut Cursor,
+        budget: u64,
+    ) -> Scan {
+        let mut left = budget;
+        loop {
+            while let Some(message) = self.queue.get(cursor.position) {
+                if left == 0 {
+                    return Scan::OutOfBudget;
                 }
-                seen + self.queue.range(seen..).position(|m| matches(tags, m))?
+                left -= 1;
+                cursor.looked += 1;
+                if matches(message.tag()) {
+                    mailbox.count_taken();
+                    return self.queue.remove(cursor.position).map_or(Scan::NotFound, Scan::Found);
+                }
+                cursor.position += 1;
             }
-        };
-        mailbox.count_taken();
-        self.queue.remove(position)
+            if !mailbox.take_all_into(&mut self.queue) {
+                return Scan::NotFound;
+            }
+        }
+    }
+
+    /// The oldest message, if any (a handler-style process takes its
+    /// messages in order, whatever their tags).
+    #[inline]
+    pub(crate) fn take_next(&mut self, mailbox: &Mailbox) -> Option<Letter> {
+        match self.take_matching(mailbox, |_| true, &mut Cursor::default(), 1) {
+            Scan::Found(message) => Some(message),
+            Scan::NotFound | Scan::OutOfBudget => None,
+        }
     }
 
     /// Whether no message is queued here.
@@ -287,6 +321,16 @@ impl Received {
 mod tests {
     use super::*;
 
+    /// A whole selective receive for `tags` (any message if empty): a new
+    /// cursor, no budget.
+    fn take(received: &mut Received, mailbox: &Mailbox, tags: &[i64]) -> Option<Letter> {
+        let matches = |tag| tags.is_empty() || tags.contains(&tag);
+        match received.take_matching(mailbox, matches, &mut Cursor::default(), u64::MAX) {
+            Scan::Found(letter) => Some(letter),
+            Scan::NotFound | Scan::OutOfBudget => None,
+        }
+    }
+
     fn msg(tag: i64) -> Letter {
         Letter::new(Pid::new(1, 1), tag, &[tag as u8])
     }
@@ -297,11 +341,11 @@ mod tests {
         for tag in [1, 2, 3, 1, 2, 3] {
             mailbox.push(msg(tag));
         }
-        assert_eq!(received.take_matching(&mailbox, &[3]).map(|m| m.tag()), Some(3));
-        assert_eq!(received.take_matching(&mailbox, &[3]).map(|m| m.tag()), Some(3));
-        assert!(received.take_matching(&mailbox, &[3]).is_none());
+        assert_eq!(take(&mut received, &mailbox, &[3]).map(|m| m.tag()), Some(3));
+        assert_eq!(take(&mut received, &mailbox, &[3]).map(|m| m.tag()), Some(3));
+        assert!(take(&mut received, &mailbox, &[3]).is_none());
         mailbox.push(msg(4));
-        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag()).collect();
+        let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [1, 2, 1, 2, 4]);
     }
 
@@ -310,12 +354,12 @@ mod tests {
         let (mailbox, mut received) = (Mailbox::default(), Received::default());
         mailbox.push(msg(1));
         mailbox.push(msg(2));
-        assert!(received.take_matching(&mailbox, &[9]).is_none());
+        assert!(take(&mut received, &mailbox, &[9]).is_none());
         mailbox.push(msg(9));
         mailbox.push(msg(1));
-        assert_eq!(received.take_matching(&mailbox, &[1]).map(|m| m.data()[0]), Some(1));
-        assert_eq!(received.take_matching(&mailbox, &[9]).map(|m| m.tag()), Some(9));
-        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag()).collect();
+        assert_eq!(take(&mut received, &mailbox, &[1]).map(|m| m.data()[0]), Some(1));
+        assert_eq!(take(&mut received, &mailbox, &[9]).map(|m| m.tag()), Some(9));
+        let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [2, 1]);
     }
 
@@ -325,15 +369,15 @@ mod tests {
     fn one_message_at_a_time_keeps_arrival_order() {
         let (mailbox, mut received) = (Mailbox::default(), Received::default());
         mailbox.push(msg(2));
-        assert!(received.take_matching(&mailbox, &[1]).is_none(), "2 is skipped, kept");
+        assert!(take(&mut received, &mailbox, &[1]).is_none(), "2 is skipped, kept");
         mailbox.push(msg(1));
-        assert_eq!(received.take_matching(&mailbox, &[1]).map(|m| m.tag()), Some(1));
+        assert_eq!(take(&mut received, &mailbox, &[1]).map(|m| m.tag()), Some(1));
         mailbox.push(msg(3));
-        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag()).collect();
+        let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [2, 3]);
         mailbox.push(msg(4));
-        assert_eq!(received.take_matching(&mailbox, &[]).map(|m| m.tag()), Some(4));
-        assert!(received.take_matching(&mailbox, &[]).is_none());
+        assert_eq!(take(&mut received, &mailbox, &[]).map(|m| m.tag()), Some(4));
+        assert!(take(&mut received, &mailbox, &[]).is_none());
     }
 
     #[test]
@@ -343,7 +387,7 @@ mod tests {
         mailbox.push(msg(6));
         assert!(received.remove_first(&mailbox, |m| m.tag() == 6));
         assert!(!received.remove_first(&mailbox, |m| m.tag() == 6));
-        assert_eq!(received.take_matching(&mailbox, &[]).map(|m| m.tag()), Some(5));
+        assert_eq!(take(&mut received, &mailbox, &[]).map(|m| m.tag()), Some(5));
     }
 
     /// The count covers messages wherever they wait: in the shared half
@@ -354,11 +398,11 @@ mod tests {
         assert_eq!(mailbox.push_counted(msg(1)), 1);
         assert_eq!(mailbox.push_counted(msg(2)), 2);
         // Both move to the owner's queue; one is received.
-        assert_eq!(received.take_matching(&mailbox, &[2]).map(|m| m.tag()), Some(2));
+        assert_eq!(take(&mut received, &mailbox, &[2]).map(|m| m.tag()), Some(2));
         assert_eq!(mailbox.push_counted(msg(3)), 2);
         assert!(received.remove_first(&mailbox, |m| m.tag() == 1));
         assert_eq!(mailbox.push_counted(msg(4)), 2);
-        let rest: Vec<i64> = std::iter::from_fn(|| received.take_matching(&mailbox, &[])).map(|m| m.tag()).collect();
+        let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [3, 4]);
         assert_eq!(mailbox.push_counted(msg(5)), 1);
     }
@@ -370,8 +414,49 @@ mod tests {
             mailbox.push(msg(tag));
         }
         mailbox.clear();
-        assert!(Received::default().take_matching(&mailbox, &[]).is_none());
+        assert!(take(&mut Received::default(), &mailbox, &[]).is_none());
         mailbox.push(msg(1));
         drop(mailbox);
+    }
+
+    #[test]
+    fn a_receive_that_runs_out_of_budget_goes_on_where_it_stopped() {
+        let (mailbox, mut received) = (Mailbox::default(), Received::default());
+        for tag in 0..100 {
+            mailbox.push(msg(tag));
+        }
+        let matches = |tag| tag == 95;
+        let mut cursor = Cursor::default();
+        let mut steps = 0;
+        let found = loop {
+            steps += 1;
+            match received.take_matching(&mailbox, matches, &mut cursor, 10) {
+                Scan::OutOfBudget => continue,
+                Scan::Found(letter) => break letter,
+                Scan::NotFound => panic!("95 is there"),
+            }
+        };
+        assert_eq!(found.tag(), 95);
+        assert_eq!((steps, cursor.looked), (10, 96), "each message was looked at once, ten a step");
+        let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
+        assert_eq!(rest, (0..100).filter(|&t| t != 95).collect::<Vec<_>>(), "the others stay in order");
+    }
+
+    #[test]
+    fn a_waiting_receive_looks_only_at_what_arrived_since() {
+        let (mailbox, mut received) = (Mailbox::default(), Received::default());
+        for tag in 0..50 {
+            mailbox.push(msg(tag));
+        }
+        let matches = |tag| tag == 1000;
+        let mut cursor = Cursor::default();
+        assert!(matches!(received.take_matching(&mailbox, matches, &mut cursor, u64::MAX), Scan::NotFound));
+        assert_eq!(cursor.looked, 50);
+        mailbox.push(msg(7));
+        mailbox.push(msg(1000));
+        let Scan::Found(letter) = received.take_matching(&mailbox, matches, &mut cursor, u64::MAX) else {
+            panic!("1000 arrived")
+        };
+        assert_eq!((letter.tag(), cursor.looked), (1000, 52), "the first 50 were not looked at again");
     }
 }

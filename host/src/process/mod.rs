@@ -19,6 +19,7 @@
 
 pub(crate) mod call_box;
 pub(crate) mod capabilities;
+pub(crate) mod cost;
 pub(crate) mod exit;
 pub(crate) mod letter;
 pub(crate) mod limits;

@@ -3,13 +3,20 @@
 //! future, and its timeout.
 //!
 //! The host functions (`abi/message.rs`) check the guest's arguments,
-//! decode the tags into [`ReceiveState::tags`] and call [`answer_now`];
-//! what needs no waiting is answered there (a message already queued, a
-//! poll); a receive that waits ([`wait`]) is a [`future`] polled by the
-//! process's run loop.
+//! decode the tags into [`ReceiveState::tags`] and call [`begin`], which
+//! answers what needs no waiting (a message already queued, a poll that
+//! found none). Otherwise the call is a [`future`] polled by the process's
+//! run loop: a receive that waits ([`wait`]) looks again at each wake, and
+//! a receive whose look through a long queue ran out of its budget
+//! ([`cost::scan_budget`](super::cost::scan_budget)) yields and goes on
+//! where it stopped, so no receive holds a scheduler thread for more than
+//! about a slice. What it looked at is charged to the process
+//! ([`ReceiveState::take_charge`]).
 
 use super::Process;
+use super::cost;
 use super::letter::Letter;
+use super::mailbox::{Cursor, Scan};
 use super::state::ProcessState;
 use super::waker::polled_process;
 use crate::base::codes::{ERR_TIMEOUT, MODULE};
@@ -20,26 +27,55 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// The synchronous part of a receive whose tags are set, when it needs no
-/// waiting: takes a matching message already queued, or answers a poll
-/// (`timeout_ms == 0`) that found none. `None`: the receive waits (see
-/// [`wait`]).
-pub(crate) fn answer_now(state: &mut ProcessState, timeout_ms: i64) -> Option<wasmtime::Result<Phase>> {
-    if let Some(message) = state.received.take_matching(&state.process.mailbox, state.receive.tags.as_slice()) {
-        return Some(deliver(state, message).map(Phase::Ready));
+/// The synchronous part of a receive whose tags are set: a new look
+/// through the process's messages, within a slice's budget. Returns the
+/// call's answer when it needs no waiting (a message taken, or a poll,
+/// `timeout_ms == 0`, that found none), or the phase its future starts in:
+/// [`Phase::Scanning`] when the budget ran out; `None` when every message
+/// was looked at and none matched, and the receive waits ([`wait`]).
+pub(crate) fn begin(state: &mut ProcessState, timeout_ms: i64) -> Option<wasmtime::Result<Phase>> {
+    let receive = &mut state.receive;
+    receive.cursor = Cursor::default();
+    receive.poll_only = timeout_ms == 0;
+    let budget = cost::scan_budget(state.process.runtime.config.reductions);
+    match look(state, budget) {
+        Scan::Found(message) => Some(deliver(state, message).map(Phase::Ready)),
+        Scan::NotFound => (timeout_ms == 0).then_some(Ok(Phase::Ready(ERR_TIMEOUT))),
+        Scan::OutOfBudget => {
+            // The timeout counts from the call; it is looked at once every
+            // message has been.
+            state.receive.timer = if timeout_ms > 0 { start_timeout(state, timeout_ms) } else { None };
+            Some(Ok(Phase::Scanning))
+        }
     }
-    (timeout_ms == 0).then_some(Ok(Phase::Ready(ERR_TIMEOUT)))
 }
 
-/// A receive that found no matching message and waits: records the
-/// process's reductions (`fuel_left` is its store's) and arms the timeout
-/// of a receive that waits at most `timeout_ms` (negative: for ever).
+/// A receive that looked at every message and found none it takes: it
+/// waits. Records the process's reductions (`fuel_left` is its store's)
+/// and arms the timeout of a receive that waits at most `timeout_ms`
+/// (negative: for ever).
 pub(crate) fn wait(state: &mut ProcessState, timeout_ms: i64, fuel_left: Option<u64>) -> Phase {
     if let Some(left) = fuel_left {
         state.process.reductions.store(state.reductions(left), Ordering::Relaxed);
     }
     state.receive.timer = if timeout_ms > 0 { start_timeout(state, timeout_ms) } else { None };
     Phase::Starting
+}
+
+/// Looks through the process's messages from where this receive stopped,
+/// at no more than `budget` of them; what it looked at is charged.
+#[inline]
+fn look(state: &mut ProcessState, budget: u64) -> Scan {
+    let receive = &mut state.receive;
+    let before = receive.cursor.looked;
+    let tags = &receive.tags;
+    let scan =
+        state.received.take_matching(&state.process.mailbox, |tag| tags.matches(tag), &mut receive.cursor, budget);
+    let looked = receive.cursor.looked - before;
+    if looked > cost::FREE_SCAN {
+        receive.charge = receive.charge.saturating_add(cost::scan(looked));
+    }
+    scan
 }
 
 /// The future of a receive call that started as `started` says (an error:
@@ -84,10 +120,27 @@ pub(crate) struct ReceiveState {
     pub(crate) tags: Tags,
     /// The timeout's timer reference (never 0) and sequence number, if any.
     timer: Option<(NonZeroU64, u64)>,
+    /// Where this receive's look through the queue stands.
+    cursor: Cursor,
+    /// A poll (`timeout_ms == 0`): once every message was looked at, the
+    /// call returns `ERR_TIMEOUT`.
+    poll_only: bool,
+    /// Fuel owed for messages looked at, not yet taken from the process's
+    /// slice (a future cannot reach the store's fuel; the host function
+    /// takes it at the next call).
+    charge: u64,
+}
+
+impl ReceiveState {
+    /// The fuel owed for the receives' work, now taken off the books: the
+    /// host function charges it to the process's slice.
+    pub(crate) fn take_charge(&mut self) -> u64 {
+        std::mem::take(&mut self.charge)
+    }
 }
 
 /// Where a `receive` call is.
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     /// No receive in flight.
     #[default]
@@ -98,11 +151,17 @@ pub(crate) enum Phase {
     /// before, so the first poll only records the resume hints and waits (a
     /// message sent meanwhile came with a wake, which polls again).
     Starting,
+    /// Its look through the queue used the call's budget: the first poll
+    /// yields (the process goes to the back of the run queue), and the next
+    /// goes on looking ([`Phase::Resuming`]).
+    Scanning,
+    /// Going on with a look through the queue, a budget at each poll.
+    Resuming,
     /// Waiting for a matching message, or for its timeout. The process is
     /// suspended meanwhile; the sender's wake or the timer's makes it
-    /// runnable again (see `run_state.rs`), and its next poll looks again.
-    /// The timeout is a timer of the node's timer service (`svc/timers`),
-    /// cancelled if a message comes first.
+    /// runnable again (see `run_state.rs`), and its next poll looks at what
+    /// arrived. The timeout is a timer of the node's timer service
+    /// (`svc/timers`), cancelled if a message comes first.
     Waiting,
 }
 
@@ -140,32 +199,57 @@ impl Future for Receive {
                 record_resume_hints(state);
                 Poll::Pending
             }
-            Phase::Waiting => poll_waiting(process, state),
+            Phase::Scanning => {
+                state.receive.phase = Phase::Resuming;
+                // A wake from inside the poll: the process goes to the back
+                // of the run queue, and its next poll goes on looking.
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Phase::Resuming | Phase::Waiting => poll_waiting(process, state, cx),
         }
     }
 }
 
-/// A poll of a waiting receive: takes a matching message if one came, or
-/// ends the wait if its timeout fired. (Out of line: the first poll of a
-/// receive, which only records where it will resume, stays short.)
+/// A poll of a receive that goes on looking or waits: takes a matching
+/// message if one is there, yields again if its budget ran out first, ends
+/// a poll or a wait whose timeout fired once every message was looked at.
+/// (Out of line: the first poll of a receive, which only records where it
+/// will resume, stays short.)
 #[inline(never)]
-fn poll_waiting(process: &Process, state: &mut ProcessState) -> Poll<wasmtime::Result<i32>> {
-    let receive = &mut state.receive;
-    if let Some(message) = state.received.take_matching(&process.mailbox, receive.tags.as_slice()) {
-        receive.phase = Phase::Done;
-        if let Some((reference, _)) = receive.timer.take() {
-            process.runtime.timers.cancel(reference.get());
+fn poll_waiting(process: &Process, state: &mut ProcessState, cx: &mut Context<'_>) -> Poll<wasmtime::Result<i32>> {
+    let budget = cost::scan_budget(process.runtime.config.reductions);
+    match look(state, budget) {
+        Scan::Found(message) => {
+            let receive = &mut state.receive;
+            receive.phase = Phase::Done;
+            if let Some((reference, _)) = receive.timer.take() {
+                process.runtime.timers.cancel(reference.get());
+            }
+            Poll::Ready(deliver(state, message))
         }
-        return Poll::Ready(deliver(state, message));
+        Scan::OutOfBudget => {
+            state.receive.phase = Phase::Resuming;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Scan::NotFound => {
+            let receive = &mut state.receive;
+            let fired =
+                receive.timer.is_some_and(|(_, sequence)| process.timeout_fired.load(Ordering::Acquire) == sequence);
+            if fired || receive.poll_only {
+                receive.phase = Phase::Done;
+                receive.timer = None;
+                return Poll::Ready(Ok(ERR_TIMEOUT));
+            }
+            if receive.phase == Phase::Resuming {
+                // Every message looked at: from now on it waits.
+                receive.phase = Phase::Waiting;
+                record_resume_hints(state);
+            }
+            Poll::Pending
+        }
     }
-    if let Some((_, sequence)) = receive.timer
-        && process.timeout_fired.load(Ordering::Acquire) == sequence
-    {
-        receive.phase = Phase::Done;
-        receive.timer = None;
-        return Poll::Ready(Ok(ERR_TIMEOUT));
-    }
-    Poll::Pending
 }
 
 /// Makes `message` the current message of a receive that took it and
@@ -221,6 +305,9 @@ impl IntoBuffer {
         payload[..n].copy_from_slice(&data[..n]);
         // The next message will likely be written to the same place.
         state.last_read_to = header.as_ptr() as usize;
+        if n as u64 > cost::FREE_BYTES {
+            state.receive.charge = state.receive.charge.saturating_add(cost::copy(n));
+        }
         Ok(())
     }
 }
@@ -235,7 +322,9 @@ fn memory_gone() -> wasmtime::Error {
 
 /// The tags of a selective receive, decoded from the guest in place: up to
 /// [`Tags::INLINE`] kept inline (a receive naming no more allocates
-/// nothing), more on the heap.
+/// nothing) and compared one by one, more on the heap, sorted, and found by
+/// binary search (a receive naming thousands of tags costs a dozen
+/// comparisons a message, not thousands).
 pub(crate) enum Tags {
     Inline([i64; Tags::INLINE], u8),
     Heap(Box<[i64]>),
@@ -259,7 +348,10 @@ impl Tags {
         let decode = |chunk: &[u8]| i64::from_le_bytes(chunk.try_into().unwrap_or_default());
         let len = bytes.len() / 8;
         if len > Self::INLINE {
-            *self = Tags::Heap(bytes.chunks_exact(8).map(decode).collect());
+            let mut tags: Vec<i64> = bytes.chunks_exact(8).map(decode).collect();
+            tags.sort_unstable();
+            tags.dedup();
+            *self = Tags::Heap(tags.into_boxed_slice());
             return;
         }
         if let Tags::Heap(_) = self {
@@ -272,7 +364,7 @@ impl Tags {
             for (tag, chunk) in tags.iter_mut().zip(bytes.chunks_exact(8)) {
                 *tag = decode(chunk);
             }
-            *count = len as u8;
+            *count = u8::try_from(len).unwrap_or(0);
         }
     }
 
@@ -284,6 +376,19 @@ impl Tags {
         }
     }
 
+    /// Whether a receive for these tags takes a message with `tag` (any
+    /// message when there are none).
+    #[inline]
+    pub(crate) fn matches(&self, tag: i64) -> bool {
+        match self {
+            Tags::Inline(tags, count) => *count == 0 || tags[..usize::from(*count)].contains(&tag),
+            Tags::Heap(sorted) => sorted.binary_search(&tag).is_ok(),
+        }
+    }
+
+    /// The tags, in the order the guest named them (inline) or sorted
+    /// (heap).
+    #[cfg(test)]
     fn as_slice(&self) -> &[i64] {
         match self {
             Tags::Inline(tags, count) => &tags[..usize::from(*count)],
@@ -322,10 +427,27 @@ mod tests {
             [&[7], &[1, -2, i64::MAX, 4], &[1, 2, 3, 4, 5, 6], &[9, 10], &[], &[11, 12, 13, 14, 15], &[16, 17, 18, 19]];
         for named in sequence {
             tags.set_from_le_bytes(&le_bytes(named));
-            assert_eq!(tags.as_slice(), named);
+            let mut expected = named.to_vec();
+            if named.len() > Tags::INLINE {
+                expected.sort_unstable();
+            }
+            assert_eq!(tags.as_slice(), expected);
             assert_eq!(matches!(tags, Tags::Heap(_)), named.len() > Tags::INLINE, "{named:?}");
+            for tag in -3..25 {
+                assert_eq!(tags.matches(tag), named.is_empty() || named.contains(&tag), "{named:?} {tag}");
+            }
         }
         tags.clear();
         assert!(tags.as_slice().is_empty());
+    }
+
+    #[test]
+    fn no_tags_match_any_message_and_many_tags_are_searched_not_walked() {
+        let mut tags = Tags::default();
+        assert!(tags.matches(42) && tags.matches(-100), "no tags: any message");
+        let many: Vec<i64> = (0..4096).rev().map(|n| n * 3).collect();
+        tags.set_from_le_bytes(&le_bytes(&many));
+        assert!(tags.matches(0) && tags.matches(3 * 4095) && tags.matches(300));
+        assert!(!tags.matches(1) && !tags.matches(-3) && !tags.matches(3 * 4096));
     }
 }

@@ -158,7 +158,7 @@ impl Process {
     fn step_idle(&self, task: &mut Task) -> Step {
         let Task::Idle(idle) = task else { return ControlFlow::Continue(()) };
         let state = idle.store.data_mut();
-        let Some(message) = state.received.take_matching(&self.mailbox, &[]) else {
+        let Some(message) = state.received.take_next(&self.mailbox) else {
             if !self.idle_timer_fired(state) {
                 return ControlFlow::Break(RunOutcome::IdleHandler);
             }

@@ -2,7 +2,7 @@
 //! and that nothing queued is left behind by parked threads.
 
 use super::{Job, Runner, Scheduler};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -22,6 +22,11 @@ enum Action {
     /// Records its run, then queues the tasks listed on this thread (as a
     /// process spawns), in order.
     Seed(Vec<Arc<Task>>),
+    /// Puts itself back at every run until `stop` is set (it then records
+    /// its run), counting in `after` its runs once `queued` is set.
+    Spin { queued: Arc<AtomicBool>, stop: Arc<AtomicBool>, after: AtomicUsize },
+    /// Records its run and sets the flag.
+    Stop(Arc<AtomicBool>),
 }
 
 impl Job for Arc<Task> {
@@ -80,6 +85,20 @@ impl Runner<Arc<Task>> for TestRunner {
                 for task in tasks {
                     self.scheduler.schedule_back(task.clone());
                 }
+            }
+            Action::Spin { queued, stop, after } => {
+                if stop.load(Ordering::SeqCst) {
+                    self.log.record(job.id);
+                    return;
+                }
+                if queued.load(Ordering::SeqCst) {
+                    after.fetch_add(1, Ordering::SeqCst);
+                }
+                self.scheduler.schedule_preempted(job.clone());
+            }
+            Action::Stop(flag) => {
+                flag.store(true, Ordering::SeqCst);
+                self.log.record(job.id);
             }
             Action::Requeue(left) => {
                 self.log.record(job.id);
@@ -187,15 +206,20 @@ fn woken_jobs_take_turns_with_the_queue_after_a_streak() {
 fn jobs_queued_from_outside_wait_at_most_an_injector_interval_behind_local_work() {
     // Work from outside (the injector) is looked at first every
     // INJECTOR_INTERVAL runs, however busy the thread's own queue is.
+    let (queued, stop) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let spinner = task(1, Action::Spin { queued: queued.clone(), stop: stop.clone(), after: AtomicUsize::new(0) });
     let runner = runner(1);
-    runner.scheduler.schedule_back(task(0, Action::Seed(vec![task(1, Action::Requeue(AtomicUsize::new(500)))])));
+    runner.scheduler.schedule_back(task(0, Action::Seed(vec![spinner.clone()])));
     runner.scheduler.start(&runner).unwrap();
+    runner.log.wait_for(1);
+    queued.store(true, Ordering::SeqCst);
+    runner.scheduler.schedule_back(task(2, Action::Stop(stop)));
     runner.log.wait_for(3);
-    runner.scheduler.schedule_back(task(2, Action::Record));
-    let runs = runner.log.wait_for(503);
     runner.scheduler.shutdown();
-    let outside = runs.iter().position(|&id| id == 2).unwrap();
-    assert!(outside <= 3 + super::policy::INJECTOR_INTERVAL as usize, "waited {outside} runs: {runs:?}");
+    let Action::Spin { after, .. } = &spinner.action else { unreachable!() };
+    let waited = after.load(Ordering::SeqCst);
+    // (One or two more: the spinner may see the flag before the push.)
+    assert!(waited <= super::policy::INJECTOR_INTERVAL as usize + 2, "waited {waited} runs");
 }
 
 #[test]

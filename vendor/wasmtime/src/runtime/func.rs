@@ -2181,6 +2181,13 @@ impl<T> Caller<'_, T> {
         self.store.set_fuel(fuel)
     }
 
+    // Warren patch: see `StoreOpaque::consume_fuel`.
+    /// Consumes `fuel` from the active slice, as wasm would: host work
+    /// charged to the caller without refilling its slice.
+    pub fn consume_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.store.consume_fuel(fuel)
+    }
+
     /// Configures this `Store` to yield while executing futures every N units of fuel.
     ///
     /// For more information see

@@ -1318,6 +1318,13 @@ impl<'a, T> StoreContextMut<'a, T> {
         self.0.set_fuel(fuel)
     }
 
+    // Warren patch: see `StoreOpaque::consume_fuel`.
+    /// Consumes `fuel` from the active slice, as wasm would (see
+    /// `StoreOpaque::consume_fuel`).
+    pub fn consume_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.0.consume_fuel(fuel)
+    }
+
     /// Configures this `Store` to periodically yield while executing futures.
     ///
     /// For more information see [`Store::fuel_async_yield_interval`]
@@ -1492,6 +1499,21 @@ fn refuel(
     } else {
         false
     }
+}
+
+// Warren patch: see `StoreOpaque::consume_fuel`.
+fn consume_fuel(injected_fuel: &mut i64, fuel_reserve: &mut u64, fuel: u64) {
+    // The active slice holds `-injected_fuel` (when negative).
+    let fuel = i64::try_from(fuel).unwrap_or(i64::MAX);
+    let consumed = injected_fuel.saturating_add(fuel);
+    if consumed <= 0 {
+        *injected_fuel = consumed;
+        return;
+    }
+    // The slice is used up: the rest comes out of the reserve, and the slice
+    // stays empty so that the next fuel check refuels (and yields) or traps.
+    *fuel_reserve = fuel_reserve.saturating_sub(consumed as u64);
+    *injected_fuel = 0;
 }
 
 fn set_fuel(
@@ -1904,6 +1926,22 @@ impl StoreOpaque {
             self.fuel_yield_interval,
             fuel,
         );
+        Ok(())
+    }
+
+    // Warren patch: host work charged as fuel, without a new slice.
+    /// Consumes `fuel` as if wasm had: the active slice (with
+    /// `fuel_async_yield_interval`) shrinks by that much, and what it lacks
+    /// comes out of the reserve. Unlike `set_fuel`, the slice is not
+    /// refilled: once it is used up the next fuel check yields (or traps if
+    /// no fuel is left at all).
+    pub fn consume_fuel(&mut self, fuel: u64) -> Result<()> {
+        crate::ensure!(
+            self.engine().tunables().consume_fuel,
+            "fuel is not configured in this store"
+        );
+        let injected_fuel = unsafe { &mut *self.vm_store_context.fuel_consumed.get() };
+        consume_fuel(injected_fuel, &mut self.fuel_reserve, fuel);
         Ok(())
     }
 

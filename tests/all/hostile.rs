@@ -1,0 +1,94 @@
+//! Guests that try to take the node down, written from docs/ABI.md alone:
+//! each must harm only itself, and the node must keep serving the others
+//! and stop on time.
+
+use crate::common::*;
+use std::time::Duration;
+
+/// Drops `node` on another thread and fails the test if its shutdown takes
+/// longer than PATIENCE (a thread held by a guest would hang it).
+fn shut_down_on_time(node: Node) {
+    let (done, finished) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        drop(node);
+        let _ = done.send(());
+    });
+    assert!(finished.recv_timeout(PATIENCE).is_ok(), "the node did not shut down");
+}
+
+/// A poller that queues 20,000 messages to itself and then polls, forever,
+/// with 4,096 tags none of them has; beside it, a root that plays 1,000
+/// rounds of ping-pong with an echo, each reply awaited at most 2 seconds.
+const POLLER_BESIDE_PINGPONG: &str = r#"
+  (func (export "root")
+    (local $echo i64) (local $i i32)
+    (drop (call $spawn (i32.const 1000) (i32.const 6) (i32.const 0) (i32.const 0)))
+    (local.set $echo (call $spawn (i32.const 1010) (i32.const 4) (i32.const 0) (i32.const 0)))
+    (loop $round
+      (drop (call $send (local.get $echo) (i64.const 5) (i32.const 0) (i32.const 0)))
+      (if (i32.lt_s (call $receive (i32.const 0) (i32.const 0) (i64.const 2000)) (i32.const 0))
+        (then unreachable))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $round (i32.lt_u (local.get $i) (i32.const 1000)))))
+  (func (export "echo")
+    (loop $next
+      (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+      (drop (call $send (call $msg_sender) (i64.const 5) (i32.const 0) (i32.const 0)))
+      (br $next)))
+  (func (export "poller")
+    (local $i i32)
+    (loop $tags
+      (i64.store (i32.add (i32.const 2048) (i32.shl (local.get $i) (i32.const 3)))
+        (i64.add (i64.const 1000000) (i64.extend_i32_u (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $tags (i32.lt_u (local.get $i) (i32.const 4096))))
+    (local.set $i (i32.const 0))
+    (loop $fill
+      (drop (call $send (call $self) (i64.const 1) (i32.const 0) (i32.const 0)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $fill (i32.lt_u (local.get $i) (i32.const 20000))))
+    (loop $poll
+      (drop (call $receive (i32.const 2048) (i32.const 4096) (i64.const 0)))
+      (br $poll)))
+  (data (i32.const 1000) "poller")
+  (data (i32.const 1010) "echo")
+"#;
+
+/// Work hidden in host calls is charged and sliced: a process that makes
+/// every receive look through 20,000 queued messages with 4,096 tags no
+/// longer holds a scheduler thread, so a ping-pong beside it completes, on
+/// one scheduler and on two, and the node stops on time.
+#[test]
+fn a_poller_scanning_a_long_mailbox_does_not_starve_a_pingpong() {
+    for schedulers in [1, 2] {
+        let node = node(schedulers);
+        let module = load(&node, "poller", &wat(POLLER_BESIDE_PINGPONG));
+        let root = spawn(&node, &module, "root", b"");
+        let reason = root.wait_timeout(PATIENCE);
+        assert_eq!(reason, Some(ExitReason::Normal), "{schedulers} scheduler(s): the ping-pong completes");
+        shut_down_on_time(node);
+    }
+}
+
+/// The poller pays for what its receives look at: its reductions grow far
+/// beyond the few instructions of its loop.
+#[test]
+fn a_receive_that_looks_through_many_messages_costs_reductions() {
+    let node = node(1);
+    let module = load(&node, "poller", &wat(POLLER_BESIDE_PINGPONG));
+    let poller = spawn(&node, &module, "poller", b"");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let charged = loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let used = node.reductions(poller.pid()).unwrap_or(0);
+        // 20,000 messages looked at costs far more than a slice of fuel.
+        if used > 20 * warren_host::DEFAULT_REDUCTIONS {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+    };
+    assert!(charged, "reductions: {:?}", node.reductions(poller.pid()));
+    shut_down_on_time(node);
+}
