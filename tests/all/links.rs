@@ -592,3 +592,64 @@ fn the_rust_sdk_links_monitors_names_and_timers_work_end_to_end() {
     finish_normally(&process);
     assert!(node.registered().is_empty(), "the SDK guest left names: {:?}", node.registered());
 }
+
+/// The linked group of issue 23: `b` (registered "b", waiting in receive)
+/// is linked to `a`; `a` traps; the root monitors `a`. By the time the root
+/// gets a's DOWN, the exit signal that ended `b` has acted: `b` has exited,
+/// "b" is free, and the root can register it (as a supervisor restarting
+/// the group under the same names does).
+const LINKED_GROUP: &str = r#"
+  (data (i32.const 4096) "b")
+  (data (i32.const 4100) "b_wait")
+  (data (i32.const 4110) "a_link")
+  ;; Registers itself as "b", tells its parent (its argument), waits.
+  (func (export "b_wait")
+    (drop (call $register (i32.const 4096) (i32.const 1) (call $self)))
+    (call $report (call $arg_pid) (i64.const 1) (i64.const 0))
+    (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1))))
+  ;; Argument: [b][parent]. Links to b, tells the parent, traps on a message.
+  (func (export "a_link")
+    (drop (call $arg_read (i32.const 0) (i32.const 16)))
+    (drop (call $link (i64.load (i32.const 0))))
+    (call $report (i64.load (i32.const 8)) (i64.const 2) (i64.const 0))
+    (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+    (unreachable))
+  ;; Reports to its argument: tag 10 whereis("b") once a's DOWN came, tag
+  ;; 11 its register("b") right after.
+  (func (export "root")
+    (local $reporter i64) (local $b i64) (local $a i64)
+    (local.set $reporter (call $arg_pid))
+    (i64.store (i32.const 64) (call $self))
+    (local.set $b (call $spawn (i32.const 4100) (i32.const 6) (i32.const 64) (i32.const 8)))
+    (i64.store (i32.const 128) (i64.const 1))
+    (drop (call $receive (i32.const 128) (i32.const 1) (i64.const -1)))
+    (i64.store (i32.const 80) (local.get $b))
+    (i64.store (i32.const 88) (call $self))
+    (local.set $a (call $spawn (i32.const 4110) (i32.const 6) (i32.const 80) (i32.const 16)))
+    (i64.store (i32.const 128) (i64.const 2))
+    (drop (call $receive (i32.const 128) (i32.const 1) (i64.const -1)))
+    (drop (call $monitor (local.get $a)))
+    (drop (call $send (local.get $a) (i64.const 3) (i32.const 0) (i32.const 0)))
+    (i64.store (i32.const 128) (i64.const -101))
+    (drop (call $receive (i32.const 128) (i32.const 1) (i64.const -1)))
+    (call $report (local.get $reporter) (i64.const 10) (call $whereis (i32.const 4096) (i32.const 1)))
+    (call $report (local.get $reporter) (i64.const 11)
+      (i64.extend_i32_s (call $register (i32.const 4096) (i32.const 1) (call $self)))))
+"#;
+
+#[test]
+fn a_down_comes_after_the_linked_processes_the_exit_ended_are_gone() {
+    let node = node(2);
+    let module = load(&node, "linked-group", &rwat(LINKED_GROUP));
+    for round in 0..100 {
+        let inbox = node.inbox();
+        let root = spawn(&node, &module, "root", &reporter_arg(&inbox, b""));
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            let message = inbox.recv_timeout(PATIENCE).expect("the root reports");
+            answers.push((message.tag, i64::from_le_bytes(message.data[..8].try_into().unwrap())));
+        }
+        assert_eq!(answers, [(10, 0), (11, i64::from(OK))], "round {round}: whereis(\"b\") then register(\"b\")");
+        assert_eq!(root.wait_timeout(PATIENCE), Some(ExitReason::Normal));
+    }
+}

@@ -41,7 +41,7 @@ pub(crate) mod waker;
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
 use crate::svc::Member;
-use crate::svc::signals::Relations;
+use crate::svc::signals::{Departing, Relations};
 use letter::Letter;
 use mailbox::{Mailbox, Message};
 use resume_hints::ResumeHints;
@@ -185,9 +185,10 @@ impl Process {
         if queued > limit {
             // Ends it at its next slice (or at once if it waits); like
             // `kill`, it cannot be trapped.
-            self.request_exit(ExitReason::Limit(format!(
-                "mailbox: {queued} messages queued exceeds the process limit of {limit}"
-            )));
+            self.request_exit(
+                ExitReason::Limit(format!("mailbox: {queued} messages queued exceeds the process limit of {limit}")),
+                None,
+            );
             return false;
         }
         true
@@ -268,17 +269,22 @@ impl Member for Process {
         std::task::Wake::wake_by_ref(self);
     }
 
-    fn request_exit(self: &Arc<Self>, reason: ExitReason) {
+    fn request_exit(self: &Arc<Self>, reason: ExitReason, awaited_by: Option<&Arc<Departing>>) -> bool {
         {
             let mut relations = self.relations();
-            if !relations.request_exit(reason) {
-                return;
+            let asked = match awaited_by {
+                Some(departing) => relations.request_exit_awaited(reason, departing),
+                None => relations.request_exit(reason),
+            };
+            if !asked {
+                return false;
             }
             self.exit_requested.store(true, Ordering::Release);
         }
         // Wake it so the scheduler ends it (a running process is marked and
         // ends after its current poll).
         self.wake();
+        true
     }
 
     fn is_done(&self) -> bool {

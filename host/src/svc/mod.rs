@@ -25,7 +25,7 @@ pub(crate) mod tests;
 
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
-use signals::Relations;
+use signals::{Departing, Relations};
 use std::sync::{Arc, MutexGuard};
 
 /// A process as the services see it: a pid, its relations under its own
@@ -52,8 +52,11 @@ pub(crate) trait Member: Send + Sync + Sized + 'static {
     fn wake(self: &Arc<Self>);
 
     /// Asks it to exit with `reason` (the first request wins; a process
-    /// that has exited ignores it): it ends before its next slice.
-    fn request_exit(self: &Arc<Self>, reason: ExitReason);
+    /// that has exited ignores it): it ends before its next slice. With
+    /// `awaited_by`, that departure waits for this process to finish
+    /// departing (see `signals.rs`); returns `false` when the process has
+    /// departed already (so nothing will wait).
+    fn request_exit(self: &Arc<Self>, reason: ExitReason, awaited_by: Option<&Arc<Departing>>) -> bool;
 
     /// Whether it has ended (a timer aimed at it is then never kept).
     fn is_done(&self) -> bool;

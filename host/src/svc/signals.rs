@@ -17,6 +17,15 @@
 //! it before its next slice (a running process notices at the end of its
 //! current slice), so signals, like Erlang's, are asynchronous.
 //!
+//! One ordering holds all the same, and supervisors rely on it: by the time
+//! any watcher of a process gets its DOWN, or a linked process that traps
+//! exits its EXIT, the exit signals of that exit have acted: the processes
+//! they end have exited (their names are free, their own links and
+//! monitors have heard), and so have the processes *those* exits ended. A
+//! departure that ends others ([`Signals::deliver_departure`]) keeps its
+//! DOWNs and trapped EXITs in a [`Departing`] until each process it ended
+//! has finished departing in turn; the last one to finish delivers them.
+//!
 //! Each process keeps its own [`Relations`] under its own lock (most have
 //! none: they cost a pointer), and the rules here decide with each side's
 //! own record, so two of Erlang's guarantees hold under races:
@@ -34,8 +43,8 @@ use crate::base::codes::{TAG_DOWN, TAG_EXIT};
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A process's pending exit and what is attached to it.
 ///
@@ -62,6 +71,9 @@ pub(crate) struct Attached {
     pub(crate) name: Option<String>,
     /// Its entries in keyed registries: (registry, key).
     pub(crate) keyed: Vec<(String, Box<[u8]>)>,
+    /// The departures of processes whose exit signals are ending this one:
+    /// they wait for this one's departure to finish.
+    awaited_by: Vec<Arc<Departing>>,
 }
 
 /// What a process leaves behind when it exits.
@@ -69,6 +81,7 @@ pub(crate) struct Departure {
     links: HashSet<Pid>,
     monitored_by: HashMap<u64, Pid>,
     monitoring: HashMap<u64, Pid>,
+    awaited_by: Vec<Arc<Departing>>,
     /// Its registered name (released by `names.rs`).
     pub(crate) name: Option<String>,
     /// Its keyed registry entries (released by `names.rs`).
@@ -119,9 +132,25 @@ impl Relations {
             links: a.links,
             monitored_by: a.monitored_by,
             monitoring: a.monitoring,
+            awaited_by: a.awaited_by,
             name: a.name,
             keyed: a.keyed,
         }
+    }
+
+    /// Records the exit a dying linked process's signal asks for (unless an
+    /// earlier request stands: the first wins), and that `departing` waits
+    /// for this process's departure. `false` if the process has departed
+    /// already: there is nothing to wait for.
+    pub(crate) fn request_exit_awaited(&mut self, reason: ExitReason, departing: &Arc<Departing>) -> bool {
+        if self.exited {
+            return false;
+        }
+        if self.pending_exit.is_none() {
+            self.pending_exit = Some(reason);
+        }
+        self.attach().awaited_by.push(departing.clone());
+        true
     }
 
     /// Adds a link to `other` on this side (if it is not there yet);
@@ -202,7 +231,7 @@ impl Signals {
             return;
         }
         if matches!(reason, ExitReason::Kill) && !via_link {
-            target.request_exit(ExitReason::Killed);
+            target.request_exit(ExitReason::Killed, None);
             return;
         }
         // `kill` from a dying process reaches its links as `killed`.
@@ -210,7 +239,7 @@ impl Signals {
         if target.traps_exits() {
             target.deliver(from, TAG_EXIT, &exit_payload(from, &reason));
         } else if !reason.is_normal() || (from == to && !via_link) {
-            target.request_exit(reason);
+            target.request_exit(reason, None);
         }
     }
 
@@ -290,8 +319,10 @@ impl Signals {
     }
 
     /// Sends a dead process's signals: exit signals to its links, then DOWN
-    /// to its watchers (so a watcher that gets DOWN knows the exit signals of
-    /// the same death have been sent); drops the monitors it held.
+    /// to its watchers; drops the monitors it held. The linked processes
+    /// its signals end are asked to exit at once; the EXITs of those that
+    /// trap exits and the DOWNs wait until every one of them has finished
+    /// departing (see the module docs), then go out, exits first.
     pub(crate) fn deliver_departure<P: Member>(
         &self,
         table: &ProcessTable<P>,
@@ -306,26 +337,122 @@ impl Signals {
                 attached.monitored_by.remove(&reference);
             }
         }
+        // `kill` from a dying process reaches its links as `killed`.
+        let link_reason = if matches!(reason, ExitReason::Kill) { ExitReason::Killed } else { reason.clone() };
+        let mut ended = Vec::new();
+        let mut trapping = Vec::new();
         for linked in departure.links {
-            self.exit_signal(table, pid, linked, reason, true);
+            let Some(target) = table.get(linked) else { continue };
+            if target.traps_exits() {
+                // Its signal (an EXIT message) is sent with the DOWNs.
+                trapping.push(linked);
+                continue;
+            }
+            // The signal acts only if the target still holds the link (an
+            // `unlink` that returned first wins), and takes it.
+            if !target.relations().remove_link(pid) || link_reason.is_normal() {
+                continue;
+            }
+            ended.push(target);
         }
-        for (reference, watcher) in departure.monitored_by {
+        let deferred = Deferred {
+            from: pid,
+            reason: link_reason.clone(),
+            trapping,
+            monitored_by: departure.monitored_by,
+            awaited_by: departure.awaited_by,
+        };
+        if ended.is_empty() {
+            self.finish(table, deferred);
+            return;
+        }
+        // One count per ended process, and one held until all are asked.
+        let departing =
+            Arc::new(Departing { left: AtomicUsize::new(ended.len() + 1), deferred: Mutex::new(Some(deferred)) });
+        for target in ended {
+            if !target.request_exit(link_reason.clone(), Some(&departing)) {
+                // It had departed already: nothing to wait for.
+                self.complete(table, departing.clone());
+            }
+        }
+        self.complete(table, departing);
+    }
+
+    /// One process `departing` waited for has finished departing: when it
+    /// was the last, `departing`'s signals go out (and the departures that
+    /// waited for it learn of it in turn: a loop, not a recursion, however
+    /// long the chain of exits).
+    fn complete<P: Member>(&self, table: &ProcessTable<P>, departing: Arc<Departing>) {
+        let mut done = vec![departing];
+        while let Some(departing) = done.pop() {
+            if departing.left.fetch_sub(1, Ordering::AcqRel) != 1 {
+                continue;
+            }
+            let deferred = departing.deferred.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(deferred) = deferred {
+                done.extend(self.send_deferred(table, deferred));
+            }
+        }
+    }
+
+    /// Sends what a departure kept until its ended processes had departed,
+    /// and completes the departures that waited for this one.
+    fn finish<P: Member>(&self, table: &ProcessTable<P>, deferred: Deferred) {
+        let waiting = self.send_deferred(table, deferred);
+        for departing in waiting {
+            self.complete(table, departing);
+        }
+    }
+
+    /// Sends a departure's EXITs to the linked processes that trap exits,
+    /// then its DOWNs; returns the departures that waited for it.
+    fn send_deferred<P: Member>(&self, table: &ProcessTable<P>, deferred: Deferred) -> Vec<Arc<Departing>> {
+        let Deferred { from, reason, trapping, monitored_by, awaited_by } = deferred;
+        for linked in trapping {
+            // As any exit signal along a link: it acts if the target still
+            // holds the link, as the target's settings say now.
+            self.exit_signal(table, from, linked, &reason, true);
+        }
+        for (reference, watcher) in monitored_by {
             let Some(watcher) = table.get(watcher) else { continue };
             // The monitor ends as its DOWN is queued, under the watcher's
             // lock, so a `demonitor` either removes it first (no DOWN) or
             // finds it gone (the DOWN is already queued, for `flush`).
             let mut relations = watcher.relations();
             if relations.attached_mut().and_then(|a| a.monitoring.remove(&reference)).is_some() {
-                watcher.deliver(pid, TAG_DOWN, &down_payload(reference, pid, reason));
+                watcher.deliver(from, TAG_DOWN, &down_payload(reference, from, &reason));
             }
         }
+        awaited_by
     }
+}
+
+/// A departure whose DOWNs and trapped EXITs wait until the processes its
+/// exit signals ended have finished departing.
+pub(crate) struct Departing {
+    /// Ended processes that have not finished departing (one more while
+    /// the departure is still asking them to exit).
+    left: AtomicUsize,
+    /// What goes out when `left` reaches zero.
+    deferred: Mutex<Option<Deferred>>,
+}
+
+/// The signals a departure sends once the processes it ended have departed.
+struct Deferred {
+    from: Pid,
+    reason: ExitReason,
+    /// Linked processes that trap exits (each gets an EXIT).
+    trapping: Vec<Pid>,
+    /// Monitors on the departed process: ref -> watcher (each gets a DOWN).
+    monitored_by: HashMap<u64, Pid>,
+    /// Departures waiting for this one.
+    awaited_by: Vec<Arc<Departing>>,
 }
 
 #[cfg(all(test, not(feature = "loom")))]
 mod tests {
     use super::*;
-    use crate::svc::tests::{Received, table_of};
+    use crate::svc::tests::{Received, TestProcess, table_of};
 
     #[test]
     fn the_relations_of_an_unattached_process_stay_small() {
@@ -503,5 +630,96 @@ mod tests {
         signals.link(&table, &a, b.pid());
         assert!(!b.relations().is_linked(a.pid()));
         assert!(!b.relations().request_exit(ExitReason::Kill), "no exit request after the exit");
+    }
+
+    /// A process's departure as the node runs it: it departs and leaves
+    /// the table, then its signals go out.
+    fn depart(signals: &Signals, table: &ProcessTable<TestProcess>, process: &TestProcess, reason: &ExitReason) {
+        let departure = process.relations().depart();
+        table.remove(process.pid());
+        signals.deliver_departure(table, process.pid(), departure, reason);
+    }
+
+    /// The ordering supervisors need: a watcher gets the DOWN of an exit
+    /// only once the processes that exit's signals ended have departed.
+    #[test]
+    fn a_down_waits_until_the_processes_the_exit_ended_have_departed() {
+        let signals = Signals::default();
+        let (table, [a, b, watcher]) = table_of();
+        signals.link(&table, &a, b.pid());
+        let reference = signals.monitor(&table, &watcher, a.pid());
+        let crash = ExitReason::Trap("unreachable".into());
+        depart(&signals, &table, &a, &crash);
+        assert_eq!(b.pending_exit(), Some(crash.clone()), "b is asked to exit");
+        assert_eq!(watcher.received(), [], "no DOWN while b has not departed");
+        depart(&signals, &table, &b, &crash);
+        assert_eq!(watcher.received(), [Received::down(reference, a.pid(), &crash)]);
+    }
+
+    /// Down a chain of links: a supervisor that traps exits and is linked
+    /// to `a` gets a's EXIT only once `b` and then `c`, ended in turn, have
+    /// departed.
+    #[test]
+    fn a_trapped_exit_waits_for_the_whole_cascade() {
+        let signals = Signals::default();
+        let (table, [supervisor, a, b, c]) = table_of();
+        supervisor.set_trap_exit(true);
+        signals.link(&table, &supervisor, a.pid());
+        signals.link(&table, &a, b.pid());
+        signals.link(&table, &b, c.pid());
+        let crash = ExitReason::Custom(b"boom".to_vec());
+        depart(&signals, &table, &a, &crash);
+        assert_eq!(supervisor.received(), []);
+        assert_eq!(b.pending_exit(), Some(crash.clone()));
+        depart(&signals, &table, &b, &crash);
+        assert_eq!(supervisor.received(), [], "c has not departed yet");
+        assert_eq!(c.pending_exit(), Some(crash.clone()));
+        depart(&signals, &table, &c, &crash);
+        assert_eq!(supervisor.received(), [Received::exit(a.pid(), &crash)]);
+    }
+
+    #[test]
+    fn an_exit_that_ends_nobody_or_only_the_departed_sends_at_once() {
+        let signals = Signals::default();
+        let (table, [a, b, watcher]) = table_of();
+        signals.link(&table, &a, b.pid());
+        let reference = signals.monitor(&table, &watcher, a.pid());
+        // b departs on its own first (the link to a goes with it).
+        b.relations().depart();
+        let crash = ExitReason::Killed;
+        depart(&signals, &table, &a, &crash);
+        assert_eq!(watcher.received(), [Received::down(reference, a.pid(), &crash)]);
+    }
+
+    #[test]
+    fn a_normal_exit_ends_no_linked_process_and_sends_at_once() {
+        let signals = Signals::default();
+        let (table, [a, b, watcher]) = table_of();
+        signals.link(&table, &a, b.pid());
+        let reference = signals.monitor(&table, &watcher, a.pid());
+        depart(&signals, &table, &a, &ExitReason::Normal);
+        assert_eq!(b.pending_exit(), None);
+        assert!(!b.relations().is_linked(a.pid()), "the link went with a");
+        assert_eq!(watcher.received(), [Received::down(reference, a.pid(), &ExitReason::Normal)]);
+    }
+
+    #[test]
+    fn a_long_chain_of_exits_completes_without_recursion() {
+        // Each departure waits for the next: the last one's departure
+        // completes them all in a loop.
+        let signals = Signals::default();
+        let table = ProcessTable::new(20_000);
+        let chain: Vec<Arc<TestProcess>> =
+            (0..10_000).map(|_| table.insert(|pid| Arc::new(TestProcess::with_pid(pid))).unwrap().1).collect();
+        let (_, watcher) = table.insert(|pid| Arc::new(TestProcess::with_pid(pid))).unwrap();
+        for pair in chain.windows(2) {
+            signals.link(&table, &pair[0], pair[1].pid());
+        }
+        let reference = signals.monitor(&table, &watcher, chain[0].pid());
+        let crash = ExitReason::Custom(b"x".to_vec());
+        for process in &chain {
+            depart(&signals, &table, process, &crash);
+        }
+        assert_eq!(watcher.received(), [Received::down(reference, chain[0].pid(), &crash)]);
     }
 }

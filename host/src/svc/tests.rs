@@ -5,7 +5,7 @@
 
 use super::Member;
 use super::process_table::ProcessTable;
-use super::signals::{Relations, down_payload, exit_payload};
+use super::signals::{Departing, Relations, down_payload, exit_payload};
 use crate::base::codes::{TAG_DOWN, TAG_EXIT};
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
@@ -52,6 +52,11 @@ pub(crate) struct TestProcess {
 }
 
 impl TestProcess {
+    /// A test process with pid `pid` (put it in a table yourself).
+    pub(crate) fn with_pid(pid: Pid) -> TestProcess {
+        TestProcess { pid: Some(pid), ..TestProcess::default() }
+    }
+
     pub(crate) fn set_trap_exit(&self, on: bool) {
         self.trap_exit.store(on, Ordering::Relaxed);
     }
@@ -114,10 +119,15 @@ impl Member for TestProcess {
         self.wakes.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn request_exit(self: &Arc<Self>, reason: ExitReason) {
-        if self.relations().request_exit(reason) {
+    fn request_exit(self: &Arc<Self>, reason: ExitReason, awaited_by: Option<&Arc<Departing>>) -> bool {
+        let asked = match awaited_by {
+            Some(departing) => self.relations().request_exit_awaited(reason, departing),
+            None => self.relations().request_exit(reason),
+        };
+        if asked {
             self.wake();
         }
+        asked
     }
 
     fn is_done(&self) -> bool {
