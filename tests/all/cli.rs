@@ -267,6 +267,42 @@ fn a_precompiled_module_runs_and_a_damaged_copy_is_refused_with_exit_2() {
     warren(&["run", bare.path()]).expect_code(2).stderr_has("seal");
 }
 
+/// A spawn bomb: the root spawns echo processes until a spawn fails, then
+/// checks that the failure is `ERR_LIMIT` (not a crash of the node or of its
+/// children), that it spawned many, and that its first child still answers.
+const SPAWN_BOMB: &str = r#"
+  (data (i32.const 100) "echo")
+  (func (export "echo")
+    (loop $next
+      (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+      (drop (call $send (call $msg_sender) (i64.const 7) (i32.const 0) (i32.const 0)))
+      (br $next)))
+  (func (export "main")
+    (local $pid i64) (local $first i64) (local $count i32)
+    (loop $spawn
+      (local.set $pid (call $spawn (i32.const 100) (i32.const 4) (i32.const 0) (i32.const 0)))
+      (if (i64.gt_s (local.get $pid) (i64.const 0))
+        (then
+          (if (i64.eqz (local.get $first)) (then (local.set $first (local.get $pid))))
+          (local.set $count (i32.add (local.get $count) (i32.const 1)))
+          (br $spawn))))
+    (if (i64.ne (local.get $pid) (i64.const -5)) (then unreachable))
+    (if (i32.lt_u (local.get $count) (i32.const 500)) (then unreachable))
+    (drop (call $send (local.get $first) (i64.const 7) (i32.const 0) (i32.const 0)))
+    (if (i32.lt_s (call $receive (i32.const 0) (i32.const 0) (i64.const 30000)) (i32.const 0))
+      (then unreachable)))
+"#;
+
+#[test]
+fn a_spawn_bomb_under_the_guarded_layout_meets_err_limit_and_the_node_lives() {
+    let bomb = wasi_wat("bomb", SPAWN_BOMB);
+    // Without --max-processes the guarded layout's mapping budget stops it;
+    // with it, the process table does.
+    warren(&["run", bomb.path(), "--layout", "guarded"]).expect_code(0);
+    warren(&["run", bomb.path(), "--layout", "guarded", "--max-processes", "1000"]).expect_code(0);
+    warren(&["run", bomb.path(), "--max-processes", "2000"]).expect_code(0);
+}
+
 #[test]
 fn a_module_importing_an_unknown_host_function_exits_2_naming_it() {
     let file = TempFile::new(

@@ -1,9 +1,11 @@
 //! The memory layer: large reserved regions carved into slots (dense
 //! linear memories and fiber stacks, so a process costs no memory mapping
-//! of its own), per-thread caches of small blocks, and sharded free lists.
+//! of its own), the mapping budget of the guarded layout, per-thread caches
+//! of small blocks, and sharded free lists.
 
 pub(crate) mod block_cache;
 pub(crate) mod free_list;
+pub(crate) mod maps;
 pub(crate) mod memory;
 pub(crate) mod region;
 pub(crate) mod stack;

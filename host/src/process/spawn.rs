@@ -7,8 +7,10 @@ use super::state::Module;
 use super::task::{StartSpec, Task};
 use super::{Body, Process, TaskCell};
 use crate::base::codes::{ERR_LIMIT, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE};
+use crate::base::config::MemoryLayout;
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
+use crate::mem::maps::{self, MapReservation};
 use std::fmt;
 use std::sync::Arc;
 
@@ -36,6 +38,13 @@ pub enum SpawnError {
         /// The node's limit (`NodeConfig::max_processes`).
         max_processes: u32,
     },
+    /// The guarded layout's processes have used up the memory mappings the
+    /// kernel allows (`vm.max_map_count`; the dense layout needs none).
+    Mappings {
+        /// How many guarded-layout processes fit, on all the nodes of this
+        /// OS process.
+        capacity: usize,
+    },
 }
 
 impl SpawnError {
@@ -44,7 +53,7 @@ impl SpawnError {
         i64::from(match self {
             SpawnError::NoSuchExport { .. } => ERR_NO_SUCH_EXPORT,
             SpawnError::NoSuchModule { .. } => ERR_NO_SUCH_MODULE,
-            SpawnError::Limit { .. } => ERR_LIMIT,
+            SpawnError::Limit { .. } | SpawnError::Mappings { .. } => ERR_LIMIT,
         })
     }
 }
@@ -64,6 +73,11 @@ impl fmt::Display for SpawnError {
             }
             SpawnError::NoSuchModule { module } => write!(f, "no module named `{module}` is loaded"),
             SpawnError::Limit { max_processes } => write!(f, "the node holds its maximum of {max_processes} processes"),
+            SpawnError::Mappings { capacity } => write!(
+                f,
+                "the guarded layout's processes ({capacity} at most) have used up the memory mappings the kernel \
+                 allows (vm.max_map_count); the dense layout needs none"
+            ),
         }
     }
 }
@@ -102,7 +116,13 @@ impl Runtime {
                 entries: module.entries(),
             });
         }
-        let spec = StartSpec { module, entry: entry.into(), arg, caps };
+        let maps = match self.config.layout {
+            MemoryLayout::Dense => MapReservation::default(),
+            MemoryLayout::Guarded => {
+                MapReservation::take().ok_or(SpawnError::Mappings { capacity: maps::guarded_capacity() })?
+            }
+        };
+        let spec = StartSpec { module, entry: entry.into(), arg, caps, maps };
         let task = Task::Start(Box::new(spec));
         let (_, process) = self
             .table

@@ -17,10 +17,11 @@ use wasmtime::{Store, TypedFunc};
 /// future is made: nothing here waits.
 pub(crate) fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instantiated, StartSpec> {
     let Some(spare) = recycle::take(&spec.module) else { return Err(spec) };
-    let StartSpec { module, entry, arg, caps } = spec;
+    let StartSpec { module, entry, arg, caps, maps } = spec;
     // The module moves into the state, not cloned: its reference count is
     // shared by every scheduler thread.
-    let state = ProcessState::new(process, module, caps, arg);
+    let mut state = ProcessState::new(process, module, caps, arg);
+    state.maps = maps;
     let fuel_start = state.fuel_start;
     let mut store = into_spare(process, spare, state);
     // The same entry as the store's last process: its handle still holds.
@@ -44,7 +45,8 @@ fn into_spare(process: &Process, spare: recycle::Spare, mut state: ProcessState)
 
 /// Makes a new process's store and instance, and finds what it starts with.
 pub(crate) async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
-    let state = ProcessState::new(&process, spec.module.clone(), spec.caps, spec.arg);
+    let mut state = ProcessState::new(&process, spec.module.clone(), spec.caps, spec.arg);
+    state.maps = spec.maps;
     let fuel_start = state.fuel_start;
     let (mut store, setup) = new_store(&process.runtime.engine, state, fuel_start, process.runtime.config.reductions);
     if let Err(error) = setup {

@@ -9,6 +9,7 @@ use super::memory::KnownMemory;
 use super::receive::ReceiveState;
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
+use crate::mem::maps::MapReservation;
 use crate::svc::tables::ProcessTables;
 use crate::wasm::module::LinkedModule;
 use std::any::Any;
@@ -51,6 +52,9 @@ pub(crate) struct ProcessState {
     pub(crate) handler_changed: bool,
     /// Set by `hibernate`: hibernate when the current call returns.
     pub(crate) hibernate: bool,
+    /// Its share of the memory-mapping budget (guarded layout; given back
+    /// when the state is dropped, with the process).
+    pub(crate) maps: MapReservation,
     /// With the node's `hibernate_after`: the timer armed when the process
     /// went idle, and its sequence number (see `timeout_fired`).
     pub(crate) idle_timer: Option<(u64, u64)>,
@@ -106,6 +110,7 @@ impl ProcessState {
             handler: None,
             handler_changed: false,
             hibernate: false,
+            maps: MapReservation::default(),
             idle_timer: None,
             instance: None,
             entry: None,

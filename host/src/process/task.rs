@@ -4,6 +4,7 @@
 use super::call_box::CallBox;
 use super::capabilities::Capabilities;
 use super::state::{Module, ProcessState};
+use crate::mem::maps::MapReservation;
 use crate::wasm::hibernate::Frozen;
 use std::future::Future;
 use std::mem::MaybeUninit;
@@ -37,6 +38,8 @@ pub(crate) struct StartSpec {
     pub(crate) entry: Box<str>,
     pub(crate) arg: Box<[u8]>,
     pub(crate) caps: Arc<Capabilities>,
+    /// Its share of the memory-mapping budget (guarded layout only).
+    pub(crate) maps: MapReservation,
 }
 
 /// A handler-style process at rest.
