@@ -352,7 +352,7 @@ impl Drop for Inbox {
         if let Some(process) = self.runtime.table.get(self.pid)
             && matches!(process.body, Body::Inbox(_))
         {
-            self.runtime.process_exited(&process, ExitReason::Normal);
+            self.runtime.process_exited(&process, Arc::new(ExitReason::Normal));
         }
     }
 }

@@ -591,6 +591,30 @@ fn tag_output_keeps_a_line_written_in_pieces_whole() {
     assert!(texts.contains(&"no newline at the end"), "the unfinished last line is printed, tagged:\n{}", run.stdout);
 }
 
+/// A process that prints 4 MiB without a newline under `--tag-output`: the
+/// host holds at most a bounded piece of the line, and prints it in tagged
+/// pieces of at most 64 KiB.
+#[test]
+fn tag_output_prints_an_endless_line_in_bounded_pieces() {
+    let file = wasi_wat(
+        "endless",
+        r#"(func (export "main")
+             (local $i i32)
+             (memory.fill (i32.const 4096) (i32.const 120) (i32.const 4096))
+             (loop $chunk
+               (call $print (i32.const 4096) (i32.const 4096))
+               (local.set $i (i32.add (local.get $i) (i32.const 1)))
+               (br_if $chunk (i32.lt_u (local.get $i) (i32.const 1024)))))"#,
+    );
+    let run = warren(&["run", file.path(), "--tag-output"]);
+    run.expect_code(0);
+    let pieces: Vec<&str> = run.stdout_lines().into_iter().filter_map(split_pid_tag).map(|(_, text)| text).collect();
+    let total: usize = pieces.iter().map(|piece| piece.len()).sum();
+    assert_eq!(total, 4 << 20, "every byte printed");
+    assert!(pieces.iter().all(|piece| piece.len() <= 64 << 10 && piece.bytes().all(|b| b == b'x')));
+    assert!(pieces.len() >= 64, "in pieces: {}", pieces.len());
+}
+
 #[test]
 fn tag_output_tags_standard_error_lines_too() {
     let file = wasi_wat(

@@ -92,3 +92,82 @@ fn a_receive_that_looks_through_many_messages_costs_reductions() {
     assert!(charged, "reductions: {:?}", node.reductions(poller.pid()));
     shut_down_on_time(node);
 }
+
+/// Resident memory of this test process, in bytes.
+fn resident() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    kib * 1024
+}
+
+/// A process that exits with a 16 MiB reason, watched by 50 monitors and
+/// linked to 10 processes that trap exits. Watchers and links wait for a
+/// go-ahead (tag 77) before they receive, so every DOWN and EXIT is queued
+/// at once; then each reports the size of the message it got.
+const HUGE_REASON: &str = r#"
+  (func (export "target")
+    ;; Grows its memory by 16 MiB + 64 KiB, then exits with 16 MiB of
+    ;; detail after waiting for its watchers (tag 1).
+    (drop (memory.grow (i32.const 257)))
+    (i64.store (i32.const 128) (i64.const 1))
+    (drop (call $receive (i32.const 128) (i32.const 1) (i64.const -1)))
+    (call $exit (i32.const 2) (i32.const 65536) (i32.const 16777216)))
+  ;; Argument: [reporter][target][1 = link, trapping; 0 = monitor].
+  (func (export "watcher")
+    (local $reporter i64) (local $target i64)
+    (drop (call $arg_read (i32.const 0) (i32.const 24)))
+    (local.set $reporter (i64.load (i32.const 0)))
+    (local.set $target (i64.load (i32.const 8)))
+    (if (i64.eq (i64.load (i32.const 16)) (i64.const 1))
+      (then
+        (drop (call $trap_exit (i32.const 1)))
+        (drop (call $link (local.get $target))))
+      (else (drop (call $monitor (local.get $target)))))
+    (call $report (local.get $reporter) (i64.const 2) (i64.const 0))
+    (i64.store (i32.const 128) (i64.const 77))
+    (drop (call $receive (i32.const 128) (i32.const 1) (i64.const -1)))
+    (call $report (local.get $reporter) (i64.const 3)
+      (i64.extend_i32_s (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))))
+"#;
+
+/// An exit reason is shared by the messages of its exit, not copied into
+/// each: 60 watchers of a 16 MiB reason cost about one copy of it.
+#[test]
+fn a_huge_exit_reason_is_shared_by_its_watchers() {
+    let node = node_with(NodeConfig::default().schedulers(2).max_memory(64 << 20));
+    let module = load(&node, "huge-reason", &rwat(HUGE_REASON));
+    let inbox = node.inbox();
+    let target = spawn(&node, &module, "target", b"");
+    let watchers: Vec<ProcessHandle> = (0..60)
+        .map(|n| {
+            let mut arg = pid_bytes(inbox.pid()).to_vec();
+            arg.extend_from_slice(&pid_bytes(target.pid()));
+            arg.extend_from_slice(&i64::from(n < 10).to_le_bytes());
+            spawn(&node, &module, "watcher", &arg)
+        })
+        .collect();
+    for _ in 0..60 {
+        assert_eq!(inbox.recv_timeout(PATIENCE).expect("a watcher is ready").tag, 2);
+    }
+    let before = resident();
+    inbox.send(target.pid(), 1, b"");
+    assert!(matches!(target.wait_timeout(PATIENCE), Some(ExitReason::Custom(detail)) if detail.len() == 16 << 20));
+    // Every DOWN and EXIT is queued now, none received.
+    let grown = resident().saturating_sub(before);
+    for watcher in &watchers {
+        inbox.send(watcher.pid(), 77, b"");
+    }
+    for _ in 0..60 {
+        let report = inbox.recv_timeout(PATIENCE).expect("a watcher reports");
+        let size = i64::from_le_bytes(report.data[..8].try_into().unwrap());
+        assert_eq!(report.tag, 3);
+        // A DOWN is 20 bytes and the detail, an EXIT 12 and the detail.
+        assert!(size == 20 + (16 << 20) || size == 12 + (16 << 20), "message size {size}");
+    }
+    assert!(grown < 300 << 20, "the queued messages grew the node by {} MiB", grown >> 20);
+    shut_down_on_time(node);
+}

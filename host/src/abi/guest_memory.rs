@@ -143,6 +143,20 @@ pub(crate) fn with_bytes<R>(
     Ok(f(&guest.mem[range], guest.state))
 }
 
+/// The detail bytes of an exit reason a guest gives (`exit`,
+/// `exit_signal`): a copy of the guest bytes at `ptr..ptr + len` (the whole
+/// range must lie in memory), cut to the node's largest message: a reason
+/// travels in the EXIT and DOWN messages of the exit.
+pub(crate) fn exit_detail(
+    caller: &mut Caller<'_, ProcessState>,
+    func: &str,
+    ptr: i32,
+    len: i32,
+) -> wasmtime::Result<Vec<u8>> {
+    let max = caller.data().process.runtime.config.max_message;
+    with_bytes(caller, func, ptr, len, |bytes, _| bytes[..bytes.len().min(max)].to_vec())
+}
+
 /// A copy of the guest bytes at `ptr..ptr + len`.
 pub(crate) fn read(
     caller: &mut Caller<'_, ProcessState>,

@@ -23,7 +23,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         caller.data().current.as_ref().map_or(i64::from(ERR_NO_MESSAGE), |m| pid_value(m.sender()))
     })?;
     linker.func_wrap(MODULE, "msg_size", |caller: Caller<'_, ProcessState>| {
-        caller.data().current.as_ref().map_or(ERR_NO_MESSAGE, |m| count(m.data().len()))
+        caller.data().current.as_ref().map_or(ERR_NO_MESSAGE, |m| count(m.payload().len()))
     })?;
     linker.func_wrap(MODULE, "msg_read", msg_read)?;
     Ok(())
@@ -42,7 +42,7 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
         return Ok(OK);
     };
     let letter = with_bytes(&mut caller, "send", ptr, len, |bytes, state| Letter::new(state.pid, tag, bytes))?;
-    let copied = letter.data().len();
+    let copied = letter.payload().len();
     caller.data().process.runtime.send(to, letter);
     charge(&mut caller, cost::copy(copied));
     Ok(OK)
@@ -148,11 +148,11 @@ fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst
     let Some(message) = &guest.state.current else {
         return Ok(ERR_NO_MESSAGE);
     };
-    let data = message.data();
-    let start = (offset.cast_unsigned() as usize).min(data.len());
-    let n = dest_len("msg_read", dst_len, data.len() - start)?;
+    let payload = message.payload();
+    let start = (offset.cast_unsigned() as usize).min(payload.len());
+    let n = dest_len("msg_read", dst_len, payload.len() - start)?;
     let to = buffer.start..buffer.start + n;
-    guest.mem[to.clone()].copy_from_slice(&data[start..start + n]);
+    payload.copy_to(start, &mut guest.mem[to.clone()]);
     // The next message will likely be read to the same place.
     guest.state.last_read_to = guest.mem[to].as_ptr() as usize;
     charge(&mut caller, cost::copy(n));

@@ -108,7 +108,7 @@ fn send_named(
     // As in Erlang, sending to a name nobody holds is the sender's error.
     let runtime = &state.process.runtime;
     let Some(to) = runtime.names.whereis(&name) else { return Ok(ERR_NO_SUCH_NAME) };
-    let copied = letter.data().len();
+    let copied = letter.payload().len();
     runtime.send(to, letter);
     charge(&mut caller, cost::copy(copied));
     Ok(OK)

@@ -2,7 +2,7 @@
 //! handler style.
 
 use super::charge::charge;
-use super::guest_memory::{check_range, dest_len, fault, read_str, with_bytes, write};
+use super::guest_memory::{check_range, dest_len, exit_detail, fault, read_str, write};
 use crate::base::codes::{ERR_BADARG, ERR_CANNOT_HIBERNATE, ERR_NO_SUCH_EXPORT, MODULE, OK};
 use crate::base::reason::ExitReason;
 use crate::process::cost;
@@ -65,14 +65,14 @@ fn arg_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) ->
 }
 
 fn exit(mut caller: Caller<'_, ProcessState>, kind: i32, detail_ptr: i32, detail_len: i32) -> wasmtime::Result<()> {
-    let detail = with_bytes(&mut caller, "exit", detail_ptr, detail_len, |bytes, _| bytes.to_vec())?;
+    let detail = exit_detail(&mut caller, "exit", detail_ptr, detail_len)?;
     let Some(reason) = ExitReason::from_guest(kind, detail) else {
         return Err(fault(
             "exit",
             format_args!("reason kind {kind} cannot be given by a guest (use 0 normal, 1 shutdown or 2 custom)"),
         ));
     };
-    caller.data_mut().exit_request = Some(Box::new(reason));
+    caller.data_mut().exit_request = Some(std::sync::Arc::new(reason));
     // Unwinds the guest; the scheduler reads `exit_request` for the reason.
     Err(wasmtime::Error::msg("process called exit"))
 }

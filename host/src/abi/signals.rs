@@ -2,7 +2,7 @@
 //! `svc/signals.rs` for the rules), and spawning.
 
 use super::charge::charge;
-use super::guest_memory::{read, read_str, with_bytes, write};
+use super::guest_memory::{exit_detail, read, read_str, write};
 use crate::base::codes::{
     ERR_BADARG, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK, REASON_KILL, SPAWN_LINK, SPAWN_MONITOR,
 };
@@ -12,6 +12,7 @@ use crate::process::cost;
 use crate::process::spawn::Watchers;
 use crate::process::state::ProcessState;
 use crate::svc::signals::is_down_of;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use wasmtime::{Caller, Linker};
 
@@ -60,7 +61,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         if flush != 0 {
             // After the demonitor no DOWN of it is queued: one that was is
             // found now.
-            state.received.remove_first(&state.process.mailbox, |m| is_down_of(reference, m.tag(), m.data()));
+            state.received.remove_first(&state.process.mailbox, |m| is_down_of(reference, m.tag(), m.payload().head()));
         }
         i32::from(active)
     })?;
@@ -157,7 +158,7 @@ fn exit_signal(
     detail_ptr: i32,
     detail_len: i32,
 ) -> wasmtime::Result<i32> {
-    let detail = with_bytes(&mut caller, "exit_signal", detail_ptr, detail_len, |bytes, _| bytes.to_vec())?;
+    let detail = exit_detail(&mut caller, "exit_signal", detail_ptr, detail_len)?;
     charge(&mut caller, cost::copy(detail.len()));
     let reason = if kind == REASON_KILL { Some(ExitReason::Kill) } else { ExitReason::from_guest(kind, detail) };
     let (Some(reason), Some(to)) = (reason, Pid::from_raw(pid.cast_unsigned())) else {
@@ -165,7 +166,7 @@ fn exit_signal(
     };
     let state = caller.data();
     let runtime = &state.process.runtime;
-    runtime.signals.exit_signal(&runtime.table, state.pid, to, &reason, false);
+    runtime.signals.exit_signal(&runtime.table, state.pid, to, &Arc::new(reason), false);
     // A signal that ends the caller itself takes effect now, as `exit` does.
     exit_now_if_asked(&mut caller)?;
     Ok(OK)
@@ -176,7 +177,7 @@ fn exit_signal(
 fn exit_now_if_asked(caller: &mut Caller<'_, ProcessState>) -> wasmtime::Result<()> {
     match caller.data().process.take_pending_exit() {
         Some(reason) => {
-            caller.data_mut().exit_request = Some(Box::new(reason));
+            caller.data_mut().exit_request = Some(reason);
             Err(wasmtime::Error::msg("process exited by an exit signal"))
         }
         None => Ok(()),

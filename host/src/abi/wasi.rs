@@ -56,7 +56,7 @@ fn proc_exit(mut caller: Caller<'_, ProcessState>, status: i32) -> wasmtime::Res
         0 => ExitReason::Normal,
         status => ExitReason::Custom(format!("exit status {status}").into_bytes()),
     };
-    caller.data_mut().exit_request = Some(Box::new(reason));
+    caller.data_mut().exit_request = Some(std::sync::Arc::new(reason));
     Err(fault("proc_exit", "the process exited"))
 }
 
@@ -90,6 +90,9 @@ impl StdoutStream for TaggedOutput {
     }
 }
 
+/// The most bytes of a partial line a process's tagged output holds.
+const MAX_LINE: usize = 64 << 10;
+
 /// Buffers a partial line; writes whole lines, tagged, in one write each so
 /// lines of different processes never interleave.
 struct TaggedWriter {
@@ -103,6 +106,15 @@ impl TaggedWriter {
             self.line.extend_from_slice(&bytes[..=end]);
             self.emit()?;
             bytes = &bytes[end + 1..];
+        }
+        // A line longer than `MAX_LINE` goes out in pieces of that size,
+        // each tagged: the host holds at most that much of a process's
+        // output.
+        while self.line.len() + bytes.len() >= MAX_LINE {
+            let take = MAX_LINE - self.line.len();
+            self.line.extend_from_slice(&bytes[..take]);
+            self.emit()?;
+            bytes = &bytes[take..];
         }
         self.line.extend_from_slice(bytes);
         Ok(())

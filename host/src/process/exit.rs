@@ -19,7 +19,7 @@ impl Runtime {
     /// finds it); its names are freed; its tables go to their heirs; its
     /// timers are cancelled; then its links get their exit signals and only
     /// after them its monitors their DOWN; last its instance is torn down.
-    pub(crate) fn process_exited(&self, process: &Arc<Process>, reason: ExitReason) {
+    pub(crate) fn process_exited(&self, process: &Arc<Process>, reason: Arc<ExitReason>) {
         process.run_state.set_done();
         let mut departure = process.relations().depart();
         self.table.remove(process.pid);
@@ -29,7 +29,7 @@ impl Runtime {
         for (heir, payload) in self.tables.owner_exited(process.pid, |pid| self.table.get(pid).is_some()) {
             self.send(heir, Letter::new(process.pid, TAG_TABLE_TRANSFER, &payload));
         }
-        match &reason {
+        match &*reason {
             ExitReason::Normal => tracing::debug!(pid = %process.pid, "process exited normally"),
             ExitReason::Shutdown(_) | ExitReason::Custom(_) => {
                 tracing::info!(pid = %process.pid, %reason, "process exited")

@@ -357,7 +357,7 @@ mod tests {
         assert!(take(&mut received, &mailbox, &[9]).is_none());
         mailbox.push(msg(9));
         mailbox.push(msg(1));
-        assert_eq!(take(&mut received, &mailbox, &[1]).map(|m| m.data()[0]), Some(1));
+        assert_eq!(take(&mut received, &mailbox, &[1]).map(|m| m.payload().head()[0]), Some(1));
         assert_eq!(take(&mut received, &mailbox, &[9]).map(|m| m.tag()), Some(9));
         let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [2, 1]);

@@ -54,6 +54,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use task::Task;
 use trim::StackTrim;
 
+/// Exit reason details longer than this are shared by the EXIT and DOWN
+/// messages of an exit, not copied into each (see `Letter::with_reason`).
+const SHARE_DETAIL_FROM: usize = 256;
+
 /// What a process is made of, besides its mailbox.
 pub(crate) enum Body {
     /// A wasm process and its task.
@@ -185,10 +189,8 @@ impl Process {
         if queued > limit {
             // Ends it at its next slice (or at once if it waits); like
             // `kill`, it cannot be trapped.
-            self.request_exit(
-                ExitReason::Limit(format!("mailbox: {queued} messages queued exceeds the process limit of {limit}")),
-                None,
-            );
+            let reason = format!("mailbox: {queued} messages queued exceeds the process limit of {limit}");
+            self.request_exit(Arc::new(ExitReason::Limit(reason)), None);
             return false;
         }
         true
@@ -227,7 +229,7 @@ impl Process {
     }
 
     /// The exit a signal asked for, if any (taken by the scheduler).
-    pub(crate) fn take_pending_exit(&self) -> Option<ExitReason> {
+    pub(crate) fn take_pending_exit(&self) -> Option<Arc<ExitReason>> {
         // Checked before every slice: a flag keeps the common case lock-free.
         if !self.exit_requested.load(Ordering::Acquire) {
             return None;
@@ -249,8 +251,16 @@ impl Member for Process {
         self.trap_exit.load(Ordering::Acquire)
     }
 
-    fn deliver(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) {
-        self.deliver_letter(Letter::new(from, tag, data));
+    fn deliver_signal(self: &Arc<Self>, from: Pid, tag: i64, head: &[u8], reason: &Arc<ExitReason>) {
+        let detail = reason.detail();
+        // A short detail is copied (one block, no count on the reason); a
+        // long one is shared by every message of the exit.
+        let letter = if detail.len() <= SHARE_DETAIL_FROM {
+            Letter::new(from, tag, &[head, detail].concat())
+        } else {
+            Letter::with_reason(from, tag, head, reason)
+        };
+        self.deliver_letter(letter);
     }
 
     fn enqueue(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) -> bool {
@@ -269,7 +279,7 @@ impl Member for Process {
         std::task::Wake::wake_by_ref(self);
     }
 
-    fn request_exit(self: &Arc<Self>, reason: ExitReason, awaited_by: Option<&Arc<Departing>>) -> bool {
+    fn request_exit(self: &Arc<Self>, reason: Arc<ExitReason>, awaited_by: Option<&Arc<Departing>>) -> bool {
         {
             let mut relations = self.relations();
             let asked = match awaited_by {

@@ -300,9 +300,7 @@ impl IntoBuffer {
         let (header, payload) = buffer.split_at_mut(Self::HEADER);
         header[..8].copy_from_slice(&message.tag().to_le_bytes());
         header[8..].copy_from_slice(&message.sender().raw().to_le_bytes());
-        let data = message.data();
-        let n = data.len().min(payload.len());
-        payload[..n].copy_from_slice(&data[..n]);
+        let n = message.payload().copy_to(0, payload);
         // The next message will likely be written to the same place.
         state.last_read_to = header.as_ptr() as usize;
         if n as u64 > cost::FREE_BYTES {

@@ -26,7 +26,7 @@ pub(crate) enum RunOutcome {
     /// pages can be released (see `trim.rs`).
     IdleHandler,
     /// The process ended.
-    Exited(ExitReason),
+    Exited(Arc<ExitReason>),
 }
 
 /// A step's result: go on with the task's next state, or return. (Each step
@@ -121,7 +121,7 @@ impl Process {
         self.reductions.store(used, Ordering::Relaxed);
         let handler = match outcome {
             Err(error) => {
-                let asked = store.data_mut().exit_request.take().map(|reason| *reason);
+                let asked = store.data_mut().exit_request.take();
                 return self.finish(task, store, classify_error(error, asked));
             }
             Ok(CallOutcome::Entry(None)) => None,
@@ -129,7 +129,7 @@ impl Process {
             Ok(CallOutcome::Entry(Some(handler)) | CallOutcome::Handler(handler, _)) => Some(handler),
         };
         let Some(handler) = handler else {
-            return self.finish(task, store, ExitReason::Normal);
+            return self.finish(task, store, Arc::new(ExitReason::Normal));
         };
         store.data_mut().current = None;
         if std::mem::take(&mut store.data_mut().hibernate) {
@@ -208,7 +208,7 @@ impl Process {
                 *task = Task::Idle(Box::new(IdleHandler { store, handler }));
             }
             Err(error) => {
-                let asked = store.data_mut().exit_request.take().map(|reason| *reason);
+                let asked = store.data_mut().exit_request.take();
                 *task = Task::Finished;
                 drop(store);
                 return ControlFlow::Break(RunOutcome::Exited(classify_error(error, asked)));
@@ -219,7 +219,7 @@ impl Process {
 
     /// The process's call ended it with `reason`: its store goes to this
     /// thread's spares (see `recycle.rs`), with its fiber stack.
-    fn finish(&self, task: &mut Task, store: Store<ProcessState>, reason: ExitReason) -> Step {
+    fn finish(&self, task: &mut Task, store: Store<ProcessState>, reason: Arc<ExitReason>) -> Step {
         *task = Task::Finished;
         super::recycle::give_back(store, self.stack_base.swap(0, Ordering::Relaxed));
         ControlFlow::Break(RunOutcome::Exited(reason))
@@ -246,7 +246,8 @@ impl Process {
             }
             Err(reason) => {
                 *task = Task::Finished;
-                ControlFlow::Break(RunOutcome::Exited(ExitReason::Trap(format!("hibernate: {reason}"))))
+                let reason = ExitReason::Trap(format!("hibernate: {reason}"));
+                ControlFlow::Break(RunOutcome::Exited(Arc::new(reason)))
             }
         }
     }

@@ -197,10 +197,15 @@ pub(crate) fn current_handler(store: &mut Store<ProcessState>) -> wasmtime::Resu
 }
 
 /// The exit reason for a call that failed with `error`.
-pub(crate) fn classify_error(error: wasmtime::Error, asked: Option<ExitReason>) -> ExitReason {
+pub(crate) fn classify_error(error: wasmtime::Error, asked: Option<Arc<ExitReason>>) -> Arc<ExitReason> {
     if let Some(reason) = asked {
         return reason;
     }
+    Arc::new(classify_trap(error))
+}
+
+/// The exit reason of a call that failed with `error` without asking.
+fn classify_trap(error: wasmtime::Error) -> ExitReason {
     if let Some(limit) = error.downcast_ref::<LimitExceeded>() {
         return ExitReason::Limit(limit.0.clone());
     }

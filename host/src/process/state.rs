@@ -67,7 +67,7 @@ pub(crate) struct ProcessState {
     pub(crate) entry: Option<Box<EntryFunc>>,
     /// Set by `exit` (and WASI's `proc_exit`): the reason the process asked
     /// for.
-    pub(crate) exit_request: Option<Box<ExitReason>>,
+    pub(crate) exit_request: Option<Arc<ExitReason>>,
     pub(crate) module: Arc<Module>,
     pub(crate) caps: Arc<Capabilities>,
     pub(crate) arg: Box<[u8]>,
@@ -132,7 +132,7 @@ impl ProcessState {
     /// returns its length, `receive`'s result (a message is at most the
     /// node's largest, itself at most `i32::MAX` bytes).
     pub(crate) fn take_delivery(&mut self, letter: Letter) -> i32 {
-        let len = i32::try_from(letter.data().len()).unwrap_or(i32::MAX);
+        let len = i32::try_from(letter.payload().len()).unwrap_or(i32::MAX);
         self.current = Some(letter);
         len
     }

@@ -40,8 +40,10 @@ pub(crate) trait Member: Send + Sync + Sized + 'static {
     /// Whether exit signals reach it as messages (`trap_exit`).
     fn traps_exits(&self) -> bool;
 
-    /// Queues a message for it and wakes it.
-    fn deliver(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]);
+    /// Queues a signal's message for it (an EXIT or a DOWN) and wakes it:
+    /// its payload is `head` followed by `reason`'s detail, which the
+    /// messages of one exit share rather than copy.
+    fn deliver_signal(self: &Arc<Self>, from: Pid, tag: i64, head: &[u8], reason: &Arc<ExitReason>);
 
     /// Queues a message for it without waking it; returns whether the
     /// caller must now wake it ([`Member::wake`]), which it may do once
@@ -56,7 +58,7 @@ pub(crate) trait Member: Send + Sync + Sized + 'static {
     /// `awaited_by`, that departure waits for this process to finish
     /// departing (see `signals.rs`); returns `false` when the process has
     /// departed already (so nothing will wait).
-    fn request_exit(self: &Arc<Self>, reason: ExitReason, awaited_by: Option<&Arc<Departing>>) -> bool;
+    fn request_exit(self: &Arc<Self>, reason: Arc<ExitReason>, awaited_by: Option<&Arc<Departing>>) -> bool;
 
     /// Whether it has ended (a timer aimed at it is then never kept).
     fn is_done(&self) -> bool;

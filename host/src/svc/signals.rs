@@ -55,7 +55,7 @@ pub(crate) struct Relations {
     /// Set once the process has exited: nothing new may attach.
     exited: bool,
     /// The reason a signal asked this process to exit with (first wins).
-    pending_exit: Option<ExitReason>,
+    pending_exit: Option<Arc<ExitReason>>,
     attached: Option<Box<Attached>>,
 }
 
@@ -111,7 +111,7 @@ impl Relations {
 
     /// Records an exit a signal asks for; `false` if the process has exited
     /// or an earlier request stands (the first wins).
-    pub(crate) fn request_exit(&mut self, reason: ExitReason) -> bool {
+    pub(crate) fn request_exit(&mut self, reason: Arc<ExitReason>) -> bool {
         if self.exited || self.pending_exit.is_some() {
             return false;
         }
@@ -120,7 +120,7 @@ impl Relations {
     }
 
     /// The exit a signal asked for, if any (taken once).
-    pub(crate) fn take_pending_exit(&mut self) -> Option<ExitReason> {
+    pub(crate) fn take_pending_exit(&mut self) -> Option<Arc<ExitReason>> {
         self.pending_exit.take()
     }
 
@@ -142,7 +142,7 @@ impl Relations {
     /// earlier request stands: the first wins), and that `departing` waits
     /// for this process's departure. `false` if the process has departed
     /// already: there is nothing to wait for.
-    pub(crate) fn request_exit_awaited(&mut self, reason: ExitReason, departing: &Arc<Departing>) -> bool {
+    pub(crate) fn request_exit_awaited(&mut self, reason: Arc<ExitReason>, departing: &Arc<Departing>) -> bool {
         if self.exited {
             return false;
         }
@@ -174,28 +174,38 @@ impl Relations {
     }
 }
 
-/// The payload of an EXIT message.
-pub(crate) fn exit_payload(from: Pid, reason: &ExitReason) -> Box<[u8]> {
-    let mut data = Vec::with_capacity(12 + reason.detail().len());
-    data.extend_from_slice(&from.raw().to_le_bytes());
-    data.extend_from_slice(&reason.kind().to_le_bytes());
-    data.extend_from_slice(reason.detail());
-    data.into()
+/// The head of an EXIT message's payload: `[from: i64][reason kind: i32]`;
+/// the reason's detail follows (see [`Member::deliver_signal`]).
+pub(crate) fn exit_head(from: Pid, reason: &ExitReason) -> [u8; 12] {
+    let mut head = [0u8; 12];
+    head[..8].copy_from_slice(&from.raw().to_le_bytes());
+    head[8..].copy_from_slice(&reason.kind().to_le_bytes());
+    head
 }
 
-/// The payload of a DOWN message.
-pub(crate) fn down_payload(reference: u64, pid: Pid, reason: &ExitReason) -> Box<[u8]> {
-    let mut data = Vec::with_capacity(20 + reason.detail().len());
-    data.extend_from_slice(&reference.to_le_bytes());
-    data.extend_from_slice(&pid.raw().to_le_bytes());
-    data.extend_from_slice(&reason.kind().to_le_bytes());
-    data.extend_from_slice(reason.detail());
-    data.into()
+/// The head of a DOWN message's payload: `[monitor ref: i64][pid: i64]
+/// [reason kind: i32]`; the reason's detail follows.
+pub(crate) fn down_head(reference: u64, pid: Pid, reason: &ExitReason) -> [u8; 20] {
+    let mut head = [0u8; 20];
+    head[..8].copy_from_slice(&reference.to_le_bytes());
+    head[8..16].copy_from_slice(&pid.raw().to_le_bytes());
+    head[16..].copy_from_slice(&reason.kind().to_le_bytes());
+    head
 }
 
-/// Whether a message (`tag`, `data`) is the DOWN of monitor `reference`.
-pub(crate) fn is_down_of(reference: u64, tag: i64, data: &[u8]) -> bool {
-    tag == TAG_DOWN && data.get(..8) == Some(&reference.to_le_bytes()[..])
+/// `kill` from a dying process, or sent again, reaches its targets as
+/// `killed` (a reason with no detail, made once).
+fn killed(reason: &Arc<ExitReason>) -> Arc<ExitReason> {
+    match **reason {
+        ExitReason::Kill => Arc::new(ExitReason::Killed),
+        _ => reason.clone(),
+    }
+}
+
+/// Whether a message (`tag`, the first bytes of its payload `head`) is the
+/// DOWN of monitor `reference`.
+pub(crate) fn is_down_of(reference: u64, tag: i64, head: &[u8]) -> bool {
+    tag == TAG_DOWN && head.get(..8) == Some(&reference.to_le_bytes()[..])
 }
 
 /// The signals service: Erlang's rules for links, monitors and exit
@@ -223,21 +233,21 @@ impl Signals {
         table: &ProcessTable<P>,
         from: Pid,
         to: Pid,
-        reason: &ExitReason,
+        reason: &Arc<ExitReason>,
         via_link: bool,
     ) {
         let Some(target) = table.get(to) else { return };
         if via_link && !target.relations().remove_link(from) {
             return;
         }
-        if matches!(reason, ExitReason::Kill) && !via_link {
-            target.request_exit(ExitReason::Killed, None);
+        if matches!(**reason, ExitReason::Kill) && !via_link {
+            target.request_exit(killed(reason), None);
             return;
         }
         // `kill` from a dying process reaches its links as `killed`.
-        let reason = if matches!(reason, ExitReason::Kill) { ExitReason::Killed } else { reason.clone() };
+        let reason = killed(reason);
         if target.traps_exits() {
-            target.deliver(from, TAG_EXIT, &exit_payload(from, &reason));
+            target.deliver_signal(from, TAG_EXIT, &exit_head(from, &reason), &reason);
         } else if !reason.is_normal() || (from == to && !via_link) {
             target.request_exit(reason, None);
         }
@@ -261,7 +271,7 @@ impl Signals {
         let linked = table.get(b).is_some_and(|target| target.relations().add_link(a.pid()));
         if !linked {
             a.relations().remove_link(b);
-            self.exit_signal(table, b, a.pid(), &ExitReason::Noproc, false);
+            self.exit_signal(table, b, a.pid(), &Arc::new(ExitReason::Noproc), false);
         }
     }
 
@@ -298,7 +308,8 @@ impl Signals {
         if !attached {
             let removed = watcher.relations().attached_mut().and_then(|a| a.monitoring.remove(&reference));
             if removed.is_some() {
-                watcher.deliver(target, TAG_DOWN, &down_payload(reference, target, &ExitReason::Noproc));
+                let noproc = Arc::new(ExitReason::Noproc);
+                watcher.deliver_signal(target, TAG_DOWN, &down_head(reference, target, &noproc), &noproc);
             }
         }
         reference
@@ -328,7 +339,7 @@ impl Signals {
         table: &ProcessTable<P>,
         pid: Pid,
         departure: Departure,
-        reason: &ExitReason,
+        reason: &Arc<ExitReason>,
     ) {
         for (reference, target) in departure.monitoring {
             if let Some(target) = table.get(target)
@@ -338,7 +349,7 @@ impl Signals {
             }
         }
         // `kill` from a dying process reaches its links as `killed`.
-        let link_reason = if matches!(reason, ExitReason::Kill) { ExitReason::Killed } else { reason.clone() };
+        let link_reason = killed(reason);
         let mut ended = Vec::new();
         let mut trapping = Vec::new();
         for linked in departure.links {
@@ -357,7 +368,7 @@ impl Signals {
         }
         let deferred = Deferred {
             from: pid,
-            reason: link_reason.clone(),
+            reason: reason.clone(),
             trapping,
             monitored_by: departure.monitored_by,
             awaited_by: departure.awaited_by,
@@ -420,7 +431,7 @@ impl Signals {
             // finds it gone (the DOWN is already queued, for `flush`).
             let mut relations = watcher.relations();
             if relations.attached_mut().and_then(|a| a.monitoring.remove(&reference)).is_some() {
-                watcher.deliver(from, TAG_DOWN, &down_payload(reference, from, &reason));
+                watcher.deliver_signal(from, TAG_DOWN, &down_head(reference, from, &reason), &reason);
             }
         }
         awaited_by
@@ -440,7 +451,7 @@ pub(crate) struct Departing {
 /// The signals a departure sends once the processes it ended have departed.
 struct Deferred {
     from: Pid,
-    reason: ExitReason,
+    reason: Arc<ExitReason>,
     /// Linked processes that trap exits (each gets an EXIT).
     trapping: Vec<Pid>,
     /// Monitors on the departed process: ref -> watcher (each gets a DOWN).
@@ -489,7 +500,7 @@ mod tests {
             if via_link {
                 signals.link(&table, &from, to.pid());
             }
-            signals.exit_signal(&table, from.pid(), to.pid(), reason, via_link);
+            signals.exit_signal(&table, from.pid(), to.pid(), &Arc::new((*reason).clone()), via_link);
             let case = format!("{reason:?} via_link={via_link} traps={traps}");
             assert_eq!(to.pending_exit(), exits, "{case}");
             let received = to.received();
@@ -512,7 +523,7 @@ mod tests {
     fn a_normal_exit_signal_to_oneself_ends_the_process() {
         let signals = Signals::default();
         let (table, [me]) = table_of();
-        signals.exit_signal(&table, me.pid(), me.pid(), &ExitReason::Normal, false);
+        signals.exit_signal(&table, me.pid(), me.pid(), &Arc::new(ExitReason::Normal), false);
         assert_eq!(me.pending_exit(), Some(ExitReason::Normal));
     }
 
@@ -522,7 +533,7 @@ mod tests {
         let (table, [a, b]) = table_of();
         signals.link(&table, &a, b.pid());
         signals.unlink(&table, &a, b.pid());
-        signals.exit_signal(&table, b.pid(), a.pid(), &ExitReason::Custom(b"x".to_vec()), true);
+        signals.exit_signal(&table, b.pid(), a.pid(), &Arc::new(ExitReason::Custom(b"x".to_vec())), true);
         assert_eq!(a.pending_exit(), None, "unlink won");
     }
 
@@ -530,8 +541,8 @@ mod tests {
     fn the_first_exit_request_wins() {
         let signals = Signals::default();
         let (table, [a, b]) = table_of();
-        signals.exit_signal(&table, a.pid(), b.pid(), &ExitReason::Custom(b"first".to_vec()), false);
-        signals.exit_signal(&table, a.pid(), b.pid(), &ExitReason::Kill, false);
+        signals.exit_signal(&table, a.pid(), b.pid(), &Arc::new(ExitReason::Custom(b"first".to_vec())), false);
+        signals.exit_signal(&table, a.pid(), b.pid(), &Arc::new(ExitReason::Kill), false);
         assert_eq!(b.pending_exit(), Some(ExitReason::Custom(b"first".to_vec())));
     }
 
@@ -566,7 +577,7 @@ mod tests {
         let reason = ExitReason::Trap("unreachable".into());
         let departure = dying.relations().depart();
         table.remove(dying.pid());
-        signals.deliver_departure(&table, dying.pid(), departure, &reason);
+        signals.deliver_departure(&table, dying.pid(), departure, &Arc::new(reason.clone()));
         // Both sequence numbers come from one counter: the EXIT was queued first.
         assert!(linked.last_sequence() < watcher.last_sequence(), "links are signalled before DOWN is sent");
         assert_eq!(linked.received(), [Received::exit(dying.pid(), &reason)]);
@@ -583,7 +594,7 @@ mod tests {
         assert_ne!(first, second);
         let departure = target.relations().depart();
         table.remove(target.pid());
-        signals.deliver_departure(&table, target.pid(), departure, &ExitReason::Normal);
+        signals.deliver_departure(&table, target.pid(), departure, &Arc::new(ExitReason::Normal));
         let downs = watcher.received();
         assert_eq!(downs.len(), 2, "one DOWN per monitor: {downs:?}");
         assert!(downs.contains(&Received::down(first, target.pid(), &ExitReason::Normal)));
@@ -610,13 +621,13 @@ mod tests {
         assert!(signals.demonitor(&table, &watcher, reference), "active");
         assert!(!signals.demonitor(&table, &watcher, reference), "already removed");
         let departure = target.relations().depart();
-        signals.deliver_departure(&table, target.pid(), departure, &ExitReason::Normal);
+        signals.deliver_departure(&table, target.pid(), departure, &Arc::new(ExitReason::Normal));
         assert_eq!(watcher.received(), []);
     }
 
     #[test]
     fn a_down_already_queued_is_recognised_for_flushing() {
-        let down = down_payload(7, Pid::new(3, 1), &ExitReason::Normal);
+        let down = down_head(7, Pid::new(3, 1), &ExitReason::Normal);
         assert!(is_down_of(7, TAG_DOWN, &down));
         assert!(!is_down_of(8, TAG_DOWN, &down));
         assert!(!is_down_of(7, TAG_EXIT, &down));
@@ -629,7 +640,7 @@ mod tests {
         b.relations().depart();
         signals.link(&table, &a, b.pid());
         assert!(!b.relations().is_linked(a.pid()));
-        assert!(!b.relations().request_exit(ExitReason::Kill), "no exit request after the exit");
+        assert!(!b.relations().request_exit(Arc::new(ExitReason::Kill)), "no exit request after the exit");
     }
 
     /// A process's departure as the node runs it: it departs and leaves
@@ -637,7 +648,7 @@ mod tests {
     fn depart(signals: &Signals, table: &ProcessTable<TestProcess>, process: &TestProcess, reason: &ExitReason) {
         let departure = process.relations().depart();
         table.remove(process.pid());
-        signals.deliver_departure(table, process.pid(), departure, reason);
+        signals.deliver_departure(table, process.pid(), departure, &Arc::new(reason.clone()));
     }
 
     /// The ordering supervisors need: a watcher gets the DOWN of an exit

@@ -5,7 +5,7 @@
 
 use super::Member;
 use super::process_table::ProcessTable;
-use super::signals::{Departing, Relations, down_payload, exit_payload};
+use super::signals::{Departing, Relations, down_head, exit_head};
 use crate::base::codes::{TAG_DOWN, TAG_EXIT};
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
@@ -30,12 +30,13 @@ impl Received {
 
     /// The EXIT message of a trapped exit signal.
     pub(crate) fn exit(from: Pid, reason: &ExitReason) -> Received {
-        Received { from, tag: TAG_EXIT, data: exit_payload(from, reason) }
+        Received { from, tag: TAG_EXIT, data: [&exit_head(from, reason)[..], reason.detail()].concat().into() }
     }
 
     /// The DOWN message of monitor `reference` on `pid`.
     pub(crate) fn down(reference: u64, pid: Pid, reason: &ExitReason) -> Received {
-        Received { from: pid, tag: TAG_DOWN, data: down_payload(reference, pid, reason) }
+        let head = down_head(reference, pid, reason);
+        Received { from: pid, tag: TAG_DOWN, data: [&head[..], reason.detail()].concat().into() }
     }
 }
 
@@ -63,7 +64,7 @@ impl TestProcess {
 
     /// The exit a signal asked for, if any (taken).
     pub(crate) fn pending_exit(&self) -> Option<ExitReason> {
-        self.relations().take_pending_exit()
+        self.relations().take_pending_exit().map(|reason| (*reason).clone())
     }
 
     /// The messages it got so far, in order (taken).
@@ -105,8 +106,8 @@ impl Member for TestProcess {
         self.trap_exit.load(Ordering::Relaxed)
     }
 
-    fn deliver(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) {
-        self.push(from, tag, data);
+    fn deliver_signal(self: &Arc<Self>, from: Pid, tag: i64, head: &[u8], reason: &Arc<ExitReason>) {
+        self.push(from, tag, &[head, reason.detail()].concat());
         self.wake();
     }
 
@@ -119,7 +120,7 @@ impl Member for TestProcess {
         self.wakes.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn request_exit(self: &Arc<Self>, reason: ExitReason, awaited_by: Option<&Arc<Departing>>) -> bool {
+    fn request_exit(self: &Arc<Self>, reason: Arc<ExitReason>, awaited_by: Option<&Arc<Departing>>) -> bool {
         let asked = match awaited_by {
             Some(departing) => self.relations().request_exit_awaited(reason, departing),
             None => self.relations().request_exit(reason),
