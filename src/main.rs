@@ -105,6 +105,12 @@ struct NodeArgs {
     /// Largest linear memory of a process (e.g. 64MiB, 1GiB).
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = size::parse_size)]
     max_memory: usize,
+    /// Most memory the node holds for its guests outside their linear
+    /// memories (queued messages, timers, spawn arguments, tables); past
+    /// it a guest's send, timer, spawn or table write gets ERR_LIMIT
+    /// [default: half of the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = size::parse_size)]
+    max_host_memory: Option<usize>,
     /// Memory layout: `dense` (no memory mapping per process, explicit bounds
     /// checks) or `guarded` (guard pages, a few mappings per process).
     #[arg(long, value_enum, default_value_t = Layout::Dense)]
@@ -180,6 +186,7 @@ impl NodeArgs {
             reductions: warren_host::DEFAULT_REDUCTIONS,
             max_processes: 1 << 21,
             max_memory: 256 << 20,
+            max_host_memory: None,
             max_mailbox: None,
             layout: Layout::Dense,
             hibernate_after: None,
@@ -208,11 +215,13 @@ impl NodeArgs {
     fn config(&self, args: Vec<String>) -> NodeConfig {
         let defaults = NodeConfig::default();
         let schedulers = self.schedulers.map_or(defaults.schedulers, NonZeroUsize::get);
+        let max_host_memory = self.max_host_memory.unwrap_or(defaults.max_host_memory);
         defaults
             .schedulers(schedulers)
             .reductions(self.reductions)
             .max_processes(self.max_processes)
             .max_memory(self.max_memory)
+            .max_host_memory(max_host_memory)
             .max_mailbox(self.max_mailbox.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
             .layout(match self.layout {
                 Layout::Dense => MemoryLayout::Dense,

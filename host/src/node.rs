@@ -257,6 +257,13 @@ impl Node {
         self.runtime.tables.infos()
     }
 
+    /// The memory the node holds for its guests now, outside their linear
+    /// memories (queued messages, pending timers, spawn arguments, table
+    /// objects), in bytes; bounded by `NodeConfig::max_host_memory`.
+    pub fn host_memory(&self) -> usize {
+        self.runtime.memory.used()
+    }
+
     /// Reductions (fuel) used by `pid`, as of its last wait.
     pub fn reductions(&self, pid: Pid) -> Option<u64> {
         self.runtime.table.get(pid).map(|p| p.reductions.load(Ordering::Relaxed))

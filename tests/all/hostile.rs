@@ -171,3 +171,147 @@ fn a_huge_exit_reason_is_shared_by_its_watchers() {
     assert!(grown < 300 << 20, "the queued messages grew the node by {} MiB", grown >> 20);
     shut_down_on_time(node);
 }
+
+/// A sender that floods a process that never receives: past the node's
+/// bound on the memory it holds for its guests, the sends get `ERR_LIMIT`;
+/// the node lives on, and the count drops when the receiver exits.
+const FLOOD: &str = r#"
+  ;; Waits for a message with tag 0, leaving the others queued.
+  (func (export "sink")
+    (i64.store (i32.const 128) (i64.const 0))
+    (drop (call $receive (i32.const 128) (i32.const 1) (i64.const -1))))
+  ;; Argument: [sink]. Sends 60 KB messages until one is refused, then
+  ;; exits with reason detail [messages sent: i64][the refusal's code: i64]
+  ;; (past the bound a send to the host would be refused too).
+  (func (export "flood")
+    (local $sink i64) (local $sent i64) (local $result i32)
+    (drop (call $arg_read (i32.const 0) (i32.const 8)))
+    (local.set $sink (i64.load (i32.const 0)))
+    (loop $send
+      (local.set $result (call $send (local.get $sink) (i64.const 1) (i32.const 1024) (i32.const 60000)))
+      (if (i32.eqz (local.get $result))
+        (then
+          (local.set $sent (i64.add (local.get $sent) (i64.const 1)))
+          (br_if $send (i64.lt_u (local.get $sent) (i64.const 100000))))))
+    (i64.store (i32.const 64) (local.get $sent))
+    (i64.store (i32.const 72) (i64.extend_i32_s (local.get $result)))
+    (call $exit (i32.const 2) (i32.const 64) (i32.const 16)))
+"#;
+
+#[test]
+fn past_the_host_memory_bound_sends_are_refused_and_the_node_lives() {
+    let limit = 32 << 20;
+    let node = node_with(NodeConfig::default().schedulers(2).max_host_memory(limit));
+    let module = load(&node, "flood", &wat(FLOOD));
+    let sink = spawn(&node, &module, "sink", b"");
+    let flood = spawn(&node, &module, "flood", &pid_bytes(sink.pid()));
+    let Some(ExitReason::Custom(detail)) = flood.wait_timeout(PATIENCE) else { panic!("the flood reports") };
+    let sent = i64::from_le_bytes(detail[..8].try_into().unwrap());
+    let code = i64::from_le_bytes(detail[8..16].try_into().unwrap());
+    assert_eq!(code, i64::from(ERR_LIMIT), "the send past the bound is refused");
+    // 32 MiB of 60 KB messages: about 560, give or take the count's slack.
+    assert!((400..=700).contains(&sent), "{sent} messages went");
+    assert!(node.host_memory() <= limit + (16 << 20), "held: {}", node.host_memory());
+    // The sink exits (its messages go with it): the node holds nothing, and
+    // serves again.
+    let inbox = node.inbox();
+    inbox.send(sink.pid(), 0, b"");
+    assert_eq!(sink.wait_timeout(PATIENCE), Some(ExitReason::Normal));
+    drop(inbox);
+    assert_eq!(node.host_memory(), 0, "every byte counted was given back");
+    assert_node_still_runs(&node);
+    shut_down_on_time(node);
+}
+
+/// Table imports, for the count test (WAT wants imports first).
+const TABLE_IMPORTS: &str = r#"
+  (import "warren_v1" "table_new" (func $table_new (param i32 i32 i32 i32 i64) (result i64)))
+  (import "warren_v1" "table_insert" (func $table_insert (param i64 i32 i32 i32 i32) (result i32)))
+  (import "warren_v1" "table_delete_key" (func $table_delete_key (param i64 i32 i32) (result i32)))
+"#;
+
+/// A mix of what makes the node hold memory for guests: a child with a
+/// 5,000-byte argument that exits with 50 messages queued and a timer
+/// pending to it; a timer that fires and one that is cancelled; a table
+/// of 200 objects, half deleted, that goes with its owner; messages the
+/// root leaves queued to itself. The root reports the node's work done
+/// by exiting normally.
+const HELD_THEN_GIVEN_BACK: &str = r#"
+  (func (export "holder")
+    (drop (call $recv_tag (i64.const 0))))
+  (func (export "root")
+    (local $holder i64) (local $tid i64) (local $i i32)
+    (local.set $holder (call $spawn (i32.const 9000) (i32.const 6) (i32.const 10000) (i32.const 5000)))
+    (loop $queue
+      (drop (call $send (local.get $holder) (i64.const 1) (i32.const 10000) (i32.const 1000)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $queue (i32.lt_u (local.get $i) (i32.const 50))))
+    (if (i64.le_s (call $send_after (local.get $holder) (i64.const 2) (i32.const 10000) (i32.const 1000)
+                    (i64.const 60000)) (i64.const 0)) (then unreachable))
+    (drop (call $send_after (call $self) (i64.const 3) (i32.const 10000) (i32.const 2000) (i64.const 1)))
+    (drop (call $recv_tag (i64.const 3)))
+    (if (i64.lt_s (call $cancel_timer (call $send_after (call $self) (i64.const 4) (i32.const 10000)
+                    (i32.const 2000) (i64.const 60000))) (i64.const 0)) (then unreachable))
+    (local.set $tid (call $table_new (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0)))
+    (local.set $i (i32.const 0))
+    (loop $insert
+      (i32.store (i32.const 8192) (local.get $i))
+      (if (call $table_insert (local.get $tid) (i32.const 8192) (i32.const 4) (i32.const 10000) (i32.const 1000))
+        (then unreachable))
+      (if (i32.and (local.get $i) (i32.const 1))
+        (then (drop (call $table_delete_key (local.get $tid) (i32.const 8192) (i32.const 4)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $insert (i32.lt_u (local.get $i) (i32.const 200))))
+    (drop (call $send (local.get $holder) (i64.const 0) (i32.const 0) (i32.const 0)))
+    (drop (call $send (call $self) (i64.const 9) (i32.const 10000) (i32.const 3000))))
+  (data (i32.const 9000) "holder")
+"#;
+
+/// After that mix of work, once its processes have exited, every byte the
+/// node counted is given back (a count that drifts up would end in a
+/// node that refuses everything).
+#[test]
+fn the_host_memory_count_comes_back_to_zero() {
+    let node = node(2);
+    let source =
+        format!("(module {RELATIONS_IMPORTS} {TABLE_IMPORTS} {PRELUDE} {RELATIONS_HELPERS} {HELD_THEN_GIVEN_BACK})");
+    let module = load(&node, "held", &source);
+    let root = spawn(&node, &module, "root", b"");
+    assert_eq!(root.wait_timeout(PATIENCE), Some(ExitReason::Normal));
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while node.process_count() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(node.process_count(), 0, "the holder exits on the root's message");
+    assert_eq!(node.pending_timers(), 0, "the timer to the holder went with it");
+    assert_eq!(node.host_memory(), 0, "every byte counted was given back");
+    shut_down_on_time(node);
+}
+
+/// A spawn argument is a message's worth at most: larger, the spawn gets
+/// `ERR_LIMIT` and no process is made.
+const SPAWN_WITH_ARGUMENT: &str = r#"
+  (func (export "child"))
+  ;; Argument: [len: i32]. Spawns "child" with `len` bytes of argument and
+  ;; exits with the result as its detail (i64).
+  (func (export "parent")
+    (drop (call $arg_read (i32.const 0) (i32.const 4)))
+    (i64.store (i32.const 8) (call $spawn (i32.const 100) (i32.const 5) (i32.const 1024) (i32.load (i32.const 0))))
+    (call $exit (i32.const 2) (i32.const 8) (i32.const 8)))
+  (data (i32.const 100) "child")
+"#;
+
+#[test]
+fn a_spawn_argument_larger_than_the_largest_message_is_refused() {
+    let node = node_with(NodeConfig::default().schedulers(1).max_message(4096));
+    let module = load(&node, "spawn-arg", &wat(SPAWN_WITH_ARGUMENT));
+    let spawned = |len: i32| {
+        let parent = spawn(&node, &module, "parent", &len.to_le_bytes());
+        let Some(ExitReason::Custom(detail)) = parent.wait_timeout(PATIENCE) else { panic!("the parent reports") };
+        i64::from_le_bytes(detail[..8].try_into().unwrap())
+    };
+    assert!(spawned(4096) > 0, "an argument of the largest message's size is taken");
+    assert_eq!(spawned(4097), i64::from(ERR_LIMIT), "one byte more is refused");
+    assert_node_still_runs(&node);
+    shut_down_on_time(node);
+}

@@ -48,10 +48,13 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
     Ok(OK)
 }
 
-/// Whether a message of `len` bytes is larger than the node allows (a
-/// negative length traps later, in the range check).
+/// Whether a message of `len` bytes is refused: larger than the node's
+/// largest, or more than the node may still hold for its guests (see
+/// `svc/host_memory.rs`). A negative length traps later, in the range
+/// check.
 pub(super) fn too_large(caller: &Caller<'_, ProcessState>, len: i32) -> bool {
-    usize::try_from(len).is_ok_and(|len| len > caller.data().process.runtime.config.max_message)
+    let runtime = &caller.data().process.runtime;
+    usize::try_from(len).is_ok_and(|len| len > runtime.config.max_message || !runtime.memory.has_room(len))
 }
 
 /// `receive`. Everything that needs no waiting is done before the future is

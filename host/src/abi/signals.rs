@@ -61,7 +61,12 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         if flush != 0 {
             // After the demonitor no DOWN of it is queued: one that was is
             // found now.
-            state.received.remove_first(&state.process.mailbox, |m| is_down_of(reference, m.tag(), m.payload().head()));
+            let flushed = state
+                .received
+                .remove_first(&state.process.mailbox, |m| is_down_of(reference, m.tag(), m.payload().head()));
+            if let Some(down) = flushed {
+                runtime.memory.release(down.footprint());
+            }
         }
         i32::from(active)
     })?;

@@ -10,14 +10,15 @@
 use super::charge::charge;
 use super::guest_memory::{count, guest, pid_value};
 use crate::base::codes::{
-    COUNTER_DEFAULT, ERR_ACCESS, ERR_BADARG, ERR_KEY_TOO_LARGE, ERR_NO_RESULT, ERR_NO_SUCH_TABLE, ERR_NOT_A_COUNTER,
-    ERR_NOT_ALIVE, ERR_NOT_FOUND, ERR_OVERFLOW, ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN, ERR_VALUE_TOO_LARGE,
-    ERR_WRONG_TYPE, MAX_KEY_LEN, MODULE, OK, RANGE_FROM_EXCLUSIVE, RANGE_FROM_START, RANGE_REVERSE, RANGE_TO_END,
-    RANGE_TO_INCLUSIVE, SELECT_AFTER, TABLE_INFO_SIZE, TAG_TABLE_TRANSFER,
+    COUNTER_DEFAULT, ERR_ACCESS, ERR_BADARG, ERR_KEY_TOO_LARGE, ERR_LIMIT, ERR_NO_RESULT, ERR_NO_SUCH_TABLE,
+    ERR_NOT_A_COUNTER, ERR_NOT_ALIVE, ERR_NOT_FOUND, ERR_OVERFLOW, ERR_TABLE_FULL, ERR_TABLE_NAME_TAKEN,
+    ERR_VALUE_TOO_LARGE, ERR_WRONG_TYPE, MAX_KEY_LEN, MODULE, OK, RANGE_FROM_EXCLUSIVE, RANGE_FROM_START,
+    RANGE_REVERSE, RANGE_TO_END, RANGE_TO_INCLUSIVE, SELECT_AFTER, TABLE_INFO_SIZE, TAG_TABLE_TRANSFER,
 };
 use crate::base::pid::Pid;
 use crate::process::cost;
 use crate::process::letter::Letter;
+use crate::process::runtime::Runtime;
 use crate::process::state::ProcessState;
 use crate::svc::tables::{Bytes, TableAccess, TableError, TableKind, records};
 use std::ops::{Bound, Range};
@@ -160,6 +161,12 @@ fn deliver(dst: &mut [u8], result: &mut Vec<u8>, pending: &mut bool) -> i32 {
         *pending = true;
     }
     i32::try_from(size).unwrap_or(i32::MAX)
+}
+
+/// Whether the node may hold `bytes` more for its guests (a table write
+/// beyond gets `ERR_LIMIT`: see `svc/host_memory.rs`).
+fn has_room(runtime: &Runtime, bytes: usize) -> bool {
+    runtime.memory.has_room(bytes)
 }
 
 /// The fuel for a call's result of `answer` bytes (a negative answer is an
@@ -353,6 +360,9 @@ fn insert_one(
     attempt!(check_key(key));
     attempt!(check_value(max_value, value.len()));
     let copied = key.len() + value.len();
+    if !has_room(&state.process.runtime, copied) {
+        return Ok(ERR_LIMIT);
+    }
     let answer = if only_new {
         status(table.insert_new(state.pid, key, value), i32::from)
     } else {
@@ -387,6 +397,9 @@ fn insert_batch(
     for &(key, value) in &objects {
         attempt!(check_key(key));
         attempt!(check_value(max_value, value.len()));
+    }
+    if !has_room(&state.process.runtime, span.len()) {
+        return Ok(ERR_LIMIT);
     }
     let work = cost::copy(span.len()) + cost::items(objects.len());
     let answer = if only_new {
@@ -459,6 +472,9 @@ fn table_update_counter(
     let state = &mut *g.state;
     let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(&g.mem[key.clone()]));
+    if !has_room(&state.process.runtime, key.len() + 8) {
+        return Ok(ERR_LIMIT);
+    }
     let default = (flags & COUNTER_DEFAULT != 0).then_some(default);
     let new = attempt!(table.update_counter(state.pid, &g.mem[key], incr, default));
     g.mem[out].copy_from_slice(&new.to_le_bytes());
@@ -487,6 +503,9 @@ fn table_update(
     let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     attempt!(check_value(max_value, offset.unwrap_or(0) + value.len()));
+    if !has_room(&state.process.runtime, value.len()) {
+        return Ok(ERR_LIMIT);
+    }
     Ok(status(table.update(state.pid, key, offset, value), |()| OK))
 }
 

@@ -62,6 +62,12 @@ pub struct NodeConfig {
     /// message (as gen_server's `hibernate_after`), when their module allows
     /// it (see `hibernate` in docs/ABI.md). `None`: only when they ask.
     pub hibernate_after: Option<std::time::Duration>,
+    /// Most bytes the node holds for its guests outside their linear
+    /// memories: queued messages, timer payloads, spawn arguments, shared
+    /// tables. Past it a guest's send, timer, spawn or table write gets
+    /// `ERR_LIMIT` (see docs/ABI.md, "Limits"). Default: half of the
+    /// machine's memory.
+    pub max_host_memory: usize,
 }
 
 /// Default time slice, in fuel (about one fuel unit per wasm instruction):
@@ -88,6 +94,7 @@ impl Default for NodeConfig {
             args: Vec::new(),
             env: Vec::new(),
             hibernate_after: None,
+            max_host_memory: default_max_host_memory(),
         }
     }
 }
@@ -136,6 +143,19 @@ setters! {
     env: Vec<(String, String)>;
     /// Sets [`NodeConfig::hibernate_after`].
     hibernate_after: Option<std::time::Duration>;
+    /// Sets [`NodeConfig::max_host_memory`].
+    max_host_memory: usize;
+}
+
+/// Half of the machine's memory (4 GiB if it cannot be read): a node holds
+/// that much for its guests at most, by default, so that a guest cannot
+/// make the host run out of memory.
+fn default_max_host_memory() -> usize {
+    let total_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| {
+        let kib = text.lines().find_map(|line| line.strip_prefix("MemTotal:"))?;
+        kib.trim().trim_end_matches("kB").trim().parse::<usize>().ok()
+    });
+    total_kib.map_or(4 << 30, |kib| kib.saturating_mul(1024) / 2)
 }
 
 impl NodeConfig {

@@ -24,7 +24,7 @@ impl Runtime {
         let mut departure = process.relations().depart();
         self.table.remove(process.pid);
         self.names.release(process.pid, departure.name.take(), std::mem::take(&mut departure.keyed));
-        process.mailbox.clear();
+        self.memory.release(process.mailbox.clear());
         // Its tables go to their heirs, or are deleted.
         for (heir, payload) in self.tables.owner_exited(process.pid, |pid| self.table.get(pid).is_some()) {
             self.send(heir, Letter::new(process.pid, TAG_TABLE_TRANSFER, &payload));
@@ -62,7 +62,7 @@ impl Runtime {
                 // itself, keeps its task until the process is freed).
                 drop(unsafe { process.take_task() });
             }
-            process.mailbox.clear();
+            self.memory.release(process.mailbox.clear());
             process.record_exit(&ExitReason::Shutdown(b"node stopped".to_vec()));
         }
         drop(self.scheduler.drain());

@@ -165,6 +165,15 @@ impl Letter {
         self.header().tag
     }
 
+    /// The host memory the letter holds: its block (a shared exit reason
+    /// is counted with its exit, not with each letter).
+    #[inline]
+    pub(crate) fn footprint(&self) -> usize {
+        let len = self.header().len;
+        let stored = if len & SHARED == 0 { len } else { size_of::<*const ExitReason>() + (len & !SHARED) };
+        size_of::<Header>() + stored
+    }
+
     /// The exit reason whose detail ends the payload, if it shares one.
     fn shared_reason(&self) -> Option<&ExitReason> {
         if self.header().len & SHARED == 0 {

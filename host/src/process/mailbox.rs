@@ -116,9 +116,15 @@ impl Mailbox {
     }
 
     /// Drops every message pushed and not yet taken (the process has
-    /// exited).
-    pub(crate) fn clear(&self) {
-        drop(self.take_batch());
+    /// exited); returns the host memory they held.
+    pub(crate) fn clear(&self) -> usize {
+        let mut freed = 0;
+        if let Some(batch) = self.take_batch() {
+            let mut queue = VecDeque::new();
+            batch.append_to(&mut queue);
+            freed = queue.iter().map(Letter::footprint).sum();
+        }
+        freed
     }
 }
 
@@ -304,16 +310,19 @@ impl Received {
     }
 
     /// Removes the first message (queued here or in `mailbox`) that
-    /// `matches`; returns whether one was removed.
-    pub(crate) fn remove_first(&mut self, mailbox: &Mailbox, matches: impl Fn(&Letter) -> bool) -> bool {
+    /// `matches`, and gives it back.
+    pub(crate) fn remove_first(&mut self, mailbox: &Mailbox, matches: impl Fn(&Letter) -> bool) -> Option<Letter> {
         mailbox.take_all_into(&mut self.queue);
-        match self.queue.iter().position(matches) {
-            Some(position) => {
-                mailbox.count_taken();
-                self.queue.remove(position).is_some()
-            }
-            None => false,
-        }
+        let position = self.queue.iter().position(matches)?;
+        mailbox.count_taken();
+        self.queue.remove(position)
+    }
+
+    /// Drops every message queued here; returns the host memory they held.
+    pub(crate) fn clear(&mut self) -> usize {
+        let freed = self.queue.iter().map(Letter::footprint).sum();
+        self.queue.clear();
+        freed
     }
 }
 
@@ -385,8 +394,8 @@ mod tests {
         let (mailbox, mut received) = (Mailbox::default(), Received::default());
         mailbox.push(msg(5));
         mailbox.push(msg(6));
-        assert!(received.remove_first(&mailbox, |m| m.tag() == 6));
-        assert!(!received.remove_first(&mailbox, |m| m.tag() == 6));
+        assert!(received.remove_first(&mailbox, |m| m.tag() == 6).is_some());
+        assert!(received.remove_first(&mailbox, |m| m.tag() == 6).is_none());
         assert_eq!(take(&mut received, &mailbox, &[]).map(|m| m.tag()), Some(5));
     }
 
@@ -400,7 +409,7 @@ mod tests {
         // Both move to the owner's queue; one is received.
         assert_eq!(take(&mut received, &mailbox, &[2]).map(|m| m.tag()), Some(2));
         assert_eq!(mailbox.push_counted(msg(3)), 2);
-        assert!(received.remove_first(&mailbox, |m| m.tag() == 1));
+        assert!(received.remove_first(&mailbox, |m| m.tag() == 1).is_some());
         assert_eq!(mailbox.push_counted(msg(4)), 2);
         let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [3, 4]);

@@ -181,6 +181,8 @@ impl Process {
     /// now wake the process; `false` when the letter went beyond the limit
     /// (the process has then been told to exit, and woken).
     pub(crate) fn enqueue_letter(self: &Arc<Self>, letter: Letter) -> bool {
+        // Held by the host until the process takes it (see `HostMemory`).
+        self.runtime.memory.charge(letter.footprint());
         let Some(limit) = self.runtime.config.max_mailbox else {
             self.mailbox.push(letter);
             return true;

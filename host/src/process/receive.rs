@@ -75,6 +75,10 @@ fn look(state: &mut ProcessState, budget: u64) -> Scan {
     if looked > cost::FREE_SCAN {
         receive.charge = receive.charge.saturating_add(cost::scan(looked));
     }
+    if let Scan::Found(letter) = &scan {
+        // The process holds the message now, not the host.
+        state.process.runtime.memory.release(letter.footprint());
+    }
     scan
 }
 

@@ -260,6 +260,5 @@ fn empty_state(state: &mut ProcessState) {
     state.wasi.clear();
     state.tables = Default::default();
     state.current = None;
-    state.received = Default::default();
-    state.arg = Box::default();
+    state.release_held();
 }

@@ -158,7 +158,11 @@ impl Process {
     fn step_idle(&self, task: &mut Task) -> Step {
         let Task::Idle(idle) = task else { return ControlFlow::Continue(()) };
         let state = idle.store.data_mut();
-        let Some(message) = state.received.take_next(&self.mailbox) else {
+        let taken = state.received.take_next(&self.mailbox);
+        if let Some(message) = &taken {
+            self.runtime.memory.release(message.footprint());
+        }
+        let Some(message) = taken else {
             if !self.idle_timer_fired(state) {
                 return ControlFlow::Break(RunOutcome::IdleHandler);
             }

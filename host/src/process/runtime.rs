@@ -8,6 +8,7 @@ use super::state::{Module, ProcessState};
 use super::{recycle, trim};
 use crate::base::config::NodeConfig;
 use crate::sched::{Runner, Scheduler};
+use crate::svc::host_memory::HostMemory;
 use crate::svc::names::Names;
 use crate::svc::process_table::ProcessTable;
 use crate::svc::signals::Signals;
@@ -37,6 +38,8 @@ pub(crate) struct Runtime {
     pub(crate) timers: Timers,
     /// Shared tables (ETS).
     pub(crate) tables: Tables,
+    /// The memory the node holds for its guests, and its bound.
+    pub(crate) memory: Arc<HostMemory>,
     /// The runtime whose threads drive timers and WASI's clocks; scheduler
     /// threads enter it so host functions may use it.
     io: tokio::runtime::Handle,
@@ -52,6 +55,7 @@ impl Runtime {
         dense_stack_size: Option<usize>,
         io: tokio::runtime::Handle,
     ) -> Arc<Runtime> {
+        let memory = Arc::new(HostMemory::new(config.max_host_memory));
         Arc::new_cyclic(|runtime: &Weak<Runtime>| {
             let fire: Weak<dyn Fire> = runtime.clone();
             Runtime {
@@ -61,8 +65,9 @@ impl Runtime {
                 dense_stack_size,
                 signals: Signals::default(),
                 names: Names::default(),
-                timers: Timers::new(io.clone(), fire),
-                tables: Tables::new(),
+                timers: Timers::new(io.clone(), fire, memory.clone()),
+                tables: Tables::new(memory.clone()),
+                memory,
                 engine,
                 config,
                 io,

@@ -38,6 +38,20 @@ pub enum SpawnError {
         /// The node's limit (`NodeConfig::max_processes`).
         max_processes: u32,
     },
+    /// The argument is larger than the node's largest message
+    /// (`NodeConfig::max_message`).
+    ArgumentTooLarge {
+        /// The argument's length.
+        len: usize,
+        /// The node's largest message.
+        max: usize,
+    },
+    /// The node holds as much memory for its guests as it may
+    /// (`NodeConfig::max_host_memory`).
+    HostMemory {
+        /// The node's bound, in bytes.
+        limit: usize,
+    },
     /// The guarded layout's processes have used up the memory mappings the
     /// kernel allows (`vm.max_map_count`; the dense layout needs none).
     Mappings {
@@ -53,7 +67,10 @@ impl SpawnError {
         i64::from(match self {
             SpawnError::NoSuchExport { .. } => ERR_NO_SUCH_EXPORT,
             SpawnError::NoSuchModule { .. } => ERR_NO_SUCH_MODULE,
-            SpawnError::Limit { .. } | SpawnError::Mappings { .. } => ERR_LIMIT,
+            SpawnError::Limit { .. }
+            | SpawnError::Mappings { .. }
+            | SpawnError::ArgumentTooLarge { .. }
+            | SpawnError::HostMemory { .. } => ERR_LIMIT,
         })
     }
 }
@@ -73,6 +90,12 @@ impl fmt::Display for SpawnError {
             }
             SpawnError::NoSuchModule { module } => write!(f, "no module named `{module}` is loaded"),
             SpawnError::Limit { max_processes } => write!(f, "the node holds its maximum of {max_processes} processes"),
+            SpawnError::ArgumentTooLarge { len, max } => {
+                write!(f, "the argument ({len} bytes) is larger than the node's largest message ({max} bytes)")
+            }
+            SpawnError::HostMemory { limit } => {
+                write!(f, "the node holds as much memory for its guests as it may ({limit} bytes)")
+            }
             SpawnError::Mappings { capacity } => write!(
                 f,
                 "the guarded layout's processes ({capacity} at most) have used up the memory mappings the kernel \
@@ -115,6 +138,12 @@ impl Runtime {
                 entry: entry.to_string(),
                 entries: module.entries(),
             });
+        }
+        if arg.len() > self.config.max_message {
+            return Err(SpawnError::ArgumentTooLarge { len: arg.len(), max: self.config.max_message });
+        }
+        if !self.memory.has_room(arg.len()) {
+            return Err(SpawnError::HostMemory { limit: self.config.max_host_memory });
         }
         let maps = match self.config.layout {
             MemoryLayout::Dense => MapReservation::default(),

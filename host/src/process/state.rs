@@ -96,6 +96,8 @@ impl ProcessState {
     ) -> ProcessState {
         let config = &process.runtime.config;
         let fuel_start = config.max_fuel.unwrap_or(u64::MAX);
+        // The argument is held by the host for the process's life.
+        process.runtime.memory.charge(arg.len());
         ProcessState {
             pid: process.pid,
             process: process.clone(),
@@ -123,6 +125,14 @@ impl ProcessState {
         }
     }
 
+    /// Gives back to the node's count what the state holds for the
+    /// process (its queued messages, its spawn argument), dropping it: the
+    /// state's process has exited, or the state goes.
+    pub(crate) fn release_held(&mut self) {
+        let held = self.received.clear() + std::mem::take(&mut self.arg).len();
+        self.process.runtime.memory.release(held);
+    }
+
     /// Fuel used so far by this process.
     pub(crate) fn reductions(&self, fuel_left: u64) -> u64 {
         self.fuel_start.saturating_sub(fuel_left)
@@ -135,6 +145,12 @@ impl ProcessState {
         let len = i32::try_from(letter.payload().len()).unwrap_or(i32::MAX);
         self.current = Some(letter);
         len
+    }
+}
+
+impl Drop for ProcessState {
+    fn drop(&mut self) {
+        self.release_held();
     }
 }
 

@@ -8,12 +8,14 @@
 //! | [`names`] | registered names and keyed registries |
 //! | [`timers`] | pending timers (`send_after`, receive timeouts) and their driver |
 //! | [`tables`] | shared tables (ETS) |
+//! | [`host_memory`] | the count and bound of the memory the node holds for its guests |
 //!
 //! The services are generic over the process type, through [`Member`]:
 //! the process layer above implements it for its processes, and the unit
 //! tests here for a plain recording process (`tests.rs`), so each rule is
 //! tested without a node or a wasm instance.
 
+pub(crate) mod host_memory;
 pub(crate) mod names;
 pub(crate) mod process_table;
 pub(crate) mod signals;

@@ -27,6 +27,7 @@ use crate::base::codes::{
     ACCESS_PRIVATE, ACCESS_PROTECTED, ACCESS_PUBLIC, TABLE_BAG, TABLE_DUPLICATE_BAG, TABLE_ORDERED_SET, TABLE_SET,
 };
 use crate::base::pid::Pid;
+use crate::svc::host_memory::HostMemory;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -172,6 +173,9 @@ pub(crate) fn transfer_payload(table: i64, from: Pid, data: &[u8]) -> Box<[u8]> 
 
 /// The node's tables.
 pub(crate) struct Tables {
+    /// The node's count of memory held for guests (every table's objects
+    /// are in it).
+    memory: Arc<HostMemory>,
     registry: RwLock<Registry>,
     next_id: AtomicI64,
     /// Live tables: lets the exit of a process that owns none (nearly all)
@@ -210,13 +214,13 @@ impl Registry {
 
 impl Default for Tables {
     fn default() -> Self {
-        Tables::new()
+        Tables::new(Arc::new(HostMemory::new(usize::MAX)))
     }
 }
 
 impl Tables {
-    pub(crate) fn new() -> Tables {
-        Tables { registry: RwLock::default(), next_id: AtomicI64::new(1), live: AtomicUsize::new(0) }
+    pub(crate) fn new(memory: Arc<HostMemory>) -> Tables {
+        Tables { memory, registry: RwLock::default(), next_id: AtomicI64::new(1), live: AtomicUsize::new(0) }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
@@ -245,7 +249,7 @@ impl Tables {
             return Err(TableError::NameTaken);
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let table = Arc::new(Table::new(id, name.map(Box::from), kind, access, owner, max_bytes));
+        let table = Arc::new(Table::new(id, name.map(Box::from), kind, access, owner, max_bytes, self.memory.clone()));
         registry.by_id.insert(id, table.clone());
         if let Some(name) = name {
             registry.by_name.insert(name.into(), id);
@@ -455,7 +459,7 @@ mod tests {
     const B: u32 = 2;
 
     fn table(kind: Kind, access: Access) -> (Tables, Arc<Table>) {
-        let tables = Tables::new();
+        let tables = Tables::default();
         let table = tables.create(pid(A), None, kind, access, None).unwrap();
         (tables, table)
     }
@@ -564,7 +568,7 @@ mod tests {
 
     #[test]
     fn insert_many_is_all_or_nothing() {
-        let tables = Tables::new();
+        let tables = Tables::default();
         let me = pid(A);
         let t = tables.create(me, None, Kind::Set, Access::Protected, None).unwrap();
         let objects: Vec<(Vec<u8>, Vec<u8>)> = (0..100u32).map(|i| (i.to_be_bytes().to_vec(), vec![1; 10])).collect();
@@ -702,7 +706,7 @@ mod tests {
 
     #[test]
     fn registry_names_ownership_heirs() {
-        let tables = Tables::new();
+        let tables = Tables::default();
         let (a, b, c) = (pid(A), pid(B), pid(3));
         let named = tables.create(a, Some(b"cache"), Kind::Set, Access::Protected, None).unwrap();
         assert_eq!(
@@ -755,7 +759,7 @@ mod tests {
 
     #[test]
     fn the_handle_cache_notices_deletion() {
-        let tables = Tables::new();
+        let tables = Tables::default();
         let t = tables.create(pid(A), None, Kind::Set, Access::Public, None).unwrap();
         let mut state = ProcessTables::default();
         assert!(state.session().resolve(&tables, t.id).is_ok());
@@ -771,7 +775,7 @@ mod tests {
 
     #[test]
     fn parallel_counters_and_writers_lose_nothing() {
-        let tables = Tables::new();
+        let tables = Tables::default();
         let t = tables.create(pid(A), None, Kind::Set, Access::Public, None).unwrap();
         std::thread::scope(|s| {
             for n in 0..4u32 {

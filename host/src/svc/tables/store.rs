@@ -37,12 +37,13 @@ use super::hashed::HashIndex;
 use super::lock::{ReadGuard, ShardLock, WriteGuard};
 use super::{Access, Kind, TableError};
 use crate::base::pid::Pid;
+use crate::svc::host_memory::HostMemory;
 use crossbeam_utils::CachePadded;
 use std::collections::BTreeMap;
 use std::collections::btree_map;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Shards of a set, bag or duplicate_bag table.
 pub(crate) const HASH_SHARDS: usize = 16;
@@ -89,6 +90,9 @@ pub(crate) struct Shard {
     objects: usize,
     /// Memory counted for those objects.
     bytes: usize,
+    /// How far `bytes` has moved since the node's count last heard of it
+    /// (see [`ShardWrite`]).
+    unreported: isize,
 }
 
 /// An optional ceiling on a table's memory, kept exactly across shards.
@@ -128,6 +132,8 @@ pub(crate) struct Table {
     /// `64 - log2(shards)`: the hash's top bits pick the shard.
     shift: u32,
     shards: Box<[CachePadded<ShardLock<Shard>>]>,
+    /// The node's count of memory held for guests: the objects are in it.
+    memory: Arc<HostMemory>,
     limit: Option<Limit>,
 }
 
@@ -248,7 +254,7 @@ impl Shard {
             Kind::OrderedSet => Map::Tree(BTreeMap::new()),
             _ => Map::Hash(HashIndex::new(skip)),
         };
-        Shard { map, objects: 0, bytes: 0 }
+        Shard { map, objects: 0, bytes: 0, unreported: 0 }
     }
 
     fn get(&self, key: Key<'_>) -> Option<&Values> {
@@ -403,7 +409,7 @@ impl Shard {
 /// (for tables with a memory ceiling).
 fn batch_growth(
     kind: Kind,
-    shards: &[(usize, WriteGuard<'_, Shard>)],
+    shards: &[(usize, ShardWrite<'_>)],
     table: &Table,
     objects: &[(&[u8], &[u8])],
 ) -> (usize, usize) {
@@ -484,6 +490,64 @@ impl<'a> Iterator for Merge<'a> {
     }
 }
 
+/// A shard locked for writing. When the lock goes it passes the change of
+/// the shard's memory on to the node's count (`HostMemory`), once the
+/// change not yet passed on reaches [`REPORT_EVERY`] bytes either way: a
+/// write costs no shared atomic operation, and the node's count lags each
+/// shard by less than that.
+pub(crate) struct ShardWrite<'a> {
+    guard: WriteGuard<'a, Shard>,
+    /// The shard's memory when it was locked.
+    start: usize,
+    memory: &'a HostMemory,
+}
+
+/// How far a shard's memory may move before the node's count hears of it.
+const REPORT_EVERY: isize = 4096;
+
+impl ShardWrite<'_> {
+    /// Passes every change not yet passed on to the node's count.
+    fn report(&mut self) {
+        let now = self.guard.bytes;
+        let shard = &mut *self.guard;
+        shard.unreported += now as isize - self.start as isize;
+        self.start = now;
+        match std::mem::take(&mut shard.unreported) {
+            grown if grown > 0 => self.memory.charge(grown.unsigned_abs()),
+            shrunk => self.memory.release(shrunk.unsigned_abs()),
+        }
+    }
+}
+
+impl std::ops::Deref for ShardWrite<'_> {
+    type Target = Shard;
+
+    fn deref(&self) -> &Shard {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for ShardWrite<'_> {
+    fn deref_mut(&mut self) -> &mut Shard {
+        &mut self.guard
+    }
+}
+
+impl Drop for ShardWrite<'_> {
+    fn drop(&mut self) {
+        let moved = self.guard.bytes as isize - self.start as isize;
+        if moved == 0 {
+            return;
+        }
+        let shard = &mut *self.guard;
+        shard.unreported += moved;
+        self.start = shard.bytes;
+        if shard.unreported.abs() >= REPORT_EVERY {
+            self.report();
+        }
+    }
+}
+
 impl Table {
     pub(crate) fn new(
         id: i64,
@@ -492,6 +556,7 @@ impl Table {
         access: Access,
         owner: Pid,
         max_bytes: Option<usize>,
+        memory: Arc<HostMemory>,
     ) -> Table {
         let count = if kind == Kind::OrderedSet { ORDERED_SHARDS } else { HASH_SHARDS };
         let bits = count.trailing_zeros();
@@ -506,6 +571,7 @@ impl Table {
             shift: 64 - bits,
             shards: (0..count).map(|_| CachePadded::new(ShardLock::new(Shard::new(kind, bits)))).collect(),
             limit: max_bytes.map(|max| Limit { max, used: CachePadded::new(AtomicUsize::new(0)) }),
+            memory,
         }
     }
 
@@ -532,8 +598,11 @@ impl Table {
     /// operations in flight on it are done).
     pub(crate) fn destroy(&self) {
         self.mark_deleted();
-        for shard in self.shards.iter() {
-            shard.write().clear();
+        for index in 0..self.shards.len() {
+            let mut shard = self.write(index);
+            shard.clear();
+            // Nothing is left to report later: the node hears of it all now.
+            shard.report();
         }
     }
 
@@ -568,8 +637,10 @@ impl Table {
         self.shards[index].read()
     }
 
-    fn write(&self, index: usize) -> WriteGuard<'_, Shard> {
-        self.shards[index].write()
+    fn write(&self, index: usize) -> ShardWrite<'_> {
+        let guard = self.shards[index].write();
+        let start = guard.bytes;
+        ShardWrite { guard, start, memory: &self.memory }
     }
 
     /// Read-locks the shard of `key` after the access check.
@@ -581,7 +652,7 @@ impl Table {
     }
 
     /// Write-locks the shard of `key` after the access check.
-    fn write_key(&self, caller: Pid, key: Key<'_>) -> Result<WriteGuard<'_, Shard>, TableError> {
+    fn write_key(&self, caller: Pid, key: Key<'_>) -> Result<ShardWrite<'_>, TableError> {
         self.check(caller, true)?;
         let shard = self.write(self.shard_of(key));
         self.alive()?;
@@ -593,7 +664,7 @@ impl Table {
         &self,
         caller: Pid,
         keys: impl Iterator<Item = Key<'a>>,
-    ) -> Result<Vec<(usize, WriteGuard<'_, Shard>)>, TableError> {
+    ) -> Result<Vec<(usize, ShardWrite<'_>)>, TableError> {
         self.check(caller, true)?;
         let mut wanted = [false; HASH_SHARDS];
         for key in keys {
@@ -604,7 +675,7 @@ impl Table {
         Ok(guards)
     }
 
-    fn guard_for<'g, 's>(&self, guards: &'g mut [(usize, WriteGuard<'s, Shard>)], key: Key<'_>) -> &'g mut Shard {
+    fn guard_for<'g, 's>(&self, guards: &'g mut [(usize, ShardWrite<'s>)], key: Key<'_>) -> &'g mut Shard {
         let index = self.shard_of(key);
         match guards.iter_mut().find(|(i, _)| *i == index) {
             Some((_, guard)) => guard,

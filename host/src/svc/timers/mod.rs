@@ -25,6 +25,7 @@
 mod wheel;
 
 use super::Member;
+use super::host_memory::HostMemory;
 use super::names::Names;
 use super::process_table::ProcessTable;
 use crate::base::pid::Pid;
@@ -128,6 +129,9 @@ pub(crate) struct Timers {
     /// Where the driver hands fired timers (held weakly: the driver must not
     /// keep the node alive).
     fire: Weak<dyn Fire>,
+    /// The node's count of memory held for guests: pending timers' payloads
+    /// are in it.
+    memory: Arc<HostMemory>,
     /// Counts the references handed out for timers that never existed.
     unissued: AtomicU64,
 }
@@ -291,7 +295,7 @@ impl Inner {
 }
 
 /// The driver: sends due timers, sleeps until the next one.
-async fn drive(inner: Arc<Inner>, fire: Weak<dyn Fire>) {
+async fn drive(inner: Arc<Inner>, fire: Weak<dyn Fire>, memory: Arc<HostMemory>) {
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         let next = {
@@ -302,6 +306,8 @@ async fn drive(inner: Arc<Inner>, fire: Weak<dyn Fire>) {
             table.take_due(inner.now(), &mut batch);
             table.sleeping_until
         };
+        // Fired, the payloads become messages, counted as such.
+        memory.release(batch.iter().map(|timer| timer.data.len()).sum());
         let Some(fire) = fire.upgrade() else { return };
         fire.fire(&mut batch);
         drop(fire);
@@ -317,9 +323,9 @@ async fn drive(inner: Arc<Inner>, fire: Weak<dyn Fire>) {
 impl Timers {
     /// The timers of a node whose timer thread is `runtime`'s; fired timers
     /// go to `fire`.
-    pub(crate) fn new(runtime: tokio::runtime::Handle, fire: Weak<dyn Fire>) -> Timers {
+    pub(crate) fn new(runtime: tokio::runtime::Handle, fire: Weak<dyn Fire>, memory: Arc<HostMemory>) -> Timers {
         let inner = Arc::new(Inner { epoch: Instant::now(), table: Mutex::new(Table::new()) });
-        Timers { inner, runtime, fire, unissued: AtomicU64::new(0) }
+        Timers { inner, runtime, fire, memory, unissued: AtomicU64::new(0) }
     }
 
     /// A positive reference that names no timer, ever: generation 0 is never
@@ -332,6 +338,7 @@ impl Timers {
     /// fired, was cancelled, or never existed.
     pub(crate) fn cancel(&self, reference: u64) -> Option<Duration> {
         let timer = self.inner.lock().cancel(reference)?;
+        self.memory.release(timer.data.len());
         Some(self.inner.left(timer.deadline))
     }
 
@@ -355,6 +362,7 @@ impl Timers {
                 dropped.extend(table.cancel(reference));
             }
         }
+        self.memory.release(dropped.iter().map(|timer| timer.data.len()).sum());
         drop(dropped); // payloads are freed outside the lock
     }
 
@@ -374,6 +382,8 @@ impl Timers {
             table.live = 0;
             (std::mem::take(&mut table.slots), table.waker.take())
         };
+        let held = slots.iter().filter_map(|slot| slot.timer.as_ref()).map(|timer| timer.data.len()).sum();
+        self.memory.release(held);
         drop(slots);
         if let Some(waker) = waker {
             waker.wake();
@@ -418,7 +428,11 @@ impl Timers {
             if target.as_ref().is_some_and(|p| p.is_done()) {
                 return Some(self.unissued_reference());
             }
+            let held = timer.data.len();
             let reference = table.insert(timer, after.is_zero())?;
+            // The payload is the host's to hold until the timer fires or is
+            // cancelled.
+            self.memory.charge(held);
             let wake = deadline < table.sleeping_until;
             if wake {
                 table.woken = true;
@@ -427,7 +441,7 @@ impl Timers {
             (reference, wake.then(|| table.waker.take()).flatten(), start)
         };
         if start {
-            self.runtime.spawn(drive(inner.clone(), self.fire.clone()));
+            self.runtime.spawn(drive(inner.clone(), self.fire.clone(), self.memory.clone()));
         }
         if let Some(waker) = wake {
             waker.wake();
@@ -654,7 +668,8 @@ mod tests {
             }
         }
         let fire: Arc<dyn Fire> = Arc::new(Nowhere);
-        let timers = Timers::new(runtime.handle().clone(), Arc::downgrade(&fire));
+        let timers =
+            Timers::new(runtime.handle().clone(), Arc::downgrade(&fire), Arc::new(HostMemory::new(usize::MAX)));
         let dead = table.remove(a.pid()).unwrap().pid();
         let reference =
             timers.send_after(&table, dead, Destination::Pid(dead), 1, Box::new([]), Duration::from_secs(60));
