@@ -6,9 +6,9 @@
 #[cfg(feature = "loom")]
 pub(crate) use loom::sync::Mutex;
 #[cfg(feature = "loom")]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering, fence};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering, fence};
 
 #[cfg(not(feature = "loom"))]
 pub(crate) use std::sync::Mutex;
 #[cfg(not(feature = "loom"))]
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering, fence};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering, fence};

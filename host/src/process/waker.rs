@@ -14,6 +14,16 @@ impl Job for Arc<Process> {
     fn key(&self) -> usize {
         Arc::as_ptr(self) as usize
     }
+
+    fn into_raw(self) -> *mut () {
+        Arc::into_raw(self).cast_mut().cast()
+    }
+
+    unsafe fn from_raw(raw: *mut ()) -> Self {
+        // SAFETY: `raw` came from `into_raw` above (`Arc::into_raw` of an
+        // `Arc<Process>`), turned back once: the caller's promise.
+        unsafe { Arc::from_raw(raw.cast_const().cast()) }
+    }
 }
 
 /// The one way a process is made runnable after an event (a message, a

@@ -6,14 +6,18 @@
 //! by a send made on a scheduler thread goes to that thread's next slot, so
 //! a request and its reply run back to back on one core without a
 //! cross-thread wake-up (as tokio's LIFO slot). Jobs made runnable off the
-//! scheduler threads (timers, the host API) go to a global injector.
+//! scheduler threads (timers, the host API) go to a global injector, and
+//! wake a parked thread. A watch thread gives the work waiting behind a
+//! thread stuck in one job (its next slot, its queue) to the others.
 //!
 //! - [`policy`]: which job a thread runs next (the next slot's streak, the
 //!   injector's turn, stealing) and when its backlog is shared with a
 //!   parked thread;
 //! - [`park`]: how a thread out of work parks and is woken without a lost
 //!   wake-up (model-checked with loom);
-//! - [`worker`]: the thread's loop, and its thread-local part.
+//! - [`worker`]: the thread's loop, and its thread-local part;
+//! - [`slot`]: the next slot, which the watch thread may empty;
+//! - [`watch`]: the watch thread, for threads stuck in one job.
 //!
 //! The scheduler knows nothing of processes: a job only tells it where it
 //! will resume ([`Job::prefetch`]), and the thread's [`Runner`] runs jobs
@@ -22,16 +26,20 @@
 
 mod park;
 mod policy;
+mod slot;
+mod watch;
 mod worker;
 
 use crossbeam_deque::{Injector, Steal, Stealer};
-use crossbeam_utils::sync::Unparker;
+use crossbeam_utils::CachePadded;
+use crossbeam_utils::sync::{Parker, Unparker};
 use park::Sleepers;
+use watch::Doze;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use worker::{PendingWorker, Placed};
+use worker::{PendingWorker, Placed, ThreadShared};
 
 /// A unit of work the scheduler queues and hands to its [`Runner`]: in
 /// Warren, a process (`Arc<Process>`). Moving a job moves the right to run
@@ -46,6 +54,16 @@ pub(crate) trait Job: Send + 'static {
     /// A number that tells this job apart from the others alive (an
     /// address), for the list of jobs a thread ran lately.
     fn key(&self) -> usize;
+
+    /// The job as one pointer, for a slot another thread may take it from
+    /// (`Arc::into_raw`).
+    fn into_raw(self) -> *mut ();
+
+    /// The job back from [`Job::into_raw`].
+    ///
+    /// # Safety
+    /// `raw` came from `into_raw` of this type, and is turned back once.
+    unsafe fn from_raw(raw: *mut ()) -> Self;
 }
 
 /// What the scheduler threads of one scheduler do besides finding jobs.
@@ -69,14 +87,20 @@ pub(crate) trait Runner<J: Job>: Send + Sync + 'static {
 }
 
 /// The shared part of a scheduler.
-pub(crate) struct Scheduler<J> {
+pub(crate) struct Scheduler<J: Job> {
     injector: Injector<J>,
     stealers: Vec<Stealer<J>>,
     unparkers: Vec<Unparker>,
+    /// Per thread, what the other threads may look at or take.
+    shared: Box<[CachePadded<ThreadShared<J>>]>,
     sleepers: Sleepers,
+    /// Whether the watch thread sleeps until a thread wakes.
+    doze: Doze,
+    watch_unparker: Unparker,
     shutdown: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
     pending_workers: Mutex<Vec<PendingWorker<J>>>,
+    pending_watch: Mutex<Option<Parker>>,
 }
 
 impl<J: Job> Scheduler<J> {
@@ -84,14 +108,19 @@ impl<J: Job> Scheduler<J> {
     /// run them.
     pub(crate) fn new(threads: usize) -> Scheduler<J> {
         let pending: Vec<PendingWorker<J>> = (0..threads.max(1)).map(|_| PendingWorker::new()).collect();
+        let watch_parker = Parker::new();
         Scheduler {
             injector: Injector::new(),
             stealers: pending.iter().map(PendingWorker::stealer).collect(),
             unparkers: pending.iter().map(PendingWorker::unparker).collect(),
+            shared: pending.iter().map(|_| CachePadded::new(ThreadShared::default())).collect(),
             sleepers: Sleepers::default(),
+            doze: Doze::default(),
+            watch_unparker: watch_parker.unparker().clone(),
             shutdown: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
             pending_workers: Mutex::new(pending),
+            pending_watch: Mutex::new(Some(watch_parker)),
         }
     }
 
@@ -117,6 +146,21 @@ impl<J: Job> Scheduler<J> {
             })?;
             threads.push(handle);
         }
+        // With one thread there is no other to give work to.
+        let watch = self.pending_watch.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(parker) = watch.filter(|_| self.shared.len() > 1) {
+            let runner = runner.clone();
+            let handle = std::thread::Builder::new().name("warren-watch".into()).spawn(move || {
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    watch::run(runner.scheduler(), &parker);
+                }));
+                if ran.is_err() {
+                    // As for a scheduler thread: a bug of the host.
+                    std::process::abort();
+                }
+            })?;
+            threads.push(handle);
+        }
         Ok(())
     }
 
@@ -124,7 +168,7 @@ impl<J: Job> Scheduler<J> {
     /// thread's next slot if this is one of our threads (prefetching where it
     /// will resume), else the injector.
     pub(crate) fn schedule_woken(&self, job: J) {
-        let placed = self.with_local(job, |local, job| local.put_next(job));
+        let placed = self.with_local(job, |local, job| local.put_next(&self.shared[local.index].next, job));
         self.settle(placed);
     }
 
@@ -157,7 +201,7 @@ impl<J: Job> Scheduler<J> {
     pub(crate) fn schedule_preempted(&self, job: J) {
         let placed = self.with_local(job, |local, job| {
             local.queue.push(job);
-            let others_wait = local.queue.len() + usize::from(local.next.is_some()) > 1;
+            let others_wait = local.queue.len() + usize::from(local.next_filled) > 1;
             local.backlog.persists() && others_wait
         });
         self.settle(placed);
@@ -197,6 +241,7 @@ impl<J: Job> Scheduler<J> {
         for unparker in &self.unparkers {
             unparker.unpark();
         }
+        self.watch_unparker.unpark();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         let current = std::thread::current().id();
         for thread in threads {
@@ -217,6 +262,7 @@ impl<J: Job> Scheduler<J> {
                 Steal::Empty => break,
             }
         }
+        jobs.extend(self.shared.iter().filter_map(|shared| shared.next.steal()));
         for stealer in &self.stealers {
             loop {
                 match stealer.steal() {

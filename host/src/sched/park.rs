@@ -50,6 +50,11 @@ impl Sleepers {
         }
     }
 
+    /// How many threads are parked or about to park.
+    pub(super) fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
     /// After work was made stealable: a listed thread to unpark, taken off
     /// the list, if any.
     pub(super) fn take_one(&self) -> Option<usize> {

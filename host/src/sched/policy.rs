@@ -7,7 +7,8 @@
 //! - Every [`INJECTOR_INTERVAL`] runs the global injector first, so work
 //!   from outside is never starved by local work.
 //! - Then the thread's own queue, then the injector, then the other
-//!   threads' queues (stealing half of one).
+//!   threads' queues (stealing half of one). Another thread's next slot is
+//!   left to it, unless it is stuck (see [`watch`](super::watch)).
 //!
 //! A job spawned or preempted on a thread stays in that thread's queue
 //! unless work has waited there for [`SPREAD_AFTER`] ([`Backlog`]): a
@@ -16,9 +17,9 @@
 //! process first run on another core left its memory in that core's
 //! caches, which made every later message to it slower. Compute-bound work
 //! spreads once it has kept a queue busy for [`SPREAD_AFTER`].
-//! The cost: while one long host call holds a thread, the processes it
-//! spawned wait for that thread (no push or pop happens to notice the
-//! backlog), as they would behind a busy second core.
+//! While one job holds a thread for long (no push or pop happens to notice
+//! the backlog), the [watch](super::watch) thread wakes a parked thread
+//! for its work.
 
 use super::worker::Local;
 use super::{Job, Scheduler};
@@ -48,7 +49,7 @@ impl<J: Job> Scheduler<J> {
     }
 
     fn pick_job(&self, local: &mut Local<J>, index: usize, streak: &mut u32, tick: u32) -> Option<J> {
-        if let Some(job) = local.next.take() {
+        if let Some(job) = self.shared[index].next.take(&mut local.next_filled) {
             if *streak < MAX_NEXT_STREAK {
                 *streak += 1;
                 return Some(job);

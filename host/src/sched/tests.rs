@@ -28,6 +28,33 @@ enum Action {
     Spin { stop: Arc<AtomicBool>, after: AtomicUsize },
     /// Records its run and sets the flag.
     Stop(Arc<AtomicBool>),
+    /// Wakes the tasks of `woken` (into the next slot) and queues those of
+    /// `queued` (as a process spawns), then holds its thread until the gate
+    /// opens (as a long host call would), then records its run.
+    Hold { woken: Vec<Arc<Task>>, queued: Vec<Arc<Task>>, gate: Arc<Gate> },
+    /// Records its run and opens the gate.
+    Open(Arc<Gate>),
+}
+
+/// A gate a task waits at, opened by another task.
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+
+    /// Waits until the gate is open; false if it stayed shut for 20 s.
+    fn pass(&self) -> bool {
+        let open = self.open.lock().unwrap();
+        let (open, _) = self.opened.wait_timeout_while(open, Duration::from_secs(20), |open| !*open).unwrap();
+        *open
+    }
 }
 
 impl Job for Arc<Task> {
@@ -35,6 +62,15 @@ impl Job for Arc<Task> {
 
     fn key(&self) -> usize {
         Arc::as_ptr(self) as usize
+    }
+
+    fn into_raw(self) -> *mut () {
+        Arc::into_raw(self).cast_mut().cast()
+    }
+
+    unsafe fn from_raw(raw: *mut ()) -> Self {
+        // SAFETY: made by `into_raw` above, turned back once.
+        unsafe { Arc::from_raw(raw.cast_const().cast()) }
     }
 }
 
@@ -100,6 +136,20 @@ impl Runner<Arc<Task>> for TestRunner {
             Action::Stop(flag) => {
                 flag.store(true, Ordering::SeqCst);
                 self.log.record(job.id);
+            }
+            Action::Hold { woken, queued, gate } => {
+                for task in woken {
+                    self.scheduler.schedule_woken(task.clone());
+                }
+                for task in queued {
+                    self.scheduler.schedule_back(task.clone());
+                }
+                let opened = gate.pass();
+                self.log.record(if opened { job.id } else { usize::MAX });
+            }
+            Action::Open(gate) => {
+                self.log.record(job.id);
+                gate.open();
             }
             Action::Requeue(left) => {
                 self.log.record(job.id);
@@ -242,4 +292,49 @@ fn shutdown_returns_and_leaves_queued_jobs_to_drain() {
     runner.scheduler.schedule_back(task(1, Action::Record));
     let drained = runner.scheduler.drain();
     assert_eq!(drained.iter().map(|task| task.id).collect::<Vec<_>>(), [1]);
+}
+
+/// A job holds its thread (as a long host call would) after it woke a job
+/// into the thread's next slot and queued others: the other thread, parked,
+/// is woken for them and runs them while the job still holds its thread
+/// (the woken job opens the gate the holder waits at).
+fn held_thread_gives_up(woken: bool) {
+    let gate = Arc::new(Gate::default());
+    let (next, queued) = if woken {
+        (vec![task(1, Action::Open(gate.clone()))], vec![task(2, Action::Record)])
+    } else {
+        (vec![], vec![task(2, Action::Record), task(1, Action::Open(gate.clone()))])
+    };
+    let runner = runner(2);
+    runner.scheduler.start(&runner).unwrap();
+    // Let both threads run out of work and park.
+    std::thread::sleep(Duration::from_millis(5));
+    runner.scheduler.schedule_back(task(0, Action::Hold { woken: next, queued, gate }));
+    let mut runs = runner.log.wait_for(3);
+    runner.scheduler.shutdown();
+    assert_eq!(runs.pop(), Some(0), "the holder ends last, after the gate opened: {runs:?}");
+    runs.sort_unstable();
+    assert_eq!(runs, [1, 2]);
+}
+
+#[test]
+fn the_next_slot_of_a_held_thread_is_run_by_another_thread() {
+    held_thread_gives_up(true);
+}
+
+#[test]
+fn the_queue_of_a_held_thread_is_run_by_another_thread() {
+    held_thread_gives_up(false);
+}
+
+#[test]
+fn one_thread_has_no_watch_thread_and_jobs_still_run_in_order() {
+    let runner = runner(1);
+    runner.scheduler.start(&runner).unwrap();
+    for id in 0..10 {
+        runner.scheduler.schedule_back(task(id, Action::Record));
+    }
+    assert_eq!(runner.log.wait_for(10), (0..10).collect::<Vec<_>>());
+    assert_eq!(runner.scheduler.threads.lock().unwrap().len(), 1, "no watch thread beside the one thread");
+    runner.scheduler.shutdown();
 }

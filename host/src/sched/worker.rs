@@ -1,10 +1,13 @@
-//! A scheduler thread: its loop, and the part of the scheduler only it
-//! touches (its queue's owning end, its next slot, what it ran lately),
-//! found through a thread-local so that a wake made by a job running on
-//! the thread can place the woken job here.
+//! A scheduler thread: its loop, the part of the scheduler only it touches
+//! (its queue's owning end, what it ran lately), found through a
+//! thread-local so that a wake made by a job running on the thread can
+//! place the woken job here, and the part the watch thread looks at (its
+//! next slot, how many jobs it started).
 
 use super::policy::{Backlog, Recent};
+use super::slot::NextSlot;
 use super::{Job, Runner, Scheduler};
+use crate::base::sync::{AtomicUsize, Ordering};
 use crossbeam_deque::{Stealer, Worker as Queue};
 use crossbeam_utils::sync::{Parker, Unparker};
 use std::cell::{Cell, RefCell};
@@ -32,10 +35,29 @@ impl<J> PendingWorker<J> {
     }
 }
 
+/// The part of a scheduler thread that the others may look at or take.
+pub(super) struct ThreadShared<J: Job> {
+    /// The job that runs after the current one (only the owner fills it).
+    pub(super) next: NextSlot<J>,
+    /// How many jobs the thread has started (only the owner writes it):
+    /// unchanged for long, the thread is stuck in one job.
+    pub(super) started: AtomicUsize,
+}
+
+impl<J: Job> Default for ThreadShared<J> {
+    fn default() -> Self {
+        ThreadShared { next: NextSlot::default(), started: AtomicUsize::new(0) }
+    }
+}
+
 /// The part of a scheduler thread that only it touches.
 pub(super) struct Local<J> {
+    /// The thread's index among the scheduler's.
+    pub(super) index: usize,
     pub(super) queue: Queue<J>,
-    pub(super) next: Option<J>,
+    /// Whether this thread left a job in its next slot (the watch thread
+    /// may have taken it since).
+    pub(super) next_filled: bool,
     /// The jobs this thread ran last.
     pub(super) recent: Recent,
     /// Since when work has waited in `queue`.
@@ -43,15 +65,15 @@ pub(super) struct Local<J> {
 }
 
 impl<J: Job> Local<J> {
-    /// Puts a woken job in the next slot: unless it ran here a moment ago
-    /// (still in cache), it starts fetching what it will touch. A job the
-    /// slot held goes to the queue; returns whether a parked thread should
-    /// come for it.
-    pub(super) fn put_next(&mut self, job: J) -> bool {
+    /// Puts a woken job in the next slot (this thread's): unless it ran
+    /// here a moment ago (still in cache), it starts fetching what it will
+    /// touch. A job the slot held goes to the queue; returns whether a
+    /// parked thread should come for it.
+    pub(super) fn put_next(&mut self, next: &NextSlot<J>, job: J) -> bool {
         if !self.recent.contains(job.key()) {
             job.prefetch();
         }
-        match self.next.replace(job) {
+        match next.put(job, &mut self.next_filled) {
             Some(old) => {
                 self.queue.push(old);
                 true
@@ -116,13 +138,15 @@ pub(super) fn run<J: Job, R: Runner<J>>(runner: &R, index: usize, pending: Pendi
     let scheduler = runner.scheduler();
     let worker = ThreadWorker {
         scheduler: (scheduler as *const Scheduler<J>).cast(),
-        local: RefCell::new(Local { queue, next: None, recent: Recent::default(), backlog: Backlog::default() }),
+        local: RefCell::new(Local { index, queue, next_filled: false, recent: Recent::default(), backlog: Backlog::default() }),
     };
     CURRENT.with(|current| current.set((&worker as *const ThreadWorker<J>).cast()));
     runner.thread(&mut || {
         let mut streak = 0u32;
         let mut tick = 0u32;
         let mut idle = false;
+        let mut started = 0usize;
+        let shared = &scheduler.shared[index];
         while !scheduler.is_shutdown() {
             tick = tick.wrapping_add(1);
             let found = {
@@ -134,6 +158,9 @@ pub(super) fn run<J: Job, R: Runner<J>>(runner: &R, index: usize, pending: Pendi
                     if std::mem::take(&mut idle) {
                         runner.busy();
                     }
+                    // The only writer: a store, not a read-modify-write.
+                    started = started.wrapping_add(1);
+                    shared.started.store(started, Ordering::Relaxed);
                     runner.run(job);
                 }
                 None => {
@@ -146,8 +173,8 @@ pub(super) fn run<J: Job, R: Runner<J>>(runner: &R, index: usize, pending: Pendi
         // Jobs left in this thread's queue are dropped here, inside the
         // runner's set-up (what they hold may need it to go); their owner
         // (the node) stops them through its own records.
-        let mut local = worker.local.borrow_mut();
-        drop(local.next.take());
+        let local = worker.local.borrow_mut();
+        drop(shared.next.steal());
         while let Some(job) = local.queue.pop() {
             drop(job);
         }
@@ -167,5 +194,8 @@ impl<J: Job> Scheduler<J> {
             }
         }
         self.sleepers.retire(index);
+        if self.doze.must_wake() {
+            self.watch_unparker.unpark();
+        }
     }
 }
