@@ -58,6 +58,8 @@ const SPAWNER_WAT: &str = include_str!("wat/spawner.wat");
 const FAIR_WAT: &str = include_str!("wat/fair.wat");
 /// Ping-pong with a hibernating handler (see its header).
 const HIBERNATE_WAT: &str = include_str!("wat/hibernate.wat");
+/// A pinger whose receives look past queued messages it does not want.
+const SELECTIVE_WAT: &str = include_str!("wat/selective.wat");
 /// Round trips of the `hibernate` section.
 const HIBERNATE_ROUNDS: u32 = 20_000;
 
@@ -89,6 +91,10 @@ const DENSITY_N_ERLANG: u64 = 1_000_000;
 /// scheduler).
 const SPAWNS_PER_SPAWNER: u32 = 500_000;
 const PINGPONG_ROUNDS: u32 = 100_000;
+/// Round trips of the `selective` section, and the messages each of its
+/// receives looks past.
+const SELECTIVE_ROUNDS: u32 = 10_000;
+const SELECTIVE_QUEUED: u32 = 1_000;
 const RING_SIZE: u32 = 1_000;
 const RING_ROUNDS: u32 = 1_000;
 /// The shape of the `ring/10k` section.
@@ -116,7 +122,7 @@ fn main() {
         std::process::exit(child_main(&spec));
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let units: [(&str, Section); 13] = [
+    let units: [(&str, Section); 14] = [
         ("density/wat-blocked", |b| density_unit(b, Density::WatBlocked)),
         ("density/wat-handler", |b| density_unit(b, Density::WatHandler)),
         ("density/wat-idle", |b| density_unit(b, Density::WatIdle)),
@@ -126,6 +132,7 @@ fn main() {
         ("density/rust-hibernated", |b| density_unit(b, Density::RustHibernated)),
         ("spawn", spawn_unit),
         ("pingpong", pingpong_unit),
+        ("selective", selective_unit),
         ("ring", ring_unit),
         ("ring/10k", large_ring_unit),
         ("hibernate", hibernate_unit),
@@ -182,6 +189,8 @@ const READING_NOTES: &[&str] = &[
      the first process does and the others are handler style (one handler call per message, no call kept \
      between messages), measured against the same Erlang ring. The 10,000-process ring has no target: it shows \
      how a hop's cost grows once the processes no longer fit in the caches.",
+    "selective: the pingpong round trip, with 1,000 messages the pinger never takes queued ahead of every reply: \
+     each receive looks past all of them (Erlang's receive does the same, its pattern matching no queued message).",
     "stolen: the share of the machine's CPU time (all cores, /proc/stat) the hypervisor gave to other guests \
      while each side of a unit ran. Figures taken while it is high are slower than the code is. A low share does \
      not mean a quiet host: other guests also share its caches and memory bandwidth, which no counter here shows.",
@@ -1200,6 +1209,38 @@ fn pingpong_unit(bench: &mut Bench) {
     };
     let ([warren], e) = bench.interleaved(warren, &["pingpong", &PINGPONG_ROUNDS.to_string()], "rtt_ns");
     bench.row(format!("pingpong round trip ({PINGPONG_ROUNDS} rounds)"), Unit::Nanos, warren, e, Some(600.0));
+}
+
+// ---------------------------------------------------------------- selective
+
+/// selective.wat: ns per round trip of a pinger whose every receive looks
+/// past `queued` messages it does not want.
+fn warren_selective(rounds: u32, queued: u32) -> Result<f64> {
+    let node = new_node(DEFAULT_REDUCTIONS)?;
+    let module = node.load("selective", SELECTIVE_WAT.as_bytes()).context("cannot load selective.wat")?;
+    timed_pinger(&node, &module, "main", rounds, &queued.to_le_bytes())
+}
+
+fn selective_unit(bench: &mut Bench) {
+    println!(
+        "  warren: selective.wat, {SELECTIVE_ROUNDS} round trips past {SELECTIVE_QUEUED} queued messages \
+         (median of 3), {INTERLEAVED_ROUNDS} rounds with Erlang's"
+    );
+    let warren = |bench: &mut Bench| {
+        [warren_selective(SELECTIVE_ROUNDS, SELECTIVE_QUEUED)
+            .inspect(|ns| println!("  warren: {ns:.0} ns per round trip"))
+            .map_err(|e| bench.warren_failed("selective", &e))
+            .ok()]
+    };
+    let args = ["selective", &SELECTIVE_ROUNDS.to_string(), &SELECTIVE_QUEUED.to_string()];
+    let ([warren], e) = bench.interleaved(warren, &args, "rtt_ns");
+    bench.row(
+        format!("selective receive past {SELECTIVE_QUEUED} queued messages, round trip"),
+        Unit::Nanos,
+        warren,
+        e,
+        None,
+    );
 }
 
 // ---------------------------------------------------------------- hibernate

@@ -13,6 +13,7 @@
 %%     escript warren_bench.erl density blocked|hibernate N
 %%     escript warren_bench.erl spawn SPAWNS_PER_SPAWNER
 %%     escript warren_bench.erl pingpong ROUNDS
+%%     escript warren_bench.erl selective ROUNDS QUEUED
 %%     escript warren_bench.erl ring N ROUNDS
 %%     escript warren_bench.erl fairness ROUNDS
 %%     escript warren_bench.erl hibernate ROUNDS
@@ -26,6 +27,7 @@
 main(["density", Kind, N]) -> density(list_to_atom(Kind), list_to_integer(N));
 main(["spawn", M]) -> spawn_bench(list_to_integer(M));
 main(["pingpong", R]) -> pingpong(list_to_integer(R));
+main(["selective", R, Q]) -> selective(list_to_integer(R), list_to_integer(Q));
 main(["ring", N, R]) -> ring(list_to_integer(N), list_to_integer(R));
 main(["fairness", R]) -> fairness(list_to_integer(R));
 main(["hibernate", R]) -> hibernate_bench(list_to_integer(R));
@@ -173,6 +175,31 @@ pingpong_once(Rounds) ->
 pingpong(Rounds) ->
     _ = pingpong_once(Rounds div 10),
     Elapsed = median([pingpong_once(Rounds) || _ <- lists:seq(1, 3)]),
+    result("rounds", Rounds),
+    result("rtt_ns", Elapsed / Rounds),
+    halt(0).
+
+%% ---------------------------------------------------------------- selective
+
+%% Like selective.wat: the pinger queues Queued messages to itself that no
+%% receive takes, then plays pingpong: each receive looks past all of them.
+selective_once(Rounds, Queued) ->
+    Self = self(),
+    T0 = now_ns(),
+    spawn(fun() ->
+        Pong = spawn(fun pong/0),
+        [self() ! {junk, I} || I <- lists:seq(1, Queued)],
+        ping(Pong, Rounds),
+        Pong ! {self(), stop},
+        receive {Pong, stop} -> ok end,
+        Self ! {done, Rounds}
+    end),
+    receive {done, Rounds} -> ok end,
+    now_ns() - T0.
+
+selective(Rounds, Queued) ->
+    _ = selective_once(Rounds div 10, Queued),
+    Elapsed = median([selective_once(Rounds, Queued) || _ <- lists:seq(1, 3)]),
     result("rounds", Rounds),
     result("rtt_ns", Elapsed / Rounds),
     halt(0).
