@@ -34,11 +34,11 @@ use crossbeam_deque::{Injector, Steal, Stealer};
 use crossbeam_utils::CachePadded;
 use crossbeam_utils::sync::{Parker, Unparker};
 use park::Sleepers;
-use watch::Doze;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use watch::Doze;
 use worker::{PendingWorker, Placed, ThreadShared};
 
 /// A unit of work the scheduler queues and hands to its [`Runner`]: in

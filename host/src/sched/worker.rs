@@ -138,7 +138,13 @@ pub(super) fn run<J: Job, R: Runner<J>>(runner: &R, index: usize, pending: Pendi
     let scheduler = runner.scheduler();
     let worker = ThreadWorker {
         scheduler: (scheduler as *const Scheduler<J>).cast(),
-        local: RefCell::new(Local { index, queue, next_filled: false, recent: Recent::default(), backlog: Backlog::default() }),
+        local: RefCell::new(Local {
+            index,
+            queue,
+            next_filled: false,
+            recent: Recent::default(),
+            backlog: Backlog::default(),
+        }),
     };
     CURRENT.with(|current| current.set((&worker as *const ThreadWorker<J>).cast()));
     runner.thread(&mut || {
