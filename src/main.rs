@@ -33,7 +33,8 @@ const DEMO: &str = include_str!("../guests/wat/demo.wat");
 /// Exit code when the root process ends with a reason other than `normal`.
 const EXIT_ABNORMAL: u8 = 1;
 /// Exit code when Warren cannot run the program at all (bad usage, a
-/// missing or invalid file, a missing export).
+/// missing or invalid file, a missing export, a module that cannot be
+/// instantiated).
 const EXIT_CANNOT_RUN: u8 = 2;
 
 #[derive(Parser)]
@@ -258,10 +259,20 @@ fn run_file(args: RunArgs) -> Result<u8> {
         node.load_file_as(name, file)?;
     }
     let module = node.load_file(&args.file)?;
+    // The root starts on an entry: on a handler it would wait for a message
+    // nobody can send it.
+    let is_entry = |name: &str| module.has_entry(name) && !module.is_handler(name);
     let entry = match &args.entry {
+        Some(entry) if module.is_handler(entry) => {
+            return Err(anyhow!(
+                "export `{entry}` of `{}` is a handler (type `() -> i32`), which runs only for a message: \
+                 the root process starts on an entry of type `() -> ()`",
+                args.file.display()
+            ));
+        }
         Some(entry) => entry.clone(),
-        None if module.has_entry("main") => "main".to_string(),
-        None if module.has_entry("_start") => "_start".to_string(),
+        None if is_entry("main") => "main".to_string(),
+        None if is_entry("_start") => "_start".to_string(),
         None => {
             return Err(anyhow!(
                 "module `{}` has no exported function `main` or `_start` of type `() -> ()` to start on; name one with --entry{}",
@@ -286,18 +297,25 @@ fn compile_file(args: CompileArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// The exports a root process can start on (entries, not handlers), as
+/// a note for an error message.
 fn listed(module: &LoadedModule) -> String {
-    let entries = module.entries();
+    let entries: Vec<String> = module.entries().into_iter().filter(|name| !module.is_handler(name)).collect();
     if entries.is_empty() { String::new() } else { format!(" (it exports: {})", entries.join(", ")) }
 }
 
-/// Spawns the root process and waits for it; the exit code follows its reason.
+/// Spawns the root process and waits for it; the exit code follows its
+/// reason. A root whose instance could not be made (its module traps or
+/// hits a limit while instantiated) is an error: the module cannot run.
 fn run_root(node: &Node, module: &LoadedModule, entry: &str) -> Result<u8> {
     let root = node.spawn(module, entry, b"")?;
     let reason = root.wait();
     let _ = std::io::stdout().flush();
     Ok(match reason {
         ExitReason::Normal => 0,
+        reason @ (ExitReason::Trap(_) | ExitReason::Limit(_)) if !root.started() => {
+            return Err(anyhow!("its instance could not be made: {reason}"));
+        }
         reason => {
             say_err!("warren: root process {} exited: {reason}", root.pid());
             EXIT_ABNORMAL

@@ -55,7 +55,7 @@ pub use base::codes::*;
 pub use base::config::{DEFAULT_REDUCTIONS, MemoryLayout, NodeConfig};
 pub use base::pid::Pid;
 pub use base::reason::ExitReason;
-pub use node::{Inbox, LoadedModule, Node, NodeError, ProcessHandle};
+pub use node::{HostImport, Inbox, LoadedModule, Node, NodeError, ProcessHandle};
 pub use process::capabilities::Capabilities;
 pub use process::mailbox::Message;
 pub use process::spawn::SpawnError;

@@ -5,18 +5,18 @@ use crate::abi;
 use crate::base::config::NodeConfig;
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
-use crate::process::Body;
 use crate::process::capabilities::Capabilities;
 use crate::process::letter::Letter;
 use crate::process::mailbox::Message;
 use crate::process::runtime::Runtime;
 use crate::process::spawn::{SpawnError, Watchers};
 use crate::process::state::{Module, ProcessState};
+use crate::process::{Body, Process};
 use crate::svc::Member;
 use crate::svc::process_table::ProcessTable;
 use crate::svc::tables::TableInfo;
 use crate::wasm::engine::build_engine;
-use crate::wasm::module::{LoadError, LoadErrorKind, to_wasm};
+use crate::wasm::module::{LoadError, LoadErrorKind, ModuleCache, to_wasm};
 use crate::wasm::precompiled;
 use std::fmt;
 use std::path::Path;
@@ -83,12 +83,33 @@ impl LoadedModule {
     pub fn entries(&self) -> Vec<String> {
         self.0.entries()
     }
+
+    /// Whether export `name` is a handler (type `() -> i32`): a process
+    /// spawned on it runs no code until its first message.
+    pub fn is_handler(&self, name: &str) -> bool {
+        self.0.is_handler(name)
+    }
 }
 
 impl fmt::Debug for LoadedModule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LoadedModule").field("name", &self.name()).finish_non_exhaustive()
     }
+}
+
+/// A host function a guest can import (see [`Node::host_imports`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct HostImport {
+    /// The module it is imported from (`warren_v1`, or WASI's
+    /// `wasi_snapshot_preview1`).
+    pub module: String,
+    /// The function's name.
+    pub name: String,
+    /// Its parameter types, as WebAssembly text spells them (`i32`, `i64`).
+    pub params: Vec<String>,
+    /// Its result types, spelled the same way.
+    pub results: Vec<String>,
 }
 
 /// A Warren node: scheduler threads running wasm processes.
@@ -269,6 +290,41 @@ impl Node {
         self.runtime.table.get(pid).map(|p| p.reductions.load(Ordering::Relaxed))
     }
 
+    /// Every host function a guest of this node can import (the ABI's and
+    /// WASI's), sorted by module and name: what the node's linker holds, for
+    /// tools and tests that must know the whole ABI.
+    pub fn host_imports(&self) -> Vec<HostImport> {
+        // The linker hands out its definitions only in a store: one of a
+        // process that never runs, is in no table and has an empty module.
+        let Ok(module) = ModuleCache::new().load(&self.runtime.engine, &self.linker, "host-imports", b"(module)")
+        else {
+            return Vec::new();
+        };
+        let (channel, _) = crossbeam_channel::bounded(0);
+        let pid = ProcessTable::<Process>::unissued_pid();
+        let process = Arc::new(Process::new(pid, self.runtime.clone(), Body::Inbox(channel)));
+        let state = ProcessState::new(&process, module, self.default_caps.clone(), Box::default());
+        let mut store = wasmtime::Store::new(&self.runtime.engine, state);
+        let defined: Vec<(String, String, wasmtime::Extern)> =
+            self.linker.iter(&mut store).map(|(module, name, item)| (module.into(), name.into(), item)).collect();
+        let mut imports: Vec<HostImport> = defined
+            .into_iter()
+            .filter_map(|(module, name, item)| {
+                let ty = item.ty(&store);
+                let func = ty.func()?;
+                Some(HostImport {
+                    module,
+                    name,
+                    params: func.params().map(|t| t.to_string()).collect(),
+                    results: func.results().map(|t| t.to_string()).collect(),
+                })
+            })
+            .collect();
+        imports.sort();
+        imports.dedup();
+        imports
+    }
+
     /// Stops the schedulers and every process still running.
     pub fn shutdown(mut self) {
         self.stop();
@@ -290,8 +346,9 @@ impl Drop for Node {
 /// A process spawned by the host, with a way to wait for its exit.
 pub struct ProcessHandle {
     pid: Pid,
-    exit: crossbeam_channel::Receiver<ExitReason>,
-    reason: std::sync::OnceLock<ExitReason>,
+    exit: crossbeam_channel::Receiver<(ExitReason, bool)>,
+    /// The exit reason, and whether the process started.
+    reason: std::sync::OnceLock<(ExitReason, bool)>,
 }
 
 impl ProcessHandle {
@@ -303,22 +360,36 @@ impl ProcessHandle {
     /// Waits until the process exits; returns its reason (every time it is
     /// asked).
     pub fn wait(&self) -> ExitReason {
-        if let Some(reason) = self.reason.get() {
-            return reason.clone();
-        }
-        // The node records every exit; a closed channel means the node itself
-        // was dropped, which stops every process.
-        let reason = self.exit.recv().unwrap_or_else(|_| ExitReason::Shutdown(b"node stopped".to_vec()));
-        self.reason.get_or_init(|| reason).clone()
+        self.exit().0.clone()
     }
 
     /// Waits at most `timeout`; `None` if the process is still running.
     pub fn wait_timeout(&self, timeout: Duration) -> Option<ExitReason> {
-        if let Some(reason) = self.reason.get() {
+        if let Some((reason, _)) = self.reason.get() {
             return Some(reason.clone());
         }
-        let reason = self.exit.recv_timeout(timeout).ok()?;
-        Some(self.reason.get_or_init(|| reason).clone())
+        let exit = self.exit.recv_timeout(timeout).ok()?;
+        Some(self.reason.get_or_init(|| exit).0.clone())
+    }
+
+    /// Waits until the process exits, as [`ProcessHandle::wait`]; returns
+    /// whether it had started: its instance was made (its module
+    /// instantiated, its start function run). `false` when instantiation
+    /// failed (a data segment out of bounds, a start function that trapped,
+    /// an initial memory beyond the node's `max_memory`): the module cannot
+    /// run. (Also `false` for a process stopped before it first ran.)
+    pub fn started(&self) -> bool {
+        self.exit().1
+    }
+
+    fn exit(&self) -> &(ExitReason, bool) {
+        if let Some(exit) = self.reason.get() {
+            return exit;
+        }
+        // The node records every exit; a closed channel means the node itself
+        // was dropped, which stops every process.
+        let exit = self.exit.recv().unwrap_or_else(|_| (ExitReason::Shutdown(b"node stopped".to_vec()), false));
+        self.reason.get_or_init(|| exit)
     }
 }
 

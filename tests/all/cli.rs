@@ -684,3 +684,163 @@ fn the_run_ends_when_the_root_process_does_even_if_others_still_run() {
     );
     warren(&["run", file.path()]).expect_code(0).stdout_has("root is done");
 }
+
+/// A module that loads but whose instance cannot be made can never run:
+/// exit 2, as for a load error, not 1 (a root that ran and crashed).
+#[test]
+fn a_module_whose_instance_cannot_be_made_exits_2_saying_why() {
+    let cases: [(&str, &str, &[&str], &str); 4] = [
+        (
+            "data-out-of-bounds",
+            r#"(module (memory (export "memory") 1) (data (i32.const 65535) "ab") (func (export "main")))"#,
+            &[],
+            "out of bounds memory access",
+        ),
+        (
+            "elem-out-of-bounds",
+            r#"(module (table 1 funcref) (func $f) (elem (i32.const 1) $f) (func (export "main")))"#,
+            &[],
+            "out of bounds table access",
+        ),
+        (
+            "start-traps",
+            r#"(module (func $boom unreachable) (start $boom) (func (export "main")))"#,
+            &[],
+            "unreachable",
+        ),
+        (
+            "too-much-memory",
+            r#"(module (memory (export "memory") 32) (func (export "main")))"#,
+            &["--max-memory", "1MiB"],
+            "exceeds the process limit",
+        ),
+    ];
+    for (name, source, options, why) in cases {
+        let file = TempFile::new(&format!("{name}.wat"), source.as_bytes());
+        let mut args = vec!["run", file.path()];
+        args.extend_from_slice(options);
+        warren(&args).expect_code(2).stderr_has("its instance could not be made").stderr_has(why);
+    }
+    // The same memory under a larger bound runs.
+    let fits = TempFile::new("fits.wat", br#"(module (memory (export "memory") 32) (func (export "main")))"#);
+    warren(&["run", fits.path(), "--max-memory", "4MiB"]).expect_code(0);
+}
+
+#[test]
+fn a_start_function_that_exits_ends_the_run_as_the_entry_would() {
+    let (data, print) = text_at(1024, "entry ran\n");
+    for (status, code) in [(0, 0), (3, 1)] {
+        let file = wasi_wat(
+            "start-exits",
+            &format!(
+                r#"{data}
+                (func $start (call $proc_exit (i32.const {status})))
+                (start $start)
+                (func (export "main") {print})"#
+            ),
+        );
+        let run = warren(&["run", file.path()]);
+        run.expect_code(code);
+        assert!(!run.stdout.contains("entry ran"), "the entry never runs: {run:?}");
+        if status != 0 {
+            run.stderr_has("exit status 3");
+        }
+    }
+}
+
+#[test]
+fn a_root_entry_of_handler_type_exits_2_as_nothing_could_call_it() {
+    let handler = TempFile::new(
+        "handler-entry.wat",
+        br#"(module (memory (export "memory") 1) (func (export "serve") (result i32) (i32.const 0)))"#,
+    );
+    warren(&["run", handler.path(), "--entry", "serve"]).expect_code(2).stderr_has("is a handler");
+    // A `main` of handler type is no default entry; `_start` is taken instead.
+    let main_handler = wasi_wat(
+        "main-handler",
+        &format!(
+            "(func (export \"main\") (result i32) (i32.const 0)) {}",
+            printing_export("_start", 1024, "start ran\n")
+        ),
+    );
+    warren(&["run", main_handler.path()]).expect_code(0).stdout_has("start ran");
+    let only_handler =
+        TempFile::new("only-handler.wat", br#"(module (func (export "main") (result i32) (i32.const 0)))"#);
+    warren(&["run", only_handler.path()]).expect_code(2).stderr_has("no exported function `main` or `_start`");
+}
+
+#[test]
+fn a_mistyped_entry_a_mistyped_import_or_invalid_wasm_exits_2() {
+    let param = TempFile::new("param-entry.wat", br#"(module (func (export "main") (param i32)))"#);
+    warren(&["run", param.path()]).expect_code(2).stderr_has("no exported function");
+    warren(&["run", param.path(), "--entry", "main"]).expect_code(2).stderr_has("no exported function `main`");
+    let import = TempFile::new(
+        "mistyped-import.wat",
+        br#"(module (import "warren_v1" "self" (func (result i32))) (func (export "main")))"#,
+    );
+    warren(&["run", import.path()]).expect_code(2).stderr_has("warren_v1::self");
+    let invalid = TempFile::new("invalid.wat", br#"(module (func (export "main") (drop (i32.add))))"#);
+    warren(&["run", invalid.path()]).expect_code(2).stderr_has("invalid WebAssembly module");
+}
+
+#[test]
+fn a_precompiled_module_for_another_layout_exits_2() {
+    let source = wasi_wat("layout", &printing_export("main", 100, "compiled"));
+    let compiled = TempFile::new("guarded.cwasm", b"");
+    warren(&["compile", source.path(), "-o", compiled.path(), "--layout", "guarded"]).expect_code(0);
+    warren(&["run", compiled.path(), "--layout", "guarded"]).expect_code(0).stdout_has("compiled");
+    warren(&["run", compiled.path()]).expect_code(2).stderr_has("cannot use precompiled module");
+}
+
+/// WASI checks a pointer when it uses it: `fd_write` has written its bytes
+/// when its `nwritten` pointer, outside memory, traps the root (exit 1).
+#[test]
+fn a_wasi_pointer_outside_memory_traps_after_what_the_call_did_before() {
+    let file = wasi_wat(
+        "bad-nwritten",
+        r#"(data (i32.const 1024) "written\n")
+           (func (export "main")
+             (i32.store (i32.const 16) (i32.const 1024))
+             (i32.store (i32.const 20) (i32.const 8))
+             (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 65535))))"#,
+    );
+    warren(&["run", file.path()]).expect_code(1).stdout_has("written").stderr_has("Pointer out of bounds");
+}
+
+/// A guest's standard input is empty, whatever warren's own is.
+#[test]
+fn a_guest_reads_an_empty_standard_input_even_when_warren_has_one() {
+    // Reads up to 16 bytes from fd 0, then exits with status 10 + the count.
+    let file = TempFile::new(
+        "stdin.wat",
+        br#"(module
+          (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "main")
+            (i32.store (i32.const 16) (i32.const 1024))
+            (i32.store (i32.const 20) (i32.const 16))
+            (if (call $fd_read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 24)) (then unreachable))
+            (call $proc_exit (i32.add (i32.const 10) (i32.load (i32.const 24))))))"#,
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warren"))
+        .args(["run", file.path()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("warren starts");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let _ = std::io::Write::write_all(&mut stdin, b"hello, guest\n");
+    drop(stdin);
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let status = wait_patiently(&mut child, "the stdin guest");
+    let stderr = err.join().unwrap();
+    assert_eq!(status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(stderr.contains("exit status 10"), "0 bytes read: {stderr}");
+}

@@ -315,3 +315,41 @@ fn a_spawn_argument_larger_than_the_largest_message_is_refused() {
     assert_node_still_runs(&node);
     shut_down_on_time(node);
 }
+
+/// A watcher whose mailbox is full when its target exits: the DOWN goes
+/// beyond the node's mailbox limit. Argument of `watcher`: [reporter]
+/// [target].
+const DOWN_PAST_THE_MAILBOX_LIMIT: &str = r#"
+  (func (export "target")
+    (drop (call $recv_tag (i64.const 1))))
+  (func (export "watcher")
+    (drop (call $monitor (call $arg64 (i32.const 1))))
+    (drop (call $send (call $self) (i64.const 5) (i32.const 0) (i32.const 0)))
+    (drop (call $send (call $self) (i64.const 5) (i32.const 0) (i32.const 0)))
+    (call $report (call $arg64 (i32.const 0)) (i64.const 2) (i64.const 0))
+    (drop (call $recv_tag (i64.const 999))))
+"#;
+
+/// The DOWN that overflows a watcher's mailbox ends the watcher with the
+/// mailbox limit. (It was queued under the watcher's own lock, which the
+/// exit request for the overflow took again: the scheduler thread
+/// deadlocked, and the node with it. Found by the ABI fuzz test.)
+#[test]
+fn a_down_past_the_mailbox_limit_ends_the_watcher() {
+    let node = node_with(NodeConfig::default().schedulers(2).max_mailbox(Some(2)));
+    let module = load(&node, "down-overflow", &rwat(DOWN_PAST_THE_MAILBOX_LIMIT));
+    let inbox = node.inbox();
+    let target = spawn(&node, &module, "target", b"");
+    let watcher = spawn(&node, &module, "watcher", &reporter_arg(&inbox, &pid_bytes(target.pid())));
+    recv_tag(&inbox, 2);
+    inbox.send(target.pid(), 1, b"");
+    let Some(reason) = watcher.wait_timeout(PATIENCE) else {
+        // A deadlocked scheduler thread would hang the node's shutdown too.
+        std::mem::forget(node);
+        panic!("the watcher did not end");
+    };
+    expect_limit(&reason, &["mailbox"]);
+    finish_normally(&target);
+    assert_node_still_runs(&node);
+    shut_down_on_time(node);
+}

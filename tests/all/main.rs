@@ -2,9 +2,11 @@
 //! C compiled by the build) on real nodes, and the `warren` CLI. One test
 //! binary, as wasmtime does, to keep link time low.
 
+mod abi_contract;
 mod cli;
 mod common;
 mod exits;
+mod fuzz;
 mod hibernation;
 mod hostile;
 mod isolation;

@@ -673,7 +673,7 @@ fn access_rules_hold_for_owner_and_others() {
             _ => assert_eq!((read, walk, select, write, counter, remove), (true, true, true, true, true, true)),
         }
         // Only the owner gives away or sets an heir; info is for everyone.
-        assert_eq!(other.give_away(t, other.pid(), b""), i64::from(ERR_ACCESS));
+        assert_eq!(other.give_away(t, owner.pid(), b""), i64::from(ERR_ACCESS));
         assert_eq!(other.set_heir(t, other.pid().raw() as i64, b""), i64::from(ERR_ACCESS));
         assert_eq!(other.info(t).owner, owner.pid().raw() as i64);
         // Deleting needs write access.
@@ -894,6 +894,7 @@ fn bad_ids_wrong_types_and_oversized_keys_give_clear_codes() {
     let node = node_with(NodeConfig::default().schedulers(2).max_message(64 << 10));
     let module = load(&node, "table-proxy", &proxy_module());
     let p = Proxy::spawn(&node, &module);
+    let live = node.inbox();
     let no_table = i64::from(ERR_NO_SUCH_TABLE);
     for tid in [0, -1, 999_999, i64::MAX] {
         assert_eq!(p.insert(tid, b"k", b"v"), no_table);
@@ -904,7 +905,9 @@ fn bad_ids_wrong_types_and_oversized_keys_give_clear_codes() {
         assert_eq!(p.ret(cmd(6, tid)), no_table);
         assert_eq!(p.ret(cmd(3, tid)), no_table);
         assert_eq!(p.ret(cmd(17, tid)), no_table);
-        assert_eq!(p.give_away(tid, p.pid(), b""), no_table);
+        assert_eq!(p.give_away(tid, live.pid(), b""), no_table);
+        // Giving a table to oneself is a bad argument, whatever the table.
+        assert_eq!(p.give_away(tid, p.pid(), b""), i64::from(ERR_BADARG));
     }
     // Bad kinds, accesses, limits, names.
     assert_eq!(p.new_table(b"", 4, PUBLIC, 0), i64::from(ERR_BADARG));

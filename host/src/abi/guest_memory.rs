@@ -157,16 +157,6 @@ pub(crate) fn exit_detail(
     with_bytes(caller, func, ptr, len, |bytes, _| bytes[..bytes.len().min(max)].to_vec())
 }
 
-/// A copy of the guest bytes at `ptr..ptr + len`.
-pub(crate) fn read(
-    caller: &mut Caller<'_, ProcessState>,
-    func: &str,
-    ptr: i32,
-    len: i32,
-) -> wasmtime::Result<Box<[u8]>> {
-    with_bytes(caller, func, ptr, len, |bytes, _| Box::from(bytes))
-}
-
 /// The guest text at `ptr..ptr + len`; `Ok(None)` if it is not UTF-8.
 pub(crate) fn read_str(
     caller: &mut Caller<'_, ProcessState>,

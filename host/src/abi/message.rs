@@ -2,12 +2,13 @@
 //! and reading the current message.
 
 use super::charge::{charge, charge_with_receives};
-use super::guest_memory::{count, dest_len, guest, pid_value, with_bytes};
+use super::guest_memory::{count, dest_len, guest, pid_value};
 use crate::base::codes::{ERR_BADARG, ERR_LIMIT, ERR_NO_MESSAGE, MAX_RECEIVE_TAGS, MODULE, OK};
 use crate::base::pid::Pid;
 use crate::process::cost;
 use crate::process::letter::Letter;
 use crate::process::receive::{self, IntoBuffer, Phase};
+use crate::process::runtime::Runtime;
 use crate::process::state::ProcessState;
 use std::future::Future;
 use wasmtime::{Caller, Linker};
@@ -30,31 +31,32 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
 }
 
 fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len: i32) -> wasmtime::Result<i32> {
+    let guest = guest(&mut caller);
+    // The range first: a bad one traps, whatever else is wrong.
+    let span = guest.span("send", ptr, len)?;
     if tag < 0 {
         return Ok(ERR_BADARG);
     }
-    // (A negative length traps in `read` below, as every bad range does.)
-    if too_large(&caller, len) {
+    let runtime = &guest.state.process.runtime;
+    if too_large(runtime, span.len()) {
         return Ok(ERR_LIMIT);
     }
     let Some(to) = Pid::from_raw(pid.cast_unsigned()) else {
         // Not a pid at all: like a dead one, the message goes nowhere.
         return Ok(OK);
     };
-    let letter = with_bytes(&mut caller, "send", ptr, len, |bytes, state| Letter::new(state.pid, tag, bytes))?;
+    let letter = Letter::new(guest.state.pid, tag, &guest.mem[span]);
     let copied = letter.payload().len();
-    caller.data().process.runtime.send(to, letter);
+    runtime.send(to, letter);
     charge(&mut caller, cost::copy(copied));
     Ok(OK)
 }
 
 /// Whether a message of `len` bytes is refused: larger than the node's
 /// largest, or more than the node may still hold for its guests (see
-/// `svc/host_memory.rs`). A negative length traps later, in the range
-/// check.
-pub(super) fn too_large(caller: &Caller<'_, ProcessState>, len: i32) -> bool {
-    let runtime = &caller.data().process.runtime;
-    usize::try_from(len).is_ok_and(|len| len > runtime.config.max_message || !runtime.memory.has_room(len))
+/// `svc/host_memory.rs`).
+pub(super) fn too_large(runtime: &Runtime, len: usize) -> bool {
+    len > runtime.config.max_message || !runtime.memory.has_room(len)
 }
 
 /// `receive`. Everything that needs no waiting is done before the future is
@@ -65,7 +67,7 @@ fn receive(
     mut caller: Caller<'_, ProcessState>,
     (tags_ptr, tags_count, timeout_ms): (i32, i32, i64),
 ) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
-    let started = start_receive(&mut caller, tags_ptr, tags_count, timeout_ms, None);
+    let started = start_receive(&mut caller, "receive", (tags_ptr, tags_count), timeout_ms, None);
     receive_future(caller, started)
 }
 
@@ -75,9 +77,10 @@ fn receive_into(
     mut caller: Caller<'_, ProcessState>,
     (tags_ptr, tags_count, timeout_ms, buf_ptr, buf_len): (i32, i32, i64, i32, i32),
 ) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
-    let started = check_buffer(&mut caller, buf_ptr, buf_len).and_then(|into| match into {
-        Some(into) => start_receive(&mut caller, tags_ptr, tags_count, timeout_ms, Some(into)),
-        None => Ok(Phase::Ready(ERR_BADARG)),
+    // The buffer must lie in memory before anything else (else a trap,
+    // before the process waits).
+    let started = guest(&mut caller).span("receive_into", buf_ptr, buf_len).and_then(|buffer| {
+        start_receive(&mut caller, "receive_into", (tags_ptr, tags_count), timeout_ms, Some(buffer))
     });
     receive_future(caller, started)
 }
@@ -90,28 +93,21 @@ fn receive_future(
     receive::future(caller.data_mut(), started)
 }
 
-/// Checks the buffer of a `receive_into`: a range outside guest memory
-/// traps; `None` (the call returns `ERR_BADARG`) if it is too short for the
-/// message's header.
-fn check_buffer(caller: &mut Caller<'_, ProcessState>, ptr: i32, len: i32) -> wasmtime::Result<Option<IntoBuffer>> {
-    let span = guest(caller).span("receive_into", ptr, len)?;
-    Ok(IntoBuffer::new(span))
-}
-
-/// The synchronous part of `receive` (and of `receive_into`, with `into`):
-/// returns the phase the call starts in.
+/// The synchronous part of `receive` (and of `receive_into`, with the
+/// range of its `buffer`, checked to lie in memory): returns the phase the
+/// call starts in. `func` names the host function in traps.
 fn start_receive(
     caller: &mut Caller<'_, ProcessState>,
-    tags_ptr: i32,
-    tags_count: i32,
+    func: &str,
+    (tags_ptr, tags_count): (i32, i32),
     timeout_ms: i64,
-    into: Option<IntoBuffer>,
+    buffer: Option<std::ops::Range<usize>>,
 ) -> wasmtime::Result<Phase> {
-    // Every receive ends the current message, whatever it returns. Dropped
-    // now, the letter is still in the cache; kept until the next message
-    // comes, it was usually cold again by then.
+    // Every receive ends the current message, whatever it returns (a
+    // refused one too). Dropped now, the letter is still in the cache; kept
+    // until the next message comes, it was usually cold again by then.
     caller.data_mut().current = None;
-    caller.data_mut().receive.into = into;
+    caller.data_mut().receive.into = None;
     if !(0..=MAX_RECEIVE_TAGS).contains(&tags_count) {
         return Ok(Phase::Ready(ERR_BADARG));
     }
@@ -123,13 +119,19 @@ fn start_receive(
         }
         _ => {
             let guest = guest(caller);
-            let span = guest.span("receive", tags_ptr, tags_count * 8)?;
+            let span = guest.span(func, tags_ptr, tags_count * 8)?;
             guest.state.receive.tags.set_from_le_bytes(&guest.mem[span.clone()]);
             // Many tags are copied and sorted: the caller pays for that.
             let decoding = if tags_count > 4 { cost::copy(span.len()) + cost::items(span.len() / 8) } else { 0 };
             (guest.state, decoding)
         }
     };
+    // A buffer too short for the header is refused once every range is
+    // known to be good.
+    match buffer.map(IntoBuffer::new) {
+        Some(None) => return Ok(Phase::Ready(ERR_BADARG)),
+        into => state.receive.into = into.flatten(),
+    }
     let answer = receive::begin(state, timeout_ms);
     // What the receive looked at (and earlier receives' looks in their
     // polls) comes off the caller's slice.
@@ -142,12 +144,12 @@ fn start_receive(
 }
 
 fn msg_read(mut caller: Caller<'_, ProcessState>, offset: i32, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {
-    if offset < 0 {
-        return Ok(ERR_BADARG);
-    }
     let guest = guest(&mut caller);
     // The whole buffer must be in memory, whatever is copied into it.
     let buffer = guest.span("msg_read", dst_ptr, dst_len)?;
+    if offset < 0 {
+        return Ok(ERR_BADARG);
+    }
     let Some(message) = &guest.state.current else {
         return Ok(ERR_NO_MESSAGE);
     };

@@ -2,7 +2,7 @@
 //! sending to a name.
 
 use super::charge::charge;
-use super::guest_memory::{check_range, read, read_str, with_bytes, write};
+use super::guest_memory::{check_range, guest, read_str, write};
 use super::message::too_large;
 use crate::base::codes::{
     ERR_ALREADY_NAMED, ERR_BADARG, ERR_LIMIT, ERR_NAME_TAKEN, ERR_NO_SUCH_NAME, ERR_NOPROC, MODULE, OK,
@@ -96,18 +96,20 @@ fn send_named(
     ptr: i32,
     len: i32,
 ) -> wasmtime::Result<i32> {
-    let Some(name) = read_str(&mut caller, "send_named", name_ptr, name_len)? else { return Ok(ERR_BADARG) };
+    let g = guest(&mut caller);
+    // Ranges first, then the arguments, the name, the limits.
+    let (name, payload) = (g.span("send_named", name_ptr, name_len)?, g.span("send_named", ptr, len)?);
+    let Ok(name) = std::str::from_utf8(&g.mem[name]) else { return Ok(ERR_BADARG) };
     if tag < 0 {
         return Ok(ERR_BADARG);
     }
-    if too_large(&caller, len) {
+    let runtime = &g.state.process.runtime;
+    // As in Erlang, sending to a name nobody holds is the sender's error.
+    let Some(to) = runtime.names.whereis(name) else { return Ok(ERR_NO_SUCH_NAME) };
+    if too_large(runtime, payload.len()) {
         return Ok(ERR_LIMIT);
     }
-    let letter = with_bytes(&mut caller, "send_named", ptr, len, |bytes, state| Letter::new(state.pid, tag, bytes))?;
-    let state = caller.data();
-    // As in Erlang, sending to a name nobody holds is the sender's error.
-    let runtime = &state.process.runtime;
-    let Some(to) = runtime.names.whereis(&name) else { return Ok(ERR_NO_SUCH_NAME) };
+    let letter = Letter::new(g.state.pid, tag, &g.mem[payload]);
     let copied = letter.payload().len();
     runtime.send(to, letter);
     charge(&mut caller, cost::copy(copied));
@@ -123,11 +125,13 @@ fn registry_register(
     value_ptr: i32,
     value_len: i32,
 ) -> wasmtime::Result<i32> {
-    let Some(registry) = read_str(&mut caller, "registry_register", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
-    let key = read(&mut caller, "registry_register", key_ptr, key_len)?;
-    let value = read(&mut caller, "registry_register", value_ptr, value_len)?;
-    let state = caller.data();
-    Ok(result(state.process.runtime.names.registry_register(&registry, &*state.process, &key, &value)))
+    const FUNC: &str = "registry_register";
+    let g = guest(&mut caller);
+    let (registry, key, value) =
+        (g.span(FUNC, reg_ptr, reg_len)?, g.span(FUNC, key_ptr, key_len)?, g.span(FUNC, value_ptr, value_len)?);
+    let Ok(registry) = std::str::from_utf8(&g.mem[registry]) else { return Ok(ERR_BADARG) };
+    let names = &g.state.process.runtime.names;
+    Ok(result(names.registry_register(registry, &*g.state.process, &g.mem[key], &g.mem[value])))
 }
 
 fn registry_unregister(
@@ -137,10 +141,12 @@ fn registry_unregister(
     key_ptr: i32,
     key_len: i32,
 ) -> wasmtime::Result<i32> {
-    let Some(registry) = read_str(&mut caller, "registry_unregister", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
-    let key = read(&mut caller, "registry_unregister", key_ptr, key_len)?;
-    let state = caller.data();
-    Ok(result(state.process.runtime.names.registry_unregister(&registry, &*state.process, &key)))
+    const FUNC: &str = "registry_unregister";
+    let g = guest(&mut caller);
+    let (registry, key) = (g.span(FUNC, reg_ptr, reg_len)?, g.span(FUNC, key_ptr, key_len)?);
+    let Ok(registry) = std::str::from_utf8(&g.mem[registry]) else { return Ok(ERR_BADARG) };
+    let names = &g.state.process.runtime.names;
+    Ok(result(names.registry_unregister(registry, &*g.state.process, &g.mem[key])))
 }
 
 fn registry_lookup(
@@ -152,9 +158,12 @@ fn registry_lookup(
     dst: i32,
     dst_len: i32,
 ) -> wasmtime::Result<i32> {
-    let Some(registry) = read_str(&mut caller, "registry_lookup", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
-    let key = read(&mut caller, "registry_lookup", key_ptr, key_len)?;
-    let entries = match caller.data().process.runtime.names.registry_lookup(&registry, &key) {
+    const FUNC: &str = "registry_lookup";
+    let g = guest(&mut caller);
+    let (registry, key) = (g.span(FUNC, reg_ptr, reg_len)?, g.span(FUNC, key_ptr, key_len)?);
+    g.span(FUNC, dst, dst_len)?;
+    let Ok(registry) = std::str::from_utf8(&g.mem[registry]) else { return Ok(ERR_BADARG) };
+    let entries = match g.state.process.runtime.names.registry_lookup(registry, &g.mem[key]) {
         Ok(entries) => entries,
         Err(error) => return Ok(code(error)),
     };
@@ -165,7 +174,7 @@ fn registry_lookup(
         out.extend_from_slice(value);
     }
     charge(&mut caller, cost::items(entries.len()) + cost::copy(out.len()));
-    copy_out(&mut caller, "registry_lookup", dst, dst_len, &out)
+    copy_out(&mut caller, FUNC, dst, dst_len, &out)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -179,26 +188,29 @@ fn registry_dispatch(
     ptr: i32,
     len: i32,
 ) -> wasmtime::Result<i32> {
-    let Some(registry) = read_str(&mut caller, "registry_dispatch", reg_ptr, reg_len)? else { return Ok(ERR_BADARG) };
+    const FUNC: &str = "registry_dispatch";
+    let g = guest(&mut caller);
+    let (registry, key) = (g.span(FUNC, reg_ptr, reg_len)?, g.span(FUNC, key_ptr, key_len)?);
+    let data = g.span(FUNC, ptr, len)?;
+    let Ok(registry) = std::str::from_utf8(&g.mem[registry]) else { return Ok(ERR_BADARG) };
     if tag < 0 {
         return Ok(ERR_BADARG);
     }
-    if too_large(&caller, len) {
-        return Ok(ERR_LIMIT);
-    }
-    let key = read(&mut caller, "registry_dispatch", key_ptr, key_len)?;
-    let data = read(&mut caller, "registry_dispatch", ptr, len)?;
-    let state = caller.data();
+    let (state, data) = (&*g.state, &g.mem[data]);
     let runtime = &state.process.runtime;
-    let entries = match runtime.names.registry_lookup(&registry, &key) {
+    let entries = match runtime.names.registry_lookup(registry, &g.mem[key]) {
         Ok(entries) => entries,
         Err(error) => return Ok(code(error)),
     };
+    if too_large(runtime, data.len()) {
+        return Ok(ERR_LIMIT);
+    }
     for (pid, _) in &entries {
-        runtime.send(*pid, Letter::new(state.pid, tag, &data));
+        runtime.send(*pid, Letter::new(state.pid, tag, data));
     }
     // A send per entry, each a copy of the message.
-    charge(&mut caller, cost::sends(entries.len(), data.len()));
+    let work = cost::sends(entries.len(), data.len());
+    charge(&mut caller, work);
     Ok(i32::try_from(entries.len()).unwrap_or(i32::MAX))
 }
 

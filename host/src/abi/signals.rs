@@ -2,7 +2,7 @@
 //! `svc/signals.rs` for the rules), and spawning.
 
 use super::charge::charge;
-use super::guest_memory::{exit_detail, read, read_str, write};
+use super::guest_memory::{exit_detail, guest, write};
 use crate::base::codes::{
     ERR_BADARG, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK, REASON_KILL, SPAWN_LINK, SPAWN_MONITOR,
 };
@@ -98,8 +98,9 @@ fn spawn_opt(
     )
 }
 
-/// Every spawn function: reads the module name (empty: the caller's own
-/// module), the entry and the argument, checks the capability, and spawns
+/// Every spawn function: checks every range (the module name, empty for
+/// the caller's own module; the entry; the argument; with `SPAWN_MONITOR`,
+/// `ref_out`), then the arguments, the capability, the module, and spawns
 /// with the link/monitor `flags`. `func` names the host function in traps.
 pub(super) fn spawn_with(
     mut caller: Caller<'_, ProcessState>,
@@ -110,23 +111,20 @@ pub(super) fn spawn_with(
     flags: i32,
     ref_out: i32,
 ) -> wasmtime::Result<i64> {
-    let Some(module) = read_str(&mut caller, func, module_ptr, module_len)? else {
+    let g = guest(&mut caller);
+    let (module, entry) = (g.span(func, module_ptr, module_len)?, g.span(func, entry_ptr, entry_len)?);
+    let arg = g.span(func, arg_ptr, arg_len)?;
+    if flags & SPAWN_MONITOR != 0 {
+        // Checked before spawning: a trap must not leave a child behind.
+        g.span(func, ref_out, 8)?;
+    }
+    let (Ok(module), Ok(entry)) = (std::str::from_utf8(&g.mem[module]), std::str::from_utf8(&g.mem[entry])) else {
         return Ok(ERR_BADARG.into());
     };
-    let Some(entry) = read_str(&mut caller, func, entry_ptr, entry_len)? else {
-        return Ok(ERR_BADARG.into());
-    };
-    let arg = read(&mut caller, func, arg_ptr, arg_len)?;
-    charge(&mut caller, cost::copy(arg.len()));
     if flags & !(SPAWN_LINK | SPAWN_MONITOR) != 0 {
         return Ok(ERR_BADARG.into());
     }
-    if flags & SPAWN_MONITOR != 0 {
-        // Check the destination before spawning: a trap must not leave a
-        // child behind.
-        super::guest_memory::check_range(&mut caller, func, ref_out, 8)?;
-    }
-    let state = caller.data();
+    let state = &*g.state;
     if !state.caps.may_spawn {
         return Ok(ERR_NOT_PERMITTED.into());
     }
@@ -134,18 +132,22 @@ pub(super) fn spawn_with(
     let module = if module.is_empty() {
         state.module.clone()
     } else {
-        match runtime.module(&module) {
+        match runtime.module(module) {
             Some(module) => module,
             None => return Ok(ERR_NO_SUCH_MODULE.into()),
         }
     };
+    let arg: Box<[u8]> = Box::from(&g.mem[arg]);
+    let copied = arg.len();
     let me = &state.process;
     let watchers = Watchers {
         link: (flags & SPAWN_LINK != 0).then_some(me),
         monitor: (flags & SPAWN_MONITOR != 0).then_some(me),
         exit_waiter: None,
     };
-    let (child, reference) = match runtime.spawn(module, &entry, arg, state.caps.clone(), watchers) {
+    let spawned = runtime.spawn(module, entry, arg, state.caps.clone(), watchers);
+    charge(&mut caller, cost::copy(copied));
+    let (child, reference) = match spawned {
         Ok(spawned) => spawned,
         Err(error) => return Ok(error.code()),
     };

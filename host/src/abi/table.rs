@@ -244,8 +244,8 @@ fn table_give_away(
 ) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let data = g.span("table_give_away", data_ptr, data_len)?;
-    let Some(to) = Pid::from_raw(pid.cast_unsigned()) else { return Ok(ERR_BADARG) };
     let (runtime, me) = (&g.state.process.runtime, g.state.pid);
+    let Some(to) = Pid::from_raw(pid.cast_unsigned()).filter(|&to| to != me) else { return Ok(ERR_BADARG) };
     let payload = attempt!(runtime.tables.give_away(me, tid, to, &g.mem[data], |p| runtime.table.get(p).is_some()));
     runtime.send(to, Letter::new(me, TAG_TABLE_TRANSFER, &payload));
     Ok(OK)
@@ -356,9 +356,10 @@ fn insert_one(
     let (key, value) = (&g.mem[key], &g.mem[value]);
     let state = &mut *g.state;
     let max_value = state.process.runtime.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     attempt!(check_value(max_value, value.len()));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
+    attempt!(table.writable(state.pid, false));
     let copied = key.len() + value.len();
     if !has_room(&state.process.runtime, copied) {
         return Ok(ERR_LIMIT);
@@ -392,12 +393,13 @@ fn insert_batch(
     let span = g.span(func, ptr, len)?;
     let state = &mut *g.state;
     let max_value = state.process.runtime.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     let Some(objects) = records::parse(&g.mem[span.clone()]) else { return Ok(ERR_BADARG) };
     for &(key, value) in &objects {
         attempt!(check_key(key));
         attempt!(check_value(max_value, value.len()));
     }
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
+    attempt!(table.writable(state.pid, false));
     if !has_room(&state.process.runtime, span.len()) {
         return Ok(ERR_LIMIT);
     }
@@ -414,9 +416,9 @@ fn insert_batch(
 fn table_delete_key(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let key = &g.mem[g.span("table_delete_key", kp, kl)?];
+    attempt!(check_key(key));
     let state = &mut *g.state;
     let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
-    attempt!(check_key(key));
     Ok(status(table.delete(state.pid, key), |n| i32::try_from(n).unwrap_or(i32::MAX)))
 }
 
@@ -431,9 +433,9 @@ fn table_delete_object(
     let g = guest(&mut caller);
     let (key, value) = (g.span("table_delete_object", kp, kl)?, g.span("table_delete_object", vp, vl)?);
     let (key, value) = (&g.mem[key], &g.mem[value]);
+    attempt!(check_key(key));
     let state = &mut *g.state;
     let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
-    attempt!(check_key(key));
     Ok(status(table.delete_object(state.pid, key, value), |n| i32::try_from(n).unwrap_or(i32::MAX)))
 }
 
@@ -469,9 +471,10 @@ fn table_update_counter(
     if flags & !COUNTER_DEFAULT != 0 {
         return Ok(ERR_BADARG);
     }
+    attempt!(check_key(&g.mem[key.clone()]));
     let state = &mut *g.state;
     let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
-    attempt!(check_key(&g.mem[key.clone()]));
+    attempt!(table.writable(state.pid, true));
     if !has_room(&state.process.runtime, key.len() + 8) {
         return Ok(ERR_LIMIT);
     }
@@ -500,9 +503,10 @@ fn table_update(
     };
     let state = &mut *g.state;
     let max_value = state.process.runtime.config.max_message;
-    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     attempt!(check_key(key));
     attempt!(check_value(max_value, offset.unwrap_or(0) + value.len()));
+    let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
+    attempt!(table.writable(state.pid, true));
     if !has_room(&state.process.runtime, value.len()) {
         return Ok(ERR_LIMIT);
     }
@@ -514,9 +518,9 @@ fn table_update(
 fn table_member(mut caller: Caller<'_, ProcessState>, tid: i64, kp: i32, kl: i32) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let key = &g.mem[g.span("table_member", kp, kl)?];
+    attempt!(check_key(key));
     let state = &mut *g.state;
     let (table, _, _) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
-    attempt!(check_key(key));
     Ok(status(table.member(state.pid, key), i32::from))
 }
 
@@ -531,12 +535,12 @@ fn table_lookup(
 ) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let (key, dst) = (g.span("table_lookup", kp, kl)?, g.span("table_lookup", dp, dl)?);
-    let state = &mut *g.state;
-    let pid = state.pid;
-    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     if key.len() > MAX_KEY_LEN {
         return Ok(code(TableError::KeyTooLarge));
     }
+    let state = &mut *g.state;
+    let pid = state.pid;
+    let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     let bags = matches!(table.kind, TableKind::Bag | TableKind::DuplicateBag);
     let found = with_key_and_dst(g.mem, key, dst, |key, dst| {
         table.lookup(pid, key, |values| {
@@ -566,11 +570,11 @@ fn table_take(
 ) -> wasmtime::Result<i32> {
     let g = guest(&mut caller);
     let (key, dst) = (g.span("table_take", kp, kl)?, g.span("table_take", dp, dl)?);
+    let key = &g.mem[key];
+    attempt!(check_key(key));
     let state = &mut *g.state;
     let pid = state.pid;
     let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
-    let key = &g.mem[key];
-    attempt!(check_key(key));
     let Some(values) = attempt!(table.take(pid, key)) else { return Ok(ERR_NOT_FOUND) };
     let bags = matches!(table.kind, TableKind::Bag | TableKind::DuplicateBag);
     let answer = if bags {
@@ -600,15 +604,16 @@ fn step(
         None => None,
     };
     let dst = g.span(func, dp, dl)?;
+    let from = from.map(|key| &g.mem[key]);
+    if let Some(key) = from {
+        attempt!(check_key(key));
+    }
     let state = &mut *g.state;
     let pid = state.pid;
     let (table, result, pending) = attempt!(state.tables.session().resolve(&state.process.runtime.tables, tid));
     let found = match from {
-        Some(key) => {
-            let key = &g.mem[key];
-            attempt!(check_key(key));
-            if back { table.prev(pid, key) } else { table.next(pid, key) }
-        }
+        Some(key) if back => table.prev(pid, key),
+        Some(key) => table.next(pid, key),
         None if back => table.last(pid),
         None => table.first(pid),
     };
@@ -705,11 +710,12 @@ fn select(
     let prefix = &g.mem[prefix];
     let after = (flags & SELECT_AFTER != 0).then(|| &g.mem[after]);
     result.clear();
-    let visited = attempt!(table.select_prefix(pid, prefix, after, limit.cast_unsigned() as usize, |key, values| {
-        push_objects(result, budget, key, values)
-    }));
+    let (_, looked) =
+        attempt!(table.select_prefix(pid, prefix, after, limit.cast_unsigned() as usize, |key, values| {
+            push_objects(result, budget, key, values)
+        }));
     let answer = deliver(&mut g.mem[dst], result, pending);
-    charge(&mut caller, cost::items(visited) + result_cost(answer));
+    charge(&mut caller, cost::items(looked) + result_cost(answer));
     Ok(answer)
 }
 

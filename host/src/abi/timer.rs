@@ -1,7 +1,7 @@
 //! Host functions about time: send_after, cancel_timer, read_timer, sleep.
 
 use super::charge::charge;
-use super::guest_memory::{read, read_str};
+use super::guest_memory::guest;
 use super::message::too_large;
 use crate::base::codes::{ERR_BADARG, ERR_LIMIT, ERR_NO_SUCH_TIMER, MODULE, OK};
 use crate::base::pid::Pid;
@@ -48,19 +48,17 @@ fn send_after(
     len: i32,
     ms: i64,
 ) -> wasmtime::Result<i64> {
+    let g = guest(&mut caller);
+    // The range first: a bad one traps, whatever else is wrong.
+    let span = g.span("send_after", ptr, len)?;
     let (Some(to), true, true) = (Pid::from_raw(pid.cast_unsigned()), tag >= 0, ms >= 0) else {
         return Ok(ERR_BADARG.into());
     };
-    if too_large(&caller, len) {
+    if too_large(&g.state.process.runtime, span.len()) {
         return Ok(ERR_LIMIT.into());
     }
-    let data = read(&mut caller, "send_after", ptr, len)?;
-    charge(&mut caller, cost::copy(data.len()));
-    let state = caller.data();
-    let runtime = &state.process.runtime;
-    let after = Duration::from_millis(ms.unsigned_abs());
-    let reference = runtime.timers.send_after(&runtime.table, state.pid, Destination::Pid(to), tag, data, after);
-    Ok(reference.map_or(ERR_LIMIT.into(), u64::cast_signed))
+    let data = Box::from(&g.mem[span]);
+    start_timer(caller, Destination::Pid(to), tag, data, ms)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -73,20 +71,32 @@ fn send_after_named(
     len: i32,
     ms: i64,
 ) -> wasmtime::Result<i64> {
-    let Some(name) = read_str(&mut caller, "send_after_named", name_ptr, name_len)? else {
-        return Ok(ERR_BADARG.into());
-    };
+    let g = guest(&mut caller);
+    let (name, span) = (g.span("send_after_named", name_ptr, name_len)?, g.span("send_after_named", ptr, len)?);
+    let Ok(name) = std::str::from_utf8(&g.mem[name]) else { return Ok(ERR_BADARG.into()) };
     if tag < 0 || ms < 0 {
         return Ok(ERR_BADARG.into());
     }
-    if too_large(&caller, len) {
+    if too_large(&g.state.process.runtime, span.len()) {
         return Ok(ERR_LIMIT.into());
     }
-    let data = read(&mut caller, "send_after_named", ptr, len)?;
+    let (name, data) = (name.to_string(), Box::from(&g.mem[span]));
+    start_timer(caller, Destination::Name(name), tag, data, ms)
+}
+
+/// Makes a timer that sends `tag` and `data` to `to` in `ms` (>= 0)
+/// milliseconds; the copy of `data` is charged to the caller.
+fn start_timer(
+    mut caller: Caller<'_, ProcessState>,
+    to: Destination,
+    tag: i64,
+    data: Box<[u8]>,
+    ms: i64,
+) -> wasmtime::Result<i64> {
     charge(&mut caller, cost::copy(data.len()));
     let state = caller.data();
     let runtime = &state.process.runtime;
     let after = Duration::from_millis(ms.unsigned_abs());
-    let reference = runtime.timers.send_after(&runtime.table, state.pid, Destination::Name(name), tag, data, after);
+    let reference = runtime.timers.send_after(&runtime.table, state.pid, to, tag, data, after);
     Ok(reference.map_or(ERR_LIMIT.into(), u64::cast_signed))
 }

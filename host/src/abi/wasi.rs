@@ -11,7 +11,9 @@ use crate::process::state::ProcessState;
 use std::io::Write;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 use wasmtime::{Caller, Linker};
+use wasmtime_wasi::HostMonotonicClock;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
@@ -31,14 +33,16 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
 /// The WASI context of the calling process, made on its first WASI call
 /// (most processes make none).
 fn wasi(state: &mut ProcessState) -> &mut WasiP1Ctx {
-    let (pid, caps) = (state.pid, &state.caps);
-    state.wasi.get_or_insert_with(|| build(caps, pid))
+    let (pid, caps, process) = (state.pid, &state.caps, &state.process);
+    state.wasi.get_or_insert_with(|| build(caps, pid, process.runtime.timers.epoch()))
 }
 
-/// Builds the WASI context of process `pid`.
-fn build(caps: &Capabilities, pid: Pid) -> WasiP1Ctx {
+/// Builds the WASI context of process `pid` (stdin empty, stdout and
+/// stderr the node's, no directory) on a node whose clock started at
+/// `epoch`.
+fn build(caps: &Capabilities, pid: Pid, epoch: Instant) -> WasiP1Ctx {
     let mut builder = wasmtime_wasi::WasiCtxBuilder::new();
-    builder.args(&caps.args).envs(&caps.env);
+    builder.args(&caps.args).envs(&caps.env).monotonic_clock(NodeClock(epoch));
     if caps.tag_output {
         builder.stdout(TaggedOutput { pid, stream: Stream::Stdout });
         builder.stderr(TaggedOutput { pid, stream: Stream::Stderr });
@@ -58,6 +62,21 @@ fn proc_exit(mut caller: Caller<'_, ProcessState>, status: i32) -> wasmtime::Res
     };
     caller.data_mut().exit_request = Some(std::sync::Arc::new(reason));
     Err(fault("proc_exit", "the process exited"))
+}
+
+/// WASI's monotonic clock: nanoseconds since the node started, the same
+/// clock for every process (wasmtime's own starts at each context, so the
+/// times of two processes could not be compared).
+struct NodeClock(Instant);
+
+impl HostMonotonicClock for NodeClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -137,8 +137,15 @@ pub(crate) struct Process {
     relations: Mutex<Relations>,
     /// Who is told the exit reason: the host, for a process it spawned (set
     /// before the process first runs, so no exit goes unseen).
-    exit_waiter: Mutex<Option<crossbeam_channel::Sender<ExitReason>>>,
+    exit_waiter: Mutex<Option<crossbeam_channel::Sender<Exit>>>,
+    /// Set once its instance is made (module instantiated, start function
+    /// run): an exit before it means its module could not start.
+    pub(crate) started: AtomicBool,
 }
+
+/// What the exit waiter of a process hears: its exit reason, and whether
+/// its instance was ever made (see [`Process::started`]).
+pub(crate) type Exit = (ExitReason, bool);
 
 impl Process {
     pub(crate) fn new(pid: Pid, runtime: Arc<Runtime>, body: Body) -> Process {
@@ -159,6 +166,7 @@ impl Process {
             hibernated: AtomicBool::new(false),
             stack_trim: StackTrim::default(),
             exit_waiter: Mutex::new(None),
+            started: AtomicBool::new(false),
         }
     }
 
@@ -181,34 +189,56 @@ impl Process {
     /// now wake the process; `false` when the letter went beyond the limit
     /// (the process has then been told to exit, and woken).
     pub(crate) fn enqueue_letter(self: &Arc<Self>, letter: Letter) -> bool {
+        match self.push_letter(letter) {
+            None => true,
+            Some(overflow) => {
+                self.request_exit(overflow, None);
+                false
+            }
+        }
+    }
+
+    /// Queues `letter` in a wasm process's mailbox; returns the exit its
+    /// mailbox calls for if that took it beyond the node's limit (the
+    /// caller asks for it: it ends the process at its next slice, or at
+    /// once if it waits, and like `kill` cannot be trapped).
+    fn push_letter(&self, letter: Letter) -> Option<Arc<ExitReason>> {
         // Held by the host until the process takes it (see `HostMemory`).
         self.runtime.memory.charge(letter.footprint());
         let Some(limit) = self.runtime.config.max_mailbox else {
             self.mailbox.push(letter);
-            return true;
+            return None;
         };
         let queued = self.mailbox.push_counted(letter);
-        if queued > limit {
-            // Ends it at its next slice (or at once if it waits); like
-            // `kill`, it cannot be trapped.
-            let reason = format!("mailbox: {queued} messages queued exceeds the process limit of {limit}");
-            self.request_exit(Arc::new(ExitReason::Limit(reason)), None);
-            return false;
+        let reason = || format!("mailbox: {queued} messages queued exceeds the process limit of {limit}");
+        (queued > limit).then(|| Arc::new(ExitReason::Limit(reason())))
+    }
+
+    /// The message of an exit signal or a DOWN: `head` and the detail of
+    /// `reason`.
+    fn signal_letter(from: Pid, tag: i64, head: &[u8], reason: &Arc<ExitReason>) -> Letter {
+        let detail = reason.detail();
+        // A short detail is copied (one block, no count on the reason); a
+        // long one is shared by every message of the exit.
+        if detail.len() <= SHARE_DETAIL_FROM {
+            Letter::new(from, tag, &[head, detail].concat())
+        } else {
+            Letter::with_reason(from, tag, head, reason)
         }
-        true
     }
 
     /// Has the exit reason sent to `waiter`. Call it before the process can
     /// first run: an exit before it would go unseen.
-    pub(crate) fn set_exit_waiter(&self, waiter: crossbeam_channel::Sender<ExitReason>) {
+    pub(crate) fn set_exit_waiter(&self, waiter: crossbeam_channel::Sender<Exit>) {
         *self.exit_waiter.lock().unwrap_or_else(|e| e.into_inner()) = Some(waiter);
     }
 
-    /// Tells the exit waiter, if any, the exit reason.
+    /// Tells the exit waiter, if any, the exit reason (and whether the
+    /// process started).
     pub(crate) fn record_exit(&self, reason: &ExitReason) {
         let waiter = self.exit_waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(waiter) = waiter {
-            let _ = waiter.send(reason.clone());
+            let _ = waiter.send((reason.clone(), self.started.load(Ordering::Acquire)));
         }
     }
 
@@ -254,15 +284,27 @@ impl Member for Process {
     }
 
     fn deliver_signal(self: &Arc<Self>, from: Pid, tag: i64, head: &[u8], reason: &Arc<ExitReason>) {
-        let detail = reason.detail();
-        // A short detail is copied (one block, no count on the reason); a
-        // long one is shared by every message of the exit.
-        let letter = if detail.len() <= SHARE_DETAIL_FROM {
-            Letter::new(from, tag, &[head, detail].concat())
-        } else {
-            Letter::with_reason(from, tag, head, reason)
-        };
-        self.deliver_letter(letter);
+        self.deliver_letter(Self::signal_letter(from, tag, head, reason));
+    }
+
+    fn deliver_signal_locked(
+        self: &Arc<Self>,
+        relations: &mut Relations,
+        from: Pid,
+        tag: i64,
+        head: &[u8],
+        reason: &Arc<ExitReason>,
+    ) {
+        let letter = Self::signal_letter(from, tag, head, reason);
+        if matches!(self.body, Body::Inbox(_)) {
+            return self.deliver_letter(letter);
+        }
+        if let Some(overflow) = self.push_letter(letter)
+            && relations.request_exit(overflow)
+        {
+            self.exit_requested.store(true, Ordering::Release);
+        }
+        self.wake();
     }
 
     fn enqueue(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) -> bool {

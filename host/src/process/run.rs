@@ -205,9 +205,13 @@ impl Process {
     fn start(&self, instantiated: Instantiated, task: &mut Task) -> Step {
         let Instantiated { mut store, outcome } = instantiated;
         match outcome {
-            Ok(Started::Entry) => *task = Task::Call(CallBox::new_lasting(|| call_entry(store))),
+            Ok(Started::Entry) => {
+                self.started.store(true, Ordering::Release);
+                *task = Task::Call(CallBox::new_lasting(|| call_entry(store)));
+            }
             Ok(Started::Handler(handler)) => *task = Task::Idle(Box::new(IdleHandler { store, handler })),
             Ok(Started::NewHandler(handler)) => {
+                self.started.store(true, Ordering::Release);
                 self.arm_idle_timer(store.data_mut());
                 *task = Task::Idle(Box::new(IdleHandler { store, handler }));
             }

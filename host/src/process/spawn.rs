@@ -9,7 +9,6 @@ use super::{Body, Process, TaskCell};
 use crate::base::codes::{ERR_LIMIT, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE};
 use crate::base::config::MemoryLayout;
 use crate::base::pid::Pid;
-use crate::base::reason::ExitReason;
 use crate::mem::maps::{self, MapReservation};
 use std::fmt;
 use std::sync::Arc;
@@ -116,7 +115,7 @@ pub(crate) struct Watchers<'a> {
     /// Monitoring it (spawn_monitor).
     pub(crate) monitor: Option<&'a Arc<Process>>,
     /// The host, for a process it spawned.
-    pub(crate) exit_waiter: Option<crossbeam_channel::Sender<ExitReason>>,
+    pub(crate) exit_waiter: Option<crossbeam_channel::Sender<super::Exit>>,
 }
 
 impl Runtime {

@@ -47,6 +47,19 @@ pub(crate) trait Member: Send + Sync + Sized + 'static {
     /// messages of one exit share rather than copy.
     fn deliver_signal(self: &Arc<Self>, from: Pid, tag: i64, head: &[u8], reason: &Arc<ExitReason>);
 
+    /// As [`Member::deliver_signal`], for a caller that holds its
+    /// relations (`relations`, locked): an exit the message calls for (a
+    /// mailbox past its limit) is recorded in them, not asked for through
+    /// [`Member::request_exit`], which would lock them again.
+    fn deliver_signal_locked(
+        self: &Arc<Self>,
+        relations: &mut Relations,
+        from: Pid,
+        tag: i64,
+        head: &[u8],
+        reason: &Arc<ExitReason>,
+    );
+
     /// Queues a message for it without waking it; returns whether the
     /// caller must now wake it ([`Member::wake`]), which it may do once
     /// for several messages.

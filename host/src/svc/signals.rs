@@ -431,7 +431,8 @@ impl Signals {
             // finds it gone (the DOWN is already queued, for `flush`).
             let mut relations = watcher.relations();
             if relations.attached_mut().and_then(|a| a.monitoring.remove(&reference)).is_some() {
-                watcher.deliver_signal(from, TAG_DOWN, &down_head(reference, from, &reason), &reason);
+                let head = down_head(reference, from, &reason);
+                watcher.deliver_signal_locked(&mut relations, from, TAG_DOWN, &head, &reason);
             }
         }
         awaited_by

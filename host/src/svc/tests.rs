@@ -111,6 +111,17 @@ impl Member for TestProcess {
         self.wake();
     }
 
+    fn deliver_signal_locked(
+        self: &Arc<Self>,
+        _relations: &mut Relations,
+        from: Pid,
+        tag: i64,
+        head: &[u8],
+        reason: &Arc<ExitReason>,
+    ) {
+        self.deliver_signal(from, tag, head, reason);
+    }
+
     fn enqueue(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) -> bool {
         self.push(from, tag, data);
         true

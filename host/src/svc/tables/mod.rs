@@ -295,17 +295,18 @@ impl Tables {
         is_alive: impl Fn(Pid) -> bool,
     ) -> Result<Box<[u8]>, TableError> {
         let mut registry = self.write();
-        let table = registry.by_id.get(&id).cloned().ok_or(TableError::NoSuchTable)?;
-        if table.owner() != caller {
-            return Err(TableError::Access);
-        }
         if to == caller {
             return Err(TableError::BadArg);
         }
+        let table = registry.by_id.get(&id).cloned().ok_or(TableError::NoSuchTable)?;
         // Checked under the registry lock: if `to` exits after this, its own
-        // exit handling (which takes this lock) finds the table.
+        // exit handling (which takes this lock) finds the table. Existence
+        // before access, as everywhere in the ABI.
         if !is_alive(to) {
             return Err(TableError::NotAlive);
+        }
+        if table.owner() != caller {
+            return Err(TableError::Access);
         }
         registry.disown(caller, id);
         table.set_owner(to);
@@ -720,7 +721,8 @@ mod tests {
 
         // give_away: only the owner, only to a live other process.
         let alive = |p: Pid| p != c;
-        assert_eq!(tables.give_away(b, named.id, c, b"", alive), Err(TableError::Access));
+        assert_eq!(tables.give_away(b, named.id, a, b"", alive), Err(TableError::Access));
+        assert_eq!(tables.give_away(b, named.id, c, b"", alive), Err(TableError::NotAlive), "existence first");
         assert_eq!(tables.give_away(a, named.id, a, b"", alive), Err(TableError::BadArg));
         assert_eq!(tables.give_away(a, named.id, c, b"", alive), Err(TableError::NotAlive));
         let payload = tables.give_away(a, named.id, b, b"gift", alive).unwrap();

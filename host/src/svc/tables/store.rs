@@ -621,6 +621,14 @@ impl Table {
         if self.is_deleted() { Err(TableError::NoSuchTable) } else { Ok(()) }
     }
 
+    /// The checks of a write by `caller`, in the order of the ABI's errors:
+    /// access, then (with `set_only`) the type. A write checks them itself;
+    /// the ABI checks them first when a node limit could refuse it too.
+    pub(crate) fn writable(&self, caller: Pid, set_only: bool) -> Result<(), TableError> {
+        self.check(caller, true)?;
+        if set_only { self.set_only() } else { Ok(()) }
+    }
+
     fn set_only(&self) -> Result<(), TableError> {
         match self.kind {
             Kind::Set | Kind::OrderedSet => Ok(()),
@@ -828,7 +836,7 @@ impl Table {
         incr: i64,
         default: Option<i64>,
     ) -> Result<i64, TableError> {
-        self.set_only()?;
+        self.writable(caller, true)?;
         let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
         if let Some(Values::One(value)) = shard.get_mut(key) {
@@ -854,7 +862,7 @@ impl Table {
         offset: Option<usize>,
         bytes: &[u8],
     ) -> Result<(), TableError> {
-        self.set_only()?;
+        self.writable(caller, true)?;
         let key = Key::new(key);
         let mut shard = self.write_key(caller, key)?;
         let shard = &mut *shard;
@@ -975,10 +983,10 @@ impl Table {
         limit: usize,
         visit: impl FnMut(&[u8], &[Bytes]) -> bool,
     ) -> Result<usize, TableError> {
+        self.check(caller, false)?;
         if self.kind != Kind::OrderedSet {
             return Err(TableError::WrongType);
         }
-        self.check(caller, false)?;
         self.merged(lower, upper, reverse, limit, visit)
     }
 
@@ -1008,7 +1016,9 @@ impl Table {
     /// true. Any table type; an empty prefix visits the whole table (in
     /// chunks, with `after` as the cursor). On an ordered_set the prefix is
     /// a key range; on the hash types it is a filter over the traversal.
-    /// Returns the keys visited.
+    /// Returns the keys visited, and the keys looked at to find them (on
+    /// the hash types the filter looks at every key it passes over: the
+    /// caller pays for those too).
     pub(crate) fn select_prefix(
         &self,
         caller: Pid,
@@ -1016,31 +1026,36 @@ impl Table {
         after: Option<&[u8]>,
         limit: usize,
         mut visit: impl FnMut(&[u8], &[Bytes]) -> bool,
-    ) -> Result<usize, TableError> {
+    ) -> Result<(usize, usize), TableError> {
         self.check(caller, false)?;
         if self.kind == Kind::OrderedSet {
             let end = prefix_end(prefix);
             let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
-            return self.merged(lower_bound(prefix, after), upper, false, limit, visit);
+            let visited = self.merged(lower_bound(prefix, after), upper, false, limit, visit)?;
+            return Ok((visited, visited));
         }
         let after = after.map(Key::new);
         let start = after.map_or(0, |key| self.shard_of(key));
-        let mut visited = 0;
+        let (mut visited, mut looked) = (0, 0);
         for index in start..self.shards.len() {
             let shard = self.read(index);
             self.alive()?;
             let cursor = after.filter(|_| index == start).map(|key| (key.hash, key.bytes));
-            for entry in shard.index().after(cursor).filter(|e| e.key.starts_with(prefix)) {
+            for entry in shard.index().after(cursor) {
+                looked += 1;
+                if !entry.key.starts_with(prefix) {
+                    continue;
+                }
                 if visited == limit {
-                    return Ok(visited);
+                    return Ok((visited, looked));
                 }
                 visited += 1;
                 if !visit(&entry.key, entry.values.all()) {
-                    return Ok(visited);
+                    return Ok((visited, looked));
                 }
             }
         }
-        Ok(visited)
+        Ok((visited, looked))
     }
 
     // -------------------------------------------------------------- info

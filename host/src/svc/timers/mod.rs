@@ -366,6 +366,12 @@ impl Timers {
         drop(dropped); // payloads are freed outside the lock
     }
 
+    /// When the node's clock started (its timers count from there; WASI's
+    /// monotonic clock does too).
+    pub(crate) fn epoch(&self) -> Instant {
+        self.inner.epoch
+    }
+
     /// Number of pending timers.
     pub(crate) fn pending(&self) -> usize {
         self.inner.lock().live
