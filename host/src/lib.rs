@@ -20,7 +20,8 @@
 //! (`scripts/layers.sh` checks it):
 //!
 //! 1. `base`: plain types every layer uses: `pid`, `reason` (exit reasons),
-//!    `config` (the node's settings), `codes` (the ABI's numbers, defined
+//!    `config` (the node's settings), `options` (what a spawn asks of a new
+//!    process's limits and capabilities), `codes` (the ABI's numbers, defined
 //!    once), `sync` (primitives loom swaps for its models).
 //! 2. `mem`: `region` (reserved regions carved into slots), `memory` and
 //!    `stack` (dense linear memories and fiber stacks), `block_cache`
@@ -53,12 +54,16 @@ mod wasm;
 
 pub use base::codes::*;
 pub use base::config::{DEFAULT_REDUCTIONS, MemoryLayout, NodeConfig};
+pub use base::options::{DirGrant, Preopen, SpawnOptions};
 pub use base::pid::Pid;
 pub use base::reason::ExitReason;
 pub use node::{HostImport, Inbox, LoadedModule, Node, NodeError, ProcessHandle};
 pub use process::capabilities::Capabilities;
 pub use process::mailbox::Message;
 pub use process::spawn::SpawnError;
+pub use svc::supervisor::spec::{
+    AutoShutdown, ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorFlags, SupervisorSpec,
+};
 pub use svc::tables::{OBJECT_OVERHEAD, TableAccess, TableInfo, TableKind};
 pub use wasm::module::{LoadError, LoadErrorKind};
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod codes;
 pub(crate) mod config;
+pub(crate) mod options;
 pub(crate) mod pid;
 pub(crate) mod reason;
 pub(crate) mod sync;

@@ -8,6 +8,7 @@
 //! | [`names`] | registered names and keyed registries |
 //! | [`timers`] | pending timers (`send_after`, receive timeouts) and their driver |
 //! | [`tables`] | shared tables (ETS) |
+//! | [`supervisor`] | supervisors' rules: strategies, intensity, ordered start and stop |
 //! | [`host_memory`] | the count and bound of the memory the node holds for its guests |
 //!
 //! The services are generic over the process type, through [`Member`]:
@@ -19,6 +20,7 @@ pub(crate) mod host_memory;
 pub(crate) mod names;
 pub(crate) mod process_table;
 pub(crate) mod signals;
+pub(crate) mod supervisor;
 pub(crate) mod tables;
 pub(crate) mod timers;
 

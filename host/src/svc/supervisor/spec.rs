@@ -1,0 +1,261 @@
+//! What a supervisor is told to do: its flags and its children's specs, as
+//! Erlang/OTP 25's `supervisor` takes them (`sup_flags()` and
+//! `child_spec()`). The ABI's binary form of these is in `codec.rs`.
+
+use crate::base::options::SpawnOptions;
+use std::time::Duration;
+
+/// How a supervisor restarts its children when one of them exits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Only the child that exited is restarted.
+    #[default]
+    OneForOne,
+    /// Every child is stopped (in reverse start order) and all are started
+    /// again (in start order).
+    OneForAll,
+    /// The child that exited and the children started after it are stopped
+    /// (in reverse order) and started again (in order).
+    RestForOne,
+    /// A dynamic supervisor (OTP's `simple_one_for_one`, Elixir's
+    /// `DynamicSupervisor`): no children at start; children are started on
+    /// demand from one template spec, with an argument each, and restarted
+    /// one for one.
+    SimpleOneForOne,
+}
+
+/// When a supervisor ends by itself because significant children ended
+/// (OTP 25's `auto_shutdown`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AutoShutdown {
+    /// Never: significant children are not allowed.
+    #[default]
+    Never,
+    /// When any significant child ends (and is not restarted).
+    AnySignificant,
+    /// When every significant child has ended.
+    AllSignificant,
+}
+
+/// A supervisor's flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SupervisorFlags {
+    /// How children are restarted.
+    pub strategy: Strategy,
+    /// At most this many restarts in `period`; one more and the supervisor
+    /// stops its children and exits with reason `shutdown`.
+    pub intensity: u32,
+    /// The window of `intensity`.
+    pub period: Duration,
+    /// Ending by itself with its significant children.
+    pub auto_shutdown: AutoShutdown,
+    /// Most children a dynamic supervisor holds (`None`: no limit beyond the
+    /// node's).
+    pub max_children: Option<u32>,
+}
+
+impl Default for SupervisorFlags {
+    /// OTP's defaults: `one_for_one`, 1 restart in 5 seconds, `never`.
+    fn default() -> SupervisorFlags {
+        SupervisorFlags {
+            strategy: Strategy::OneForOne,
+            intensity: 1,
+            period: Duration::from_secs(5),
+            auto_shutdown: AutoShutdown::Never,
+            max_children: None,
+        }
+    }
+}
+
+impl SupervisorFlags {
+    /// These flags with `strategy`.
+    #[must_use]
+    pub fn strategy(mut self, strategy: Strategy) -> SupervisorFlags {
+        self.strategy = strategy;
+        self
+    }
+
+    /// These flags with at most `intensity` restarts in `period`.
+    #[must_use]
+    pub fn intensity(mut self, intensity: u32, period: Duration) -> SupervisorFlags {
+        self.intensity = intensity;
+        self.period = period;
+        self
+    }
+
+    /// These flags with `auto_shutdown`.
+    #[must_use]
+    pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> SupervisorFlags {
+        self.auto_shutdown = auto_shutdown;
+        self
+    }
+
+    /// These flags with a dynamic supervisor's most children.
+    #[must_use]
+    pub fn max_children(mut self, max_children: Option<u32>) -> SupervisorFlags {
+        self.max_children = max_children;
+        self
+    }
+}
+
+/// When a child that exited is restarted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Restart {
+    /// Always.
+    #[default]
+    Permanent,
+    /// Only after an abnormal exit: not after `normal` or `shutdown`.
+    Transient,
+    /// Never (and the child is forgotten when it exits).
+    Temporary,
+}
+
+/// How a child is stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// At once, with exit signal `kill`.
+    BrutalKill,
+    /// With exit signal `shutdown`, then `kill` if it has not exited after
+    /// this long.
+    Timeout(Duration),
+    /// With exit signal `shutdown`, waiting as long as it takes (OTP's
+    /// default for a supervisor child).
+    Infinity,
+}
+
+impl Default for Shutdown {
+    /// OTP's default for a worker: 5 seconds.
+    fn default() -> Shutdown {
+        Shutdown::Timeout(Duration::from_secs(5))
+    }
+}
+
+/// What a child runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChildStart {
+    /// A wasm process: a loaded module's export, with a spawn argument.
+    Worker {
+        /// The module's name on the node.
+        module: String,
+        /// The export the process starts on (an entry or a handler).
+        entry: String,
+        /// The spawn argument (a dynamic supervisor appends each child's
+        /// own argument to its template's).
+        arg: Vec<u8>,
+    },
+    /// Another supervisor, nested.
+    Supervisor(Box<SupervisorSpec>),
+}
+
+/// One child of a supervisor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChildSpec {
+    /// Its name among its siblings.
+    pub id: String,
+    /// What it runs.
+    pub start: ChildStart,
+    /// When it is restarted.
+    pub restart: Restart,
+    /// How it is stopped.
+    pub shutdown: Shutdown,
+    /// Whether its end may end the supervisor (`auto_shutdown`); only for a
+    /// `transient` or `temporary` child.
+    pub significant: bool,
+    /// Wait this long for the child to say it is ready (`init_ack`) before
+    /// starting the next one; its exit, or no acknowledgement in time, is a
+    /// failed start. `None`: started means spawned. A supervisor child
+    /// always acknowledges, once its own children have started.
+    pub ack_timeout: Option<Duration>,
+    /// Its limits and capabilities, narrower than the supervisor's.
+    pub options: SpawnOptions,
+}
+
+impl ChildSpec {
+    /// A permanent worker running `entry` of `module` with `arg`, stopped
+    /// with a 5 second timeout, not waited for.
+    pub fn worker(id: &str, module: &str, entry: &str, arg: &[u8]) -> ChildSpec {
+        ChildSpec {
+            id: id.to_string(),
+            start: ChildStart::Worker { module: module.to_string(), entry: entry.to_string(), arg: arg.to_vec() },
+            restart: Restart::Permanent,
+            shutdown: Shutdown::default(),
+            significant: false,
+            ack_timeout: None,
+            options: SpawnOptions::default(),
+        }
+    }
+
+    /// A permanent supervisor child running `spec`, stopped with
+    /// `infinity` (it stops its own children first).
+    pub fn supervisor(id: &str, spec: SupervisorSpec) -> ChildSpec {
+        ChildSpec {
+            id: id.to_string(),
+            start: ChildStart::Supervisor(Box::new(spec)),
+            restart: Restart::Permanent,
+            shutdown: Shutdown::Infinity,
+            significant: false,
+            ack_timeout: None,
+            options: SpawnOptions::default(),
+        }
+    }
+
+    /// This spec with `restart`.
+    #[must_use]
+    pub fn restart(mut self, restart: Restart) -> ChildSpec {
+        self.restart = restart;
+        self
+    }
+
+    /// This spec with `shutdown`.
+    #[must_use]
+    pub fn shutdown(mut self, shutdown: Shutdown) -> ChildSpec {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// This spec, significant or not.
+    #[must_use]
+    pub fn significant(mut self, significant: bool) -> ChildSpec {
+        self.significant = significant;
+        self
+    }
+
+    /// This spec, waiting up to `timeout` for the child's `init_ack`.
+    #[must_use]
+    pub fn ack_timeout(mut self, timeout: Option<Duration>) -> ChildSpec {
+        self.ack_timeout = timeout;
+        self
+    }
+
+    /// This spec with `options`.
+    #[must_use]
+    pub fn options(mut self, options: SpawnOptions) -> ChildSpec {
+        self.options = options;
+        self
+    }
+
+    /// Whether this child is a supervisor.
+    pub fn is_supervisor(&self) -> bool {
+        matches!(self.start, ChildStart::Supervisor(_))
+    }
+}
+
+/// A supervisor: its flags and its children, in start order (for a
+/// dynamic supervisor, exactly one child: the template).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SupervisorSpec {
+    /// Its flags.
+    pub flags: SupervisorFlags,
+    /// Its children.
+    pub children: Vec<ChildSpec>,
+}
+
+impl SupervisorSpec {
+    /// A supervisor with `flags` and `children`.
+    pub fn new(flags: SupervisorFlags, children: Vec<ChildSpec>) -> SupervisorSpec {
+        SupervisorSpec { flags, children }
+    }
+}
