@@ -141,6 +141,10 @@ pub(crate) struct Process {
     /// Set once its instance is made (module instantiated, start function
     /// run): an exit before it means its module could not start.
     pub(crate) started: AtomicBool,
+    /// Most messages its mailbox may hold (`None`: no limit): its
+    /// capabilities' limit, kept here for its senders. Last: read only on
+    /// a send to a node or process with a mailbox limit.
+    max_mailbox: Option<usize>,
 }
 
 /// What the exit waiter of a process hears: its exit reason, and whether
@@ -149,6 +153,7 @@ pub(crate) type Exit = (ExitReason, bool);
 
 impl Process {
     pub(crate) fn new(pid: Pid, runtime: Arc<Runtime>, body: Body) -> Process {
+        let runtime_max_mailbox = runtime.config.max_mailbox;
         Process {
             pid,
             run_state: RunState::new_scheduled(),
@@ -167,7 +172,15 @@ impl Process {
             stack_trim: StackTrim::default(),
             exit_waiter: Mutex::new(None),
             started: AtomicBool::new(false),
+            max_mailbox: runtime_max_mailbox,
         }
+    }
+
+    /// The same process, with at most `limit` messages queued (its
+    /// capabilities' limit; set before anyone can send to it).
+    pub(crate) fn with_max_mailbox(mut self, limit: Option<usize>) -> Process {
+        self.max_mailbox = limit;
+        self
     }
 
     /// Delivers a letter (the caller found this process alive).
@@ -184,8 +197,8 @@ impl Process {
         }
     }
 
-    /// Queues `letter` in a wasm process's mailbox, counted against the
-    /// node's mailbox limit if there is one. Returns whether the caller must
+    /// Queues `letter` in a wasm process's mailbox, counted against its
+    /// mailbox limit if it has one. Returns whether the caller must
     /// now wake the process; `false` when the letter went beyond the limit
     /// (the process has then been told to exit, and woken).
     pub(crate) fn enqueue_letter(self: &Arc<Self>, letter: Letter) -> bool {
@@ -199,13 +212,13 @@ impl Process {
     }
 
     /// Queues `letter` in a wasm process's mailbox; returns the exit its
-    /// mailbox calls for if that took it beyond the node's limit (the
+    /// mailbox calls for if that took it beyond its limit (the
     /// caller asks for it: it ends the process at its next slice, or at
     /// once if it waits, and like `kill` cannot be trapped).
     fn push_letter(&self, letter: Letter) -> Option<Arc<ExitReason>> {
         // Held by the host until the process takes it (see `HostMemory`).
         self.runtime.memory.charge(letter.footprint());
-        let Some(limit) = self.runtime.config.max_mailbox else {
+        let Some(limit) = self.max_mailbox else {
             self.mailbox.push(letter);
             return None;
         };
