@@ -468,6 +468,24 @@ fn the_rust_api_narrows_the_nodes_capabilities_and_types_its_errors() {
 }
 
 #[test]
+fn a_memory_limit_below_the_initial_memory_stops_the_child_before_it_starts() {
+    // One scheduler thread: the noops leave it spare instances of the
+    // module (recycled stores), whose memory is already the initial size.
+    let node = node(1);
+    let module = caps_module(&node);
+    for round in 0..3 {
+        for _ in 0..40 {
+            finish_normally(&spawn(&node, &module, "noop", b""));
+        }
+        let small = node.spawn_opts(&module, "noop", b"", &SpawnOptions::default().max_memory(1_000));
+        let small = small.expect("the spawn itself succeeds");
+        expect_limit(&finish(&small), &["memory", "process limit of 1000 bytes"]);
+        assert!(!small.started(), "round {round}: the child never started");
+    }
+    assert_node_still_runs(&node);
+}
+
+#[test]
 fn a_missing_preopened_directory_is_a_node_configuration_error() {
     let missing = std::env::temp_dir().join(format!("warren-caps-missing-{}", std::process::id()));
     let result = Node::new(NodeConfig::default().schedulers(1).dir(Preopen::new(&missing, "/x")));

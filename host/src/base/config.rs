@@ -37,16 +37,19 @@ pub struct NodeConfig {
     /// Fuel in one time slice: the reduction budget after which a running
     /// process goes to the back of the run queue.
     pub reductions: u64,
-    /// Largest linear memory a process may have, in bytes.
+    /// Largest linear memory a process may have, in bytes (a spawn may give
+    /// a process less: see `SpawnOptions`).
     pub max_memory: usize,
-    /// Total fuel a process may use before it is stopped (`None`: no limit).
+    /// Total fuel a process may use before it is stopped (`None`: no limit;
+    /// a spawn may give a process less).
     pub max_fuel: Option<u64>,
     /// Largest message, in bytes.
     pub max_message: usize,
     /// Most messages a process may have queued (sent to it and not yet
     /// received). A send that goes beyond ends the receiver with a `Limit`
     /// reason; the sender is not told, as a send never fails. `None`: no
-    /// limit (as Erlang, where only `max_heap_size` bounds a mailbox).
+    /// limit (as Erlang, where only `max_heap_size` bounds a mailbox). A
+    /// spawn may give a process a smaller limit.
     pub max_mailbox: Option<usize>,
     /// Most processes alive at once.
     pub max_processes: u32,
