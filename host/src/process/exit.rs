@@ -2,9 +2,9 @@
 //! Erlang's guarantees need, and the stop of every process when the node
 //! stops.
 
-use super::Process;
 use super::letter::Letter;
 use super::runtime::Runtime;
+use super::{Process, graveyard};
 use crate::base::codes::TAG_TABLE_TRANSFER;
 use crate::base::reason::ExitReason;
 use crate::svc::Member;
@@ -18,7 +18,8 @@ impl Runtime {
     /// wake runs it) and leaves the table (no new message, link or monitor
     /// finds it); its names are freed; its tables go to their heirs; its
     /// timers are cancelled; then its links get their exit signals and only
-    /// after them its monitors their DOWN; last its instance is torn down.
+    /// after them its monitors their DOWN; last its instance goes to be torn
+    /// down when the thread is idle (`graveyard.rs`).
     pub(crate) fn process_exited(&self, process: &Arc<Process>, reason: Arc<ExitReason>) {
         process.run_state.set_done();
         let mut departure = process.relations().depart();
@@ -44,7 +45,9 @@ impl Runtime {
         self.signals.deliver_departure(&self.table, process.pid, departure, &reason);
         // SAFETY: a wasm process ends on the scheduler thread that holds it
         // `RUNNING` (an inbox has no task).
-        drop(unsafe { process.take_task() });
+        if let Some(task) = unsafe { process.take_task() } {
+            graveyard::bury(task);
+        }
         process.record_exit(&reason);
     }
 

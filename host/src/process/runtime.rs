@@ -5,7 +5,7 @@
 use super::Process;
 use super::run::RunOutcome;
 use super::state::{Module, ProcessState};
-use super::{recycle, trim};
+use super::{graveyard, recycle, trim};
 use crate::base::config::NodeConfig;
 use crate::sched::{Runner, Scheduler};
 use crate::svc::host_memory::HostMemory;
@@ -123,18 +123,25 @@ impl Runner<Arc<Process>> for Runtime {
         // WASI host functions may use tokio (timers): give them a context.
         let _enter = self.io.enter();
         recycle::enable_on_this_thread(self.config.layout);
+        graveyard::enable_on_this_thread();
         if self.dense_stack_size.is_some() {
             trim::enable_on_this_thread();
         }
         work();
         // Spares and listed processes hold processes, which hold the
-        // runtime: let them go with the thread.
+        // runtime: let them go with the thread (the kept tasks first: their
+        // stores may go to the spares).
+        graveyard::disable_on_this_thread();
         trim::disable_on_this_thread();
         recycle::disable_on_this_thread();
     }
 
     fn idle(&self) -> Option<Duration> {
-        trim::thread_idle()
+        let graves = graveyard::thread_idle();
+        match (graves, trim::thread_idle()) {
+            (Some(graves), Some(trim)) => Some(graves.min(trim)),
+            (graves, trim) => graves.or(trim),
+        }
     }
 
     fn busy(&self) {

@@ -443,6 +443,23 @@ pub(crate) struct StoreFiber<'a> {
 
 struct RawFiber<'a>(WasmtimeFiber<'a>);
 
+/// Warren patch: the error a suspended call is resumed with when its future
+/// is dropped. The unwind of the call's wasm frames that follows captures no
+/// wasm backtrace for it (`traphandlers.rs`): the call is being discarded
+/// and nobody reads its error, while capturing and symbolicating a
+/// backtrace is a good share of tearing down a process blocked in a host
+/// call.
+#[derive(Debug)]
+pub(crate) struct FiberDisposed;
+
+impl core::fmt::Display for FiberDisposed {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("future dropped")
+    }
+}
+
+impl core::error::Error for FiberDisposed {}
+
 impl<'a> StoreFiber<'a> {
     /// Convenience method to peel off some layers of abstraction around the raw
     /// `wasmtime_fiber::Fiber`.
@@ -459,7 +476,9 @@ impl<'a> StoreFiber<'a> {
     pub(crate) fn dispose(&mut self, store: &mut StoreOpaque) {
         if let Some(fiber) = self.fiber() {
             if !fiber.done() {
-                let result = resume_fiber(store, self, Err(format_err!("future dropped")));
+                // Warren patch: a marker error, so that the unwind it causes
+                // captures no wasm backtrace (see `FiberDisposed`).
+                let result = resume_fiber(store, self, Err(Error::new(FiberDisposed)));
                 debug_assert!(result.is_ok());
             }
         }

@@ -884,6 +884,11 @@ impl CallThreadState {
                     }
 
                     has_backtrace = has_backtrace || err.is::<WasmBacktrace>();
+                    // Warren patch: a call discarded with its future needs none.
+                    #[cfg(feature = "async")]
+                    {
+                        has_backtrace = has_backtrace || err.is::<crate::runtime::fiber::FiberDisposed>();
+                    }
                 }
 
                 // If doesn't yet already have a backtrace, and one's not been
