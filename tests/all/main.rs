@@ -11,6 +11,7 @@ mod hibernation;
 mod hostile;
 mod isolation;
 mod links;
+mod manifest;
 mod messaging;
 mod monitors;
 mod names;
