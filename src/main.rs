@@ -48,7 +48,7 @@ const EXIT_CANNOT_RUN: u8 = 2;
 
 #[derive(Parser)]
 #[command(name = "warren", version, about = "Run Erlang/OTP-style processes as WebAssembly sandboxes")]
-#[command(after_help = "With no command, runs a built-in demo of spawning and messaging.")]
+#[command(after_help = "With no command, runs a built-in demo of spawning, messaging and supervision.")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
