@@ -84,6 +84,73 @@ pub const REASON_TRAP: i32 = 6;
 /// Reason kind: the process hit a limit (detail names it).
 pub const REASON_LIMIT: i32 = 7;
 
+// Supervisors (docs/ABI.md, "Supervisors").
+
+/// Error: a supervisor holds a child with that id already (not running).
+pub const ERR_ALREADY_PRESENT: i32 = -26;
+/// Error: a supervisor runs a child with that id already (its pid follows
+/// in the reply).
+pub const ERR_ALREADY_STARTED: i32 = -27;
+/// Error: the child runs (terminate it first).
+pub const ERR_RUNNING: i32 = -28;
+/// Error: the child did not start (its reason follows in the reply).
+pub const ERR_START_FAILED: i32 = -29;
+/// Tag of the message a process gets from a child it waits for (a
+/// supervisor's child, a supervisor it started) when the child calls
+/// `init_ack`, or when a supervisor's children have all started. Empty
+/// payload; the sender is the child.
+pub const TAG_ACK: i64 = -103;
+/// Tag of a supervisor's answer to `supervisor_request`. Payload (LE):
+/// `[request id: i64][result: i64][data bytes]` (see docs/ABI.md).
+pub const TAG_SUPERVISOR_REPLY: i64 = -104;
+/// Supervisor strategy: restart only the child that exited.
+pub const STRATEGY_ONE_FOR_ONE: i32 = 0;
+/// Supervisor strategy: restart every child.
+pub const STRATEGY_ONE_FOR_ALL: i32 = 1;
+/// Supervisor strategy: restart the child and those started after it.
+pub const STRATEGY_REST_FOR_ONE: i32 = 2;
+/// Supervisor strategy: a dynamic supervisor (one template).
+pub const STRATEGY_SIMPLE_ONE_FOR_ONE: i32 = 3;
+/// `auto_shutdown`: never.
+pub const AUTO_SHUTDOWN_NEVER: i32 = 0;
+/// `auto_shutdown`: when any significant child ends.
+pub const AUTO_SHUTDOWN_ANY_SIGNIFICANT: i32 = 1;
+/// `auto_shutdown`: when every significant child has ended.
+pub const AUTO_SHUTDOWN_ALL_SIGNIFICANT: i32 = 2;
+/// Child restart: always.
+pub const RESTART_PERMANENT: i32 = 0;
+/// Child restart: after an abnormal exit only.
+pub const RESTART_TRANSIENT: i32 = 1;
+/// Child restart: never.
+pub const RESTART_TEMPORARY: i32 = 2;
+/// Child shutdown: exit signal `shutdown`, then `kill` after its timeout.
+pub const SHUTDOWN_TIMEOUT: i32 = 0;
+/// Child shutdown: exit signal `kill` at once.
+pub const SHUTDOWN_BRUTAL_KILL: i32 = 1;
+/// Child shutdown: exit signal `shutdown`, waiting as long as it takes.
+pub const SHUTDOWN_INFINITY: i32 = 2;
+/// Child type: a wasm process.
+pub const CHILD_WORKER: i32 = 0;
+/// Child type: a nested supervisor.
+pub const CHILD_SUPERVISOR: i32 = 1;
+/// A 32-bit count or time in a spec that means "none" (no limit, no
+/// acknowledgement).
+pub const SPEC_NONE: i64 = 4_294_967_295;
+/// `supervisor_request` operation: start a child (a child record, or a
+/// dynamic supervisor's argument bytes).
+pub const SUP_START_CHILD: i32 = 1;
+/// `supervisor_request` operation: stop a child (its id, or for a dynamic
+/// supervisor its pid as 8 bytes).
+pub const SUP_TERMINATE_CHILD: i32 = 2;
+/// `supervisor_request` operation: start a stopped child again (its id).
+pub const SUP_RESTART_CHILD: i32 = 3;
+/// `supervisor_request` operation: forget a stopped child (its id).
+pub const SUP_DELETE_CHILD: i32 = 4;
+/// `supervisor_request` operation: list the children.
+pub const SUP_WHICH_CHILDREN: i32 = 5;
+/// `supervisor_request` operation: count the children.
+pub const SUP_COUNT_CHILDREN: i32 = 6;
+
 /// `timeout_ms` value for [`receive`] that waits forever.
 pub const WAIT_FOREVER: i64 = -1;
 /// `timeout_ms` value for [`receive`] that only polls.
@@ -324,4 +391,21 @@ unsafe extern "C" {
     /// `sleep: (ms: i64) -> i32`: suspends the caller for `ms` milliseconds
     /// without holding a scheduler thread; returns `OK`.
     pub fn sleep(ms: i64) -> i32;
+
+    /// `supervisor_start: (spec_ptr, spec_len: i32) -> i64`: starts a
+    /// supervisor for the spec (docs/ABI.md, "Supervisors"), linked to the
+    /// caller; returns its pid at once, and the supervisor sends
+    /// [`TAG_ACK`] once its children have started. `ERR_BADARG`,
+    /// `ERR_NOT_PERMITTED`, `ERR_LIMIT`.
+    pub fn supervisor_start(spec_ptr: *const u8, spec_len: i32) -> i64;
+
+    /// `supervisor_request: (sup: i64, op: i32, arg_ptr, arg_len: i32) ->
+    /// i64`: sends operation `op` (`SUP_*`) to a supervisor; returns the
+    /// request id its [`TAG_SUPERVISOR_REPLY`] answer repeats.
+    /// `ERR_NOPROC`, `ERR_BADARG`, `ERR_NOT_PERMITTED`, `ERR_LIMIT`.
+    pub fn supervisor_request(sup: i64, op: i32, arg_ptr: *const u8, arg_len: i32) -> i64;
+
+    /// `init_ack: () -> i32`: tells the supervisor waiting for the caller
+    /// that it has started ([`TAG_ACK`]), once. `OK`.
+    pub fn init_ack() -> i32;
 }

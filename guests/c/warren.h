@@ -66,6 +66,37 @@ typedef int64_t warren_tag_t;
 #define WARREN_REASON_TRAP     6 /* the process trapped (detail = trap text) */
 #define WARREN_REASON_LIMIT    7 /* the process hit a limit (detail names it) */
 
+/* ------------------------------------------------------------ supervisors */
+
+#define WARREN_ERR_ALREADY_PRESENT (-26) /* Error: a supervisor holds a child with that id already (not running). */
+#define WARREN_ERR_ALREADY_STARTED (-27) /* Error: a supervisor runs a child with that id already (its pid follows in the reply). */
+#define WARREN_ERR_RUNNING (-28) /* Error: the child runs (terminate it first). */
+#define WARREN_ERR_START_FAILED (-29) /* Error: the child did not start (its reason follows in the reply). */
+#define WARREN_TAG_ACK (-103) /* Tag of the message a process gets from a child it waits for (a supervisor's child, a supervisor it started) when the child calls `init_ack`, or when a supervisor's children have all started. Empty payload; the sender is the child. */
+#define WARREN_TAG_SUPERVISOR_REPLY (-104) /* Tag of a supervisor's answer to `supervisor_request`. Payload (LE): `[request id: i64][result: i64][data bytes]` (see docs/ABI.md). */
+#define WARREN_STRATEGY_ONE_FOR_ONE 0 /* Supervisor strategy: restart only the child that exited. */
+#define WARREN_STRATEGY_ONE_FOR_ALL 1 /* Supervisor strategy: restart every child. */
+#define WARREN_STRATEGY_REST_FOR_ONE 2 /* Supervisor strategy: restart the child and those started after it. */
+#define WARREN_STRATEGY_SIMPLE_ONE_FOR_ONE 3 /* Supervisor strategy: a dynamic supervisor (one template). */
+#define WARREN_AUTO_SHUTDOWN_NEVER 0 /* `auto_shutdown`: never. */
+#define WARREN_AUTO_SHUTDOWN_ANY_SIGNIFICANT 1 /* `auto_shutdown`: when any significant child ends. */
+#define WARREN_AUTO_SHUTDOWN_ALL_SIGNIFICANT 2 /* `auto_shutdown`: when every significant child has ended. */
+#define WARREN_RESTART_PERMANENT 0 /* Child restart: always. */
+#define WARREN_RESTART_TRANSIENT 1 /* Child restart: after an abnormal exit only. */
+#define WARREN_RESTART_TEMPORARY 2 /* Child restart: never. */
+#define WARREN_SHUTDOWN_TIMEOUT 0 /* Child shutdown: exit signal `shutdown`, then `kill` after its timeout. */
+#define WARREN_SHUTDOWN_BRUTAL_KILL 1 /* Child shutdown: exit signal `kill` at once. */
+#define WARREN_SHUTDOWN_INFINITY 2 /* Child shutdown: exit signal `shutdown`, waiting as long as it takes. */
+#define WARREN_CHILD_WORKER 0 /* Child type: a wasm process. */
+#define WARREN_CHILD_SUPERVISOR 1 /* Child type: a nested supervisor. */
+#define WARREN_SPEC_NONE 4294967295 /* A 32-bit count or time in a spec that means "none" (no limit, no acknowledgement). */
+#define WARREN_SUP_START_CHILD 1 /* `supervisor_request` operation: start a child (a child record, or a dynamic supervisor's argument bytes). */
+#define WARREN_SUP_TERMINATE_CHILD 2 /* `supervisor_request` operation: stop a child (its id, or for a dynamic supervisor its pid as 8 bytes). */
+#define WARREN_SUP_RESTART_CHILD 3 /* `supervisor_request` operation: start a stopped child again (its id). */
+#define WARREN_SUP_DELETE_CHILD 4 /* `supervisor_request` operation: forget a stopped child (its id). */
+#define WARREN_SUP_WHICH_CHILDREN 5 /* `supervisor_request` operation: list the children. */
+#define WARREN_SUP_COUNT_CHILDREN 6 /* `supervisor_request` operation: count the children. */
+
 /* ------------------------------------------------------- receive timeouts */
 
 #define WARREN_INFINITY (-1) /* receive: wait forever */
@@ -207,6 +238,21 @@ static inline int32_t warren_receive_tag(warren_tag_t tag, int64_t timeout_ms) {
 static inline int32_t warren_receive_any(int64_t timeout_ms) {
     return warren_receive(0, 0, timeout_ms);
 }
+
+/* Starts a supervisor for the spec (docs/ABI.md, "Supervisors"), linked to
+ * the caller; returns its pid, or an error. It sends WARREN_TAG_ACK once its
+ * children have started. */
+WARREN_IMPORT("supervisor_start")
+int64_t warren_supervisor_start(const void *spec, int32_t spec_len);
+
+/* Sends operation op (WARREN_SUP_*) to a supervisor; returns the request id
+ * that its WARREN_TAG_SUPERVISOR_REPLY answer repeats, or an error. */
+WARREN_IMPORT("supervisor_request")
+int64_t warren_supervisor_request(warren_pid_t sup, int32_t op, const void *arg, int32_t arg_len);
+
+/* Tells the supervisor waiting for the caller that it has started, once. */
+WARREN_IMPORT("init_ack")
+int32_t warren_init_ack(void);
 
 #ifdef __cplusplus
 }

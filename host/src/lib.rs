@@ -62,7 +62,8 @@ pub use process::capabilities::Capabilities;
 pub use process::mailbox::Message;
 pub use process::spawn::SpawnError;
 pub use svc::supervisor::spec::{
-    AutoShutdown, ChildSpec, ChildStart, Restart, Shutdown, Strategy, SupervisorFlags, SupervisorSpec,
+    AutoShutdown, ChildCounts, ChildInfo, ChildRef, ChildSpec, ChildStart, Restart, Shutdown, Strategy,
+    SupervisorError, SupervisorFlags, SupervisorSpec,
 };
 pub use svc::tables::{OBJECT_OVERHEAD, TableAccess, TableInfo, TableKind};
 pub use wasm::module::{LoadError, LoadErrorKind};

@@ -1,6 +1,8 @@
 //! The node: the runtime as a library. Load modules, spawn processes, talk
 //! to them from the host, wait for them, shut down.
 
+mod supervise;
+
 use crate::abi;
 use crate::base::config::NodeConfig;
 use crate::base::pid::Pid;

@@ -17,5 +17,6 @@ mod monitors;
 mod names;
 mod recycling;
 mod scheduling;
+mod supervisors;
 mod tables;
 mod timers;

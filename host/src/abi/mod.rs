@@ -14,6 +14,7 @@ mod message;
 mod names;
 mod process;
 mod signals;
+mod supervisor;
 mod table;
 mod timer;
 mod wasi;
@@ -29,6 +30,7 @@ pub(crate) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     names::link(linker)?;
     timer::link(linker)?;
     table::link(linker)?;
+    supervisor::link(linker)?;
     wasi::link(linker)?;
     Ok(())
 }

@@ -143,7 +143,7 @@ pub(super) fn spawn_with(
     let watchers = Watchers {
         link: (flags & SPAWN_LINK != 0).then_some(me),
         monitor: (flags & SPAWN_MONITOR != 0).then_some(me),
-        exit_waiter: None,
+        ..Watchers::default()
     };
     let spawned = runtime.spawn(module, entry, arg, state.caps.clone(), watchers);
     charge(&mut caller, cost::copy(copied));

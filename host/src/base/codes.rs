@@ -64,6 +64,16 @@ pub const ERR_NO_SUCH_TIMER: i32 = -24;
 /// The module's processes cannot hibernate (see docs/ABI.md for the rules).
 pub const ERR_CANNOT_HIBERNATE: i32 = -25;
 
+/// Error: a supervisor holds a child with that id already (not running).
+pub const ERR_ALREADY_PRESENT: i32 = -26;
+/// Error: a supervisor runs a child with that id already (its pid follows
+/// in the reply).
+pub const ERR_ALREADY_STARTED: i32 = -27;
+/// Error: the child runs (terminate it first).
+pub const ERR_RUNNING: i32 = -28;
+/// Error: the child did not start (its reason follows in the reply).
+pub const ERR_START_FAILED: i32 = -29;
+
 /// Exit reason kind of [`ExitReason::Normal`](crate::ExitReason::Normal).
 pub const REASON_NORMAL: i32 = 0;
 /// Exit reason kind of [`ExitReason::Shutdown`](crate::ExitReason::Shutdown).
@@ -92,6 +102,69 @@ pub const TAG_DOWN: i64 = -101;
 /// `[table id: i64][previous owner: i64][heir or gift data bytes]`; the
 /// message's sender is the previous owner.
 pub const TAG_TABLE_TRANSFER: i64 = -102;
+
+/// Tag of the message a process gets from a child it waits for (a
+/// supervisor's child, a supervisor it started) when the child calls
+/// `init_ack`, or when a supervisor's children have all started. Empty
+/// payload; the sender is the child.
+pub const TAG_ACK: i64 = -103;
+/// Tag of a supervisor's answer to `supervisor_request`. Payload (LE):
+/// `[request id: i64][result: i64][data bytes]` (see docs/ABI.md).
+pub const TAG_SUPERVISOR_REPLY: i64 = -104;
+
+/// Tag of a request to a supervisor (made by `supervisor_request` or the
+/// host; guests cannot send negative tags). Host-internal.
+pub(crate) const TAG_SUPERVISOR_REQUEST: i64 = -200;
+/// Tag of a supervisor's own timer. Host-internal.
+pub(crate) const TAG_SUPERVISOR_TIMER: i64 = -201;
+
+/// Supervisor strategy: restart only the child that exited.
+pub const STRATEGY_ONE_FOR_ONE: i32 = 0;
+/// Supervisor strategy: restart every child.
+pub const STRATEGY_ONE_FOR_ALL: i32 = 1;
+/// Supervisor strategy: restart the child and those started after it.
+pub const STRATEGY_REST_FOR_ONE: i32 = 2;
+/// Supervisor strategy: a dynamic supervisor (one template).
+pub const STRATEGY_SIMPLE_ONE_FOR_ONE: i32 = 3;
+/// `auto_shutdown`: never.
+pub const AUTO_SHUTDOWN_NEVER: i32 = 0;
+/// `auto_shutdown`: when any significant child ends.
+pub const AUTO_SHUTDOWN_ANY_SIGNIFICANT: i32 = 1;
+/// `auto_shutdown`: when every significant child has ended.
+pub const AUTO_SHUTDOWN_ALL_SIGNIFICANT: i32 = 2;
+/// Child restart: always.
+pub const RESTART_PERMANENT: i32 = 0;
+/// Child restart: after an abnormal exit only.
+pub const RESTART_TRANSIENT: i32 = 1;
+/// Child restart: never.
+pub const RESTART_TEMPORARY: i32 = 2;
+/// Child shutdown: exit signal `shutdown`, then `kill` after its timeout.
+pub const SHUTDOWN_TIMEOUT: i32 = 0;
+/// Child shutdown: exit signal `kill` at once.
+pub const SHUTDOWN_BRUTAL_KILL: i32 = 1;
+/// Child shutdown: exit signal `shutdown`, waiting as long as it takes.
+pub const SHUTDOWN_INFINITY: i32 = 2;
+/// Child type: a wasm process.
+pub const CHILD_WORKER: i32 = 0;
+/// Child type: a nested supervisor.
+pub const CHILD_SUPERVISOR: i32 = 1;
+/// A 32-bit count or time in a spec that means "none" (no limit, no
+/// acknowledgement).
+pub const SPEC_NONE: i64 = 4_294_967_295;
+/// `supervisor_request` operation: start a child (a child record, or a
+/// dynamic supervisor's argument bytes).
+pub const SUP_START_CHILD: i32 = 1;
+/// `supervisor_request` operation: stop a child (its id, or for a dynamic
+/// supervisor its pid as 8 bytes).
+pub const SUP_TERMINATE_CHILD: i32 = 2;
+/// `supervisor_request` operation: start a stopped child again (its id).
+pub const SUP_RESTART_CHILD: i32 = 3;
+/// `supervisor_request` operation: forget a stopped child (its id).
+pub const SUP_DELETE_CHILD: i32 = 4;
+/// `supervisor_request` operation: list the children.
+pub const SUP_WHICH_CHILDREN: i32 = 5;
+/// `supervisor_request` operation: count the children.
+pub const SUP_COUNT_CHILDREN: i32 = 6;
 
 /// `spawn_opt` flag: link the child to the caller.
 pub const SPAWN_LINK: i32 = 1;
@@ -163,6 +236,10 @@ pub const ALL: &[(&str, i64)] = &[
     ("ERR_NOPROC", ERR_NOPROC as i64),
     ("ERR_NO_SUCH_TIMER", ERR_NO_SUCH_TIMER as i64),
     ("ERR_CANNOT_HIBERNATE", ERR_CANNOT_HIBERNATE as i64),
+    ("ERR_ALREADY_PRESENT", ERR_ALREADY_PRESENT as i64),
+    ("ERR_ALREADY_STARTED", ERR_ALREADY_STARTED as i64),
+    ("ERR_RUNNING", ERR_RUNNING as i64),
+    ("ERR_START_FAILED", ERR_START_FAILED as i64),
     ("REASON_NORMAL", REASON_NORMAL as i64),
     ("REASON_SHUTDOWN", REASON_SHUTDOWN as i64),
     ("REASON_CUSTOM", REASON_CUSTOM as i64),
@@ -174,6 +251,30 @@ pub const ALL: &[(&str, i64)] = &[
     ("TAG_EXIT", TAG_EXIT),
     ("TAG_DOWN", TAG_DOWN),
     ("TAG_TABLE_TRANSFER", TAG_TABLE_TRANSFER),
+    ("TAG_ACK", TAG_ACK),
+    ("TAG_SUPERVISOR_REPLY", TAG_SUPERVISOR_REPLY),
+    ("STRATEGY_ONE_FOR_ONE", STRATEGY_ONE_FOR_ONE as i64),
+    ("STRATEGY_ONE_FOR_ALL", STRATEGY_ONE_FOR_ALL as i64),
+    ("STRATEGY_REST_FOR_ONE", STRATEGY_REST_FOR_ONE as i64),
+    ("STRATEGY_SIMPLE_ONE_FOR_ONE", STRATEGY_SIMPLE_ONE_FOR_ONE as i64),
+    ("AUTO_SHUTDOWN_NEVER", AUTO_SHUTDOWN_NEVER as i64),
+    ("AUTO_SHUTDOWN_ANY_SIGNIFICANT", AUTO_SHUTDOWN_ANY_SIGNIFICANT as i64),
+    ("AUTO_SHUTDOWN_ALL_SIGNIFICANT", AUTO_SHUTDOWN_ALL_SIGNIFICANT as i64),
+    ("RESTART_PERMANENT", RESTART_PERMANENT as i64),
+    ("RESTART_TRANSIENT", RESTART_TRANSIENT as i64),
+    ("RESTART_TEMPORARY", RESTART_TEMPORARY as i64),
+    ("SHUTDOWN_TIMEOUT", SHUTDOWN_TIMEOUT as i64),
+    ("SHUTDOWN_BRUTAL_KILL", SHUTDOWN_BRUTAL_KILL as i64),
+    ("SHUTDOWN_INFINITY", SHUTDOWN_INFINITY as i64),
+    ("CHILD_WORKER", CHILD_WORKER as i64),
+    ("CHILD_SUPERVISOR", CHILD_SUPERVISOR as i64),
+    ("SPEC_NONE", SPEC_NONE),
+    ("SUP_START_CHILD", SUP_START_CHILD as i64),
+    ("SUP_TERMINATE_CHILD", SUP_TERMINATE_CHILD as i64),
+    ("SUP_RESTART_CHILD", SUP_RESTART_CHILD as i64),
+    ("SUP_DELETE_CHILD", SUP_DELETE_CHILD as i64),
+    ("SUP_WHICH_CHILDREN", SUP_WHICH_CHILDREN as i64),
+    ("SUP_COUNT_CHILDREN", SUP_COUNT_CHILDREN as i64),
     ("SPAWN_LINK", SPAWN_LINK as i64),
     ("SPAWN_MONITOR", SPAWN_MONITOR as i64),
     ("MAX_RECEIVE_TAGS", MAX_RECEIVE_TAGS as i64),

@@ -64,6 +64,23 @@ impl ExitReason {
         }
     }
 
+    /// The reason of kind `kind` with `detail`, as an EXIT or DOWN message
+    /// carries it (the inverse of [`ExitReason::kind`] and
+    /// [`ExitReason::detail`]); an unknown kind reads as `custom`.
+    pub(crate) fn from_kind(kind: i32, detail: &[u8]) -> ExitReason {
+        let text = || String::from_utf8_lossy(detail).into_owned();
+        match kind {
+            REASON_NORMAL => ExitReason::Normal,
+            REASON_SHUTDOWN => ExitReason::Shutdown(detail.to_vec()),
+            REASON_KILL => ExitReason::Kill,
+            REASON_KILLED => ExitReason::Killed,
+            REASON_NOPROC => ExitReason::Noproc,
+            REASON_TRAP => ExitReason::Trap(text()),
+            REASON_LIMIT => ExitReason::Limit(text()),
+            _ => ExitReason::Custom(detail.to_vec()),
+        }
+    }
+
     /// Whether this is the `normal` reason.
     pub fn is_normal(&self) -> bool {
         matches!(self, ExitReason::Normal)

@@ -14,6 +14,7 @@
 //! | [`call_box`], [`resume_hints`] | call futures in reused memory; what a waking process will touch, prefetched |
 //! | [`recycle`], [`trim`] | stores of exited processes reused; stack pages of idle processes released |
 //! | [`capabilities`] | what a process may do |
+//! | [`supervisor`] | supervisor processes: the host runs them, no wasm instance |
 //! | [`runtime`], [`spawn`], [`exit`] | what a node's processes share (configuration, engine, scheduler, services); spawning and ending processes |
 //! | [`waker`] | a process as a scheduler job and as a waker |
 
@@ -34,6 +35,7 @@ pub(crate) mod runtime;
 pub(crate) mod spawn;
 pub(crate) mod start;
 pub(crate) mod state;
+pub(crate) mod supervisor;
 pub(crate) mod task;
 pub(crate) mod trim;
 pub(crate) mod waker;
@@ -64,6 +66,8 @@ pub(crate) enum Body {
     Wasm(TaskCell),
     /// A host-side inbox (the node's `Inbox`): messages go to a channel.
     Inbox(crossbeam_channel::Sender<Message>),
+    /// A supervisor, run by the host (see `supervisor.rs`).
+    Supervisor(Box<supervisor::SupervisorBody>),
 }
 
 /// A process's task, owned by whoever holds the process in the `RUNNING`
@@ -141,6 +145,9 @@ pub(crate) struct Process {
     /// Set once its instance is made (module instantiated, start function
     /// run): an exit before it means its module could not start.
     pub(crate) started: AtomicBool,
+    /// Who its `init_ack` tells (`TAG_ACK`), once: the supervisor that
+    /// waits for it (0: nobody).
+    pub(crate) ack_to: AtomicU64,
 }
 
 /// What the exit waiter of a process hears: its exit reason, and whether
@@ -167,6 +174,7 @@ impl Process {
             stack_trim: StackTrim::default(),
             exit_waiter: Mutex::new(None),
             started: AtomicBool::new(false),
+            ack_to: AtomicU64::new(0),
         }
     }
 
@@ -176,7 +184,7 @@ impl Process {
             Body::Inbox(channel) => {
                 let _ = channel.send(letter.into_message());
             }
-            Body::Wasm(_) => {
+            Body::Wasm(_) | Body::Supervisor(_) => {
                 if self.enqueue_letter(letter) {
                     self.wake();
                 }
@@ -256,7 +264,7 @@ impl Process {
         match &self.body {
             // SAFETY: the caller's guarantee.
             Body::Wasm(task) => Some(std::mem::replace(unsafe { task.get() }, Task::Finished)),
-            Body::Inbox(_) => None,
+            Body::Inbox(_) | Body::Supervisor(_) => None,
         }
     }
 
@@ -310,7 +318,7 @@ impl Member for Process {
     fn enqueue(self: &Arc<Self>, from: Pid, tag: i64, data: &[u8]) -> bool {
         let letter = Letter::new(from, tag, data);
         match &self.body {
-            Body::Wasm(_) => self.enqueue_letter(letter),
+            Body::Wasm(_) | Body::Supervisor(_) => self.enqueue_letter(letter),
             // An inbox needs no wake: its channel wakes its reader.
             Body::Inbox(_) => {
                 self.deliver_letter(letter);

@@ -49,8 +49,10 @@ impl Process {
     /// Runs the process for about one time slice. Called only by the
     /// scheduler thread that moved it to `RUNNING`.
     pub(crate) fn run(self: &Arc<Self>) -> RunOutcome {
-        let Body::Wasm(task) = &self.body else {
-            return RunOutcome::Pending;
+        let task = match &self.body {
+            Body::Wasm(task) => task,
+            Body::Supervisor(body) => return self.run_supervisor(body),
+            Body::Inbox(_) => return RunOutcome::Pending,
         };
         // SAFETY: only the scheduler thread that moved the process to
         // `RUNNING` calls `run`, and the reference ends with this call.

@@ -116,6 +116,8 @@ pub(crate) struct Watchers<'a> {
     pub(crate) monitor: Option<&'a Arc<Process>>,
     /// The host, for a process it spawned.
     pub(crate) exit_waiter: Option<crossbeam_channel::Sender<super::Exit>>,
+    /// Told when it calls `init_ack` (a supervisor waiting for it).
+    pub(crate) ack_to: Option<Pid>,
 }
 
 impl Runtime {
@@ -130,7 +132,7 @@ impl Runtime {
         caps: Arc<Capabilities>,
         watchers: Watchers<'_>,
     ) -> Result<(Arc<Process>, u64), SpawnError> {
-        let Watchers { link, monitor, exit_waiter } = watchers;
+        let Watchers { link, monitor, exit_waiter, ack_to } = watchers;
         if !module.has_entry(entry) {
             return Err(SpawnError::NoSuchExport {
                 module: module.name().to_string(),
@@ -158,6 +160,9 @@ impl Runtime {
             .ok_or(SpawnError::Limit { max_processes: self.config.max_processes })?;
         if let Some(waiter) = exit_waiter {
             process.set_exit_waiter(waiter);
+        }
+        if let Some(to) = ack_to {
+            process.ack_to.store(to.raw(), std::sync::atomic::Ordering::Release);
         }
         if let Some(parent) = link {
             self.signals.link_new(&*process, &**parent);

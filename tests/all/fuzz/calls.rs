@@ -184,6 +184,9 @@ abi! {
     W "table_select_prefix" (Tid, Name, Name, Int, Int, Buf) -> "i32";
     W "table_chunk" (Tid, Name, Int, Int, Buf) -> "i32";
     W "table_result_read" (Buf) -> "i32";
+    W "supervisor_start" (Buf) -> "i64" as Pid;
+    W "supervisor_request" (Pid, Int, Buf) -> "i64";
+    W "init_ack" () -> "i32";
     WASI "args_get" (Ptr, Ptr) -> "i32";
     WASI "args_sizes_get" (Ptr, Ptr) -> "i32";
     WASI "clock_res_get" (Int, Ptr) -> "i32";

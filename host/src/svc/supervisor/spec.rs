@@ -3,6 +3,9 @@
 //! `child_spec()`). The ABI's binary form of these is in `codec.rs`.
 
 use crate::base::options::SpawnOptions;
+use crate::base::pid::Pid;
+use crate::base::reason::ExitReason;
+use std::fmt;
 use std::time::Duration;
 
 /// How a supervisor restarts its children when one of them exits.
@@ -257,5 +260,149 @@ impl SupervisorSpec {
     /// A supervisor with `flags` and `children`.
     pub fn new(flags: SupervisorFlags, children: Vec<ChildSpec>) -> SupervisorSpec {
         SupervisorSpec { flags, children }
+    }
+}
+
+/// A child named in an operation: by id (a static supervisor's child) or
+/// by pid (a dynamic supervisor's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChildRef {
+    /// The child with this id.
+    Id(String),
+    /// The child with this pid.
+    Pid(Pid),
+}
+
+/// One child, as `which_children` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChildInfo {
+    /// Its id (a dynamic supervisor's children share their template's).
+    pub id: String,
+    /// Its process, if it runs.
+    pub pid: Option<Pid>,
+    /// Whether it is a supervisor (else a worker).
+    pub supervisor: bool,
+    /// How many times it was started again after its first start.
+    pub restarts: u32,
+}
+
+/// A supervisor's children, counted as `count_children` does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChildCounts {
+    /// Child specs held (running or not).
+    pub specs: u32,
+    /// Children running.
+    pub active: u32,
+    /// Specs of supervisor children.
+    pub supervisors: u32,
+    /// Specs of worker children.
+    pub workers: u32,
+}
+
+/// Why a supervisor operation failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SupervisorError {
+    /// No live supervisor has that pid.
+    NoSupervisor(Pid),
+    /// The spec is not valid (the text says why).
+    BadSpec(String),
+    /// No child has that id (or pid).
+    NotFound,
+    /// The child runs (it must be terminated first).
+    Running,
+    /// A child with that id is held already, not running.
+    AlreadyPresent,
+    /// A child with that id runs already, with this pid.
+    AlreadyStarted(Pid),
+    /// The child did not start: its id and why.
+    StartFailed {
+        /// The child's id.
+        id: String,
+        /// Why (its exit reason, or why it could not be spawned).
+        reason: ExitReason,
+    },
+    /// A dynamic supervisor holds its `max_children` already.
+    MaxChildren(u32),
+    /// The operation is for the other kind of supervisor (dynamic or not).
+    WrongKind(&'static str),
+    /// The supervisor exited before it answered, with this reason.
+    Exited(ExitReason),
+    /// The node holds as many processes as it may (its `max_processes`).
+    ProcessLimit(u32),
+}
+
+impl fmt::Display for SupervisorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SupervisorError::NoSupervisor(pid) => write!(f, "no supervisor has pid {pid}"),
+            SupervisorError::BadSpec(why) => write!(f, "bad supervisor spec: {why}"),
+            SupervisorError::NotFound => f.write_str("no such child"),
+            SupervisorError::Running => f.write_str("the child is running"),
+            SupervisorError::AlreadyPresent => f.write_str("a child with that id is present already"),
+            SupervisorError::AlreadyStarted(pid) => write!(f, "a child with that id runs already as {pid}"),
+            SupervisorError::StartFailed { id, reason } => write!(f, "child `{id}` failed to start: {reason}"),
+            SupervisorError::MaxChildren(max) => write!(f, "the supervisor holds its maximum of {max} children"),
+            SupervisorError::WrongKind(why) => f.write_str(why),
+            SupervisorError::Exited(reason) => write!(f, "the supervisor exited: {reason}"),
+            SupervisorError::ProcessLimit(max) => write!(f, "the node holds its maximum of {max} processes"),
+        }
+    }
+}
+
+impl std::error::Error for SupervisorError {}
+
+impl SupervisorSpec {
+    /// Checks the spec as OTP's supervisor does before it starts anything
+    /// (nested supervisors too); the error names the child.
+    pub fn validate(&self) -> Result<(), SupervisorError> {
+        let bad = |why: String| Err(SupervisorError::BadSpec(why));
+        let flags = &self.flags;
+        if flags.period.is_zero() {
+            return bad("the restart period must be longer than zero".into());
+        }
+        if flags.strategy == Strategy::SimpleOneForOne {
+            if self.children.len() != 1 {
+                return bad(format!(
+                    "a simple_one_for_one supervisor has exactly one child spec (its template), not {}",
+                    self.children.len()
+                ));
+            }
+            if flags.auto_shutdown != AutoShutdown::Never {
+                return bad("a simple_one_for_one supervisor cannot have auto_shutdown".into());
+            }
+        } else if flags.max_children.is_some() {
+            return bad("max_children is for a simple_one_for_one supervisor".into());
+        }
+        let mut ids = std::collections::HashSet::new();
+        for child in &self.children {
+            if !ids.insert(child.id.as_str()) {
+                return bad(format!("two children have id `{}`", child.id));
+            }
+            if child.significant {
+                if child.restart == Restart::Permanent {
+                    return bad(format!("child `{}`: a permanent child cannot be significant", child.id));
+                }
+                if flags.auto_shutdown == AutoShutdown::Never {
+                    return bad(format!("child `{}` is significant, but auto_shutdown is never", child.id));
+                }
+            }
+            match &child.start {
+                ChildStart::Worker { module, entry, .. } => {
+                    if module.is_empty() || entry.is_empty() {
+                        return bad(format!("child `{}`: a worker names a module and an entry", child.id));
+                    }
+                }
+                ChildStart::Supervisor(spec) => {
+                    spec.validate().map_err(|e| match e {
+                        SupervisorError::BadSpec(why) => SupervisorError::BadSpec(format!("in `{}`: {why}", child.id)),
+                        other => other,
+                    })?;
+                }
+            }
+        }
+        Ok(())
     }
 }
