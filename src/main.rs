@@ -8,7 +8,6 @@ mod size;
 use anyhow::{Context, Result, anyhow};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use pending_api::PendingNodeApi as _;
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -32,7 +31,6 @@ macro_rules! say_err {
 
 // After the macros, which they use.
 mod manifest;
-mod pending_api;
 mod signals;
 mod supervision_demo;
 

@@ -14,7 +14,6 @@
 //! problem it found, each with the manifest's line and the key's path
 //! (`supervisor.children[1].strategy`).
 
-use crate::pending_api::PendingNodeApi as _;
 use crate::signals::StopSignals;
 use crate::size::parse_size;
 use serde::Deserialize;
@@ -248,6 +247,13 @@ impl Manifest {
                 SupervisorSpec::default()
             }
         };
+        if checker.problems.is_empty() {
+            // The host's own rules, should they ask more than the checks
+            // above (a problem then has no line).
+            if let Err(error) = supervisor.validate() {
+                checker.problems.push(Problem { line: None, path: "supervisor".into(), message: error.to_string() });
+            }
+        }
         if !checker.problems.is_empty() {
             return Err(ManifestError::new(file, checker.problems));
         }
@@ -666,6 +672,16 @@ impl Checker<'_> {
                 }
                 specs.push(spec);
             }
+        }
+        if let Some(value) = raw.auto_shutdown
+            && flags.strategy == Strategy::SimpleOneForOne
+            && flags.auto_shutdown != AutoShutdown::Never
+        {
+            self.problem(
+                value.span(),
+                &format!("{path}.auto_shutdown"),
+                "a simple_one_for_one supervisor has no auto_shutdown (its children are not significant)",
+            );
         }
         if flags.strategy == Strategy::SimpleOneForOne && children.len() != 1 {
             let at = raw.strategy.map_or(span, Spanned::span);

@@ -3,7 +3,6 @@
 //! guests/wat/supervised.wat; this side plays the client and tells what
 //! happens, in plain words, as it happens.
 
-use crate::pending_api::PendingNodeApi as _;
 use anyhow::{Context, Result, anyhow};
 use std::io::Write;
 use std::time::Duration;
@@ -79,10 +78,17 @@ pub fn run(node: &Node) -> Result<()> {
         return Err(anyhow!("the demo expected a crash report and the new worker's hello"));
     };
     say!("worker {first}: crashed: {}", down_reason(&down));
+    // What the supervisor itself says of its child (OTP's which_children).
+    let children = node.which_children(sup).map_err(|error| anyhow!("which_children: {error}"))?;
+    let child = children.iter().find(|child| child.id == NAME).context("the supervisor lost its child")?;
+    if child.pid != Some(second) {
+        return Err(anyhow!("the supervisor's child is {:?}, not the worker that said hello", child.pid));
+    }
     say!(
         "supervisor {sup}: its child \"{NAME}\" exited, so it started it again, as worker {second} \
-         (restart 1 of at most {INTENSITY} in {PERIOD_SECS} s); the other children, had there been any, \
-         were left alone (one_for_one)"
+         (restart {} of at most {INTENSITY} in {PERIOD_SECS} s); the other children, had there been any, \
+         were left alone (one_for_one)",
+        child.restarts
     );
     say!("worker {second}: registered itself under the name \"{NAME}\": the name now leads to the new worker");
 
