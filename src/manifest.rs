@@ -27,8 +27,8 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use warren_host::{
-    AutoShutdown, ChildSpec, DirGrant, ExitReason, Node, Restart, Shutdown, SpawnOptions, Strategy, SupervisorFlags,
-    SupervisorSpec,
+    AutoShutdown, ChildSpec, DirGrant, ExitReason, Node, NodeConfig, Restart, Shutdown, SpawnOptions, Strategy,
+    SupervisorFlags, SupervisorSpec,
 };
 
 /// Whether `path` names a manifest rather than a module: its extension is
@@ -122,6 +122,22 @@ pub struct NodeSettings {
     pub args: Option<Vec<String>>,
     /// `log`: the log filter.
     pub log: Option<String>,
+    /// `dirs`: host directories the node's processes see through WASI
+    /// (the root supervisor's, inherited by its children, each narrowed by
+    /// its spec's `dirs`).
+    pub dirs: Vec<NodeDir>,
+}
+
+/// A host directory a manifest's `[node] dirs` preopens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeDir {
+    /// The directory on the host (relative paths are the manifest
+    /// directory's).
+    pub host: PathBuf,
+    /// Where processes find it (default: `host` as written).
+    pub guest: String,
+    /// Whether processes may only read it.
+    pub read_only: bool,
 }
 
 impl NodeSettings {
@@ -228,9 +244,9 @@ impl Manifest {
             };
             ManifestError::new(file, vec![problem])
         })?;
-        let mut checker = Checker { text, problems: Vec::new(), modules: HashMap::new(), entries: Vec::new() };
+        let mut checker = Checker { text, dir, problems: Vec::new(), modules: HashMap::new(), entries: Vec::new() };
         let node = checker.node(&raw.node);
-        let modules = checker.modules(&raw.modules, dir);
+        let modules = checker.modules(&raw.modules);
         let supervisor = match &raw.supervisor {
             Some(supervisor) => {
                 let fields = supervisor.get_ref();
@@ -329,6 +345,16 @@ struct RawNode {
     env: Option<BTreeMap<Spanned<String>, String>>,
     args: Option<Vec<String>>,
     log: Option<String>,
+    dirs: Option<Vec<Spanned<RawNodeDir>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNodeDir {
+    host: Spanned<String>,
+    guest: Option<Spanned<String>>,
+    #[serde(default)]
+    read_only: bool,
 }
 
 #[derive(Deserialize)]
@@ -422,6 +448,8 @@ struct RawDir {
 /// Turns the raw TOML into specs, collecting every problem.
 struct Checker<'t> {
     text: &'t str,
+    /// The manifest's directory, which relative paths start from.
+    dir: &'t Path,
     problems: Vec<Problem>,
     /// The modules `[modules]` names, with their lines.
     modules: HashMap<String, Option<usize>>,
@@ -569,10 +597,34 @@ impl Checker<'_> {
         node.env = raw.env.as_ref().map(|env| self.env(env, "node.env"));
         node.args = raw.args.clone();
         node.log = raw.log.clone();
+        for (index, dir) in raw.dirs.iter().flatten().enumerate() {
+            let dir = dir.get_ref();
+            let path = format!("node.dirs[{index}]");
+            let host = self.dir.join(dir.host.get_ref());
+            if !host.is_dir() {
+                self.problem(
+                    dir.host.span(),
+                    &format!("{path}.host"),
+                    format!(
+                        "no directory `{}` (looked for {}: host paths are relative to the manifest's directory)",
+                        dir.host.get_ref(),
+                        host.display()
+                    ),
+                );
+                continue;
+            }
+            let guest = dir.guest.as_ref().map_or_else(|| dir.host.get_ref().clone(), |guest| guest.get_ref().clone());
+            if guest.is_empty() {
+                let span = dir.guest.as_ref().map_or_else(|| dir.host.span(), Spanned::span);
+                self.problem(span, &format!("{path}.guest"), "a guest path is not empty");
+                continue;
+            }
+            node.dirs.push(NodeDir { host, guest, read_only: dir.read_only });
+        }
         node
     }
 
-    fn modules(&mut self, raw: &BTreeMap<Spanned<String>, Spanned<String>>, dir: &Path) -> Vec<ModuleFile> {
+    fn modules(&mut self, raw: &BTreeMap<Spanned<String>, Spanned<String>>) -> Vec<ModuleFile> {
         let mut modules = Vec::new();
         for (name, file) in raw {
             let path = key_path("modules", name.get_ref());
@@ -580,7 +632,7 @@ impl Checker<'_> {
                 self.problem(name.span(), &path, "a module's name is not empty");
                 continue;
             }
-            let resolved = dir.join(file.get_ref());
+            let resolved = self.dir.join(file.get_ref());
             if !resolved.is_file() {
                 let shown = resolved.display().to_string();
                 let looked = if Path::new(file.get_ref()).is_absolute() {
@@ -936,7 +988,7 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
     } else {
         wasi_args.extend(args.args);
     }
-    let node = Node::new(node_args.config(wasi_args))?;
+    let node = Node::new(with_dirs(node_args.config(wasi_args), &manifest.node.dirs)?)?;
     manifest.load_modules(&node)?;
     // Caught before anything starts: a signal during the start stops the
     // tree once it has started.
@@ -952,7 +1004,9 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
     let _ = std::io::stdout().flush();
     Ok(match reason {
         ExitReason::Normal => 0,
-        ExitReason::Shutdown(detail) if detail != GAVE_UP => 0,
+        // Stopped by a signal, or by its auto_shutdown; it gives up with
+        // `{shutdown, reached_max_restart_intensity}`.
+        ExitReason::Shutdown(detail) if detail.is_empty() => 0,
         reason => {
             say_err!("warren: root supervisor {} exited: {reason}", root.pid());
             crate::EXIT_ABNORMAL
@@ -960,9 +1014,17 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
     })
 }
 
-/// The detail of the `shutdown` a supervisor exits with when it gives up:
-/// more restarts than its intensity allows in its period.
-const GAVE_UP: &[u8] = b"reached_max_restart_intensity";
+/// `config` with the `[node] dirs` preopened.
+// MERGE-PLACEHOLDER: NodeConfig's preopened directories come with branch
+// `caps`; then this is `config.dir(Preopen { read_only, ..Preopen::new(host,
+// guest) })` for each, and `run` also applies `--dir`/`--dir-ro`.
+fn with_dirs(config: NodeConfig, dirs: &[NodeDir]) -> anyhow::Result<NodeConfig> {
+    if dirs.is_empty() {
+        Ok(config)
+    } else {
+        Err(anyhow::anyhow!("[node] dirs needs preopened directories, which this build of Warren lacks"))
+    }
+}
 
 /// Bytes from hex text (`"00ff"`; spaces and `_` between bytes allowed).
 fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
@@ -1248,6 +1310,23 @@ arg_hex = "0"
 
         let problem = one_problem(MODULES);
         assert_eq!(problem.path, "supervisor");
+    }
+
+    #[test]
+    fn node_dirs_are_relative_to_the_manifest_and_must_exist() {
+        let manifest =
+            parse("[node]\ndirs = [{ host = \"guests\", guest = \"/g\", read_only = true }, { host = \"src\" }]\n[supervisor]\n")
+                .unwrap_or_else(|error| panic!("{error}"));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(
+            manifest.node.dirs,
+            vec![
+                NodeDir { host: root.join("guests"), guest: "/g".into(), read_only: true },
+                NodeDir { host: root.join("src"), guest: "src".into(), read_only: false },
+            ]
+        );
+        let problem = one_problem("[node]\ndirs = [{ host = \"no-such-dir\" }]\n[supervisor]\n");
+        assert_eq!((problem.line, problem.path.as_str()), (Some(2), "node.dirs[0].host"));
     }
 
     #[test]
