@@ -1,4 +1,5 @@
-;; examples/greeter.wat: a greeting service. It registers as "greeter"; its
+;; examples/greeter.wat: a greeting service. It registers as "greeter"
+;; and tells its supervisor it is ready (init_ack); its
 ;; spawn argument is its greeting ("Hello"). A message with tag 1 carries a
 ;; name; the reply to the sender (tag 2) is "<greeting>, <name>!". It traps
 ;; exits and stops on its supervisor's `shutdown`, saying so.
@@ -14,6 +15,7 @@
   (import "warren_v1" "msg_read" (func $msg_read (param i32 i32 i32) (result i32)))
   (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
   (import "warren_v1" "exit" (func $exit (param i32 i32 i32)))
+  (import "warren_v1" "init_ack" (func $init_ack (result i32)))
   (memory (export "memory") 1)
 
   ;; 0: fd_write's iovec, 8: its result; strings from 64 (NUL-terminated);
@@ -43,6 +45,10 @@
     (i32.store16 (i32.add (i32.const 1024) (local.get $greeting)) (i32.const 0x202c))
     (drop (call $register (i32.const 64) (i32.const 7) (call $self)))
     (call $puts (i32.const 80))
+    ;; Ready: its supervisor, which waits for this (ack_timeout in
+    ;; app.toml), starts the next child only now, so the name is there
+    ;; for the children started after it.
+    (drop (call $init_ack))
     (loop $serve
       (local.set $len (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
       (if (i64.eq (call $msg_tag) (i64.const -100))

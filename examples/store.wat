@@ -1,4 +1,5 @@
-;; examples/store.wat: a counter service. It registers as "store"; each
+;; examples/store.wat: a counter service. It registers as "store" and
+;; tells its supervisor it is ready (init_ack); then each
 ;; message with tag 1 adds one to its count, and the reply to the sender
 ;; (tag 2) is the new count (u32, little-endian). It traps exits, so the
 ;; exit signal `shutdown` its supervisor sends to stop it arrives as a
@@ -13,6 +14,7 @@
   (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
   (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
   (import "warren_v1" "exit" (func $exit (param i32 i32 i32)))
+  (import "warren_v1" "init_ack" (func $init_ack (result i32)))
   (memory (export "memory") 1)
 
   ;; 0: fd_write's iovec, 8: its result, 16: the reply; strings from 64,
@@ -39,6 +41,10 @@
     (drop (call $trap_exit (i32.const 1)))
     (drop (call $register (i32.const 64) (i32.const 5) (call $self)))
     (call $puts (i32.const 80))
+    ;; Ready: its supervisor, which waits for this (ack_timeout in
+    ;; app.toml), starts the next child only now, so the name is there
+    ;; for the children started after it.
+    (drop (call $init_ack))
     (loop $serve
       (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
       ;; TAG_EXIT (-100): the only exit signal it gets is its supervisor's

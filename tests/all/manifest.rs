@@ -376,15 +376,21 @@ fn a_child_that_cannot_start_exits_1() {
 fn the_example_application_runs_and_ends_with_its_significant_child() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join("app.toml");
     let finished = warren(&["run", manifest.to_str().expect("UTF-8 path")]);
-    finished
-        .expect_code(0)
-        .stdout_has("client: greeter answered: Hello, world!")
-        .stdout_has("client: store's count is now 3");
-    // Stopped in reverse start order: greeters (and its greeter), then store.
-    assert!(
-        finished.line_of("greeter: got the exit signal shutdown")
-            < finished.line_of("store: got the exit signal shutdown")
-    );
+    finished.expect_code(0);
+    // Each service acknowledges its start (init_ack) before the next child
+    // starts; the client's end stops the tree in reverse start order.
+    let expected = [
+        "store: up, registered as \"store\"",
+        "greeter: up, registered as \"greeter\"",
+        "client: asking \"greeter\" to greet \"world\"",
+        "client: greeter answered: Hello, world!",
+        "client: asking \"store\" to count three times",
+        "client: store's count is now 3",
+        "client: done. I am significant: my end ends the application",
+        "greeter: got the exit signal shutdown from my supervisor, stopping",
+        "store: got the exit signal shutdown from my supervisor, stopping",
+    ];
+    assert_eq!(finished.stdout, expected, "stderr:\n{}", finished.stderr);
 }
 
 // ---------------------------------------------------- a plain `warren run`
