@@ -17,7 +17,7 @@
 use crate::signals::StopSignals;
 use crate::size::parse_size;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::io::Write;
 use std::num::NonZeroUsize;
@@ -244,7 +244,7 @@ impl Manifest {
             };
             ManifestError::new(file, vec![problem])
         })?;
-        let mut checker = Checker { text, dir, problems: Vec::new(), modules: HashMap::new(), entries: Vec::new() };
+        let mut checker = Checker { text, dir, problems: Vec::new(), modules: BTreeSet::new(), entries: Vec::new() };
         let node = checker.node(&raw.node);
         let modules = checker.modules(&raw.modules);
         let supervisor = match &raw.supervisor {
@@ -451,8 +451,8 @@ struct Checker<'t> {
     /// The manifest's directory, which relative paths start from.
     dir: &'t Path,
     problems: Vec<Problem>,
-    /// The modules `[modules]` names, with their lines.
-    modules: HashMap<String, Option<usize>>,
+    /// The modules `[modules]` names.
+    modules: BTreeSet<String>,
     entries: Vec<EntryUse>,
 }
 
@@ -633,6 +633,10 @@ impl Checker<'_> {
                 continue;
             }
             let resolved = self.dir.join(file.get_ref());
+            let line = self.line(&name.span());
+            // Named, even if its file is missing: the children that use it
+            // are not wrong too.
+            self.modules.insert(name.get_ref().clone());
             if !resolved.is_file() {
                 let shown = resolved.display().to_string();
                 let looked = if Path::new(file.get_ref()).is_absolute() {
@@ -643,8 +647,6 @@ impl Checker<'_> {
                 self.problem(file.span(), &path, format!("module file `{}` not found{looked}", file.get_ref()));
                 continue;
             }
-            let line = self.line(&name.span());
-            self.modules.insert(name.get_ref().clone(), line);
             modules.push(ModuleFile { name: name.get_ref().clone(), file: resolved, line });
         }
         modules
@@ -834,9 +836,8 @@ impl Checker<'_> {
             ],
         );
         let module = match &raw.module {
-            Some(module) if !self.modules.contains_key(module.get_ref()) => {
-                let mut known: Vec<&str> = self.modules.keys().map(String::as_str).collect();
-                known.sort_unstable();
+            Some(module) if !self.modules.contains(module.get_ref()) => {
+                let known: Vec<&str> = self.modules.iter().map(String::as_str).collect();
                 let listed = if known.is_empty() { "none".to_string() } else { known.join(", ") };
                 self.problem(
                     module.span(),
