@@ -439,6 +439,17 @@ pub fn exit(reason: Reason) -> ! {
     unsafe { sys::exit(reason.kind(), detail.as_ptr(), len) }
 }
 
+/// Tells the supervisor that waits for this process (a child whose spec has
+/// an ack timeout) that it has finished initialising, as OTP's
+/// `proc_lib:init_ack`: the supervisor starts its next child only then.
+/// Once; later calls, and calls no supervisor waits for, do nothing.
+pub fn init_ack() {
+    // SAFETY: `init_ack` takes no arguments and touches no guest memory.
+    unsafe {
+        sys::init_ack();
+    }
+}
+
 /// Gives up the rest of the current time slice.
 pub fn yield_now() {
     // SAFETY: `yield_now` takes no arguments and touches no guest memory.

@@ -34,12 +34,13 @@
 //! 5. `svc`: the services, each owning its state, generic over the process
 //!    type: `process_table`, `signals` (links, monitors, exit signals),
 //!    `names` (registered names, keyed registries), `timers`, `tables`
-//!    (ETS).
+//!    (ETS), `supervisor` (OTP's supervisor rules, the spec format).
 //! 6. `process`: a process (`state`, `task`, `run`, `start`, `run_state`,
 //!    `mailbox`, `letter`, `receive`, `memory`, `limits`, `call_box`,
-//!    `resume_hints`, `recycle`, `trim`, `capabilities`, `waker`) and the
-//!    `runtime` a node's processes share (`spawn`, `exit`).
-//! 7. `node`: the public API.
+//!    `resume_hints`, `recycle`, `trim`, `capabilities`, `waker`), the
+//!    `supervisor` process the host runs, and the `runtime` a node's
+//!    processes share (`spawn`, `exit`).
+//! 7. `node`: the public API (`node/supervise.rs`: supervisors').
 //! 8. `abi`: the host functions guests import, one file per namespace, and
 //!    WASI.
 

@@ -488,3 +488,37 @@ fn a_guest_starts_a_supervisor_and_asks_it_through_the_abi() {
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+#[test]
+fn children_in_wat_rust_and_c_are_supervised_alike() {
+    let node = node(2);
+    workers(&node);
+    for (name, path) in [("rust", warren_test_artifacts::SDK_SUPERVISED), ("c", warren_test_artifacts::C_SUPERVISED)] {
+        node.load_file_as(name, std::path::Path::new(path)).expect("artifact loads");
+    }
+    let inbox = node.inbox();
+    let wait = Some(Duration::from_secs(10));
+    let spec = SupervisorSpec::new(
+        flags(Strategy::RestForOne, 10),
+        vec![
+            child(&inbox, "wat", "acker", 1).ack_timeout(wait),
+            ChildSpec::worker("rust", "rust", "main", &arg(&inbox, 2)).ack_timeout(wait),
+            ChildSpec::worker("c", "c", "main", &arg(&inbox, 3)).ack_timeout(wait),
+        ],
+    );
+    let sup = node.start_supervisor(&spec).expect("started");
+    assert_eq!(reports(&inbox, 4), [(STARTED, 1), (ACKED, 1), (STARTED, 2), (STARTED, 3)]);
+    let pids = |node: &Node| live_pids(node, sup.pid()).into_iter().map(|p| p.expect("running")).collect::<Vec<_>>();
+    // A Rust panic restarts the Rust child and the C child after it.
+    inbox.send(pids(&node)[1], CRASH, b"");
+    assert_eq!(reports(&inbox, 2), [(STARTED, 2), (STARTED, 3)]);
+    // A C trap restarts the C child only.
+    inbox.send(pids(&node)[2], CRASH, b"");
+    assert_eq!(reports(&inbox, 1), [(STARTED, 3)]);
+    // A WAT trap restarts all three, in order.
+    inbox.send(pids(&node)[0], CRASH, b"");
+    assert_eq!(reports(&inbox, 4), [(STARTED, 1), (ACKED, 1), (STARTED, 2), (STARTED, 3)]);
+    assert_eq!(restarts(&node, sup.pid()), [1, 2, 3]);
+    node.exit(sup.pid(), ExitReason::Shutdown(vec![]));
+    assert_eq!(finish(&sup), ExitReason::Shutdown(vec![]));
+}

@@ -92,7 +92,7 @@ impl Process {
             run.initialised = true;
             self.started.store(true, Ordering::Release);
             if let Some(reason) = run.rules.init(&mut fx) {
-                return RunOutcome::Exited(Arc::new(reason));
+                return self.supervisor_exited(&mut run.received, reason);
             }
         }
         for _ in 0..EVENTS_PER_SLICE {
@@ -103,12 +103,19 @@ impl Process {
             let dynamic = run.rules.is_dynamic();
             let Some(event) = event(&letter, dynamic, &mut fx) else { continue };
             if let Some(reason) = run.rules.handle(event, &mut fx) {
-                return RunOutcome::Exited(Arc::new(reason));
+                return self.supervisor_exited(&mut run.received, reason);
             }
         }
         // More may be queued: run again after the others.
         std::task::Wake::wake_by_ref(self);
         RunOutcome::Pending
+    }
+
+    /// The supervisor ends: the messages it had taken from its mailbox and
+    /// not handled are dropped (the host holds them no longer).
+    fn supervisor_exited(&self, received: &mut Received, reason: ExitReason) -> RunOutcome {
+        self.runtime.memory.release(received.clear());
+        RunOutcome::Exited(Arc::new(reason))
     }
 
     /// Whether this is a supervisor process.
