@@ -23,12 +23,13 @@ use std::io::Write;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use warren_host::{
-    AutoShutdown, ChildSpec, DirGrant, ExitReason, Node, NodeConfig, Restart, Shutdown, SpawnOptions, Strategy,
-    SupervisorFlags, SupervisorSpec,
+    AutoShutdown, ChildSpec, DirGrant, ExitReason, Node, NodeConfig, Pid, Restart, Shutdown, SpawnOptions, Strategy,
+    SupervisorError, SupervisorFlags, SupervisorSpec,
 };
 
 /// Whether `path` names a manifest rather than a module: its extension is
@@ -991,28 +992,54 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
     }
     let node = Node::new(with_dirs(node_args.config(wasi_args), &manifest.node.dirs)?)?;
     manifest.load_modules(&node)?;
-    // Caught before anything starts: a signal during the start stops the
-    // tree once it has started.
+    // Caught before anything starts. A signal while the children start is
+    // acted on as soon as the root supervisor has started (a second one
+    // ends Warren at once, as always).
     let signals = StopSignals::catch().map_err(|error| anyhow::anyhow!("cannot catch SIGINT and SIGTERM: {error}"))?;
-    let root = match node.start_supervisor(&manifest.supervisor) {
-        Ok(root) => root,
+    let root = Mutex::new(Root::Starting { stop: false });
+    let stop = || {
+        let mut root = root.lock().unwrap_or_else(PoisonError::into_inner);
+        match &mut *root {
+            Root::Running(pid) => node.exit(*pid, ExitReason::Shutdown(Vec::new())),
+            Root::Starting { stop } => *stop = true,
+        }
+    };
+    let start_and_wait = || {
+        let handle = node.start_supervisor(&manifest.supervisor)?;
+        let mut state = root.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Root::Starting { stop: true } = *state {
+            node.exit(handle.pid(), ExitReason::Shutdown(Vec::new()));
+        }
+        *state = Root::Running(handle.pid());
+        drop(state);
+        Ok::<_, SupervisorError>((handle.pid(), handle.wait()))
+    };
+    let (outcome, _) = signals.while_waiting(stop, start_and_wait);
+    let _ = std::io::stdout().flush();
+    let (pid, reason) = match outcome {
+        Ok(ended) => ended,
         Err(error) => {
             say_err!("warren: the root supervisor of {} could not start: {error}", args.file.display());
             return Ok(crate::EXIT_ABNORMAL);
         }
     };
-    let (reason, _) = signals.while_waiting(|| node.exit(root.pid(), ExitReason::Shutdown(Vec::new())), || root.wait());
-    let _ = std::io::stdout().flush();
     Ok(match reason {
         ExitReason::Normal => 0,
         // Stopped by a signal, or by its auto_shutdown; it gives up with
         // `{shutdown, reached_max_restart_intensity}`.
         ExitReason::Shutdown(detail) if detail.is_empty() => 0,
         reason => {
-            say_err!("warren: root supervisor {} exited: {reason}", root.pid());
+            say_err!("warren: root supervisor {pid} exited: {reason}");
             crate::EXIT_ABNORMAL
         }
     })
+}
+
+/// The root supervisor, for the signal handler: starting (and whether a
+/// signal asked to stop it meanwhile), or running.
+enum Root {
+    Starting { stop: bool },
+    Running(Pid),
 }
 
 /// `config` with the `[node] dirs` preopened.

@@ -161,8 +161,8 @@ fn warren(args: &[&str]) -> Finished {
     Running::start(args).finish()
 }
 
-/// A WAT module that prints. `$puts(ptr)` prints the NUL-terminated string
-/// at `ptr`; `$print(ptr, len)` prints `len` bytes (both use bytes 0..16).
+/// A WAT module that prints: `$print(ptr, len)` prints `len` bytes (it
+/// uses bytes 0..16); a few host functions are imported.
 fn printing_module(body: &str) -> String {
     format!(
         r#"(module
@@ -173,6 +173,8 @@ fn printing_module(body: &str) -> String {
   (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
   (import "warren_v1" "msg_read" (func $msg_read (param i32 i32 i32) (result i32)))
   (import "warren_v1" "exit" (func $exit (param i32 i32 i32)))
+  (import "warren_v1" "sleep" (func $sleep (param i64) (result i32)))
+  (import "warren_v1" "init_ack" (func $init_ack (result i32)))
   (memory (export "memory") 1)
   (func $print (param $ptr i32) (param $len i32)
     (i32.store (i32.const 0) (local.get $ptr))
@@ -343,6 +345,37 @@ fn sigint_stops_a_tree_and_a_second_sigint_stops_at_once() {
     run.wait_for("stubborn: ignoring an exit signal");
     run.signal(libc::SIGINT);
     run.finish().expect_code(130).stderr_has("stopped at once by a second signal");
+}
+
+#[test]
+fn a_signal_while_the_tree_starts_stops_it_once_it_has_started() {
+    // `slow` takes 300 ms to acknowledge its start; SIGTERM comes before.
+    let (dir, path) = app("[modules]\nslow = \"slow.wat\"\n[supervisor]\n\
+         [[supervisor.children]]\nid = \"slow\"\nmodule = \"slow\"\nack_timeout = 10000\n");
+    dir.write(
+        "slow.wat",
+        &printing_module(
+            r#"(data (i32.const 512) "slow: starting\0a")
+               (data (i32.const 544) "slow: started\0a")
+               (data (i32.const 576) "slow: stopping\0a")
+               (func (export "main")
+                 (drop (call $trap_exit (i32.const 1)))
+                 (call $print (i32.const 512) (i32.const 15))
+                 (drop (call $sleep (i64.const 300)))
+                 (call $print (i32.const 544) (i32.const 14))
+                 (drop (call $init_ack))
+                 (loop $wait
+                   (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+                   (br_if $wait (i64.ne (call $msg_tag) (i64.const -100))))
+                 (call $print (i32.const 576) (i32.const 15)))"#,
+        ),
+    );
+    let mut run = Running::start(&["run", &path]);
+    run.wait_for("slow: starting");
+    run.signal(libc::SIGTERM);
+    let finished = run.finish();
+    finished.expect_code(0);
+    assert_eq!(finished.stdout, ["slow: starting", "slow: started", "slow: stopping"]);
 }
 
 #[test]
