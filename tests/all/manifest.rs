@@ -320,6 +320,24 @@ fn a_tree_runs_and_sigterm_stops_it_in_reverse_order_with_exit_0() {
 }
 
 #[test]
+fn the_node_table_sets_the_node_and_the_command_line_wins() {
+    let (_dir, path) = app(&format!(
+        "[node]\ntag_output = true\nmax_processes = 100\n[modules]\npart = \"part.wat\"\n[supervisor]\n{}",
+        part("supervisor.children", "a")
+    ));
+    let mut run = Running::start(&["run", &path]);
+    run.wait_for("a: started");
+    run.signal(libc::SIGTERM);
+    let finished = run.finish();
+    finished.expect_code(0);
+    assert!(finished.stdout.iter().all(|line| line.starts_with("<0.")), "tag_output: {:#?}", finished.stdout);
+
+    // An option on the command line wins over the manifest's: a node of at
+    // most one process cannot start the root supervisor and its child.
+    warren(&["run", &path, "--max-processes", "1"]).expect_code(1).stderr_has("could not start");
+}
+
+#[test]
 fn sigint_stops_a_tree_and_a_second_sigint_stops_at_once() {
     // `stubborn` traps exits and ignores them; with shutdown = "infinity"
     // its supervisor waits for it for ever.
