@@ -12,7 +12,7 @@ use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use warren_host::{ExitReason, LoadedModule, MemoryLayout, Node, NodeConfig};
+use warren_host::{ExitReason, LoadedModule, MemoryLayout, Node, NodeConfig, Preopen};
 
 /// `println!` that ignores a failed write: a closed stdout (`warren | head`)
 /// must not panic the CLI.
@@ -90,6 +90,14 @@ struct RunArgs {
     /// (`spawn_module`). Repeatable.
     #[arg(long = "module", value_name = "NAME=FILE", value_parser = parse_module_arg)]
     modules: Vec<(String, PathBuf)>,
+    /// Preopen host directory HOST for the root process (WASI), read-write,
+    /// under guest path GUEST [default: HOST]; the processes it spawns
+    /// inherit it. Repeatable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = parse_dir_arg)]
+    dirs: Vec<(PathBuf, String)>,
+    /// As --dir, read-only. Repeatable.
+    #[arg(long = "dir-ro", value_name = "HOST[::GUEST]", value_parser = parse_dir_arg)]
+    dirs_ro: Vec<(PathBuf, String)>,
     #[command(flatten)]
     node: NodeArgs,
     /// Arguments for the root process (WASI `args_get`; argv[0] is the file name).
@@ -153,6 +161,16 @@ fn parse_env_arg(text: &str) -> Result<(String, String), String> {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
         _ => Err(format!("`{text}` is not KEY=VALUE")),
     }
+}
+
+/// `HOST[::GUEST]`, as wasmtime's CLI takes it: the guest path is the host
+/// path unless given.
+fn parse_dir_arg(text: &str) -> Result<(PathBuf, String), String> {
+    let (host, guest) = text.split_once("::").unwrap_or((text, text));
+    if host.is_empty() || guest.is_empty() {
+        return Err(format!("`{text}` is not HOST[::GUEST]"));
+    }
+    Ok((host.into(), guest.to_string()))
 }
 
 fn parse_module_arg(text: &str) -> Result<(String, PathBuf), String> {
@@ -278,7 +296,15 @@ fn run_file(args: RunArgs) -> Result<u8> {
     args.node.init_logging();
     let mut wasi_args = vec![args.file.display().to_string()];
     wasi_args.extend(args.args.iter().cloned());
-    let node = Node::new(args.node.config(wasi_args))?;
+    let mut config = args.node.config(wasi_args);
+    let dirs = args.dirs.iter().map(|dir| (dir, false)).chain(args.dirs_ro.iter().map(|dir| (dir, true)));
+    for ((host, guest), read_only) in dirs {
+        if !host.is_dir() {
+            return Err(anyhow!("--dir{} {}: no such directory", if read_only { "-ro" } else { "" }, host.display()));
+        }
+        config = config.dir(Preopen { read_only, ..Preopen::new(host, guest.as_str()) });
+    }
+    let node = Node::new(config)?;
     for (name, file) in &args.modules {
         node.load_file_as(name, file)?;
     }

@@ -77,6 +77,7 @@ pub mod table;
 
 mod links;
 mod names;
+mod options;
 mod timer;
 
 pub use links::{
@@ -84,6 +85,7 @@ pub use links::{
     spawn_monitor, spawn_opt, trap_exit,
 };
 pub use names::{NameError, Registry, register, registered, send_named, unregister, whereis};
+pub use options::{SpawnOptions, spawn_opts};
 pub use timer::{TimerRef, cancel_timer, read_timer, send_after, send_after_named, sleep};
 
 use alloc::vec::Vec;

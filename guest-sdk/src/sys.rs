@@ -66,6 +66,32 @@ pub const SPAWN_LINK: i32 = 1;
 /// `ref_out`).
 pub const SPAWN_MONITOR: i32 = 2;
 
+/// [`spawn_opts`] options record: the largest linear memory, in bytes
+/// (8 bytes: a `u64` LE).
+pub const OPT_MAX_MEMORY: u32 = 1;
+/// [`spawn_opts`] options record: the total fuel the child may use (a `u64`
+/// LE).
+pub const OPT_MAX_FUEL: u32 = 2;
+/// [`spawn_opts`] options record: the most messages its mailbox may hold (a
+/// `u64` LE).
+pub const OPT_MAX_MAILBOX: u32 = 3;
+/// [`spawn_opts`] options record: no right to spawn (no bytes).
+pub const OPT_DENY_SPAWN: u32 = 4;
+/// [`spawn_opts`] options record: no right to print (no bytes).
+pub const OPT_DENY_PRINT: u32 = 5;
+/// [`spawn_opts`] options record: keep one of the caller's preopened
+/// directories: `[read_only: u8][guest path bytes]` (repeatable).
+pub const OPT_DIR: u32 = 6;
+/// [`spawn_opts`] options record: one environment variable, `KEY=VALUE`
+/// bytes (repeatable; replaces the caller's environment).
+pub const OPT_ENV: u32 = 7;
+/// [`spawn_opts`] options record: keep none of the caller's directories but
+/// those [`OPT_DIR`] records name (no bytes).
+pub const OPT_NO_DIRS: u32 = 8;
+/// [`spawn_opts`] options record: an empty environment, but for the
+/// [`OPT_ENV`] records (no bytes).
+pub const OPT_CLEAR_ENV: u32 = 9;
+
 /// Reason kind: normal exit.
 pub const REASON_NORMAL: i32 = 0;
 /// Reason kind: orderly shutdown (detail optional).
@@ -267,6 +293,27 @@ unsafe extern "C" {
         entry_len: i32,
         arg_ptr: *const u8,
         arg_len: i32,
+        flags: i32,
+        ref_out: *mut i64,
+    ) -> i64;
+
+    /// `spawn_opts: (module_ptr, module_len, entry_ptr, entry_len, arg_ptr,
+    /// arg_len, options_ptr, options_len, flags, ref_out: i32) -> i64`: as
+    /// [`spawn_opt`], with the child's limits and capabilities narrowed by
+    /// the options block at `options_ptr` (records `[key: u32][len:
+    /// u32][len bytes]`, keys `OPT_*`; an empty block changes nothing).
+    /// `ERR_BADARG` also for a malformed block or a directory the caller
+    /// does not have.
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn_opts(
+        module_ptr: *const u8,
+        module_len: i32,
+        entry_ptr: *const u8,
+        entry_len: i32,
+        arg_ptr: *const u8,
+        arg_len: i32,
+        options_ptr: *const u8,
+        options_len: i32,
         flags: i32,
         ref_out: *mut i64,
     ) -> i64;

@@ -129,6 +129,42 @@ warren_pid_t warren_spawn_module(const char *module, uint32_t module_len,
                                  const char *entry, uint32_t entry_len,
                                  const void *arg, uint32_t arg_len);
 
+/* spawn_opts flags. */
+#define WARREN_SPAWN_LINK    1 /* link the child to the caller */
+#define WARREN_SPAWN_MONITOR 2 /* monitor the child; the reference goes to *ref_out */
+
+/*
+ * Keys of the records of a spawn options block. A block is a sequence of
+ * records [key: u32 LE][len: u32 LE][len bytes], in any order; the empty
+ * block changes nothing. See docs/ABI.md, "Limits and capabilities".
+ */
+#define WARREN_OPT_MAX_MEMORY  1 /* u64 LE: largest linear memory, in bytes */
+#define WARREN_OPT_MAX_FUEL    2 /* u64 LE: total fuel the child may use */
+#define WARREN_OPT_MAX_MAILBOX 3 /* u64 LE: most messages queued */
+#define WARREN_OPT_DENY_SPAWN  4 /* no bytes: the child may not spawn */
+#define WARREN_OPT_DENY_PRINT  5 /* no bytes: the child may not print */
+#define WARREN_OPT_DIR         6 /* [read_only: u8][guest path]: keep that directory (repeatable) */
+#define WARREN_OPT_ENV         7 /* KEY=VALUE: an environment variable (repeatable; replaces) */
+#define WARREN_OPT_NO_DIRS     8 /* no bytes: keep no directory but those OPT_DIR names */
+#define WARREN_OPT_CLEAR_ENV   9 /* no bytes: an empty environment but for OPT_ENV */
+
+/*
+ * As warren_spawn_module (module_len = 0: the caller's own module), with the
+ * child's limits and capabilities narrowed by the options block at `options`
+ * (they can only be narrowed: a limit larger than the caller's is the
+ * caller's), atomically linked and/or monitored by `flags` (WARREN_SPAWN_LINK,
+ * WARREN_SPAWN_MONITOR: the monitor reference is written at `ref_out`).
+ * Returns the new pid (> 0) or WARREN_ERR_BADARG (also for a malformed block
+ * or a directory the caller does not have), _NOT_PERMITTED, _NO_SUCH_MODULE,
+ * _NO_SUCH_EXPORT, _LIMIT.
+ */
+WARREN_IMPORT("spawn_opts")
+warren_pid_t warren_spawn_opts(const char *module, uint32_t module_len,
+                               const char *entry, uint32_t entry_len,
+                               const void *arg, uint32_t arg_len,
+                               const void *options, uint32_t options_len,
+                               int32_t flags, int64_t *ref_out);
+
 /* Length in bytes of the argument the process was spawned with (0: none). */
 WARREN_IMPORT("arg_size")
 int32_t warren_arg_size(void);

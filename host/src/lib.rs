@@ -55,7 +55,7 @@ mod wasm;
 
 pub use base::codes::*;
 pub use base::config::{DEFAULT_REDUCTIONS, MemoryLayout, NodeConfig};
-pub use base::options::{DirGrant, Preopen, SpawnOptions};
+pub use base::options::{DirGrant, OptionsError, Preopen, SpawnOptions};
 pub use base::pid::Pid;
 pub use base::reason::ExitReason;
 pub use node::{HostImport, Inbox, LoadedModule, Node, NodeError, ProcessHandle};

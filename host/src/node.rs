@@ -5,6 +5,7 @@ mod supervise;
 
 use crate::abi;
 use crate::base::config::NodeConfig;
+use crate::base::options::SpawnOptions;
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
 use crate::process::capabilities::Capabilities;
@@ -139,8 +140,10 @@ impl Node {
         let (engine, dense_stack_size) = build_engine(&config).map_err(|e| NodeError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         abi::link(&mut linker).map_err(|e| NodeError::Link(format!("{e:#}")))?;
-        let default_caps =
-            Arc::new(Capabilities::full(config.args.clone(), config.env.clone()).tag_output(config.tag_output));
+        if let Some(dir) = config.dirs.iter().find(|dir| !dir.host.is_dir()) {
+            return Err(NodeError::Config(format!("preopened directory {} is not a directory", dir.host.display())));
+        }
+        let default_caps = Arc::new(Capabilities::of_node(&config));
         // A small tokio runtime drives WASI's timers (poll_oneoff) and the
         // timers of the timer service; processes run on the schedulers.
         let io = tokio::runtime::Builder::new_multi_thread()
@@ -206,7 +209,24 @@ impl Node {
         self.spawn_with(module, entry, arg, self.default_caps.clone())
     }
 
-    /// As [`Node::spawn`], with the given capabilities.
+    /// As [`Node::spawn`], with the node's capabilities and limits narrowed
+    /// by `options` (see [`Capabilities::narrowed`]).
+    ///
+    /// Errors: as [`Node::spawn`], and [`SpawnError::Options`] for a
+    /// directory the node does not preopen.
+    pub fn spawn_opts(
+        &self,
+        module: &LoadedModule,
+        entry: &str,
+        arg: &[u8],
+        options: &SpawnOptions,
+    ) -> Result<ProcessHandle, SpawnError> {
+        let caps = self.default_caps.narrowed(options)?;
+        self.spawn_with(module, entry, arg, Arc::new(caps))
+    }
+
+    /// As [`Node::spawn`], with the given capabilities (their limits held
+    /// to the node's).
     pub fn spawn_with(
         &self,
         module: &LoadedModule,

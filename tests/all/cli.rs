@@ -10,21 +10,21 @@ use std::time::Instant;
 
 /// What a run of `warren` gave.
 #[derive(Debug)]
-struct Run {
+pub(crate) struct Run {
     code: Option<i32>,
-    stdout: String,
+    pub(crate) stdout: String,
     stderr: String,
 }
 
 impl Run {
     /// Checks the exit code, showing the output when it is not the one.
-    fn expect_code(&self, code: i32) -> &Self {
+    pub(crate) fn expect_code(&self, code: i32) -> &Self {
         assert_eq!(self.code, Some(code), "exit code; stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         assert!(!self.stderr.contains("panicked"), "warren panicked:\n{}", self.stderr);
         self
     }
 
-    fn stdout_has(&self, text: &str) -> &Self {
+    pub(crate) fn stdout_has(&self, text: &str) -> &Self {
         assert!(
             self.stdout.contains(text),
             "stdout should contain {text:?}; stdout:\n{}\nstderr:\n{}",
@@ -34,7 +34,7 @@ impl Run {
         self
     }
 
-    fn stderr_has(&self, text: &str) -> &Self {
+    pub(crate) fn stderr_has(&self, text: &str) -> &Self {
         assert!(self.stderr.contains(text), "stderr should contain {text:?}; stderr:\n{}", self.stderr);
         self
     }
@@ -46,7 +46,7 @@ impl Run {
 
 /// Runs `warren` with `args`; fails the test if it runs longer than
 /// PATIENCE (and kills it).
-fn warren(args: &[&str]) -> Run {
+pub(crate) fn warren(args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_warren"))
         .args(args)
         .stdin(Stdio::null())
@@ -88,10 +88,10 @@ fn wait_patiently(child: &mut std::process::Child, what: &str) -> std::process::
 }
 
 /// A file in the temp directory, removed when dropped.
-struct TempFile(PathBuf);
+pub(crate) struct TempFile(PathBuf);
 
 impl TempFile {
-    fn new(name: &str, contents: &[u8]) -> TempFile {
+    pub(crate) fn new(name: &str, contents: &[u8]) -> TempFile {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let unique =
             format!("warren-cli-test-{}-{}-{name}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
@@ -100,7 +100,7 @@ impl TempFile {
         TempFile(path)
     }
 
-    fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.0.to_str().expect("UTF-8 temp path")
     }
 }

@@ -8,8 +8,8 @@
 use crate::common::*;
 use std::time::Duration;
 use warren_host::{
-    AutoShutdown, ChildCounts, ChildRef, ChildSpec, ExitReason, Inbox, Node, Pid, Restart, Shutdown, Strategy,
-    SupervisorError, SupervisorFlags, SupervisorSpec,
+    AutoShutdown, ChildCounts, ChildRef, ChildSpec, ExitReason, Inbox, Node, Pid, Restart, Shutdown, SpawnOptions,
+    Strategy, SupervisorError, SupervisorFlags, SupervisorSpec,
 };
 
 /// Tags the workers report with (payload: the child's number).
@@ -74,6 +74,28 @@ const WORKERS: &str = r#"
   ;; Never acknowledges.
   (func (export "silent") (call $started) (call $idle))
   (func (export "crash_on_start") (unreachable))
+  ;; Grows its memory by 4 pages when told (tag 9), then serves.
+  (func (export "grower")
+    (call $started)
+    (drop (call $recv_tag (i64.const 9)))
+    (drop (memory.grow (i32.const 4)))
+    (call $serve))
+  ;; Reports what spawning gives it (tag 10: the pid or the error code).
+  (func (export "spawner")
+    (call $tell_value (i64.const 10) (call $spawn (i32.const 9200) (i32.const 6) (i32.const 0) (i32.const 0)))
+    (call $idle))
+  (data (i32.const 9200) "worker")
+  (func $tell_value (param $tag i64) (param $value i64)
+    (call $report (call $arg64 (i32.const 0)) (local.get $tag) (local.get $value)))
+  ;; Argument: [reporter][target]. Monitors the target; reports its DOWN's
+  ;; reason kind (tag 11) and detail (tag 12).
+  (func (export "watcher")
+    (local $n i32)
+    (drop (call $monitor (call $arg64 (i32.const 1))))
+    (call $tell_value (i64.const 13) (i64.const 0))
+    (local.set $n (call $recv_tag (i64.const -101)))
+    (call $tell_value (i64.const 11) (i64.extend_i32_s (i32.load (i32.const 1040))))
+    (drop (call $send (call $arg64 (i32.const 0)) (i64.const 12) (i32.const 1044) (i32.sub (local.get $n) (i32.const 20)))))
 "#;
 
 fn workers(node: &Node) {
@@ -122,6 +144,16 @@ fn three(node: &Node, inbox: &Inbox, strategy: Strategy, entry: &str) -> (warren
         })
         .collect();
     (sup, pids)
+}
+
+/// Waits until `pid` is no longer alive (an exit signal acts when its
+/// target next runs).
+fn until_dead(node: &Node, pid: Pid) {
+    let start = std::time::Instant::now();
+    while node.is_alive(pid) {
+        assert!(start.elapsed() < PATIENCE, "{pid} is still alive");
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 fn restarts(node: &Node, sup: Pid) -> Vec<u32> {
@@ -337,7 +369,7 @@ fn a_child_that_must_acknowledge_is_waited_for_and_a_silent_one_fails_the_start(
     let Err(SupervisorError::Exited(reason)) = node.start_supervisor(&spec) else { panic!("the start failed") };
     assert!(reason.to_string().contains("failed_to_start_child quiet: timeout: no init_ack in time"), "{reason}");
     let (quiet, _) = started(&inbox);
-    assert!(!node.is_alive(quiet), "the silent child was killed");
+    until_dead(&node, quiet);
 }
 
 #[test]
@@ -482,11 +514,8 @@ fn a_guest_starts_a_supervisor_and_asks_it_through_the_abi() {
     // The starter is the supervisor's parent: its exit stops the tree.
     node.exit(starter.pid(), ExitReason::Kill);
     assert_eq!(finish(&starter), ExitReason::Killed);
-    let gone = std::time::Instant::now();
-    while node.is_alive(sup) || node.is_alive(child) {
-        assert!(gone.elapsed() < PATIENCE, "the tree stopped with its parent");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    until_dead(&node, sup);
+    until_dead(&node, child);
 }
 
 #[test]
@@ -521,4 +550,45 @@ fn children_in_wat_rust_and_c_are_supervised_alike() {
     assert_eq!(restarts(&node, sup.pid()), [1, 2, 3]);
     node.exit(sup.pid(), ExitReason::Shutdown(vec![]));
     assert_eq!(finish(&sup), ExitReason::Shutdown(vec![]));
+}
+
+#[test]
+fn a_child_over_its_memory_limit_is_restarted_and_ended_with_reason_limit() {
+    let node = node(2);
+    workers(&node);
+    let inbox = node.inbox();
+    let limited = child(&inbox, "g", "grower", 1).options(SpawnOptions::default().max_memory(2 << 16));
+    let sup = node.start_supervisor(&SupervisorSpec::new(flags(Strategy::OneForOne, 5), vec![limited])).unwrap();
+    let (grower, _) = started(&inbox);
+    let module = node.module("workers").unwrap();
+    let watcher = spawn(&node, &module, "watcher", &reporter_arg(&inbox, &pid_bytes(grower)));
+    recv_tag(&inbox, 13);
+    inbox.send(grower, 9, b"");
+    let reports = recv_by_tag(&inbox, 3);
+    assert_eq!(as_i64(&reports[&11].data), i64::from(warren_host::REASON_LIMIT));
+    let detail = String::from_utf8_lossy(&reports[&12].data).into_owned();
+    assert!(detail.contains("memory") && detail.contains("process limit of 131072 bytes"), "{detail}");
+    let (again, number) = (reports[&STARTED].sender, as_i64(&reports[&STARTED].data));
+    assert_eq!(number, 1);
+    assert_ne!(again, grower);
+    assert_eq!(restarts(&node, sup.pid()), [1]);
+    finish_normally(&watcher);
+}
+
+#[test]
+fn a_child_spec_can_take_away_the_right_to_spawn() {
+    let node = node(2);
+    workers(&node);
+    let inbox = node.inbox();
+    let children = vec![
+        child(&inbox, "free", "spawner", 1).restart(Restart::Temporary),
+        child(&inbox, "bound", "spawner", 2).restart(Restart::Temporary).options(SpawnOptions::default().deny_spawn()),
+    ];
+    let sup = node.start_supervisor(&SupervisorSpec::new(flags(Strategy::OneForOne, 5), children)).unwrap();
+    let results: Vec<i64> = (0..2).map(|_| as_i64(&recv_tag(&inbox, 10).data)).collect();
+    assert!(results[0] > 0, "the first child may spawn: {results:?}");
+    assert_eq!(results[1], i64::from(warren_host::ERR_NOT_PERMITTED));
+    // The free child's own child reports STARTED (its argument is empty: number 0).
+    node.exit(sup.pid(), ExitReason::Shutdown(vec![]));
+    finish(&sup);
 }

@@ -3,6 +3,7 @@
 
 use super::charge::charge;
 use super::guest_memory::{check_range, dest_len, exit_detail, fault, read_str, write};
+use super::signals::{Spawn, spawn_with};
 use crate::base::codes::{ERR_BADARG, ERR_CANNOT_HIBERNATE, ERR_NO_SUCH_EXPORT, MODULE, OK};
 use crate::base::reason::ExitReason;
 use crate::process::cost;
@@ -37,7 +38,15 @@ fn spawn(
     arg_ptr: i32,
     arg_len: i32,
 ) -> wasmtime::Result<i64> {
-    super::signals::spawn_with(caller, "spawn", (0, 0), (entry_ptr, entry_len), (arg_ptr, arg_len), 0, 0)
+    let spawn = Spawn {
+        module: (0, 0),
+        entry: (entry_ptr, entry_len),
+        arg: (arg_ptr, arg_len),
+        options: (0, 0),
+        flags: 0,
+        ref_out: 0,
+    };
+    spawn_with(caller, "spawn", spawn)
 }
 
 fn spawn_module(
@@ -49,8 +58,15 @@ fn spawn_module(
     arg_ptr: i32,
     arg_len: i32,
 ) -> wasmtime::Result<i64> {
-    let module = (module_ptr, module_len);
-    super::signals::spawn_with(caller, "spawn_module", module, (entry_ptr, entry_len), (arg_ptr, arg_len), 0, 0)
+    let spawn = Spawn {
+        module: (module_ptr, module_len),
+        entry: (entry_ptr, entry_len),
+        arg: (arg_ptr, arg_len),
+        options: (0, 0),
+        flags: 0,
+        ref_out: 0,
+    };
+    spawn_with(caller, "spawn_module", spawn)
 }
 
 fn arg_read(mut caller: Caller<'_, ProcessState>, dst_ptr: i32, dst_len: i32) -> wasmtime::Result<i32> {

@@ -6,6 +6,7 @@ use super::guest_memory::{exit_detail, guest, write};
 use crate::base::codes::{
     ERR_BADARG, ERR_NO_SUCH_MODULE, ERR_NOT_PERMITTED, MODULE, OK, REASON_KILL, SPAWN_LINK, SPAWN_MONITOR,
 };
+use crate::base::options::SpawnOptions;
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
 use crate::process::cost;
@@ -18,6 +19,7 @@ use wasmtime::{Caller, Linker};
 
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "spawn_opt", spawn_opt)?;
+    linker.func_wrap(MODULE, "spawn_opts", spawn_opts)?;
     linker.func_wrap(MODULE, "link", |mut caller: Caller<'_, ProcessState>, pid: i64| {
         let Some(pid) = Pid::from_raw(pid.cast_unsigned()) else { return Ok(ERR_BADARG) };
         let state = caller.data();
@@ -87,33 +89,69 @@ fn spawn_opt(
     flags: i32,
     ref_out: i32,
 ) -> wasmtime::Result<i64> {
-    spawn_with(
-        caller,
-        "spawn_opt",
-        (module_ptr, module_len),
-        (entry_ptr, entry_len),
-        (arg_ptr, arg_len),
+    let spawn = Spawn {
+        module: (module_ptr, module_len),
+        entry: (entry_ptr, entry_len),
+        arg: (arg_ptr, arg_len),
+        options: (0, 0),
         flags,
         ref_out,
-    )
+    };
+    spawn_with(caller, "spawn_opt", spawn)
 }
 
-/// Every spawn function: checks every range (the module name, empty for
-/// the caller's own module; the entry; the argument; with `SPAWN_MONITOR`,
-/// `ref_out`), then the arguments, the capability, the module, and spawns
-/// with the link/monitor `flags`. `func` names the host function in traps.
-pub(super) fn spawn_with(
-    mut caller: Caller<'_, ProcessState>,
-    func: &str,
-    (module_ptr, module_len): (i32, i32),
-    (entry_ptr, entry_len): (i32, i32),
-    (arg_ptr, arg_len): (i32, i32),
+/// `spawn_opts(module, entry, arg, options, flags, ref_out)`: as
+/// `spawn_opt`, with the child's limits and capabilities narrowed by the
+/// options block (see `base/options.rs` and docs/ABI.md).
+#[allow(clippy::too_many_arguments)]
+fn spawn_opts(
+    caller: Caller<'_, ProcessState>,
+    module_ptr: i32,
+    module_len: i32,
+    entry_ptr: i32,
+    entry_len: i32,
+    arg_ptr: i32,
+    arg_len: i32,
+    options_ptr: i32,
+    options_len: i32,
     flags: i32,
     ref_out: i32,
 ) -> wasmtime::Result<i64> {
+    let spawn = Spawn {
+        module: (module_ptr, module_len),
+        entry: (entry_ptr, entry_len),
+        arg: (arg_ptr, arg_len),
+        options: (options_ptr, options_len),
+        flags,
+        ref_out,
+    };
+    spawn_with(caller, "spawn_opts", spawn)
+}
+
+/// The guest's arguments of a spawn: `(ptr, len)` ranges of the module
+/// name (empty for the caller's own module), the entry, the argument and
+/// the options block (empty: the caller's capabilities as they are); the
+/// link/monitor flags and where the monitor reference goes.
+pub(super) struct Spawn {
+    pub(super) module: (i32, i32),
+    pub(super) entry: (i32, i32),
+    pub(super) arg: (i32, i32),
+    pub(super) options: (i32, i32),
+    pub(super) flags: i32,
+    pub(super) ref_out: i32,
+}
+
+/// Every spawn function: checks every range (the module name; the entry;
+/// the argument; the options; with `SPAWN_MONITOR`, `ref_out`), then the
+/// arguments (the options block among them, and the directories it names
+/// against the caller's), the capability, the module, and spawns with the
+/// link/monitor `flags`. `func` names the host function in traps.
+pub(super) fn spawn_with(mut caller: Caller<'_, ProcessState>, func: &str, spawn: Spawn) -> wasmtime::Result<i64> {
+    let Spawn { module, entry, arg, options, flags, ref_out } = spawn;
     let g = guest(&mut caller);
-    let (module, entry) = (g.span(func, module_ptr, module_len)?, g.span(func, entry_ptr, entry_len)?);
-    let arg = g.span(func, arg_ptr, arg_len)?;
+    let (module, entry) = (g.span(func, module.0, module.1)?, g.span(func, entry.0, entry.1)?);
+    let arg = g.span(func, arg.0, arg.1)?;
+    let options = g.span(func, options.0, options.1)?;
     if flags & SPAWN_MONITOR != 0 {
         // Checked before spawning: a trap must not leave a child behind.
         g.span(func, ref_out, 8)?;
@@ -125,6 +163,16 @@ pub(super) fn spawn_with(
         return Ok(ERR_BADARG.into());
     }
     let state = &*g.state;
+    // No options: the child shares the caller's capabilities (no copy).
+    let caps = if options.is_empty() {
+        state.caps.clone()
+    } else {
+        let narrowed = SpawnOptions::decode(&g.mem[options.clone()]).and_then(|asked| state.caps.narrowed(&asked));
+        match narrowed {
+            Ok(caps) => Arc::new(caps),
+            Err(_) => return Ok(ERR_BADARG.into()),
+        }
+    };
     if !state.caps.may_spawn {
         return Ok(ERR_NOT_PERMITTED.into());
     }
@@ -138,14 +186,14 @@ pub(super) fn spawn_with(
         }
     };
     let arg: Box<[u8]> = Box::from(&g.mem[arg]);
-    let copied = arg.len();
+    let copied = arg.len() + options.len();
     let me = &state.process;
     let watchers = Watchers {
         link: (flags & SPAWN_LINK != 0).then_some(me),
         monitor: (flags & SPAWN_MONITOR != 0).then_some(me),
         ..Watchers::default()
     };
-    let spawned = runtime.spawn(module, entry, arg, state.caps.clone(), watchers);
+    let spawned = runtime.spawn(module, entry, arg, caps, watchers);
     charge(&mut caller, cost::copy(copied));
     let (child, reference) = match spawned {
         Ok(spawned) => spawned,

@@ -13,10 +13,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 use wasmtime::{Caller, Linker};
-use wasmtime_wasi::HostMonotonicClock;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
+use wasmtime_wasi::{FsPerms, HostMonotonicClock};
 
 /// The module name of WASI preview 1's functions.
 const WASI_MODULE: &str = "wasi_snapshot_preview1";
@@ -37,13 +37,24 @@ fn wasi(state: &mut ProcessState) -> &mut WasiP1Ctx {
     state.wasi.get_or_insert_with(|| build(caps, pid, process.runtime.timers.epoch()))
 }
 
-/// Builds the WASI context of process `pid` (stdin empty, stdout and
-/// stderr the node's, no directory) on a node whose clock started at
-/// `epoch`.
+/// Builds the WASI context of process `pid` (stdin empty; stdout and
+/// stderr the node's, or closed if it may not print; its preopened
+/// directories) on a node whose clock started at `epoch`.
 fn build(caps: &Capabilities, pid: Pid, epoch: Instant) -> WasiP1Ctx {
     let mut builder = wasmtime_wasi::WasiCtxBuilder::new();
     builder.args(&caps.args).envs(&caps.env).monotonic_clock(NodeClock(epoch));
-    if caps.tag_output {
+    for dir in &caps.dirs {
+        let perms = if dir.read_only { FsPerms::ReadOnly } else { FsPerms::ReadWrite };
+        // Opened now, at the process's first WASI call: a directory removed
+        // since the node started is left out (those after it take its fd),
+        // and the node's log says why.
+        if let Err(error) = builder.preopened_dir(&dir.host, &dir.guest, perms) {
+            tracing::warn!(%pid, host = %dir.host.display(), guest = %dir.guest, "cannot preopen directory: {error:#}");
+        }
+    }
+    if !caps.may_print {
+        builder.stdout(DeniedOutput).stderr(DeniedOutput);
+    } else if caps.tag_output {
         builder.stdout(TaggedOutput { pid, stream: Stream::Stdout });
         builder.stderr(TaggedOutput { pid, stream: Stream::Stderr });
     } else {
@@ -76,6 +87,69 @@ impl HostMonotonicClock for NodeClock {
 
     fn now(&self) -> u64 {
         u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Standard output (or error) of a process that may not print: every
+/// write fails with `EBADF`, as on an fd that is not open, and prints
+/// nothing. (`EBADF` rather than `ENOTCAPABLE`: Rust's and C's standard
+/// libraries take `EBADF` on stdout as "no stdout" and go on, where another
+/// error would make `println!` panic.)
+#[derive(Clone, Copy)]
+struct DeniedOutput;
+
+impl DeniedOutput {
+    fn error() -> std::io::Error {
+        std::io::Error::from_raw_os_error(libc::EBADF)
+    }
+}
+
+impl IsTerminal for DeniedOutput {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for DeniedOutput {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(DeniedOutput)
+    }
+
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(DeniedOutput)
+    }
+}
+
+impl OutputStream for DeniedOutput {
+    fn write(&mut self, _bytes: bytes::Bytes) -> StreamResult<()> {
+        Err(wasmtime_wasi::p2::StreamError::LastOperationFailed(DeniedOutput::error().into()))
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Err(wasmtime_wasi::p2::StreamError::LastOperationFailed(DeniedOutput::error().into()))
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for DeniedOutput {
+    async fn ready(&mut self) {}
+}
+
+impl tokio::io::AsyncWrite for DeniedOutput {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, _buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Err(DeniedOutput::error()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
 

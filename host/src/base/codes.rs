@@ -1,6 +1,7 @@
 //! The numbers of the guest ABI, defined once: the import module's name,
 //! error codes, exit reason kinds, the tags of host-made messages, spawn
-//! flags, table kinds and access modes, and the flags of the table calls.
+//! flags and the keys of the spawn options block, table kinds and access
+//! modes, and the flags of the table calls.
 //!
 //! docs/ABI.md is the contract; the Rust guest SDK (`guest-sdk/src/sys.rs`,
 //! `guest-sdk/src/table/sys.rs`) and the C header (`guests/c/warren.h`)
@@ -166,10 +167,36 @@ pub const SUP_WHICH_CHILDREN: i32 = 5;
 /// `supervisor_request` operation: count the children.
 pub const SUP_COUNT_CHILDREN: i32 = 6;
 
-/// `spawn_opt` flag: link the child to the caller.
+/// `spawn_opt` / `spawn_opts` flag: link the child to the caller.
 pub const SPAWN_LINK: i32 = 1;
-/// `spawn_opt` flag: monitor the child.
+/// `spawn_opt` / `spawn_opts` flag: monitor the child.
 pub const SPAWN_MONITOR: i32 = 2;
+
+/// `spawn_opts` options record: the largest linear memory, in bytes (a
+/// `u64` LE).
+pub const OPT_MAX_MEMORY: u32 = 1;
+/// `spawn_opts` options record: the total fuel the process may use (a `u64`
+/// LE).
+pub const OPT_MAX_FUEL: u32 = 2;
+/// `spawn_opts` options record: the most messages its mailbox may hold (a
+/// `u64` LE).
+pub const OPT_MAX_MAILBOX: u32 = 3;
+/// `spawn_opts` options record: no right to spawn (no bytes).
+pub const OPT_DENY_SPAWN: u32 = 4;
+/// `spawn_opts` options record: no right to print (no bytes).
+pub const OPT_DENY_PRINT: u32 = 5;
+/// `spawn_opts` options record: keep one of the parent's preopened
+/// directories (`[read_only: u8][guest path bytes]`; repeated).
+pub const OPT_DIR: u32 = 6;
+/// `spawn_opts` options record: one environment variable (`KEY=VALUE`
+/// bytes; repeated; replaces the parent's environment).
+pub const OPT_ENV: u32 = 7;
+/// `spawn_opts` options record: keep none of the parent's preopened
+/// directories but those `OPT_DIR` records name (no bytes).
+pub const OPT_NO_DIRS: u32 = 8;
+/// `spawn_opts` options record: an empty environment, but for the
+/// `OPT_ENV` records (no bytes).
+pub const OPT_CLEAR_ENV: u32 = 9;
 
 /// Most tags one selective receive may name.
 pub const MAX_RECEIVE_TAGS: i32 = 4096;
@@ -277,6 +304,15 @@ pub const ALL: &[(&str, i64)] = &[
     ("SUP_COUNT_CHILDREN", SUP_COUNT_CHILDREN as i64),
     ("SPAWN_LINK", SPAWN_LINK as i64),
     ("SPAWN_MONITOR", SPAWN_MONITOR as i64),
+    ("OPT_MAX_MEMORY", OPT_MAX_MEMORY as i64),
+    ("OPT_MAX_FUEL", OPT_MAX_FUEL as i64),
+    ("OPT_MAX_MAILBOX", OPT_MAX_MAILBOX as i64),
+    ("OPT_DENY_SPAWN", OPT_DENY_SPAWN as i64),
+    ("OPT_DENY_PRINT", OPT_DENY_PRINT as i64),
+    ("OPT_DIR", OPT_DIR as i64),
+    ("OPT_ENV", OPT_ENV as i64),
+    ("OPT_NO_DIRS", OPT_NO_DIRS as i64),
+    ("OPT_CLEAR_ENV", OPT_CLEAR_ENV as i64),
     ("MAX_RECEIVE_TAGS", MAX_RECEIVE_TAGS as i64),
     ("TABLE_SET", TABLE_SET as i64),
     ("TABLE_ORDERED_SET", TABLE_ORDERED_SET as i64),

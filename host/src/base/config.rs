@@ -1,5 +1,7 @@
 //! Node configuration: schedulers, time slices, limits, memory layout.
 
+use super::options::Preopen;
+
 /// How linear memories and fiber stacks are laid out in the host's address
 /// space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,16 +37,19 @@ pub struct NodeConfig {
     /// Fuel in one time slice: the reduction budget after which a running
     /// process goes to the back of the run queue.
     pub reductions: u64,
-    /// Largest linear memory a process may have, in bytes.
+    /// Largest linear memory a process may have, in bytes (a spawn may give
+    /// a process less: see `SpawnOptions`).
     pub max_memory: usize,
-    /// Total fuel a process may use before it is stopped (`None`: no limit).
+    /// Total fuel a process may use before it is stopped (`None`: no limit;
+    /// a spawn may give a process less).
     pub max_fuel: Option<u64>,
     /// Largest message, in bytes.
     pub max_message: usize,
     /// Most messages a process may have queued (sent to it and not yet
     /// received). A send that goes beyond ends the receiver with a `Limit`
     /// reason; the sender is not told, as a send never fails. `None`: no
-    /// limit (as Erlang, where only `max_heap_size` bounds a mailbox).
+    /// limit (as Erlang, where only `max_heap_size` bounds a mailbox). A
+    /// spawn may give a process a smaller limit.
     pub max_mailbox: Option<usize>,
     /// Most processes alive at once.
     pub max_processes: u32,
@@ -58,6 +63,10 @@ pub struct NodeConfig {
     pub args: Vec<String>,
     /// Environment variables processes see through WASI `environ_get`.
     pub env: Vec<(String, String)>,
+    /// Host directories the processes the host spawns see through WASI
+    /// (the root process under `warren run --dir`); their children inherit
+    /// them, narrowed by their spawn options.
+    pub dirs: Vec<Preopen>,
     /// Hibernate handler-style processes that have waited this long for a
     /// message (as gen_server's `hibernate_after`), when their module allows
     /// it (see `hibernate` in docs/ABI.md). `None`: only when they ask.
@@ -93,6 +102,7 @@ impl Default for NodeConfig {
             tag_output: false,
             args: Vec::new(),
             env: Vec::new(),
+            dirs: Vec::new(),
             hibernate_after: None,
             max_host_memory: default_max_host_memory(),
         }
@@ -141,6 +151,8 @@ setters! {
     args: Vec<String>;
     /// Sets [`NodeConfig::env`].
     env: Vec<(String, String)>;
+    /// Sets [`NodeConfig::dirs`].
+    dirs: Vec<Preopen>;
     /// Sets [`NodeConfig::hibernate_after`].
     hibernate_after: Option<std::time::Duration>;
     /// Sets [`NodeConfig::max_host_memory`].
@@ -159,6 +171,14 @@ fn default_max_host_memory() -> usize {
 }
 
 impl NodeConfig {
+    /// The configuration with host directory `dir` preopened too (see
+    /// [`NodeConfig::dirs`]).
+    #[must_use]
+    pub fn dir(mut self, dir: Preopen) -> Self {
+        self.dirs.push(dir);
+        self
+    }
+
     /// Fiber stack size: the wasm stack plus headroom for the host functions
     /// (WASI among them) that run on the fiber. Kept small: every stack slot's
     /// share of address space costs page-table bytes per process.

@@ -32,7 +32,8 @@ pub struct Message {
 /// Per sender, arrival order is send order: a send pushes before it returns,
 /// and the owner reverses each batch it takes.
 ///
-/// With a mailbox limit (`NodeConfig::max_mailbox`) senders also count what
+/// With a mailbox limit (the process's own, `Capabilities::max_mailbox`: at
+/// most the node's `NodeConfig::max_mailbox`) senders also count what
 /// they push ([`Mailbox::push_counted`]) and the owner counts what it takes
 /// out: the difference is the queue's length, messages not yet received
 /// wherever they wait. Without a limit nobody counts pushes (a send costs

@@ -60,6 +60,10 @@ use trim::StackTrim;
 /// messages of an exit, not copied into each (see `Letter::with_reason`).
 const SHARE_DETAIL_FROM: usize = 256;
 
+/// `Process::max_mailbox` of a process without a mailbox limit (no mailbox
+/// can hold that many messages: it is no limit).
+const NO_MAILBOX_LIMIT: usize = usize::MAX;
+
 /// What a process is made of, besides its mailbox.
 pub(crate) enum Body {
     /// A wasm process and its task.
@@ -148,6 +152,10 @@ pub(crate) struct Process {
     /// Who its `init_ack` tells (`TAG_ACK`), once: the supervisor that
     /// waits for it (0: nobody).
     pub(crate) ack_to: AtomicU64,
+    /// Most messages its mailbox may hold, `NO_MAILBOX_LIMIT` for none: its
+    /// capabilities' limit, kept here for its senders (a plain `usize`: 8
+    /// bytes, not an `Option`'s 16). Last: cold beside the fields above.
+    max_mailbox: usize,
 }
 
 /// What the exit waiter of a process hears: its exit reason, and whether
@@ -156,6 +164,7 @@ pub(crate) type Exit = (ExitReason, bool);
 
 impl Process {
     pub(crate) fn new(pid: Pid, runtime: Arc<Runtime>, body: Body) -> Process {
+        let max_mailbox = runtime.config.max_mailbox.unwrap_or(NO_MAILBOX_LIMIT);
         Process {
             pid,
             run_state: RunState::new_scheduled(),
@@ -175,7 +184,15 @@ impl Process {
             exit_waiter: Mutex::new(None),
             started: AtomicBool::new(false),
             ack_to: AtomicU64::new(0),
+            max_mailbox,
         }
+    }
+
+    /// The same process, with at most `limit` messages queued (its
+    /// capabilities' limit; set before anyone can send to it).
+    pub(crate) fn with_max_mailbox(mut self, limit: Option<usize>) -> Process {
+        self.max_mailbox = limit.unwrap_or(NO_MAILBOX_LIMIT);
+        self
     }
 
     /// Delivers a letter (the caller found this process alive).
@@ -192,8 +209,8 @@ impl Process {
         }
     }
 
-    /// Queues `letter` in a wasm process's mailbox, counted against the
-    /// node's mailbox limit if there is one. Returns whether the caller must
+    /// Queues `letter` in a wasm process's mailbox, counted against its
+    /// mailbox limit if it has one. Returns whether the caller must
     /// now wake the process; `false` when the letter went beyond the limit
     /// (the process has then been told to exit, and woken).
     pub(crate) fn enqueue_letter(self: &Arc<Self>, letter: Letter) -> bool {
@@ -207,16 +224,17 @@ impl Process {
     }
 
     /// Queues `letter` in a wasm process's mailbox; returns the exit its
-    /// mailbox calls for if that took it beyond the node's limit (the
+    /// mailbox calls for if that took it beyond its limit (the
     /// caller asks for it: it ends the process at its next slice, or at
     /// once if it waits, and like `kill` cannot be trapped).
     fn push_letter(&self, letter: Letter) -> Option<Arc<ExitReason>> {
         // Held by the host until the process takes it (see `HostMemory`).
         self.runtime.memory.charge(letter.footprint());
-        let Some(limit) = self.runtime.config.max_mailbox else {
+        let limit = self.max_mailbox;
+        if limit == NO_MAILBOX_LIMIT {
             self.mailbox.push(letter);
             return None;
-        };
+        }
         let queued = self.mailbox.push_counted(letter);
         let reason = || format!("mailbox: {queued} messages queued exceeds the process limit of {limit}");
         (queued > limit).then(|| Arc::new(ExitReason::Limit(reason())))

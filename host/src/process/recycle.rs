@@ -102,6 +102,13 @@ pub(crate) fn disable_on_this_thread() {
     drop(spares);
 }
 
+impl Spare {
+    /// The size of its memory, in bytes (0 if it has none).
+    pub(crate) fn memory_size(&self) -> usize {
+        self.memory.map_or(0, |memory| memory.size)
+    }
+}
+
 /// A spare store for a new process of `module`, if this thread has one.
 pub(crate) fn take(module: &Arc<Module>) -> Option<Spare> {
     let mut failed = Vec::new();

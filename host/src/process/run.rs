@@ -124,7 +124,8 @@ impl Process {
         let handler = match outcome {
             Err(error) => {
                 let asked = store.data_mut().exit_request.take();
-                return self.finish(task, store, classify_error(error, asked));
+                let reason = classify_error(error, asked, store.data());
+                return self.finish(task, store, reason);
             }
             Ok(CallOutcome::Entry(None)) => None,
             Ok(CallOutcome::Handler(_, stop)) if stop != 0 => None,
@@ -219,9 +220,10 @@ impl Process {
             }
             Err(error) => {
                 let asked = store.data_mut().exit_request.take();
+                let reason = classify_error(error, asked, store.data());
                 *task = Task::Finished;
                 drop(store);
-                return ControlFlow::Break(RunOutcome::Exited(classify_error(error, asked)));
+                return ControlFlow::Break(RunOutcome::Exited(reason));
             }
         }
         ControlFlow::Continue(())

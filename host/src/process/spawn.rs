@@ -6,8 +6,9 @@ use super::runtime::Runtime;
 use super::state::Module;
 use super::task::{StartSpec, Task};
 use super::{Body, Process, TaskCell};
-use crate::base::codes::{ERR_LIMIT, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE};
+use crate::base::codes::{ERR_BADARG, ERR_LIMIT, ERR_NO_SUCH_EXPORT, ERR_NO_SUCH_MODULE};
 use crate::base::config::MemoryLayout;
+use crate::base::options::OptionsError;
 use crate::base::pid::Pid;
 use crate::mem::maps::{self, MapReservation};
 use std::fmt;
@@ -58,6 +59,15 @@ pub enum SpawnError {
         /// OS process.
         capacity: usize,
     },
+    /// The spawn options cannot be applied (a malformed options block, a
+    /// directory the parent does not have).
+    Options(OptionsError),
+}
+
+impl From<OptionsError> for SpawnError {
+    fn from(error: OptionsError) -> SpawnError {
+        SpawnError::Options(error)
+    }
 }
 
 impl SpawnError {
@@ -70,6 +80,7 @@ impl SpawnError {
             | SpawnError::Mappings { .. }
             | SpawnError::ArgumentTooLarge { .. }
             | SpawnError::HostMemory { .. } => ERR_LIMIT,
+            SpawnError::Options(_) => ERR_BADARG,
         })
     }
 }
@@ -100,11 +111,19 @@ impl fmt::Display for SpawnError {
                 "the guarded layout's processes ({capacity} at most) have used up the memory mappings the kernel \
                  allows (vm.max_map_count); the dense layout needs none"
             ),
+            SpawnError::Options(error) => error.fmt(f),
         }
     }
 }
 
-impl std::error::Error for SpawnError {}
+impl std::error::Error for SpawnError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SpawnError::Options(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// Who hears of a new process's exit, set up before it can run (so it
 /// cannot die unseen).
@@ -122,8 +141,9 @@ pub(crate) struct Watchers<'a> {
 
 impl Runtime {
     /// Creates a process running `entry` of `module` and makes it runnable,
-    /// with `watchers` in place before it can run. Returns the process and
-    /// the reference of the monitor, if `watchers` asked for one (else 0).
+    /// with `watchers` in place before it can run, and `caps` (their limits
+    /// held to the node's). Returns the process and the reference of the
+    /// monitor, if `watchers` asked for one (else 0).
     pub(crate) fn spawn(
         self: &Arc<Self>,
         module: Arc<Module>,
@@ -152,11 +172,16 @@ impl Runtime {
                 MapReservation::take().ok_or(SpawnError::Mappings { capacity: maps::guarded_capacity() })?
             }
         };
+        // Capabilities made by the embedder may name larger limits than the
+        // node's; those a process inherits are within them already (no copy).
+        let caps = if caps.within(&self.config) { caps } else { Arc::new(caps.held_to(&self.config)) };
+        let max_mailbox = caps.max_mailbox;
         let spec = StartSpec { module, entry: entry.into(), arg, caps, maps };
         let task = Task::Start(Box::new(spec));
+        let body = Body::Wasm(TaskCell::new(task));
         let (_, process) = self
             .table
-            .insert(|pid| Arc::new(Process::new(pid, self.clone(), Body::Wasm(TaskCell::new(task)))))
+            .insert(|pid| Arc::new(Process::new(pid, self.clone(), body).with_max_mailbox(max_mailbox)))
             .ok_or(SpawnError::Limit { max_processes: self.config.max_processes })?;
         if let Some(waiter) = exit_waiter {
             process.set_exit_waiter(waiter);

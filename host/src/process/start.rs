@@ -17,6 +17,12 @@ use wasmtime::{Store, TypedFunc};
 /// future is made: nothing here waits.
 pub(crate) fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instantiated, StartSpec> {
     let Some(spare) = recycle::take(&spec.module) else { return Err(spec) };
+    // A fresh instance checks its initial memory against the process's
+    // limit; a recycled one's memory is that size already: a process whose
+    // limit is smaller gets a fresh instance, which cannot start.
+    if spare.memory_size() > spec.caps.max_memory {
+        return Err(spec);
+    }
     let StartSpec { module, entry, arg, caps, maps } = spec;
     // The module moves into the state, not cloned: its reference count is
     // shared by every scheduler thread.
@@ -196,21 +202,29 @@ pub(crate) fn current_handler(store: &mut Store<ProcessState>) -> wasmtime::Resu
     found
 }
 
-/// The exit reason for a call that failed with `error`.
-pub(crate) fn classify_error(error: wasmtime::Error, asked: Option<Arc<ExitReason>>) -> Arc<ExitReason> {
+/// The exit reason for a call that failed with `error`, of a process whose
+/// state is `state` (its limits name themselves in a `Limit` reason).
+pub(crate) fn classify_error(
+    error: wasmtime::Error,
+    asked: Option<Arc<ExitReason>>,
+    state: &ProcessState,
+) -> Arc<ExitReason> {
     if let Some(reason) = asked {
         return reason;
     }
-    Arc::new(classify_trap(error))
+    Arc::new(classify_trap(error, state))
 }
 
 /// The exit reason of a call that failed with `error` without asking.
-fn classify_trap(error: wasmtime::Error) -> ExitReason {
+fn classify_trap(error: wasmtime::Error, state: &ProcessState) -> ExitReason {
     if let Some(limit) = error.downcast_ref::<LimitExceeded>() {
         return ExitReason::Limit(limit.0.clone());
     }
     if let Some(wasmtime::Trap::OutOfFuel) = error.downcast_ref::<wasmtime::Trap>() {
-        return ExitReason::Limit("fuel: the process used all the fuel it may use".into());
+        return ExitReason::Limit(format!(
+            "fuel: the process used all the fuel it may use, the process limit of {}",
+            state.fuel_start
+        ));
     }
     let mut text = String::new();
     // The root cause is the trap (or host error) text; the outer layers and

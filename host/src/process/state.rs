@@ -94,8 +94,9 @@ impl ProcessState {
         caps: Arc<Capabilities>,
         arg: Box<[u8]>,
     ) -> ProcessState {
-        let config = &process.runtime.config;
-        let fuel_start = config.max_fuel.unwrap_or(u64::MAX);
+        // The process's own limits (held to the node's at spawn).
+        let fuel_start = caps.max_fuel.unwrap_or(u64::MAX);
+        let limiter = ProcessLimiter { max_memory: caps.max_memory };
         // The argument is held by the host for the process's life.
         process.runtime.memory.charge(arg.len());
         ProcessState {
@@ -118,7 +119,7 @@ impl ProcessState {
             entry: None,
             exit_request: None,
             memory: KnownMemory::default(),
-            limiter: ProcessLimiter { max_memory: config.max_memory },
+            limiter,
             wasi: Extension::default(),
             tables: ProcessTables::default(),
             fuel_start,

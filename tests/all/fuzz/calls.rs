@@ -30,6 +30,9 @@ pub enum Arg {
     Iovs,
     /// (ptr, len) of table records.
     Records,
+    /// (ptr, len) of a spawn options block: mostly whole records, some
+    /// cut short.
+    Opts,
     /// A single `i32` pointer (an out pointer, or WASI's in pointers).
     Ptr,
     /// An `i32` flag, kind, offset or limit.
@@ -59,7 +62,9 @@ impl Arg {
     /// The wasm types of the parameters this fills.
     fn types(self) -> &'static [&'static str] {
         match self {
-            Arg::Buf | Arg::Name | Arg::Entry | Arg::Module | Arg::Tags | Arg::Iovs | Arg::Records => &["i32", "i32"],
+            Arg::Buf | Arg::Name | Arg::Entry | Arg::Module | Arg::Tags | Arg::Iovs | Arg::Records | Arg::Opts => {
+                &["i32", "i32"]
+            }
             Arg::Ptr | Arg::Int | Arg::Kind | Arg::Fd | Arg::FdOut => &["i32"],
             Arg::Pid | Arg::Tag | Arg::Ms | Arg::Ref | Arg::Tid | Arg::I64 => &["i64"],
         }
@@ -136,6 +141,7 @@ abi! {
     W "msg_size" () -> "i32";
     W "msg_read" (Int, Buf) -> "i32";
     W "spawn_opt" (Module, Entry, Buf, Int, Ptr) -> "i64" as Pid;
+    W "spawn_opts" (Module, Entry, Buf, Opts, Int, Ptr) -> "i64" as Pid;
     W "link" (Pid) -> "i32";
     W "unlink" (Pid) -> "i32";
     W "trap_exit" (Int) -> "i32";
@@ -249,6 +255,9 @@ const RECORDS: u32 = 1536;
 /// WASI subscriptions: a short clock, stdin readable, a clock that never
 /// fires.
 const SUBS: u32 = 1792;
+/// Spawn options: records back to back (see [`options`]); a prefix that
+/// ends between records is cut short.
+const OPTS: u32 = 1936;
 /// [victim][dead][self]: the process's known pids, its children's
 /// argument (written by the prologue of `main`).
 const ARG: u32 = 2048;
@@ -309,7 +318,8 @@ pub fn generate(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Resul
     let entries = vec![span(b"main"), span(b"child"), span(b"handler")];
     let mut modules = vec![span(b""), span(b"sentinel")];
     modules.extend_from_slice(&spans[STRINGS.len()..]);
-    let steps = Gen { spans, entries, modules, records_len: records.len() as u32, edges };
+    let options_ends = options().1;
+    let steps = Gen { spans, entries, modules, records_len: records.len() as u32, options_ends, edges };
 
     let export_memory = !u.ratio(1, 20)?;
     let pages = *u.choose(&[1u32, 1, 1, 2, 4])?;
@@ -334,6 +344,9 @@ pub fn generate(u: &mut Unstructured<'_>, name: &str, peers: &[String]) -> Resul
     writeln!(w, "  (data (i32.const {IOVS}) \"{}\")", escape(&iovs)).unwrap();
     writeln!(w, "  (data (i32.const {RECORDS}) \"{}\")", escape(&records)).unwrap();
     writeln!(w, "  (data (i32.const {SUBS}) \"{}\")", escape(&subscriptions())).unwrap();
+    let (opts, _) = options();
+    assert!(OPTS as usize + opts.len() <= ARG as usize, "the options fit below the argument");
+    writeln!(w, "  (data (i32.const {OPTS}) \"{}\")", escape(&opts)).unwrap();
     // The end of linear memory, in bytes, now.
     w.push_str("  (func $end (result i32) (i32.shl (memory.size) (i32.const 16)))\n");
 
@@ -402,6 +415,28 @@ fn records() -> Vec<u8> {
     out
 }
 
+/// Spawn options records: small limits (memory, fuel, mailbox), no
+/// printing, no spawning, an environment, and a directory the node does
+/// not have (`ERR_BADARG`); with where each record ends.
+fn options() -> (Vec<u8>, Vec<u32>) {
+    let mut out = Vec::new();
+    let mut ends = vec![0];
+    let mut record = |key: u32, body: &[u8]| {
+        out.extend_from_slice(&key.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(body);
+        ends.push(out.len() as u32);
+    };
+    record(warren_host::OPT_MAX_MEMORY, &(4u64 << 16).to_le_bytes());
+    record(warren_host::OPT_MAX_FUEL, &10_000_000u64.to_le_bytes());
+    record(warren_host::OPT_MAX_MAILBOX, &100u64.to_le_bytes());
+    record(warren_host::OPT_DENY_PRINT, &[]);
+    record(warren_host::OPT_DENY_SPAWN, &[]);
+    record(warren_host::OPT_ENV, b"A=1");
+    record(warren_host::OPT_DIR, b"\x00/nope");
+    (out, ends)
+}
+
 /// Three WASI subscriptions (48 bytes each): a relative monotonic clock of
 /// 1 ms, stdin readable, a clock that never fires.
 fn subscriptions() -> Vec<u8> {
@@ -430,6 +465,8 @@ struct Gen {
     entries: Vec<(u32, u32)>,
     modules: Vec<(u32, u32)>,
     records_len: u32,
+    /// Where each options record ends (0 first).
+    options_ends: Vec<u32>,
     /// One argument in `edges` is a trapping edge.
     edges: u32,
 }
@@ -512,6 +549,18 @@ impl Gen {
                     format!("{} {}", i32c(RECORDS.into()), i32c(len))
                 } else {
                     self.range(u, RECORDS, 64)?
+                }
+            }
+            Arg::Opts => {
+                if !u.ratio(1, self.edges)? {
+                    // Whole records from the start, or from one record on,
+                    // or cut short by a few bytes.
+                    let from = *u.choose(&self.options_ends[..self.options_ends.len() - 1])?;
+                    let to = *u.choose(&self.options_ends)?;
+                    let len = i64::from(to.max(from) - from) - i64::from(*u.choose(&[0, 0, 0, 1, 5])?);
+                    format!("{} {}", i32c(i64::from(OPTS + from)), i32c(len.max(0)))
+                } else {
+                    self.range(u, OPTS, 16)?
                 }
             }
             Arg::Ptr if u.ratio(1, self.edges)? => match u.int_in_range(0..=2)? {

@@ -13,6 +13,9 @@
 //! * `trapper`: argument = its parent's pid. Traps exits, sends the parent
 //!   tag 3, then forever forwards each EXIT message it gets to the parent as
 //!   tag 7 with `[from: i64][kind: i32][detail]` (the EXIT payload).
+//! * `no_spawn`: tries to spawn `quick`; exits `Custom(b"not permitted")`
+//!   if the SDK says `Error::NotPermitted`, else `Custom(b"spawned")`.
+//! * `hog`: allocates 4 MiB and returns.
 //! * `reg_child`: argument = parent pid + one index byte. Registers itself in
 //!   registry `sdk-links-dup` under key `topic` with the index as value,
 //!   sends the parent tag 4, waits for a tag 5 message, sends the parent tag 6
@@ -21,6 +24,7 @@
 use warren::sys::{TAG_DOWN, TAG_EXIT};
 use warren::{
     Down, Error, ExitReason, Message, MonitorRef, NameError, Pid, Reason, Registry, Signal,
+    SpawnOptions,
 };
 
 /// Bound on every wait, so a broken host fails a check instead of hanging.
@@ -78,7 +82,7 @@ fn nothing_queued() -> Check {
 #[unsafe(no_mangle)]
 pub extern "C" fn main() {
     let reporter = arg_pid();
-    let checks: [NamedCheck; 15] = [
+    let checks: [NamedCheck; 16] = [
         ("trap_exit_returns_the_previous_setting", trap_exit_flag),
         (
             "spawn_link_child_crash_is_an_exit_message",
@@ -106,6 +110,7 @@ pub extern "C" fn main() {
         ("keyed_registries", registries),
         ("timers", timers),
         ("exit_reason_parts", exit_reason_parts),
+        ("spawn_opts_narrows_the_child", spawn_opts_narrows),
     ];
     for (name, check) in checks {
         let text = match check() {
@@ -509,6 +514,48 @@ fn exit_reason_parts() -> Check {
         })?;
     }
     Ok(())
+}
+
+fn spawn_opts_narrows() -> Check {
+    // No right to spawn: the child's own spawn is refused.
+    let options = SpawnOptions::new().deny_spawn();
+    let (_, reference) = warren::spawn_opts("", "no_spawn", &[], &options, false, true)
+        .map_err(|e| format!("spawn_opts: {e}"))?;
+    let down = expect_down(reference.ok_or("no monitor reference")?)?;
+    ensure(down.reason == ExitReason::Custom(b"not permitted".to_vec()), || {
+        format!("deny_spawn: the child exited {:?}", down.reason)
+    })?;
+    // A memory limit below what the child allocates ends it with a limit.
+    let options = SpawnOptions::new().max_memory(2 << 20);
+    let (_, reference) = warren::spawn_opts("", "hog", &[], &options, false, true)
+        .map_err(|e| format!("spawn_opts: {e}"))?;
+    let down = expect_down(reference.ok_or("no monitor reference")?)?;
+    ensure(
+        matches!(&down.reason, ExitReason::Limit(text) if text.contains("memory")),
+        || format!("max_memory: the child exited {:?}", down.reason),
+    )?;
+    // A directory this process does not have is a bad argument, and no
+    // child is made.
+    let options = SpawnOptions::new().dir("/nowhere", true);
+    match warren::spawn_opts("", "quick", &[], &options, false, true) {
+        Err(Error::BadArg) => Ok(()),
+        other => Err(format!("an unknown directory gave {other:?}")),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn no_spawn() {
+    let detail: &[u8] = match warren::spawn("quick", &[]) {
+        Err(Error::NotPermitted) => b"not permitted",
+        _ => b"spawned",
+    };
+    warren::exit(Reason::Custom(detail.to_vec()));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn hog() {
+    let big = vec![1u8; 4 << 20];
+    core::hint::black_box(&big);
 }
 
 #[unsafe(no_mangle)]

@@ -465,7 +465,7 @@ mod tests {
                     .restart(Restart::Transient)
                     .significant(true)
                     .shutdown(Shutdown::Timeout(Duration::from_millis(1500)))
-                    .options(SpawnOptions::default()),
+                    .options(SpawnOptions::default().max_memory(1 << 20).deny_spawn().env("K", "V")),
             ],
         )
     }
