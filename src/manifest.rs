@@ -28,8 +28,8 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use warren_host::{
-    AutoShutdown, ChildSpec, DirGrant, ExitReason, Node, NodeConfig, Pid, Restart, Shutdown, SpawnOptions, Strategy,
-    SupervisorError, SupervisorFlags, SupervisorSpec,
+    AutoShutdown, ChildSpec, DirGrant, ExitReason, Node, NodeConfig, Pid, Preopen, Restart, Shutdown, SpawnOptions,
+    Strategy, SupervisorError, SupervisorFlags, SupervisorSpec,
 };
 
 /// Whether `path` names a manifest rather than a module: its extension is
@@ -990,7 +990,8 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
     } else {
         wasi_args.extend(args.args);
     }
-    let node = Node::new(with_dirs(node_args.config(wasi_args), &manifest.node.dirs)?)?;
+    let config = with_dirs(node_args.config(wasi_args), &manifest.node.dirs, &args.dirs, &args.dirs_ro)?;
+    let node = Node::new(config)?;
     manifest.load_modules(&node)?;
     // Caught before anything starts. A signal while the children start is
     // acted on as soon as the root supervisor has started (a second one
@@ -1042,16 +1043,29 @@ enum Root {
     Running(Pid),
 }
 
-/// `config` with the `[node] dirs` preopened.
-// MERGE-PLACEHOLDER: NodeConfig's preopened directories come with branch
-// `caps`; then this is `config.dir(Preopen { read_only, ..Preopen::new(host,
-// guest) })` for each, and `run` also applies `--dir`/`--dir-ro`.
-fn with_dirs(config: NodeConfig, dirs: &[NodeDir]) -> anyhow::Result<NodeConfig> {
-    if dirs.is_empty() {
-        Ok(config)
-    } else {
-        Err(anyhow::anyhow!("[node] dirs needs preopened directories, which this build of Warren lacks"))
+/// `config` with the host directories preopened: `--dir` and `--dir-ro`
+/// if any was given (they replace the manifest's), else `[node] dirs`.
+fn with_dirs(
+    mut config: NodeConfig,
+    manifest: &[NodeDir],
+    read_write: &[(PathBuf, String)],
+    read_only: &[(PathBuf, String)],
+) -> anyhow::Result<NodeConfig> {
+    let given = read_write.iter().map(|dir| (dir, false)).chain(read_only.iter().map(|dir| (dir, true)));
+    let mut dirs = Vec::new();
+    for ((host, guest), read_only) in given {
+        if !host.is_dir() {
+            anyhow::bail!("--dir{} {}: no such directory", if read_only { "-ro" } else { "" }, host.display());
+        }
+        dirs.push(NodeDir { host: host.clone(), guest: guest.clone(), read_only });
     }
+    if dirs.is_empty() {
+        dirs = manifest.to_vec();
+    }
+    for dir in dirs {
+        config = config.dir(Preopen { read_only: dir.read_only, ..Preopen::new(dir.host, dir.guest) });
+    }
+    Ok(config)
 }
 
 /// Bytes from hex text (`"00ff"`; spaces and `_` between bytes allowed).

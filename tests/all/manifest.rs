@@ -338,6 +338,50 @@ fn the_node_table_sets_the_node_and_the_command_line_wins() {
 }
 
 #[test]
+fn a_child_gets_the_limits_and_capabilities_of_its_spec() {
+    // `quiet` may not print. `big` starts with 2 pages of memory, more than
+    // its 64 KiB limit: each start ends at once, and the supervisor gives up.
+    let (dir, path) = app(&format!(
+        "[modules]\npart = \"part.wat\"\n[supervisor]\n{}print = false\n{}",
+        part("supervisor.children", "quiet"),
+        part("supervisor.children", "loud"),
+    ));
+    let mut run = Running::start(&["run", &path]);
+    run.wait_for("loud: started");
+    run.signal(libc::SIGTERM);
+    let finished = run.finish();
+    finished.expect_code(0);
+    assert_eq!(finished.stdout, ["loud: started", "loud: stopping on shutdown"]);
+
+    let big = dir.write(
+        "big.toml",
+        "[modules]\nbig = \"big.wat\"\n[supervisor]\n[[supervisor.children]]\nid = \"big\"\nmodule = \"big\"\nmax_memory = \"64KiB\"\n",
+    );
+    dir.write("big.wat", r#"(module (memory (export "memory") 2) (func (export "main")))"#);
+    warren(&["run", &big])
+        .expect_code(1)
+        .stderr_has("exceeds the process limit of 65536 bytes")
+        .stderr_has("exited: {shutdown, reached_max_restart_intensity}");
+}
+
+#[test]
+fn node_dirs_or_dir_options_preopen_the_directories_children_narrow() {
+    let child = format!("{}dirs = [{{ guest = \"/data\", read_only = true }}]\n", part("supervisor.children", "a"));
+    let tree = format!("[modules]\npart = \"part.wat\"\n[supervisor]\n{child}");
+    let (dir, with_dirs) = app(&format!("[node]\ndirs = [{{ host = \".\", guest = \"/data\" }}]\n{tree}"));
+    let without = dir.write("without.toml", &tree);
+    let here = format!("{}::/data", dir.0.display());
+    for args in [vec!["run", with_dirs.as_str()], vec!["run", without.as_str(), "--dir", here.as_str()]] {
+        let mut run = Running::start(&args);
+        run.wait_for("a: started");
+        run.signal(libc::SIGTERM);
+        run.finish().expect_code(0);
+    }
+    // Without them the node has no /data to keep: the child cannot start.
+    warren(&["run", &without]).expect_code(1).stderr_has("could not start");
+}
+
+#[test]
 fn sigint_stops_a_tree_and_a_second_sigint_stops_at_once() {
     // `stubborn` traps exits and ignores them; with shutdown = "infinity"
     // its supervisor waits for it for ever.
