@@ -1,11 +1,13 @@
 //! `warren`: run Erlang/OTP-style processes as WebAssembly sandboxes.
 //!
-//! `warren` alone runs a built-in demo; `warren run FILE` runs a guest.
+//! `warren` alone runs a built-in demo; `warren run FILE` runs a guest;
+//! `warren run app.toml` runs an application from a manifest.
 
 mod size;
 
 use anyhow::{Context, Result, anyhow};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -27,6 +29,11 @@ macro_rules! say_err {
     }};
 }
 
+// After the macros, which they use.
+mod manifest;
+mod signals;
+mod supervision_demo;
+
 /// The demo guest, embedded in the binary (WebAssembly text).
 const DEMO: &str = include_str!("../guests/wat/demo.wat");
 
@@ -39,7 +46,7 @@ const EXIT_CANNOT_RUN: u8 = 2;
 
 #[derive(Parser)]
 #[command(name = "warren", version, about = "Run Erlang/OTP-style processes as WebAssembly sandboxes")]
-#[command(after_help = "With no command, runs a built-in demo of spawning and messaging.")]
+#[command(after_help = "With no command, runs a built-in demo of spawning, messaging and supervision.")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -47,7 +54,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a guest module: spawn its entry as the root process and wait for it.
+    /// Run a guest module: spawn its entry as the root process and wait for
+    /// it; or run the application a manifest (`.toml`) describes.
     Run(RunArgs),
     /// Run the built-in demo (what `warren` alone does).
     Demo(NodeArgs),
@@ -70,7 +78,9 @@ struct CompileArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// The module to run: a `.wasm`, `.wat` or precompiled `.cwasm` file.
+    /// The module to run: a `.wasm`, `.wat` or precompiled `.cwasm` file;
+    /// or a manifest, a `.toml` file (see README.md, "Manifests"), whose
+    /// `[node]` options the options given here override.
     file: PathBuf,
     /// Export the root process starts on (type `() -> ()`).
     /// Default: `main`, or `_start` if there is no `main`.
@@ -140,7 +150,7 @@ struct NodeArgs {
     log: Option<String>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Layout {
     Dense,
     Guarded,
@@ -171,8 +181,9 @@ fn parse_module_arg(text: &str) -> Result<(String, PathBuf), String> {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command().try_get_matches().and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => {
             let _ = error.print();
             return ExitCode::from(if error.use_stderr() { EXIT_CANNOT_RUN } else { 0 });
@@ -181,6 +192,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         None => run_demo(&NodeArgs::default_for_demo()),
         Some(Command::Demo(node)) => run_demo(&node),
+        Some(Command::Run(args)) if manifest::is_manifest(&args.file) => {
+            manifest::run(args, |id| given_on_command_line(&matches, "run", id))
+        }
         Some(Command::Run(args)) => run_file(args),
         Some(Command::Compile(args)) => compile_file(args),
     };
@@ -196,6 +210,14 @@ fn main() -> ExitCode {
     // Processes still running are stopped with the node: as an escript's
     // main, the program ends when its root process does.
     std::process::exit(i32::from(code));
+}
+
+/// Whether option `id` of subcommand `command` was given on the command
+/// line (not left at its default).
+fn given_on_command_line(matches: &ArgMatches, command: &str, id: &str) -> bool {
+    matches.subcommand_matches(command).is_some_and(|matches| {
+        matches.try_contains_id(id).unwrap_or(false) && matches.value_source(id) == Some(ValueSource::CommandLine)
+    })
 }
 
 impl NodeArgs {
@@ -260,7 +282,9 @@ fn run_demo(args: &NodeArgs) -> Result<u8> {
     say!();
     let node = Node::new(args.config(vec!["demo".into()]))?;
     let module = node.load("demo", DEMO.as_bytes())?;
-    let code = run_root(&node, &module, "main")?;
+    let code = run_root(&node, &module, "main", None)?;
+    say!();
+    supervision_demo::run(&node)?;
     say!();
     say!(
         "Try it yourself: edit guests/wat/demo.wat and run it with `warren run guests/wat/demo.wat` (see README.md and docs/ABI.md)"
@@ -307,7 +331,10 @@ fn run_file(args: RunArgs) -> Result<u8> {
             ));
         }
     };
-    run_root(&node, &module, &entry).with_context(|| format!("cannot run `{}`", args.file.display()))
+    // Caught before the root starts, so that a signal never finds it
+    // unprotected.
+    let signals = signals::StopSignals::catch().context("cannot catch SIGINT and SIGTERM")?;
+    run_root(&node, &module, &entry, Some(signals)).with_context(|| format!("cannot run `{}`", args.file.display()))
 }
 
 fn compile_file(args: CompileArgs) -> Result<u8> {
@@ -333,12 +360,23 @@ fn listed(module: &LoadedModule) -> String {
 /// Spawns the root process and waits for it; the exit code follows its
 /// reason. A root whose instance could not be made (its module traps or
 /// hits a limit while instantiated) is an error: the module cannot run.
-fn run_root(node: &Node, module: &LoadedModule, entry: &str) -> Result<u8> {
+///
+/// With `signals`, SIGINT or SIGTERM sends the root the exit signal
+/// `shutdown` (a root that traps exits gets it as a message and may stop
+/// in its own way), and the run then exits 0 when the root exits `normal`
+/// or `shutdown`; a second signal ends Warren at once.
+fn run_root(node: &Node, module: &LoadedModule, entry: &str, signals: Option<signals::StopSignals>) -> Result<u8> {
     let root = node.spawn(module, entry, b"")?;
-    let reason = root.wait();
+    let (reason, stopped) = match signals {
+        Some(signals) => {
+            signals.while_waiting(|| node.exit(root.pid(), ExitReason::Shutdown(Vec::new())), || root.wait())
+        }
+        None => (root.wait(), false),
+    };
     let _ = std::io::stdout().flush();
     Ok(match reason {
         ExitReason::Normal => 0,
+        ExitReason::Shutdown(_) if stopped => 0,
         reason @ (ExitReason::Trap(_) | ExitReason::Limit(_)) if !root.started() => {
             return Err(anyhow!("its instance could not be made: {reason}"));
         }

@@ -12,6 +12,7 @@ mod hibernation;
 mod hostile;
 mod isolation;
 mod links;
+mod manifest;
 mod messaging;
 mod monitors;
 mod names;
