@@ -25,10 +25,12 @@
 //! The final table's ratio is Warren's cost divided by Erlang's (for a rate,
 //! Erlang's rate divided by Warren's): below 1.0 Warren is better.
 //!
-//! The environment is used as it is: with `RUST_BACKTRACE=1` set, each
-//! process killed while blocked captures a Rust backtrace (wasmtime makes an
-//! error when a suspended call is dropped), which adds much to the cost of
-//! the exit cascade; that cost is part of the figure.
+//! The environment is used as it is (`RUST_BACKTRACE=1` included). A
+//! process killed while it waits has its suspended call unwound without a
+//! wasm backtrace (vendored wasmtime patch 05), and its store is torn down
+//! when its scheduler thread is idle, at most 256 later
+//! (`host/src/process/graveyard.rs`): in a cascade longer than that, most
+//! teardowns are still on the cascade's path.
 
 #[path = "support/report.rs"]
 mod report;
