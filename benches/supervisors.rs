@@ -5,7 +5,7 @@
 //! ```text
 //! cargo bench --bench supervisors                  # every unit
 //! cargo bench --bench supervisors -- restart       # units whose name contains "restart"
-//! WARREN_BENCH_SCALE=0.01 cargo bench --bench supervisors   # every size x 0.01 (a quick check)
+//! WARREN_BENCH_SCALE=0.01 cargo bench --bench supervisors   # sizes x 0.01 (a quick check; not `resident`'s)
 //! ```
 //!
 //! Units:
@@ -23,10 +23,11 @@
 //!   (`{ok, Pid}`), which sends its pid to the driver process and crashes
 //!   with `erlang:error(crash)` when told.
 //! * `dynamic`: 100,000 children started under one dynamic supervisor
-//!   (`simple_one_for_one`; the template is a WAT process that waits in
-//!   `receive`), in starts per second. First row: a WAT guest calling
-//!   `supervisor_request(sup, SUP_START_CHILD, ...)` and waiting for each
-//!   `TAG_SUPERVISOR_REPLY` (it does not monitor the supervisor). Second
+//!   (`simple_one_for_one`; the template is `guests/wat/minimal.wat`'s
+//!   `main`, which waits in `receive`), in starts per second. First row: a
+//!   WAT guest calling `supervisor_request(sup, SUP_START_CHILD, ...)` and
+//!   waiting for each `TAG_SUPERVISOR_REPLY` (it does not monitor the
+//!   supervisor). Second
 //!   row: the host calling `Node::start_dynamic_child`, which makes an
 //!   inbox and a monitor per call and waits for the reply on a host thread.
 //!   Erlang: `supervisor:start_child(Sup, [])` from a process (a
@@ -37,13 +38,15 @@
 //!   its `TAG_ACK` before starting the next, so each is linked to it),
 //!   divided by 10,000; measured in a child process (this binary, with
 //!   `WARREN_SUPERVISORS_CHILD` set) for a clean baseline, once everything
-//!   is quiet. Measured the same way: 10,000 minimal WAT processes waiting
-//!   in `receive` (spawned by a guest), and 10,000 spawned on a handler
-//!   export (the densest process: no code run yet). Erlang: RSS growth of
-//!   its VM while a process `supervisor:start_link`s 10,000 supervisors
-//!   with no children, divided by 10,000 (so also `erlang:memory(total)`'s
-//!   growth and `process_info(Sup, memory)`, printed only); against a
-//!   process spawned waiting in `receive`, and a hibernated one.
+//!   is quiet. Measured the same way: 10,000 minimal WAT processes
+//!   (`minimal.wat`, spawned by a guest) waiting in `receive`, and 10,000
+//!   spawned on its handler `noop` (the densest process: no code run yet).
+//!   Erlang: RSS growth of its VM while a process `supervisor:start_link`s
+//!   10,000 supervisors with no children, divided by 10,000 (also
+//!   `erlang:memory(total)`'s growth and `process_info(Sup, memory)`,
+//!   printed only); against a process spawned waiting in `receive`, and a
+//!   hibernated one. The rows are not scaled: the RSS growth of fewer is
+//!   mostly the allocators' noise.
 //! * `one-for-all`: a one_for_all supervisor with 10,000 permanent workers
 //!   (the same worker as `restart`, reporting to a WAT driver); the driver
 //!   crashes one and times until all 10,000 replacements have reported
@@ -114,9 +117,12 @@ const DONE: i64 = 7;
 /// The tag that makes a worker trap.
 const CRASH: i64 = 5;
 
-/// The guest. Memory: 0..64 the argument, 64 clock scratch, 72 report
-/// scratch, 80 a tag filter, 96..128 a `receive_into` buffer, 256 export
-/// names, 512 a supervisor spec with no children.
+/// The guest: the workers and the drivers. Memory: 0..64 the argument, 64
+/// clock scratch, 72 report scratch, 80 a tag filter, 96..128 a
+/// `receive_into` buffer, 256 names, 512 a supervisor spec with no
+/// children. The minimal process (a dynamic supervisor's children, and the
+/// resident unit's) is `guests/wat/minimal.wat`, loaded as `minimal`: no
+/// data segment, so a process that waits never touches its memory.
 const GUEST: &str = r#"
 (module
   (import "warren_v1" "arg_read" (func $arg_read (param i32 i32) (result i32)))
@@ -125,13 +131,14 @@ const GUEST: &str = r#"
   (import "warren_v1" "receive_into" (func $receive_into (param i32 i32 i64 i32 i32) (result i32)))
   (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
   (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
-  (import "warren_v1" "spawn" (func $spawn (param i32 i32 i32 i32) (result i64)))
+  (import "warren_v1" "spawn_module" (func $spawn_module (param i32 i32 i32 i32 i32 i32) (result i64)))
   (import "warren_v1" "supervisor_start" (func $supervisor_start (param i32 i32) (result i64)))
   (import "warren_v1" "supervisor_request" (func $supervisor_request (param i64 i32 i32 i32) (result i64)))
   (import "wasi_snapshot_preview1" "clock_time_get" (func $clock_time_get (param i32 i64 i32) (result i32)))
   (memory (export "memory") 1)
-  (data (i32.const 256) "idle")
-  (data (i32.const 264) "on_msg")
+  (data (i32.const 256) "minimal")
+  (data (i32.const 264) "main")
+  (data (i32.const 272) "noop")
   ;; one_for_one, auto_shutdown never, intensity 1, period 5000 ms,
   ;; max_children none, no children.
   (data (i32.const 512) "\00\00\00\00" "\01\00\00\00" "\88\13\00\00" "\ff\ff\ff\ff" "\00\00\00\00")
@@ -154,11 +161,6 @@ const GUEST: &str = r#"
   (func $wait_tag (param $tag i64)
     (i64.store (i32.const 80) (local.get $tag))
     (drop (call $receive (i32.const 80) (i32.const 1) (i64.const -1))))
-
-  ;; The minimal process: waits in receive, touching no memory.
-  (func (export "idle") (call $idle))
-  ;; A handler that keeps the process alive.
-  (func (export "on_msg") (result i32) (i32.const 0))
 
   ;; [driver]: sends the driver STARTED (empty), then waits; traps on CRASH.
   (func (export "worker")
@@ -219,9 +221,10 @@ const GUEST: &str = r#"
     (call $report (i64.const 2) (i64.sub (call $now) (local.get $t0))))
 
   ;; [reporter][n][kind]: reports READY, waits for GO, then makes n of
-  ;; `kind` (0: processes on `idle`, 1: processes on the handler `on_msg`,
-  ;; 2: supervisors with no children, each linked to it, waiting for each
-  ;; one's TAG_ACK); reports DONE with the count (or FAILED), then waits.
+  ;; `kind` (0: processes of module `minimal` on `main`, waiting in
+  ;; receive; 1: on its handler `noop`, having run no code; 2: supervisors
+  ;; with no children, each linked to it, waiting for each one's TAG_ACK);
+  ;; reports DONE with the count (or FAILED), then waits.
   (func (export "maker")
     (local $i i64) (local $pid i64) (local $kind i64)
     (call $arg)
@@ -230,9 +233,11 @@ const GUEST: &str = r#"
     (call $wait_tag (i64.const 9))
     (loop $next
       (if (i64.eqz (local.get $kind))
-        (then (local.set $pid (call $spawn (i32.const 256) (i32.const 4) (i32.const 0) (i32.const 0)))))
+        (then (local.set $pid (call $spawn_module (i32.const 256) (i32.const 7)
+                (i32.const 264) (i32.const 4) (i32.const 0) (i32.const 0)))))
       (if (i64.eq (local.get $kind) (i64.const 1))
-        (then (local.set $pid (call $spawn (i32.const 264) (i32.const 6) (i32.const 0) (i32.const 0)))))
+        (then (local.set $pid (call $spawn_module (i32.const 256) (i32.const 7)
+                (i32.const 272) (i32.const 4) (i32.const 0) (i32.const 0)))))
       (if (i64.eq (local.get $kind) (i64.const 2))
         (then
           (local.set $pid (call $supervisor_start (i32.const 512) (i32.const 20)))
@@ -338,7 +343,7 @@ fn dynamic_unit(bench: &mut Bench) -> Result<()> {
     let n = scaled(DYNAMIC);
     let erlang = bench.erlang(&["dynamic", &n.to_string()]).and_then(|f| f.get("dynamic_starts_per_s").copied());
     let dynamic_supervisor = |node: &Node| {
-        let template = ChildSpec::worker("w", MODULE, "idle", &[]);
+        let template = ChildSpec::worker("w", "minimal", "main", &[]);
         start_supervisor(node, &SupervisorSpec::new(flags(Strategy::SimpleOneForOne, 10)?, vec![template]))
     };
     let guest = (|| {
@@ -365,7 +370,7 @@ fn dynamic_unit(bench: &mut Bench) -> Result<()> {
         Ok::<f64, anyhow::Error>(rate)
     })();
     let outcome = bench.row(
-        format!("{n} starts under one dynamic supervisor, guest SUP_START_CHILD (starts/s)"),
+        format!("{} starts under one dynamic supervisor, guest SUP_START_CHILD (starts/s)", report::group_thousands(n)),
         Unit::PerSecond,
         guest,
         erlang,
@@ -379,7 +384,7 @@ fn dynamic_unit(bench: &mut Bench) -> Result<()> {
 const RESIDENT_KINDS: [(&str, u64, &str, &str); 3] = [
     ("supervisor", 2, "supervisor", "supervisor with no children (RSS bytes each)"),
     ("idle", 0, "idle", "  minimal process waiting in receive (RSS bytes each)"),
-    ("handler", 1, "hibernated", "  process on its handler / Erlang: hibernated (RSS bytes each)"),
+    ("handler", 1, "hibernated", "  minimal process spawned on its handler / Erlang: hibernated (RSS bytes each)"),
 ];
 
 fn resident_unit(bench: &mut Bench) -> Result<()> {
@@ -399,7 +404,7 @@ fn resident_unit(bench: &mut Bench) -> Result<()> {
             println!("  warren resident_bytes ({kind}) = {bytes:.0}");
             figures.push((kind, *bytes));
         }
-        let result = bench.row(format!("{label}, {n}"), Unit::Bytes, warren, erlang);
+        let result = bench.row(format!("{label}, {}", report::group_thousands(n)), Unit::Bytes, warren, erlang);
         outcome = outcome.and(result);
     }
     let find = |name: &str| figures.iter().find(|(k, _)| *k == name).map(|(_, b)| *b);
@@ -444,7 +449,12 @@ fn one_for_all_unit(bench: &mut Bench) -> Result<()> {
         println!("  warren one_for_all_ms = {ms:.1}");
         Ok::<f64, anyhow::Error>(ms)
     })();
-    bench.row(format!("one_for_all restart of {n} children (ms)"), Unit::Millis, warren, erlang)
+    bench.row(
+        format!("one_for_all restart of {} children (ms)", report::group_thousands(n)),
+        Unit::Millis,
+        warren,
+        erlang,
+    )
 }
 
 /// The child: RSS growth while a guest makes `n` of `kind`.
@@ -493,6 +503,9 @@ fn scaled(n: u64) -> u64 {
 fn setup() -> Result<(Node, LoadedModule, Inbox)> {
     let node = Node::new(NodeConfig::default().schedulers(schedulers()))?;
     let module = node.load(MODULE, GUEST.as_bytes()).context("the guest does not load")?;
+    let minimal = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("guests/wat/minimal.wat");
+    let text = std::fs::read(&minimal).with_context(|| format!("cannot read {}", minimal.display()))?;
+    node.load("minimal", &text).context("minimal.wat does not load")?;
     let inbox = node.inbox();
     Ok((node, module, inbox))
 }
