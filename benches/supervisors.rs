@@ -18,7 +18,10 @@
 //!   arrived. First row: the driver is a WAT guest timing itself with the
 //!   WASI monotonic clock (as Erlang's driver, a process, does). Second
 //!   row: the driver is the host, through an `Inbox` and `Instant` (a host
-//!   thread's wake-up included), against the same Erlang figure. Erlang: a
+//!   thread's wake-up included), against the same Erlang figure. Third
+//!   row: as the first, but the worker ends with `exit(REASON_CUSTOM)`
+//!   instead of a trap (what a trap itself costs is the difference),
+//!   against Erlang's worker ending with `exit(crash)`. Erlang: a
 //!   `supervisor` whose child's start function `spawn_link`s a plain process
 //!   (`{ok, Pid}`), which sends its pid to the driver process and crashes
 //!   with `erlang:error(crash)` when told.
@@ -116,6 +119,8 @@ const GO: i64 = 9;
 const DONE: i64 = 7;
 /// The tag that makes a worker trap.
 const CRASH: i64 = 5;
+/// The tag that makes a worker exit with a custom reason (`crash`).
+const EXIT: i64 = 6;
 
 /// The guest: the workers and the drivers. Memory: 0..64 the argument, 64
 /// clock scratch, 72 report scratch, 80 a tag filter, 96..128 a
@@ -125,6 +130,7 @@ const CRASH: i64 = 5;
 /// data segment, so a process that waits never touches its memory.
 const GUEST: &str = r#"
 (module
+  (import "warren_v1" "exit" (func $exit (param i32 i32 i32)))
   (import "warren_v1" "arg_read" (func $arg_read (param i32 i32) (result i32)))
   (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
   (import "warren_v1" "receive" (func $receive (param i32 i32 i64) (result i32)))
@@ -139,6 +145,7 @@ const GUEST: &str = r#"
   (data (i32.const 256) "minimal")
   (data (i32.const 264) "main")
   (data (i32.const 272) "noop")
+  (data (i32.const 280) "crash")
   ;; one_for_one, auto_shutdown never, intensity 1, period 5000 ms,
   ;; max_children none, no children.
   (data (i32.const 512) "\00\00\00\00" "\01\00\00\00" "\88\13\00\00" "\ff\ff\ff\ff" "\00\00\00\00")
@@ -162,13 +169,15 @@ const GUEST: &str = r#"
     (i64.store (i32.const 80) (local.get $tag))
     (drop (call $receive (i32.const 80) (i32.const 1) (i64.const -1))))
 
-  ;; [driver]: sends the driver STARTED (empty), then waits; traps on CRASH.
+  ;; [driver]: sends the driver STARTED (empty), then waits; traps on
+  ;; CRASH, exits with REASON_CUSTOM `crash` on EXIT.
   (func (export "worker")
     (call $arg)
     (drop (call $send (i64.load (i32.const 0)) (i64.const 1) (i32.const 0) (i32.const 0)))
     (loop $next
       (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
       (if (i64.eq (call $msg_tag) (i64.const 5)) (then unreachable))
+      (if (i64.eq (call $msg_tag) (i64.const 6)) (then (call $exit (i32.const 2) (i32.const 280) (i32.const 5))))
       (br $next)))
 
   ;; Takes `n` STARTED messages; returns the sender of the one at index
@@ -182,8 +191,8 @@ const GUEST: &str = r#"
       (br_if $next (i64.lt_u (local.get $i) (local.get $n))))
     (local.get $pid))
 
-  ;; [reporter][initial][after][rounds][victim]: takes the `initial`
-  ;; workers' reports, then `rounds` times: sends CRASH to a worker and
+  ;; [reporter][initial][after][rounds][victim][tag]: takes the `initial`
+  ;; workers' reports, then `rounds` times: sends `tag` to a worker and
   ;; takes `after` reports (its replacement's, and those of the others a
   ;; one_for_all supervisor restarts). Reports the total ns (FIGURE).
   (func (export "driver")
@@ -192,7 +201,7 @@ const GUEST: &str = r#"
     (local.set $victim (call $collect (call $arg64 (i32.const 1))))
     (loop $round
       (local.set $t0 (call $now))
-      (drop (call $send (local.get $victim) (i64.const 5) (i32.const 0) (i32.const 0)))
+      (drop (call $send (local.get $victim) (call $arg64 (i32.const 5)) (i32.const 0) (i32.const 0)))
       (local.set $victim (call $collect (call $arg64 (i32.const 2))))
       (local.set $total (i64.add (local.get $total) (i64.sub (call $now) (local.get $t0))))
       (local.set $r (i64.add (local.get $r) (i64.const 1)))
@@ -305,17 +314,11 @@ type Section = fn(&mut Bench) -> Result<()>;
 
 fn restart_unit(bench: &mut Bench) -> Result<()> {
     let rounds = scaled(RESTARTS);
-    let erlang = bench.erlang(&["restart", &rounds.to_string()]).and_then(|f| f.get("restart_ns").copied());
-    let guest = (|| {
-        let (node, module, inbox) = setup()?;
-        let driver = spawn(&node, &module, "driver", &arg(&[inbox.pid().raw(), 1, 1, rounds, 0]))?;
-        let spec = SupervisorSpec::new(flags(Strategy::OneForOne, rounds)?, vec![worker("w", driver.pid())]);
-        let sup = start_supervisor(&node, &spec)?;
-        let ns = report(&inbox, FIGURE)? as f64 / rounds as f64;
-        check_restarts(&node, &sup, 1, rounds)?;
-        println!("  warren restart_ns (guest driver) = {ns:.0}");
-        Ok::<f64, anyhow::Error>(ns)
-    })();
+    let erlang = bench.erlang(&["restart", &rounds.to_string(), "error"]).and_then(|f| f.get("restart_ns").copied());
+    let erlang_exit =
+        bench.erlang(&["restart", &rounds.to_string(), "exit"]).and_then(|f| f.get("restart_ns").copied());
+    let guest = restart_guest(rounds, CRASH);
+    let guest_exit = restart_guest(rounds, EXIT);
     let host = (|| {
         let (node, _module, inbox) = setup()?;
         let spec = SupervisorSpec::new(flags(Strategy::OneForOne, rounds)?, vec![worker("w", inbox.pid())]);
@@ -335,8 +338,28 @@ fn restart_unit(bench: &mut Bench) -> Result<()> {
     })();
     let outcome =
         bench.row("one_for_one restart: crash to replacement running (ns)".into(), Unit::Nanos, guest, erlang);
-    bench.row("  the same, host driver through an Inbox (ns)".into(), Unit::Nanos, host, erlang)?;
-    outcome
+    let host = bench.row("  the same, host driver through an Inbox (ns)".into(), Unit::Nanos, host, erlang);
+    let exit = bench.row(
+        "  the same, exit(REASON_CUSTOM) / Erlang: exit(crash), not a trap (ns)".into(),
+        Unit::Nanos,
+        guest_exit,
+        erlang_exit,
+    );
+    outcome.and(host).and(exit)
+}
+
+/// The mean ns from sending `tag` to a one_for_one supervisor's only
+/// worker until its replacement's report, timed by a WAT driver.
+fn restart_guest(rounds: u64, tag: i64) -> Result<f64> {
+    let (node, module, inbox) = setup()?;
+    let driver = spawn(&node, &module, "driver", &arg(&[inbox.pid().raw(), 1, 1, rounds, 0, tag as u64]))?;
+    let spec = SupervisorSpec::new(flags(Strategy::OneForOne, rounds)?, vec![worker("w", driver.pid())]);
+    let sup = start_supervisor(&node, &spec)?;
+    let ns = report(&inbox, FIGURE)? as f64 / rounds as f64;
+    check_restarts(&node, &sup, 1, rounds)?;
+    let how = if tag == CRASH { "trap" } else { "exit" };
+    println!("  warren restart_ns (guest driver, {how}) = {ns:.0}");
+    Ok(ns)
 }
 
 fn dynamic_unit(bench: &mut Bench) -> Result<()> {
@@ -436,7 +459,7 @@ fn one_for_all_unit(bench: &mut Bench) -> Result<()> {
         .and_then(|f| f.get("one_for_all_ms").copied());
     let warren = (|| {
         let (node, module, inbox) = setup()?;
-        let driver = spawn(&node, &module, "driver", &arg(&[inbox.pid().raw(), n, n, rounds, n / 2]))?;
+        let driver = spawn(&node, &module, "driver", &arg(&[inbox.pid().raw(), n, n, rounds, n / 2, CRASH as u64]))?;
         let children = (0..n).map(|i| worker(&format!("w{i}"), driver.pid())).collect();
         let start = Instant::now();
         let sup = start_supervisor(&node, &SupervisorSpec::new(flags(Strategy::OneForAll, rounds)?, children))?;

@@ -10,7 +10,7 @@
 %%
 %% Usage (each run is a fresh VM with default flags: one scheduler per core):
 %%
-%%     escript supervisors_bench.erl restart N               % N one_for_one restarts, mean ns
+%%     escript supervisors_bench.erl restart N error|exit    % N one_for_one restarts, mean ns
 %%     escript supervisors_bench.erl dynamic N               % N simple_one_for_one start_child calls, starts/s
 %%     escript supervisors_bench.erl resident supervisor N   % RSS per supervisor with no children
 %%     escript supervisors_bench.erl resident idle N         % RSS per process waiting in receive
@@ -32,7 +32,8 @@ main(Args) ->
     ok = logger:set_primary_config(level, none),
     run(Args).
 
-run(["restart", N]) -> restart_bench(list_to_integer(N));
+run(["restart", N, How]) when How =:= "error"; How =:= "exit" ->
+    restart_bench(list_to_integer(N), list_to_atom(How));
 run(["dynamic", N]) -> dynamic_bench(list_to_integer(N));
 run(["resident", Kind, N]) -> resident(Kind, list_to_integer(N));
 run(["one_for_all", N, Rounds]) -> one_for_all_bench(list_to_integer(N), list_to_integer(Rounds));
@@ -71,13 +72,16 @@ init(empty) ->
 child(Id, Start) ->
     #{id => Id, start => Start, restart => permanent, shutdown => 5000, type => worker, modules => [?MODULE]}.
 
-%% The worker: tells Driver its pid, then waits; crashes on `crash`.
+%% The worker: tells Driver its pid, then waits; crashes on `error`
+%% (erlang:error(crash): a run-time error, with its stack trace) or exits
+%% on `exit` (exit(crash)).
 start_worker(Driver) ->
     {ok, spawn_link(fun() -> Driver ! {started, self()}, worker_loop() end)}.
 
 worker_loop() ->
     receive
-        crash -> erlang:error(crash);
+        error -> erlang:error(crash);
+        exit -> exit(crash);
         _ -> worker_loop()
     end.
 
@@ -96,23 +100,24 @@ collect(I, N, Victim, Pid) ->
         {started, _} -> collect(I + 1, N, Victim, Pid)
     end.
 
-%% Rounds times: crashes Victim, takes After reports; returns the total ns.
-drive(_Victim, 0, _After, _Index, Total) -> Total;
-drive(Victim, Rounds, After, Index, Total) ->
+%% Rounds times: sends How to Victim, takes After reports; returns the
+%% total ns.
+drive(_Victim, 0, _After, _Index, _How, Total) -> Total;
+drive(Victim, Rounds, After, Index, How, Total) ->
     T0 = now_ns(),
-    Victim ! crash,
+    Victim ! How,
     Next = collect(After, Index),
-    drive(Next, Rounds - 1, After, Index, Total + now_ns() - T0).
+    drive(Next, Rounds - 1, After, Index, How, Total + now_ns() - T0).
 
 %% ---------------------------------------------------------------- restart
 
-restart_bench(Rounds) ->
+restart_bench(Rounds, How) ->
     Ns = in_process(fun() ->
         Self = self(),
         Child = child(w, {?MODULE, start_worker, [Self]}),
         {ok, Sup} = supervisor:start_link(?MODULE, {one_for_one, Rounds + 10, [Child]}),
         First = collect(1, 0),
-        Total = drive(First, Rounds, 1, 0, 0),
+        Total = drive(First, Rounds, 1, 0, How, 0),
         [{w, _, worker, _}] = supervisor:which_children(Sup),
         unlink(Sup),
         exit(Sup, kill),
@@ -195,7 +200,7 @@ one_for_all_bench(N, Rounds) ->
         Children = [child(I, {?MODULE, start_worker, [Self]}) || I <- lists:seq(0, N - 1)],
         {ok, Sup} = supervisor:start_link(?MODULE, {one_for_all, Rounds + 10, Children}),
         Victim = collect(N, N div 2),
-        Total = drive(Victim, Rounds, N, N div 2, 0),
+        Total = drive(Victim, Rounds, N, N div 2, error, 0),
         N = length(supervisor:which_children(Sup)),
         unlink(Sup),
         exit(Sup, kill),
