@@ -1,5 +1,6 @@
 //! How the benchmark runners print their figures (shared by `runtime.rs`,
-//! `relations.rs` and `tables.rs`, each of which includes this file).
+//! `relations.rs`, `tables.rs` and `supervisors.rs`, each of which includes
+//! this file).
 
 /// `n` with thousands separators: 1234567 -> "1,234,567".
 pub fn group_thousands(n: u64) -> String {
