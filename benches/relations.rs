@@ -34,10 +34,11 @@
 
 #[path = "support/report.rs"]
 mod report;
+#[path = "support/side_by_side.rs"]
+mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use std::collections::HashMap;
-use std::path::PathBuf;
+use side_by_side::{Bench, Unit, parse_results, rss};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use warren_host::{Inbox, LoadedModule, Node, NodeConfig, Pid, ProcessHandle};
@@ -213,7 +214,7 @@ fn main() {
         ("timers", timers_unit),
         ("timer-memory", timer_memory_unit),
     ];
-    let mut bench = Bench { erlang: Erlang::new(), rows: Vec::new(), notes: Vec::new() };
+    let mut bench = Bench::new("relations_bench.erl", schedulers());
     if let Err(why) = &bench.erlang.available {
         println!("Erlang: {why}; its column reads n/a");
     }
@@ -413,176 +414,5 @@ fn report(inbox: &Inbox, tag: i64) -> Result<u64> {
             let bytes: [u8; 8] = message.data[..].try_into().map_err(|_| anyhow!("a report is 8 bytes"))?;
             return Ok(u64::from_le_bytes(bytes));
         }
-    }
-}
-
-/// VmRSS of this process, in bytes.
-fn rss() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).ok_or_else(|| anyhow!("no VmRSS"))?;
-    let kb: u64 = line.split_whitespace().nth(1).ok_or_else(|| anyhow!("bad VmRSS line"))?.parse()?;
-    Ok(kb * 1024)
-}
-
-fn parse_results(stdout: &str) -> HashMap<String, f64> {
-    stdout
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            match (words.next(), words.next(), words.next()) {
-                (Some("result"), Some(key), Some(value)) => value.parse().ok().map(|v| (key.to_string(), v)),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-// ------------------------------------------------------------------ table
-
-#[derive(Clone, Copy, PartialEq)]
-enum Unit {
-    Nanos,
-    Millis,
-    PerSecond,
-    Bytes,
-}
-
-impl Unit {
-    fn is_rate(self) -> bool {
-        self == Unit::PerSecond
-    }
-
-    fn format(self, value: f64) -> String {
-        match self {
-            Unit::PerSecond => report::group_thousands(value.round() as u64),
-            Unit::Nanos | Unit::Bytes | Unit::Millis if value >= 100.0 => report::group_thousands(value.round() as u64),
-            _ => format!("{value:.1}"),
-        }
-    }
-}
-
-struct Row {
-    name: String,
-    unit: Unit,
-    warren: Option<f64>,
-    erlang: Option<f64>,
-}
-
-struct Bench {
-    erlang: Erlang,
-    rows: Vec<Row>,
-    notes: Vec<String>,
-}
-
-impl Bench {
-    /// Adds a row; a failed Warren measurement is noted, and returned.
-    fn row(&mut self, name: String, unit: Unit, warren: Result<f64>, erlang: Option<f64>) -> Result<()> {
-        let (value, outcome) = match warren {
-            Ok(v) => (Some(v), Ok(())),
-            Err(e) => (None, Err(e)),
-        };
-        self.rows.push(Row { name, unit, warren: value, erlang });
-        outcome
-    }
-
-    fn erlang(&mut self, args: &[&str]) -> Option<HashMap<String, f64>> {
-        match self.erlang.run(args) {
-            Ok(figures) => Some(figures),
-            Err(error) => {
-                let note = format!("Erlang `{}`: {error}", args.join(" "));
-                if self.erlang.available.is_ok() {
-                    println!("  {note}");
-                }
-                if !self.notes.contains(&note) {
-                    self.notes.push(note);
-                }
-                None
-            }
-        }
-    }
-
-    fn print_table(&self) {
-        let mut lines = vec![["benchmark", "Warren", "Erlang/OTP", "ratio W/E"].map(String::from).to_vec()];
-        for row in &self.rows {
-            let value = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |v| row.unit.format(v));
-            let ratio = match (row.warren, row.erlang) {
-                (Some(w), Some(e)) if w > 0.0 && e > 0.0 => {
-                    format!("{:.2}", if row.unit.is_rate() { e / w } else { w / e })
-                }
-                _ => "-".to_string(),
-            };
-            lines.push(vec![row.name.clone(), value(row.warren), value(row.erlang), ratio]);
-        }
-        println!("\n=== results ===");
-        println!(
-            "ratio W/E = Warren's cost / Erlang's (for a rate: Erlang's rate / Warren's): < 1.0 means Warren is better."
-        );
-        println!(
-            "Warren: {} schedulers; Erlang: {}.",
-            schedulers(),
-            self.erlang.version.as_deref().unwrap_or("not available")
-        );
-        report::print_markdown_table(&lines);
-        if !self.notes.is_empty() {
-            println!("\nnotes:");
-            for note in &self.notes {
-                println!("- {note}");
-            }
-        }
-    }
-}
-
-/// The Erlang side: `escript benches/erlang/relations_bench.erl ...`.
-struct Erlang {
-    script: PathBuf,
-    available: Result<(), String>,
-    version: Option<String>,
-}
-
-impl Erlang {
-    fn new() -> Erlang {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/erlang/relations_bench.erl");
-        let probe = Command::new("erl")
-            .args([
-                "-noshell",
-                "-eval",
-                "io:format(\"OTP ~s, ERTS ~s, ~p schedulers~n\", [erlang:system_info(otp_release), erlang:system_info(version), erlang:system_info(schedulers_online)]), halt().",
-            ])
-            .stdin(Stdio::null())
-            .output();
-        let (available, version) = match probe {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                (Err("`erl` not found (install Erlang/OTP: apt-get install -y erlang-nox)".to_string()), None)
-            }
-            Err(e) => (Err(format!("cannot run `erl`: {e}")), None),
-            Ok(out) if !out.status.success() => (Err(format!("`erl` failed: {}", out.status)), None),
-            Ok(out) => (Ok(()), Some(String::from_utf8_lossy(&out.stdout).trim().to_string())),
-        };
-        Erlang { script, available, version }
-    }
-
-    fn run(&self, args: &[&str]) -> Result<HashMap<String, f64>, String> {
-        self.available.clone()?;
-        println!("  erlang: escript relations_bench.erl {}", args.join(" "));
-        let output = Command::new("escript")
-            .arg(&self.script)
-            .args(args)
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| format!("cannot run escript: {e}"))?;
-        if !output.status.success() {
-            return Err(format!("escript failed: {}", output.status));
-        }
-        let figures = parse_results(&String::from_utf8_lossy(&output.stdout));
-        if figures.is_empty() {
-            return Err("printed no result lines".to_string());
-        }
-        let mut keys: Vec<_> = figures.iter().collect();
-        keys.sort_by(|a, b| a.0.cmp(b.0));
-        for (k, v) in keys {
-            println!("    erlang {k} = {v:.1}");
-        }
-        Ok(figures)
     }
 }

@@ -79,11 +79,13 @@
 
 #[path = "support/report.rs"]
 mod report;
+#[path = "support/side_by_side.rs"]
+mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use std::collections::HashMap;
+use side_by_side::{Bench, Unit, parse_results, rss, run_bounded};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use warren_host::{
     ChildSpec, Inbox, LoadedModule, Node, NodeConfig, Pid, ProcessHandle, Strategy, SupervisorFlags, SupervisorSpec,
@@ -278,7 +280,7 @@ fn main() {
         ("resident", resident_unit),
         ("one-for-all", one_for_all_unit),
     ];
-    let mut bench = Bench { erlang: Erlang::new(), rows: Vec::new(), notes: Vec::new() };
+    let mut bench = Bench::new("supervisors_bench.erl", schedulers());
     if let Err(why) = &bench.erlang.available {
         println!("Erlang: {why}; its column reads n/a");
     }
@@ -610,14 +612,6 @@ fn started(inbox: &Inbox) -> Result<Pid> {
     Ok(next(inbox, STARTED)?.sender)
 }
 
-/// VmRSS of this process, in bytes.
-fn rss() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).ok_or_else(|| anyhow!("no VmRSS"))?;
-    let kb: u64 = line.split_whitespace().nth(1).ok_or_else(|| anyhow!("bad VmRSS line"))?.parse()?;
-    Ok(kb * 1024)
-}
-
 /// CPU time used so far by all threads of this process, in ns
 /// (/proc/self/task/*/schedstat).
 fn cpu_ns() -> u64 {
@@ -652,40 +646,6 @@ fn quiesce(timeout: Duration) -> Result<()> {
     }
 }
 
-/// Runs `command` (stdin empty, stderr inherited) and returns its stdout;
-/// fails if it fails, or has not exited after `PATIENCE` (it is killed).
-fn run_bounded(command: &mut Command) -> Result<String> {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("cannot run {:?}", command.get_program()))?;
-    let mut stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout pipe"))?;
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
-    });
-    let deadline = Instant::now() + PATIENCE;
-    let status = loop {
-        if let Some(status) = child.try_wait().context("cannot wait for the child")? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            // Ends the process this function started (by its own handle).
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("still running after {PATIENCE:?}: killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let text = reader.join().map_err(|_| anyhow!("the stdout reader panicked"))?.context("cannot read stdout")?;
-    if !status.success() {
-        bail!("failed: {status}");
-    }
-    Ok(text)
-}
-
 /// Ends this benchmark (exit code 3) if the unit running now has not
 /// returned within `UNIT_PATIENCE`: the host's supervisor calls block
 /// until the supervisor answers, so a hung supervisor would hang the run.
@@ -699,160 +659,4 @@ fn watchdog(unit: &'static str) -> std::sync::mpsc::Sender<()> {
         }
     });
     done
-}
-
-fn parse_results(stdout: &str) -> HashMap<String, f64> {
-    stdout
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            match (words.next(), words.next(), words.next()) {
-                (Some("result"), Some(key), Some(value)) => value.parse().ok().map(|v| (key.to_string(), v)),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-// ------------------------------------------------------------------ table
-
-#[derive(Clone, Copy, PartialEq)]
-enum Unit {
-    Nanos,
-    Millis,
-    PerSecond,
-    Bytes,
-}
-
-impl Unit {
-    fn is_rate(self) -> bool {
-        self == Unit::PerSecond
-    }
-
-    fn format(self, value: f64) -> String {
-        match self {
-            Unit::PerSecond => report::group_thousands(value.round() as u64),
-            Unit::Nanos | Unit::Bytes | Unit::Millis if value >= 100.0 => report::group_thousands(value.round() as u64),
-            _ => format!("{value:.1}"),
-        }
-    }
-}
-
-struct Row {
-    name: String,
-    unit: Unit,
-    warren: Option<f64>,
-    erlang: Option<f64>,
-}
-
-struct Bench {
-    erlang: Erlang,
-    rows: Vec<Row>,
-    notes: Vec<String>,
-}
-
-impl Bench {
-    /// Adds a row; a failed Warren measurement is noted, and returned.
-    fn row(&mut self, name: String, unit: Unit, warren: Result<f64>, erlang: Option<f64>) -> Result<()> {
-        let (value, outcome) = match warren {
-            Ok(v) => (Some(v), Ok(())),
-            Err(e) => (None, Err(e)),
-        };
-        self.rows.push(Row { name, unit, warren: value, erlang });
-        outcome
-    }
-
-    fn erlang(&mut self, args: &[&str]) -> Option<HashMap<String, f64>> {
-        match self.erlang.run(args) {
-            Ok(figures) => Some(figures),
-            Err(error) => {
-                let note = format!("Erlang `{}`: {error}", args.join(" "));
-                if self.erlang.available.is_ok() {
-                    println!("  {note}");
-                }
-                if !self.notes.contains(&note) {
-                    self.notes.push(note);
-                }
-                None
-            }
-        }
-    }
-
-    fn print_table(&self) {
-        let mut lines = vec![["benchmark", "Warren", "Erlang/OTP", "ratio W/E"].map(String::from).to_vec()];
-        for row in &self.rows {
-            let value = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |v| row.unit.format(v));
-            let ratio = match (row.warren, row.erlang) {
-                (Some(w), Some(e)) if w > 0.0 && e > 0.0 => {
-                    format!("{:.2}", if row.unit.is_rate() { e / w } else { w / e })
-                }
-                _ => "-".to_string(),
-            };
-            lines.push(vec![row.name.clone(), value(row.warren), value(row.erlang), ratio]);
-        }
-        println!("\n=== results ===");
-        println!(
-            "ratio W/E = Warren's cost / Erlang's (for a rate: Erlang's rate / Warren's): < 1.0 means Warren is better."
-        );
-        println!(
-            "Warren: {} schedulers; Erlang: {}.",
-            schedulers(),
-            self.erlang.version.as_deref().unwrap_or("not available")
-        );
-        report::print_markdown_table(&lines);
-        if !self.notes.is_empty() {
-            println!("\nnotes:");
-            for note in &self.notes {
-                println!("- {note}");
-            }
-        }
-    }
-}
-
-/// The Erlang side: `escript benches/erlang/supervisors_bench.erl ...`.
-struct Erlang {
-    script: PathBuf,
-    available: Result<(), String>,
-    version: Option<String>,
-}
-
-impl Erlang {
-    fn new() -> Erlang {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/erlang/supervisors_bench.erl");
-        let probe = Command::new("erl")
-            .args([
-                "-noshell",
-                "-eval",
-                "io:format(\"OTP ~s, ERTS ~s, ~p schedulers~n\", [erlang:system_info(otp_release), erlang:system_info(version), erlang:system_info(schedulers_online)]), halt().",
-            ])
-            .stdin(Stdio::null())
-            .output();
-        let (available, version) = match probe {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                (Err("`erl` not found (install Erlang/OTP: apt-get install -y erlang-nox)".to_string()), None)
-            }
-            Err(e) => (Err(format!("cannot run `erl`: {e}")), None),
-            Ok(out) if !out.status.success() => (Err(format!("`erl` failed: {}", out.status)), None),
-            Ok(out) => (Ok(()), Some(String::from_utf8_lossy(&out.stdout).trim().to_string())),
-        };
-        Erlang { script, available, version }
-    }
-
-    fn run(&self, args: &[&str]) -> Result<HashMap<String, f64>, String> {
-        self.available.clone()?;
-        println!("  erlang: escript supervisors_bench.erl {}", args.join(" "));
-        let mut command = Command::new("escript");
-        command.arg(&self.script).args(args);
-        let stdout = run_bounded(&mut command).map_err(|e| format!("escript: {e:#}"))?;
-        let figures = parse_results(&stdout);
-        if figures.is_empty() {
-            return Err("printed no result lines".to_string());
-        }
-        let mut keys: Vec<_> = figures.iter().collect();
-        keys.sort_by(|a, b| a.0.cmp(b.0));
-        for (k, v) in keys {
-            println!("    erlang {k} = {v:.1}");
-        }
-        Ok(figures)
-    }
 }
