@@ -451,10 +451,18 @@ fn a_root_supervisor_that_gives_up_exits_1_with_its_reason() {
                (func (export "main") (call $print (i32.const 512) (i32.const 27)) unreachable)"#,
         ),
     );
-    let finished = warren(&["run", &path]);
+    let finished = warren(&["run", "--log", "info", &path]);
     finished.expect_code(1).stderr_has("exited: {shutdown, reached_max_restart_intensity}");
     // The first start and two restarts; the third crash is one too many.
     assert_eq!(finished.stdout.iter().filter(|line| line.contains("crasher: started")).count(), 3, "{finished:#?}");
+    // The reports, as SASL's: each crash (error), each restart (info, with
+    // its count), and the supervisor giving up (error).
+    finished
+        .stderr_has("supervisor: child terminated")
+        .stderr_has("child=\"crasher\"")
+        .stderr_has("supervisor: child restarted")
+        .stderr_has("restarts=2")
+        .stderr_has("supervisor: reached_max_restart_intensity, shutting down");
 }
 
 #[test]
