@@ -346,12 +346,21 @@ fn send_after_named_resolves_the_name_when_the_timer_fires() {
     let second = spawn(&node, &module, "forwarder", &reporter_arg(&inbox, b""));
     let maker =
         spawn(&node, &module, "named_timer", &arg(&[raw(inbox.pid()), raw(first.pid()), raw(second.pid())], b""));
-    let tag = as_i64(&recv_tag(&inbox, 1).data);
+    // Timers of earlier attempts may have fired to either process (and been
+    // forwarded, tag 4) before the maker reports the attempt that held.
+    let mut forwarded_early = std::collections::VecDeque::new();
+    let tag = loop {
+        let message = recv(&inbox);
+        match message.tag {
+            1 => break as_i64(&message.data),
+            4 => forwarded_early.push_back(message),
+            other => panic!("unexpected message with tag {other}"),
+        }
+    };
     finish_normally(&maker);
-    // Timers of earlier attempts may have fired to either process; this
-    // one reaches the name's holder when it fires: `second`.
+    // This one reaches the name's holder when it fires: `second`.
     loop {
-        let message = recv_tag(&inbox, 4);
+        let message = forwarded_early.pop_front().unwrap_or_else(|| recv_tag(&inbox, 4));
         let forwarded = as_i64s(&message.data);
         if forwarded[0] == tag {
             assert_eq!(message.sender, second.pid(), "the timer reached the name's holder at firing time");
