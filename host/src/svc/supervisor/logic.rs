@@ -286,9 +286,18 @@ impl Supervisor {
     }
 
     fn start(&mut self, key: u64, on_fail: OnFail, fx: &mut impl Effects) {
-        let Some(child) = self.children.get_mut(&key) else { return };
+        // A request's start always gets its answer, even when a step planned
+        // before it (a group restart) already started or forgot the child.
+        let mut answer = |error| {
+            if let OnFail::Reply { to, request, .. } = on_fail {
+                fx.reply(to, request, Reply::Error(error));
+            }
+        };
+        let Some(child) = self.children.get_mut(&key) else {
+            return answer(SupervisorError::NotFound);
+        };
         if child.pid.is_some() {
-            return;
+            return answer(SupervisorError::Running);
         }
         match fx.start(&child.spec, &child.arg) {
             Ok(pid) => {

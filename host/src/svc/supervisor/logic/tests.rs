@@ -273,3 +273,20 @@ fn static_operations_follow_otp() {
         Some(Reply::Error(SupervisorError::BadSpec(_)))
     ));
 }
+
+#[test]
+fn a_restart_request_behind_a_group_restart_is_answered() {
+    let mut world = World::new();
+    let mut sup = supervisor(Strategy::OneForAll, 5, vec![worker("a"), worker("b")]);
+    sup.init(&mut world);
+    world.take();
+    // a crashes: b is being stopped when the request to restart a (not
+    // running at this moment) comes; by the time its turn comes, the group
+    // restart has started a again.
+    sup.handle(crash(1), &mut world);
+    sup.handle(Event::Request { from: pid(50), request: 3, op: Op::Restart("a".into()) }, &mut world);
+    assert!(world.replies.is_empty(), "kept while b stops");
+    sup.handle(exited(2), &mut world);
+    assert_eq!(world.take(), ["stop 2", "start a=3", "start b=4"]);
+    assert_eq!(world.replies, [(pid(50), 3, Reply::Error(SupervisorError::Running))]);
+}
