@@ -390,7 +390,7 @@ impl Tags {
 
     /// The tags, in the order the guest named them (inline) or sorted
     /// (heap).
-    #[cfg(test)]
+    #[cfg(all(test, not(feature = "loom")))]
     fn as_slice(&self) -> &[i64] {
         match self {
             Tags::Inline(tags, count) => &tags[..usize::from(*count)],
