@@ -592,3 +592,20 @@ fn a_child_spec_can_take_away_the_right_to_spawn() {
     node.exit(sup.pid(), ExitReason::Shutdown(vec![]));
     finish(&sup);
 }
+
+/// A supervisor whose significant child ends at once may have started and
+/// ended before its starter looks: its start still succeeded (the tree ran),
+/// and its end is then its exit reason. (Seen as a race in a CI run of the
+/// example application.)
+#[test]
+fn a_supervisor_that_ends_as_soon_as_it_started_still_started() {
+    let node = node(2);
+    load(&node, "brief", r#"(module (memory (export "memory") 1) (func (export "main")))"#);
+    for _ in 0..50 {
+        let brief = ChildSpec::worker("brief", "brief", "main", b"").restart(Restart::Transient).significant(true);
+        let spec =
+            SupervisorSpec::new(flags(Strategy::OneForOne, 1).auto_shutdown(AutoShutdown::AnySignificant), vec![brief]);
+        let sup = node.start_supervisor(&spec).expect("it started, whatever happened next");
+        assert_eq!(finish(&sup), ExitReason::Shutdown(vec![]));
+    }
+}

@@ -44,6 +44,14 @@ impl Node {
                 recv(handle.exit) -> exit => {
                     let (reason, started) = exit.unwrap_or((ExitReason::Shutdown(b"node stopped".to_vec()), false));
                     let reason = handle.reason.get_or_init(|| (reason, started)).0.clone();
+                    // It may have started and ended already (a significant
+                    // child that ends at once): its acknowledgement was sent
+                    // before its exit, so it is queued by now.
+                    let acked = std::iter::from_fn(|| inbox.rx.try_recv().ok())
+                        .any(|message| message.tag == TAG_ACK && message.sender == handle.pid);
+                    if acked {
+                        return Ok(handle);
+                    }
                     return Err(SupervisorError::Exited(reason));
                 }
             }
