@@ -27,35 +27,31 @@ impl Node {
     /// the host ([`Node::exit`]) stops it, children first.
     pub fn start_supervisor(&self, spec: &SupervisorSpec) -> Result<ProcessHandle, SupervisorError> {
         spec.validate()?;
+        // The inbox monitors the supervisor from its birth: its
+        // acknowledgement and its DOWN come through one channel, in the order
+        // it sent them (a supervisor may start and end before this looks).
         let inbox = self.inbox();
+        let Some(me) = self.runtime.table.get(inbox.pid()) else {
+            return Err(SupervisorError::ProcessLimit(self.runtime.config.max_processes));
+        };
         let (waiter, exit) = crossbeam_channel::bounded(1);
-        let watchers = Watchers { exit_waiter: Some(waiter), ..Watchers::default() };
-        let process =
-            self.runtime.start_supervisor(spec, host_pid(), self.default_caps.clone(), Some(inbox.pid()), watchers)?;
-        let handle = ProcessHandle { pid: process.pid, exit, reason: std::sync::OnceLock::new() };
-        drop(process);
-        loop {
-            crossbeam_channel::select! {
-                recv(inbox.rx) -> message => match message {
-                    Ok(message) if message.tag == TAG_ACK && message.sender == handle.pid => return Ok(handle),
-                    Ok(_) => {}
-                    Err(_) => return Err(SupervisorError::Exited(handle.wait())),
-                },
-                recv(handle.exit) -> exit => {
-                    let (reason, started) = exit.unwrap_or((ExitReason::Shutdown(b"node stopped".to_vec()), false));
-                    let reason = handle.reason.get_or_init(|| (reason, started)).0.clone();
-                    // It may have started and ended already (a significant
-                    // child that ends at once): its acknowledgement was sent
-                    // before its exit, so it is queued by now.
-                    let acked = std::iter::from_fn(|| inbox.rx.try_recv().ok())
-                        .any(|message| message.tag == TAG_ACK && message.sender == handle.pid);
-                    if acked {
-                        return Ok(handle);
-                    }
-                    return Err(SupervisorError::Exited(reason));
-                }
+        let watchers = Watchers { exit_waiter: Some(waiter), monitor: Some(&me), ..Watchers::default() };
+        let pid = self
+            .runtime
+            .start_supervisor(spec, host_pid(), self.default_caps.clone(), Some(inbox.pid()), watchers)?
+            .pid;
+        let handle = ProcessHandle { pid, exit, reason: std::sync::OnceLock::new() };
+        while let Ok(message) = inbox.rx.recv() {
+            if message.sender != pid {
+                continue;
+            }
+            match message.tag {
+                TAG_ACK => return Ok(handle),
+                TAG_DOWN => return Err(SupervisorError::Exited(down_reason(&message.data))),
+                _ => {}
             }
         }
+        Err(SupervisorError::Exited(handle.wait()))
     }
 
     /// Sends the exit signal `reason` to `pid` from the host, as Erlang's
@@ -155,9 +151,7 @@ impl Node {
                 };
             }
             if is_down_of(monitor, message.tag, &message.data) {
-                let kind = message.data.get(16..20).and_then(|b| b.try_into().ok()).map_or(0, i32::from_le_bytes);
-                let reason = ExitReason::from_kind(kind, message.data.get(20..).unwrap_or_default());
-                return Err(match reason {
+                return Err(match down_reason(&message.data) {
                     ExitReason::Noproc => SupervisorError::NoSupervisor(supervisor),
                     reason => SupervisorError::Exited(reason),
                 });
@@ -166,6 +160,13 @@ impl Node {
         }
         Err(SupervisorError::Exited(ExitReason::Shutdown(b"node stopped".to_vec())))
     }
+}
+
+/// The exit reason a DOWN message's payload carries
+/// (`[ref: i64][pid: i64][kind: i32][detail]`).
+fn down_reason(data: &[u8]) -> ExitReason {
+    let kind = data.get(16..20).and_then(|b| b.try_into().ok()).map_or(0, i32::from_le_bytes);
+    ExitReason::from_kind(kind, data.get(20..).unwrap_or_default())
 }
 
 /// The pid the host's own signals come from: one no process ever has.
