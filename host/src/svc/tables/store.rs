@@ -90,9 +90,10 @@ pub(crate) struct Shard {
     objects: usize,
     /// Memory counted for those objects.
     bytes: usize,
-    /// How far `bytes` has moved since the node's count last heard of it
-    /// (see [`ShardWrite`]).
-    unreported: isize,
+    /// `bytes` as the node's count last heard of it (see [`ShardWrite`]).
+    reported: usize,
+    /// The node's count of memory held for guests.
+    memory: Arc<HostMemory>,
 }
 
 /// An optional ceiling on a table's memory, kept exactly across shards.
@@ -132,8 +133,6 @@ pub(crate) struct Table {
     /// `64 - log2(shards)`: the hash's top bits pick the shard.
     shift: u32,
     shards: Box<[CachePadded<ShardLock<Shard>>]>,
-    /// The node's count of memory held for guests: the objects are in it.
-    memory: Arc<HostMemory>,
     limit: Option<Limit>,
 }
 
@@ -249,12 +248,12 @@ static NO_TREE: BTreeMap<Bytes, Values> = BTreeMap::new();
 static NO_INDEX: HashIndex = HashIndex::empty();
 
 impl Shard {
-    fn new(kind: Kind, skip: u32) -> Shard {
+    fn new(kind: Kind, skip: u32, memory: Arc<HostMemory>) -> Shard {
         let map = match kind {
             Kind::OrderedSet => Map::Tree(BTreeMap::new()),
             _ => Map::Hash(HashIndex::new(skip)),
         };
-        Shard { map, objects: 0, bytes: 0, unreported: 0 }
+        Shard { map, objects: 0, bytes: 0, reported: 0, memory }
     }
 
     fn get(&self, key: Key<'_>) -> Option<&Values> {
@@ -494,28 +493,26 @@ impl<'a> Iterator for Merge<'a> {
 /// the shard's memory on to the node's count (`HostMemory`), once the
 /// change not yet passed on reaches [`REPORT_EVERY`] bytes either way: a
 /// write costs no shared atomic operation, and the node's count lags each
-/// shard by less than that.
+/// shard by less than that. Two words, like the lock's own guard, so that
+/// it is returned in registers (a larger guard went through the stack on
+/// every write).
 pub(crate) struct ShardWrite<'a> {
     guard: WriteGuard<'a, Shard>,
-    /// The shard's memory when it was locked.
-    start: usize,
-    memory: &'a HostMemory,
 }
 
 /// How far a shard's memory may move before the node's count hears of it.
-const REPORT_EVERY: isize = 4096;
+const REPORT_EVERY: usize = 4096;
 
 impl ShardWrite<'_> {
     /// Passes every change not yet passed on to the node's count.
     fn report(&mut self) {
-        let now = self.guard.bytes;
         let shard = &mut *self.guard;
-        shard.unreported += now as isize - self.start as isize;
-        self.start = now;
-        match std::mem::take(&mut shard.unreported) {
-            grown if grown > 0 => self.memory.charge(grown.unsigned_abs()),
-            shrunk => self.memory.release(shrunk.unsigned_abs()),
+        if shard.bytes > shard.reported {
+            shard.memory.charge(shard.bytes - shard.reported);
+        } else {
+            shard.memory.release(shard.reported - shard.bytes);
         }
+        shard.reported = shard.bytes;
     }
 }
 
@@ -534,15 +531,9 @@ impl std::ops::DerefMut for ShardWrite<'_> {
 }
 
 impl Drop for ShardWrite<'_> {
+    #[inline]
     fn drop(&mut self) {
-        let moved = self.guard.bytes as isize - self.start as isize;
-        if moved == 0 {
-            return;
-        }
-        let shard = &mut *self.guard;
-        shard.unreported += moved;
-        self.start = shard.bytes;
-        if shard.unreported.abs() >= REPORT_EVERY {
+        if self.guard.bytes.abs_diff(self.guard.reported) >= REPORT_EVERY {
             self.report();
         }
     }
@@ -569,9 +560,10 @@ impl Table {
             heir: Mutex::new(None),
             deleted: AtomicBool::new(false),
             shift: 64 - bits,
-            shards: (0..count).map(|_| CachePadded::new(ShardLock::new(Shard::new(kind, bits)))).collect(),
+            shards: (0..count)
+                .map(|_| CachePadded::new(ShardLock::new(Shard::new(kind, bits, memory.clone()))))
+                .collect(),
             limit: max_bytes.map(|max| Limit { max, used: CachePadded::new(AtomicUsize::new(0)) }),
-            memory,
         }
     }
 
@@ -646,9 +638,7 @@ impl Table {
     }
 
     fn write(&self, index: usize) -> ShardWrite<'_> {
-        let guard = self.shards[index].write();
-        let start = guard.bytes;
-        ShardWrite { guard, start, memory: &self.memory }
+        ShardWrite { guard: self.shards[index].write() }
     }
 
     /// Read-locks the shard of `key` after the access check.
