@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Sections (units): `density/wat-blocked`, `density/wat-handler`, `density/wat-idle`, `density/wat-hibernated`,
-//! `density/rust-blocked`, `density/rust-idle`, `density/rust-hibernated`, `spawn`, `pingpong`, `ring`, `ring/10k`,
+//! `density/rust-blocked`, `density/rust-idle`, `density/rust-hibernated`, `spawn`, `pingpong`, `call`, `ring`, `ring/10k`,
 //! `hibernate`, `fairness`. A filter that is a unit's whole name selects that unit alone; any other selects
 //! every unit whose name contains it.
 //!
@@ -60,6 +60,8 @@ const FAIR_WAT: &str = include_str!("wat/fair.wat");
 const HIBERNATE_WAT: &str = include_str!("wat/hibernate.wat");
 /// A pinger whose receives look past queued messages it does not want.
 const SELECTIVE_WAT: &str = include_str!("wat/selective.wat");
+/// call.wat: calls between a caller and a server (`call` and `reply`).
+const CALL_WAT: &str = include_str!("wat/call.wat");
 /// Round trips of the `hibernate` section.
 const HIBERNATE_ROUNDS: u32 = 20_000;
 
@@ -122,7 +124,7 @@ fn main() {
         std::process::exit(child_main(&spec));
     }
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let units: [(&str, Section); 14] = [
+    let units: [(&str, Section); 15] = [
         ("density/wat-blocked", |b| density_unit(b, Density::WatBlocked)),
         ("density/wat-handler", |b| density_unit(b, Density::WatHandler)),
         ("density/wat-idle", |b| density_unit(b, Density::WatIdle)),
@@ -133,6 +135,7 @@ fn main() {
         ("spawn", spawn_unit),
         ("pingpong", pingpong_unit),
         ("selective", selective_unit),
+        ("call", call_unit),
         ("ring", ring_unit),
         ("ring/10k", large_ring_unit),
         ("hibernate", hibernate_unit),
@@ -1209,6 +1212,32 @@ fn pingpong_unit(bench: &mut Bench) {
     };
     let ([warren], e) = bench.interleaved(warren, &["pingpong", &PINGPONG_ROUNDS.to_string()], "rtt_ns");
     bench.row(format!("pingpong round trip ({PINGPONG_ROUNDS} rounds)"), Unit::Nanos, warren, e, Some(600.0));
+}
+
+// --------------------------------------------------------------------- call
+
+/// call.wat: ns per call round trip (`call` with a 4-byte request and no
+/// timeout, answered by `reply` from a blocking-style server).
+fn warren_call(rounds: u32) -> Result<f64> {
+    let node = new_node(DEFAULT_REDUCTIONS)?;
+    let module = node.load("call", CALL_WAT.as_bytes()).context("cannot load call.wat")?;
+    timed_pinger(&node, &module, "main", rounds, &[])
+}
+
+fn call_unit(bench: &mut Bench) {
+    println!(
+        "  warren: call.wat, {PINGPONG_ROUNDS} calls (median of 3), {INTERLEAVED_ROUNDS} rounds with Erlang's \
+         gen_server:call"
+    );
+    let warren = |bench: &mut Bench| {
+        [warren_call(PINGPONG_ROUNDS)
+            .inspect(|ns| println!("  warren: {ns:.0} ns per call"))
+            .map_err(|e| bench.warren_failed("call", &e))
+            .ok()]
+    };
+    let ([warren], e) = bench.interleaved(warren, &["call", &PINGPONG_ROUNDS.to_string()], "call_ns");
+    // The target: at most Erlang's gen_server:call (ratio <= 1.0).
+    bench.row(format!("call round trip ({PINGPONG_ROUNDS} calls)"), Unit::Nanos, warren, e, e);
 }
 
 // ---------------------------------------------------------------- selective

@@ -13,6 +13,7 @@
 %%     escript warren_bench.erl density blocked|hibernate N
 %%     escript warren_bench.erl spawn SPAWNS_PER_SPAWNER
 %%     escript warren_bench.erl pingpong ROUNDS
+%%     escript warren_bench.erl call ROUNDS
 %%     escript warren_bench.erl selective ROUNDS QUEUED
 %%     escript warren_bench.erl ring N ROUNDS
 %%     escript warren_bench.erl fairness ROUNDS
@@ -23,10 +24,12 @@
 -module(warren_bench).
 -mode(compile).
 -export([main/1, blocked/0, hibernated/0, wake/0, hib_echo/0]).
+-export([init/1, handle_call/3, handle_cast/2]).
 
 main(["density", Kind, N]) -> density(list_to_atom(Kind), list_to_integer(N));
 main(["spawn", M]) -> spawn_bench(list_to_integer(M));
 main(["pingpong", R]) -> pingpong(list_to_integer(R));
+main(["call", R]) -> call_bench(list_to_integer(R));
 main(["selective", R, Q]) -> selective(list_to_integer(R), list_to_integer(Q));
 main(["ring", N, R]) -> ring(list_to_integer(N), list_to_integer(R));
 main(["fairness", R]) -> fairness(list_to_integer(R));
@@ -177,6 +180,39 @@ pingpong(Rounds) ->
     Elapsed = median([pingpong_once(Rounds) || _ <- lists:seq(1, 3)]),
     result("rounds", Rounds),
     result("rtt_ns", Elapsed / Rounds),
+    halt(0).
+
+%% --------------------------------------------------------------------- call
+
+%% Like call.wat: a gen_server that answers every call with its request.
+init([]) -> {ok, nostate}.
+handle_call(Request, _From, State) -> {reply, Request, State}.
+handle_cast(_, State) -> {noreply, State}.
+
+callers(_, 0) -> ok;
+callers(Server, N) ->
+    N = gen_server:call(Server, N, infinity),
+    callers(Server, N - 1).
+
+%% A process starts the server, makes the calls, stops it, reports. Timed
+%% from the host's spawn to the report.
+call_once(Rounds) ->
+    Self = self(),
+    T0 = now_ns(),
+    spawn(fun() ->
+        {ok, Server} = gen_server:start(?MODULE, [], []),
+        callers(Server, Rounds),
+        gen_server:stop(Server),
+        Self ! {done, Rounds}
+    end),
+    receive {done, Rounds} -> ok end,
+    now_ns() - T0.
+
+call_bench(Rounds) ->
+    _ = call_once(Rounds div 10),
+    Elapsed = median([call_once(Rounds) || _ <- lists:seq(1, 3)]),
+    result("rounds", Rounds),
+    result("call_ns", Elapsed / Rounds),
     halt(0).
 
 %% ---------------------------------------------------------------- selective

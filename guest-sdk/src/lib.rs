@@ -75,11 +75,13 @@ extern crate alloc;
 pub mod sys;
 pub mod table;
 
+mod call;
 mod links;
 mod names;
 mod options;
 mod timer;
 
+pub use call::{CallError, ReplyTo, Request, call, call_named};
 pub use links::{
     Down, Exit, ExitReason, MonitorRef, Signal, SystemMessage, demonitor, exit_signal, monitor, spawn_link,
     spawn_monitor, spawn_opt, trap_exit,

@@ -121,6 +121,14 @@ pub const ERR_ALREADY_STARTED: i32 = -27;
 pub const ERR_RUNNING: i32 = -28;
 /// Error: the child did not start (its reason follows in the reply).
 pub const ERR_START_FAILED: i32 = -29;
+/// Error: the process called exited before it replied; the current message
+/// is its DOWN (with the exit reason).
+pub const ERR_EXITED: i32 = -30;
+/// Tag of a call's request, as the process called receives it. Payload
+/// (LE): `[reply token: i64][request bytes]`; the sender is the caller.
+pub const TAG_CALL: i64 = -105;
+/// Tag of the current message after a call that got its reply.
+pub const TAG_REPLY: i64 = -106;
 /// Tag of the message a process gets from a child it waits for (a
 /// supervisor's child, a supervisor it started) when the child calls
 /// `init_ack`, or when a supervisor's children have all started. Empty
@@ -278,6 +286,24 @@ unsafe extern "C" {
     /// `offset`, to `dst_ptr`; returns the number copied (0 when
     /// `offset >= size`), `ERR_NO_MESSAGE` if none.
     pub fn msg_read(offset: i32, dst_ptr: *mut u8, dst_len: i32) -> i32;
+
+    /// `call: (pid: i64, req_ptr, req_len: i32, timeout_ms: i64) -> i32`:
+    /// sends `pid` the request as a [`TAG_CALL`] message and waits for its
+    /// reply (returns its length; the reply is the current message, tag
+    /// [`TAG_REPLY`]), its timeout (`ERR_TIMEOUT`; `-1` waits for ever), or
+    /// the callee's death (`ERR_NOPROC` / [`ERR_EXITED`]; the current
+    /// message is its DOWN). A late reply never reaches the mailbox.
+    pub fn call(pid: i64, req_ptr: *const u8, req_len: i32, timeout_ms: i64) -> i32;
+
+    /// `call_named: (name_ptr, name_len, req_ptr, req_len: i32, timeout_ms:
+    /// i64) -> i32`: as [`call`], to the process registered under `name`
+    /// (`ERR_NOPROC` if nobody holds it).
+    pub fn call_named(name_ptr: *const u8, name_len: i32, req_ptr: *const u8, req_len: i32, timeout_ms: i64) -> i32;
+
+    /// `reply: (pid: i64, token: i64, ptr, len: i32) -> i32`: answers the
+    /// call `token` of process `pid`. `OK` also when the reply is dropped
+    /// (the caller gave up or is gone).
+    pub fn reply(pid: i64, token: i64, ptr: *const u8, len: i32) -> i32;
 
     /// `spawn_opt: (module_ptr, module_len, entry_ptr, entry_len, arg_ptr,
     /// arg_len, flags, ref_out: i32) -> i64`: as [`spawn_module`]

@@ -235,6 +235,38 @@ WARREN_IMPORT("receive_into")
 int32_t warren_receive_into(const warren_tag_t *tags, uint32_t tags_count,
                             int64_t timeout_ms, void *buf, uint32_t buf_len);
 
+/* ------------------------------------------------------------------ calls */
+
+#define WARREN_ERR_EXITED (-30) /* Error: the process called exited before it replied; the current message is its DOWN. */
+#define WARREN_TAG_CALL (-105)  /* A call's request. Payload (LE): [token: i64][request bytes]; the sender is the caller. */
+#define WARREN_TAG_REPLY (-106) /* Tag of the current message after a call that got its reply. */
+
+/*
+ * gen_server:call: sends `pid` the request as a WARREN_TAG_CALL message and
+ * waits for its reply (returns its length; the reply is the current
+ * message), for `timeout_ms` (WARREN_INFINITY waits forever;
+ * WARREN_ERR_TIMEOUT), or for the callee's death (WARREN_ERR_NOPROC or
+ * WARREN_ERR_EXITED; the current message is its DOWN, with the reason).
+ * A reply that comes after the timeout never reaches the mailbox.
+ */
+WARREN_IMPORT("call")
+int32_t warren_call(warren_pid_t pid, const void *request, uint32_t len,
+                    int64_t timeout_ms);
+
+/* As warren_call, to the process registered under `name`
+ * (WARREN_ERR_NOPROC if nobody holds it). */
+WARREN_IMPORT("call_named")
+int32_t warren_call_named(const char *name, uint32_t name_len,
+                          const void *request, uint32_t len,
+                          int64_t timeout_ms);
+
+/* Answers the call `token` of `pid` (the request's sender, and the token
+ * in its payload). WARREN_OK also when the reply is dropped (the caller
+ * gave up, is gone, or has its reply). */
+WARREN_IMPORT("reply")
+int32_t warren_reply(warren_pid_t pid, int64_t token, const void *data,
+                     uint32_t len);
+
 /* Tag of the current message, or WARREN_ERR_NO_MESSAGE. */
 WARREN_IMPORT("msg_tag")
 warren_tag_t warren_msg_tag(void);

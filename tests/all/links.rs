@@ -588,7 +588,7 @@ fn the_rust_sdk_links_monitors_names_and_timers_work_end_to_end() {
         }
     }
     assert!(failures.is_empty(), "SDK checks failed:\n{}", failures.join("\n"));
-    assert!(checks >= 16);
+    assert!(checks >= 19);
     finish_normally(&process);
     assert!(node.registered().is_empty(), "the SDK guest left names: {:?}", node.registered());
 }

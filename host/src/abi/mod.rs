@@ -8,6 +8,7 @@
 //! silent `as`, so the cast lints below hold for the whole ABI.
 #![warn(clippy::cast_possible_truncation, clippy::cast_possible_wrap, clippy::cast_sign_loss)]
 
+mod call;
 mod charge;
 mod guest_memory;
 mod message;
@@ -26,6 +27,7 @@ use wasmtime::Linker;
 pub(crate) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     process::link(linker)?;
     message::link(linker)?;
+    call::link(linker)?;
     signals::link(linker)?;
     names::link(linker)?;
     timer::link(linker)?;

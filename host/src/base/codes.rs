@@ -74,6 +74,9 @@ pub const ERR_ALREADY_STARTED: i32 = -27;
 pub const ERR_RUNNING: i32 = -28;
 /// Error: the child did not start (its reason follows in the reply).
 pub const ERR_START_FAILED: i32 = -29;
+/// Error: the process called exited before it replied; the current message
+/// is its DOWN, which carries the exit reason.
+pub const ERR_EXITED: i32 = -30;
 
 /// Exit reason kind of [`ExitReason::Normal`](crate::ExitReason::Normal).
 pub const REASON_NORMAL: i32 = 0;
@@ -112,6 +115,19 @@ pub const TAG_ACK: i64 = -103;
 /// Tag of a supervisor's answer to `supervisor_request`. Payload (LE):
 /// `[request id: i64][result: i64][data bytes]` (see docs/ABI.md).
 pub const TAG_SUPERVISOR_REPLY: i64 = -104;
+
+/// Tag of a call's request, as the process called receives it. Payload
+/// (LE): `[reply token: i64][request bytes]`; the sender is the caller,
+/// which `reply` answers with the token.
+pub const TAG_CALL: i64 = -105;
+/// Tag of the current message after a call that got its reply. Payload:
+/// the reply's bytes; the sender is the process that replied.
+pub const TAG_REPLY: i64 = -106;
+
+/// Tag of the DOWN of the monitor a call holds on the process called
+/// (payload as [`TAG_DOWN`]'s): a call waits for it and for its reply, and
+/// hands it to the guest as a `TAG_DOWN`. Host-internal.
+pub(crate) const TAG_CALL_DOWN: i64 = -202;
 
 /// Tag of a request to a supervisor (made by `supervisor_request` or the
 /// host; guests cannot send negative tags). Host-internal.
@@ -267,6 +283,7 @@ pub const ALL: &[(&str, i64)] = &[
     ("ERR_ALREADY_STARTED", ERR_ALREADY_STARTED as i64),
     ("ERR_RUNNING", ERR_RUNNING as i64),
     ("ERR_START_FAILED", ERR_START_FAILED as i64),
+    ("ERR_EXITED", ERR_EXITED as i64),
     ("REASON_NORMAL", REASON_NORMAL as i64),
     ("REASON_SHUTDOWN", REASON_SHUTDOWN as i64),
     ("REASON_CUSTOM", REASON_CUSTOM as i64),
@@ -280,6 +297,8 @@ pub const ALL: &[(&str, i64)] = &[
     ("TAG_TABLE_TRANSFER", TAG_TABLE_TRANSFER),
     ("TAG_ACK", TAG_ACK),
     ("TAG_SUPERVISOR_REPLY", TAG_SUPERVISOR_REPLY),
+    ("TAG_CALL", TAG_CALL),
+    ("TAG_REPLY", TAG_REPLY),
     ("STRATEGY_ONE_FOR_ONE", STRATEGY_ONE_FOR_ONE as i64),
     ("STRATEGY_ONE_FOR_ALL", STRATEGY_ONE_FOR_ALL as i64),
     ("STRATEGY_REST_FOR_ONE", STRATEGY_REST_FOR_ONE as i64),

@@ -116,7 +116,14 @@ impl<'a> Payload<'a> {
 impl Letter {
     /// A letter from `sender` with `tag`, carrying a copy of `data`.
     pub(crate) fn new(sender: Pid, tag: i64, data: &[u8]) -> Letter {
-        let len = data.len();
+        Letter::from_parts(sender, tag, &[], data)
+    }
+
+    /// A letter whose payload is a copy of `head` followed by a copy of
+    /// `data` (a call's token and its request, in one block).
+    #[inline]
+    pub(crate) fn from_parts(sender: Pid, tag: i64, head: &[u8], data: &[u8]) -> Letter {
+        let len = head.len() + data.len();
         // (Never empty: it holds the header.)
         let block = block_cache::allocate(layout(len)).cast::<Header>();
         // SAFETY: the block is fresh, sized and aligned for the header
@@ -124,7 +131,9 @@ impl Letter {
         // reads it.
         unsafe {
             block.as_ptr().write(Header { next: ptr::null_mut(), sender, tag, len });
-            ptr::copy_nonoverlapping(data.as_ptr(), block.as_ptr().add(1).cast::<u8>(), len);
+            let payload = block.as_ptr().add(1).cast::<u8>();
+            ptr::copy_nonoverlapping(head.as_ptr(), payload, head.len());
+            ptr::copy_nonoverlapping(data.as_ptr(), payload.add(head.len()), data.len());
         }
         Letter(block)
     }
@@ -163,6 +172,13 @@ impl Letter {
     /// Its tag.
     pub(crate) fn tag(&self) -> i64 {
         self.header().tag
+    }
+
+    /// Changes its tag (the host hands a message it made for itself to the
+    /// guest under a public tag).
+    pub(crate) fn set_tag(&mut self, tag: i64) {
+        // SAFETY: the letter owns its block; `&mut self` is the only access.
+        unsafe { (*self.0.as_ptr()).tag = tag };
     }
 
     /// The host memory the letter holds: its block (a shared exit reason

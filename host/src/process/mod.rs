@@ -19,6 +19,7 @@
 //! | [`runtime`], [`spawn`], [`exit`] | what a node's processes share (configuration, engine, scheduler, services); spawning and ending processes |
 //! | [`waker`] | a process as a scheduler job and as a waker |
 
+pub(crate) mod call;
 pub(crate) mod call_box;
 pub(crate) mod capabilities;
 pub(crate) mod cost;
@@ -154,6 +155,10 @@ pub(crate) struct Process {
     /// Who its `init_ack` tells (`TAG_ACK`), once: the supervisor that
     /// waits for it (0: nobody).
     pub(crate) ack_to: AtomicU64,
+    /// The reply token of the call it waits on (0: none): a reply is queued
+    /// only by whoever swaps it to 0 first, so a call gets one reply at
+    /// most, and none once it gave up (see `call.rs`).
+    pub(crate) awaiting_reply: AtomicU64,
     /// Most messages its mailbox may hold, `NO_MAILBOX_LIMIT` for none: its
     /// capabilities' limit, kept here for its senders (a plain `usize`: 8
     /// bytes, not an `Option`'s 16). Last: cold beside the fields above.
@@ -186,6 +191,7 @@ impl Process {
             exit_waiter: Mutex::new(None),
             started: AtomicBool::new(false),
             ack_to: AtomicU64::new(0),
+            awaiting_reply: AtomicU64::new(0),
             max_mailbox,
         }
     }

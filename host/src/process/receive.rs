@@ -14,6 +14,7 @@
 //! ([`ReceiveState::take_charge`]).
 
 use super::Process;
+use super::call::{self, CallInFlight};
 use super::cost;
 use super::letter::Letter;
 use super::mailbox::{Cursor, Scan};
@@ -40,7 +41,15 @@ pub(crate) fn begin(state: &mut ProcessState, timeout_ms: i64) -> Option<wasmtim
     let budget = cost::scan_budget(state.process.runtime.config.reductions);
     match look(state, budget) {
         Scan::Found(message) => Some(deliver(state, message).map(Phase::Ready)),
-        Scan::NotFound => (timeout_ms == 0).then_some(Ok(Phase::Ready(ERR_TIMEOUT))),
+        Scan::NotFound if timeout_ms == 0 && call::withdraw(state) => {
+            call::abandon(state);
+            Some(Ok(Phase::Ready(ERR_TIMEOUT)))
+        }
+        Scan::NotFound => {
+            // A call whose reply claimed its token waits for it.
+            state.receive.poll_only = false;
+            None
+        }
         Scan::OutOfBudget => {
             // The timeout counts from the call; it is looked at once every
             // message has been.
@@ -66,20 +75,26 @@ pub(crate) fn wait(state: &mut ProcessState, timeout_ms: i64, fuel_left: Option<
 /// at no more than `budget` of them; what it looked at is charged.
 #[inline]
 fn look(state: &mut ProcessState, budget: u64) -> Scan {
-    let receive = &mut state.receive;
-    let before = receive.cursor.looked;
-    let tags = &receive.tags;
-    let scan =
-        state.received.take_matching(&state.process.mailbox, |tag| tags.matches(tag), &mut receive.cursor, budget);
-    let looked = receive.cursor.looked - before;
-    if looked > cost::FREE_SCAN {
-        receive.charge = receive.charge.saturating_add(cost::scan(looked));
+    loop {
+        let receive = &mut state.receive;
+        let before = receive.cursor.looked;
+        let tags = &receive.tags;
+        let scan =
+            state.received.take_matching(&state.process.mailbox, |tag| tags.matches(tag), &mut receive.cursor, budget);
+        let looked = receive.cursor.looked - before;
+        if looked > cost::FREE_SCAN {
+            receive.charge = receive.charge.saturating_add(cost::scan(looked));
+        }
+        if let Scan::Found(letter) = &scan {
+            // The process holds the message now, not the host.
+            state.process.runtime.memory.release(letter.footprint());
+            if state.receive.call.is_some() && !call::ends_call(state, letter) {
+                // A call's DOWN after a reply claimed the call: dropped.
+                continue;
+            }
+        }
+        return scan;
     }
-    if let Scan::Found(letter) = &scan {
-        // The process holds the message now, not the host.
-        state.process.runtime.memory.release(letter.footprint());
-    }
-    scan
 }
 
 /// The future of a receive call that started as `started` says (an error:
@@ -133,6 +148,8 @@ pub(crate) struct ReceiveState {
     /// slice (a future cannot reach the store's fuel; the host function
     /// takes it at the next call).
     charge: u64,
+    /// The call this wait belongs to, if it is a call's (see `call.rs`).
+    pub(crate) call: Option<CallInFlight>,
 }
 
 impl ReceiveState {
@@ -242,9 +259,20 @@ fn poll_waiting(process: &Process, state: &mut ProcessState, cx: &mut Context<'_
             let fired =
                 receive.timer.is_some_and(|(_, sequence)| process.timeout_fired.load(Ordering::Acquire) == sequence);
             if fired || receive.poll_only {
-                receive.phase = Phase::Done;
                 receive.timer = None;
-                return Poll::Ready(Ok(ERR_TIMEOUT));
+                receive.poll_only = false;
+                if call::withdraw(state) {
+                    call::abandon(state);
+                    state.receive.phase = Phase::Done;
+                    return Poll::Ready(Ok(ERR_TIMEOUT));
+                }
+                // A call whose reply claimed its token: it comes, with a wake.
+                let receive = &mut state.receive;
+                if receive.phase == Phase::Resuming {
+                    receive.phase = Phase::Waiting;
+                    record_resume_hints(state);
+                }
+                return Poll::Pending;
             }
             if receive.phase == Phase::Resuming {
                 // Every message looked at: from now on it waits.
@@ -261,6 +289,9 @@ fn poll_waiting(process: &Process, state: &mut ProcessState, cx: &mut Context<'_
 /// to its buffer.
 #[inline]
 fn deliver(state: &mut ProcessState, message: Letter) -> wasmtime::Result<i32> {
+    if state.receive.call.is_some() {
+        return Ok(call::finish(state, message));
+    }
     let len = state.take_delivery(message);
     if let Some(into) = state.receive.into.take() {
         into.write(state)?;
@@ -368,6 +399,15 @@ impl Tags {
             }
             *count = u8::try_from(len).unwrap_or(0);
         }
+    }
+
+    /// Replaces the tags with `tags` (at most [`Tags::INLINE`]: a call's).
+    pub(crate) fn set(&mut self, tags: &[i64]) {
+        debug_assert!(tags.len() <= Self::INLINE);
+        let mut inline = [0; Self::INLINE];
+        let count = tags.len().min(Self::INLINE);
+        inline[..count].copy_from_slice(&tags[..count]);
+        *self = Tags::Inline(inline, u8::try_from(count).unwrap_or(0));
     }
 
     /// No tags: any message matches.

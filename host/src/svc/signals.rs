@@ -39,7 +39,7 @@
 
 use super::Member;
 use super::process_table::ProcessTable;
-use crate::base::codes::{TAG_DOWN, TAG_EXIT};
+use crate::base::codes::{TAG_CALL_DOWN, TAG_DOWN, TAG_EXIT};
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
 use std::collections::{HashMap, HashSet};
@@ -202,6 +202,16 @@ fn killed(reason: &Arc<ExitReason>) -> Arc<ExitReason> {
     }
 }
 
+/// The bit that marks the reference of a call's monitor (see
+/// [`Signals::monitor_call`]); the node's counter never reaches it.
+const CALL_MONITOR: u64 = 1 << 62;
+
+/// The tag of the DOWN of monitor `reference`: a call's monitor has its own,
+/// which only the call waits for.
+fn down_tag(reference: u64) -> i64 {
+    if reference & CALL_MONITOR != 0 { TAG_CALL_DOWN } else { TAG_DOWN }
+}
+
 /// Whether a message (`tag`, the first bytes of its payload `head`) is the
 /// DOWN of monitor `reference`.
 pub(crate) fn is_down_of(reference: u64, tag: i64, head: &[u8]) -> bool {
@@ -294,6 +304,18 @@ impl Signals {
     /// target gives DOWN `noproc` at once.
     pub(crate) fn monitor<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid) -> u64 {
         let reference = self.next_ref.fetch_add(1, Ordering::Relaxed);
+        self.attach_monitor(table, watcher, target, reference)
+    }
+
+    /// [`Signals::monitor`] for a call: its DOWN comes with the host-internal
+    /// tag `TAG_CALL_DOWN`, so that the call, which waits for it, takes no
+    /// other DOWN, and a guest's receive never takes it.
+    pub(crate) fn monitor_call<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid) -> u64 {
+        let reference = self.next_ref.fetch_add(1, Ordering::Relaxed) | CALL_MONITOR;
+        self.attach_monitor(table, watcher, target, reference)
+    }
+
+    fn attach_monitor<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid, reference: u64) -> u64 {
         // The watcher's side first: a target that dies meanwhile finds it
         // there and sends DOWN (see `deliver_departure`).
         watcher.relations().attach().monitoring.insert(reference, target);
@@ -309,7 +331,8 @@ impl Signals {
             let removed = watcher.relations().attached_mut().and_then(|a| a.monitoring.remove(&reference));
             if removed.is_some() {
                 let noproc = Arc::new(ExitReason::Noproc);
-                watcher.deliver_signal(target, TAG_DOWN, &down_head(reference, target, &noproc), &noproc);
+                let head = down_head(reference, target, &noproc);
+                watcher.deliver_signal(target, down_tag(reference), &head, &noproc);
             }
         }
         reference
@@ -432,7 +455,7 @@ impl Signals {
             let mut relations = watcher.relations();
             if relations.attached_mut().and_then(|a| a.monitoring.remove(&reference)).is_some() {
                 let head = down_head(reference, from, &reason);
-                watcher.deliver_signal_locked(&mut relations, from, TAG_DOWN, &head, &reason);
+                watcher.deliver_signal_locked(&mut relations, from, down_tag(reference), &head, &reason);
             }
         }
         awaited_by

@@ -16,6 +16,10 @@
 //! * `no_spawn`: tries to spawn `quick`; exits `Custom(b"not permitted")`
 //!   if the SDK says `Error::NotPermitted`, else `Custom(b"spawned")`.
 //! * `hog`: allocates 4 MiB and returns.
+//! * `server`: serves calls: `rev:BYTES` is answered with the bytes
+//!   reversed; `later:` is answered from a process it spawns (`replier`,
+//!   given the caller's handle); `slow:` after 200 ms; `die:` makes it exit
+//!   `Custom(b"boom")`. Ends on a plain message.
 //! * `reg_child`: argument = parent pid + one index byte. Registers itself in
 //!   registry `sdk-links-dup` under key `topic` with the index as value,
 //!   sends the parent tag 4, waits for a tag 5 message, sends the parent tag 6
@@ -23,7 +27,7 @@
 
 use warren::sys::{TAG_DOWN, TAG_EXIT};
 use warren::{
-    Down, Error, ExitReason, Message, MonitorRef, NameError, Pid, Reason, Registry, Signal,
+    CallError, Down, Error, ReplyTo, ExitReason, Message, MonitorRef, NameError, Pid, Reason, Registry, Signal,
     SpawnOptions,
 };
 
@@ -82,7 +86,7 @@ fn nothing_queued() -> Check {
 #[unsafe(no_mangle)]
 pub extern "C" fn main() {
     let reporter = arg_pid();
-    let checks: [NamedCheck; 16] = [
+    let checks: [NamedCheck; 19] = [
         ("trap_exit_returns_the_previous_setting", trap_exit_flag),
         (
             "spawn_link_child_crash_is_an_exit_message",
@@ -111,6 +115,9 @@ pub extern "C" fn main() {
         ("timers", timers),
         ("exit_reason_parts", exit_reason_parts),
         ("spawn_opts_narrows_the_child", spawn_opts_narrows),
+        ("call_round_trip_and_deferred_reply", call_round_trip),
+        ("call_to_a_dead_pid_or_unknown_name_is_noproc", call_noproc),
+        ("call_gives_the_callees_exit_reason_and_drops_late_replies", call_exit_and_timeout),
     ];
     for (name, check) in checks {
         let text = match check() {
@@ -157,6 +164,42 @@ fn spawn_monitor_custom() -> Check {
     ensure(down.reason == ExitReason::Custom(b"boom".to_vec()), || {
         format!("reason {:?}", down.reason)
     })
+}
+
+fn call_round_trip() -> Check {
+    let server = warren::spawn("server", &[]).map_err(|e| format!("spawn: {e}"))?;
+    let reply = warren::call(server, b"rev:abc", Some(WAIT)).map_err(|e| format!("call: {e}"))?;
+    ensure(reply == b"cba", || format!("reply {reply:?}"))?;
+    let reply = warren::call(server, b"later:", Some(WAIT)).map_err(|e| format!("deferred call: {e}"))?;
+    ensure(reply == b"from replier", || format!("deferred reply {reply:?}"))?;
+    let _ = server.send(0, &[]);
+    Ok(())
+}
+
+fn call_noproc() -> Check {
+    let dead = dead_pid()?;
+    let got = warren::call(dead, b"rev:x", Some(WAIT));
+    ensure(got == Err(CallError::NoProc), || format!("call to a dead pid: {got:?}"))?;
+    let got = warren::call_named("sdk-links-nobody", b"rev:x", Some(WAIT));
+    ensure(got == Err(CallError::NoProc), || format!("call to an unknown name: {got:?}"))?;
+    let got = warren::call(warren::self_pid(), b"", Some(WAIT));
+    ensure(got == Err(CallError::Refused(Error::BadArg)), || format!("call to oneself: {got:?}"))
+}
+
+fn call_exit_and_timeout() -> Check {
+    let server = warren::spawn("server", &[]).map_err(|e| format!("spawn: {e}"))?;
+    let got = warren::call(server, b"slow:", Some(20));
+    ensure(got == Err(CallError::Timeout), || format!("slow call: {got:?}"))?;
+    // The server replies at 200 ms: the reply must not reach the mailbox.
+    warren::sleep(400);
+    let queued = warren::poll();
+    ensure(queued.is_none(), || format!("a late reply was queued: {queued:?}"))?;
+    let got = warren::call(server, b"die:", Some(WAIT));
+    ensure(got == Err(CallError::Exited(ExitReason::Custom(b"boom".to_vec()))), || {
+        format!("call to a server that dies: {got:?}")
+    })?;
+    let queued = warren::poll();
+    ensure(queued.is_none(), || format!("the call left a message: {queued:?}"))
 }
 
 /// A pid that was alive once and is dead now.
@@ -570,6 +613,35 @@ pub extern "C" fn exit_custom() {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn quick() {}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn server() {
+    loop {
+        let msg = warren::receive();
+        let Some(request) = msg.as_call() else { return };
+        let body = &request.body;
+        if let Some(bytes) = body.strip_prefix(b"rev:") {
+            let mut reversed = bytes.to_vec();
+            reversed.reverse();
+            let _ = request.reply_to.reply(&reversed);
+        } else if body.starts_with(b"later:") {
+            let _ = warren::spawn("replier", &request.reply_to.to_le_bytes());
+        } else if body.starts_with(b"slow:") {
+            warren::sleep(200);
+            let _ = request.reply_to.reply(b"too late");
+        } else if body.starts_with(b"die:") {
+            warren::exit(Reason::Custom(b"boom".to_vec()));
+        }
+    }
+}
+
+/// Replies `from replier` to the call whose handle is its argument.
+#[unsafe(no_mangle)]
+pub extern "C" fn replier() {
+    if let Some(reply_to) = ReplyTo::from_le_slice(&warren::arg()) {
+        let _ = reply_to.reply(b"from replier");
+    }
+}
 
 #[unsafe(no_mangle)]
 pub extern "C" fn waiter() {

@@ -1,0 +1,151 @@
+//! Calls: `gen_server:call`'s request and reply, with the host at both
+//! ends, so that every language calls and serves the same way.
+//!
+//! A call monitors the process called (a monitor whose DOWN has a tag of
+//! its own, `TAG_CALL_DOWN`), sends it a `TAG_CALL` message carrying a
+//! fresh random reply token, and waits, as a `receive` does (the same
+//! state, future and timeout: `receive.rs`), for either a `TAG_REPLY`
+//! message or that DOWN.
+//!
+//! The token is also kept in the caller's [`Process::awaiting_reply`]. A
+//! reply is queued only by whoever swaps the token there to 0, so a call
+//! gets one reply at most, and none once it has given up: a caller whose
+//! timeout fires swaps it to 0 itself, and if a replier won that race the
+//! reply is already on its way and the call takes it instead of timing
+//! out. So a late reply never reaches the caller's mailbox, as with
+//! OTP 24's aliases, and a `TAG_REPLY` message only ever exists for the
+//! call in flight. The token is random (64 bits): a process that did not
+//! get the request cannot answer it.
+
+use super::letter::Letter;
+use super::state::ProcessState;
+use crate::base::codes::{ERR_EXITED, ERR_NOPROC, REASON_NOPROC, TAG_CALL, TAG_CALL_DOWN, TAG_DOWN, TAG_REPLY};
+use crate::base::pid::Pid;
+use std::cell::Cell;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::Ordering;
+
+/// A call in flight: what it waits for.
+#[derive(Clone, Copy)]
+pub(crate) struct CallInFlight {
+    /// The reply token (never 0).
+    token: u64,
+    /// Its monitor on the process called.
+    monitor: u64,
+}
+
+/// The tags a call's wait takes: the reply, or the DOWN of its monitor.
+pub(crate) const WAIT_TAGS: [i64; 2] = [TAG_REPLY, TAG_CALL_DOWN];
+
+/// Starts a call of `callee` with `request` from the process of `state`:
+/// monitors it, sends the request, and records what the call waits for
+/// (the caller then waits on [`WAIT_TAGS`]). A callee that is not alive
+/// gives the call its DOWN `noproc` at once.
+pub(crate) fn start(state: &mut ProcessState, callee: Pid, request: &[u8]) {
+    let token = new_token();
+    let process = &state.process;
+    // Before the request leaves: its reply may come at once.
+    process.awaiting_reply.store(token, Ordering::Release);
+    let runtime = &process.runtime;
+    let monitor = runtime.signals.monitor_call(&runtime.table, process, callee);
+    runtime.send(callee, Letter::from_parts(state.pid, TAG_CALL, &token.to_le_bytes(), request));
+    state.receive.call = Some(CallInFlight { token, monitor });
+}
+
+/// Queues `reply` for the process `to` if it waits on the call of `token`
+/// (from `from`); otherwise drops it, as a reply that comes after its
+/// caller gave up, or a second reply to one call.
+pub(crate) fn reply(state: &ProcessState, to: Pid, token: u64, reply: &[u8]) {
+    let runtime = &state.process.runtime;
+    runtime.table.with(to, |caller| {
+        let claimed = caller.awaiting_reply.compare_exchange(token, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok();
+        if claimed {
+            caller.deliver_letter(Letter::new(state.pid, TAG_REPLY, reply));
+        }
+    });
+}
+
+/// Whether the call in flight (if any) may end without its reply: it
+/// withdraws its token. `false` when a reply has claimed the token: the
+/// reply is on its way, and the call must wait for it.
+pub(crate) fn withdraw(state: &ProcessState) -> bool {
+    match state.receive.call {
+        None => true,
+        Some(call) => {
+            state.process.awaiting_reply.compare_exchange(call.token, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+        }
+    }
+}
+
+/// Whether a letter a call's wait took ends the call: a reply does; its
+/// DOWN does unless a reply claimed the token first (then the reply, from
+/// another process than the one called, is on its way: the DOWN is
+/// dropped and the call waits on).
+pub(crate) fn ends_call(state: &ProcessState, letter: &Letter) -> bool {
+    letter.tag() != TAG_CALL_DOWN || withdraw(state)
+}
+
+/// Ends the call in flight with `letter`, its reply or its DOWN, which
+/// becomes the current message; returns the call's result: the reply's
+/// length, or `ERR_NOPROC` / `ERR_EXITED` for a DOWN.
+pub(crate) fn finish(state: &mut ProcessState, mut letter: Letter) -> i32 {
+    let Some(call) = state.receive.call.take() else {
+        return state.take_delivery(letter);
+    };
+    if letter.tag() == TAG_REPLY {
+        end_monitor(state, call);
+        return state.take_delivery(letter);
+    }
+    // The DOWN: the guest sees it as any monitor's.
+    letter.set_tag(TAG_DOWN);
+    let noproc = letter.payload().head().get(16..20) == Some(&REASON_NOPROC.to_le_bytes()[..]);
+    state.take_delivery(letter);
+    if noproc { ERR_NOPROC } else { ERR_EXITED }
+}
+
+/// Ends a call that gave up (its timeout): its monitor goes.
+pub(crate) fn abandon(state: &mut ProcessState) {
+    if let Some(call) = state.receive.call.take() {
+        end_monitor(state, call);
+    }
+}
+
+/// Removes the call's monitor, and its DOWN if one was queued meanwhile.
+fn end_monitor(state: &mut ProcessState, call: CallInFlight) {
+    let runtime = &state.process.runtime;
+    if !runtime.signals.demonitor(&runtime.table, &*state.process, call.monitor) {
+        let down = state.received.remove_first(&state.process.mailbox, |m| m.tag() == TAG_CALL_DOWN);
+        if let Some(down) = down {
+            runtime.memory.release(down.footprint());
+        }
+    }
+}
+
+/// A fresh reply token: random, never 0.
+fn new_token() -> u64 {
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(RandomState::new().hash_one(std::thread::current().id()) | 1);
+    }
+    STATE.with(|state| {
+        // xorshift64*: a full-period generator over non-zero states, seeded
+        // from the process-wide random keys of `RandomState`.
+        let mut x = state.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        state.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D).max(1)
+    })
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::new_token;
+
+    #[test]
+    fn tokens_are_never_zero_and_do_not_repeat_soon() {
+        let tokens: std::collections::HashSet<u64> = (0..100_000).map(|_| new_token()).collect();
+        assert_eq!(tokens.len(), 100_000);
+        assert!(!tokens.contains(&0));
+    }
+}
