@@ -63,9 +63,7 @@ fn timeout_arg(timeout_ms: Option<u64>) -> i64 {
 /// The answer of a `call`/`call_named` that returned `result`: the reply's
 /// bytes (the current message), or why there are none.
 fn outcome(result: i32) -> Result<Vec<u8>, CallError> {
-    let down_reason = || {
-        current_message().and_then(|m| m.as_down()).map_or(ExitReason::Noproc, |down| down.reason)
-    };
+    let down_reason = || current_message().and_then(|m| m.as_down()).map_or(ExitReason::Noproc, |down| down.reason);
     match result {
         n if n >= 0 => Ok(current_message().map(|m| m.data).unwrap_or_default()),
         sys::ERR_TIMEOUT => Err(CallError::Timeout),
