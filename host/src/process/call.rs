@@ -52,9 +52,9 @@ pub(crate) fn start(state: &mut ProcessState, callee: Pid, request: &[u8]) {
     state.receive.call = Some(CallInFlight { token, monitor });
 }
 
-/// Queues `reply` for the process `to` if it waits on the call of `token`
-/// (from `from`); otherwise drops it, as a reply that comes after its
-/// caller gave up, or a second reply to one call.
+/// Queues `reply`, from the process of `state`, for the process `to` if it
+/// waits on the call of `token`; otherwise drops it, as a reply that comes
+/// after its caller gave up, or a second reply to one call.
 pub(crate) fn reply(state: &ProcessState, to: Pid, token: u64, reply: &[u8]) {
     let runtime = &state.process.runtime;
     runtime.table.with(to, |caller| {
