@@ -38,7 +38,7 @@ mod report;
 mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use side_by_side::{Bench, Unit, parse_results, rss};
+use side_by_side::{Bench, Section, Unit, parse_results, rss, run_child_if_asked, run_units};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use warren_host::{Inbox, LoadedModule, Node, NodeConfig, Pid, ProcessHandle};
@@ -196,18 +196,8 @@ const GUEST: &str = r#"
 "#;
 
 fn main() {
-    if let Ok(spec) = std::env::var("WARREN_RELATIONS_CHILD") {
-        match child_main(&spec) {
-            Ok(()) => std::process::exit(0),
-            Err(error) => {
-                eprintln!("child {spec:?}: {error:#}");
-                std::process::exit(1);
-            }
-        }
-    }
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
-    let units: [(&str, Section); 5] = [
+    run_child_if_asked("WARREN_RELATIONS_CHILD", child_main);
+    let units: &[(&str, Section)] = &[
         ("link", link_unit),
         ("monitor", monitor_unit),
         ("chain", chain_unit),
@@ -218,29 +208,10 @@ fn main() {
     if let Err(why) = &bench.erlang.available {
         println!("Erlang: {why}; its column reads n/a");
     }
-    let mut ran = 0;
-    for (name, run) in units {
-        if selected(name) {
-            println!("\n=== {name} ===");
-            if let Err(error) = run(&mut bench) {
-                println!("  FAILED: {error:#}");
-                bench.notes.push(format!("Warren {name}: {error:#}"));
-            }
-            ran += 1;
-        }
-    }
-    if ran == 0 {
-        let names: Vec<&str> = units.iter().map(|(n, _)| *n).collect();
-        eprintln!("no unit matches {filters:?}; the units are: {}", names.join(", "));
-        std::process::exit(2);
-    }
-    bench.print_table();
+    run_units(&mut bench, units, |_| ());
 }
 
 // ------------------------------------------------------------------ units
-
-/// A unit: measures, prints, and adds rows to the table.
-type Section = fn(&mut Bench) -> Result<()>;
 
 fn link_unit(bench: &mut Bench) -> Result<()> {
     pairs_unit(bench, "link_loop", LINK_PAIRS, "link + unlink", "link_unlink_ns", "link")

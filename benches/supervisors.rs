@@ -83,7 +83,7 @@ mod report;
 mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use side_by_side::{Bench, Unit, parse_results, rss, run_bounded};
+use side_by_side::{Bench, Section, Unit, parse_results, rss, run_bounded, run_child_if_asked, run_units};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -263,18 +263,8 @@ const GUEST: &str = r#"
 "#;
 
 fn main() {
-    if let Ok(spec) = std::env::var("WARREN_SUPERVISORS_CHILD") {
-        match child_main(&spec) {
-            Ok(()) => std::process::exit(0),
-            Err(error) => {
-                eprintln!("child {spec:?}: {error:#}");
-                std::process::exit(1);
-            }
-        }
-    }
-    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
-    let units: [(&str, Section); 4] = [
+    run_child_if_asked("WARREN_SUPERVISORS_CHILD", child_main);
+    let units: &[(&str, Section)] = &[
         ("restart", restart_unit),
         ("dynamic", dynamic_unit),
         ("resident", resident_unit),
@@ -287,32 +277,10 @@ fn main() {
     if scale() != 1.0 {
         println!("WARREN_BENCH_SCALE={}: every size but `resident`'s is scaled", scale());
     }
-    let mut ran = 0;
-    for (name, run) in units {
-        if selected(name) {
-            println!("\n=== {name} ===");
-            let watchdog = watchdog(name);
-            let outcome = run(&mut bench);
-            drop(watchdog);
-            if let Err(error) = outcome {
-                println!("  FAILED: {error:#}");
-                bench.notes.push(format!("Warren {name}: {error:#}"));
-            }
-            ran += 1;
-        }
-    }
-    if ran == 0 {
-        let names: Vec<&str> = units.iter().map(|(n, _)| *n).collect();
-        eprintln!("no unit matches {filters:?}; the units are: {}", names.join(", "));
-        std::process::exit(2);
-    }
-    bench.print_table();
+    run_units(&mut bench, units, watchdog);
 }
 
 // ------------------------------------------------------------------ units
-
-/// A unit: measures, prints, and adds rows to the table.
-type Section = fn(&mut Bench) -> Result<()>;
 
 fn restart_unit(bench: &mut Bench) -> Result<()> {
     let rounds = scaled(RESTARTS);

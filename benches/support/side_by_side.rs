@@ -101,6 +101,51 @@ struct Row {
     erlang: Option<f64>,
 }
 
+/// A unit: measures, prints, and adds rows to the table.
+pub type Section = fn(&mut Bench) -> Result<()>;
+
+/// When this process is a child run (the variable `var` is set, to its
+/// spec), runs `child` with the spec and exits: 0 if it succeeded, 1 if not.
+pub fn run_child_if_asked(var: &str, child: fn(&str) -> Result<()>) {
+    let Ok(spec) = std::env::var(var) else { return };
+    match child(&spec) {
+        Ok(()) => std::process::exit(0),
+        Err(error) => {
+            eprintln!("child {spec:?}: {error:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Runs the units the command line selects (a unit is selected by a filter
+/// its name contains; all of them with no filter), each while the value
+/// `guard(name)` returns is alive, then prints the table. Exits 2 when no
+/// unit matches.
+pub fn run_units<G>(bench: &mut Bench, units: &[(&'static str, Section)], guard: impl Fn(&'static str) -> G) {
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
+    let mut ran = 0;
+    for &(name, run) in units {
+        if selected(name) {
+            println!("\n=== {name} ===");
+            let guard = guard(name);
+            let outcome = run(bench);
+            drop(guard);
+            if let Err(error) = outcome {
+                println!("  FAILED: {error:#}");
+                bench.notes.push(format!("Warren {name}: {error:#}"));
+            }
+            ran += 1;
+        }
+    }
+    if ran == 0 {
+        let names: Vec<&str> = units.iter().map(|(n, _)| *n).collect();
+        eprintln!("no unit matches {filters:?}; the units are: {}", names.join(", "));
+        std::process::exit(2);
+    }
+    bench.print_table();
+}
+
 pub struct Bench {
     pub erlang: Erlang,
     /// Warren's scheduler threads, for the table's header.
