@@ -146,31 +146,23 @@ impl NodeSettings {
     /// both, every option `cli` has that was given on the command line
     /// (`given` tells by the option's id, its field name in `NodeArgs`).
     pub fn apply(&self, cli: crate::NodeArgs, given: impl Fn(&str) -> bool) -> crate::NodeArgs {
-        let pick = |id: &str| given(id);
+        // The command line's value if given there, else the manifest's if
+        // it has one, else the command line's default.
+        fn pick<T>(given: bool, cli: T, manifest: Option<T>) -> T {
+            if given { cli } else { manifest.unwrap_or(cli) }
+        }
         crate::NodeArgs {
-            schedulers: if pick("schedulers") { cli.schedulers } else { self.schedulers.or(cli.schedulers) },
-            reductions: if pick("reductions") { cli.reductions } else { self.reductions.unwrap_or(cli.reductions) },
-            max_processes: if pick("max_processes") {
-                cli.max_processes
-            } else {
-                self.max_processes.unwrap_or(cli.max_processes)
-            },
-            max_mailbox: if pick("max_mailbox") { cli.max_mailbox } else { self.max_mailbox.or(cli.max_mailbox) },
-            max_memory: if pick("max_memory") { cli.max_memory } else { self.max_memory.unwrap_or(cli.max_memory) },
-            max_host_memory: if pick("max_host_memory") {
-                cli.max_host_memory
-            } else {
-                self.max_host_memory.or(cli.max_host_memory)
-            },
-            layout: if pick("layout") { cli.layout } else { self.layout.unwrap_or(cli.layout) },
-            hibernate_after: if pick("hibernate_after") {
-                cli.hibernate_after
-            } else {
-                self.hibernate_after.or(cli.hibernate_after)
-            },
-            tag_output: if pick("tag_output") { cli.tag_output } else { self.tag_output.unwrap_or(cli.tag_output) },
-            env: if pick("env") { cli.env } else { self.env.clone().unwrap_or(cli.env) },
-            log: if pick("log") { cli.log } else { self.log.clone().or(cli.log) },
+            schedulers: pick(given("schedulers"), cli.schedulers, self.schedulers.map(Some)),
+            reductions: pick(given("reductions"), cli.reductions, self.reductions),
+            max_processes: pick(given("max_processes"), cli.max_processes, self.max_processes),
+            max_mailbox: pick(given("max_mailbox"), cli.max_mailbox, self.max_mailbox.map(Some)),
+            max_memory: pick(given("max_memory"), cli.max_memory, self.max_memory),
+            max_host_memory: pick(given("max_host_memory"), cli.max_host_memory, self.max_host_memory.map(Some)),
+            layout: pick(given("layout"), cli.layout, self.layout),
+            hibernate_after: pick(given("hibernate_after"), cli.hibernate_after, self.hibernate_after.map(Some)),
+            tag_output: pick(given("tag_output"), cli.tag_output, self.tag_output),
+            env: pick(given("env"), cli.env, self.env.clone()),
+            log: pick(given("log"), cli.log, self.log.clone().map(Some)),
         }
     }
 }
