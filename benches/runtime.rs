@@ -527,21 +527,9 @@ struct Erlang {
 impl Erlang {
     fn new() -> Erlang {
         let script = repo().join("benches/erlang/warren_bench.erl");
-        let probe = Command::new("erl")
-            .args([
-                "-noshell",
-                "-eval",
-                "io:format(\"OTP ~s, ERTS ~s, ~p schedulers~n\", [erlang:system_info(otp_release), erlang:system_info(version), erlang:system_info(schedulers_online)]), halt().",
-            ])
-            .stdin(Stdio::null())
-            .output();
-        let (available, version) = match probe {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                (Err("`erl` not found (install Erlang/OTP: apt-get install -y erlang-nox)".to_string()), None)
-            }
-            Err(e) => (Err(format!("cannot run `erl`: {e}")), None),
-            Ok(out) if !out.status.success() => (Err(format!("`erl` failed: {}", describe_status(out.status))), None),
-            Ok(out) => (Ok(()), Some(String::from_utf8_lossy(&out.stdout).trim().to_string())),
+        let (available, version) = match report::erlang_version() {
+            Ok(version) => (Ok(()), Some(version)),
+            Err(why) => (Err(why), None),
         };
         let available = available
             .and_then(|()| if script.is_file() { Ok(()) } else { Err(format!("{} is missing", script.display())) });

@@ -2,6 +2,27 @@
 //! `relations.rs`, `tables.rs` and `supervisors.rs`, each of which includes
 //! this file).
 
+/// The Erlang/OTP the Erlang side runs on (`OTP 25, ERTS 13.1.5, 2
+/// schedulers`), or why `erl` cannot run here.
+pub fn erlang_version() -> Result<String, String> {
+    let probe = std::process::Command::new("erl")
+        .args([
+            "-noshell",
+            "-eval",
+            "io:format(\"OTP ~s, ERTS ~s, ~p schedulers~n\", [erlang:system_info(otp_release), erlang:system_info(version), erlang:system_info(schedulers_online)]), halt().",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output();
+    match probe {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err("`erl` not found (install Erlang/OTP: apt-get install -y erlang-nox)".to_string())
+        }
+        Err(e) => Err(format!("cannot run `erl`: {e}")),
+        Ok(out) if !out.status.success() => Err(format!("`erl` failed: {}", out.status)),
+        Ok(out) => Ok(String::from_utf8_lossy(&out.stdout).trim().to_string()),
+    }
+}
+
 /// `n` with thousands separators: 1234567 -> "1,234,567".
 pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();

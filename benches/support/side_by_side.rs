@@ -233,21 +233,9 @@ impl Erlang {
     fn new(script: &'static str) -> Erlang {
         let name = script;
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/erlang").join(script);
-        let probe = Command::new("erl")
-            .args([
-                "-noshell",
-                "-eval",
-                "io:format(\"OTP ~s, ERTS ~s, ~p schedulers~n\", [erlang:system_info(otp_release), erlang:system_info(version), erlang:system_info(schedulers_online)]), halt().",
-            ])
-            .stdin(Stdio::null())
-            .output();
-        let (available, version) = match probe {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                (Err("`erl` not found (install Erlang/OTP: apt-get install -y erlang-nox)".to_string()), None)
-            }
-            Err(e) => (Err(format!("cannot run `erl`: {e}")), None),
-            Ok(out) if !out.status.success() => (Err(format!("`erl` failed: {}", out.status)), None),
-            Ok(out) => (Ok(()), Some(String::from_utf8_lossy(&out.stdout).trim().to_string())),
+        let (available, version) = match report::erlang_version() {
+            Ok(version) => (Ok(()), Some(version)),
+            Err(why) => (Err(why), None),
         };
         Erlang { script, name, available, version }
     }
