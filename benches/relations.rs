@@ -33,12 +33,13 @@
 //! teardowns are still on the cascade's path.
 
 #[path = "support/report.rs"]
+#[allow(dead_code)] // this runner has no use for every helper
 mod report;
 #[path = "support/side_by_side.rs"]
 mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use side_by_side::{Bench, Section, Unit, parse_results, rss, run_child_if_asked, run_units};
+use side_by_side::{Bench, Section, Unit, rss, run_child_if_asked, run_units};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use warren_host::{Inbox, LoadedModule, Node, NodeConfig, Pid, ProcessHandle};
@@ -323,7 +324,7 @@ fn timer_memory_unit(bench: &mut Bench) -> Result<()> {
         if !output.status.success() {
             bail!("the child failed: {}", output.status);
         }
-        let figures = parse_results(&String::from_utf8_lossy(&output.stdout));
+        let figures = report::parse_results(&String::from_utf8_lossy(&output.stdout));
         let bytes = figures.get("timer_bytes").copied().ok_or_else(|| anyhow!("the child printed no timer_bytes"))?;
         println!("  warren timer_bytes = {bytes:.1}");
         Ok::<f64, anyhow::Error>(bytes)

@@ -434,19 +434,6 @@ impl Bench {
 /// Figures parsed from `result KEY VALUE` lines.
 type Figures = HashMap<String, f64>;
 
-fn parse_results(stdout: &str) -> Figures {
-    stdout
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            match (words.next(), words.next(), words.next()) {
-                (Some("result"), Some(key), Some(value)) => value.parse().ok().map(|v| (key.to_string(), v)),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
 fn figure(figures: &Figures, key: &str) -> Option<f64> {
     figures.get(key).copied()
 }
@@ -551,7 +538,7 @@ impl Erlang {
         let mut command = Command::new("escript");
         command.arg(&self.script).args(args);
         let result = run_child(&mut command, Duration::from_secs(1800), "  [erlang] ")
-            .map(|stdout| parse_results(&stdout))
+            .map(|stdout| report::parse_results(&stdout))
             .map_err(|e| format!("{e:#}"))
             .and_then(|f| if f.is_empty() { Err("printed no result lines".to_string()) } else { Ok(f) });
         if let Ok(figures) = &result {
@@ -788,28 +775,17 @@ fn dense_page_runs() -> Result<Vec<(u64, u64)>> {
     Ok(runs)
 }
 
-/// CPU time used so far by all threads of this process, in ns
-/// (/proc/self/task/*/schedstat).
-fn cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
-    tasks
-        .filter_map(|t| t.ok())
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
-        .sum()
-}
-
 /// Waits until the process is quiet: over two 250 ms windows in a row, its
 /// threads used under 5 ms of CPU and its RSS moved by under 256 KiB. Quiet
 /// schedulers mean empty run queues: every process has reached its waiting
 /// point.
 fn quiesce(timeout: Duration) -> Result<Duration> {
     let start = Instant::now();
-    let mut previous = (cpu_ns(), MemStatus::read()?.rss);
+    let mut previous = (report::cpu_ns(), MemStatus::read()?.rss);
     let mut calm = 0;
     loop {
         std::thread::sleep(Duration::from_millis(250));
-        let now = (cpu_ns(), MemStatus::read()?.rss);
+        let now = (report::cpu_ns(), MemStatus::read()?.rss);
         let busy = now.0.saturating_sub(previous.0);
         let moved = now.1.abs_diff(previous.1);
         calm = if busy < 5_000_000 && moved < 256 << 10 { calm + 1 } else { 0 };
@@ -994,7 +970,7 @@ fn density_in_child(density: Density, n: u64) -> Result<Figures> {
     let mut command = Command::new(exe);
     command.env("WARREN_BENCH_CHILD", format!("density {} {n}", density.name()));
     let stdout = run_child(&mut command, Duration::from_secs(3600), "  [child] ")?;
-    let figures = parse_results(&stdout);
+    let figures = report::parse_results(&stdout);
     if figures.is_empty() {
         bail!("the child printed no results");
     }

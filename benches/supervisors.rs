@@ -83,7 +83,7 @@ mod report;
 mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use side_by_side::{Bench, Section, Unit, parse_results, rss, run_bounded, run_child_if_asked, run_units};
+use side_by_side::{Bench, Section, Unit, rss, run_bounded, run_child_if_asked, run_units};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -417,7 +417,7 @@ fn resident_in_child(kind: &str, n: u64) -> Result<f64> {
     let mut command = Command::new(exe);
     command.env("WARREN_SUPERVISORS_CHILD", format!("resident {kind} {n}"));
     let stdout = run_bounded(&mut command).context("the child")?;
-    let figures = parse_results(&stdout);
+    let figures = report::parse_results(&stdout);
     figures.get("resident_bytes").copied().ok_or_else(|| anyhow!("the child printed no resident_bytes"))
 }
 
@@ -580,27 +580,16 @@ fn started(inbox: &Inbox) -> Result<Pid> {
     Ok(next(inbox, STARTED)?.sender)
 }
 
-/// CPU time used so far by all threads of this process, in ns
-/// (/proc/self/task/*/schedstat).
-fn cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
-    tasks
-        .filter_map(|t| t.ok())
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
-        .sum()
-}
-
 /// Waits until this process is quiet: over two 100 ms windows in a row,
 /// its threads used under 2 ms of CPU and its RSS moved by under 64 KiB
 /// (every process has reached its waiting point).
 fn quiesce(timeout: Duration) -> Result<()> {
     let start = Instant::now();
-    let mut previous = (cpu_ns(), rss()?);
+    let mut previous = (report::cpu_ns(), rss()?);
     let mut calm = 0;
     loop {
         std::thread::sleep(Duration::from_millis(100));
-        let now = (cpu_ns(), rss()?);
+        let now = (report::cpu_ns(), rss()?);
         let busy = now.0.saturating_sub(previous.0);
         let moved = now.1.abs_diff(previous.1);
         calm = if busy < 2_000_000 && moved < 64 << 10 { calm + 1 } else { 0 };

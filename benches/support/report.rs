@@ -1,6 +1,32 @@
-//! How the benchmark runners print their figures (shared by `runtime.rs`,
-//! `relations.rs`, `tables.rs` and `supervisors.rs`, each of which includes
-//! this file).
+//! What every benchmark runner shares (`runtime.rs`, `relations.rs`,
+//! `tables.rs` and `supervisors.rs` each include this file): printing
+//! figures, reading the Erlang side's, the Erlang/OTP version, and the CPU
+//! time this process used.
+
+/// The figures of the Erlang side's `result KEY VALUE` lines.
+pub fn parse_results(stdout: &str) -> std::collections::HashMap<String, f64> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            match (words.next(), words.next(), words.next()) {
+                (Some("result"), Some(key), Some(value)) => value.parse().ok().map(|v| (key.to_string(), v)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// CPU time used so far by all threads of this process, in ns
+/// (/proc/self/task/*/schedstat).
+pub fn cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .sum()
+}
 
 /// The Erlang/OTP the Erlang side runs on (`OTP 25, ERTS 13.1.5, 2
 /// schedulers`), or why `erl` cannot run here.

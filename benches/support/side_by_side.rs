@@ -57,19 +57,6 @@ pub fn run_bounded(command: &mut Command) -> Result<String> {
     Ok(text)
 }
 
-pub fn parse_results(stdout: &str) -> HashMap<String, f64> {
-    stdout
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            match (words.next(), words.next(), words.next()) {
-                (Some("result"), Some(key), Some(value)) => value.parse().ok().map(|v| (key.to_string(), v)),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
 // ------------------------------------------------------------------ table
 
 #[derive(Clone, Copy, PartialEq)]
@@ -246,7 +233,7 @@ impl Erlang {
         let mut command = Command::new("escript");
         command.arg(&self.script).args(args);
         let stdout = run_bounded(&mut command).map_err(|e| format!("escript: {e:#}"))?;
-        let figures = parse_results(&stdout);
+        let figures = report::parse_results(&stdout);
         if figures.is_empty() {
             return Err("printed no result lines".to_string());
         }
