@@ -38,15 +38,7 @@ fn spawn(
     arg_ptr: i32,
     arg_len: i32,
 ) -> wasmtime::Result<i64> {
-    let spawn = Spawn {
-        module: (0, 0),
-        entry: (entry_ptr, entry_len),
-        arg: (arg_ptr, arg_len),
-        options: (0, 0),
-        flags: 0,
-        ref_out: 0,
-    };
-    spawn_with(caller, "spawn", spawn)
+    spawn_with(caller, "spawn", Spawn::plain((0, 0), (entry_ptr, entry_len), (arg_ptr, arg_len)))
 }
 
 fn spawn_module(
@@ -58,14 +50,7 @@ fn spawn_module(
     arg_ptr: i32,
     arg_len: i32,
 ) -> wasmtime::Result<i64> {
-    let spawn = Spawn {
-        module: (module_ptr, module_len),
-        entry: (entry_ptr, entry_len),
-        arg: (arg_ptr, arg_len),
-        options: (0, 0),
-        flags: 0,
-        ref_out: 0,
-    };
+    let spawn = Spawn::plain((module_ptr, module_len), (entry_ptr, entry_len), (arg_ptr, arg_len));
     spawn_with(caller, "spawn_module", spawn)
 }
 

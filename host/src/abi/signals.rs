@@ -89,14 +89,8 @@ fn spawn_opt(
     flags: i32,
     ref_out: i32,
 ) -> wasmtime::Result<i64> {
-    let spawn = Spawn {
-        module: (module_ptr, module_len),
-        entry: (entry_ptr, entry_len),
-        arg: (arg_ptr, arg_len),
-        options: (0, 0),
-        flags,
-        ref_out,
-    };
+    let spawn =
+        Spawn { flags, ref_out, ..Spawn::plain((module_ptr, module_len), (entry_ptr, entry_len), (arg_ptr, arg_len)) };
     spawn_with(caller, "spawn_opt", spawn)
 }
 
@@ -118,12 +112,10 @@ fn spawn_opts(
     ref_out: i32,
 ) -> wasmtime::Result<i64> {
     let spawn = Spawn {
-        module: (module_ptr, module_len),
-        entry: (entry_ptr, entry_len),
-        arg: (arg_ptr, arg_len),
         options: (options_ptr, options_len),
         flags,
         ref_out,
+        ..Spawn::plain((module_ptr, module_len), (entry_ptr, entry_len), (arg_ptr, arg_len))
     };
     spawn_with(caller, "spawn_opts", spawn)
 }
@@ -139,6 +131,14 @@ pub(super) struct Spawn {
     pub(super) options: (i32, i32),
     pub(super) flags: i32,
     pub(super) ref_out: i32,
+}
+
+impl Spawn {
+    /// A spawn of `entry` of `module` with `arg`: no options, not linked
+    /// or monitored.
+    pub(super) fn plain(module: (i32, i32), entry: (i32, i32), arg: (i32, i32)) -> Spawn {
+        Spawn { module, entry, arg, options: (0, 0), flags: 0, ref_out: 0 }
+    }
 }
 
 /// Every spawn function: checks every range (the module name; the entry;
