@@ -22,6 +22,18 @@ if ! command -v clang >/dev/null 2>&1 || ! command -v wasm-ld >/dev/null 2>&1; t
         exit 1
     fi
 fi
+# The term codec's test (term/tests/erlang.rs) compares its bytes with
+# Erlang/OTP's own term_to_binary: installed here when missing.
+if ! command -v erl >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq erlang-nox
+    else
+        echo "test.sh: the term codec's tests need Erlang/OTP (erl); install it (Debian/Ubuntu: erlang-nox)" >&2
+        exit 1
+    fi
+fi
 # The host's layers: no module refers to a layer above its own.
 scripts/layers.sh
 cargo test --workspace
