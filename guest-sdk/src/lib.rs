@@ -79,7 +79,15 @@ mod call;
 mod links;
 mod names;
 mod options;
+#[cfg(feature = "serde")]
+mod terms;
 mod timer;
+
+/// Erlang's External Term Format: the `warren-term` crate (feature
+/// `serde`). Messages sent with [`Pid::send_term`] and read with
+/// [`Message::decode`] are terms; see docs/ABI.md ("Terms").
+#[cfg(feature = "serde")]
+pub use warren_term as term;
 
 pub use call::{CallError, ReplyTo, Request, call, call_named};
 pub use links::{
@@ -88,6 +96,8 @@ pub use links::{
 };
 pub use names::{NameError, Registry, register, registered, send_named, unregister, whereis};
 pub use options::{SpawnOptions, spawn_opts};
+#[cfg(feature = "serde")]
+pub use terms::SendTermError;
 pub use timer::{TimerRef, cancel_timer, read_timer, send_after, send_after_named, sleep};
 
 use alloc::vec::Vec;
