@@ -2,7 +2,9 @@
 //! reuse items (process-table slots, memory and stack slots) do not all
 //! contend on one lock. A thread pushes to the shard it was given first and
 //! pops from it first; it looks at the other shards only when its own is
-//! empty.
+//! empty, and skips the ones whose length says they are empty without
+//! taking their locks (a node that only grows, say while it builds a large
+//! tree, finds every shard empty on every pop).
 
 use crossbeam_utils::CachePadded;
 use std::cell::Cell;
@@ -32,12 +34,25 @@ pub(crate) fn my_shard() -> usize {
 pub(crate) struct ShardedFreeList<T> {
     /// A cache line each: two shards on one line made the threads that own
     /// them bounce it on every push and pop.
-    shards: [CachePadded<Mutex<Vec<T>>>; SHARDS],
+    shards: [CachePadded<Shard<T>>; SHARDS],
+}
+
+struct Shard<T> {
+    items: Mutex<Vec<T>>,
+    /// The length of `items`, written under its lock and read without it:
+    /// a pop skips a shard that reads as empty. A stale read only makes a
+    /// pop look at one shard more, or miss an item pushed a moment ago (as
+    /// if the pop had come first).
+    len: AtomicUsize,
 }
 
 impl<T> Default for ShardedFreeList<T> {
     fn default() -> Self {
-        ShardedFreeList { shards: std::array::from_fn(|_| CachePadded::new(Mutex::new(Vec::new()))) }
+        ShardedFreeList {
+            shards: std::array::from_fn(|_| {
+                CachePadded::new(Shard { items: Mutex::new(Vec::new()), len: AtomicUsize::new(0) })
+            }),
+        }
     }
 }
 
@@ -45,13 +60,24 @@ impl<T> ShardedFreeList<T> {
     /// Takes an item: from this thread's shard if it has one, else from any.
     pub(crate) fn pop(&self) -> Option<T> {
         let mine = my_shard();
-        (0..SHARDS)
-            .find_map(|offset| self.shards[(mine + offset) % SHARDS].lock().unwrap_or_else(|e| e.into_inner()).pop())
+        (0..SHARDS).find_map(|offset| {
+            let shard = &self.shards[(mine + offset) % SHARDS];
+            if shard.len.load(Ordering::Relaxed) == 0 {
+                return None;
+            }
+            let mut items = shard.items.lock().unwrap_or_else(|e| e.into_inner());
+            let item = items.pop();
+            shard.len.store(items.len(), Ordering::Relaxed);
+            item
+        })
     }
 
     /// Gives an item back to this thread's shard.
     pub(crate) fn push(&self, item: T) {
-        self.shards[my_shard()].lock().unwrap_or_else(|e| e.into_inner()).push(item);
+        let shard = &self.shards[my_shard()];
+        let mut items = shard.items.lock().unwrap_or_else(|e| e.into_inner());
+        items.push(item);
+        shard.len.store(items.len(), Ordering::Relaxed);
     }
 }
 

@@ -30,13 +30,21 @@ impl DenseMemories {
         let mut classes = Vec::new();
         let mut size = MIN_CLASS;
         loop {
-            classes.push(SlotPool::new(size));
+            let pool = SlotPool::new(size);
+            // Most memories are one page (the smallest class), and their
+            // data segments and first stores are on its first page.
+            classes.push(if size == MIN_CLASS { pool.with_warm_reserve(0) } else { pool });
             if size >= max_bytes || size >= (4 << 30) {
                 break;
             }
             size *= 2;
         }
         Arc::new(DenseMemories { classes })
+    }
+
+    /// The pool of the smallest memories (for warming up its reserve).
+    pub(crate) fn smallest(&self) -> &SlotPool {
+        &self.classes[0]
     }
 
     fn class_for(&self, bytes: usize) -> Option<usize> {

@@ -11,6 +11,7 @@
 use super::free_list::{self, ShardedFreeList};
 use crossbeam_utils::CachePadded;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A memory's or stack's pointer back to the pools it came from, with no
 /// reference count: cloning an `Arc` of the pools for every process made
@@ -58,11 +59,26 @@ pub(crate) struct SlotPool {
     slots_per_run: usize,
     /// Slots given back, most recent last (reused first: they are warm).
     free: ShardedFreeList<usize>,
+    /// Never-used slots whose first-touched page is resident already (see
+    /// [`SlotPool::warm_up`]), taken before fresh ones.
+    warm: Mutex<Vec<usize>>,
+    /// The length of `warm`, read without its lock.
+    warm_len: AtomicUsize,
+    /// Where in a slot its user touches first (the page `warm_up` makes
+    /// resident), if the pool keeps a warm reserve.
+    first_touch: Option<usize>,
     /// Each thread's run of never-used slots, by its free-list shard.
     runs: [CachePadded<Mutex<Fresh>>; free_list::SHARDS],
     /// What the runs have not taken of the current chunk.
     chunk: Mutex<Fresh>,
 }
+
+/// A warm reserve below this many slots asks for warming up
+/// ([`SlotPool::wants_warming`]).
+const WARM_LOW: usize = 64;
+/// [`SlotPool::warm_up`] fills the reserve to this many slots: one page each
+/// stays resident while they wait (a few MiB for the node at most).
+pub(crate) const WARM_HIGH: usize = 512;
 
 /// The next never-used slot of a range, and the range's end.
 #[derive(Clone, Copy, Default)]
@@ -81,9 +97,25 @@ impl SlotPool {
             slots_per_chunk,
             slots_per_run,
             free: Default::default(),
+            warm: Mutex::default(),
+            warm_len: AtomicUsize::new(0),
+            first_touch: None,
             runs: Default::default(),
             chunk: Mutex::default(),
         }
+    }
+
+    /// The pool keeps a reserve of never-used slots whose page at `offset`
+    /// (page-aligned, inside a slot) is resident: the page every user of a
+    /// slot touches first (a stack's top, a memory's first page).
+    ///
+    /// A fresh page costs its first toucher a page fault (a trap, a page
+    /// allocated and zeroed); the warmer thread (`pools.rs`) faults the
+    /// reserve in ahead of need with [`SlotPool::warm_up`].
+    pub(crate) fn with_warm_reserve(mut self, offset: usize) -> SlotPool {
+        debug_assert!(offset.is_multiple_of(page_size()) && offset < self.slot_size);
+        self.first_touch = Some(offset);
+        self
     }
 
     /// The size of every slot.
@@ -97,6 +129,19 @@ impl SlotPool {
         if let Some(base) = self.free.pop() {
             return Ok(base);
         }
+        if self.warm_len.load(Ordering::Relaxed) > 0 {
+            let mut warm = self.warm.lock().unwrap_or_else(|e| e.into_inner());
+            let base = warm.pop();
+            self.warm_len.store(warm.len(), Ordering::Relaxed);
+            if let Some(base) = base {
+                return Ok(base);
+            }
+        }
+        self.acquire_fresh()
+    }
+
+    /// A never-used slot from this thread's run.
+    fn acquire_fresh(&self) -> Result<usize, String> {
         let mut run = self.runs[free_list::my_shard()].lock().unwrap_or_else(|e| e.into_inner());
         if run.bump == run.end {
             *run = self.take_run()?;
@@ -104,6 +149,42 @@ impl SlotPool {
         let base = run.bump;
         run.bump += self.slot_size;
         Ok(base)
+    }
+
+    /// How many slots the warm reserve holds.
+    #[cfg(test)]
+    pub(crate) fn warm_slots(&self) -> usize {
+        self.warm_len.load(Ordering::Relaxed)
+    }
+
+    /// Whether the warm reserve runs low (always false for a pool without
+    /// one). One relaxed load: spawns ask.
+    pub(crate) fn wants_warming(&self) -> bool {
+        self.first_touch.is_some() && self.warm_len.load(Ordering::Relaxed) < WARM_LOW
+    }
+
+    /// Adds up to `batch` never-used slots to the warm reserve, with their
+    /// first-touched page made resident, unless the reserve is full. Returns
+    /// whether it wants more: false when full, and when no slot could be
+    /// had (the pool's address space cannot grow).
+    pub(crate) fn warm_up(&self, batch: usize) -> bool {
+        let Some(offset) = self.first_touch else { return false };
+        let wanted = WARM_HIGH.saturating_sub(self.warm_len.load(Ordering::Relaxed)).min(batch);
+        let mut made = Vec::with_capacity(wanted);
+        for _ in 0..wanted {
+            let Ok(base) = self.acquire_fresh() else { break };
+            // SAFETY: the slot is ours (never used, not handed out), and the
+            // page lies inside it; writing the zero it already reads as
+            // makes the kernel give it a page of its own.
+            unsafe { std::ptr::write_volatile((base + offset) as *mut u8, 0) };
+            made.push(base);
+        }
+        let complete = made.len() == wanted;
+        let mut warm = self.warm.lock().unwrap_or_else(|e| e.into_inner());
+        // Taken last first: the batch's lowest address goes out first.
+        warm.extend(made.into_iter().rev());
+        self.warm_len.store(warm.len(), Ordering::Relaxed);
+        complete && warm.len() < WARM_HIGH
     }
 
     /// The next run of never-used slots, from a new chunk if need be.
@@ -389,6 +470,38 @@ mod tests {
         // A slot given back is reused first.
         pool.release(mine[1]);
         assert_eq!(pool.acquire().expect("slot"), mine[1]);
+    }
+
+    #[test]
+    fn warm_slots_are_handed_out_first_with_their_first_page_resident_and_zero() {
+        let page = page_size();
+        let plain = SlotPool::new(16 * page);
+        assert!(!plain.wants_warming() && !plain.warm_up(8), "a pool without a reserve warms nothing");
+        assert_eq!(plain.warm_slots(), 0);
+
+        let pool = SlotPool::new(16 * page).with_warm_reserve(15 * page);
+        assert!(pool.wants_warming());
+        assert!(pool.warm_up(4), "a reserve of 4 wants more");
+        assert_eq!(pool.warm_slots(), 4);
+        let warm: Vec<usize> = (0..4).map(|_| pool.acquire().expect("slot")).collect();
+        assert_eq!(pool.warm_slots(), 0);
+        // In address order, each with its last page (a stack's top) resident.
+        assert!(warm.windows(2).all(|pair| pair[1] == pair[0] + 16 * page), "{warm:x?}");
+        for &slot in &warm {
+            let resident = resident_pages(slot, 16 * page).expect("residency");
+            assert_eq!(resident.iter().filter(|&&r| r == 1).count(), 1, "slot {slot:#x}");
+            assert_eq!(resident[15], 1);
+            // SAFETY: the slot is ours and 16 pages long.
+            assert!(is_zero(unsafe { std::slice::from_raw_parts(slot as *const u8, 16 * page) }));
+        }
+        // The reserve fills up to its bound, and then stops asking.
+        while pool.warm_up(64) {}
+        assert_eq!(pool.warm_slots(), WARM_HIGH);
+        assert!(!pool.wants_warming() && !pool.warm_up(64));
+        // A slot given back still comes before the reserve.
+        pool.release(warm[2]);
+        assert_eq!(pool.acquire().expect("slot"), warm[2]);
+        assert_eq!(pool.warm_slots(), WARM_HIGH);
     }
 
     #[test]

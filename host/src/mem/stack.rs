@@ -45,7 +45,15 @@ pub(crate) struct DenseStacks {
 impl DenseStacks {
     /// Stacks of `size` bytes (rounded up to whole pages).
     pub(crate) fn new(size: usize) -> Arc<DenseStacks> {
-        Arc::new(DenseStacks { pool: SlotPool::new(size.next_multiple_of(region::page_size())) })
+        let size = size.next_multiple_of(region::page_size());
+        // Stacks grow down: a call touches the top page first.
+        let pool = SlotPool::new(size).with_warm_reserve(size - region::page_size());
+        Arc::new(DenseStacks { pool })
+    }
+
+    /// The pool of stacks (for warming up its reserve of ready stacks).
+    pub(crate) fn pool(&self) -> &SlotPool {
+        &self.pool
     }
 
     /// The size of every stack.

@@ -7,6 +7,7 @@ use super::run::RunOutcome;
 use super::state::{Module, ProcessState};
 use super::{graveyard, recycle, trim};
 use crate::base::config::NodeConfig;
+use crate::mem::pools::DensePools;
 use crate::sched::{Runner, Scheduler};
 use crate::svc::host_memory::HostMemory;
 use crate::svc::names::Names;
@@ -25,6 +26,9 @@ pub(crate) struct Runtime {
     pub(crate) engine: Engine,
     /// Size of the dense fiber stacks (`None` in the guarded layout).
     pub(crate) dense_stack_size: Option<usize>,
+    /// The dense layout's pools and their warmer (`None` in the guarded
+    /// layout).
+    dense_pools: Option<DensePools>,
     /// The modules loaded on the node, by name (`spawn_module` finds them).
     pub(crate) modules: ModuleCache<ProcessState>,
     pub(crate) scheduler: Scheduler<Arc<Process>>,
@@ -52,7 +56,7 @@ impl Runtime {
     pub(crate) fn new(
         config: NodeConfig,
         engine: Engine,
-        dense_stack_size: Option<usize>,
+        dense_pools: Option<DensePools>,
         io: tokio::runtime::Handle,
     ) -> Arc<Runtime> {
         let memory = Arc::new(HostMemory::new(config.max_host_memory));
@@ -62,7 +66,8 @@ impl Runtime {
                 table: ProcessTable::new(config.max_processes),
                 scheduler: Scheduler::new(config.schedulers),
                 modules: ModuleCache::new(),
-                dense_stack_size,
+                dense_stack_size: dense_pools.as_ref().map(|pools| pools.stacks.stack_size()),
+                dense_pools,
                 signals: Signals::default(),
                 names: Names::default(),
                 timers: Timers::new(io.clone(), fire, memory.clone()),
@@ -73,6 +78,14 @@ impl Runtime {
                 io,
             }
         })
+    }
+
+    /// After a spawn: the warmer tops up the reserves of stacks and
+    /// memories if they run low (`mem/pools.rs`).
+    pub(crate) fn after_spawn(&self) {
+        if let Some(pools) = &self.dense_pools {
+            pools.after_spawn();
+        }
     }
 
     /// Starts the scheduler threads.

@@ -197,6 +197,7 @@ impl Runtime {
             None => 0,
         };
         self.scheduler.schedule_back(process.clone());
+        self.after_spawn();
         Ok((process, reference))
     }
 

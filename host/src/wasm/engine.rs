@@ -2,14 +2,15 @@
 
 use crate::base::config::{MemoryLayout, NodeConfig};
 use crate::mem::memory::{DenseMemories, DenseMemoryCreator};
+use crate::mem::pools::DensePools;
 use crate::mem::stack::{DenseStackCreator, DenseStacks};
 use std::sync::Arc;
 use wasmtime::{Config, Engine};
 
-/// Builds the engine every process of a node runs on. Also returns the size
-/// of the dense fiber stacks, whose idle pages may be released.
-pub(crate) fn build_engine(config: &NodeConfig) -> wasmtime::Result<(Engine, Option<usize>)> {
-    let mut dense_stack = None;
+/// Builds the engine every process of a node runs on. Also returns the
+/// pools of the dense layout (with the thread that warms them).
+pub(crate) fn build_engine(config: &NodeConfig) -> wasmtime::Result<(Engine, Option<DensePools>)> {
+    let mut dense = None;
     let mut c = Config::new();
     c.consume_fuel(true);
     c.max_wasm_stack(config.max_wasm_stack);
@@ -24,14 +25,15 @@ pub(crate) fn build_engine(config: &NodeConfig) -> wasmtime::Result<(Engine, Opt
             c.guard_before_linear_memory(false);
             c.memory_may_move(true);
             c.memory_init_cow(false);
-            c.with_host_memory(Arc::new(DenseMemoryCreator(DenseMemories::new(config.max_memory))));
+            let memories = DenseMemories::new(config.max_memory);
+            c.with_host_memory(Arc::new(DenseMemoryCreator(memories.clone())));
             let stacks = DenseStacks::new(config.fiber_stack_size());
-            dense_stack = Some(stacks.stack_size());
-            c.with_host_stack(Arc::new(DenseStackCreator(stacks)));
+            c.with_host_stack(Arc::new(DenseStackCreator(stacks.clone())));
+            dense = Some(DensePools::new(stacks, memories));
         }
         MemoryLayout::Guarded => {
             // wasmtime's defaults: 4 GiB reservations with guard pages.
         }
     }
-    Ok((Engine::new(&c)?, dense_stack))
+    Ok((Engine::new(&c)?, dense))
 }
