@@ -240,6 +240,7 @@ int32_t warren_receive_into(const warren_tag_t *tags, uint32_t tags_count,
 #define WARREN_ERR_EXITED (-30) /* Error: the process called exited before it replied; the current message is its DOWN. */
 #define WARREN_TAG_CALL (-105)  /* A call's request. Payload (LE): [token: i64][request bytes]; the sender is the caller. */
 #define WARREN_TAG_REPLY (-106) /* Tag of the current message after a call that got its reply. */
+#define WARREN_TAG_SYSTEM (-107) /* A system request. Payload (LE): [token: i64][request: a term]; the sender is the asker. */
 
 /*
  * gen_server:call: sends `pid` the request as a WARREN_TAG_CALL message and
@@ -259,6 +260,13 @@ WARREN_IMPORT("call_named")
 int32_t warren_call_named(const char *name, uint32_t name_len,
                           const void *request, uint32_t len,
                           int64_t timeout_ms);
+
+/* As warren_call, with the request sent as a system request
+ * (WARREN_TAG_SYSTEM; request and answer are terms: docs/ABI.md "System
+ * messages"). */
+WARREN_IMPORT("system_call")
+int32_t warren_system_call(warren_pid_t pid, const void *request,
+                           uint32_t len, int64_t timeout_ms);
 
 /* Answers the call `token` of `pid` (the request's sender, and the token
  * in its payload). WARREN_OK also when the reply is dropped (the caller

@@ -58,7 +58,7 @@ pub use base::config::{DEFAULT_REDUCTIONS, MemoryLayout, NodeConfig};
 pub use base::options::{DirGrant, OptionsError, Preopen, SpawnOptions};
 pub use base::pid::Pid;
 pub use base::reason::ExitReason;
-pub use node::{HostImport, Inbox, LoadedModule, Node, NodeError, ProcessHandle};
+pub use node::{CallError, HostImport, Inbox, LoadedModule, Node, NodeError, ProcessHandle};
 pub use process::capabilities::Capabilities;
 pub use process::mailbox::Message;
 pub use process::spawn::SpawnError;
@@ -67,6 +67,9 @@ pub use svc::supervisor::spec::{
     SupervisorError, SupervisorFlags, SupervisorSpec,
 };
 pub use svc::tables::{OBJECT_OVERHEAD, TableAccess, TableInfo, TableKind};
+/// Erlang's External Term Format (the `warren-term` crate): system
+/// requests and their answers are terms.
+pub use warren_term as term;
 pub use wasm::module::{LoadError, LoadErrorKind};
 
 /// The ABI's numbers (also re-exported at the crate root).

@@ -1,7 +1,10 @@
 //! The node: the runtime as a library. Load modules, spawn processes, talk
 //! to them from the host, wait for them, shut down.
 
+mod call;
 mod supervise;
+
+pub use call::CallError;
 
 use crate::abi;
 use crate::base::config::NodeConfig;
@@ -137,7 +140,7 @@ impl Node {
         }
         let mut config = config;
         config.max_message = config.max_message.min(i32::MAX as usize);
-        let (engine, dense_stack_size) = build_engine(&config).map_err(|e| NodeError::Engine(format!("{e:#}")))?;
+        let (engine, dense_pools) = build_engine(&config).map_err(|e| NodeError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         abi::link(&mut linker).map_err(|e| NodeError::Link(format!("{e:#}")))?;
         if let Some(dir) = config.dirs.iter().find(|dir| !dir.host.is_dir()) {
@@ -152,7 +155,7 @@ impl Node {
             .enable_time()
             .build()
             .map_err(NodeError::Threads)?;
-        let runtime = Runtime::new(config, engine, dense_stack_size, io.handle().clone());
+        let runtime = Runtime::new(config, engine, dense_pools, io.handle().clone());
         runtime.start().map_err(NodeError::Threads)?;
         Ok(Node { runtime, linker, io: Some(io), default_caps })
     }

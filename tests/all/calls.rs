@@ -2,15 +2,23 @@
 //! semantics, between real WAT guests: the round trip, a timeout whose late
 //! reply never reaches the caller, a dead or unknown callee, a callee that
 //! dies mid-call (its reason seen), a reply deferred to another process,
-//! a second reply dropped, and what stays in the caller's mailbox.
+//! a second reply dropped, and what stays in the caller's mailbox. Then
+//! the same from the host (`Node::call`), and system requests
+//! (`system_call`, `Node::get_state` / `get_status`).
 
 use crate::common::*;
-use warren_host::{ERR_BADARG, ERR_EXITED, ERR_NOPROC, ERR_TIMEOUT, REASON_CUSTOM, REASON_NOPROC, TAG_DOWN, TAG_REPLY};
+use std::time::{Duration, Instant};
+use warren_host::term::{Atom, Term};
+use warren_host::{
+    CallError, ERR_BADARG, ERR_EXITED, ERR_NOPROC, ERR_TIMEOUT, ExitReason, REASON_CUSTOM, REASON_NOPROC, TAG_DOWN,
+    TAG_REPLY,
+};
 
 const CALL_IMPORTS: &str = r#"
   (import "warren_v1" "call" (func $call (param i64 i32 i32 i64) (result i32)))
   (import "warren_v1" "call_named" (func $call_named (param i32 i32 i32 i32 i64) (result i32)))
   (import "warren_v1" "reply" (func $reply (param i64 i64 i32 i32) (result i32)))
+  (import "warren_v1" "system_call" (func $system_call (param i64 i32 i32 i64) (result i32)))
 "#;
 
 /// A server, a helper that answers calls handed to it, and clients, one
@@ -68,6 +76,31 @@ const GUESTS: &str = r#"
             (then
               (drop (call $send (local.get $from) (i64.const 5) (i32.const 8216) (i32.const 5)))
               (drop (call $reply (local.get $from) (local.get $token) (i32.const 8208) (i32.const 5)))))))
+      (br $next)))
+
+  ;; Answers system requests (tag -107, payload [token][a term]) that are
+  ;; atoms (ATOM_EXT): get_state (9 letters) with the binary
+  ;; <<"counter=3">>, get_status (10) with the map #{status => running},
+  ;; others with "oops", which is not a term. Other messages are dropped.
+  (data (i32.const 8240) "\83\6d\00\00\00\09counter=3")
+  (data (i32.const 8260) "\83\74\00\00\00\01\64\00\06status\64\00\07running")
+  (data (i32.const 8288) "\83\64\00\09get_state")
+  (data (i32.const 8304) "oops")
+  (func (export "sys_server")
+    (local $from i64) (local $token i64)
+    (loop $next
+      (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+      (local.set $from (call $msg_sender))
+      (drop (call $msg_read (i32.const 0) (i32.const 1024) (i32.const 7168)))
+      (if (i64.eq (call $msg_tag) (i64.const -107))
+        (then
+          (local.set $token (i64.load (i32.const 1024)))
+          (if (i32.eq (i32.load8_u (i32.const 1035)) (i32.const 9))
+            (then (drop (call $reply (local.get $from) (local.get $token) (i32.const 8240) (i32.const 15)))))
+          (if (i32.eq (i32.load8_u (i32.const 1035)) (i32.const 10))
+            (then (drop (call $reply (local.get $from) (local.get $token) (i32.const 8260) (i32.const 25)))))
+          (if (i32.lt_u (i32.load8_u (i32.const 1035)) (i32.const 9))
+            (then (drop (call $reply (local.get $from) (local.get $token) (i32.const 8304) (i32.const 4)))))))
       (br $next)))
 
   ;; Answers each call handed to it (tag 7: [caller][token]).
@@ -145,6 +178,11 @@ const GUESTS: &str = r#"
     (drop (call $call_server (call $op (i32.const 109)) (i32.const 1) (i64.const 5000)))
     (call $report_current)
     (call $poll_any))
+  (func (export "c_system")
+    (call $r32 (i64.const 1)
+      (call $system_call (call $server) (i32.const 8288) (i32.const 13) (i64.const 5000)))
+    (call $r (i64.const 2) (call $msg_tag))
+    (call $report_current))
   (func (export "c_silent")
     (drop (call $call_server (call $op (i32.const 110)) (i32.const 1) (i64.const 30)))
     (i32.store8 (i32.const 320) (i32.const 101))
@@ -306,4 +344,76 @@ fn a_call_that_timed_out_leaves_the_caller_free_to_call_again() {
     assert_eq!(&*recv_tag(&s.inbox, 4).data, b"e", "the next call got its own reply");
     assert_eq!(s.value(2), i64::from(ERR_TIMEOUT), "nothing else is queued: no DOWN, no request echo");
     finish_normally(&client);
+}
+
+// ------------------------------------------------------ calls from the host
+
+#[test]
+fn the_host_calls_a_guest_and_gets_its_reply() {
+    let s = setup();
+    let server = s.server();
+    assert_eq!(s.node.call(server.pid(), b"ehello", PATIENCE).expect("a reply"), b"ehello");
+    assert_eq!(s.node.call(server.pid(), b"eagain", PATIENCE).expect("a reply"), b"eagain");
+    // The calls left no process behind: the server and the test's inbox.
+    assert_eq!(s.node.process_count(), 2);
+}
+
+#[test]
+fn a_host_call_times_out_and_its_late_reply_goes_nowhere() {
+    let s = setup();
+    let server = s.server();
+    let started = Instant::now();
+    assert_eq!(s.node.call(server.pid(), b"s", Duration::from_millis(50)), Err(CallError::Timeout));
+    assert!(started.elapsed() < Duration::from_millis(250), "the timeout took {:?}", started.elapsed());
+    // The server replied 300 ms in (tag 50): the reply was dropped, and the
+    // server still serves.
+    recv_tag(&s.inbox, 50);
+    assert_eq!(s.node.call(server.pid(), b"eok", PATIENCE).expect("a reply"), b"eok");
+}
+
+#[test]
+fn a_host_call_to_nobody_is_noproc_and_to_a_dying_server_carries_its_reason() {
+    let s = setup();
+    assert_eq!(s.node.call(dead_pid(&s.node), b"e", PATIENCE), Err(CallError::Noproc));
+    assert_eq!(s.node.call_named("ghost", b"e", PATIENCE), Err(CallError::Noproc));
+    let server = s.server();
+    assert_eq!(s.node.call(server.pid(), b"d", PATIENCE), Err(CallError::Exited(ExitReason::Custom(b"boom".to_vec()))));
+    assert_eq!(finish(&server), ExitReason::Custom(b"boom".to_vec()));
+}
+
+#[test]
+fn system_requests_get_the_state_and_status_of_a_process_that_answers_them() {
+    let s = setup();
+    let server = spawn(&s.node, &s.module, "sys_server", &pid_bytes(s.inbox.pid()));
+    assert_eq!(s.node.get_state(server.pid(), PATIENCE).expect("a state"), "counter=3");
+    let status = s.node.get_status(server.pid(), PATIENCE).expect("a status");
+    assert_eq!(status.to_string(), "#{status => running}");
+    // A guest asks the same with `system_call`: the answer is the current
+    // message, a term.
+    let client = s.client("c_system", server.pid(), &[]);
+    assert_eq!(s.value(1), 15, "the answer's length");
+    assert_eq!(s.value(2), TAG_REPLY);
+    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"\x83\x6d\x00\x00\x00\x09counter=3");
+    finish_normally(&client);
+}
+
+#[test]
+fn a_system_request_to_a_process_that_does_not_answer_ends_with_its_timeout() {
+    let s = setup();
+    // The plain call server drops what is not a call.
+    let server = s.server();
+    let started = Instant::now();
+    assert_eq!(s.node.get_state(server.pid(), Duration::from_millis(100)), Err(CallError::Timeout));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // An answer that is not a term is an error that says so.
+    let sys = spawn(&s.node, &s.module, "sys_server", &pid_bytes(s.inbox.pid()));
+    let hello = Term::Atom(Atom::from("hello"));
+    match s.node.system_call(sys.pid(), &hello, PATIENCE) {
+        Err(CallError::BadReply(why)) => assert!(!why.is_empty()),
+        other => panic!("expected a bad reply, got {other:?}"),
+    }
+    // The process still answers what it knows.
+    assert!(matches!(s.node.get_status(sys.pid(), PATIENCE), Ok(Term::Map(_))));
+    assert_node_still_runs(&s.node);
+    assert_eq!(s.node.call(server.pid(), b"estill", PATIENCE).expect("a reply"), b"estill");
 }

@@ -1,13 +1,14 @@
 //! Host functions about calls: `call` and `call_named` (a request, and a
-//! wait for its reply, its timeout or the death of the process called) and
-//! `reply` (see `process/call.rs` for how they meet).
+//! wait for its reply, its timeout or the death of the process called),
+//! `system_call` (the same for a system request) and `reply` (see
+//! `process/call.rs` for how they meet).
 
 use super::charge::{charge, charge_with_receives};
 use super::guest_memory::guest;
 use super::message::too_large;
 use crate::base::codes::{ERR_BADARG, ERR_LIMIT, ERR_NOPROC, MODULE, OK};
 use crate::base::pid::Pid;
-use crate::process::call;
+use crate::process::call::{self, Kind};
 use crate::process::cost;
 use crate::process::receive::{self, Phase};
 use crate::process::state::ProcessState;
@@ -18,6 +19,7 @@ use wasmtime::{Caller, Linker};
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap_async(MODULE, "call", call)?;
     linker.func_wrap_async(MODULE, "call_named", call_named)?;
+    linker.func_wrap_async(MODULE, "system_call", system_call)?;
     linker.func_wrap(MODULE, "reply", reply)?;
     Ok(())
 }
@@ -34,7 +36,18 @@ fn call(
     mut caller: Caller<'_, ProcessState>,
     (pid, ptr, len, timeout_ms): (i64, i32, i32, i64),
 ) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
-    let started = start_call(&mut caller, "call", Ok(Callee::Pid(pid)), (ptr, len), timeout_ms);
+    let started = start_call(&mut caller, ("call", Kind::Request), Ok(Callee::Pid(pid)), (ptr, len), timeout_ms);
+    receive::future(caller.data_mut(), started)
+}
+
+/// `system_call(pid, req_ptr, req_len, timeout_ms)`: as `call`, with the
+/// request sent as a system request (`TAG_SYSTEM`).
+fn system_call(
+    mut caller: Caller<'_, ProcessState>,
+    (pid, ptr, len, timeout_ms): (i64, i32, i32, i64),
+) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
+    let call = ("system_call", Kind::System);
+    let started = start_call(&mut caller, call, Ok(Callee::Pid(pid)), (ptr, len), timeout_ms);
     receive::future(caller.data_mut(), started)
 }
 
@@ -44,7 +57,7 @@ fn call_named(
     (name_ptr, name_len, ptr, len, timeout_ms): (i32, i32, i32, i32, i64),
 ) -> Box<dyn Future<Output = wasmtime::Result<i32>> + Send + '_> {
     let name = guest(&mut caller).span("call_named", name_ptr, name_len).map(Callee::Name);
-    let started = start_call(&mut caller, "call_named", name, (ptr, len), timeout_ms);
+    let started = start_call(&mut caller, ("call_named", Kind::Request), name, (ptr, len), timeout_ms);
     receive::future(caller.data_mut(), started)
 }
 
@@ -53,7 +66,7 @@ fn call_named(
 /// Returns the phase the call's wait starts in.
 fn start_call(
     caller: &mut Caller<'_, ProcessState>,
-    func: &str,
+    (func, kind): (&str, Kind),
     callee: wasmtime::Result<Callee>,
     (ptr, len): (i32, i32),
     timeout_ms: i64,
@@ -89,7 +102,7 @@ fn start_call(
         return Ok(Phase::Ready(ERR_LIMIT));
     }
     g.state.receive.tags.set(&call::WAIT_TAGS);
-    call::start(g.state, callee, &g.mem[request.clone()]);
+    call::start(g.state, kind, callee, &g.mem[request.clone()]);
     let answer = receive::begin(g.state, timeout_ms);
     charge_with_receives(caller, cost::sends(1, request.len()));
     if let Some(answer) = answer {

@@ -124,6 +124,12 @@ pub const TAG_CALL: i64 = -105;
 /// the reply's bytes; the sender is the process that replied.
 pub const TAG_REPLY: i64 = -106;
 
+/// Tag of a system request, as the process asked receives it: a call
+/// (answered with `reply`) that the SDKs' behaviours answer themselves
+/// (`get_state`, `get_status`: see docs/ABI.md "System messages"). Payload
+/// (LE): `[reply token: i64][request: a term]`; the sender is the asker.
+pub const TAG_SYSTEM: i64 = -107;
+
 /// Tag of the DOWN of the monitor a call holds on the process called
 /// (payload as [`TAG_DOWN`]'s): a call waits for it and for its reply, and
 /// hands it to the guest as a `TAG_DOWN`. Host-internal.
@@ -299,6 +305,7 @@ pub const ALL: &[(&str, i64)] = &[
     ("TAG_SUPERVISOR_REPLY", TAG_SUPERVISOR_REPLY),
     ("TAG_CALL", TAG_CALL),
     ("TAG_REPLY", TAG_REPLY),
+    ("TAG_SYSTEM", TAG_SYSTEM),
     ("STRATEGY_ONE_FOR_ONE", STRATEGY_ONE_FOR_ONE as i64),
     ("STRATEGY_ONE_FOR_ALL", STRATEGY_ONE_FOR_ALL as i64),
     ("STRATEGY_REST_FOR_ONE", STRATEGY_REST_FOR_ONE as i64),

@@ -164,7 +164,7 @@ impl Node {
 
 /// The exit reason a DOWN message's payload carries
 /// (`[ref: i64][pid: i64][kind: i32][detail]`).
-fn down_reason(data: &[u8]) -> ExitReason {
+pub(super) fn down_reason(data: &[u8]) -> ExitReason {
     let kind = data.get(16..20).and_then(|b| b.try_into().ok()).map_or(0, i32::from_le_bytes);
     ExitReason::from_kind(kind, data.get(20..).unwrap_or_default())
 }

@@ -1,5 +1,6 @@
 //! Calls: `gen_server:call`'s request and reply, with the host at both
-//! ends, so that every language calls and serves the same way.
+//! ends, so that every language calls and serves the same way. System
+//! requests (`sys:get_state`'s) are calls with a tag of their own.
 //!
 //! A call monitors the process called (a monitor whose DOWN has a tag of
 //! its own, `TAG_CALL_DOWN`), sends it a `TAG_CALL` message carrying a
@@ -17,12 +18,16 @@
 //! call in flight. The token is random (64 bits): a process that did not
 //! get the request cannot answer it.
 
+use super::Process;
 use super::letter::Letter;
 use super::state::ProcessState;
-use crate::base::codes::{ERR_EXITED, ERR_NOPROC, REASON_NOPROC, TAG_CALL, TAG_CALL_DOWN, TAG_DOWN, TAG_REPLY};
+use crate::base::codes::{
+    ERR_EXITED, ERR_NOPROC, REASON_NOPROC, TAG_CALL, TAG_CALL_DOWN, TAG_DOWN, TAG_REPLY, TAG_SYSTEM,
+};
 use crate::base::pid::Pid;
 use std::cell::Cell;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// A call in flight: what it waits for.
@@ -37,19 +42,50 @@ pub(crate) struct CallInFlight {
 /// The tags a call's wait takes: the reply, or the DOWN of its monitor.
 pub(crate) const WAIT_TAGS: [i64; 2] = [TAG_REPLY, TAG_CALL_DOWN];
 
+/// What a call sends: a request ([`TAG_CALL`]) or a system request
+/// ([`TAG_SYSTEM`]), which the SDKs' behaviours answer themselves.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Request,
+    System,
+}
+
+impl Kind {
+    fn tag(self) -> i64 {
+        match self {
+            Kind::Request => TAG_CALL,
+            Kind::System => TAG_SYSTEM,
+        }
+    }
+}
+
 /// Starts a call of `callee` with `request` from the process of `state`:
 /// monitors it, sends the request, and records what the call waits for
 /// (the caller then waits on [`WAIT_TAGS`]). A callee that is not alive
 /// gives the call its DOWN `noproc` at once.
-pub(crate) fn start(state: &mut ProcessState, callee: Pid, request: &[u8]) {
-    let token = new_token();
-    let process = &state.process;
-    // Before the request leaves: its reply may come at once.
-    process.awaiting_reply.store(token, Ordering::Release);
-    let runtime = &process.runtime;
-    let monitor = runtime.signals.monitor_call(&runtime.table, process, callee);
-    runtime.send(callee, Letter::from_parts(state.pid, TAG_CALL, &token.to_le_bytes(), request));
+pub(crate) fn start(state: &mut ProcessState, kind: Kind, callee: Pid, request: &[u8]) {
+    let (token, monitor) = send_request(&state.process, kind, callee, request);
     state.receive.call = Some(CallInFlight { token, monitor });
+}
+
+/// Sends a call's request from `caller` (a wasm process or a host inbox)
+/// to `callee`, under a call monitor; returns its token and the monitor's
+/// reference.
+pub(crate) fn send_request(caller: &Arc<Process>, kind: Kind, callee: Pid, request: &[u8]) -> (u64, u64) {
+    let token = new_token();
+    // Before the request leaves: its reply may come at once.
+    caller.awaiting_reply.store(token, Ordering::Release);
+    let runtime = &caller.runtime;
+    let monitor = runtime.signals.monitor_call(&runtime.table, caller, callee);
+    runtime.send(callee, Letter::from_parts(caller.pid, kind.tag(), &token.to_le_bytes(), request));
+    (token, monitor)
+}
+
+/// Whether `caller` may stop waiting for the reply of the call `token`
+/// (its timeout fired, or the callee's DOWN came): it withdraws the token.
+/// `false` when a reply has claimed it: the reply is on its way.
+pub(crate) fn withdraw_token(caller: &Process, token: u64) -> bool {
+    caller.awaiting_reply.compare_exchange(token, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
 }
 
 /// Queues `reply`, from the process of `state`, for the process `to` if it
@@ -71,9 +107,7 @@ pub(crate) fn reply(state: &ProcessState, to: Pid, token: u64, reply: &[u8]) {
 pub(crate) fn withdraw(state: &ProcessState) -> bool {
     match state.receive.call {
         None => true,
-        Some(call) => {
-            state.process.awaiting_reply.compare_exchange(call.token, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
-        }
+        Some(call) => withdraw_token(&state.process, call.token),
     }
 }
 

@@ -142,6 +142,7 @@ abi! {
     W "msg_read" (Int, Buf) -> "i32";
     W "call" (Pid, Buf, Ms) -> "i32";
     W "call_named" (Name, Buf, Ms) -> "i32";
+    W "system_call" (Pid, Buf, Ms) -> "i32";
     W "reply" (Pid, I64, Buf) -> "i32";
     W "spawn_opt" (Module, Entry, Buf, Int, Ptr) -> "i64" as Pid;
     W "spawn_opts" (Module, Entry, Buf, Opts, Int, Ptr) -> "i64" as Pid;
