@@ -53,7 +53,7 @@ impl fmt::Display for CallError {
 impl core::error::Error for CallError {}
 
 /// The timeout argument of the ABI: `None` waits for ever.
-fn timeout_arg(timeout_ms: Option<u64>) -> i64 {
+pub(crate) fn timeout_arg(timeout_ms: Option<u64>) -> i64 {
     match timeout_ms {
         None => sys::WAIT_FOREVER,
         Some(ms) => i64::try_from(ms).unwrap_or(i64::MAX),
@@ -62,7 +62,7 @@ fn timeout_arg(timeout_ms: Option<u64>) -> i64 {
 
 /// The answer of a `call`/`call_named` that returned `result`: the reply's
 /// bytes (the current message), or why there are none.
-fn outcome(result: i32) -> Result<Vec<u8>, CallError> {
+pub(crate) fn outcome(result: i32) -> Result<Vec<u8>, CallError> {
     let down_reason = || current_message().and_then(|m| m.as_down()).map_or(ExitReason::Noproc, |down| down.reason);
     match result {
         n if n >= 0 => Ok(current_message().map(|m| m.data).unwrap_or_default()),

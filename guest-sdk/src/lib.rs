@@ -67,6 +67,43 @@
 //!
 //! Each process has its own instance, so `static` state in a handler-style
 //! guest is per process.
+//!
+//! # OTP on top (feature `serde`, on by default)
+//!
+//! - [`spawn_fn`], [`spawn_fn_link`], [`spawn_fn_monitor`],
+//!   [`spawn_fn_opts`]: a Rust function with a serde argument as a process,
+//!   without an export per function (one trampoline export,
+//!   [`SPAWN_FN_EXPORT`], runs them all); [`macro@main`]
+//!   (`#[warren::main]`) makes an entry of a function.
+//! - [`gen_server`]: Erlang's `gen_server` as a trait, handler-style (an
+//!   idle server holds no stack and can hibernate), with calls, casts,
+//!   infos, continue, idle timeouts, terminate, named starts and child
+//!   specs for the host's supervisors ([`ChildSpec`]).
+//! - [`system`]: system requests (`get_state`, `get_status`), answered by
+//!   every SDK behaviour without its user's callbacks.
+//! - [`send_interval`]: a message every N milliseconds until cancelled.
+//! - [`term`]: Erlang's term format, the structured message format.
+//!
+//! ```ignore
+//! fn worker(job: (String, u32)) -> Result<(), String> {
+//!     // ... runs in its own process
+//!     Ok(())
+//! }
+//!
+//! #[warren::main]
+//! fn main() {
+//!     let pid = warren::spawn_fn_link(worker, &("resize".to_string(), 3)).unwrap();
+//! }
+//! ```
+//!
+//! # Features
+//!
+//! - `serde` (default): terms, typed tables, everything of the section
+//!   above.
+//! - `std`: for guests with std (the usual `cdylib`): a panic then ends the
+//!   process with the panic's message as its exit reason
+//!   ([`install_panic_hook`], installed by `#[warren::main]`, [`spawn_fn`]
+//!   processes and GenServers). The SDK stays `no_std` without it.
 
 #![no_std]
 
@@ -75,10 +112,21 @@ extern crate alloc;
 pub mod sys;
 pub mod table;
 
+#[cfg(feature = "serde")]
+pub mod gen_server;
+#[cfg(feature = "serde")]
+pub mod system;
+
 mod call;
+mod child_spec;
+#[cfg(feature = "serde")]
+mod interval;
 mod links;
 mod names;
 mod options;
+mod panic;
+#[cfg(feature = "serde")]
+mod spawn_fn;
 #[cfg(feature = "serde")]
 mod terms;
 mod timer;
@@ -90,6 +138,32 @@ mod timer;
 pub use warren_term as term;
 
 pub use call::{CallError, ReplyTo, Request, call, call_named};
+pub use child_spec::{ChildSpec, Restart, Shutdown};
+#[cfg(feature = "serde")]
+pub use interval::{Interval, send_interval};
+pub use panic::install_panic_hook;
+#[cfg(feature = "serde")]
+pub use spawn_fn::{
+    ExitValue, SPAWN_FN_EXPORT, SpawnFnError, spawn_fn, spawn_fn_arg, spawn_fn_link, spawn_fn_monitor, spawn_fn_opts,
+};
+/// Makes a function a process entry (an export of its name) that decodes
+/// its spawn argument as a term, installs the panic hook and ends the
+/// process as the function's result says. See [`warren_macros::main`].
+///
+/// ```ignore
+/// #[warren::main]
+/// fn main(name: String) {
+///     // spawned with a term argument: `warren::spawn("main", &warren::term::to_vec(&"x")?)`
+/// }
+/// ```
+pub use warren_macros::main;
+
+/// What `#[warren::main]`'s expansion calls. Not public API.
+#[doc(hidden)]
+#[cfg(feature = "serde")]
+pub mod __private {
+    pub use crate::spawn_fn::{run_main, run_main_with};
+}
 pub use links::{
     Down, Exit, ExitReason, MonitorRef, Signal, SystemMessage, demonitor, exit_signal, monitor, spawn_link,
     spawn_monitor, spawn_opt, trap_exit,
@@ -97,7 +171,7 @@ pub use links::{
 pub use names::{NameError, Registry, register, registered, send_named, unregister, whereis};
 pub use options::{SpawnOptions, spawn_opts};
 #[cfg(feature = "serde")]
-pub use terms::SendTermError;
+pub use terms::{SendNamedTermError, SendTermError, send_named_term};
 pub use timer::{TimerRef, cancel_timer, read_timer, send_after, send_after_named, sleep};
 
 use alloc::vec::Vec;

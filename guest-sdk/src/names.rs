@@ -244,6 +244,21 @@ impl Registry {
         Ok(entries)
     }
 
+    /// The process of the first entry under `key` (the only one in a
+    /// unique registry), if any (`whereis` for a registry's key, as OTP's
+    /// `{via, Registry, Key}` resolves one).
+    ///
+    /// Errors: [`NameError::NoSuchName`] (no such registry).
+    ///
+    /// ```ignore
+    /// let sessions = warren::Registry::new("sessions", true)?;
+    /// sessions.register(b"user-42", b"")?;
+    /// assert_eq!(sessions.whereis(b"user-42")?, Some(warren::self_pid()));
+    /// ```
+    pub fn whereis(&self, key: &[u8]) -> Result<Option<Pid>, NameError> {
+        Ok(self.lookup(key)?.first().map(|(pid, _)| *pid))
+    }
+
     /// Sends `tag` and a copy of `data` to the process of every entry under
     /// `key`; returns how many messages were sent.
     ///

@@ -129,6 +129,14 @@ pub const ERR_EXITED: i32 = -30;
 pub const TAG_CALL: i64 = -105;
 /// Tag of the current message after a call that got its reply.
 pub const TAG_REPLY: i64 = -106;
+/// Tag of a system request (`:sys.get_state`, `:sys.get_status`), sent by
+/// [`system_call`] or by the host for an introspection tool (guests cannot
+/// send negative tags). Payload (LE):
+/// `[token: i64][request: ETF term]`; the sender is the asker. A process
+/// that runs an SDK behaviour answers with [`reply`]`(sender, token, ..)`
+/// and an ETF term (see [`crate::system`]); one that does not answer
+/// leaves the message in its mailbox, and the asker times out.
+pub const TAG_SYSTEM: i64 = -107;
 /// Tag of the message a process gets from a child it waits for (a
 /// supervisor's child, a supervisor it started) when the child calls
 /// `init_ack`, or when a supervisor's children have all started. Empty
@@ -299,6 +307,11 @@ unsafe extern "C" {
     /// i64) -> i32`: as [`call`], to the process registered under `name`
     /// (`ERR_NOPROC` if nobody holds it).
     pub fn call_named(name_ptr: *const u8, name_len: i32, req_ptr: *const u8, req_len: i32, timeout_ms: i64) -> i32;
+
+    /// `system_call: (pid: i64, req_ptr, req_len: i32, timeout_ms: i64) ->
+    /// i32`: as [`call`], with the request sent as a system request
+    /// ([`TAG_SYSTEM`]); the request and its answer are terms.
+    pub fn system_call(pid: i64, req_ptr: *const u8, req_len: i32, timeout_ms: i64) -> i32;
 
     /// `reply: (pid: i64, token: i64, ptr, len: i32) -> i32`: answers the
     /// call `token` of process `pid`. `OK` also when the reply is dropped

@@ -27,7 +27,7 @@
 
 use crate::links::MonitorRef;
 use crate::timer::TimerRef;
-use crate::{Error, Message, Pid, ReplyTo, Request};
+use crate::{Error, Message, NameError, Pid, Registry, ReplyTo, Request};
 use core::fmt;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -66,6 +66,60 @@ impl Pid {
     pub fn send_term<T: ?Sized + Serialize>(&self, tag: i64, value: &T) -> Result<(), SendTermError> {
         let bytes = term::to_vec(value).map_err(SendTermError::Encode)?;
         self.send(tag, &bytes).map_err(SendTermError::Send)
+    }
+}
+
+/// Sends `value` as a term with `tag` to the process registered under
+/// `name` (see [`crate::send_named`]: a name nobody holds is
+/// [`NameError::NoSuchName`], and nothing is sent).
+///
+/// ```ignore
+/// warren::send_named_term("logger", 1, &("info", "started"))?;
+/// ```
+pub fn send_named_term<T: ?Sized + Serialize>(name: &str, tag: i64, value: &T) -> Result<(), SendNamedTermError> {
+    let bytes = term::to_vec(value).map_err(SendNamedTermError::Encode)?;
+    crate::send_named(name, tag, &bytes).map_err(SendNamedTermError::Send)
+}
+
+/// Why a term was not sent to a name or a registry's key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendNamedTermError {
+    /// The value has no term encoding.
+    Encode(term::Error),
+    /// The send failed: [`NameError::NoSuchName`] (nobody holds the name,
+    /// or no such registry), `Other(BadArg)` (negative tag),
+    /// `Other(Limit)` (message too large).
+    Send(NameError),
+}
+
+impl fmt::Display for SendNamedTermError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendNamedTermError::Encode(error) => write!(f, "the message cannot be encoded as a term: {error}"),
+            SendNamedTermError::Send(error) => write!(f, "the message was not sent: {error}"),
+        }
+    }
+}
+
+impl core::error::Error for SendNamedTermError {}
+
+impl Registry {
+    /// Sends `value` as a term with `tag` to the process of every entry
+    /// under `key` (see [`Registry::dispatch`]); returns how many messages
+    /// were sent.
+    ///
+    /// ```ignore
+    /// let topics = warren::Registry::named("topics");
+    /// let subscribers = topics.dispatch_term(b"news", 2, &("headline", "extra! extra!"))?;
+    /// ```
+    pub fn dispatch_term<T: ?Sized + Serialize>(
+        &self,
+        key: &[u8],
+        tag: i64,
+        value: &T,
+    ) -> Result<usize, SendNamedTermError> {
+        let bytes = term::to_vec(value).map_err(SendNamedTermError::Encode)?;
+        self.dispatch(key, tag, &bytes).map_err(SendNamedTermError::Send)
     }
 }
 
