@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod exits;
 mod fuzz;
+mod genserver;
 mod hibernation;
 mod hostile;
 mod isolation;
