@@ -56,12 +56,17 @@ mod wasm;
 pub use base::codes::*;
 pub use base::config::{DEFAULT_REDUCTIONS, MemoryLayout, NodeConfig};
 pub use base::options::{DirGrant, OptionsError, Preopen, SpawnOptions};
-pub use base::pid::Pid;
+pub use base::pid::{ParsePidError, Pid};
 pub use base::reason::ExitReason;
-pub use node::{CallError, HostImport, Inbox, LoadedModule, Node, NodeError, ProcessHandle};
+pub use node::{
+    CallError, HostImport, Inbox, LoadedModule, MemoryByKind, Node, NodeError, NodeStats, ProcessDetails,
+    ProcessHandle, ProcessSummary, SupervisionTree, Trace, TraceError, TraceLimits, TreeChild,
+};
 pub use process::capabilities::Capabilities;
+pub use process::inspect::{MessagePreview, ProcessKind, ProcessStatus};
 pub use process::mailbox::Message;
 pub use process::spawn::SpawnError;
+pub use process::trace::{TraceEvent, TraceRecord};
 pub use svc::supervisor::spec::{
     AutoShutdown, ChildCounts, ChildInfo, ChildRef, ChildSpec, ChildStart, Restart, Shutdown, Strategy,
     SupervisorError, SupervisorFlags, SupervisorSpec,

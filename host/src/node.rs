@@ -2,9 +2,13 @@
 //! to them from the host, wait for them, shut down.
 
 mod call;
+mod introspect;
 mod supervise;
 
 pub use call::CallError;
+pub use introspect::{
+    MemoryByKind, NodeStats, ProcessDetails, ProcessSummary, SupervisionTree, Trace, TraceError, TraceLimits, TreeChild,
+};
 
 use crate::abi;
 use crate::base::config::NodeConfig;
@@ -127,6 +131,8 @@ pub struct Node {
     /// The thread that drives timers and WASI's clocks (`None` once stopped).
     io: Option<tokio::runtime::Runtime>,
     default_caps: Arc<Capabilities>,
+    /// When the node started (its uptime, in `Node::stats`).
+    started: std::time::Instant,
 }
 
 impl Node {
@@ -157,7 +163,7 @@ impl Node {
             .map_err(NodeError::Threads)?;
         let runtime = Runtime::new(config, engine, dense_pools, io.handle().clone());
         runtime.start().map_err(NodeError::Threads)?;
-        Ok(Node { runtime, linker, io: Some(io), default_caps })
+        Ok(Node { runtime, linker, io: Some(io), default_caps, started: std::time::Instant::now() })
     }
 
     /// The node's configuration.

@@ -10,7 +10,9 @@ use crate::process::letter::Letter;
 use crate::process::receive::{self, IntoBuffer, Phase};
 use crate::process::runtime::Runtime;
 use crate::process::state::ProcessState;
+use crate::process::trace;
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use wasmtime::{Caller, Linker};
 
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
@@ -47,6 +49,9 @@ fn send(mut caller: Caller<'_, ProcessState>, pid: i64, tag: i64, ptr: i32, len:
     };
     let letter = Letter::new(guest.state.pid, tag, &guest.mem[span]);
     let copied = letter.payload().len();
+    if guest.state.process.traced.load(Ordering::Relaxed) {
+        trace::message_out(&guest.state.process, to, &letter);
+    }
     runtime.send(to, letter);
     charge(&mut caller, cost::copy(copied));
     Ok(OK)

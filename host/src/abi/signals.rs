@@ -12,6 +12,7 @@ use crate::base::reason::ExitReason;
 use crate::process::cost;
 use crate::process::spawn::Watchers;
 use crate::process::state::ProcessState;
+use crate::process::trace::{self, TraceEvent};
 use crate::svc::signals::is_down_of;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -25,6 +26,9 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         let state = caller.data();
         let runtime = &state.process.runtime;
         runtime.signals.link(&runtime.table, &state.process, pid);
+        if state.process.is_traced() {
+            trace::event(&state.process, TraceEvent::Linked { other: pid });
+        }
         // Linking to a dead pid without trapping exits ends the caller with
         // `noproc` now, as the call fails in Erlang.
         exit_now_if_asked(&mut caller)?;
@@ -36,6 +40,9 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
             Some(pid) => {
                 let runtime = &state.process.runtime;
                 runtime.signals.unlink(&runtime.table, &*state.process, pid);
+                if state.process.is_traced() {
+                    trace::event(&state.process, TraceEvent::Unlinked { other: pid });
+                }
                 OK
             }
             None => ERR_BADARG,
@@ -199,6 +206,9 @@ pub(super) fn spawn_with(mut caller: Caller<'_, ProcessState>, func: &str, spawn
         Ok(spawned) => spawned,
         Err(error) => return Ok(error.code()),
     };
+    if caller.data().process.is_traced() {
+        trace::event(&caller.data().process, TraceEvent::Spawned { child: child.pid });
+    }
     if flags & SPAWN_MONITOR != 0 {
         write(&mut caller, func, ref_out, &reference.to_le_bytes())?;
     }

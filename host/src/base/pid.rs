@@ -53,6 +53,39 @@ impl fmt::Display for Pid {
     }
 }
 
+/// Why a text is not a pid (see `Pid`'s `FromStr`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsePidError(String);
+
+impl fmt::Display for ParsePidError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a pid (write it as <0.INDEX.SERIAL>, or as its 64-bit number)", self.0)
+    }
+}
+
+impl std::error::Error for ParsePidError {}
+
+/// A pid as it prints (`<0.INDEX.SERIAL>`), or as the 64-bit number guests
+/// see; well-formed only (it may still name no process).
+impl std::str::FromStr for Pid {
+    type Err = ParsePidError;
+
+    fn from_str(text: &str) -> Result<Pid, ParsePidError> {
+        let bad = || ParsePidError(text.to_string());
+        if let Ok(raw) = text.parse::<u64>() {
+            return Pid::from_raw(raw).ok_or_else(bad);
+        }
+        let inner = text.strip_prefix("<0.").and_then(|rest| rest.strip_suffix('>')).ok_or_else(bad)?;
+        let (index, serial) = inner.split_once('.').ok_or_else(bad)?;
+        let index: u64 = index.parse().map_err(|_| bad())?;
+        let serial: u64 = serial.parse().map_err(|_| bad())?;
+        if index > INDEX_MASK || !(1..=MAX_SERIAL).contains(&serial) {
+            return Err(bad());
+        }
+        Ok(Pid((serial << INDEX_BITS) | index))
+    }
+}
+
 impl fmt::Debug for Pid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
@@ -72,5 +105,15 @@ mod tests {
         assert_eq!(Pid::from_raw(0), None);
         assert_eq!(Pid::from_raw(5), None, "serial 0 is never issued");
         assert_eq!(Pid::from_raw(u64::MAX), None, "negative as i64");
+    }
+
+    #[test]
+    fn parses_as_it_prints_or_as_its_number() {
+        let pid = Pid::new(83, 2);
+        assert_eq!("<0.83.2>".parse::<Pid>(), Ok(pid));
+        assert_eq!(pid.raw().to_string().parse::<Pid>(), Ok(pid));
+        for bad in ["", "<0.83>", "<1.83.2>", "<0.83.0>", "<0.x.2>", "0", "5", "pid", "<0.83.2"] {
+            assert!(bad.parse::<Pid>().is_err(), "{bad:?} must be refused");
+        }
     }
 }

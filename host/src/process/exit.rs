@@ -4,11 +4,13 @@
 
 use super::letter::Letter;
 use super::runtime::Runtime;
+use super::trace::{self, TraceEvent};
 use super::{Process, graveyard};
 use crate::base::codes::TAG_TABLE_TRANSFER;
 use crate::base::reason::ExitReason;
 use crate::svc::Member;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 impl Runtime {
     /// Everything that happens when a process ends. Called by the scheduler
@@ -22,6 +24,10 @@ impl Runtime {
     /// down when the thread is idle (`graveyard.rs`).
     pub(crate) fn process_exited(&self, process: &Arc<Process>, reason: Arc<ExitReason>) {
         process.run_state.set_done();
+        self.exited_reductions.fetch_add(process.reductions.load(Ordering::Relaxed), Ordering::Relaxed);
+        if process.traced.load(Ordering::Relaxed) {
+            trace::event(process, TraceEvent::Exited { reason: reason.to_string() });
+        }
         let mut departure = process.relations().depart();
         self.table.remove(process.pid);
         self.names.release(process.pid, departure.name.take(), std::mem::take(&mut departure.keyed));

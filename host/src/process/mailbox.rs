@@ -129,6 +129,33 @@ impl Mailbox {
     }
 }
 
+impl Mailbox {
+    /// Calls `visit` on every message pushed and not yet taken, oldest
+    /// first (for introspection: see `inspect.rs`). Collects the list's
+    /// pointers first, as it is linked newest first.
+    ///
+    /// # Safety
+    /// The caller holds the process `RUNNING` (it polls it, or borrowed it
+    /// idle): only the owner takes letters out, so none of those seen is
+    /// freed meanwhile (senders only push in front of them).
+    pub(crate) unsafe fn visit_pushed(&self, mut visit: impl FnMut(&Letter)) {
+        let mut newest_first = Vec::new();
+        let mut node = self.inbound.load(Ordering::Acquire);
+        while !node.is_null() {
+            newest_first.push(node);
+            // SAFETY: the caller's guarantee keeps every letter of the list
+            // alive; its link was written before the push published it.
+            node = unsafe { (*node).next };
+        }
+        for &node in newest_first.iter().rev() {
+            // SAFETY: as above; the letter is only borrowed (never dropped
+            // here: `ManuallyDrop`), its owner stays the mailbox.
+            let letter = std::mem::ManuallyDrop::new(unsafe { Letter::from_raw(node) });
+            visit(&letter);
+        }
+    }
+}
+
 /// Messages taken from a mailbox at once, newest first; they are the
 /// owner's alone (the swap that took them made sure of it).
 struct Batch {
@@ -308,6 +335,11 @@ impl Received {
     /// Whether no message is queued here.
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.is_empty()
+    }
+
+    /// The messages queued here, oldest first (for introspection).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Letter> {
+        self.queue.iter()
     }
 
     /// Removes the first message (queued here or in `mailbox`) that

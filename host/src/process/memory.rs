@@ -3,6 +3,7 @@
 
 use super::state::ProcessState;
 use std::num::NonZeroUsize;
+use std::sync::atomic::Ordering;
 use wasmtime::Memory;
 
 /// A process's exported `memory` in its current store, found on first use,
@@ -68,7 +69,13 @@ impl KnownMemory {
 impl wasmtime::ResourceLimiter for ProcessState {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         self.memory.bytes = None;
-        self.limiter.memory_growing(current, desired, maximum)
+        let allowed = self.limiter.memory_growing(current, desired, maximum)?;
+        if allowed {
+            // For introspection (`inspect.rs`): growths are rare, so the
+            // count costs no message anything.
+            self.process.linear_memory.fetch_add(desired.saturating_sub(current), Ordering::Relaxed);
+        }
+        Ok(allowed)
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {

@@ -18,6 +18,7 @@
 //! | [`supervisor`] | supervisor processes: the host runs them, no wasm instance |
 //! | [`runtime`], [`spawn`], [`exit`] | what a node's processes share (configuration, engine, scheduler, services); spawning and ending processes |
 //! | [`waker`] | a process as a scheduler job and as a waker |
+//! | [`inspect`], [`trace`] | a look at a live process without stopping it; tracing its events (introspection) |
 
 pub(crate) mod call;
 pub(crate) mod call_box;
@@ -25,6 +26,7 @@ pub(crate) mod capabilities;
 pub(crate) mod cost;
 pub(crate) mod exit;
 pub(crate) mod graveyard;
+pub(crate) mod inspect;
 pub(crate) mod letter;
 pub(crate) mod limits;
 pub(crate) mod mailbox;
@@ -40,6 +42,7 @@ pub(crate) mod start;
 pub(crate) mod state;
 pub(crate) mod supervisor;
 pub(crate) mod task;
+pub(crate) mod trace;
 pub(crate) mod trim;
 pub(crate) mod waker;
 
@@ -136,6 +139,9 @@ pub(crate) struct Process {
     pub(crate) trap_exit: AtomicBool,
     /// Whether the task is `Hibernated` (readable by anyone, unlike the task).
     pub(crate) hibernated: AtomicBool,
+    /// Whether a trace watches it (see `trace.rs`): read with one relaxed
+    /// load where a message arrives and where it sends.
+    pub(crate) traced: AtomicBool,
     /// Whether, as an idle handler-style process, it is on a scheduler
     /// thread's list of stacks to release.
     pub(crate) stack_trim: StackTrim,
@@ -161,8 +167,20 @@ pub(crate) struct Process {
     pub(crate) awaiting_reply: AtomicU64,
     /// Most messages its mailbox may hold, `NO_MAILBOX_LIMIT` for none: its
     /// capabilities' limit, kept here for its senders (a plain `usize`: 8
-    /// bytes, not an `Option`'s 16). Last: cold beside the fields above.
+    /// bytes, not an `Option`'s 16). Cold beside the fields above.
     max_mailbox: usize,
+    /// Bytes of linear memory its instance has, as its store's limiter last
+    /// heard (growths are rare: no message path touches it); 0 while it
+    /// has no instance (not started, hibernated).
+    pub(crate) linear_memory: AtomicUsize,
+    /// When it was spawned, in milliseconds since the Unix epoch.
+    pub(crate) spawned_at: u64,
+}
+
+/// Now, in milliseconds since the Unix epoch (0 if the clock is before it).
+fn unix_millis() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// What the exit waiter of a process hears: its exit reason, and whether
@@ -193,6 +211,9 @@ impl Process {
             ack_to: AtomicU64::new(0),
             awaiting_reply: AtomicU64::new(0),
             max_mailbox,
+            traced: AtomicBool::new(false),
+            linear_memory: AtomicUsize::new(0),
+            spawned_at: unix_millis(),
         }
     }
 
@@ -237,7 +258,10 @@ impl Process {
     /// once if it waits, and like `kill` cannot be trapped).
     fn push_letter(&self, letter: Letter) -> Option<Arc<ExitReason>> {
         // Held by the host until the process takes it (see `HostMemory`).
-        self.runtime.memory.charge(letter.footprint());
+        self.runtime.memory.charge_letter(letter.footprint());
+        if self.traced.load(Ordering::Relaxed) {
+            trace::message_in(self, &letter);
+        }
         let limit = self.max_mailbox;
         if limit == NO_MAILBOX_LIMIT {
             self.mailbox.push(letter);

@@ -250,6 +250,11 @@ impl Process {
     fn hibernate_into(&self, store: Store<ProcessState>, task: &mut Task) -> Step {
         // Its stack goes with the store.
         let stack_base = self.stack_base.swap(0, Ordering::Relaxed);
+        // Its state leaves the store: the pointer a receive left must not
+        // outlive it (introspection reads it while the process waits), and
+        // its memory goes with the store.
+        self.receiving.store(std::ptr::null_mut(), Ordering::Relaxed);
+        self.linear_memory.store(0, Ordering::Relaxed);
         match hibernate_store(store, stack_base) {
             Ok(hibernated) => {
                 *task = Task::Hibernated(Box::new(hibernated));

@@ -44,6 +44,19 @@ const RUNNING: u8 = 2;
 const NOTIFIED: u8 = 3;
 const DONE: u8 = 4;
 
+/// A run state as [`RunState::observe`] saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Observed {
+    /// `IDLE`: waiting for a message or a timer.
+    Waiting,
+    /// `SCHEDULED`: in a run queue.
+    Queued,
+    /// `RUNNING` or `NOTIFIED`: a thread polls it (or borrowed it).
+    Running,
+    /// `DONE`: exited.
+    Done,
+}
+
 /// The atomic run state of one process (see the module docs).
 pub(crate) struct RunState(AtomicU8);
 
@@ -119,6 +132,17 @@ impl RunState {
     /// Whether the process has exited.
     pub(crate) fn is_done(&self) -> bool {
         self.0.load(Ordering::Acquire) == DONE
+    }
+
+    /// What the state is now, for introspection (it may change the moment
+    /// after: only a transition owns the process).
+    pub(crate) fn observe(&self) -> Observed {
+        match self.0.load(Ordering::Relaxed) {
+            IDLE => Observed::Waiting,
+            SCHEDULED => Observed::Queued,
+            RUNNING | NOTIFIED => Observed::Running,
+            _ => Observed::Done,
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use super::Process;
 use super::run::RunOutcome;
 use super::state::{Module, ProcessState};
+use super::trace::Tracers;
 use super::{graveyard, recycle, trim};
 use crate::base::config::NodeConfig;
 use crate::mem::pools::DensePools;
@@ -16,6 +17,7 @@ use crate::svc::signals::Signals;
 use crate::svc::tables::Tables;
 use crate::svc::timers::{self, Fire, Timer, Timers};
 use crate::wasm::module::ModuleCache;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use wasmtime::Engine;
@@ -44,6 +46,11 @@ pub(crate) struct Runtime {
     pub(crate) tables: Tables,
     /// The memory the node holds for its guests, and its bound.
     pub(crate) memory: Arc<HostMemory>,
+    /// The traces of its processes (see `trace.rs`).
+    pub(crate) tracers: Tracers,
+    /// Reductions used by the processes that have exited (with those of the
+    /// live ones, the node's total: see `node/introspect.rs`).
+    pub(crate) exited_reductions: AtomicU64,
     /// The runtime whose threads drive timers and WASI's clocks; scheduler
     /// threads enter it so host functions may use it.
     io: tokio::runtime::Handle,
@@ -73,6 +80,8 @@ impl Runtime {
                 timers: Timers::new(io.clone(), fire, memory.clone()),
                 tables: Tables::new(memory.clone()),
                 memory,
+                tracers: Tracers::default(),
+                exited_reductions: AtomicU64::new(0),
                 engine,
                 config,
                 io,

@@ -34,6 +34,7 @@ pub(crate) fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instan
     let state = store.data_mut();
     state.entry = state.entry.take().filter(|kept| kept.name == entry);
     let outcome = store.set_fuel(fuel_start).and_then(|()| find_start(&mut store, &entry));
+    store.data_mut().started_on = entry;
     Ok(Instantiated { store, outcome })
 }
 
@@ -41,6 +42,8 @@ pub(crate) fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instan
 /// to the store (instance, memory, typed entry) carry over into `state`,
 /// and the process takes over the spare's fiber stack.
 fn into_spare(process: &Process, spare: recycle::Spare, mut state: ProcessState) -> Store<ProcessState> {
+    // Its memory is the spare's (a reset, not a growth: no limiter call).
+    process.linear_memory.store(spare.memory_size(), Ordering::Relaxed);
     let mut store = spare.store;
     process.stack_base.store(spare.stack_base, Ordering::Relaxed);
     let kept = store.data_mut();
@@ -65,6 +68,7 @@ pub(crate) async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Insta
         find_start(&mut store, &spec.entry)
     }
     .await;
+    store.data_mut().started_on = spec.entry;
     Instantiated { store, outcome }
 }
 

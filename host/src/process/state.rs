@@ -78,6 +78,10 @@ pub(crate) struct ProcessState {
     pub(crate) wasi: Extension,
     /// Table handles and the pending table result (see `svc/tables`).
     pub(crate) tables: ProcessTables,
+    /// The export the process started on (the spawn's own string, moved
+    /// here once the process starts: for introspection, as `entry` is
+    /// taken out of the state while the entry function runs).
+    pub(crate) started_on: Box<str>,
 }
 
 /// An entry function's name and typed handle in one store.
@@ -123,6 +127,7 @@ impl ProcessState {
             wasi: Extension::default(),
             tables: ProcessTables::default(),
             fuel_start,
+            started_on: Box::default(),
         }
     }
 

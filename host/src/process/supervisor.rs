@@ -35,6 +35,20 @@ pub(crate) struct SupervisorBody {
     run: Mutex<SupervisorRun>,
 }
 
+impl SupervisorBody {
+    /// The capabilities its children start from.
+    pub(crate) fn capabilities(&self) -> Arc<Capabilities> {
+        self.run.lock().unwrap_or_else(|e| e.into_inner()).caps.clone()
+    }
+
+    /// Runs `f` on the messages it has taken from its mailbox and not yet
+    /// handled. Only for a caller that holds the process `RUNNING` (as
+    /// [`Process::run_supervisor`] does), so the lock is not contended.
+    pub(crate) fn with_received<R>(&self, f: impl FnOnce(&Received) -> R) -> R {
+        f(&self.run.lock().unwrap_or_else(|e| e.into_inner()).received)
+    }
+}
+
 struct SupervisorRun {
     rules: Supervisor,
     received: Received,

@@ -86,6 +86,24 @@ pub(crate) trait Runner<J: Job>: Send + Sync + 'static {
     fn busy(&self);
 }
 
+/// A scheduler's load, as [`Scheduler::load`] saw it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SchedulerLoad {
+    /// Jobs waiting in the global injector.
+    pub(crate) injector: usize,
+    /// Each thread's own queue and time parked.
+    pub(crate) threads: Vec<ThreadLoad>,
+}
+
+/// One scheduler thread's load.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ThreadLoad {
+    /// Jobs waiting in its queue and next slot.
+    pub(crate) queued: usize,
+    /// Nanoseconds it has spent parked since it started.
+    pub(crate) parked_nanos: u64,
+}
+
 /// The shared part of a scheduler.
 pub(crate) struct Scheduler<J: Job> {
     injector: Injector<J>,
@@ -233,6 +251,23 @@ impl<J: Job> Scheduler<J> {
     /// Whether any queue holds work another thread could take.
     fn has_stealable_work(&self) -> bool {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+    }
+
+    /// Per scheduler thread: the jobs waiting in its queue and next slot,
+    /// and the nanoseconds it has spent parked; plus the jobs waiting in
+    /// the global injector. A look for introspection: each number may be
+    /// stale the moment after.
+    pub(crate) fn load(&self) -> SchedulerLoad {
+        let threads = self
+            .stealers
+            .iter()
+            .zip(self.shared.iter())
+            .map(|(stealer, shared)| ThreadLoad {
+                queued: stealer.len() + usize::from(shared.next.is_filled()),
+                parked_nanos: shared.parked_nanos.load(Ordering::Relaxed) as u64,
+            })
+            .collect();
+        SchedulerLoad { injector: self.injector.len(), threads }
     }
 
     /// Stops the threads and waits for them.

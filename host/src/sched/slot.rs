@@ -58,6 +58,11 @@ impl<J: Job> NextSlot<J> {
         self.steal()
     }
 
+    /// Whether a job is in the slot now (a look from any thread).
+    pub(super) fn is_filled(&self) -> bool {
+        !self.job.load(Ordering::Relaxed).is_null()
+    }
+
     /// Takes the job out of the slot, from any thread.
     #[inline]
     pub(super) fn steal(&self) -> Option<J> {

@@ -13,10 +13,14 @@
 //! count crosses a multiple of [`SLACK`], which sets or clears the node's
 //! `over` flag; the checks read that flag. So the bound holds within
 //! [`SLACK`] per shard (plus the request being checked), not to the byte.
+//!
+//! Each shard also counts the messages queued ([`HostMemory::charge_letter`]),
+//! on the cache line the byte count has just taken: the node's messages
+//! per second (`warren stats`) cost a send one more uncontended add there.
 
 use crate::mem::free_list::{SHARDS, my_shard};
 use crossbeam_utils::CachePadded;
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering};
 
 /// How far a shard's count may move before the shards are summed again (a
 /// power of two).
@@ -25,9 +29,18 @@ const SLACK: usize = 1 << 20;
 /// The node's count of host memory held for guests, and its bound.
 pub(crate) struct HostMemory {
     limit: usize,
-    shards: [CachePadded<AtomicIsize>; SHARDS],
+    shards: [CachePadded<Shard>; SHARDS],
     /// Whether the count was over the bound when last summed.
     over: AtomicBool,
+}
+
+/// One thread shard's counts.
+#[derive(Default)]
+struct Shard {
+    /// Bytes held (may go negative in a shard: another shard charged them).
+    bytes: AtomicIsize,
+    /// Messages queued through this shard, ever.
+    letters: AtomicU64,
 }
 
 impl HostMemory {
@@ -41,15 +54,30 @@ impl HostMemory {
     #[inline]
     pub(crate) fn charge(&self, bytes: usize) {
         let bytes = isize::try_from(bytes).unwrap_or(isize::MAX);
-        let before = self.shards[my_shard()].fetch_add(bytes, Ordering::Relaxed);
+        let before = self.shards[my_shard()].bytes.fetch_add(bytes, Ordering::Relaxed);
         self.note(before, before.saturating_add(bytes));
+    }
+
+    /// Counts a message queued in a mailbox, of `bytes`.
+    #[inline]
+    pub(crate) fn charge_letter(&self, bytes: usize) {
+        let shard = &self.shards[my_shard()];
+        shard.letters.fetch_add(1, Ordering::Relaxed);
+        let bytes = isize::try_from(bytes).unwrap_or(isize::MAX);
+        let before = shard.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.note(before, before.saturating_add(bytes));
+    }
+
+    /// Messages queued in mailboxes since the node started.
+    pub(crate) fn letters(&self) -> u64 {
+        self.shards.iter().map(|shard| shard.letters.load(Ordering::Relaxed)).sum()
     }
 
     /// Counts `bytes` fewer.
     #[inline]
     pub(crate) fn release(&self, bytes: usize) {
         let bytes = isize::try_from(bytes).unwrap_or(isize::MAX);
-        let before = self.shards[my_shard()].fetch_sub(bytes, Ordering::Relaxed);
+        let before = self.shards[my_shard()].bytes.fetch_sub(bytes, Ordering::Relaxed);
         self.note(before, before.saturating_sub(bytes));
     }
 
@@ -65,7 +93,7 @@ impl HostMemory {
 
     /// The bytes counted now (the shards summed).
     pub(crate) fn used(&self) -> usize {
-        let total: isize = self.shards.iter().map(|shard| shard.load(Ordering::Relaxed)).sum();
+        let total: isize = self.shards.iter().map(|shard| shard.bytes.load(Ordering::Relaxed)).sum();
         usize::try_from(total).unwrap_or(0)
     }
 

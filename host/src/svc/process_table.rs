@@ -135,6 +135,21 @@ impl<T> ProcessTable<T> {
         self.live.load(Ordering::Relaxed)
     }
 
+    /// Calls `f` on every live value, slot by slot: a slot's lock is held
+    /// only to take a reference, never while `f` runs, so a walk over a
+    /// million processes stops none of them (each may spawn, exit or be sent
+    /// to meanwhile; the walk sees it or not).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(Arc<T>)) {
+        let used = self.next_index.load(Ordering::Acquire);
+        for index in 0..used {
+            let value =
+                self.slot(index).and_then(|slot| slot.entry.lock().unwrap_or_else(|e| e.into_inner()).value.clone());
+            if let Some(value) = value {
+                f(value);
+            }
+        }
+    }
+
     /// Every live value (a snapshot).
     pub(crate) fn snapshot(&self) -> Vec<Arc<T>> {
         let used = self.next_index.load(Ordering::Acquire);

@@ -76,6 +76,23 @@ pub(crate) struct Attached {
     awaited_by: Vec<Arc<Departing>>,
 }
 
+impl Attached {
+    /// The processes it is linked to.
+    pub(crate) fn links(&self) -> impl Iterator<Item = Pid> + '_ {
+        self.links.iter().copied()
+    }
+
+    /// The monitors it holds: (reference, target).
+    pub(crate) fn monitoring(&self) -> impl Iterator<Item = (u64, Pid)> + '_ {
+        self.monitoring.iter().map(|(reference, target)| (*reference, *target))
+    }
+
+    /// The monitors held on it: (reference, watcher).
+    pub(crate) fn monitored_by(&self) -> impl Iterator<Item = (u64, Pid)> + '_ {
+        self.monitored_by.iter().map(|(reference, watcher)| (*reference, *watcher))
+    }
+}
+
 /// What a process leaves behind when it exits.
 pub(crate) struct Departure {
     links: HashSet<Pid>,
