@@ -3,6 +3,7 @@
 //! `warren` alone runs a built-in demo; `warren run FILE` runs a guest;
 //! `warren run app.toml` runs an application from a manifest.
 
+mod control;
 mod size;
 
 use anyhow::{Context, Result, anyhow};
@@ -12,6 +13,7 @@ use std::io::Write;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use warren_host::{ExitReason, LoadedModule, MemoryLayout, Node, NodeConfig, Preopen};
 
 /// `println!` that ignores a failed write: a closed stdout (`warren | head`)
@@ -62,6 +64,34 @@ enum Command {
     /// Compile a module ahead of time to a `.cwasm` file that `run` loads
     /// without compiling (for the same Warren version and layout).
     Compile(CompileArgs),
+    /// List the running nodes (of this user).
+    Nodes(control::commands::NodesArgs),
+    /// List a node's processes (as `:recon.proc_count/2`).
+    Ps(control::commands::PsArgs),
+    /// Watch a node's processes, refreshed (as observer_cli, `:recon.proc_window/3`).
+    Top(control::top::TopArgs),
+    /// Show one process in detail (as `Process.info/1`).
+    Info(control::commands::InfoArgs),
+    /// Show the state of an SDK behaviour (as `:sys.get_state/1`).
+    State(control::commands::StateArgs),
+    /// Trace a process's messages, spawns, links and exit (as `:sys.trace/2`, recon_trace).
+    Trace(control::commands::TraceArgs),
+    /// Show the supervision trees with restart counts.
+    Tree(control::commands::Target),
+    /// List registered names (as `Process.registered/0`).
+    Registered(control::commands::Target),
+    /// List shared tables (as `:ets.i/0`).
+    Tables(control::commands::Target),
+    /// Show one shared table and its first entries.
+    Table(control::commands::TableArgs),
+    /// Send a message to a process from the host.
+    Send(control::commands::SendArgs),
+    /// Send a process an exit signal (`exit(Pid, kill)` by default).
+    Kill(control::commands::KillArgs),
+    /// Stop a node in order (as SIGTERM) and wait until it is gone.
+    Stop(control::commands::StopArgs),
+    /// Show a node's counters: processes, memory by kind, run queues, rates, scheduler utilization.
+    Stats(control::commands::StatsArgs),
 }
 
 #[derive(clap::Args)]
@@ -98,6 +128,13 @@ struct RunArgs {
     /// As --dir, read-only. Repeatable.
     #[arg(long = "dir-ro", value_name = "HOST[::GUEST]", value_parser = parse_dir_arg)]
     dirs_ro: Vec<(PathBuf, String)>,
+    /// The node's name, for `warren ps --node NAME` and the other commands
+    /// that drive it through its control socket
+    /// ($XDG_RUNTIME_DIR/warren/NAME.sock, else /tmp/warren-$UID/NAME.sock).
+    /// A running node of the same name is an error.
+    /// [default: FILE's stem, with `-2`, `-3`... if a node of that name runs]
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     #[command(flatten)]
     node: NodeArgs,
     /// Arguments for the root process (WASI `args_get`; argv[0] is the file name).
@@ -197,6 +234,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Run(args)) => run_file(args),
         Some(Command::Compile(args)) => compile_file(args),
+        Some(command) => return control_command(command),
     };
     let code = match outcome {
         Ok(code) => code,
@@ -210,6 +248,42 @@ fn main() -> ExitCode {
     // Processes still running are stopped with the node: as an escript's
     // main, the program ends when its root process does.
     std::process::exit(i32::from(code));
+}
+
+/// Runs a subcommand that drives a running node; exits 0 on success, 1
+/// with a one-line error naming the cause otherwise.
+fn control_command(command: Command) -> ExitCode {
+    use control::commands as c;
+    let outcome = match &command {
+        Command::Nodes(args) => c::nodes(args),
+        Command::Ps(args) => c::ps(args),
+        Command::Top(args) => c::top(args),
+        Command::Info(args) => c::info(args),
+        Command::State(args) => c::state(args),
+        Command::Trace(args) => c::trace(args),
+        Command::Tree(target) => c::tree(target),
+        Command::Registered(target) => c::registered(target),
+        Command::Tables(target) => c::tables(target),
+        Command::Table(args) => c::table_of(args),
+        Command::Send(args) => c::send(args),
+        Command::Kill(args) => c::kill(args),
+        Command::Stop(args) => c::stop(args),
+        Command::Stats(args) => c::stats(args),
+        Command::Run(_) | Command::Demo(_) | Command::Compile(_) => Err(anyhow!("not a control command")),
+    };
+    let _ = std::io::stdout().flush();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            say_err!("warren: error: {error:#}");
+            ExitCode::from(EXIT_ABNORMAL)
+        }
+    }
+}
+
+/// The name a node gets without `--name`: its file's stem.
+fn default_node_name(file: &std::path::Path) -> String {
+    file.file_stem().and_then(|stem| stem.to_str()).unwrap_or("warren").to_string()
 }
 
 /// Whether option `id` of subcommand `command` was given on the command
@@ -304,7 +378,7 @@ fn run_file(args: RunArgs) -> Result<u8> {
         }
         config = config.dir(Preopen { read_only, ..Preopen::new(host, guest.as_str()) });
     }
-    let node = Node::new(config)?;
+    let node = Arc::new(Node::new(config)?);
     for (name, file) in &args.modules {
         node.load_file_as(name, file)?;
     }
@@ -334,7 +408,16 @@ fn run_file(args: RunArgs) -> Result<u8> {
     // Caught before the root starts, so that a signal never finds it
     // unprotected.
     let signals = signals::StopSignals::catch().context("cannot catch SIGINT and SIGTERM")?;
-    run_root(&node, &module, &entry, Some(signals)).with_context(|| format!("cannot run `{}`", args.file.display()))
+    let server = control::server::ControlServer::start(
+        node.clone(),
+        args.name.as_deref(),
+        &default_node_name(&args.file),
+        &args.file,
+    )?;
+    let code = run_root(&node, &module, &entry, Some((signals, &server)));
+    // The socket goes before the node: no command finds a node that stops.
+    drop(server);
+    code.with_context(|| format!("cannot run `{}`", args.file.display()))
 }
 
 fn compile_file(args: CompileArgs) -> Result<u8> {
@@ -365,11 +448,20 @@ fn listed(module: &LoadedModule) -> String {
 /// `shutdown` (a root that traps exits gets it as a message and may stop
 /// in its own way), and the run then exits 0 when the root exits `normal`
 /// or `shutdown`; a second signal ends Warren at once.
-fn run_root(node: &Node, module: &LoadedModule, entry: &str, signals: Option<signals::StopSignals>) -> Result<u8> {
+fn run_root(
+    node: &Node,
+    module: &LoadedModule,
+    entry: &str,
+    signals: Option<(signals::StopSignals, &control::server::ControlServer)>,
+) -> Result<u8> {
     let root = node.spawn(module, entry, b"")?;
     let (reason, stopped) = match signals {
-        Some(signals) => {
-            signals.while_waiting(|| node.exit(root.pid(), ExitReason::Shutdown(Vec::new())), || root.wait())
+        Some((signals, server)) => {
+            let stop = || {
+                server.begin_shutdown();
+                node.exit(root.pid(), ExitReason::Shutdown(Vec::new()));
+            };
+            signals.while_waiting(stop, || root.wait())
         }
         None => (root.wait(), false),
     };

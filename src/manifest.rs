@@ -14,6 +14,7 @@
 //! problem it found, each with the manifest's line and the key's path
 //! (`supervisor.children[1].strategy`).
 
+use crate::control::server::ControlServer;
 use crate::signals::StopSignals;
 use crate::size::parse_size;
 use serde::Deserialize;
@@ -983,14 +984,17 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
         wasi_args.extend(args.args);
     }
     let config = with_dirs(node_args.config(wasi_args), &manifest.node.dirs, &args.dirs, &args.dirs_ro)?;
-    let node = Node::new(config)?;
+    let node = std::sync::Arc::new(Node::new(config)?);
     manifest.load_modules(&node)?;
     // Caught before anything starts. A signal while the children start is
     // acted on as soon as the root supervisor has started (a second one
     // ends Warren at once, as always).
     let signals = StopSignals::catch().map_err(|error| anyhow::anyhow!("cannot catch SIGINT and SIGTERM: {error}"))?;
+    let default_name = crate::default_node_name(&args.file);
+    let server = ControlServer::start(node.clone(), args.name.as_deref(), &default_name, &args.file)?;
     let root = Mutex::new(Root::Starting { stop: false });
     let stop = || {
+        server.begin_shutdown();
         let mut root = root.lock().unwrap_or_else(PoisonError::into_inner);
         match &mut *root {
             Root::Running(pid) => node.exit(*pid, ExitReason::Shutdown(Vec::new())),
@@ -1008,6 +1012,8 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
         Ok::<_, SupervisorError>((handle.pid(), handle.wait()))
     };
     let (outcome, _) = signals.while_waiting(stop, start_and_wait);
+    // The socket goes before the node: no command finds a node that stops.
+    drop(server);
     let _ = std::io::stdout().flush();
     let (pid, reason) = match outcome {
         Ok(ended) => ended,
