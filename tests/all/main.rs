@@ -7,6 +7,7 @@ mod calls;
 mod capabilities;
 mod cli;
 mod common;
+mod control;
 mod exits;
 mod fuzz;
 mod genserver;
