@@ -79,6 +79,9 @@
 //!   idle server holds no stack and can hibernate), with calls, casts,
 //!   infos, continue, idle timeouts, terminate, named starts and child
 //!   specs for the host's supervisors ([`ChildSpec`]).
+//! - [`stage`]: GenStage's producers, consumers and producer-consumers,
+//!   with demand-driven backpressure (demand, broadcast and partition
+//!   dispatchers; bounded producer buffers; cancel modes).
 //! - [`system`]: system requests (`get_state`, `get_status`), answered by
 //!   every SDK behaviour without its user's callbacks.
 //! - [`send_interval`]: a message every N milliseconds until cancelled.
@@ -114,6 +117,8 @@ pub mod table;
 
 #[cfg(feature = "serde")]
 pub mod gen_server;
+#[cfg(feature = "serde")]
+pub mod stage;
 #[cfg(feature = "serde")]
 pub mod system;
 

@@ -9,6 +9,8 @@ use crate::{CallError, ChildSpec, Error, NameError, Pid, Registry, SpawnOptions}
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use warren_term as term;
 
 /// How long a [`child_spec`]'s supervisor waits for the server's `init`
@@ -37,7 +39,7 @@ pub enum Name {
 }
 
 /// A name as the start argument carries it: `(local, (registry, key))`.
-pub(super) type NameWire = (Option<String>, Option<(String, Vec<u8>)>);
+pub(crate) type NameWire = (Option<String>, Option<(String, Vec<u8>)>);
 
 impl Name {
     /// [`Name::Local`].
@@ -71,14 +73,14 @@ impl Name {
         }
     }
 
-    pub(super) fn to_wire(&self) -> NameWire {
+    pub(crate) fn to_wire(&self) -> NameWire {
         match self {
             Name::Local(name) => (Some(name.clone()), None),
             Name::Via { registry, key } => (None, Some((registry.clone(), key.clone()))),
         }
     }
 
-    pub(super) fn from_wire(wire: NameWire) -> Option<Name> {
+    pub(crate) fn from_wire(wire: NameWire) -> Option<Name> {
         match wire {
             (Some(name), _) => Some(Name::Local(name)),
             (None, Some((registry, key))) => Some(Name::Via { registry, key }),
@@ -288,9 +290,21 @@ impl From<SpawnFnError> for StartError {
 /// The spawn argument of a server's process: the trampoline's header for
 /// `server::run::<G>`, then the start argument's term.
 fn server_arg<G: GenServer>(starter: Option<Pid>, name: Option<&Name>, arg: &G::Arg) -> Result<Vec<u8>, SpawnFnError> {
-    let run: fn(StartArg<G::Arg>) = server::run::<G>;
+    entry_arg(server::run::<G>, starter, name, arg)
+}
+
+/// The spawn argument of a process that runs `run` (an SDK behaviour's
+/// entry) with a [`StartArg`]: the trampoline's header, then the start
+/// argument's term. Shared by the behaviours that start as servers do
+/// ([`crate::stage`]).
+fn entry_arg<A: Serialize + DeserializeOwned>(
+    run: fn(StartArg<A>),
+    starter: Option<Pid>,
+    name: Option<&Name>,
+    arg: &A,
+) -> Result<Vec<u8>, SpawnFnError> {
     let mut bytes = crate::spawn_fn::header(run).map_err(SpawnFnError::Spawn)?.to_vec();
-    // The same term as a `StartArg<G::Arg>`, from a reference.
+    // The same term as a `StartArg<A>`, from a reference.
     let start = (starter, name.map(Name::to_wire).unwrap_or((None, None)), arg);
     bytes.extend_from_slice(&term::to_vec(&start).map_err(SpawnFnError::Encode)?);
     Ok(bytes)
@@ -303,7 +317,20 @@ fn start_with<G: GenServer>(
     link: bool,
     monitor: bool,
 ) -> Result<(Pid, Option<MonitorRef>), StartError> {
-    let bytes = server_arg::<G>(Some(crate::self_pid()), options.name.as_ref(), arg)?;
+    start_entry(server::run::<G>, arg, options, link, monitor)
+}
+
+/// Starts a process on `run` (an SDK behaviour's entry, which answers the
+/// starter's call as [`server::run`] does): spawns it, then waits for its
+/// `init` through a call.
+pub(crate) fn start_entry<A: Serialize + DeserializeOwned>(
+    run: fn(StartArg<A>),
+    arg: &A,
+    options: &StartOptions,
+    link: bool,
+    monitor: bool,
+) -> Result<(Pid, Option<MonitorRef>), StartError> {
+    let bytes = entry_arg(run, Some(crate::self_pid()), options.name.as_ref(), arg)?;
     let (pid, watch) =
         crate::spawn_opts("", SPAWN_FN_EXPORT, &bytes, &options.spawn, link, monitor).map_err(StartError::Spawn)?;
     let failed = |error: StartError| {

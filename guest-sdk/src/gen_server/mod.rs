@@ -94,7 +94,9 @@
 //! supervisor to wait for it).
 
 mod client;
-mod server;
+pub(crate) mod server;
+
+pub(crate) use client::start_entry;
 
 pub use client::{
     CHILD_ACK_TIMEOUT_MS, CastError, GenCallError, Name, ServerRef, StartError, StartOptions, call, cast, child_spec,
@@ -383,7 +385,7 @@ pub enum Info {
 /// `normal`, `shutdown` and custom reasons as they are; the reasons only
 /// the host makes (`killed`, `noproc`, a trap's or a limit's text) as a
 /// custom reason with their text.
-fn exit_reason(reason: &ExitReason) -> Reason {
+pub(crate) fn exit_reason(reason: &ExitReason) -> Reason {
     match reason {
         ExitReason::Normal => Reason::Normal,
         ExitReason::Shutdown(detail) => Reason::Shutdown(detail.clone()),
@@ -396,7 +398,7 @@ fn exit_reason(reason: &ExitReason) -> Reason {
 }
 
 /// The [`ExitReason`] a process exiting with `reason` has.
-fn from_reason(reason: &Reason) -> ExitReason {
+pub(crate) fn from_reason(reason: &Reason) -> ExitReason {
     match reason {
         Reason::Normal => ExitReason::Normal,
         Reason::Shutdown(detail) => ExitReason::Shutdown(detail.clone()),

@@ -20,7 +20,7 @@ pub(super) const HANDLER_EXPORT: &str = "__warren_gen_server";
 
 /// The request of the starter's call, which the new server answers once
 /// `init` has returned (not a term: only the starter sends it).
-pub(super) const START_REQUEST: &[u8] = b"$warren_gen_server_start";
+pub(crate) const START_REQUEST: &[u8] = b"$warren_gen_server_start";
 
 /// The atom of the answer to a call whose request does not decode:
 /// `{warren_bad_request, <<"why">>}`.
@@ -31,7 +31,7 @@ const BEHAVIOUR: &str = "gen_server";
 
 /// What a start's call gets back from the new process.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum StartReply {
+pub(crate) enum StartReply {
     /// `ok`: `init` returned [`Init::Ok`].
     Ok,
     /// `ignore`: `init` returned [`Init::Ignore`].
@@ -58,13 +58,13 @@ impl StartReply {
     }
 
     /// The answer's bytes.
-    pub(super) fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         // Atoms, small integers, binaries and a local pid always encode.
         term::encode(&self.to_term()).unwrap_or_default()
     }
 
     /// The answer in `bytes`, if it is one.
-    pub(super) fn decode(bytes: &[u8]) -> Option<StartReply> {
+    pub(crate) fn decode(bytes: &[u8]) -> Option<StartReply> {
         let answer = term::decode(bytes).ok()?;
         if answer.is_atom("ok") {
             return Some(StartReply::Ok);
@@ -86,12 +86,12 @@ impl StartReply {
 }
 
 /// The answer to a call whose request is not a `Self::Call`.
-fn bad_request(why: &str) -> Vec<u8> {
+pub(crate) fn bad_request(why: &str) -> Vec<u8> {
     term::encode(&Term::tuple([Term::atom(BAD_REQUEST), Term::string(why)])).unwrap_or_default()
 }
 
 /// The reason in a bad-request answer, if `bytes` is one.
-pub(super) fn bad_request_reason(bytes: &[u8]) -> Option<String> {
+pub(crate) fn bad_request_reason(bytes: &[u8]) -> Option<String> {
     let answer = term::decode(bytes).ok()?;
     match answer.as_tuple()? {
         [tag, why] if tag.is_atom(BAD_REQUEST) => Some(String::from(why.as_str()?)),
@@ -289,7 +289,7 @@ impl<G: GenServer> Server<G> {
 /// ends. Only the starter knows the new pid before this returns (the name
 /// is registered after); a call from anyone else that comes first is
 /// answered as a bad request.
-fn take_start_call(starter: Pid) -> ReplyTo {
+pub(crate) fn take_start_call(starter: Pid) -> ReplyTo {
     let watch = crate::monitor(starter).ok();
     loop {
         let Some(msg) = crate::receive_matching(&[sys::TAG_CALL, sys::TAG_DOWN], None) else { continue };
@@ -311,7 +311,7 @@ fn take_start_call(starter: Pid) -> ReplyTo {
 }
 
 /// Registers `name` for this process; the holder if it is taken.
-fn register(name: &Name, me: Pid) -> Result<(), StartReply> {
+pub(crate) fn register(name: &Name, me: Pid) -> Result<(), StartReply> {
     let result = match name {
         Name::Local(name) => crate::register(name, me),
         Name::Via { registry, key } => crate::Registry::named(registry).register(key, b""),
@@ -330,7 +330,7 @@ fn register(name: &Name, me: Pid) -> Result<(), StartReply> {
 
 /// The argument of a server's process: its starter (none under a
 /// supervisor), its name, and `init`'s argument.
-pub(super) type StartArg<A> = (Option<Pid>, NameWire, A);
+pub(crate) type StartArg<A> = (Option<Pid>, NameWire, A);
 
 /// The entry of a server's process (run by the function trampoline).
 pub(super) fn run<G: GenServer>(start: StartArg<G::Arg>) {
