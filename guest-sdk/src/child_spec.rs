@@ -70,6 +70,9 @@ pub struct ChildSpec {
     significant: bool,
     ack_timeout: Option<u32>,
     options: SpawnOptions,
+    /// A nested supervisor's spec (then `module`, `entry` and `arg` are
+    /// empty and unused).
+    nested: Option<Vec<u8>>,
 }
 
 impl ChildSpec {
@@ -92,7 +95,54 @@ impl ChildSpec {
             significant: false,
             ack_timeout: None,
             options: SpawnOptions::new(),
+            nested: None,
         }
+    }
+
+    /// A nested supervisor `id` that runs the supervisor spec `spec` (the
+    /// bytes of docs/ABI.md's spec format, as
+    /// [`supervisor::spec_bytes`](crate::supervisor::spec_bytes) writes
+    /// them): permanent and stopped with `infinity`, as OTP's default for
+    /// a supervisor child.
+    ///
+    /// ```ignore
+    /// use warren::supervisor::{self, SupFlags, Strategy};
+    /// let inner = supervisor::spec_bytes(&SupFlags::new(Strategy::OneForOne), &[worker_spec]);
+    /// let spec = warren::ChildSpec::supervisor("workers", inner);
+    /// ```
+    pub fn supervisor(id: &str, spec: Vec<u8>) -> ChildSpec {
+        ChildSpec {
+            id: String::from(id),
+            module: String::new(),
+            entry: String::new(),
+            arg: Vec::new(),
+            restart: Restart::Permanent,
+            shutdown: Shutdown::Infinity,
+            significant: false,
+            ack_timeout: None,
+            options: SpawnOptions::new(),
+            nested: Some(spec),
+        }
+    }
+
+    /// Whether this is a nested supervisor ([`ChildSpec::supervisor`]).
+    ///
+    /// ```ignore
+    /// assert!(!warren::ChildSpec::worker("w1", "app", "main", b"").is_supervisor());
+    /// ```
+    pub fn is_supervisor(&self) -> bool {
+        self.nested.is_some()
+    }
+
+    /// The same spec with another id (a template reused for several
+    /// children).
+    ///
+    /// ```ignore
+    /// let second = spec.clone().with_id("w2");
+    /// ```
+    pub fn with_id(mut self, id: &str) -> ChildSpec {
+        self.id = String::from(id);
+        self
     }
 
     /// When the child is restarted.
@@ -195,16 +245,25 @@ impl ChildSpec {
             Restart::Temporary => sys::RESTART_TEMPORARY,
         };
         let ack = self.ack_timeout.unwrap_or(sys::SPEC_NONE as u32);
+        let kind = if self.nested.is_some() { sys::CHILD_SUPERVISOR } else { sys::CHILD_WORKER };
         let mut out = Vec::with_capacity(40 + self.id.len() + self.module.len() + self.entry.len() + self.arg.len());
-        out.extend_from_slice(&[restart as u8, sys::CHILD_WORKER as u8, u8::from(self.significant), shutdown as u8]);
+        out.extend_from_slice(&[restart as u8, kind as u8, u8::from(self.significant), shutdown as u8]);
         out.extend_from_slice(&shutdown_ms.to_le_bytes());
         out.extend_from_slice(&ack.to_le_bytes());
-        for field in
-            [self.id.as_bytes(), self.module.as_bytes(), self.entry.as_bytes(), &self.arg, self.options.as_bytes()]
-        {
+        let push = |out: &mut Vec<u8>, field: &[u8]| {
             out.extend_from_slice(&(field.len() as u32).to_le_bytes());
             out.extend_from_slice(field);
+        };
+        push(&mut out, self.id.as_bytes());
+        match &self.nested {
+            Some(spec) => push(&mut out, spec),
+            None => {
+                push(&mut out, self.module.as_bytes());
+                push(&mut out, self.entry.as_bytes());
+                push(&mut out, &self.arg);
+            }
         }
+        push(&mut out, self.options.as_bytes());
         out
     }
 }

@@ -85,6 +85,11 @@
 //! - [`system`]: system requests (`get_state`, `get_status`), answered by
 //!   every SDK behaviour without its user's callbacks.
 //! - [`send_interval`]: a message every N milliseconds until cancelled.
+//! - [`supervisor`]: Supervisor and DynamicSupervisor over the host's
+//!   supervisors, with typed child specs and operations; [`task`]:
+//!   `Task` (async/await, await_many, yield, shutdown, async_stream) and
+//!   `Task.Supervisor`; [`agent`]: `Agent`; [`state_machine`]:
+//!   `gen_statem`.
 //! - [`term`]: Erlang's term format, the structured message format.
 //!
 //! ```ignore
@@ -116,11 +121,19 @@ pub mod sys;
 pub mod table;
 
 #[cfg(feature = "serde")]
+pub mod agent;
+#[cfg(feature = "serde")]
 pub mod gen_server;
 #[cfg(feature = "serde")]
 pub mod stage;
 #[cfg(feature = "serde")]
+pub mod state_machine;
+#[cfg(feature = "serde")]
+pub mod supervisor;
+#[cfg(feature = "serde")]
 pub mod system;
+#[cfg(feature = "serde")]
+pub mod task;
 
 mod call;
 mod child_spec;
@@ -135,6 +148,8 @@ mod spawn_fn;
 #[cfg(feature = "serde")]
 mod terms;
 mod timer;
+#[cfg(feature = "serde")]
+mod wait;
 
 /// Erlang's External Term Format: the `warren-term` crate (feature
 /// `serde`). Messages sent with [`Pid::send_term`] and read with

@@ -46,7 +46,28 @@ pub fn install_panic_hook() {
         }
         std::panic::set_hook(std::boxed::Box::new(|info| {
             let message = info.payload_as_str().unwrap_or("panic with a non-string payload");
+            let notify = ON_PANIC.load(core::sync::atomic::Ordering::Acquire);
+            if !notify.is_null() {
+                // SAFETY: a non-null `ON_PANIC` was stored by `on_panic`
+                // from a `fn(&str)`, cast to a data pointer and back to
+                // the same type here.
+                let notify = unsafe { core::mem::transmute::<*mut (), fn(&str)>(notify) };
+                notify(message);
+            }
             crate::exit(crate::Reason::Custom(message.as_bytes().to_vec()))
         }));
     }
+}
+
+/// What the panic hook calls with the panic's message before the process
+/// exits (null: nothing). Per instance, so per process.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
+static ON_PANIC: core::sync::atomic::AtomicPtr<()> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+
+/// Makes the panic hook call `notify` with the panic's message before the
+/// process exits (a task tells its owner why it failed). Only with feature
+/// `std`, where there is a hook; without it, does nothing useful.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
+pub(crate) fn on_panic(notify: fn(&str)) {
+    ON_PANIC.store(notify as *mut (), core::sync::atomic::Ordering::Release);
 }

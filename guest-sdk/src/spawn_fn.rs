@@ -178,7 +178,15 @@ fn invoke<A: DeserializeOwned, R: ExitValue>(function: usize, arg: &[u8]) {
 #[unsafe(no_mangle)]
 pub extern "C" fn __warren_spawn_fn() {
     crate::panic::install_panic_hook();
-    let arg = crate::arg();
+    run_spawn_arg(&crate::arg());
+}
+
+/// Runs the function a [`SPAWN_FN_EXPORT`] argument names (the layout is
+/// in the module's docs), then ends the process as its result says; a
+/// malformed argument ends it with a reason that says so. Also for
+/// processes that carry such an argument inside another (the tasks of a
+/// task supervisor).
+pub(crate) fn run_spawn_arg(arg: &[u8]) {
     let header = arg.get(..HEADER_LEN).and_then(|header| {
         let (magic, indices) = header.split_first_chunk::<4>()?;
         let invoker = u32::from_le_bytes(indices.get(..4)?.try_into().ok()?);

@@ -165,6 +165,16 @@ pub trait GenServer: Sized + fmt::Debug + 'static {
     /// (stays in the process: no serde). `()` if unused.
     type Continue;
 
+    /// The behaviour's name in a `get_status` answer (see
+    /// [`crate::system`]): `gen_server` unless a behaviour built on this
+    /// one says otherwise (an [`Agent`](crate::agent), a
+    /// [`StateMachine`](crate::state_machine)).
+    ///
+    /// ```ignore
+    /// assert_eq!(<Counter as GenServer>::BEHAVIOUR, "gen_server");
+    /// ```
+    const BEHAVIOUR: &'static str = "gen_server";
+
     /// Makes the state from the start argument, in the new process, before
     /// the start returns: [`Init::Ok`] starts the server, [`Init::Ignore`]
     /// and [`Init::Stop`] make the start fail (the process then exits).
@@ -395,6 +405,14 @@ pub(crate) fn exit_reason(reason: &ExitReason) -> Reason {
         ExitReason::Noproc => Reason::Custom(b"noproc".to_vec()),
         ExitReason::Trap(text) | ExitReason::Limit(text) => Reason::Custom(text.clone().into_bytes()),
     }
+}
+
+/// The entry of a server a dynamic supervisor starts: its template's
+/// argument is the function trampoline's header for this function, and
+/// each child's own bytes (appended by the supervisor) are the term of
+/// `init`'s argument (see [`crate::supervisor::DynamicTemplate::gen_server`]).
+pub(crate) fn run_supervised<G: GenServer>(arg: G::Arg) {
+    server::run::<G>((None, (None, None), arg));
 }
 
 /// The [`ExitReason`] a process exiting with `reason` has.

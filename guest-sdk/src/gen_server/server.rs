@@ -26,9 +26,6 @@ pub(crate) const START_REQUEST: &[u8] = b"$warren_gen_server_start";
 /// `{warren_bad_request, <<"why">>}`.
 const BAD_REQUEST: &str = "warren_bad_request";
 
-/// The behaviour's name in system answers.
-const BEHAVIOUR: &str = "gen_server";
-
 /// What a start's call gets back from the new process.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum StartReply {
@@ -150,7 +147,7 @@ impl<G: GenServer> Serve for Server<G> {
         match msg.tag {
             sys::TAG_SYSTEM => {
                 if let Some(request) = msg.as_system_request() {
-                    let _ = request.answer(BEHAVIOUR, &self.state, self.name.as_deref());
+                    let _ = request.answer(G::BEHAVIOUR, &self.state, self.name.as_deref());
                 }
                 return self.stay();
             }
