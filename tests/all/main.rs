@@ -19,6 +19,7 @@ mod manifest;
 mod messaging;
 mod monitors;
 mod names;
+mod otp;
 mod recycling;
 mod scheduling;
 mod supervisors;
