@@ -350,6 +350,21 @@ pub fn self_pid() -> Pid {
     Pid(unsafe { sys::self_pid() } as u64)
 }
 
+/// The pid of the process that spawned this one (its supervisor, for a
+/// supervisor's child), as `proc_lib`'s parent; `None` if the host spawned
+/// it. The parent may have exited since.
+///
+/// ```ignore
+/// if let Some(parent) = warren::parent() {
+///     let _ = parent.send(1, b"started");
+/// }
+/// ```
+pub fn parent() -> Option<Pid> {
+    // SAFETY: `parent` takes no arguments and touches no guest memory.
+    let raw = unsafe { sys::parent() };
+    (raw > 0).then_some(Pid(raw as u64))
+}
+
 /// Pid (`> 0`) or error from a spawn call.
 fn spawned(code: i64) -> Result<Pid, Error> {
     if code > 0 { Ok(Pid(code as u64)) } else { Err(Error::from_code(code)) }

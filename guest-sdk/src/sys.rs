@@ -204,6 +204,10 @@ unsafe extern "C" {
     #[link_name = "self"]
     pub fn self_pid() -> i64;
 
+    /// `parent: () -> i64`: the pid of the process that spawned the caller
+    /// (its supervisor, for a supervisor's child); 0 if the host spawned it.
+    pub fn parent() -> i64;
+
     /// `spawn: (entry_ptr, entry_len, arg_ptr, arg_len: i32) -> i64`: starts a
     /// new process running export `entry` (type `() -> ()`) of the caller's
     /// own module, with a copy of the `arg` bytes as its argument. Returns the

@@ -108,6 +108,11 @@ typedef int64_t warren_tag_t;
 WARREN_IMPORT("self")
 warren_pid_t warren_self(void);
 
+/* The pid of the process that spawned the caller (its supervisor, for a
+ * supervisor's child); 0 if the host spawned it. */
+WARREN_IMPORT("parent")
+warren_pid_t warren_parent(void);
+
 /*
  * Starts a new process running export `entry` (type () -> ()) of the caller's
  * own module, with a copy of the `arg_len` bytes at `arg` as its argument.

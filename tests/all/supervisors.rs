@@ -26,6 +26,7 @@ const IMPORTS: &str = r#"
   (import "warren_v1" "init_ack" (func $init_ack (result i32)))
   (import "warren_v1" "supervisor_start" (func $supervisor_start (param i32 i32) (result i64)))
   (import "warren_v1" "supervisor_request" (func $supervisor_request (param i64 i32 i32 i32) (result i64)))
+  (import "warren_v1" "parent" (func $parent (result i64)))
 "#;
 
 /// Workers. Argument: [reporter][number]. Each reports `STARTED` with its
@@ -85,6 +86,14 @@ const WORKERS: &str = r#"
     (call $tell_value (i64.const 10) (call $spawn (i32.const 9200) (i32.const 6) (i32.const 0) (i32.const 0)))
     (call $idle))
   (data (i32.const 9200) "worker")
+  ;; Reports its parent (tag 14), then serves.
+  (func (export "parental") (call $tell_value (i64.const 14) (call $parent)) (call $serve))
+  ;; Spawns a `parental` with its own argument; reports the child (tag 15).
+  (data (i32.const 9216) "parental")
+  (func (export "parent_of")
+    (drop (call $arg_read (i32.const 9300) (i32.const 16)))
+    (call $tell_value (i64.const 15) (call $spawn (i32.const 9216) (i32.const 8) (i32.const 9300) (i32.const 16)))
+    (call $idle))
   (func $tell_value (param $tag i64) (param $value i64)
     (call $report (call $arg64 (i32.const 0)) (local.get $tag) (local.get $value)))
   ;; Argument: [reporter][target]. Monitors the target; reports its DOWN's
@@ -608,4 +617,28 @@ fn a_supervisor_that_ends_as_soon_as_it_started_still_started() {
         let sup = node.start_supervisor(&spec).expect("it started, whatever happened next");
         assert_eq!(finish(&sup), ExitReason::Shutdown(vec![]));
     }
+}
+
+#[test]
+fn a_process_knows_its_parent_the_spawner_or_its_supervisor_and_none_from_the_host() {
+    let node = node(2);
+    workers(&node);
+    let inbox = node.inbox();
+    let module = node.module("workers").expect("loaded");
+    // Spawned by the host: no parent.
+    let _orphan = spawn(&node, &module, "parental", &arg(&inbox, 1));
+    assert_eq!(as_i64(&recv_tag(&inbox, 14).data), 0);
+    // Spawned by a guest: that guest.
+    let spawner = spawn(&node, &module, "parent_of", &arg(&inbox, 2));
+    let spawned = as_i64(&recv_tag(&inbox, 15).data);
+    let report = recv_tag(&inbox, 14);
+    assert_eq!(report.sender.raw() as i64, spawned);
+    assert_eq!(as_i64(&report.data), spawner.pid().raw() as i64);
+    // A supervisor's child: the supervisor, also after a restart.
+    let spec = SupervisorSpec::new(flags(Strategy::OneForOne, 5), vec![child(&inbox, "p", "parental", 3)]);
+    let sup = node.start_supervisor(&spec).expect("started");
+    let first = recv_tag(&inbox, 14);
+    assert_eq!(as_i64(&first.data), sup.pid().raw() as i64);
+    inbox.send(first.sender, CRASH, &[]);
+    assert_eq!(as_i64(&recv_tag(&inbox, 14).data), sup.pid().raw() as i64);
 }

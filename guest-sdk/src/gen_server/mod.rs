@@ -77,13 +77,12 @@
 //! tags out of a server's other messages.
 //!
 //! **The parent** is the process that started the server with
-//! [`start_link`] and friends. A server started by a host supervisor from
-//! [`child_spec`] cannot know its supervisor's pid (the ABI has no
-//! `parent` function), so there it takes any trapped exit signal with
-//! reason `shutdown` as its parent's order to stop, which is what a
-//! supervisor sends. As in OTP, `terminate` runs on such a signal only if
-//! the server traps exits ([`crate::trap_exit`] in `init`); otherwise the
-//! signal ends it at once.
+//! [`start_link`] and friends, or the host supervisor that started it from
+//! [`child_spec`] ([`crate::parent`]); an exit signal from it is the order
+//! to stop. A server the host spawned itself has no parent process: there
+//! any trapped exit signal with reason `shutdown` is that order. As in
+//! OTP, `terminate` runs on such a signal only if the server traps exits
+//! ([`crate::trap_exit`] in `init`); otherwise the signal ends it at once.
 //!
 //! **Starting.** The starter spawns the server (on the SDK's function
 //! trampoline, [`crate::spawn_fn`]) and makes a host call to it, which

@@ -202,8 +202,8 @@ impl<G: GenServer> Server<G> {
     fn is_parent_stop(&self, exit: &crate::Exit) -> bool {
         match self.parent {
             Some(parent) => exit.from == parent,
-            // Started by a supervisor, whose pid it cannot know: a
-            // supervisor stops its children with `shutdown`.
+            // Spawned by the host, which stops what it started with
+            // `shutdown`.
             None => matches!(exit.reason, ExitReason::Shutdown(_)),
         }
     }
@@ -381,8 +381,10 @@ pub(super) fn run<G: GenServer>(start: StartArg<G::Arg>) {
         Some(Name::Local(name)) => Some(name.clone()),
         _ => None,
     };
+    // Its parent: the starter, or the supervisor that spawned it.
+    let parent = starter.or_else(crate::parent);
     let mut server =
-        Server::<G> { state, parent: starter, name: registered, me, timer: None, generation: 0, hibernating: false };
+        Server::<G> { state, parent, name: registered, me, timer: None, generation: 0, hibernating: false };
     answer(StartReply::Ok);
     crate::init_ack();
     server.after(next);

@@ -1,5 +1,5 @@
-//! Host functions about processes: self, spawn, arguments, exit, yield,
-//! handler style.
+//! Host functions about processes: self, parent, spawn, arguments, exit,
+//! yield, handler style.
 
 use super::charge::charge;
 use super::guest_memory::{check_range, dest_len, exit_detail, fault, read_str, write};
@@ -15,6 +15,10 @@ use wasmtime::{Caller, Extern, Linker};
 
 pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "self", |caller: Caller<'_, ProcessState>| caller.data().pid.raw().cast_signed())?;
+    // 0 when the host spawned it (no pid is 0).
+    linker.func_wrap(MODULE, "parent", |caller: Caller<'_, ProcessState>| {
+        caller.data().process.parent.map_or(0, |parent| parent.raw().cast_signed())
+    })?;
     linker.func_wrap(MODULE, "spawn", spawn)?;
     linker.func_wrap(MODULE, "spawn_module", spawn_module)?;
     linker.func_wrap(MODULE, "arg_size", |caller: Caller<'_, ProcessState>| {

@@ -198,6 +198,7 @@ pub(super) fn spawn_with(mut caller: Caller<'_, ProcessState>, func: &str, spawn
     let watchers = Watchers {
         link: (flags & SPAWN_LINK != 0).then_some(me),
         monitor: (flags & SPAWN_MONITOR != 0).then_some(me),
+        parent: Some(me.pid),
         ..Watchers::default()
     };
     let spawned = runtime.spawn(module, entry, arg, caps, watchers);

@@ -45,7 +45,7 @@ fn supervisor_start(mut caller: Caller<'_, ProcessState>, ptr: i32, len: i32) ->
         return Ok(ERR_BADARG.into());
     };
     let me = state.process.clone();
-    let watchers = Watchers { link: Some(&me), ..Watchers::default() };
+    let watchers = Watchers { link: Some(&me), parent: Some(me.pid), ..Watchers::default() };
     let started = runtime.start_supervisor(&spec, me.pid, state.caps.clone(), Some(me.pid), watchers);
     charge(&mut caller, cost::copy(span.len()));
     Ok(match started {

@@ -175,6 +175,9 @@ pub(crate) struct Process {
     pub(crate) linear_memory: AtomicUsize,
     /// When it was spawned, in milliseconds since the Unix epoch.
     pub(crate) spawned_at: u64,
+    /// The process that spawned it (a supervisor, for its children): what
+    /// `proc_lib` calls its parent. `None` if the host spawned it.
+    pub(crate) parent: Option<Pid>,
 }
 
 /// Now, in milliseconds since the Unix epoch (0 if the clock is before it).
@@ -214,6 +217,7 @@ impl Process {
             traced: AtomicBool::new(false),
             linear_memory: AtomicUsize::new(0),
             spawned_at: unix_millis(),
+            parent: None,
         }
     }
 
@@ -221,6 +225,12 @@ impl Process {
     /// capabilities' limit; set before anyone can send to it).
     pub(crate) fn with_max_mailbox(mut self, limit: Option<usize>) -> Process {
         self.max_mailbox = limit.unwrap_or(NO_MAILBOX_LIMIT);
+        self
+    }
+
+    /// The same process, spawned by `parent` (`None`: by the host).
+    pub(crate) fn with_parent(mut self, parent: Option<Pid>) -> Process {
+        self.parent = parent;
         self
     }
 

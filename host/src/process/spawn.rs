@@ -137,6 +137,8 @@ pub(crate) struct Watchers<'a> {
     pub(crate) exit_waiter: Option<crossbeam_channel::Sender<super::Exit>>,
     /// Told when it calls `init_ack` (a supervisor waiting for it).
     pub(crate) ack_to: Option<Pid>,
+    /// The process spawning it (`None`: the host), which `parent` returns.
+    pub(crate) parent: Option<Pid>,
 }
 
 impl Runtime {
@@ -152,7 +154,7 @@ impl Runtime {
         caps: Arc<Capabilities>,
         watchers: Watchers<'_>,
     ) -> Result<(Arc<Process>, u64), SpawnError> {
-        let Watchers { link, monitor, exit_waiter, ack_to } = watchers;
+        let Watchers { link, monitor, exit_waiter, ack_to, parent } = watchers;
         if !module.has_entry(entry) {
             return Err(SpawnError::NoSuchExport {
                 module: module.name().to_string(),
@@ -181,7 +183,9 @@ impl Runtime {
         let body = Body::Wasm(TaskCell::new(task));
         let (_, process) = self
             .table
-            .insert(|pid| Arc::new(Process::new(pid, self.clone(), body).with_max_mailbox(max_mailbox)))
+            .insert(|pid| {
+                Arc::new(Process::new(pid, self.clone(), body).with_max_mailbox(max_mailbox).with_parent(parent))
+            })
             .ok_or(SpawnError::Limit { max_processes: self.config.max_processes })?;
         if let Some(waiter) = exit_waiter {
             process.set_exit_waiter(waiter);

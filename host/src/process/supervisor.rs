@@ -75,10 +75,10 @@ impl Runtime {
         let rules = Supervisor::new(spec, parent)?;
         let run = SupervisorRun { rules, received: Received::default(), caps, ack_to, initialised: false };
         let body = Body::Supervisor(Box::new(SupervisorBody { run: Mutex::new(run) }));
-        let Watchers { link, monitor, exit_waiter, .. } = watchers;
+        let Watchers { link, monitor, exit_waiter, parent: watchers_parent, .. } = watchers;
         let (_, process) = self
             .table
-            .insert(|pid| Arc::new(Process::new(pid, self.clone(), body)))
+            .insert(|pid| Arc::new(Process::new(pid, self.clone(), body).with_parent(watchers_parent)))
             .ok_or(SupervisorError::ProcessLimit(self.config.max_processes))?;
         process.trap_exit.store(true, Ordering::Release);
         if let Some(waiter) = exit_waiter {
@@ -196,7 +196,8 @@ impl Effects for Fx<'_> {
         let caps = child_caps(self.caps, &spec.options)?;
         let runtime = self.runtime().clone();
         let supervisor = self.process;
-        let watchers = |ack| Watchers { link: Some(supervisor), ack_to: ack, ..Watchers::default() };
+        let watchers =
+            |ack| Watchers { link: Some(supervisor), ack_to: ack, parent: Some(supervisor.pid), ..Watchers::default() };
         match &spec.start {
             ChildStart::Worker { module, entry, arg: base } => {
                 let Some(loaded) = runtime.module(module) else {

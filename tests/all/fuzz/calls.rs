@@ -125,6 +125,7 @@ macro_rules! abi {
 
 abi! {
     W "self" () -> "i64" as Pid;
+    W "parent" () -> "i64" as Pid;
     W "spawn" (Entry, Buf) -> "i64" as Pid;
     W "spawn_module" (Module, Entry, Buf) -> "i64" as Pid;
     W "arg_size" () -> "i32";
