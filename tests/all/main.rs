@@ -22,6 +22,7 @@ mod names;
 mod otp;
 mod recycling;
 mod scheduling;
+mod stages;
 mod supervisors;
 mod tables;
 mod timers;

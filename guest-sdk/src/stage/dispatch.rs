@@ -39,8 +39,6 @@ pub(crate) enum Dispatch<E> {
         partitions: Vec<Partition<E>>,
         /// The partition of an event (`None`: discard it).
         hash: fn(&E) -> Option<u32>,
-        /// As the demand dispatcher's.
-        pending: usize,
     },
 }
 
@@ -63,7 +61,6 @@ impl<E> Dispatch<E> {
                     .map(|_| Partition { consumer: None, demand: 0, queue: VecDeque::new() })
                     .collect(),
                 hash: *hash,
-                pending: 0,
             },
         }
     }
@@ -119,12 +116,15 @@ impl<E> Dispatch<E> {
                 demands.retain(|(k, _)| *k != key);
                 min_demand(demands).saturating_sub(before)
             }
-            Dispatch::Partition { partitions, pending, .. } => {
+            Dispatch::Partition { partitions, .. } => {
                 if let Some(slot) = partitions.iter_mut().find(|p| p.consumer == Some(key)) {
+                    // Its unmet demand is forgotten, not kept as pending:
+                    // the events made for it fall into any partition, so
+                    // holding back the others' asks could starve them.
+                    // Events already made for the partition, and those
+                    // made for its demand, wait for its next consumer.
                     slot.consumer = None;
-                    *pending += core::mem::take(&mut slot.demand);
-                    // Events already made for the partition wait for its
-                    // next consumer.
+                    slot.demand = 0;
                 }
                 0
             }
@@ -152,7 +152,7 @@ impl<E> Dispatch<E> {
                 }
                 min_demand(demands) - before
             }
-            Dispatch::Partition { partitions, pending, .. } => {
+            Dispatch::Partition { partitions, .. } => {
                 let Some(slot) = partitions.iter_mut().find(|p| p.consumer == Some(key)) else { return 0 };
                 slot.demand += count;
                 let ready = slot.demand.min(slot.queue.len());
@@ -161,9 +161,7 @@ impl<E> Dispatch<E> {
                     slot.demand -= ready;
                     send(key, &batch);
                 }
-                let already = (*pending).min(count);
-                *pending -= already;
-                count - already
+                count
             }
         }
     }

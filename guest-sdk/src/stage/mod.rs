@@ -412,8 +412,11 @@ pub enum Dispatcher<E> {
     Broadcast,
     /// Each event to the consumer of its partition: `hash` gives it
     /// (`None`, or a partition out of range, discards it). Consumers
-    /// subscribe with [`SubscribeOptions::partition`], one per partition;
-    /// events of a partition without demand wait in the dispatcher.
+    /// subscribe with [`SubscribeOptions::partition`], one per partition.
+    /// Every ask passes on to the producer as it is, and events of a
+    /// partition without demand (or without a consumer) wait in the
+    /// dispatcher, as GenStage's: a partition's consumer gets events as
+    /// fast as the producer makes events that hash to it.
     Partition {
         /// How many partitions (0 to `partitions - 1`).
         partitions: u32,
