@@ -116,6 +116,8 @@ pub(crate) struct Scheduler<J: Job> {
     doze: Doze,
     watch_unparker: Unparker,
     shutdown: AtomicBool,
+    /// When the scheduler was made: the clock of its threads' park times.
+    epoch: std::time::Instant,
     threads: Mutex<Vec<JoinHandle<()>>>,
     pending_workers: Mutex<Vec<PendingWorker<J>>>,
     pending_watch: Mutex<Option<Parker>>,
@@ -136,6 +138,7 @@ impl<J: Job> Scheduler<J> {
             doze: Doze::default(),
             watch_unparker: watch_parker.unparker().clone(),
             shutdown: AtomicBool::new(false),
+            epoch: std::time::Instant::now(),
             threads: Mutex::new(Vec::new()),
             pending_workers: Mutex::new(pending),
             pending_watch: Mutex::new(Some(watch_parker)),
@@ -262,12 +265,23 @@ impl<J: Job> Scheduler<J> {
             .stealers
             .iter()
             .zip(self.shared.iter())
-            .map(|(stealer, shared)| ThreadLoad {
-                queued: stealer.len() + usize::from(shared.next.is_filled()),
-                parked_nanos: shared.parked_nanos.load(Ordering::Relaxed) as u64,
+            .map(|(stealer, shared)| {
+                // A park under way counts up to now.
+                let since = shared.parked_since.load(Ordering::Relaxed);
+                let ongoing = if since == 0 { 0 } else { self.nanos_since_epoch().saturating_sub(since - 1) };
+                ThreadLoad {
+                    queued: stealer.len() + usize::from(shared.next.is_filled()),
+                    parked_nanos: (shared.parked_nanos.load(Ordering::Relaxed) + ongoing) as u64,
+                }
             })
             .collect();
         SchedulerLoad { injector: self.injector.len(), threads }
+    }
+
+    /// Nanoseconds since the scheduler was made (its threads' park times
+    /// are counted on this clock).
+    pub(super) fn nanos_since_epoch(&self) -> usize {
+        usize::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(usize::MAX)
     }
 
     /// Stops the threads and waits for them.

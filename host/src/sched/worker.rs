@@ -46,11 +46,20 @@ pub(super) struct ThreadShared<J: Job> {
     /// writes it, around a park: never on the way to a job), for the
     /// scheduler utilization of `warren stats`.
     pub(super) parked_nanos: AtomicUsize,
+    /// When the current park began, in nanoseconds since the scheduler's
+    /// epoch, plus one (0: not parked): a thread parked all along counts
+    /// as idle before it wakes.
+    pub(super) parked_since: AtomicUsize,
 }
 
 impl<J: Job> Default for ThreadShared<J> {
     fn default() -> Self {
-        ThreadShared { next: NextSlot::default(), started: AtomicUsize::new(0), parked_nanos: AtomicUsize::new(0) }
+        ThreadShared {
+            next: NextSlot::default(),
+            started: AtomicUsize::new(0),
+            parked_nanos: AtomicUsize::new(0),
+            parked_since: AtomicUsize::new(0),
+        }
     }
 }
 
@@ -198,15 +207,19 @@ impl<J: Job> Scheduler<J> {
     fn park(&self, index: usize, parker: &Parker, timeout: Option<std::time::Duration>) {
         self.sleepers.announce(index);
         if !self.has_stealable_work() && !self.is_shutdown() {
-            let parked_at = std::time::Instant::now();
+            let shared = &self.shared[index];
+            let since = self.nanos_since_epoch();
+            shared.parked_since.store(since + 1, Ordering::Relaxed);
             match timeout {
                 Some(timeout) => parker.park_timeout(timeout),
                 None => parker.park(),
             }
-            // The owner is the only writer: a store, not a read-modify-write.
-            let parked = &self.shared[index].parked_nanos;
-            let nanos = usize::try_from(parked_at.elapsed().as_nanos()).unwrap_or(usize::MAX);
-            parked.store(parked.load(Ordering::Relaxed).wrapping_add(nanos), Ordering::Relaxed);
+            // The owner is the only writer: stores, not read-modify-writes.
+            let nanos = self.nanos_since_epoch().saturating_sub(since);
+            shared
+                .parked_nanos
+                .store(shared.parked_nanos.load(Ordering::Relaxed).wrapping_add(nanos), Ordering::Relaxed);
+            shared.parked_since.store(0, Ordering::Relaxed);
         }
         self.sleepers.retire(index);
         if self.doze.must_wake() {
