@@ -606,10 +606,7 @@ fn scenario(driver: &Driver, name: &str) -> Result<(), String> {
                 let producer_down = reason_text(&driver.down_of(producer)?);
                 let mut outcome = vec![format!("{subscribed} subscribed, producer {producer_down}")];
                 for (mode, consumer) in consumers {
-                    let exits = match (mode, reason) {
-                        ("permanent", _) | ("transient", "boom") => true,
-                        _ => false,
-                    };
+                    let exits = matches!((mode, reason), ("permanent", _) | ("transient", "boom"));
                     if exits {
                         outcome.push(format!("{mode} exited {}", reason_text(&driver.down_of(consumer)?)));
                     } else {
