@@ -75,8 +75,8 @@ fn async_stream_unit(bench: &mut Bench) -> Result<()> {
         let inbox = node.inbox();
         let arg = term::encode(&Term::tuple([
             Term::Pid(term::Pid::local(inbox.pid().raw())),
-            Term::Integer(i64::try_from(items)?.into()),
-            Term::Integer(i64::try_from(max)?.into()),
+            Term::Integer(i64::try_from(items)?),
+            Term::Integer(i64::try_from(max)?),
         ]))?;
         let start = Instant::now();
         let driver = node.spawn(&module, "stream_sum", &arg).context("spawn the driver")?;
