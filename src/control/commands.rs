@@ -357,6 +357,7 @@ fn print_info(info: &ProcessInfo) {
         ("monitored by", monitors(&info.monitored_by)),
         ("trap_exit", info.trap_exit.to_string()),
         ("traced", info.traced.to_string()),
+        ("parent", info.parent.clone().unwrap_or_else(|| "- (the host)".into())),
         ("supervisor", info.supervisor.clone().unwrap_or_else(|| "-".into())),
     ];
     if info.hibernated_image > 0 {

@@ -237,6 +237,9 @@ pub struct ProcessInfo {
     pub monitored_by: Vec<MonitorRow>,
     pub trap_exit: bool,
     pub traced: bool,
+    /// The process that spawned it (none: the host).
+    #[serde(default)]
+    pub parent: Option<String>,
     pub supervisor: Option<String>,
     pub mailbox_bytes: Option<usize>,
     pub stack: usize,

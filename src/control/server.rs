@@ -489,6 +489,7 @@ fn info(details: warren_host::ProcessDetails) -> ProcessInfo {
         monitored_by: details.monitored_by.iter().map(monitor).collect(),
         trap_exit: details.trap_exit,
         traced: details.traced,
+        parent: details.parent.map(|pid| pid.to_string()),
         supervisor: details.supervisor.map(|pid| pid.to_string()),
         mailbox_bytes: details.mailbox_bytes,
         stack: details.stack,

@@ -459,6 +459,8 @@ fn info_shows_links_monitors_and_queued_messages() {
     assert_eq!(holder["messages"].as_array().map(Vec::len), Some(5));
     assert_eq!(holder["messages"][0]["tag"], 1);
     assert_eq!(holder["messages"][0]["sender"], root.as_str());
+    assert_eq!(holder["parent"], root.as_str(), "the root spawned it");
+    assert_eq!(info["parent"], serde_json::Value::Null, "the host spawned the root");
     let text = sandbox.warren(&["info", "holder_b"]);
     text.ok();
     assert!(text.stdout.lines().any(|l| l.starts_with("links") && l.contains(&root)), "{}", text.stdout);

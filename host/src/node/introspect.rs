@@ -78,6 +78,9 @@ pub struct ProcessDetails {
     pub trap_exit: bool,
     /// Whether a trace watches it.
     pub traced: bool,
+    /// The process that spawned it (`None`: the host), as `proc_lib`'s
+    /// parent.
+    pub parent: Option<Pid>,
     /// The supervisor whose child it is, if any.
     pub supervisor: Option<Pid>,
     /// Its capabilities and limits, if known.
@@ -274,7 +277,12 @@ impl Node {
         let seen = process.inspect(Depth { messages, message_bytes });
         let names = self.names_by_pid();
         let (links, monitors, monitored_by) = process.relations_snapshot();
-        let supervisor = self.supervisor_of(pid);
+        // A supervisor's child has it as its parent; a child started before
+        // parents were kept, or adopted, is found by asking the supervisors.
+        let supervisor = match process.parent {
+            Some(parent) if self.is_supervisor(parent) => Some(parent),
+            _ => self.supervisor_of(pid),
+        };
         Some(ProcessDetails {
             summary: summary(&process, &seen, &names),
             links,
@@ -282,6 +290,7 @@ impl Node {
             monitored_by,
             trap_exit: process.traps_exits(),
             traced: process.is_traced(),
+            parent: process.parent,
             supervisor,
             capabilities: seen.capabilities.as_deref().cloned(),
             mailbox_bytes: seen.mailbox_bytes,
