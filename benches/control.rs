@@ -10,8 +10,11 @@
 //! WARREN_BENCH_PROCESSES=100000 cargo bench --bench control
 //! ```
 //!
-//! The guest prints a line after every 10,000 round trips; the round trip
-//! is the time between two lines over 10,000 (the median of the batches).
+//! The guest prints a line after every 10,000 round trips; a batch's round
+//! trip is the time between two lines over 10,000. Each phase reports the
+//! median batch and the mean over all its round trips (a listing that
+//! stalled the node would show in the mean). The phase with listings lasts
+//! until 5 listings are done.
 
 #[path = "support/report.rs"]
 #[allow(dead_code)]
@@ -19,14 +22,16 @@ mod report;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 /// Round trips per printed line.
 const BATCH: u64 = 10_000;
-/// Batches measured in each phase.
-const ROUNDS: usize = 15;
+/// Batches measured without listings (about a second).
+const ALONE_BATCHES: usize = 200;
+/// Listings the phase with listings lasts for.
+const LISTINGS: usize = 5;
 
 /// The guest: spawns `count` idle processes (each waits in `receive` for
 /// ever: a blocked process, the common kind), prints `spawned`, then pings
@@ -81,16 +86,19 @@ fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Median nanoseconds per round trip over the next `rounds` batches.
-fn rtt(lines: &mpsc::Receiver<Instant>, rounds: usize) -> f64 {
-    let mut last = lines.recv().expect("a batch line");
+/// Nanoseconds per round trip of each batch until `done` (asked after
+/// each batch): (median batch, mean over all).
+fn rtt(lines: &mpsc::Receiver<Instant>, mut done: impl FnMut(usize) -> bool) -> (f64, f64) {
+    let first = lines.recv().expect("a batch line");
+    let mut last = first;
     let mut per_trip = Vec::new();
-    for _ in 0..rounds {
+    while !done(per_trip.len()) {
         let now = lines.recv().expect("a batch line");
         per_trip.push(now.duration_since(last).as_nanos() as f64 / BATCH as f64);
         last = now;
     }
-    median(per_trip)
+    let mean = last.duration_since(first).as_nanos() as f64 / (per_trip.len() as f64 * BATCH as f64);
+    (median(per_trip), mean)
 }
 
 fn main() {
@@ -125,12 +133,14 @@ fn main() {
     let spawned_at = spawned.recv_timeout(Duration::from_secs(600)).expect("the guest spawned its processes");
     println!("{count} idle processes spawned in {:.1} s", spawned_at.duration_since(started).as_secs_f64());
 
-    let alone = rtt(&batches, ROUNDS);
+    let (alone, alone_mean) = rtt(&batches, |n| n >= ALONE_BATCHES);
     // `warren ps` over and over, from another thread, while the round
     // trips go on.
     let stop = Arc::new(AtomicBool::new(false));
+    let listed = Arc::new(AtomicUsize::new(0));
     let lister = {
         let stop = stop.clone();
+        let listed = listed.clone();
         let runtime = runtime.clone();
         std::thread::spawn(move || {
             let mut times = Vec::new();
@@ -143,11 +153,12 @@ fn main() {
                     .expect("warren ps runs");
                 assert!(output.status.success(), "warren ps failed: {}", String::from_utf8_lossy(&output.stderr));
                 times.push(start.elapsed().as_secs_f64() * 1e3);
+                listed.fetch_add(1, Ordering::Relaxed);
             }
             times
         })
     };
-    let during = rtt(&batches, ROUNDS);
+    let (during, during_mean) = rtt(&batches, |_| listed.load(Ordering::Relaxed) >= LISTINGS);
     stop.store(true, Ordering::Relaxed);
     let ps_times = lister.join().expect("the lister");
     let listings = ps_times.len();
@@ -160,7 +171,7 @@ fn main() {
         .args([
             concat!(env!("CARGO_MANIFEST_DIR"), "/benches/erlang/control_bench.erl"),
             &count.to_string(),
-            &ROUNDS.to_string(),
+            &LISTINGS.to_string(),
         ])
         .stderr(Stdio::inherit())
         .output()
@@ -175,16 +186,28 @@ fn main() {
     report::print_markdown_table(&[
         vec!["figure".into(), "Warren".into(), "Erlang/OTP".into(), "Warren / Erlang".into()],
         vec![
-            "round trip alone (ns)".into(),
+            "round trip alone, median batch (ns)".into(),
             format!("{alone:.0}"),
             fmt(erl("rtt_alone_ns"), 0),
             ratio(alone, erl("rtt_alone_ns")),
         ],
         vec![
-            "round trip while listing (ns)".into(),
+            "round trip while listing, median batch (ns)".into(),
             format!("{during:.0}"),
             fmt(erl("rtt_during_ns"), 0),
             ratio(during, erl("rtt_during_ns")),
+        ],
+        vec![
+            "round trip alone, mean (ns)".into(),
+            format!("{alone_mean:.0}"),
+            fmt(erl("mean_alone_ns"), 0),
+            ratio(alone_mean, erl("mean_alone_ns")),
+        ],
+        vec![
+            "round trip while listing, mean (ns)".into(),
+            format!("{during_mean:.0}"),
+            fmt(erl("mean_during_ns"), 0),
+            ratio(during_mean, erl("mean_during_ns")),
         ],
         vec![
             "top 10 by memory (ms, median)".into(),
