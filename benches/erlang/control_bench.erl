@@ -18,6 +18,8 @@
 %%
 %% Usage: escript control_bench.erl N LISTINGS
 
+-mode(compile).
+
 main([NText, ListingsText]) ->
     N = list_to_integer(NText),
     Listings = list_to_integer(ListingsText),
