@@ -402,11 +402,14 @@ fn ps_lists_the_guests_processes_with_names_and_mailbox_lengths() {
     let (sandbox, _node) = started("ps");
     let output = settled_ps(&sandbox, &[]);
     let rows = output.processes();
-    for name in ["holder_a", "holder_b", "echo", "ticker", "stateful", "big", "burner"] {
+    // (The ticker is left out of the module check: it may be running at
+    // the look, and what only its own thread may read is then unknown.)
+    for name in ["holder_a", "holder_b", "echo", "stateful", "big", "burner"] {
         let row = rows.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name} not listed: {rows:?}"));
         assert_eq!(row["module"], "guest", "{name}'s module");
         assert_eq!(row["kind"], "wasm");
     }
+    assert!(rows.iter().any(|r| r["name"] == "ticker"), "the ticker is listed: {rows:?}");
     let holder = rows.iter().find(|r| r["name"] == "holder_a").expect("holder_a");
     assert_eq!(holder["entry"], "holder");
     assert_eq!(holder["status"], "waiting");
