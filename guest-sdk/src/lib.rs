@@ -135,6 +135,8 @@ pub mod system;
 #[cfg(feature = "serde")]
 pub mod task;
 
+#[cfg(feature = "serde")]
+mod behaviour_slot;
 mod call;
 mod child_spec;
 #[cfg(feature = "serde")]

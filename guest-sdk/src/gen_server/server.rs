@@ -4,15 +4,14 @@
 
 use super::client::{Name, NameWire};
 use super::{CallReply, GenServer, Info, Init, Next, TAG_CAST, TAG_TIMEOUT, exit_reason, from_reason};
+use crate::behaviour_slot::{Serve, Slot};
 use crate::links::ExitReason;
 use crate::timer::TimerRef;
-use crate::{Message, Pid, Reason, ReplyTo, current_message, exit, sys};
+use crate::{Message, Pid, Reason, ReplyTo, exit, sys};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
 use warren_term::{self as term, Term};
 
 /// The export the host calls for each message of a server.
@@ -96,34 +95,14 @@ pub(crate) fn bad_request_reason(bytes: &[u8]) -> Option<String> {
     }
 }
 
-/// A server with its state type erased, for the handler export.
-trait Serve {
-    /// Handles one message; returns what the handler returns to the host.
-    fn serve(&mut self, msg: Message) -> i32;
-}
-
-/// The process's server between messages (null before `init` and in a
-/// process that is no server). A process is one single-threaded instance,
-/// so the swap never races; it is atomic only to need no `unsafe impl
-/// Sync`.
-static SERVER: AtomicPtr<Box<dyn Serve>> = AtomicPtr::new(ptr::null_mut());
+/// The process's server between messages.
+static SERVER: Slot = Slot::new();
 
 /// The handler of every server: the host calls it once per message (see
 /// the module's docs of [`crate::gen_server`]). Not for calling.
 #[unsafe(no_mangle)]
 pub extern "C" fn __warren_gen_server() -> i32 {
-    let Some(msg) = current_message() else { return 0 };
-    let raw = SERVER.swap(ptr::null_mut(), Ordering::Acquire);
-    if raw.is_null() {
-        exit(Reason::Custom(format!("{HANDLER_EXPORT}: a message came to a process that runs no server").into_bytes()))
-    }
-    // SAFETY: a non-null pointer in `SERVER` comes only from
-    // `Box::into_raw` below or in `run` (never freed meanwhile), and the
-    // swap to null made this call its only owner.
-    let mut server = unsafe { Box::from_raw(raw) };
-    let code = server.serve(msg);
-    SERVER.store(Box::into_raw(server), Ordering::Release);
-    code
+    SERVER.serve_current(HANDLER_EXPORT, "server")
 }
 
 /// A running server: the user's state and what the SDK keeps beside it.
@@ -388,8 +367,7 @@ pub(super) fn run<G: GenServer>(start: StartArg<G::Arg>) {
     answer(StartReply::Ok);
     crate::init_ack();
     server.after(next);
-    let erased: Box<dyn Serve> = Box::new(server);
-    SERVER.store(Box::into_raw(Box::new(erased)), Ordering::Release);
+    SERVER.install(Box::new(server));
 }
 
 #[cfg(test)]

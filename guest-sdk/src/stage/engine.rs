@@ -11,18 +11,17 @@ use super::{
     SubscribeOptions, SubscribeTo, Subscription, TAG_ASK, TAG_CANCEL, TAG_EVENTS, TAG_SUBSCRIBE, TAG_SUBSCRIBE_TO,
     UNKNOWN_SUBSCRIPTION,
 };
+use crate::behaviour_slot::{Serve, Slot};
 use crate::gen_server::server::{StartArg, StartReply, bad_request, register, take_start_call};
 use crate::gen_server::{Name, TAG_CAST, exit_reason, from_reason};
 use crate::links::{ExitReason, MonitorRef};
-use crate::{Message, Pid, Reason, ReplyTo, current_message, exit, sys};
+use crate::{Message, Pid, Reason, ReplyTo, exit, sys};
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use warren_term::{self as term, Atom, Term};
@@ -349,33 +348,14 @@ fn split_batches<E>(mut events: Vec<E>, from: Subscription, min: u64, max: u64, 
     (new, batches)
 }
 
-/// A stage with its state type erased, for the handler export.
-trait Serve {
-    /// Handles one message; returns what the handler returns to the host.
-    fn serve(&mut self, msg: Message) -> i32;
-}
-
-/// The process's stage between messages (null before `init`). As
-/// gen_server's: one single-threaded instance per process, atomic only to
-/// need no `unsafe impl Sync`.
-static STAGE: AtomicPtr<Box<dyn Serve>> = AtomicPtr::new(ptr::null_mut());
+/// The process's stage between messages.
+static STAGE: Slot = Slot::new();
 
 /// The handler of every stage: the host calls it once per message (see
 /// [`crate::stage`]). Not for calling.
 #[unsafe(no_mangle)]
 pub extern "C" fn __warren_stage() -> i32 {
-    let Some(msg) = current_message() else { return 0 };
-    let raw = STAGE.swap(ptr::null_mut(), Ordering::Acquire);
-    if raw.is_null() {
-        exit(Reason::Custom(format!("{HANDLER_EXPORT}: a message came to a process that runs no stage").into_bytes()))
-    }
-    // SAFETY: a non-null pointer in `STAGE` comes only from `Box::into_raw`
-    // below or in `run` (never freed meanwhile), and the swap to null made
-    // this call its only owner.
-    let mut stage = unsafe { Box::from_raw(raw) };
-    let code = stage.serve(msg);
-    STAGE.store(Box::into_raw(stage), Ordering::Release);
-    code
+    STAGE.serve_current(HANDLER_EXPORT, "stage")
 }
 
 /// The producer side of a stage.
@@ -845,8 +825,7 @@ pub(crate) fn run<B: Behave>(start: StartArg<B::Arg>) {
     if engine.hibernating {
         let _ = crate::hibernate();
     }
-    let erased: Box<dyn Serve> = Box::new(engine);
-    STAGE.store(Box::into_raw(Box::new(erased)), Ordering::Release);
+    STAGE.install(Box::new(engine));
 }
 
 #[cfg(test)]
