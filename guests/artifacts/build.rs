@@ -13,6 +13,13 @@
 //!   -Wl,--allow-undefined` and becomes `C_NAME`. Needs clang and wasm-ld
 //!   (`apt-get install clang lld`), only when there is a C file. Set
 //!   `WARREN_CLANG` to choose the clang binary.
+//! * Zig guests: every `guests/zig/NAME.zig` but the binding's own files
+//!   (`warren.zig`, `term.zig`) is compiled with `zig build-exe -target
+//!   wasm32-freestanding` (see [`zig_flags`]) and becomes `ZIG_NAME`;
+//!   `echo.zig` is also compiled for `wasm32-wasi`, as `ZIG_ECHO_WASI`.
+//!   Needs the Zig pinned in `guests/zig/requirements.txt`
+//!   (`guests/zig/install.sh` puts it in `target/ziglang`); set `WARREN_ZIG`
+//!   to choose the compiler (a command, e.g. `python3 -m ziglang`).
 
 use std::env;
 use std::fmt::Write as _;
@@ -32,6 +39,7 @@ fn main() {
 
     let mut artifacts = build_rust_guests(&guests_dir.join("rust"), &repo_dir.join("guest-sdk"), &out_dir);
     artifacts.extend(build_c_guests(&guests_dir.join("c"), &out_dir));
+    artifacts.extend(build_zig_guests(&guests_dir.join("zig"), repo_dir, &out_dir));
     write_artifacts_rs(&artifacts, &out_dir.join("artifacts.rs"));
 }
 
@@ -280,6 +288,170 @@ fn check_wasm_ld(clang: &str) {
         env::var_os("PATH").is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(&linker).is_file()))
     };
     assert!(found, "{clang} finds no wasm-ld (it says {linker:?}); {INSTALL_HINT}");
+}
+
+/// The files of `guests/zig` that are the binding, not guests.
+const ZIG_LIBRARY: [&str; 2] = ["warren.zig", "term.zig"];
+
+/// How every Zig guest is built (docs/ABI.md): a module without a `_start`
+/// (`-fno-entry`) exporting what the source exports (`-rdynamic`), without
+/// the UBSan runtime's exports, with safety checks on (a failed check is a
+/// trap, the process's exit reason), a 64 KiB stack, and the stack pointer
+/// exported so that its processes may hibernate.
+fn zig_flags(target: &str) -> [&str; 12] {
+    [
+        "build-exe",
+        "-target",
+        target,
+        "-fno-entry",
+        "-rdynamic",
+        "-fno-ubsan-rt",
+        "-O",
+        "ReleaseSafe",
+        "-fstrip",
+        "--stack",
+        "65536",
+        "--export=__stack_pointer",
+    ]
+}
+
+/// Compiles every Zig guest of `zig_dir` (all at once: each is one zig
+/// process); returns the `.wasm` files.
+fn build_zig_guests(zig_dir: &Path, repo_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
+    println!("cargo:rerun-if-env-changed=WARREN_ZIG");
+    if !zig_dir.is_dir() {
+        return Vec::new();
+    }
+    rerun_if_changed(zig_dir);
+    let mut sources: Vec<PathBuf> = fs::read_dir(zig_dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", zig_dir.display()))
+        .map(|entry| entry.expect("reading guests/zig").path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "zig"))
+        .collect();
+    sources.sort();
+    for source in &sources {
+        rerun_if_changed(source);
+    }
+    let guests: Vec<&PathBuf> = sources
+        .iter()
+        .filter(|path| !ZIG_LIBRARY.iter().any(|lib| path.file_name().is_some_and(|name| name == *lib)))
+        .collect();
+    if guests.is_empty() {
+        return Vec::new();
+    }
+
+    let zig = find_zig(zig_dir, repo_dir);
+    let wasm_dir = out_dir.join("zig-guests");
+    fs::create_dir_all(&wasm_dir).unwrap_or_else(|e| panic!("creating {}: {e}", wasm_dir.display()));
+    let mut builds = Vec::new();
+    for source in guests {
+        let stem = source
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_else(|| panic!("{}: the file name is not UTF-8", source.display()));
+        let mut targets = vec![("wasm32-freestanding", format!("ZIG_{}", shouting_case(stem)), stem.to_string())];
+        if stem == "echo" {
+            targets.push(("wasm32-wasi", "ZIG_ECHO_WASI".to_string(), "echo-wasi".to_string()));
+        }
+        for (target, constant, file) in targets {
+            let wasm = wasm_dir.join(format!("{file}.wasm"));
+            let mut cmd = zig.command();
+            cmd.args(zig_flags(target))
+                .arg("--cache-dir")
+                .arg(out_dir.join("zig-cache"))
+                .arg("--global-cache-dir")
+                .arg(out_dir.join("zig-global-cache"))
+                .arg(format!("-femit-bin={}", wasm.display()))
+                .arg(source)
+                .current_dir(zig_dir);
+            let child = cmd.spawn().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+            let artifact = Artifact { constant, source: format!("Zig guest guests/zig/{stem}.zig ({target})"), wasm };
+            builds.push((cmd, child, artifact));
+        }
+    }
+    builds
+        .into_iter()
+        .map(|(cmd, child, artifact)| {
+            let output = child.wait_with_output().unwrap_or_else(|e| panic!("waiting for {cmd:?}: {e}"));
+            if !output.status.success() {
+                panic!(
+                    "compiling {} failed ({}): {cmd:?}\n{}{}",
+                    artifact.source,
+                    output.status,
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr),
+                );
+            }
+            artifact
+        })
+        .collect()
+}
+
+/// A Zig compiler: a program and the arguments before zig's own.
+struct Zig {
+    program: String,
+    prefix: Vec<String>,
+}
+
+impl Zig {
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.prefix);
+        cmd
+    }
+
+    /// What `zig version` prints, if it runs.
+    fn version(&self) -> Option<String> {
+        let mut cmd = self.command();
+        cmd.arg("version").stdin(std::process::Stdio::null());
+        let output = cmd.output().ok().filter(|out| out.status.success())?;
+        Some(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
+}
+
+/// `$WARREN_ZIG` (a command line, split at spaces), else the pinned
+/// install in `target/ziglang`, else `python3 -m ziglang`, else `zig`; it
+/// must be the version `guests/zig/requirements.txt` pins (the binding is
+/// written for it: Zig changes between versions).
+fn find_zig(zig_dir: &Path, repo_dir: &Path) -> Zig {
+    let requirements = zig_dir.join("requirements.txt");
+    rerun_if_changed(&requirements);
+    let pinned = fs::read_to_string(&requirements)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", requirements.display()))
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("ziglang==").map(|v| v.trim().to_string()))
+        .unwrap_or_else(|| panic!("{}: no `ziglang==VERSION` line", requirements.display()));
+    let hint = format!(
+        "the Zig guests in guests/zig need Zig {pinned}: run `guests/zig/install.sh` (it runs \
+         `python3 -m pip install --target target/ziglang ziglang=={pinned}`), or set WARREN_ZIG to a zig {pinned}"
+    );
+    let split = |line: &str| {
+        let mut words = line.split_whitespace().map(str::to_string);
+        let program = words.next().unwrap_or_default();
+        Zig { program, prefix: words.collect() }
+    };
+    let candidates = if let Ok(line) = env::var("WARREN_ZIG") {
+        vec![split(&line)]
+    } else {
+        let installed = repo_dir.join("target").join("ziglang").join("ziglang").join("zig");
+        vec![
+            Zig { program: installed.to_string_lossy().into_owned(), prefix: Vec::new() },
+            split("python3 -m ziglang"),
+            split("zig"),
+        ]
+    };
+    let mut found = Vec::new();
+    for zig in candidates {
+        match zig.version() {
+            Some(version) if version == pinned => return zig,
+            Some(version) => found.push(format!("{} {} is {version}", zig.program, zig.prefix.join(" "))),
+            None => {}
+        }
+    }
+    if found.is_empty() {
+        panic!("no Zig found; {hint}");
+    }
+    panic!("no Zig {pinned} found ({}); {hint}", found.join(", "));
 }
 
 fn write_artifacts_rs(artifacts: &[Artifact], dest: &Path) {

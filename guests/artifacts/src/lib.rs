@@ -7,7 +7,9 @@
 //! * each Rust guest of `guests/rust` (built with
 //!   `cargo build --release --target wasm32-unknown-unknown`) under its
 //!   package name in shouting case: `sdk-pingpong` is [`SDK_PINGPONG`];
-//! * each `guests/c/NAME.c` (built with clang for wasm32) as `C_NAME`.
+//! * each `guests/c/NAME.c` (built with clang for wasm32) as `C_NAME`;
+//! * each Zig guest `guests/zig/NAME.zig` (built with zig for
+//!   wasm32-freestanding) as `ZIG_NAME`, and `ZIG_ECHO_WASI` (wasm32-wasi).
 //!
 //! [`ALL`] lists every guest as `(constant name, path)`.
 
