@@ -20,6 +20,12 @@
 //!   Needs the Zig pinned in `guests/zig/requirements.txt`
 //!   (`guests/zig/install.sh` puts it in `target/ziglang`); set `WARREN_ZIG`
 //!   to choose the compiler (a command, e.g. `python3 -m ziglang`).
+//! * AssemblyScript guests: every `guests/assemblyscript/examples/NAME.ts`
+//!   and `guests/assemblyscript/tests/NAME.ts` is compiled with the `asc`
+//!   that `guests/assemblyscript/package-lock.json` locks (with that
+//!   directory's `asconfig.json` and transform: incremental runtime, `-O3`)
+//!   and becomes `AS_NAME`. Needs Node.js and npm (`apt-get install nodejs
+//!   npm`); runs `npm ci` there first when `node_modules` is missing.
 
 use std::env;
 use std::fmt::Write as _;
@@ -40,6 +46,7 @@ fn main() {
     let mut artifacts = build_rust_guests(&guests_dir.join("rust"), &repo_dir.join("guest-sdk"), &out_dir);
     artifacts.extend(build_c_guests(&guests_dir.join("c"), &out_dir));
     artifacts.extend(build_zig_guests(&guests_dir.join("zig"), repo_dir, &out_dir));
+    artifacts.extend(build_assemblyscript_guests(&guests_dir.join("assemblyscript"), &out_dir));
     write_artifacts_rs(&artifacts, &out_dir.join("artifacts.rs"));
 }
 
@@ -470,4 +477,100 @@ fn write_artifacts_rs(artifacts: &[Artifact], dest: &Path) {
     }
     code.push_str("];\n");
     fs::write(dest, code).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+}
+
+const AS_INSTALL_HINT: &str = "the AssemblyScript guests in guests/assemblyscript need Node.js and npm: \
+     install them with `apt-get install nodejs npm`";
+
+/// Compiles every AssemblyScript guest (`examples/*.ts`, `tests/*.ts`) of
+/// `as_dir` with its locked `asc`, all at once; returns the `.wasm` files.
+fn build_assemblyscript_guests(as_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
+    if !as_dir.is_dir() {
+        return Vec::new();
+    }
+    for watched in ["package.json", "package-lock.json", "asconfig.json", "transform", "assembly", "examples", "tests"] {
+        rerun_if_changed(&as_dir.join(watched));
+    }
+    let mut sources: Vec<(String, PathBuf)> = Vec::new();
+    for dir in ["examples", "tests"] {
+        let Ok(entries) = fs::read_dir(as_dir.join(dir)) else { continue };
+        for entry in entries {
+            let path = entry.expect("reading guests/assemblyscript").path();
+            if path.is_file() && path.extension().is_some_and(|ext| ext == "ts") {
+                sources.push((dir.to_string(), path));
+            }
+        }
+    }
+    sources.sort();
+    if sources.is_empty() {
+        return Vec::new();
+    }
+
+    assert!(runs("node"), "no node found; {AS_INSTALL_HINT}");
+    let asc = as_dir.join("node_modules/assemblyscript/bin/asc.js");
+    if !asc.is_file() {
+        // The compiler is locked by package-lock.json; `npm ci` installs
+        // exactly that into node_modules (git-ignored).
+        assert!(runs("npm"), "no npm found; {AS_INSTALL_HINT}");
+        let output = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(as_dir)
+            .output()
+            .unwrap_or_else(|e| panic!("running npm ci in {}: {e}", as_dir.display()));
+        if !output.status.success() {
+            panic!(
+                "`npm ci` in {} failed ({}):\n{}{}",
+                as_dir.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr),
+            );
+        }
+    }
+
+    let wasm_dir = out_dir.join("assemblyscript-guests");
+    fs::create_dir_all(&wasm_dir).unwrap_or_else(|e| panic!("creating {}: {e}", wasm_dir.display()));
+    let mut builds = Vec::new();
+    for (dir, source) in &sources {
+        let stem = source
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_else(|| panic!("{}: the file name is not UTF-8", source.display()));
+        let wasm = wasm_dir.join(format!("{stem}.wasm"));
+        let mut cmd = Command::new("node");
+        // Relative paths: asc resolves the entry and the transform from
+        // the working directory, where asconfig.json is.
+        cmd.arg(&asc)
+            .arg(format!("{dir}/{stem}.ts"))
+            .args(["--transform", "./transform/warren.mjs", "-o"])
+            .arg(&wasm)
+            .current_dir(as_dir);
+        let child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+        let artifact = Artifact {
+            constant: format!("AS_{}", shouting_case(stem)),
+            source: format!("AssemblyScript guest guests/assemblyscript/{dir}/{stem}.ts"),
+            wasm,
+        };
+        builds.push((cmd, child, artifact));
+    }
+    builds
+        .into_iter()
+        .map(|(cmd, child, artifact)| {
+            let output = child.wait_with_output().unwrap_or_else(|e| panic!("waiting for {cmd:?}: {e}"));
+            if !output.status.success() {
+                panic!(
+                    "compiling {} failed ({}): {cmd:?}\n{}{}",
+                    artifact.source,
+                    output.status,
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr),
+                );
+            }
+            artifact
+        })
+        .collect()
 }

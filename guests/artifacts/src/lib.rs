@@ -9,7 +9,9 @@
 //!   package name in shouting case: `sdk-pingpong` is [`SDK_PINGPONG`];
 //! * each `guests/c/NAME.c` (built with clang for wasm32) as `C_NAME`;
 //! * each Zig guest `guests/zig/NAME.zig` (built with zig for
-//!   wasm32-freestanding) as `ZIG_NAME`, and `ZIG_ECHO_WASI` (wasm32-wasi).
+//!   wasm32-freestanding) as `ZIG_NAME`, and `ZIG_ECHO_WASI` (wasm32-wasi);
+//! * each AssemblyScript guest `guests/assemblyscript/{examples,tests}/NAME.ts`
+//!   (built with the locked `asc`) as `AS_NAME`.
 //!
 //! [`ALL`] lists every guest as `(constant name, path)`.
 
