@@ -1,12 +1,13 @@
 // Test guest: the AssemblyScript binding's processes, links, monitors,
-// tables, timers and names on a real node (tests/all/lang_assemblyscript.rs).
+// tables, timers, names, supervisors and spawn options on a real node (tests/all/lang_assemblyscript.rs).
 // Every entry takes [reporter pid: i64 LE][more] as its argument and
 // reports terms to the reporter (tag 1 unless said otherwise).
 
 import {
-  ACCESS_PUBLIC, ERR_NO_SUCH_NAME, Mailbox, Process, RANGE_TO_INCLUSIVE, Record, Registry, SPAWN_LINK,
-  SPAWN_MONITOR, TABLE_ORDERED_SET, TAG_DOWN, TAG_EXIT, Table, Term, Timer, arg, register, registered, sendNamed,
-  sleep, spawnWith, text, trapExit, unregister, utf8, whereis,
+  ACCESS_PUBLIC, ChildSpec, ERR_NO_SUCH_NAME, Mailbox, Process, RANGE_TO_INCLUSIVE, REASON_KILLED, Reason, Record,
+  Registry, SHUTDOWN_BRUTAL_KILL, SPAWN_LINK, SPAWN_MONITOR, STRATEGY_ONE_FOR_ONE, SpawnOptions, Supervisor,
+  SupervisorSpec, TABLE_ORDERED_SET, TAG_DOWN, TAG_EXIT, Table, Term, Timer, arg, check, register, registered,
+  sendNamed, sleep, spawn, spawnWith, text, trapExit, unregister, utf8, whereis,
 } from "../assembly/warren";
 
 function reporter(): Process {
@@ -178,4 +179,56 @@ export function monitored_throw(): void {
 /** Throws at once. */
 export function throws(): void {
   throw new Error("thrown on purpose");
+}
+
+/** Waits for messages for ever (a supervised child). */
+export function sleeper(): void {
+  while (true) Mailbox.receive();
+}
+
+/**
+ * Argument: [reporter][this module's name]. Starts a one_for_one
+ * supervisor of one `sleeper`, kills the child, sees it restarted, then
+ * stops the supervisor with `shutdown`. Reports
+ * {supervise, KilledSeen, NewPid, Restarts, Active, ExitKind}.
+ */
+export function supervise(): void {
+  const rep = reporter();
+  const self = text(arg().slice(8));
+  trapExit(true);
+  const spec = new SupervisorSpec(STRATEGY_ONE_FOR_ONE)
+    .withIntensity(5, 10000)
+    .child(ChildSpec.worker("w", self, "sleeper").withShutdown(SHUTDOWN_BRUTAL_KILL));
+  const sup = new Supervisor(check(Supervisor.start(spec), "supervisor_start"));
+  if (!sup.awaitStarted(30000)) throw new Error("the supervisor did not start");
+  const before = sup.whichChildren()[0];
+  const child = new Process(before.pid);
+  const ref = child.monitor();
+  child.kill();
+  const down = Mailbox.receiveTag(TAG_DOWN)!.asDown()!;
+  const after = sup.whichChildren()[0];
+  const counts = sup.countChildren()!;
+  new Process(sup.pid).exit(Reason.shutdown());
+  const exit = Mailbox.receiveTag(TAG_EXIT)!.asExit()!;
+  rep.sendTerm(
+    1,
+    Term.tuple([
+      Term.atom("supervise"), Term.bool(down.ref == ref && down.reason.kind == REASON_KILLED),
+      Term.bool(after.pid != 0 && after.pid != before.pid), Term.int(after.restarts), Term.int(counts.active),
+      Term.bool(exit.from == sup.pid), Term.int(exit.reason.kind),
+    ]),
+  );
+}
+
+/** Argument: [reporter]. Tries to spawn: reports {caps, Code}. */
+export function try_spawn(): void {
+  reporter().sendTerm(1, Term.tuple([Term.atom("caps"), Term.int(spawn("sleeper"))]));
+}
+
+/** Argument: [reporter]. Spawns `try_spawn`, monitored, with the right to spawn denied; reports {caps_done, Kind}. */
+export function caps(): void {
+  const rep = reporter();
+  const s = spawnWith("", "try_spawn", arg(), SPAWN_MONITOR, new SpawnOptions().denySpawn().maxMemory(1 << 20));
+  const down = Mailbox.receiveTag(TAG_DOWN)!.asDown()!;
+  rep.sendTerm(1, Term.tuple([Term.atom("caps_done"), Term.bool(down.ref == s.ref), Term.int(down.reason.kind)]));
 }
