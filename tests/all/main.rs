@@ -3,6 +3,7 @@
 //! binary, as wasmtime does, to keep link time low.
 
 mod abi_contract;
+mod bindings;
 mod calls;
 mod capabilities;
 mod cli;
