@@ -10,6 +10,10 @@
 //!   `get_status` -> its map (behaviour `gen_server`).
 //!
 //! Entry `main`; its spawn argument, if any, is a name to register under.
+//! Entry `client` (argument: a reporter's pid, then a counter's, i64 LE)
+//! is a client of a counter: three casts `{add, 1}`, then the call
+//! `{get}`, whose reply it reports to the reporter as `{got, Reply}` (tag
+//! 1). One sender's messages arrive in order, so the call sees the casts.
 
 const std = @import("std");
 const warren = @import("warren.zig");
@@ -90,4 +94,19 @@ export fn handle() i32 {
         else => {},
     }
     return 0;
+}
+
+export fn client() void {
+    var arg: [16]u8 = undefined;
+    if (warren.argRead(&arg).len != 16) warren.exitCustom("client: the argument is two pids");
+    const reporter = std.mem.readInt(i64, arg[0..8], .little);
+    const server = std.mem.readInt(i64, arg[8..16], .little);
+    for (0..3) |_| {
+        warren.sendTerm(server, TAG_CAST, .{ .tuple = &.{ .{ .atom = "add" }, .{ .integer = 1 } } }, &out_buf) catch warren.exitCustom("client: cast");
+    }
+    const request = warren.term.encodeInto(.{ .tuple = &.{.{ .atom = "get" }} }, &out_buf) catch unreachable; // fits
+    const got = warren.call(server, request, warren.WAIT_FOREVER, &in_buf) catch |err| warren.exitCustom(@errorName(err));
+    var fba = std.heap.FixedBufferAllocator.init(&heap);
+    const value = warren.term.decode(fba.allocator(), got) catch warren.exitCustom("client: the reply is not a term");
+    warren.sendTerm(reporter, 1, .{ .tuple = &.{ .{ .atom = "got" }, value } }, &out_buf) catch warren.exitCustom("client: report");
 }

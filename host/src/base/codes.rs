@@ -370,6 +370,9 @@ mod tests {
     ];
     /// The C header's constants: `#define WARREN_NAME VALUE`.
     const C_HEADER: &str = include_str!("../../../guests/c/warren.h");
+    /// The Zig binding's constants, in the SDK's form: `pub const NAME:
+    /// TYPE = VALUE;`.
+    const ZIG: &str = include_str!("../../../guests/zig/warren.zig");
     /// The docs' constants: table rows `` | `NAME` | VALUE | ``.
     const ABI_DOC: &str = include_str!("../../../docs/ABI.md");
 
@@ -474,6 +477,19 @@ mod tests {
         for (name, _) in ALL {
             if !documented.contains_key(*name) && !ABI_DOC.contains(name) {
                 problems.push(format!("docs/ABI.md does not mention {name}"));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_zig_binding_agrees_with_the_host() {
+        let found = sdk_constants(ZIG);
+        let mut problems = disagreements("guests/zig/warren.zig", &found);
+        let defined: BTreeMap<String, i64> = found.into_iter().collect();
+        for (name, _) in ALL {
+            if !defined.contains_key(*name) {
+                problems.push(format!("guests/zig/warren.zig lacks {name}"));
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
