@@ -16,6 +16,7 @@ mod genserver;
 mod hibernation;
 mod hostile;
 mod isolation;
+mod lang_assemblyscript;
 mod lang_c;
 mod lang_zig;
 mod links;
