@@ -375,6 +375,8 @@ mod tests {
     const ZIG: &str = include_str!("../../../guests/zig/warren.zig");
     /// The docs' constants: table rows `` | `NAME` | VALUE | ``.
     const ABI_DOC: &str = include_str!("../../../docs/ABI.md");
+    /// The AssemblyScript binding's constants: `export const NAME: TYPE = VALUE;`.
+    const ASSEMBLYSCRIPT: &str = include_str!("../../../guests/assemblyscript/assembly/warren/codes.ts");
 
     /// Names in a guest binding that are not host numbers: values for the
     /// guest's own convenience (receive timeouts).
@@ -396,6 +398,18 @@ mod tests {
             .lines()
             .filter_map(|line| {
                 let rest = line.trim().strip_prefix("pub const ")?;
+                let (name, rest) = rest.split_once(':')?;
+                let value = rest.split_once('=')?.1.trim().strip_suffix(';')?;
+                Some((name.trim().to_string(), number(value)?))
+            })
+            .collect()
+    }
+
+    fn assemblyscript_constants(source: &str) -> Vec<(String, i64)> {
+        source
+            .lines()
+            .filter_map(|line| {
+                let rest = line.trim().strip_prefix("export const ")?;
                 let (name, rest) = rest.split_once(':')?;
                 let value = rest.split_once('=')?.1.trim().strip_suffix(';')?;
                 Some((name.trim().to_string(), number(value)?))
@@ -470,6 +484,20 @@ mod tests {
     }
 
     #[test]
+    fn the_assemblyscript_binding_agrees_with_the_host() {
+        let file = "guests/assemblyscript/assembly/warren/codes.ts";
+        let found = assemblyscript_constants(ASSEMBLYSCRIPT);
+        let mut problems = disagreements(file, &found);
+        let defined: BTreeMap<String, i64> = found.into_iter().collect();
+        for (name, _) in ALL {
+            if !defined.contains_key(*name) {
+                problems.push(format!("{file} lacks {name}"));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
     fn the_abi_document_lists_every_number_with_the_hosts_value() {
         let found = doc_constants(ABI_DOC);
         let mut problems = disagreements("docs/ABI.md", &found);
@@ -501,6 +529,8 @@ mod tests {
         assert_eq!(sdk_constants("    pub const MAX_KEY_LEN: usize = 65_535;"), [("MAX_KEY_LEN".to_string(), 65535)]);
         assert_eq!(header_constants("#define WARREN_ERR_LIMIT (-5) /* x */"), [("ERR_LIMIT".to_string(), -5)]);
         assert_eq!(doc_constants("| `ERR_LIMIT` | -5 | a limit |"), [("ERR_LIMIT".to_string(), -5)]);
+        assert_eq!(assemblyscript_constants("export const ERR_LIMIT: i32 = -5;"), [("ERR_LIMIT".to_string(), -5)]);
+        assert!(assemblyscript_constants("export const MODULE = \"warren_v1\";").is_empty());
         assert!(doc_constants("| `send` | `(pid: i64)` | sends |").is_empty());
         let wrong = disagreements("x", &[("ERR_LIMIT".to_string(), -6)]);
         assert_eq!(wrong, ["x: ERR_LIMIT is -6, the host says -5"]);
