@@ -34,6 +34,22 @@ if ! command -v erl >/dev/null 2>&1; then
         exit 1
     fi
 fi
+# The AssemblyScript test guests are compiled with the asc that
+# guests/assemblyscript/package-lock.json locks, run by Node.js: Node.js
+# and npm are installed here when missing, then that asc (npm ci).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+    else
+        echo "test.sh: the AssemblyScript test guests need Node.js and npm; install them (Debian/Ubuntu: nodejs npm)" >&2
+        exit 1
+    fi
+fi
+if [ ! -f guests/assemblyscript/node_modules/assemblyscript/bin/asc.js ]; then
+    (cd guests/assemblyscript && npm ci --no-audit --no-fund)
+fi
 # The host's layers: no module refers to a layer above its own.
 scripts/layers.sh
 cargo test --workspace
