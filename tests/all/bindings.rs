@@ -14,8 +14,11 @@ use wasmparser::{Parser, Payload, TypeRef, ValType};
 
 /// Each binding's guest that imports the whole ABI: `(language, path of
 /// its .wasm)`. A new binding adds one line.
-const BINDINGS: &[(&str, &str)] =
-    &[("c", warren_test_artifacts::C_ABI_ALL), ("assemblyscript", warren_test_artifacts::AS_EVERY_IMPORT)];
+const BINDINGS: &[(&str, &str)] = &[
+    ("c", warren_test_artifacts::C_ABI_ALL),
+    ("assemblyscript", warren_test_artifacts::AS_EVERY_IMPORT),
+    ("zig", warren_test_artifacts::ZIG_ABI_ALL),
+];
 
 /// `(module, name)` of an import.
 type Key = (String, String);
