@@ -50,6 +50,10 @@ fi
 if [ ! -f guests/assemblyscript/node_modules/assemblyscript/bin/asc.js ]; then
     (cd guests/assemblyscript && npm ci --no-audit --no-fund)
 fi
+# The Zig test guests are compiled with the Zig that
+# guests/zig/requirements.txt pins, from PyPI: installed into target/ziglang
+# when missing (and pip with apt-get, if that is missing too).
+guests/zig/install.sh
 # The host's layers: no module refers to a layer above its own.
 scripts/layers.sh
 cargo test --workspace
