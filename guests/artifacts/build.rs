@@ -12,7 +12,12 @@
 //!   `clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export-dynamic
 //!   -Wl,--allow-undefined` and becomes `C_NAME`. Needs clang and wasm-ld
 //!   (`apt-get install clang lld`), only when there is a C file. Set
-//!   `WARREN_CLANG` to choose the clang binary.
+//!   `WARREN_CLANG` to choose the clang binary. A file whose first line is
+//!   `// warren: wasi-libc` is built with wasi-libc instead
+//!   (`--target=wasm32-wasi -mexec-model=reactor`, the sysroot of
+//!   `WASI_SYSROOT`, else `/usr/share/wasi-sysroot` if present, else clang's
+//!   own, which finds Debian's `wasi-libc`); it needs `apt-get install
+//!   wasi-libc libclang-rt-dev-wasm32`.
 //! * Zig guests: every `guests/zig/NAME.zig` but the binding's own files
 //!   (`warren.zig`, `term.zig`) is compiled with `zig build-exe -target
 //!   wasm32-freestanding` (see [`zig_flags`]) and becomes `ZIG_NAME`;
@@ -232,17 +237,12 @@ fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
                 .unwrap_or_else(|| panic!("{}: the file name is not UTF-8", source.display()));
             let wasm = wasm_dir.join(format!("{stem}.wasm"));
             let mut cmd = Command::new(&clang);
-            cmd.args([
-                "--target=wasm32",
-                "-O2",
-                "-nostdlib",
-                "-Wl,--no-entry",
-                "-Wl,--export-dynamic",
-                "-Wl,--allow-undefined",
-                "-o",
-            ])
-            .arg(&wasm)
-            .arg(&source);
+            if wants_wasi_libc(&source) {
+                cmd.args(wasi_libc_args(&clang));
+            } else {
+                cmd.args(["--target=wasm32", "-nostdlib", "-Wl,--no-entry"]);
+            }
+            cmd.args(["-O2", "-Wl,--export-dynamic", "-Wl,--allow-undefined", "-o"]).arg(&wasm).arg(&source);
             let output = cmd.output().unwrap_or_else(|e| panic!("running {clang}: {e}"));
             if !output.status.success() {
                 panic!(
@@ -260,6 +260,44 @@ fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
             }
         })
         .collect()
+}
+
+/// Whether a C guest asks for wasi-libc: its first line is
+/// `// warren: wasi-libc`.
+fn wants_wasi_libc(source: &Path) -> bool {
+    let text = fs::read_to_string(source).unwrap_or_else(|e| panic!("reading {}: {e}", source.display()));
+    text.lines().next().is_some_and(|line| line.trim() == "// warren: wasi-libc")
+}
+
+const WASI_LIBC_HINT: &str = "a C guest marked `// warren: wasi-libc` needs wasi-libc and the wasm32 \
+     compiler builtins: install them with `apt-get install wasi-libc libclang-rt-dev-wasm32` (or set \
+     WASI_SYSROOT to a wasi-sdk sysroot)";
+
+/// clang's arguments for a guest built with wasi-libc, as a reactor (no
+/// `main`: every export is an entry), after checking the sysroot and the
+/// compiler builtins are there.
+fn wasi_libc_args(clang: &str) -> Vec<String> {
+    println!("cargo:rerun-if-env-changed=WASI_SYSROOT");
+    let mut args = vec!["--target=wasm32-wasi".to_string(), "-mexec-model=reactor".to_string()];
+    let sysroot = env::var_os("WASI_SYSROOT")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("/usr/share/wasi-sysroot")).filter(|dir| dir.is_dir()));
+    // Debian's wasi-libc lives where clang looks without a sysroot.
+    let libc = match &sysroot {
+        Some(dir) => dir.join("lib/wasm32-wasi/libc.a"),
+        None => PathBuf::from("/usr/lib/wasm32-wasi/libc.a"),
+    };
+    assert!(libc.is_file(), "{} is missing; {WASI_LIBC_HINT}", libc.display());
+    if let Some(dir) = sysroot {
+        args.push(format!("--sysroot={}", dir.display()));
+    }
+    let output = Command::new(clang)
+        .args(["--target=wasm32-wasi", "-print-libgcc-file-name"])
+        .output()
+        .unwrap_or_else(|e| panic!("running {clang}: {e}"));
+    let builtins = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    assert!(Path::new(&builtins).is_file(), "{clang} has no builtins for wasm32-wasi ({builtins}); {WASI_LIBC_HINT}");
+    args
 }
 
 fn runs(program: &str) -> bool {

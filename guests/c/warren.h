@@ -43,6 +43,47 @@
 extern "C" {
 #endif
 
+#if !defined(__wasi__) && !defined(WARREN_NO_MEM_FUNCTIONS)
+#include <stddef.h>
+/*
+ * clang turns some loops and copies into calls of memcpy, memmove, memset
+ * and memcmp even under -nostdlib; a freestanding guest would then import
+ * them from "env", which no node provides. These weak definitions keep it
+ * self-contained (a real libc's win when one is linked; define
+ * WARREN_NO_MEM_FUNCTIONS to leave them out). `no_builtin` keeps clang from
+ * turning their own loops back into calls.
+ */
+__attribute__((weak, no_builtin)) void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    while (n--) *d++ = *s++;
+    return dst;
+}
+__attribute__((weak, no_builtin)) void *memmove(void *dst, const void *src, size_t n) {
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    if (d < s) {
+        while (n--) *d++ = *s++;
+    } else {
+        while (n--) d[n] = s[n];
+    }
+    return dst;
+}
+__attribute__((weak, no_builtin)) void *memset(void *dst, int c, size_t n) {
+    unsigned char *d = (unsigned char *)dst;
+    while (n--) *d++ = (unsigned char)c;
+    return dst;
+}
+__attribute__((weak, no_builtin)) int memcmp(const void *a, const void *b, size_t n) {
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)b;
+    for (; n--; x++, y++) {
+        if (*x != *y) return *x < *y ? -1 : 1;
+    }
+    return 0;
+}
+#endif
+
 /* Declares a function imported from the host module "warren_v1". */
 #define WARREN_IMPORT(name) \
     __attribute__((import_module("warren_v1"), import_name(name)))
