@@ -22,6 +22,21 @@ if ! command -v clang >/dev/null 2>&1 || ! command -v wasm-ld >/dev/null 2>&1; t
         exit 1
     fi
 fi
+# One C test guest (guests/c/hello_libc.c) is built with wasi-libc, which
+# needs the C library for wasm32-wasi and clang's wasm32 builtins:
+# installed here when missing (Debian puts wasi-libc where clang looks;
+# wasi-sdk's sysroot is /usr/share/wasi-sysroot).
+if ! { [ -d /usr/share/wasi-sysroot ] || [ -f /usr/lib/wasm32-wasi/libc.a ]; } \
+    || ! [ -f "$(clang --target=wasm32-wasi -print-libgcc-file-name 2>/dev/null)" ]; then
+    if command -v apt-get >/dev/null 2>&1; then
+        SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wasi-libc libclang-rt-dev-wasm32
+    else
+        echo "test.sh: the C test guests built with wasi-libc need wasi-libc and clang's wasm32 builtins; install them (Debian/Ubuntu: wasi-libc libclang-rt-dev-wasm32)" >&2
+        exit 1
+    fi
+fi
 # The term codec's test (term/tests/erlang.rs) compares its bytes with
 # Erlang/OTP's own term_to_binary: installed here when missing.
 if ! command -v erl >/dev/null 2>&1; then
