@@ -32,6 +32,7 @@ macro_rules! say_err {
 }
 
 // After the macros, which they use.
+mod dashboard;
 mod manifest;
 mod signals;
 mod supervision_demo;
@@ -58,7 +59,7 @@ struct Cli {
 enum Command {
     /// Run a guest module: spawn its entry as the root process and wait for
     /// it; or run the application a manifest (`.toml`) describes.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run the built-in demo (what `warren` alone does).
     Demo(NodeArgs),
     /// Compile a module ahead of time to a `.cwasm` file that `run` loads
@@ -137,6 +138,8 @@ struct RunArgs {
     name: Option<String>,
     #[command(flatten)]
     node: NodeArgs,
+    #[command(flatten)]
+    dashboard: dashboard::DashboardArgs,
     /// Arguments for the root process (WASI `args_get`; argv[0] is the file name).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<String>,
@@ -230,9 +233,9 @@ fn main() -> ExitCode {
         None => run_demo(&NodeArgs::default_for_demo()),
         Some(Command::Demo(node)) => run_demo(&node),
         Some(Command::Run(args)) if manifest::is_manifest(&args.file) => {
-            manifest::run(args, |id| given_on_command_line(&matches, "run", id))
+            manifest::run(*args, |id| given_on_command_line(&matches, "run", id))
         }
-        Some(Command::Run(args)) => run_file(args),
+        Some(Command::Run(args)) => run_file(*args),
         Some(Command::Compile(args)) => compile_file(args),
         Some(command) => return control_command(command),
     };
@@ -414,8 +417,10 @@ fn run_file(args: RunArgs) -> Result<u8> {
         &default_node_name(&args.file),
         &args.file,
     )?;
+    let dashboard = dashboard::Dashboard::start(server.responder(), &args.dashboard)?;
     let code = run_root(&node, &module, &entry, Some((signals, &server)));
     // The socket goes before the node: no command finds a node that stops.
+    drop(dashboard);
     drop(server);
     code.with_context(|| format!("cannot run `{}`", args.file.display()))
 }

@@ -992,6 +992,7 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
     let signals = StopSignals::catch().map_err(|error| anyhow::anyhow!("cannot catch SIGINT and SIGTERM: {error}"))?;
     let default_name = crate::default_node_name(&args.file);
     let server = ControlServer::start(node.clone(), args.name.as_deref(), &default_name, &args.file)?;
+    let dashboard = crate::dashboard::Dashboard::start(server.responder(), &args.dashboard)?;
     let root = Mutex::new(Root::Starting { stop: false });
     let stop = || {
         server.begin_shutdown();
@@ -1013,6 +1014,7 @@ pub fn run(args: crate::RunArgs, given: impl Fn(&str) -> bool) -> anyhow::Result
     };
     let (outcome, _) = signals.while_waiting(stop, start_and_wait);
     // The socket goes before the node: no command finds a node that stops.
+    drop(dashboard);
     drop(server);
     let _ = std::io::stdout().flush();
     let (pid, reason) = match outcome {

@@ -351,6 +351,9 @@ pub struct StatsSample {
     pub global_queue: usize,
     pub reductions: u64,
     pub messages: u64,
+    /// Children the host's supervisors have restarted since the start.
+    #[serde(default)]
+    pub supervisor_restarts: u64,
     /// Per scheduler thread: nanoseconds parked since it started.
     pub parked_nanos: Vec<u64>,
     pub uptime_nanos: u64,

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 /// `custom DETAIL`) when a holder's DOWN comes, and on the exit signal
 /// `shutdown` prints `root stopping` and returns (entry `main`) or prints
 /// `lingering` and waits for tag 77 (entry `linger`).
-fn guest() -> String {
+pub(crate) fn guest() -> String {
     format!(
         r#"(module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
@@ -172,10 +172,10 @@ fn guest() -> String {
 
 /// A directory of the test's own (the runtime directory, mode 0700, and
 /// the guest's files), removed when dropped.
-struct Sandbox(PathBuf);
+pub(crate) struct Sandbox(pub(crate) PathBuf);
 
 impl Sandbox {
-    fn new() -> Sandbox {
+    pub(crate) fn new() -> Sandbox {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let name = format!("wct-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         // Short: a socket path must fit 108 bytes.
@@ -185,7 +185,7 @@ impl Sandbox {
         Sandbox(path)
     }
 
-    fn write(&self, name: &str, contents: &str) -> String {
+    pub(crate) fn write(&self, name: &str, contents: &str) -> String {
         let path = self.0.join(name);
         std::fs::write(&path, contents).expect("file written");
         path.to_str().expect("UTF-8 path").to_string()
@@ -197,7 +197,7 @@ impl Sandbox {
     }
 
     /// Runs `warren args` to its end, in this sandbox's runtime directory.
-    fn warren(&self, args: &[&str]) -> Output {
+    pub(crate) fn warren(&self, args: &[&str]) -> Output {
         let output = Command::new(env!("CARGO_BIN_EXE_warren"))
             .args(args)
             .env("XDG_RUNTIME_DIR", &self.0)
@@ -258,7 +258,7 @@ impl Sandbox {
     }
 
     /// Polls `warren args` until `check` accepts its output.
-    fn until(&self, args: &[&str], check: impl Fn(&Output) -> bool) -> Output {
+    pub(crate) fn until(&self, args: &[&str], check: impl Fn(&Output) -> bool) -> Output {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let output = self.warren(args);
@@ -283,32 +283,32 @@ impl Drop for Sandbox {
 
 /// What a finished `warren` gave.
 #[derive(Debug)]
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Output {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Output {
-    fn ok(&self) -> &Self {
+    pub(crate) fn ok(&self) -> &Self {
         assert_eq!(self.code, Some(0), "exit code; stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 
     /// A failure: a non-zero exit and one line on stderr containing `text`.
-    fn fails_with(&self, text: &str) -> &Self {
+    pub(crate) fn fails_with(&self, text: &str) -> &Self {
         assert!(matches!(self.code, Some(code) if code != 0), "expected a failure, got {self:?}");
         assert!(self.stderr.contains(text), "stderr should contain {text:?}:\n{}", self.stderr);
         assert_eq!(self.stderr.trim_end().lines().count(), 1, "a one-line error:\n{}", self.stderr);
         self
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
 
     /// The `ps --json` rows.
-    fn processes(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn processes(&self) -> Vec<serde_json::Value> {
         self.json()["processes"].as_array().cloned().unwrap_or_default()
     }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod conformance;
 mod control;
+mod dashboard;
 mod exits;
 mod fuzz;
 mod genserver;

@@ -158,6 +158,10 @@ pub struct NodeStats {
     pub reductions: u64,
     /// Messages queued in mailboxes since the node started.
     pub messages: u64,
+    /// Children the host's supervisors have restarted since the node
+    /// started (a guest's own supervisors, as the Rust SDK's, are not
+    /// counted: they restart inside the guest).
+    pub supervisor_restarts: u64,
     /// Per scheduler thread: nanoseconds spent parked since it started.
     pub parked_nanos: Vec<u64>,
     /// Nanoseconds since the node started, when the sample was taken.
@@ -347,6 +351,7 @@ impl Node {
         stats.global_queue = load.injector;
         stats.reductions = self.runtime.exited_reductions.load(Ordering::Relaxed) + live_reductions;
         stats.messages = self.runtime.memory.letters();
+        stats.supervisor_restarts = self.runtime.supervisor_restarts.load(Ordering::Relaxed);
         stats.uptime_nanos = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         stats.tables = self.runtime.tables.infos().len();
         stats.timers = self.pending_timers();

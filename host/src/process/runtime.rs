@@ -51,6 +51,9 @@ pub(crate) struct Runtime {
     /// Reductions used by the processes that have exited (with those of the
     /// live ones, the node's total: see `node/introspect.rs`).
     pub(crate) exited_reductions: AtomicU64,
+    /// Children the host's supervisors have restarted (counted where the
+    /// restart is reported, off the message path).
+    pub(crate) supervisor_restarts: AtomicU64,
     /// The runtime whose threads drive timers and WASI's clocks; scheduler
     /// threads enter it so host functions may use it.
     io: tokio::runtime::Handle,
@@ -82,6 +85,7 @@ impl Runtime {
                 memory,
                 tracers: Tracers::default(),
                 exited_reductions: AtomicU64::new(0),
+                supervisor_restarts: AtomicU64::new(0),
                 engine,
                 config,
                 io,

@@ -251,6 +251,7 @@ impl Effects for Fx<'_> {
                 tracing::error!(%supervisor, child = id, %pid, %reason, "supervisor: child terminated");
             }
             Report::ChildRestarted { id, pid, restarts } => {
+                self.runtime().supervisor_restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::info!(%supervisor, child = id, %pid, restarts, "supervisor: child restarted");
             }
             Report::StartFailed { id, reason } => {
