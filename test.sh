@@ -65,6 +65,18 @@ fi
 if [ ! -f guests/assemblyscript/node_modules/assemblyscript/bin/asc.js ]; then
     (cd guests/assemblyscript && npm ci --no-audit --no-fund)
 fi
+# The dashboard's browser test (tests/all/dashboard.rs) drives headless
+# Chromium through chromedriver (WebDriver): installed here when missing.
+if ! command -v chromedriver >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+    else
+        echo "test.sh: the dashboard's browser test needs Chromium and chromedriver; install them (Debian/Ubuntu: chromium chromium-driver)" >&2
+        exit 1
+    fi
+fi
 # The Zig test guests are compiled with the Zig that
 # guests/zig/requirements.txt pins, from PyPI: installed into target/ziglang
 # when missing (and pip with apt-get, if that is missing too).
