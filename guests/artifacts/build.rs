@@ -526,7 +526,8 @@ fn build_assemblyscript_guests(as_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
     if !as_dir.is_dir() {
         return Vec::new();
     }
-    for watched in ["package.json", "package-lock.json", "asconfig.json", "transform", "assembly", "examples", "tests"] {
+    for watched in ["package.json", "package-lock.json", "asconfig.json", "transform", "assembly", "examples", "tests"]
+    {
         rerun_if_changed(&as_dir.join(watched));
     }
     let mut sources: Vec<(String, PathBuf)> = Vec::new();
