@@ -102,6 +102,46 @@ typedef int64_t warren_tid_t;
 
 /* ------------------------------------------------------------ error codes */
 
+/*
+ * The error codes as an enum, for switch statements and debuggers: a
+ * function's int32_t or int64_t result compares with them directly. The
+ * macros below repeat each value (defined after the enum, they are what the
+ * names expand to from here on); host/src/base/codes.rs checks both.
+ */
+typedef enum warren_error {
+    WARREN_OK = 0,
+    WARREN_ERR_BADARG = -1,
+    WARREN_ERR_NO_SUCH_EXPORT = -2,
+    WARREN_ERR_NO_SUCH_MODULE = -3,
+    WARREN_ERR_NOT_PERMITTED = -4,
+    WARREN_ERR_LIMIT = -5,
+    WARREN_ERR_TIMEOUT = -6,
+    WARREN_ERR_NO_MESSAGE = -7,
+    WARREN_ERR_NO_SUCH_TABLE = -8,
+    WARREN_ERR_ACCESS = -9,
+    WARREN_ERR_WRONG_TYPE = -10,
+    WARREN_ERR_TABLE_NAME_TAKEN = -11,
+    WARREN_ERR_NOT_FOUND = -12,
+    WARREN_ERR_NOT_A_COUNTER = -13,
+    WARREN_ERR_OVERFLOW = -14,
+    WARREN_ERR_TABLE_FULL = -15,
+    WARREN_ERR_KEY_TOO_LARGE = -16,
+    WARREN_ERR_VALUE_TOO_LARGE = -17,
+    WARREN_ERR_NOT_ALIVE = -18,
+    WARREN_ERR_NO_RESULT = -19,
+    WARREN_ERR_NAME_TAKEN = -20,
+    WARREN_ERR_NO_SUCH_NAME = -21,
+    WARREN_ERR_ALREADY_NAMED = -22,
+    WARREN_ERR_NOPROC = -23,
+    WARREN_ERR_NO_SUCH_TIMER = -24,
+    WARREN_ERR_CANNOT_HIBERNATE = -25,
+    WARREN_ERR_ALREADY_PRESENT = -26,
+    WARREN_ERR_ALREADY_STARTED = -27,
+    WARREN_ERR_RUNNING = -28,
+    WARREN_ERR_START_FAILED = -29,
+    WARREN_ERR_EXITED = -30,
+} warren_error_t;
+
 #define WARREN_OK                      0  /* success */
 #define WARREN_ERR_BADARG            (-1) /* malformed argument: bad UTF-8, malformed pid, negative tag, unknown kind or flag */
 #define WARREN_ERR_NO_SUCH_EXPORT    (-2) /* no such export, or wrong type: () -> () for entries, () -> i32 for handlers */

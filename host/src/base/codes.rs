@@ -429,6 +429,19 @@ mod tests {
             .collect()
     }
 
+    /// The C header's enum entries: `WARREN_NAME = VALUE,` (its error
+    /// codes, as `enum warren_error`).
+    fn header_enum_constants(source: &str) -> Vec<(String, i64)> {
+        source
+            .lines()
+            .filter_map(|line| {
+                let rest = line.trim().strip_prefix("WARREN_")?;
+                let (name, value) = rest.split_once('=')?;
+                Some((name.trim().to_string(), number(value.trim().strip_suffix(',')?)?))
+            })
+            .collect()
+    }
+
     fn doc_constants(source: &str) -> Vec<(String, i64)> {
         source
             .lines()
@@ -479,7 +492,22 @@ mod tests {
     fn the_c_header_agrees_with_the_host() {
         let found = header_constants(C_HEADER);
         assert!(found.len() >= 10, "the header's constants were not found: {found:?}");
-        let problems = disagreements("guests/c/warren.h", &found);
+        let mut problems = disagreements("guests/c/warren.h", &found);
+        // Its enum of error codes: the host's values, every code, the same
+        // names as its macros.
+        let enumerated = header_enum_constants(C_HEADER);
+        problems.extend(disagreements("guests/c/warren.h (enum warren_error)", &enumerated));
+        let is_code = |name: &str| name == "OK" || name.starts_with("ERR_");
+        let listed: BTreeMap<String, i64> = enumerated.into_iter().collect();
+        for (name, value) in ALL.iter().filter(|(name, _)| is_code(name)) {
+            if listed.get(*name) != Some(value) {
+                problems.push(format!("guests/c/warren.h: enum warren_error lacks WARREN_{name} = {value}"));
+            }
+        }
+        let defined: BTreeMap<String, i64> = found.into_iter().filter(|(name, _)| is_code(name)).collect();
+        if defined != listed {
+            problems.push(format!("guests/c/warren.h: the enum {listed:?} and the macros {defined:?} differ"));
+        }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
@@ -528,6 +556,8 @@ mod tests {
         assert_eq!(sdk_constants("pub const ERR_LIMIT: i32 = -5;"), [("ERR_LIMIT".to_string(), -5)]);
         assert_eq!(sdk_constants("    pub const MAX_KEY_LEN: usize = 65_535;"), [("MAX_KEY_LEN".to_string(), 65535)]);
         assert_eq!(header_constants("#define WARREN_ERR_LIMIT (-5) /* x */"), [("ERR_LIMIT".to_string(), -5)]);
+        assert_eq!(header_enum_constants("    WARREN_ERR_LIMIT = -5,"), [("ERR_LIMIT".to_string(), -5)]);
+        assert!(header_enum_constants("WARREN_IMPORT(\"send\")").is_empty());
         assert_eq!(doc_constants("| `ERR_LIMIT` | -5 | a limit |"), [("ERR_LIMIT".to_string(), -5)]);
         assert_eq!(assemblyscript_constants("export const ERR_LIMIT: i32 = -5;"), [("ERR_LIMIT".to_string(), -5)]);
         assert!(assemblyscript_constants("export const MODULE = \"warren_v1\";").is_empty());
