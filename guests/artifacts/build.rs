@@ -9,8 +9,9 @@
 //!   holding a `Cargo.toml`) must be a `cdylib`; package `sdk-pingpong`
 //!   becomes `SDK_PINGPONG`.
 //! * C guests: every `guests/c/NAME.c` is compiled with
-//!   `clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export-dynamic
-//!   -Wl,--allow-undefined` and becomes `C_NAME`. Needs clang and wasm-ld
+//!   `clang --target=wasm32 -O2 -nostdlib -mmutable-globals -Wl,--no-entry
+//!   -Wl,--export=__stack_pointer -Wl,--export-dynamic -Wl,--allow-undefined`
+//!   and becomes `C_NAME`. Needs clang and wasm-ld
 //!   (`apt-get install clang lld`), only when there is a C file. Set
 //!   `WARREN_CLANG` to choose the clang binary. A file whose first line is
 //!   `// warren: wasi-libc` is built with wasi-libc instead
@@ -240,7 +241,16 @@ fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
             if wants_wasi_libc(&source) {
                 cmd.args(wasi_libc_args(&clang));
             } else {
-                cmd.args(["--target=wasm32", "-nostdlib", "-Wl,--no-entry"]);
+                // The exported stack pointer (a mutable global, hence
+                // -mmutable-globals) lets the module's processes hibernate
+                // and their instances be recycled (docs/ABI.md "Hibernation").
+                cmd.args([
+                    "--target=wasm32",
+                    "-nostdlib",
+                    "-mmutable-globals",
+                    "-Wl,--no-entry",
+                    "-Wl,--export=__stack_pointer",
+                ]);
             }
             cmd.args(["-O2", "-Wl,--export-dynamic", "-Wl,--allow-undefined", "-o"]).arg(&wasm).arg(&source);
             let output = cmd.output().unwrap_or_else(|e| panic!("running {clang}: {e}"));

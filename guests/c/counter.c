@@ -12,7 +12,9 @@
  *     `{error, bad_request}`;
  *   - casts (tag warren_tag_cast, the Rust SDK's TAG_CAST): `{add, N}`,
  *     `reset` (to 0), `stop` (the server ends normally); others are
- *     dropped;
+ *     dropped. After a cast the counter hibernates (warren_hibernate: it
+ *     keeps no instance until the next message; built with
+ *     -mmutable-globals -Wl,--export=__stack_pointer, else it just stays);
  *   - system requests: `get_state` -> <<"count: N">>; `get_status` -> a
  *     map (behaviour => c_counter, state, status => running, name => nil);
  *     others -> {error, unknown_system_request}.
@@ -127,6 +129,10 @@ int32_t counter_handle(void) {
                    warren_term_get_int(&r, &n) == WARREN_TERM_OK && !__builtin_add_overflow(count, n, &sum)) {
             count = sum;
         }
+        /* An idle counter gives its instance back until the next message
+         * (WARREN_ERR_CANNOT_HIBERNATE if built without the exported stack
+         * pointer: then it just stays). */
+        warren_hibernate();
     }
     return 0;
 }

@@ -72,7 +72,8 @@ fn c_echo_server_answers_in_order() {
 }
 
 /// The counter serves calls and casts in the order they come, with the
-/// Rust GenServer's terms, answers system requests, and stops on a cast.
+/// Rust GenServer's terms, answers system requests, hibernates after a
+/// cast (its count intact), and stops on a cast.
 #[test]
 fn c_counter_serves_calls_and_casts_in_order() {
     let node = node(2);
@@ -106,8 +107,10 @@ fn c_counter_serves_calls_and_casts_in_order() {
     let not_a_term = node.call(counter.pid(), b"\x00junk", PATIENCE).expect("a reply");
     assert_eq!(decode(&not_a_term), error("bad_request"));
 
+    // A cast makes it hibernate; its count survives.
     inbox.send(counter.pid(), TAG_CAST, &encode(&atom("reset")));
     inbox.send(counter.pid(), TAG_CAST, &encode(&add(7)));
+    until_hibernated(&node, counter.pid());
     assert_eq!(call(&atom("get")), Term::Integer(7));
 
     // System requests, as `warren state` asks them.
