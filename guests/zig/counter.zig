@@ -30,14 +30,10 @@ var out_buf: [512]u8 = undefined;
 /// Decoded terms' containers live here, one message at a time.
 var heap: [16384]u8 = undefined;
 
-fn mainEntry() callconv(.c) void {
+export fn main() void {
     name_len = warren.argRead(&name_buf).len;
     if (name_len > 0) warren.register(name_buf[0..name_len], warren.self()) catch warren.exitCustom("counter: the name is taken");
     warren.setHandler("handle") catch warren.exitCustom("counter: no handler export");
-}
-
-comptime {
-    @export(&mainEntry, .{ .name = "main" });
 }
 
 /// `{add, N}` -> N.

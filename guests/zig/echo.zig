@@ -27,7 +27,7 @@ fn release(m: warren.Message, data: []u8) void {
     if (!m.complete()) std.heap.wasm_allocator.free(data);
 }
 
-fn mainEntry() callconv(.c) void {
+export fn main() void {
     while (true) {
         const m = warren.receiveInto(&.{}, warren.WAIT_FOREVER, &buf) catch continue;
         if (m.tag < 0) continue; // exit signals and the like are not echoed
@@ -35,12 +35,6 @@ fn mainEntry() callconv(.c) void {
         defer release(m, data);
         warren.send(m.sender, m.tag, data) catch {};
     }
-}
-
-comptime {
-    // Exported as `main` without a Zig `main` declaration (which would make
-    // the standard library add a `_start`).
-    @export(&mainEntry, .{ .name = "main" });
 }
 
 export fn serve() void {

@@ -17,12 +17,8 @@ const Term = warren.term.Term;
 var in_buf: [4096]u8 = undefined;
 var out_buf: [65536]u8 = undefined;
 
-fn mainEntry() callconv(.c) void {
+export fn main() void {
     warren.setHandler("roundtrip") catch warren.exitCustom("terms: no handler export");
-}
-
-comptime {
-    @export(&mainEntry, .{ .name = "main" });
 }
 
 /// One message at a time: its bytes, the decoded term's containers and

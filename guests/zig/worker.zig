@@ -21,7 +21,7 @@ var buf: [16 + 1024]u8 = undefined;
 var out: [1024]u8 = undefined;
 var heap: [8192]u8 = undefined;
 
-fn work() callconv(.c) void {
+export fn main() void {
     while (true) {
         const m = warren.receiveInto(&.{1}, warren.WAIT_FOREVER, &buf) catch continue;
         var fba = std.heap.FixedBufferAllocator.init(&heap);
@@ -31,10 +31,6 @@ fn work() callconv(.c) void {
         const n = e[1].asInt() orelse @panic("worker: N is not an integer");
         warren.sendTerm(m.sender, 2, .{ .tuple = &.{ .{ .atom = "done" }, .{ .integer = n *% 2 } } }, &out) catch {};
     }
-}
-
-comptime {
-    @export(&work, .{ .name = "main" });
 }
 
 /// The pid at `at` in the spawn argument.
