@@ -602,31 +602,18 @@ fn restarts_of_the_hosts_supervisors_are_counted() {
 }
 
 #[test]
-fn the_event_stream_pushes_a_sample_every_second() {
+fn the_event_streams_push_samples_and_a_live_trace() {
     let (_sandbox, node) = started();
     let (status, headers, mut reader) = open("GET", &format!("{}/api/events", node.base), &[], None);
     assert_eq!(status, 200);
     assert!(headers.get("content-type").is_some_and(|t| t.starts_with("text/event-stream")), "{headers:?}");
-    let mut text = String::new();
-    let mut samples = Vec::new();
-    while samples.len() < 2 {
-        let chunk = next_chunk(&mut reader).expect("the stream goes on");
-        text.push_str(&String::from_utf8(chunk).expect("UTF-8 events"));
-        while let Some((event, rest)) = text.split_once("\n\n") {
-            let (mut name, mut data) = ("", String::new());
-            for line in event.lines() {
-                if let Some(value) = line.strip_prefix("event:") {
-                    name = value.trim();
-                } else if let Some(value) = line.strip_prefix("data:") {
-                    data.push_str(value.trim_start());
-                }
-            }
-            if name == "sample" {
-                samples.push(serde_json::from_str::<serde_json::Value>(&data).expect("a JSON sample"));
-            }
-            text = rest.to_string();
-        }
-    }
+    let samples: Vec<serde_json::Value> = read_events(&mut reader, 2)
+        .into_iter()
+        .map(|(name, data)| {
+            assert_eq!(name, "sample");
+            data
+        })
+        .collect();
     for sample in &samples {
         assert_eq!(sample["processes"], 8, "{sample}");
         assert!(sample["memory"]["linear_memories"].as_u64() > Some(0), "{sample}");
@@ -634,6 +621,20 @@ fn the_event_stream_pushes_a_sample_every_second() {
     }
     let uptime = |s: &serde_json::Value| s["uptime_secs"].as_f64().expect("an uptime");
     assert!(uptime(&samples[1]) > uptime(&samples[0]), "a later sample");
+    // A live trace of the ticker (which sends itself tag 5 and receives it)
+    // ends after the events asked for.
+    let (status, _, mut reader) = open("GET", &format!("{}/api/trace?target=ticker&count=2", node.base), &[], None);
+    assert_eq!(status, 200);
+    let events = read_events(&mut reader, 3);
+    let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["trace", "trace", "end"]);
+    for (_, event) in &events[..2] {
+        assert!(event["event"] == "sent" || event["event"] == "received", "{event}");
+        assert_eq!(event["tag"], 5, "{event}");
+    }
+    assert_eq!(events[2].1["events"], 2);
+    assert_eq!(events[2].1["why"], "count reached");
+    assert!(next_chunk(&mut reader).is_none(), "the stream ends with its trace");
     // A page of another site that resolves its name to 127.0.0.1 is refused.
     let foreign = http("GET", &format!("{}/api/ps", node.base), &[("Host", "evil.example:80")], None);
     assert_eq!(foreign.status, 403);
@@ -641,6 +642,32 @@ fn the_event_stream_pushes_a_sample_every_second() {
     let ps = get(&format!("{}/api/ps?sort=reductions&limit=1", node.base)).json();
     assert_eq!(ps["total"], 8);
     assert_eq!(ps["processes"][0]["name"], "burner", "the burner used the most reductions: {ps}");
+}
+
+/// The next `count` Server-Sent Events of a chunked stream: (name, data).
+fn read_events(reader: &mut BufReader<TcpStream>, count: usize) -> Vec<(String, serde_json::Value)> {
+    let mut text = String::new();
+    let mut events = Vec::new();
+    while events.len() < count {
+        let chunk = next_chunk(reader).expect("the stream goes on");
+        text.push_str(&String::from_utf8(chunk).expect("UTF-8 events"));
+        while let Some((event, rest)) = text.split_once("\n\n") {
+            let (mut name, mut data) = (String::new(), String::new());
+            for line in event.lines() {
+                if let Some(value) = line.strip_prefix("event:") {
+                    name = value.trim().to_string();
+                } else if let Some(value) = line.strip_prefix("data:") {
+                    data.push_str(value.trim_start());
+                }
+            }
+            // A keep-alive comment has no data.
+            if !data.is_empty() && events.len() < count {
+                events.push((name, serde_json::from_str(&data).expect("JSON data")));
+            }
+            text = rest.to_string();
+        }
+    }
+    events
 }
 
 #[test]

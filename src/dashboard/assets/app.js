@@ -152,8 +152,9 @@ function drawAll() {
   draw("#chart-queues", queues, count);
 }
 
-// A line chart of `series` (each {label, color, values}) over the last
-// KEPT seconds, newest at the right; y from 0 to `fixedMax` or a rounded max.
+// A line chart of `series` (each {label, color, values}), newest at the
+// right, over the last minute, growing to the last ten as points come; y
+// from 0 to `fixedMax` or a rounded max. The legend wraps over the plot.
 function draw(selector, series, format, fixedMax) {
   const canvas = $(selector);
   const ratio = window.devicePixelRatio || 1;
@@ -163,12 +164,25 @@ function draw(selector, series, format, fixedMax) {
   const g = canvas.getContext("2d");
   g.scale(ratio, ratio);
   g.clearRect(0, 0, width, height);
-  const left = 64, right = 8, top = 20, bottom = 18;
+  g.font = "11px system-ui, sans-serif";
+  const left = 64, right = 8, bottom = 18;
+  // The legend's entries, laid out in lines first: the plot starts below.
+  const entries = [];
+  let x = left, line = 0;
+  for (const s of series) {
+    const n = s.values.length;
+    const text = s.label + (n ? " " + format(s.values[n - 1]) : "");
+    const w = g.measureText(text).width + 26;
+    if (x + w > width - right && x > left) { x = left; line++; }
+    entries.push({ s, text, x, y: 8 + line * 14 });
+    x += w;
+  }
+  const top = 20 + line * 14;
   const plotW = width - left - right, plotH = height - top - bottom;
+  const span = Math.min(KEPT, Math.max(60, ...series.map((s) => s.values.length)));
   let max = fixedMax || 0;
   if (!fixedMax) for (const s of series) for (const v of s.values) if (v > max) max = v;
   max = niceMax(max);
-  g.font = "11px system-ui, sans-serif";
   g.strokeStyle = "#e3e6ee"; g.fillStyle = "#6b7385"; g.lineWidth = 1;
   g.textAlign = "right"; g.textBaseline = "middle";
   for (let i = 0; i <= 4; i++) {
@@ -177,26 +191,23 @@ function draw(selector, series, format, fixedMax) {
     g.fillText(format((max * i) / 4), left - 6, y);
   }
   g.textAlign = "left"; g.textBaseline = "alphabetic";
-  g.fillText("-" + Math.round(KEPT / 60) + " min", left, height - 4);
+  g.fillText(span >= 120 ? "-" + Math.round(span / 60) + " min" : "-" + span + " s", left, height - 4);
   g.textAlign = "right"; g.fillText("now", left + plotW, height - 4);
-  const step = plotW / (KEPT - 1);
-  let legendX = left;
-  for (const s of series) {
-    const n = s.values.length;
+  const step = plotW / (span - 1);
+  for (const { s, text, x: lx, y: ly } of entries) {
+    const values = s.values.slice(-span);
+    const n = values.length;
     g.strokeStyle = s.color; g.lineWidth = 1.5;
     g.beginPath();
-    s.values.forEach((v, i) => {
-      const x = left + plotW - (n - 1 - i) * step;
-      const y = top + plotH - (plotH * Math.min(v, max)) / max;
-      if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
+    values.forEach((v, i) => {
+      const px = left + plotW - (n - 1 - i) * step;
+      const py = top + plotH - (plotH * Math.min(v, max)) / max;
+      if (i === 0) g.moveTo(px, py); else g.lineTo(px, py);
     });
     g.stroke();
-    g.fillStyle = s.color; g.fillRect(legendX, 6, 10, 3);
+    g.fillStyle = s.color; g.fillRect(lx, ly - 2, 10, 3);
     g.fillStyle = "#1d2330"; g.textAlign = "left"; g.textBaseline = "middle";
-    const last = n ? " " + format(s.values[n - 1]) : "";
-    const text = s.label + last;
-    g.fillText(text, legendX + 14, 8);
-    legendX += g.measureText(text).width + 26;
+    g.fillText(text, lx + 14, ly);
   }
 }
 
