@@ -10,6 +10,8 @@
  *   clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--export-dynamic \
  *         -Wl,--allow-undefined -o guest.wasm guest.c
  *
+ * (add -mmutable-globals -Wl,--export=__stack_pointer for processes that
+ * hibernate: see warren_hibernate)
  * or with wasi-libc (printf, snprintf, malloc; `apt-get install wasi-libc`):
  *
  *   clang --target=wasm32-wasi --sysroot=/usr/share/wasi-sysroot -O2 \
@@ -340,7 +342,8 @@ int32_t warren_set_handler(const char *name, uint32_t name_len);
 
 /* Asks a handler-style process to hibernate when the current call returns
  * (its instance is dropped until the next message; docs/ABI.md
- * "Hibernation": link with -Wl,--export=__stack_pointer). Applies once.
+ * "Hibernation": build with -mmutable-globals -Wl,--export=__stack_pointer).
+ * Applies once.
  * Returns WARREN_OK or WARREN_ERR_CANNOT_HIBERNATE. */
 WARREN_IMPORT("hibernate")
 int32_t warren_hibernate(void);
