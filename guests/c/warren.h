@@ -11,12 +11,14 @@
  *         -Wl,--allow-undefined -o guest.wasm guest.c
  *
  * (add -mmutable-globals -Wl,--export=__stack_pointer for processes that
- * hibernate: see warren_hibernate)
- * or with wasi-libc (printf, snprintf, malloc; `apt-get install wasi-libc`):
+ * hibernate: see warren_hibernate), or with wasi-libc (printf, snprintf,
+ * malloc; Debian: `apt-get install wasi-libc libclang-rt-dev-wasm32`; with
+ * wasi-sdk add --sysroot=/usr/share/wasi-sysroot):
  *
- *   clang --target=wasm32-wasi --sysroot=/usr/share/wasi-sysroot -O2 \
- *         -mexec-model=reactor -Wl,--export-dynamic -Wl,--allow-undefined \
- *         -o guest.wasm guest.c
+ *   clang --target=wasm32-wasi -O2 -mexec-model=reactor \
+ *         -Wl,--export-dynamic -Wl,--allow-undefined -o guest.wasm guest.c
+ *
+ * (a reactor: no main, every export is an entry).
  *
  * Give each entry point a wasm export name:
  *
