@@ -78,6 +78,14 @@ export fn tables() void {
     const gone = t.member("e") catch fail("member");
     const info = t.info() catch fail("info");
     const mine = info.owner == warren.self() and info.kind == warren.TABLE_ORDERED_SET and info.id == found.tid;
+    // A value larger than the buffer: left pending, then read whole.
+    const large = [_]u8{'x'} ** 5000;
+    t.insert("large", &large) catch fail("insert large");
+    const too_small = if (t.lookup("large", &value)) |_| false else |err| err == error.BufferTooSmall;
+    const pending = warren.pendingResultSize() catch fail("pending result");
+    const read = t.lookupAlloc(std.heap.wasm_allocator, "large") catch fail("lookup large");
+    defer std.heap.wasm_allocator.free(read);
+    const whole = std.mem.eql(u8, read, &large);
     report(.{ .tuple = &.{
         .{ .atom = "tables" },
         atom(again),
@@ -95,6 +103,9 @@ export fn tables() void {
         atom(gone),
         int(info.size),
         atom(mine),
+        atom(too_small),
+        int(pending),
+        atom(whole),
     } });
 }
 

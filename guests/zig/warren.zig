@@ -995,6 +995,18 @@ pub const Table = struct {
         return result(raw.table_take(t.tid, key.ptr, len32(key), dst.ptr, len32(dst)), dst);
     }
 
+    /// As `lookup`, in memory from `allocator` (the caller frees it).
+    pub fn lookupAlloc(t: Table, allocator: std.mem.Allocator, key: []const u8) (Error || std.mem.Allocator.Error)![]u8 {
+        var none: [0]u8 = .{};
+        return resultAlloc(allocator, raw.table_lookup(t.tid, key.ptr, len32(key), &none, 0));
+    }
+
+    /// As `take`, in memory from `allocator` (the caller frees it).
+    pub fn takeAlloc(t: Table, allocator: std.mem.Allocator, key: []const u8) (Error || std.mem.Allocator.Error)![]u8 {
+        var none: [0]u8 = .{};
+        return resultAlloc(allocator, raw.table_take(t.tid, key.ptr, len32(key), &none, 0));
+    }
+
     /// Removes the key; returns how many objects went.
     pub fn deleteKey(t: Table, key: []const u8) Error!u32 {
         return check(raw.table_delete_key(t.tid, key.ptr, len32(key)));
@@ -1072,22 +1084,36 @@ pub const Table = struct {
     }
 };
 
-/// A result of unknown size: in `dst`, or `error.BufferTooSmall` with the
-/// result left pending (read it with `resultRead` into a buffer of
-/// `pendingSize()` bytes... or the size the error came with: see
-/// `lastResultSize`).
+/// A result of unknown size (docs/ABI.md "Results of unknown size"): in
+/// `dst`, or `error.BufferTooSmall` with the result left pending (read it
+/// with `resultRead` into `pendingResultSize()` bytes, or use the
+/// `...Alloc` functions).
 fn result(code: i32, dst: []u8) Error![]u8 {
     const n = try check(code);
-    last_result_size = n;
     if (n > dst.len) return error.BufferTooSmall;
     return dst[0..n];
 }
 
-/// The size of the last table result (valid after `error.BufferTooSmall`:
-/// the pending result's size).
-pub var last_result_size: u32 = 0;
+/// A result of unknown size in memory from `allocator` (the caller frees
+/// it): asked with no room, so that any result but an empty one is left
+/// pending, then read whole.
+fn resultAlloc(allocator: std.mem.Allocator, code: i32) (Error || std.mem.Allocator.Error)![]u8 {
+    const n = try check(code);
+    const all = try allocator.alloc(u8, n);
+    if (n == 0) return all;
+    errdefer allocator.free(all);
+    return resultRead(all);
+}
 
-/// Copies the pending table result into `dst`.
+/// The size of the pending table result (`error.NoResult` if none); it
+/// stays pending.
+pub fn pendingResultSize() Error!u32 {
+    var none: [0]u8 = .{};
+    return check(raw.table_result_read(&none, 0));
+}
+
+/// Copies the pending table result into `dst` (then it is no longer
+/// pending); `error.BufferTooSmall` if it does not fit (it stays pending).
 pub fn resultRead(dst: []u8) Error![]u8 {
     const n = try check(raw.table_result_read(dst.ptr, len32(dst)));
     if (n > dst.len) return error.BufferTooSmall;
@@ -1152,8 +1178,8 @@ pub const Child = struct {
     shutdown_ms: u32 = 5000,
     /// Wait for `initAck` this long (`SPEC_NONE`: do not wait).
     ack_ms: u32 = SPEC_NONE,
-    /// A worker's module (empty: ... must be named: the supervisor has no
-    /// module of its own), entry and argument.
+    /// A worker's module (named: a supervisor has no module of its own),
+    /// entry and argument.
     module: []const u8 = "",
     entry: []const u8 = "",
     arg: []const u8 = "",
@@ -1266,6 +1292,8 @@ pub fn supervisorRequest(sup: Pid, op: i32, arg: []const u8) Error!i64 {
 }
 
 /// `supervisorRequest`, then waits for its answer (read into `buf`).
+/// Answers to other requests that arrive meanwhile are dropped: ask one
+/// thing at a time, or use `supervisorRequest` and match the ids yourself.
 pub fn supervisorAsk(sup: Pid, op: i32, arg: []const u8, buf: []u8) Error!SupervisorReply {
     const id = try supervisorRequest(sup, op, arg);
     while (true) {

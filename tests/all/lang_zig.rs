@@ -219,6 +219,9 @@ fn zig_tables() {
         bool_atom(false),                         // member after take
         int(5),                                   // size: a, b, c, d, hits
         bool_atom(true),                          // info: owner, kind, id
+        bool_atom(true),                          // a 5000-byte value does not fit 16 bytes
+        int(5000),                                // it is pending
+        bool_atom(true),                          // and read whole with an allocator
     ]);
     assert_eq!(report(&inbox), expected);
     finish_normally(&guest);
