@@ -806,8 +806,7 @@ class Decoder {
     let s: string;
     let chars: i32;
     if (latin1) {
-      s = "";
-      for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+      s = latin1Text(bytes);
       chars = bytes.length;
     } else {
       chars = utf8Chars(bytes);
@@ -984,6 +983,16 @@ class Decoder {
         return this.fail("unsupported tag " + tag.toString(), at);
     }
   }
+}
+
+/** Latin-1 `bytes` as a string (one allocation: ASCII is valid UTF-8, else UTF-16 code units). */
+function latin1Text(bytes: Uint8Array): string {
+  let ascii = true;
+  for (let i = 0; ascii && i < bytes.length; i++) ascii = bytes[i] < 0x80;
+  if (ascii) return String.UTF8.decodeUnsafe(bytes.dataStart, bytes.length);
+  const units = new Uint16Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) units[i] = bytes[i];
+  return String.UTF16.decodeUnsafe(units.dataStart, bytes.length << 1);
 }
 
 /** Number of characters in strict UTF-8 `bytes`, or -1 if they are not UTF-8. */
