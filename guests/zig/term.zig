@@ -791,6 +791,12 @@ const Reader = struct {
                 const text = try r.take(31);
                 const end = std.mem.indexOfScalar(u8, text, 0) orelse text.len;
                 const trimmed = std.mem.trim(u8, text[0..end], " \t\r\n");
+                // Decimal text only, as Rust's `f64` parser reads it
+                // (Zig's also reads hex floats and digit separators).
+                for (trimmed) |c| switch (c) {
+                    '0'...'9', '.', 'e', 'E', '+', '-' => {},
+                    else => return error.Invalid,
+                };
                 const f = std.fmt.parseFloat(f64, trimmed) catch return error.Invalid;
                 if (!std.math.isFinite(f)) return error.Invalid;
                 return .{ .float = f };

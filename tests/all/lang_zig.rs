@@ -478,6 +478,56 @@ fn zig_term_codec_rejects_malformed_input() {
     node.exit(codec.pid(), ExitReason::Kill);
 }
 
+/// Random corruptions of valid terms (bytes changed, cut, repeated): the
+/// Zig decoder refuses what the Rust crate refuses, and writes what it
+/// writes for what both read. Deterministic: a fixed seed.
+#[test]
+fn zig_term_codec_agrees_with_the_rust_crate_on_corrupted_input() {
+    let node = shared();
+    let codec = spawn(node, &module("zig_terms"), "main", b"");
+    let inbox = node.inbox();
+    let seeds: Vec<Vec<u8>> = term_table().iter().filter(|t| encode(t).len() < 2048).map(encode).collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for round in 0..3000 {
+        let mut bytes = seeds[next() as usize % seeds.len()].clone();
+        for _ in 0..1 + next() % 3 {
+            let at = next() as usize % bytes.len();
+            match next() % 4 {
+                0 => bytes[at] = next() as u8,
+                1 => bytes[at] ^= 1 << (next() % 8),
+                2 => bytes.truncate(at.max(1)),
+                _ => {
+                    let copy = bytes[at..].to_vec();
+                    bytes.extend_from_slice(&copy[..copy.len().min(16)]);
+                }
+            }
+        }
+        let zig = roundtrip(codec.pid(), &inbox, &bytes);
+        match term::decode(&bytes) {
+            Ok(t) => {
+                accepted += 1;
+                let rust = term::encode(&t).expect("what decodes encodes");
+                assert_eq!(zig, Ok(rust), "round {round}: {bytes:?} reads as {}", short(&t));
+            }
+            Err(e) => {
+                refused += 1;
+                assert!(zig.is_err(), "round {round}: Rust refuses {bytes:?} ({e}); Zig reads it: {zig:?}");
+            }
+        }
+    }
+    assert!(accepted > 100 && refused > 100, "both kinds were tried: {accepted} read, {refused} refused");
+    assert!(node.is_alive(codec.pid()));
+    node.exit(codec.pid(), ExitReason::Kill);
+}
+
 #[test]
 fn zig_terms_built_in_zig_are_the_rust_crates_bytes() {
     let node = shared();
