@@ -202,6 +202,17 @@ fn assemblyscript_throw_ends_the_process_with_its_message() {
 }
 
 #[test]
+fn assemblyscript_math_random_and_trace_run_on_wasi() {
+    // AssemblyScript's runtime imports `env.seed` and `env.trace`, which
+    // the node does not provide: asconfig.json routes them to WASI.
+    let node = shared();
+    let inbox = node.inbox();
+    let guest = spawn(node, &module("as_probe"), "random", &pid_bytes(inbox.pid()));
+    assert_eq!(report(&inbox, 1), tuple([atom("random"), bool_atom(true), bool_atom(true)]));
+    finish_normally(&guest);
+}
+
+#[test]
 fn assemblyscript_table() {
     let node = shared();
     let inbox = node.inbox();

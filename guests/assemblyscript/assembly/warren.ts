@@ -24,6 +24,6 @@ export * from "./warren/names";
 export * from "./warren/timer";
 export * from "./warren/table";
 export * from "./warren/supervisor";
-export { abort } from "./warren/abort";
+export { abort, seed, trace } from "./warren/runtime";
 import * as sys from "./warren/sys";
 export { sys };

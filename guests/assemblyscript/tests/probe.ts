@@ -232,3 +232,11 @@ export function caps(): void {
   const down = Mailbox.receiveTag(TAG_DOWN)!.asDown()!;
   rep.sendTerm(1, Term.tuple([Term.atom("caps_done"), Term.bool(down.ref == s.ref), Term.int(down.reason.kind)]));
 }
+
+/** `Math.random` (seeded through WASI) and `trace` (to stderr): reports {random, InRange, Differ}. */
+export function random(): void {
+  const a = Math.random();
+  const b = Math.random();
+  trace("the probe's random numbers", 2, a, b);
+  reporter().sendTerm(1, Term.tuple([Term.atom("random"), Term.bool(a >= 0 && a < 1 && b >= 0 && b < 1), Term.bool(a != b)]));
+}
