@@ -370,8 +370,8 @@ fn zig_flags(target: &str) -> [&str; 12] {
     ]
 }
 
-/// Compiles every Zig guest of `zig_dir` (all at once: each is one zig
-/// process); returns the `.wasm` files.
+/// Compiles every Zig guest of `zig_dir` (a few zig processes at a time);
+/// returns the `.wasm` files.
 fn build_zig_guests(zig_dir: &Path, repo_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
     println!("cargo:rerun-if-env-changed=WARREN_ZIG");
     if !zig_dir.is_dir() {
@@ -419,14 +419,25 @@ fn build_zig_guests(zig_dir: &Path, repo_dir: &Path, out_dir: &Path) -> Vec<Arti
                 .arg(format!("-femit-bin={}", wasm.display()))
                 .arg(source)
                 .current_dir(zig_dir);
-            let child = cmd.spawn().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
             let artifact = Artifact { constant, source: format!("Zig guest guests/zig/{stem}.zig ({target})"), wasm };
-            builds.push((cmd, child, artifact));
+            builds.push((cmd, artifact));
         }
     }
-    builds
-        .into_iter()
-        .map(|(cmd, child, artifact)| {
+    // As many at once as cargo runs jobs: each zig takes a core and about
+    // 250 MB.
+    let parallel = env::var("NUM_JOBS").ok().and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+    let mut built = Vec::new();
+    let mut builds = builds.into_iter().peekable();
+    while builds.peek().is_some() {
+        let running: Vec<_> = builds
+            .by_ref()
+            .take(parallel)
+            .map(|(mut cmd, artifact)| {
+                let child = cmd.spawn().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+                (cmd, child, artifact)
+            })
+            .collect();
+        for (cmd, child, artifact) in running {
             let output = child.wait_with_output().unwrap_or_else(|e| panic!("waiting for {cmd:?}: {e}"));
             if !output.status.success() {
                 panic!(
@@ -437,9 +448,10 @@ fn build_zig_guests(zig_dir: &Path, repo_dir: &Path, out_dir: &Path) -> Vec<Arti
                     String::from_utf8_lossy(&output.stderr),
                 );
             }
-            artifact
-        })
-        .collect()
+            built.push(artifact);
+        }
+    }
+    built
 }
 
 /// A Zig compiler: a program and the arguments before zig's own.
