@@ -253,6 +253,7 @@ fn assemblyscript_timers() {
         ("fired", tuple([bin("soon"), bool_atom(true)])),
         ("read_after_fire", int(ERR_NO_SUCH_TIMER.into())),
         ("named", bin("named")),
+        ("slept", bool_atom(true)),
         ("cancelled_arrived", bool_atom(false)),
     ]);
     assert_eq!(report(&inbox, 1), expected);

@@ -7,7 +7,7 @@ import {
   ACCESS_PUBLIC, ChildSpec, ERR_NO_SUCH_NAME, Mailbox, Process, RANGE_TO_INCLUSIVE, REASON_KILLED, Reason, Record,
   Registry, SHUTDOWN_BRUTAL_KILL, SPAWN_LINK, SPAWN_MONITOR, STRATEGY_ONE_FOR_ONE, SpawnOptions, Supervisor,
   SupervisorSpec, TABLE_ORDERED_SET, TAG_DOWN, TAG_EXIT, Table, Term, Timer, arg, check, register, registered,
-  sendNamed, sleep, spawn, spawnWith, text, trapExit, unregister, utf8, whereis,
+  monotonicNs, sendNamed, sleep, spawn, systemTimeMs, spawnWith, text, trapExit, unregister, utf8, whereis,
 } from "../assembly/warren";
 
 function reporter(): Process {
@@ -131,7 +131,9 @@ export function timer(): void {
   me.register("as_timer_probe");
   Timer.sendAfterNamed("as_timer_probe", 9, utf8("named"), 0);
   out.push(pair("named", Term.string(Mailbox.receiveTag(9)!.text())));
+  const before = monotonicNs();
   sleep(5);
+  out.push(pair("slept", Term.bool(monotonicNs() - before >= 5000000 && systemTimeMs() > 1700000000000)));
   // The cancelled timer's message was never queued: a poll finds nothing.
   out.push(pair("cancelled_arrived", Term.bool(Mailbox.receiveTag(7, 0) != null)));
   rep.sendTerm(1, Term.list(out));

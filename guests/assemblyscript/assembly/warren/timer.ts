@@ -47,3 +47,20 @@ export class Timer {
 export function sleep(ms: i64): void {
   sys.sleep(ms);
 }
+
+@external("wasi_snapshot_preview1", "clock_time_get")
+declare function clock_time_get(id: u32, precision: u64, out: usize): i32;
+
+/** Nanoseconds since the node started: one clock for every process, the timers' clock (WASI's CLOCK_MONOTONIC). */
+export function monotonicNs(): i64 {
+  const out = new StaticArray<i64>(1);
+  clock_time_get(1, 1, changetype<usize>(out));
+  return out[0];
+}
+
+/** Milliseconds since the Unix epoch, by the host's wall clock (WASI's CLOCK_REALTIME); `Date.now` has no host here. */
+export function systemTimeMs(): i64 {
+  const out = new StaticArray<i64>(1);
+  clock_time_get(0, 1, changetype<usize>(out));
+  return out[0] / 1000000;
+}
