@@ -260,7 +260,7 @@ impl Process {
                     Task::Hibernated(hibernated) => {
                         describe_state(&hibernated.state, seen);
                         see_queue(&hibernated.state.received, &mut mailbox);
-                        seen.hibernated_image = hibernated.frozen.memory_size();
+                        seen.hibernated_image = hibernated.frozen.saved_bytes();
                         seen.status = ProcessStatus::Hibernated;
                     }
                 }

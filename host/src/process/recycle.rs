@@ -135,8 +135,8 @@ pub(crate) fn remember_pristine(store: &mut Store<ProcessState>, module: &Module
         return;
     }
     let Ok(plan) = module.hibernation.as_ref() else { return };
-    if let Ok(frozen) = hibernate::freeze(store, instance, plan, hibernate::Scan::ResidentOnly) {
-        let _ = module.pristine.set(frozen);
+    if let Ok((frozen, _)) = hibernate::freeze(store, instance, plan, hibernate::Scan::ResidentOnly, None) {
+        let _ = module.pristine.set(hibernate::Pristine::new(frozen));
     }
 }
 
@@ -151,24 +151,46 @@ pub(crate) fn give_back(mut store: Store<ProcessState>, stack_base: usize) {
 }
 
 /// Takes back the store of a process that just hibernated, whose memory
-/// `frozen` was saved from, and resets it at once: the freeze listed every
-/// block of the memory that is not zero, so zeroing those blocks is the
-/// whole reset of the memory, and no residency query is needed (as in
-/// [`reset_all`]).
-pub(crate) fn give_back_frozen(mut store: Store<ProcessState>, stack_base: usize, frozen: &hibernate::Frozen) {
+/// `frozen` (and `dead`, the dead stack's changed blocks) was saved from,
+/// and resets it at once, with no residency query (as in [`reset_all`]):
+/// the freeze listed every block that differs from a fresh instance
+/// (a delta) or that is not zero, so writing those blocks back is the
+/// whole reset of the memory.
+pub(crate) fn give_back_frozen(
+    mut store: Store<ProcessState>,
+    stack_base: usize,
+    frozen: &hibernate::Frozen,
+    dead: &[u32],
+) {
     let Some(memory) = recyclable_memory(&mut store) else { return };
     empty_state(store.data_mut());
+    let module = store.data().module.clone();
+    let (Ok(plan), Some(pristine), Some(instance)) =
+        (module.hibernation.as_ref(), module.pristine.get(), store.data().instance)
+    else {
+        return;
+    };
     if let Some(memory) = memory {
         let data = memory.memory.data_mut(&mut store);
         if data.len() != frozen.memory_size() {
             return; // not the memory `frozen` was saved from
         }
-        hibernate::zero_saved_blocks(data, frozen);
+        if frozen.is_delta() {
+            hibernate::restore_saved_blocks(data, frozen, dead, pristine);
+        } else {
+            hibernate::zero_saved_blocks(data, frozen);
+        }
     }
-    let module = store.data().module.clone();
-    let mut spare = Spare { store, stack_base, memory };
-    if restore_pristine(&module, &mut spare).is_ok() {
-        keep(spare, true);
+    let reset = if frozen.is_delta() {
+        hibernate::reset_globals(&mut store, &instance, plan, pristine)
+    } else {
+        let mut spare = Spare { store, stack_base, memory };
+        let reset = restore_pristine(&module, &mut spare);
+        store = spare.store;
+        reset
+    };
+    if reset.is_ok() {
+        keep(Spare { store, stack_base, memory }, true);
     }
 }
 
@@ -213,7 +235,7 @@ fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<SpareMemo
     let (Ok(plan), Some(pristine)) = (module.hibernation.as_ref(), module.pristine.get()) else {
         return None;
     };
-    let first_size = pristine.memory_size();
+    let first_size = pristine.frozen().memory_size();
     let memory = match state.memory.handle() {
         Some(memory) => memory,
         None => {

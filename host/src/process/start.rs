@@ -116,7 +116,9 @@ pub(crate) fn hibernate_store(mut store: Store<ProcessState>, stack_base: usize)
     let module = store.data().module.clone();
     let plan = module.hibernation.as_ref().as_ref().map_err(Clone::clone)?;
     let instance = store.data().instance.ok_or("the process has no instance")?;
-    let frozen = hibernate::freeze(&mut store, &instance, plan, hibernate::Scan::Hibernation)?;
+    // Against the module's fresh instance, once saved: only what changed.
+    let (frozen, dead) =
+        hibernate::freeze(&mut store, &instance, plan, hibernate::Scan::Hibernation, module.pristine.get())?;
     let fuel_left = store.get_fuel().unwrap_or(0);
     // The process's state leaves the store, which keeps an empty state of
     // the same process (as the store of an exited process does) and its
@@ -130,7 +132,7 @@ pub(crate) fn hibernate_store(mut store: Store<ProcessState>, stack_base: usize)
     kept.instance = state.instance.take();
     kept.memory = std::mem::take(&mut state.memory);
     kept.entry = state.entry.take();
-    recycle::give_back_frozen(store, stack_base, &frozen);
+    recycle::give_back_frozen(store, stack_base, &frozen, &dead);
     Ok(Hibernated { state, frozen, fuel_left })
 }
 

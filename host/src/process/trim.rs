@@ -2,7 +2,10 @@
 //!
 //! A handler-style process between messages has no call in flight, so the
 //! fiber stack its store keeps holds nothing; its pages can go back to the
-//! kernel (they fault back in, zeroed, when the next call starts). Each
+//! kernel (they fault back in, zeroed, when the next call starts). So can
+//! the whole pages of the dead part of its shadow stack, in linear memory,
+//! when its module exports LLVM's stack pointer (see `wasm/hibernate.rs`):
+//! a Rust guest's runs its calls there. Each
 //! scheduler thread lists the processes that went idle on it and releases
 //! their stacks once they have stayed idle a while:
 //!
@@ -19,9 +22,10 @@
 //! The scheduler knows none of this: its runner calls [`thread_idle`] and
 //! [`thread_busy`] as the thread runs out of work and finds some again.
 
+use super::state::ProcessState;
 use super::task::Task;
 use super::{Body, Process};
-use crate::mem::stack;
+use crate::mem::{region, stack};
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -181,7 +185,7 @@ impl Process {
     /// with its fiber stack's base and size if it is an idle handler-style
     /// process: between messages it has no call in flight, so its (cached)
     /// stack holds nothing.
-    fn begin_trim(&self) -> Option<Option<(usize, usize)>> {
+    fn begin_trim(&self) -> Option<Releasable> {
         let (Body::Wasm(task), Some(size)) = (&self.body, self.runtime.dense_stack_size) else { return None };
         if self.stack_base.load(Ordering::Relaxed) == 0 || !self.run_state.borrow_idle() {
             return None;
@@ -189,7 +193,11 @@ impl Process {
         // Read again now that the process is held: it may have exited.
         let base = self.stack_base.load(Ordering::Relaxed);
         // SAFETY: we hold the process `RUNNING` until `end_trim`.
-        Some((base != 0 && matches!(unsafe { task.get() }, Task::Idle(_))).then_some((base, size)))
+        let Task::Idle(idle) = (unsafe { task.get() }) else { return Some(Releasable::default()) };
+        if base == 0 {
+            return Some(Releasable::default());
+        }
+        Some(Releasable { stack: Some((base, size)), shadow_stack: dead_shadow_stack(&mut idle.store) })
     }
 
     /// Lets a process [`Process::begin_trim`] held run again.
@@ -200,6 +208,31 @@ impl Process {
             self.runtime.scheduler.schedule_preempted(self.clone());
         }
     }
+}
+
+/// What of an idle handler-style process holds nothing (see
+/// [`Process::begin_trim`]): its fiber stack, and the whole pages of the
+/// dead part of its shadow stack in linear memory, as `(base, len)`.
+#[derive(Default)]
+struct Releasable {
+    stack: Option<(usize, usize)>,
+    shadow_stack: Option<(usize, usize)>,
+}
+
+/// The whole pages of the dead part of the shadow stack (LLVM's, below
+/// `__stack_pointer`: see `wasm/hibernate.rs`) of an idle handler-style
+/// process's instance: between calls nothing lives there, as on its fiber
+/// stack, and a Rust guest's may span many pages of its memory.
+fn dead_shadow_stack(store: &mut wasmtime::Store<ProcessState>) -> Option<(usize, usize)> {
+    let (module, instance) = (store.data().module.clone(), store.data().instance?);
+    let plan = module.hibernation.as_ref().as_ref().ok()?;
+    let dead = plan.dead_stack(store, &instance);
+    let memory = plan.memory(store, &instance).ok()??;
+    let (base, size) = (memory.data_ptr(&*store) as usize, memory.data_size(&*store));
+    let page = region::page_size();
+    let start = base + dead.start.min(size).next_multiple_of(page);
+    let end = base + dead.end.min(size) / page * page;
+    (start < end).then_some((start, end - start))
 }
 
 /// Most processes held at once by [`trim_stacks`]: messages to them wait
@@ -217,10 +250,12 @@ fn trim_stacks(mut processes: Vec<Arc<Process>>) {
     processes.sort_unstable_by_key(|process| process.stack_base.load(Ordering::Relaxed));
     let mut held = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
     let mut stacks = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
+    let mut shadow_stacks = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
     for chunk in processes.chunks(TRIM_CHUNK) {
         for process in chunk {
-            let Some(stack) = process.begin_trim() else { continue };
-            stacks.extend(stack);
+            let Some(releasable) = process.begin_trim() else { continue };
+            stacks.extend(releasable.stack);
+            shadow_stacks.extend(releasable.shadow_stack);
             held.push(process);
         }
         for (base, len) in adjacent_runs(&mut stacks) {
@@ -228,7 +263,15 @@ fn trim_stacks(mut processes: Vec<Arc<Process>>) {
             // no fiber runs or is suspended on it, and none can start.
             unsafe { stack::decommit_stack(base, len) };
         }
+        for &(base, len) in &shadow_stacks {
+            // SAFETY: whole pages of the linear memory of a held idle
+            // handler, below its stack pointer: no call can read them
+            // before the next one writes them (LLVM's ABI), and a page
+            // given back reads as zero, as a fresh instance's stack does.
+            unsafe { region::decommit(base, len) };
+        }
         stacks.clear();
+        shadow_stacks.clear();
         for process in held.drain(..) {
             process.stack_trim.mark_released();
             process.end_trim();

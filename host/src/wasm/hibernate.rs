@@ -24,6 +24,22 @@
 //!
 //! Precompiled (`.cwasm`) modules cannot hibernate: their wasm bytes are not
 //! kept.
+//!
+//! Once a module's first fresh instance has been saved ([`Pristine`]), a
+//! hibernation keeps only the blocks that differ from it (a *delta*): the
+//! bytes its data segments put there and never changed (a Rust or C guest's
+//! constant data, most of its memory) are not copied per process; a wake
+//! starts from an instance that holds them (a fresh one, or a recycled one
+//! reset to the pristine image) and writes the delta over it.
+//!
+//! A module that exports LLVM's shadow-stack pointer (`__stack_pointer`,
+//! a mutable `i32`) also loses, at a hibernation, what lies on its stack
+//! below that pointer: LLVM's wasm ABI has no red zone, so bytes there are
+//! dead between calls. The stack's bottom is 0 when the stack comes first
+//! (no data segment below the pointer's initial value, Rust's and Zig's
+//! layout), else the exported `__data_end` (clang's default layout puts the
+//! data, then `.bss`, then the stack); without `__data_end` nothing is
+//! dropped.
 
 use crate::mem::region;
 use wasmparser::{DataKind, ExternalKind, Operator, Parser, Payload};
@@ -47,6 +63,17 @@ pub(crate) struct Plan {
     data_ranges: Vec<(u64, u64)>,
     /// The exports of the module's mutable globals.
     globals: Vec<PlannedExport>,
+    /// The module's shadow stack, if it has one the host can see.
+    stack: Option<ShadowStack>,
+}
+
+/// LLVM's shadow stack: the bytes between `bottom` and the stack pointer
+/// (the mutable global at index `global` of [`Plan::globals`]) are dead
+/// between calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ShadowStack {
+    global: usize,
+    bottom: u64,
 }
 
 /// An export the host reads or writes at every hibernation, found by index
@@ -85,17 +112,72 @@ impl std::fmt::Debug for PlannedExport {
 /// A hibernated instance's state: its memory, compacted, and its globals.
 pub(crate) struct Frozen {
     memory_size: usize,
-    /// Indexes of the 64-byte blocks that hold a non-zero byte, in order.
+    /// What the memory held, outside `blocks`: zeroes, or the pristine
+    /// image of the module.
+    base: Base,
+    /// Indexes of the 64-byte blocks saved, in order: those that hold a
+    /// non-zero byte (base [`Base::Zero`]) or differ from the pristine
+    /// image (base [`Base::Pristine`]).
     blocks: Vec<u32>,
     /// Their contents, [`BLOCK`] bytes each.
     bytes: Vec<u8>,
     globals: Vec<Val>,
 }
 
+/// What a [`Frozen`] memory's unsaved blocks held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Base {
+    Zero,
+    Pristine,
+}
+
 impl Frozen {
+    /// Whether this holds only what differs from the module's pristine
+    /// image (and not every non-zero block).
+    pub(crate) fn is_delta(&self) -> bool {
+        self.base == Base::Pristine
+    }
+
     /// The size the memory had when this was saved.
     pub(crate) fn memory_size(&self) -> usize {
         self.memory_size
+    }
+
+    /// Bytes this keeps of the memory (block contents and indexes).
+    pub(crate) fn saved_bytes(&self) -> usize {
+        self.bytes.len() + self.blocks.len() * size_of::<u32>()
+    }
+}
+
+/// What a fresh instance of a module holds (saved from its first one, a
+/// [`Frozen`] against zeroes), and the same bytes as one dense image up to
+/// its last non-zero block, against which hibernations save a delta.
+pub(crate) struct Pristine {
+    frozen: Frozen,
+    image: Box<[u8]>,
+}
+
+impl Pristine {
+    /// The pristine state `frozen` (saved from a fresh instance by
+    /// [`freeze`]).
+    pub(crate) fn new(frozen: Frozen) -> Pristine {
+        let end = frozen.blocks.last().map_or(0, |&last| (last as usize + 1) * BLOCK).min(frozen.memory_size);
+        let mut image = vec![0u8; end].into_boxed_slice();
+        // Every block lies below `end`, or past the memory (never saved).
+        let _ = write_blocks(&mut image, &frozen);
+        Pristine { frozen, image }
+    }
+
+    /// The saved state.
+    pub(crate) fn frozen(&self) -> &Frozen {
+        &self.frozen
+    }
+
+    /// The pristine bytes at `start..start + len`: shorter than `len` (or
+    /// empty) where the image ends, as the rest is zero.
+    fn bytes(&self, start: usize, len: usize) -> &[u8] {
+        let start = start.min(self.image.len());
+        &self.image[start..(start + len).min(self.image.len())]
     }
 }
 
@@ -115,6 +197,8 @@ pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String>
     let mut mutable_globals = Vec::new();
     let mut data_ranges = Vec::new();
     let mut exports: Vec<(ExternalKind, u32, Box<str>)> = Vec::new();
+    // (index, value) of the globals initialised by an `i32.const`.
+    let mut i32_initial: Vec<(u32, u32)> = Vec::new();
     let bad = |e: wasmparser::BinaryReaderError| format!("cannot read the module: {e}");
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(bad)? {
@@ -129,7 +213,11 @@ pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String>
             }
             Payload::GlobalSection(reader) => {
                 for (index, global) in reader.into_iter().enumerate() {
-                    let ty = global.map_err(bad)?.ty;
+                    let global = global.map_err(bad)?;
+                    let ty = global.ty;
+                    if let Ok(Operator::I32Const { value }) = global.init_expr.get_operators_reader().read() {
+                        i32_initial.push((index as u32, value as u32));
+                    }
                     if ty.mutable {
                         if !matches!(
                             ty.content_type,
@@ -193,6 +281,7 @@ pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String>
         }
         _ => return Err("it has more than one memory".into()),
     };
+    let stack = shadow_stack(&exports, &mutable_globals, &i32_initial, &data_ranges);
     let globals = mutable_globals
         .into_iter()
         .map(|index| {
@@ -201,7 +290,31 @@ pub(crate) fn plan(module: &Module, wasm: Option<&[u8]>) -> Result<Plan, String>
             PlannedExport::find(module, name)
         })
         .collect::<Result<_, _>>()?;
-    Ok(Plan { memory, data_ranges, globals })
+    Ok(Plan { memory, data_ranges, globals, stack })
+}
+
+/// Finds LLVM's shadow stack (see the module docs): `__stack_pointer`
+/// exported, mutable and initialised by a constant, and the stack's bottom.
+fn shadow_stack(
+    exports: &[(ExternalKind, u32, Box<str>)],
+    mutable_globals: &[u32],
+    i32_initial: &[(u32, u32)],
+    data_ranges: &[(u64, u64)],
+) -> Option<ShadowStack> {
+    let exported = |name: &str| {
+        exports.iter().find(|(kind, _, export)| *kind == ExternalKind::Global && &**export == name).map(|e| e.1)
+    };
+    let initial = |index: u32| i32_initial.iter().find(|(i, _)| *i == index).map(|&(_, value)| u64::from(value));
+    let pointer = exported("__stack_pointer")?;
+    let global = mutable_globals.iter().position(|&index| index == pointer)?;
+    let top = initial(pointer)?;
+    let bottom = if data_ranges.iter().all(|&(offset, _)| offset >= top) {
+        0
+    } else {
+        let data_end = exported("__data_end").filter(|index| !mutable_globals.contains(index))?;
+        initial(data_end).filter(|&end| end <= top)?
+    };
+    Some(ShadowStack { global, bottom })
 }
 
 /// Which pages of a memory a freeze reads.
@@ -218,19 +331,40 @@ pub(crate) enum Scan {
     ResidentOnly,
 }
 
-/// Saves what `instance` holds that a fresh instance would not.
-pub(crate) fn freeze<T>(store: &mut Store<T>, instance: &Instance, plan: &Plan, scan: Scan) -> Result<Frozen, String> {
+/// Saves what `instance` holds that a fresh instance would not: every block
+/// that is not zero, or with `pristine`, every block that differs from it
+/// (a delta), but none of the dead stack (see the module docs). The second
+/// result lists the dead stack's blocks that differ from `pristine`: not
+/// saved, but a reset of this memory must undo them
+/// ([`restore_saved_blocks`]).
+pub(crate) fn freeze<T>(
+    store: &mut Store<T>,
+    instance: &Instance,
+    plan: &Plan,
+    scan: Scan,
+    pristine: Option<&Pristine>,
+) -> Result<(Frozen, Vec<u32>), String> {
     let mut globals = Vec::with_capacity(plan.globals.len());
     for export in &plan.globals {
         globals.push(export.get(store, instance, "global", Extern::into_global)?.get(&mut *store));
     }
-    let mut frozen = Frozen { memory_size: 0, blocks: Vec::new(), bytes: Vec::new(), globals };
+    let base = if pristine.is_some() { Base::Pristine } else { Base::Zero };
+    let mut frozen = Frozen { memory_size: 0, base, blocks: Vec::new(), bytes: Vec::new(), globals };
+    let mut dead_blocks = Vec::new();
     if let Some(memory) = plan.memory(store, instance)? {
         let data = memory.data(&*store);
         if data.len() / BLOCK > u32::MAX as usize {
             return Err(format!("a memory of {} bytes is too large to hibernate", data.len()));
         }
         frozen.memory_size = data.len();
+        let dead = match (pristine, plan.stack) {
+            (Some(_), Some(stack)) => match frozen.globals.get(stack.global) {
+                Some(&Val::I32(pointer)) => stack.bottom as usize..pointer.cast_unsigned() as usize,
+                _ => 0..0,
+            },
+            _ => 0..0,
+        };
+        let mut saver = Saver { frozen: &mut frozen, dead, dead_blocks: &mut dead_blocks };
         let page = region::page_size();
         let resident = if scan == Scan::Hibernation && data.len() <= READ_WHOLE_UP_TO {
             None
@@ -238,32 +372,75 @@ pub(crate) fn freeze<T>(store: &mut Store<T>, instance: &Instance, plan: &Plan, 
             region::resident_pages(data.as_ptr() as usize, data.len())
         };
         for (page_index, page_bytes) in data.chunks(page).enumerate() {
-            // Pages the kernel never filled read as zero: skip them whole.
-            if resident.as_ref().is_some_and(|r| r.get(page_index) == Some(&0)) {
-                continue;
-            }
-            // Most pages of a small memory read as zero: one pass says so.
-            if region::is_zero(page_bytes) {
-                continue;
-            }
             let page_start = page_index * page;
-            for (span_index, span) in page_bytes.chunks(region::BLOCKS_SPAN).enumerate() {
-                let first_block = (page_start + span_index * region::BLOCKS_SPAN) / BLOCK;
-                let mut mask = region::nonzero_blocks(span);
-                while mask != 0 {
-                    let offset = mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    let chunk = &span[offset * BLOCK..span.len().min((offset + 1) * BLOCK)];
-                    frozen.blocks.push((first_block + offset) as u32);
-                    frozen.bytes.extend_from_slice(chunk);
-                    frozen.bytes.resize(frozen.blocks.len() * BLOCK, 0);
+            let base = pristine.map_or(&[][..], |pristine| pristine.bytes(page_start, page_bytes.len()));
+            let base_is_zero = region::is_zero(base);
+            // Pages the kernel never filled read as zero: not read at all.
+            let untouched = resident.as_ref().is_some_and(|r| r.get(page_index) == Some(&0));
+            if untouched || region::is_zero(page_bytes) {
+                if !base_is_zero {
+                    // Zero now where the image is not: those blocks are saved as zeroes.
+                    for (index, block) in base.chunks(BLOCK).enumerate() {
+                        if !region::is_zero(block) {
+                            saver.save(page_start / BLOCK + index, &[]);
+                        }
+                    }
+                }
+                continue;
+            }
+            if base_is_zero {
+                // Most pages of a small memory read as zero: one pass says so.
+                for (span_index, span) in page_bytes.chunks(region::BLOCKS_SPAN).enumerate() {
+                    let first_block = (page_start + span_index * region::BLOCKS_SPAN) / BLOCK;
+                    let mut mask = region::nonzero_blocks(span);
+                    while mask != 0 {
+                        let offset = mask.trailing_zeros() as usize;
+                        mask &= mask - 1;
+                        saver.save(first_block + offset, &span[offset * BLOCK..span.len().min((offset + 1) * BLOCK)]);
+                    }
+                }
+                continue;
+            }
+            // Constant data mostly: one comparison says the page is unchanged.
+            if base == page_bytes {
+                continue;
+            }
+            for (index, block) in page_bytes.chunks(BLOCK).enumerate() {
+                let image = base.get(index * BLOCK..).map_or(&[][..], |rest| &rest[..rest.len().min(block.len())]);
+                let (same, beyond) = block.split_at(image.len());
+                if same != image || !region::is_zero(beyond) {
+                    saver.save(page_start / BLOCK + index, block);
                 }
             }
         }
     }
     frozen.blocks.shrink_to_fit();
     frozen.bytes.shrink_to_fit();
-    Ok(frozen)
+    Ok((frozen, dead_blocks))
+}
+
+/// Adds blocks to a [`Frozen`], or to the list of dead ones.
+struct Saver<'a> {
+    frozen: &'a mut Frozen,
+    /// The dead stack's bytes.
+    dead: std::ops::Range<usize>,
+    dead_blocks: &'a mut Vec<u32>,
+}
+
+impl Saver<'_> {
+    /// Saves block `index`, whose bytes are `bytes` followed by zeroes.
+    fn save(&mut self, index: usize, bytes: &[u8]) {
+        // Fits: the caller checked the memory's size against `u32`.
+        let block = index as u32;
+        let start = index * BLOCK;
+        if start >= self.dead.start && start + BLOCK <= self.dead.end {
+            self.dead_blocks.push(block);
+            return;
+        }
+        self.frozen.blocks.push(block);
+        self.frozen.bytes.extend_from_slice(bytes);
+        self.frozen.bytes.resize(self.frozen.blocks.len() * BLOCK, 0);
+    }
 }
 
 /// Puts `frozen` back into `instance`, a fresh instance of the module.
@@ -275,11 +452,14 @@ pub(crate) fn thaw<T>(store: &mut Store<T>, instance: &Instance, plan: &Plan, fr
             memory.grow(&mut *store, pages).map_err(|e| format!("cannot grow the memory back: {e}"))?;
         }
         let data = memory.data_mut(&mut *store);
-        // A fresh memory is zero except where data segments put bytes.
-        for &(offset, len) in &plan.data_ranges {
-            let start = (offset as usize).min(data.len());
-            let end = (offset.saturating_add(len) as usize).min(data.len());
-            data[start..end].fill(0);
+        // A fresh memory is zero except where data segments put bytes,
+        // which a delta keeps and a saved copy of every byte overwrites.
+        if frozen.base == Base::Zero {
+            for &(offset, len) in &plan.data_ranges {
+                let start = (offset as usize).min(data.len());
+                let end = (offset.saturating_add(len) as usize).min(data.len());
+                data[start..end].fill(0);
+            }
         }
         write_blocks(data, frozen)?;
     }
@@ -294,16 +474,39 @@ pub(crate) fn reset<T>(
     instance: &Instance,
     memory: Option<wasmtime::Memory>,
     plan: &Plan,
-    pristine: &Frozen,
+    pristine: &Pristine,
 ) -> Result<(), String> {
     if let Some(memory) = memory {
         let data = memory.data_mut(&mut *store);
-        if data.len() != pristine.memory_size {
+        if data.len() != pristine.frozen.memory_size {
             return Err("the memory changed size".into());
         }
-        write_blocks(data, pristine)?;
+        write_blocks(data, &pristine.frozen)?;
     }
-    restore_globals(store, instance, plan, pristine)
+    restore_globals(store, instance, plan, &pristine.frozen)
+}
+
+/// Makes `data`, the memory `frozen` and `dead` were saved from (by
+/// [`freeze`], against `pristine`) and unchanged since, hold the pristine
+/// image again: only the blocks that differed are written.
+pub(crate) fn restore_saved_blocks(data: &mut [u8], frozen: &Frozen, dead: &[u32], pristine: &Pristine) {
+    for &block in frozen.blocks.iter().chain(dead) {
+        let start = (block as usize * BLOCK).min(data.len());
+        let end = (start + BLOCK).min(data.len());
+        let image = pristine.bytes(start, end - start);
+        data[start..start + image.len()].copy_from_slice(image);
+        data[start + image.len()..end].fill(0);
+    }
+}
+
+/// Sets the mutable globals of `instance` to their values in `pristine`.
+pub(crate) fn reset_globals<T>(
+    store: &mut Store<T>,
+    instance: &Instance,
+    plan: &Plan,
+    pristine: &Pristine,
+) -> Result<(), String> {
+    restore_globals(store, instance, plan, &pristine.frozen)
 }
 
 /// Zeroes the blocks of `data` that `frozen`, saved from it, lists: if
@@ -341,6 +544,19 @@ fn restore_globals<T>(store: &mut Store<T>, instance: &Instance, plan: &Plan, fr
 }
 
 impl Plan {
+    /// The dead part of the shadow stack of `instance` now (see the module
+    /// docs), as offsets in its memory; empty if there is no dead part or
+    /// the module has no shadow stack the host can see. Dead only between
+    /// calls: the caller makes sure no call is in flight.
+    pub(crate) fn dead_stack<T>(&self, store: &mut Store<T>, instance: &Instance) -> std::ops::Range<usize> {
+        let Some(stack) = self.stack else { return 0..0 };
+        let Some(export) = self.globals.get(stack.global) else { return 0..0 };
+        match export.get(store, instance, "global", Extern::into_global).map(|global| global.get(&mut *store)) {
+            Ok(Val::I32(pointer)) => stack.bottom as usize..pointer.cast_unsigned() as usize,
+            _ => 0..0,
+        }
+    }
+
     /// The memory of `instance`, an instance of the plan's module (`None`
     /// if the module has none).
     pub(crate) fn memory<T>(&self, store: &mut Store<T>, instance: &Instance) -> Result<Option<Memory>, String> {
@@ -399,6 +615,78 @@ mod tests {
             let why = refusal(wat);
             assert!(why.contains(reason), "{wat}: expected {reason:?} in {why:?}");
         }
+    }
+
+    /// A guest laid out as LLVM lays out Rust: a shadow stack first (8 KiB,
+    /// pointer exported), then constant data, a changing counter and a
+    /// word the guest zeroes.
+    const STACK_FIRST: &str = r#"(module
+        (memory (export "memory") 1)
+        (global $sp (export "__stack_pointer") (mut i32) (i32.const 8192))
+        (data (i32.const 8192) "constant data, never written")
+        (data (i32.const 12288) "\07\00\00\00")
+        (data (i32.const 12352) "\ff\ff\ff\ff")
+        (func (export "work")
+          (i32.store (i32.const 12288) (i32.add (i32.load (i32.const 12288)) (i32.const 1)))
+          (i32.store (i32.const 12352) (i32.const 0))
+          ;; a dead stack frame below the pointer, and a live heap word
+          (i64.store (i32.const 4096) (i64.const -1))
+          (i64.store (i32.const 40000) (i64.const 5))))"#;
+
+    fn instance(store: &mut Store<()>, module: &Module) -> Instance {
+        Instance::new(&mut *store, module, &[]).expect("instantiates")
+    }
+
+    fn memory_of(store: &mut Store<()>, instance: &Instance) -> Vec<u8> {
+        instance.get_memory(&mut *store, "memory").expect("memory").data(&*store).to_vec()
+    }
+
+    #[test]
+    fn a_delta_saves_only_what_differs_from_a_fresh_instance_and_no_dead_stack() {
+        let engine = wasmtime::Engine::default();
+        let wasm = wat::parse_str(STACK_FIRST).expect("valid WAT");
+        let module = Module::new(&engine, &wasm).expect("valid module");
+        let plan = plan(&module, Some(&wasm)).expect("eligible");
+        assert_eq!(plan.stack, Some(ShadowStack { global: 0, bottom: 0 }));
+        let mut store = Store::new(&engine, ());
+        let fresh = instance(&mut store, &module);
+        let fresh_bytes = memory_of(&mut store, &fresh);
+        let (first, _) = freeze(&mut store, &fresh, &plan, Scan::ResidentOnly, None).expect("freezes");
+        let pristine = Pristine::new(first);
+
+        let used = instance(&mut store, &module);
+        used.get_typed_func::<(), ()>(&mut store, "work").expect("work").call(&mut store, ()).expect("runs");
+        let used_bytes = memory_of(&mut store, &used);
+        let (delta, dead) = freeze(&mut store, &used, &plan, Scan::Hibernation, Some(&pristine)).expect("freezes");
+        assert!(delta.is_delta());
+        // The counter's block, the zeroed word's block, the heap word's.
+        assert_eq!(delta.blocks, [12288 / 64, 12352 / 64, 40000 / 64]);
+        assert_eq!(dead, [4096 / 64], "the dead frame is listed, not saved");
+
+        // Woken in a fresh instance, it holds what it left, but a clean stack.
+        let woken = instance(&mut store, &module);
+        thaw(&mut store, &woken, &plan, &delta).expect("thaws");
+        let mut expected = used_bytes.clone();
+        expected[4096..4104].fill(0);
+        assert!(memory_of(&mut store, &woken) == expected, "the woken memory differs");
+
+        // The memory it was saved from, reset from the delta, is fresh again.
+        let memory = used.get_memory(&mut store, "memory").expect("memory");
+        restore_saved_blocks(memory.data_mut(&mut store), &delta, &dead, &pristine);
+        assert!(memory_of(&mut store, &used) == fresh_bytes, "the reset memory is not fresh");
+    }
+
+    #[test]
+    fn the_stack_bottom_is_data_end_when_data_comes_first_and_unknown_without_it() {
+        let data_first = r#"(module (memory (export "memory") 1)
+            (global (export "__stack_pointer") (mut i32) (i32.const 20000))
+            (global (export "__data_end") i32 (i32.const 3000))
+            (data (i32.const 1024) "x"))"#;
+        assert_eq!(plan_of(data_first).expect("eligible").stack, Some(ShadowStack { global: 0, bottom: 3000 }));
+        let no_data_end = r#"(module (memory (export "memory") 1)
+            (global (export "__stack_pointer") (mut i32) (i32.const 20000))
+            (data (i32.const 1024) "x"))"#;
+        assert_eq!(plan_of(no_data_end).expect("eligible").stack, None);
     }
 
     #[test]

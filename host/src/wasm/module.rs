@@ -28,7 +28,7 @@ pub(crate) struct LinkedModule<T: 'static> {
     pub(crate) hibernation: Arc<HibernationPlan>,
     /// What a fresh instance holds, saved from the first one (if processes
     /// can hibernate): what recycled instances are reset to (`recycle.rs`).
-    pub(crate) pristine: std::sync::OnceLock<hibernate::Frozen>,
+    pub(crate) pristine: std::sync::OnceLock<hibernate::Pristine>,
 }
 
 /// A compiled module and whether its processes can hibernate.
