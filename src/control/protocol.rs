@@ -1,9 +1,9 @@
 //! The control protocol: one JSON request per line, one JSON response per
 //! line (a trace answers with one line per event, then an end line). Every
 //! line carries the protocol's version. The types here are shared by the
-//! node's server and the CLI's client (and are what a web dashboard would
-//! serve): a field added later must have a default, so an older peer still
-//! reads the line.
+//! node's server and the CLI's client, and are what the web dashboard's
+//! JSON API serves (`src/dashboard/api.rs`): a field added later must have
+//! a default, so an older peer still reads the line.
 
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,7 @@
 //! and observer ask a BEAM node: every process with its status, memory,
 //! reductions and mailbox; one process in detail; the supervision trees;
 //! the node's counters; a trace of one process. The control endpoint of
-//! `warren run`, and later its dashboard and metrics, serve these.
+//! `warren run`, its web dashboard and its `/metrics` serve these.
 //!
 //! It reads what the node keeps anyway (see `process/inspect.rs` for how a
 //! process is looked at without stopping it or slowing its messages), and
