@@ -479,6 +479,7 @@ static inline int32_t warren_term_kind(const warren_term_reader *r) {
             head = 6;
         }
         if (!warren_term__has(r, r->pos + head, n)) return WARREN_TERM_ERR_MALFORMED;
+        if (p[head - 1] > 1) return WARREN_TERM_ERR_MALFORMED; /* the sign: 0 or 1 */
         uint32_t top = n;
         while (top > 0 && p[head + top - 1] == 0) top--;
         if (top < 8) return WARREN_TERM_INTEGER;

@@ -429,3 +429,74 @@ fn c_worker_exit_reason_is_the_trap() {
     inbox.send(worker.pid(), 1, b"bad");
     expect_trap(&finish(&worker), &["unreachable"]);
 }
+
+/// Random corruptions of valid terms (bytes changed, cut, repeated): the C
+/// reader refuses whatever the Rust crate refuses, never traps, and for
+/// what Rust reads it either writes Rust's bytes back or refuses it as
+/// outside its subset (an integer beyond i64, a foreign pid, an improper
+/// list: `RANGE` or `UNSUPPORTED`), never as malformed. Deterministic: a
+/// fixed seed (`WARREN_C_TERM_SEED` tries another).
+#[test]
+fn c_term_reader_agrees_with_the_rust_crate_on_corrupted_input() {
+    const RANGE: i64 = -4;
+    const UNSUPPORTED: i64 = -5;
+    let node = node(2);
+    let module = load_c(&node, "c-term-codec", warren_test_artifacts::C_TERM_CODEC);
+    let inbox = node.inbox();
+    let echo = spawn(&node, &module, "decode_echo", b"");
+    let seeds: Vec<Vec<u8>> = c_term_table().iter().map(encode).filter(|bytes| bytes.len() < 2048).collect();
+    let seed = std::env::var("WARREN_C_TERM_SEED").ok().and_then(|s| s.parse().ok());
+    let mut state: u64 = seed.unwrap_or(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let (mut same, mut outside, mut refused) = (0, 0, 0);
+    for round in 0..3000 {
+        let mut bytes = seeds[next() as usize % seeds.len()].clone();
+        for _ in 0..1 + next() % 3 {
+            let at = next() as usize % bytes.len();
+            match next() % 4 {
+                0 => bytes[at] = next() as u8,
+                1 => bytes[at] ^= 1 << (next() % 8),
+                2 => bytes.truncate(at.max(1)),
+                _ => {
+                    let copy = bytes[at..].to_vec();
+                    bytes.extend_from_slice(&copy[..copy.len().min(16)]);
+                }
+            }
+        }
+        inbox.send(echo.pid(), 5, &bytes);
+        let answer = recv(&inbox);
+        let c = match answer.tag {
+            1 => Ok(answer.data.to_vec()),
+            2 => Err(as_i64(&answer.data)),
+            _ => panic!("round {round}: unexpected answer {answer:?}"),
+        };
+        match term::decode(&bytes) {
+            Ok(t) => match c {
+                Ok(written) => {
+                    same += 1;
+                    assert_eq!(written, encode(&t), "round {round}: {bytes:?} reads as {t}");
+                }
+                Err(code) => {
+                    outside += 1;
+                    assert!(code == RANGE || code == UNSUPPORTED, "round {round}: C refuses {t} ({bytes:?}): {code}");
+                }
+            },
+            Err(e) => {
+                refused += 1;
+                assert!(c.is_err(), "round {round}: Rust refuses {bytes:?} ({e}); C reads it: {c:?}");
+            }
+        }
+    }
+    assert!(
+        same > 100 && refused > 100,
+        "both kinds were tried: {same} read alike, {outside} outside, {refused} refused"
+    );
+    inbox.send(echo.pid(), 0, b"");
+    finish_normally(&echo);
+}
