@@ -255,3 +255,43 @@ void decode_echo(void) {
         }
     }
 }
+
+/*
+ * encode_bounds  argument [reporter: i64 LE]: writes each term of the table
+ *                into buffers of every size below its length: each must
+ *                fail with WARREN_TERM_ERR_OVERFLOW without touching a byte
+ *                past the buffer, and the exact size must give the same
+ *                bytes as a large buffer. Reports tag 1 [terms][sizes
+ *                tried][failures].
+ */
+WARREN_EXPORT("encode_bounds")
+void encode_bounds(void) {
+    static uint8_t whole[8192];
+    static uint8_t small[8192 + 16];
+    warren_pid_t reporter;
+    if (warren_arg_read(&reporter, sizeof reporter) != (int32_t)sizeof reporter) return;
+    int64_t report[3] = {0, 0, 0};
+    for (uint32_t i = 0;; i++) {
+        warren_term_writer w;
+        warren_term_writer_init(&w, whole, sizeof whole);
+        if (!write_term(i, &w)) break;
+        int32_t len = warren_term_writer_finish(&w);
+        if (len < 0) {
+            report[2]++;
+            continue;
+        }
+        report[0]++;
+        for (uint32_t cap = 0; cap <= (uint32_t)len; cap++) {
+            report[1]++;
+            for (uint32_t k = 0; k < cap + 16; k++) small[k] = 0xAA;
+            warren_term_writer_init(&w, small, cap);
+            write_term(i, &w);
+            int32_t got = warren_term_writer_finish(&w);
+            int ok = cap < (uint32_t)len ? got == WARREN_TERM_ERR_OVERFLOW : got == len;
+            for (uint32_t k = cap; k < cap + 16; k++) ok &= small[k] == 0xAA;
+            for (uint32_t k = 0; ok && cap == (uint32_t)len && k < cap; k++) ok &= small[k] == whole[k];
+            if (!ok) report[2]++;
+        }
+    }
+    warren_send(reporter, 1, report, sizeof report);
+}

@@ -113,8 +113,9 @@ enum {
 typedef struct {
     uint8_t *buf;
     uint32_t cap;
-    uint32_t len; /* bytes written so far */
-    int32_t err;  /* WARREN_TERM_OK, or the first error */
+    uint32_t len;         /* bytes written so far */
+    int32_t err;          /* WARREN_TERM_OK, or the first error */
+    uint32_t string_mark; /* the open list still written as STRING_EXT, or UINT32_MAX */
 } warren_term_writer;
 
 static inline void warren_term__put(warren_term_writer *w, const void *src, uint32_t n) {
@@ -144,12 +145,51 @@ static inline void warren_term__fail(warren_term_writer *w, int32_t err) {
     if (w->err == WARREN_TERM_OK) w->err = err;
 }
 
+/*
+ * A list is written as STRING_EXT while every element put into it is an
+ * integer 0..255 (at most 65535 of them): [107] alone while it is empty,
+ * then [107][count: u16][bytes]. So a term never needs more room while it
+ * is written than once it is done. Any other element first rewrites the
+ * open list as LIST_EXT, [108][count: u32][97 b]..., which is no larger
+ * than the list will be. Only the innermost open list can be in this
+ * state: the first other element (a nested list included) ends it.
+ */
+#define WARREN_TERM__NO_STRING UINT32_MAX
+
+/* Rewrites the open STRING_EXT list, if any, as LIST_EXT. */
+static inline void warren_term__element(warren_term_writer *w) {
+    uint32_t mark = w->string_mark;
+    if (mark == WARREN_TERM__NO_STRING) return;
+    w->string_mark = WARREN_TERM__NO_STRING;
+    if (w->err != WARREN_TERM_OK) return;
+    uint8_t *b = w->buf;
+    uint32_t k = w->len - mark == 1 ? 0 : w->len - mark - 3;
+    uint32_t grown = mark + 5 + 2 * k;
+    if (grown > w->cap) {
+        w->err = WARREN_TERM_ERR_OVERFLOW;
+        return;
+    }
+    /* Back to front: each byte moves up, to where nothing unread is. */
+    for (uint32_t i = k; i-- > 0;) {
+        uint8_t v = b[mark + 3 + i];
+        b[mark + 5 + 2 * i] = WARREN_ETF_SMALL_INTEGER;
+        b[mark + 5 + 2 * i + 1] = v;
+    }
+    b[mark] = WARREN_ETF_LIST;
+    b[mark + 1] = (uint8_t)(k >> 24);
+    b[mark + 2] = (uint8_t)(k >> 16);
+    b[mark + 3] = (uint8_t)(k >> 8);
+    b[mark + 4] = (uint8_t)k;
+    w->len = grown;
+}
+
 /* Starts a term in `buf` (`cap` bytes): writes the version byte. */
 static inline void warren_term_writer_init(warren_term_writer *w, void *buf, uint32_t cap) {
     w->buf = (uint8_t *)buf;
     w->cap = cap;
     w->len = 0;
     w->err = WARREN_TERM_OK;
+    w->string_mark = WARREN_TERM__NO_STRING;
     warren_term__u8(w, WARREN_ETF_VERSION);
 }
 
@@ -161,6 +201,16 @@ static inline int32_t warren_term_writer_finish(const warren_term_writer *w) {
 /* An integer, with the smallest tag: SMALL_INTEGER_EXT (0..255),
  * INTEGER_EXT (i32), else SMALL_BIG_EXT. */
 static inline void warren_term_put_int(warren_term_writer *w, int64_t v) {
+    uint32_t mark = w->string_mark;
+    if (mark != WARREN_TERM__NO_STRING && v >= 0 && v <= 255 && w->err == WARREN_TERM_OK &&
+        (w->len - mark == 1 || w->len - mark - 3 < 65535)) {
+        /* An element of the open STRING_EXT list (its count, written at
+         * its end, gets its two bytes with the first element). */
+        if (w->len - mark == 1) warren_term__be16(w, 0);
+        warren_term__u8(w, (uint8_t)v);
+        return;
+    }
+    warren_term__element(w);
     if (v >= 0 && v <= 255) {
         warren_term__u8(w, WARREN_ETF_SMALL_INTEGER);
         warren_term__u8(w, (uint8_t)v);
@@ -185,6 +235,7 @@ static inline void warren_term_put_int(warren_term_writer *w, int64_t v) {
 /* A float (NEW_FLOAT_EXT); NaN and the infinities are WARREN_TERM_ERR_RANGE,
  * as Erlang has none. */
 static inline void warren_term_put_float(warren_term_writer *w, double v) {
+    warren_term__element(w);
     union { double d; uint64_t u; } bits;
     bits.d = v;
     if (((bits.u >> 52) & 0x7FF) == 0x7FF) {
@@ -222,6 +273,7 @@ static inline int32_t warren_term__utf8_next(const uint8_t *text, uint32_t len, 
  * bytes when every character is Latin-1, else SMALL_ATOM_UTF8_EXT (or
  * ATOM_UTF8_EXT past 255 bytes). Bad UTF-8 or too long: WARREN_TERM_ERR_RANGE. */
 static inline void warren_term_put_atom(warren_term_writer *w, const char *name, uint32_t len) {
+    warren_term__element(w);
     const uint8_t *text = (const uint8_t *)name;
     uint32_t chars = 0;
     int32_t max = 0;
@@ -261,6 +313,7 @@ static inline void warren_term_put_bool(warren_term_writer *w, int v) {
 
 /* A binary (an Elixir string, when the bytes are UTF-8). */
 static inline void warren_term_put_binary(warren_term_writer *w, const void *data, uint32_t len) {
+    warren_term__element(w);
     warren_term__u8(w, WARREN_ETF_BINARY);
     warren_term__be32(w, len);
     warren_term__put(w, data, len);
@@ -268,6 +321,7 @@ static inline void warren_term_put_binary(warren_term_writer *w, const void *dat
 
 /* A tuple's head: then write its `arity` elements. */
 static inline void warren_term_put_tuple(warren_term_writer *w, uint32_t arity) {
+    warren_term__element(w);
     if (arity <= 255) {
         warren_term__u8(w, WARREN_ETF_SMALL_TUPLE);
         warren_term__u8(w, (uint8_t)arity);
@@ -278,11 +332,15 @@ static inline void warren_term_put_tuple(warren_term_writer *w, uint32_t arity) 
 }
 
 /* The empty list []. */
-static inline void warren_term_put_nil(warren_term_writer *w) { warren_term__u8(w, WARREN_ETF_NIL); }
+static inline void warren_term_put_nil(warren_term_writer *w) {
+    warren_term__element(w);
+    warren_term__u8(w, WARREN_ETF_NIL);
+}
 
 /* The list of the integers `bytes` (0..255 each), as Erlang writes it:
  * [] when empty, STRING_EXT up to 65535 elements, else LIST_EXT. */
 static inline void warren_term_put_string(warren_term_writer *w, const void *bytes, uint32_t len) {
+    warren_term__element(w);
     const uint8_t *b = (const uint8_t *)bytes;
     if (len == 0) {
         warren_term_put_nil(w);
@@ -301,48 +359,49 @@ static inline void warren_term_put_string(warren_term_writer *w, const void *byt
 /* Starts a proper list: write its elements, then warren_term_list_end with
  * the mark this returns. */
 static inline uint32_t warren_term_list_begin(warren_term_writer *w) {
+    warren_term__element(w);
     uint32_t mark = w->len;
-    warren_term__u8(w, WARREN_ETF_LIST);
-    warren_term__be32(w, 0);
+    warren_term__u8(w, WARREN_ETF_STRING);
+    if (w->err == WARREN_TERM_OK) w->string_mark = mark;
     return mark;
 }
 
-/* Ends the list begun at `mark`, of `count` elements: [] if empty,
- * STRING_EXT if every element is an integer 0..255 (at most 65535), else
- * LIST_EXT with its [] tail. */
+/* Ends the list begun at `mark`, of `count` elements, as Erlang writes it:
+ * [] if empty, STRING_EXT if every element is an integer 0..255 (at most
+ * 65535), else LIST_EXT with its [] tail. A count that is not the number
+ * of elements written is WARREN_TERM_ERR_RANGE when the writer can tell. */
 static inline void warren_term_list_end(warren_term_writer *w, uint32_t mark, uint32_t count) {
     if (w->err != WARREN_TERM_OK) return;
     uint8_t *b = w->buf;
-    uint32_t body = mark + 5;
-    if (count == 0) {
-        w->len = mark;
-        warren_term_put_nil(w);
+    if (w->string_mark == mark) {
+        w->string_mark = WARREN_TERM__NO_STRING;
+        uint32_t k = w->len - mark == 1 ? 0 : w->len - mark - 3;
+        if (k != count) {
+            w->err = WARREN_TERM_ERR_RANGE;
+        } else if (k == 0) {
+            b[mark] = WARREN_ETF_NIL;
+        } else {
+            b[mark + 1] = (uint8_t)(k >> 8);
+            b[mark + 2] = (uint8_t)k;
+        }
         return;
     }
-    /* Elements parse one after the other from `body`: a 2-byte element
-     * starting with SMALL_INTEGER_EXT is a small integer, so a body of
-     * exactly `count` such pairs is a list of bytes. */
-    int bytes = count <= 65535 && w->len - body == 2 * count;
-    for (uint32_t i = 0; bytes && i < count; i++) bytes = b[body + 2 * i] == WARREN_ETF_SMALL_INTEGER;
-    if (bytes) {
-        b[mark] = WARREN_ETF_STRING;
-        b[mark + 1] = (uint8_t)(count >> 8);
-        b[mark + 2] = (uint8_t)count;
-        /* Moving down: each byte is read before it is overwritten. */
-        for (uint32_t i = 0; i < count; i++) b[mark + 3 + i] = b[body + 2 * i + 1];
-        w->len = mark + 3 + count;
+    if (w->string_mark != WARREN_TERM__NO_STRING || b[mark] != WARREN_ETF_LIST) {
+        /* A list inside this one is still open, or `mark` is no list's. */
+        w->err = WARREN_TERM_ERR_RANGE;
         return;
     }
     b[mark + 1] = (uint8_t)(count >> 24);
     b[mark + 2] = (uint8_t)(count >> 16);
     b[mark + 3] = (uint8_t)(count >> 8);
     b[mark + 4] = (uint8_t)count;
-    warren_term_put_nil(w);
+    warren_term__u8(w, WARREN_ETF_NIL);
 }
 
 /* Starts a map: write its pairs (key, value, key, value...), then
  * warren_term_map_end with the mark this returns. */
 static inline uint32_t warren_term_map_begin(warren_term_writer *w) {
+    warren_term__element(w);
     uint32_t mark = w->len;
     warren_term__u8(w, WARREN_ETF_MAP);
     warren_term__be32(w, 0);
@@ -358,6 +417,7 @@ static inline void warren_term_put_pid(warren_term_writer *w, int64_t pid) {
         warren_term__fail(w, WARREN_TERM_ERR_RANGE);
         return;
     }
+    warren_term__element(w);
     uint64_t raw = (uint64_t)pid;
     uint64_t index = raw & ((1u << 28) - 1);
     uint64_t serial = raw >> 28;
@@ -371,6 +431,7 @@ static inline void warren_term_put_pid(warren_term_writer *w, int64_t pid) {
 /* A Warren reference (monitor, timer): NEWER_REFERENCE_EXT of node
  * nonode@nohost, creation 0, three words as Erlang lays out its own. */
 static inline void warren_term_put_ref(warren_term_writer *w, int64_t ref) {
+    warren_term__element(w);
     uint64_t raw = (uint64_t)ref;
     warren_term__u8(w, WARREN_ETF_NEWER_REFERENCE);
     warren_term__be16(w, 3);
@@ -910,6 +971,7 @@ static inline void warren_term_put_term(warren_term_writer *w, const void *term,
         warren_term__fail(w, rc);
         return;
     }
+    warren_term__element(w);
     warren_term__put(w, (const uint8_t *)term + 1, len - 1);
 }
 

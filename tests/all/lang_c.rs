@@ -330,6 +330,22 @@ fn c_terms_are_the_bytes_of_the_rust_term_crate() {
     finish_normally(&encoder);
 }
 
+/// The C writer checks its bounds: each term of the table written into
+/// every smaller buffer fails with `WARREN_TERM_ERR_OVERFLOW` and writes
+/// nothing past it; the exact size gives the same bytes.
+#[test]
+fn c_term_writer_refuses_to_overflow_its_buffer() {
+    let node = node(1);
+    let module = load_c(&node, "c-term-codec", warren_test_artifacts::C_TERM_CODEC);
+    let inbox = node.inbox();
+    let bounds = spawn(&node, &module, "encode_bounds", &pid_bytes(inbox.pid()));
+    let table = c_term_table();
+    let sizes: usize = table.iter().map(|t| encode(t).len() + 1).sum();
+    let report = as_i64s(&recv_tag(&inbox, 1).data);
+    assert_eq!(report, [table.len() as i64, sizes as i64, 0], "[terms, sizes tried, failures]");
+    finish_normally(&bounds);
+}
+
 /// The C reader reads every term of the table as Rust wrote it, and the C
 /// writer writes it back identically; terms written another way Erlang
 /// accepts come back in Erlang's own way; malformed input is refused with
