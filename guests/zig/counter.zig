@@ -12,8 +12,9 @@
 //! Entry `main`; its spawn argument, if any, is a name to register under.
 //! Entry `client` (argument: a reporter's pid, then a counter's, i64 LE)
 //! is a client of a counter: three casts `{add, 1}`, then the call
-//! `{get}`, whose reply it reports to the reporter as `{got, Reply}` (tag
-//! 1). One sender's messages arrive in order, so the call sees the casts.
+//! `{get}`, then the system request `get_state`; it reports both answers
+//! to the reporter as `{got, Reply, State}` (tag 1). One sender's messages
+//! arrive in order, so the call sees the casts.
 
 const std = @import("std");
 const warren = @import("warren.zig");
@@ -104,5 +105,11 @@ export fn client() void {
     const got = warren.call(server, request, warren.WAIT_FOREVER, &in_buf) catch |err| warren.exitCustom(@errorName(err));
     var fba = std.heap.FixedBufferAllocator.init(&heap);
     const value = warren.term.decode(fba.allocator(), got) catch warren.exitCustom("client: the reply is not a term");
-    warren.sendTerm(reporter, 1, .{ .tuple = &.{ .{ .atom = "got" }, value } }, &out_buf) catch warren.exitCustom("client: report");
+    // And its state, as `sys:get_state` asks it.
+    var state_req: [16]u8 = undefined;
+    const asked = warren.term.encodeInto(.{ .atom = "get_state" }, &state_req) catch unreachable; // 13 bytes
+    var state_buf: [256]u8 = undefined;
+    const state_bytes = warren.systemCall(server, asked, warren.WAIT_FOREVER, &state_buf) catch |err| warren.exitCustom(@errorName(err));
+    const state = warren.term.decode(fba.allocator(), state_bytes) catch warren.exitCustom("client: the state is not a term");
+    warren.sendTerm(reporter, 1, .{ .tuple = &.{ .{ .atom = "got" }, value, state } }, &out_buf) catch warren.exitCustom("client: report");
 }

@@ -139,7 +139,8 @@ fn zig_counter_serves_calls_and_casts_and_system_requests() {
     // inbox would race `node.call`, which calls from an inbox of its own.)
     let inbox = node.inbox();
     let client = spawn(node, &module("zig_counter"), "client", &reporter_arg(&inbox, &pid_bytes(counter.pid())));
-    assert_eq!(report(&inbox), tuple([atom("got"), int(big + 3)]));
+    let state = Term::binary(format!("count={}", big + 3).into_bytes());
+    assert_eq!(report(&inbox), tuple([atom("got"), int(big + 3), state]), "the call and the system call");
     finish_normally(&client);
 
     assert_eq!(node.get_state(counter.pid(), PATIENCE).expect("get_state"), format!("count={}", big + 3));
