@@ -57,7 +57,7 @@ extern "C" {
  * WARREN_NO_MEM_FUNCTIONS to leave them out). `no_builtin` keeps clang from
  * turning their own loops back into calls.
  */
-__attribute__((weak, no_builtin)) void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
+__attribute__((weak, no_builtin)) void *memcpy(void *dst, const void *src, size_t n) {
     unsigned char *d = (unsigned char *)dst;
     const unsigned char *s = (const unsigned char *)src;
     while (n--) *d++ = *s++;
@@ -91,6 +91,13 @@ __attribute__((weak, no_builtin)) int memcmp(const void *a, const void *b, size_
 /* Declares a function imported from the host module "warren_v1". */
 #define WARREN_IMPORT(name) \
     __attribute__((import_module("warren_v1"), import_name(name)))
+
+/* A function that never returns (C11 and C++ spell it differently). */
+#ifdef __cplusplus
+#define WARREN_NORETURN [[noreturn]]
+#else
+#define WARREN_NORETURN _Noreturn
+#endif
 
 /* Gives a guest function the wasm export name `name`. */
 #define WARREN_EXPORT(name) __attribute__((export_name(name), used))
@@ -327,8 +334,8 @@ int32_t warren_arg_read(void *dst, uint32_t dst_len);
 
 /* Ends the calling process now with reason `kind` (WARREN_REASON_NORMAL,
  * _SHUTDOWN or _CUSTOM; others trap) and `detail` bytes; never returns. */
-WARREN_IMPORT("exit")
-_Noreturn void warren_exit(int32_t kind, const void *detail, uint32_t detail_len);
+WARREN_NORETURN WARREN_IMPORT("exit")
+void warren_exit(int32_t kind, const void *detail, uint32_t detail_len);
 
 /* Gives up the rest of the current time slice. */
 WARREN_IMPORT("yield_now")
