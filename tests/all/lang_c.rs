@@ -434,6 +434,15 @@ fn c_guest_with_wasi_libc() {
     finish_normally(&hello);
 }
 
+/// `warren run` runs a C guest built with wasi-libc: its printf reaches
+/// stdout and a normal end exits 0.
+#[test]
+fn warren_run_runs_a_c_guest_with_wasi_libc() {
+    crate::cli::warren(&["run", "--entry", "main", warren_test_artifacts::C_HELLO_LIBC])
+        .expect_code(0)
+        .stdout_has("hello from <0.0.1>, 6 * 7 = 42");
+}
+
 /// The crash is also what the host sees (the tests above read it through
 /// guests; this reads the exit reason itself).
 #[test]
