@@ -10,8 +10,8 @@
 use crate::common::*;
 use std::sync::OnceLock;
 use warren_host::term::{self, Pid as TermPid, Reference, Term};
+use warren_host::{ERR_EXITED, ERR_LIMIT, ERR_NOPROC, REASON_SHUTDOWN, REASON_TRAP};
 use warren_host::{ERR_NO_SUCH_TIMER, ERR_NOT_FOUND, ERR_NOT_PERMITTED, OK, REASON_CUSTOM, REASON_NORMAL};
-use warren_host::{REASON_SHUTDOWN, REASON_TRAP};
 
 /// The shared node, with every AssemblyScript guest loaded under the name
 /// its tests use (the probe spawns `worker` by name, and names itself in
@@ -28,6 +28,7 @@ fn shared() -> &'static Node {
             ("as_codec", warren_test_artifacts::AS_CODEC),
             ("as_every_import", warren_test_artifacts::AS_EVERY_IMPORT),
             ("as_conformance", warren_test_artifacts::AS_CONFORMANCE),
+            ("as_tour", warren_test_artifacts::AS_TOUR),
         ] {
             let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
             node.load(name, &bytes).unwrap_or_else(|e| panic!("loading {path}: {e:#}"));
@@ -155,9 +156,12 @@ fn crash(bad: &[u8]) -> [(i64, String); 2] {
     let inbox = node.inbox();
     let watcher = spawn(node, &module("as_probe"), "crash_watch", &reporter_arg(&inbox, bad));
     assert_eq!(report(&inbox, 1), tuple([atom("square"), int(49)]), "the worker served first");
+    // From two processes: in either order.
+    let mut reports = recv_by_tag(&inbox, 2);
     let mut seen = Vec::new();
     for (tag, name) in [(2, "exit"), (3, "down")] {
-        let fields = report(&inbox, tag).as_tuple().map(<[Term]>::to_vec).expect("a tuple");
+        let report = decode(&reports.remove(&tag).unwrap_or_else(|| panic!("no {name} report")).data);
+        let fields = report.as_tuple().map(<[Term]>::to_vec).expect("a tuple");
         assert_eq!(fields[0], atom(name));
         let n = fields.len();
         assert!(fields[1..n - 2].iter().all(|f| *f == bool_atom(true)), "{name} names the worker: {fields:?}");
@@ -310,6 +314,124 @@ fn assemblyscript_spawn_options_narrow_the_childs_capabilities() {
     assert_eq!(report(&inbox, 1), tuple([atom("caps"), int(ERR_NOT_PERMITTED.into())]), "the child may not spawn");
     let done = tuple([atom("caps_done"), bool_atom(true), int(REASON_NORMAL.into())]);
     assert_eq!(report(&inbox, 1), done, "and it ended normally");
+    finish_normally(&guest);
+}
+
+#[test]
+fn assemblyscript_calls_that_fail_exit_signals_unlink_and_demonitor() {
+    let node = shared();
+    let inbox = node.inbox();
+    let guest = spawn(node, &module("as_tour"), "signals", &pid_bytes(inbox.pid()));
+    let expected = pairs([
+        ("parent", bool_atom(true)),
+        ("call_nobody", tuple([int(ERR_NOPROC.into()), bool_atom(true)])),
+        ("call_exited", tuple([int(ERR_EXITED.into()), bool_atom(true), bin("custom: no")])),
+        ("call_dead", bool_atom(true)),
+        ("shutdown", tuple([bool_atom(true), int(REASON_SHUTDOWN.into()), bin("bye")])),
+        ("demonitor", bool_atom(true)),
+        ("unlink", int(OK.into())),
+        ("quiet", bool_atom(true)),
+        ("linked_killed", tuple([bool_atom(true), bin("killed")])),
+        ("error_name", bin("ERR_NOT_FOUND")),
+        ("reason_text", bin("custom: why")),
+    ]);
+    assert_eq!(report(&inbox, 1), expected);
+    finish_normally(&guest);
+}
+
+#[test]
+fn assemblyscript_every_table_call() {
+    let node = shared();
+    let inbox = node.inbox();
+    let guest = spawn(node, &module("as_tour"), "tables", &pid_bytes(inbox.pid()));
+    // The table's new owner reports its transfer message on its own.
+    let mut reports = recv_by_tag(&inbox, 2);
+    let transfer = decode(&reports.remove(&2).expect("the transfer").data);
+    assert_eq!(transfer, tuple([atom("transfer"), bool_atom(true), bin("yours"), bool_atom(true)]));
+    let expected = pairs([
+        ("bag", Term::list(vec![bin("1"), bin("2")])),
+        ("delete_object", int(1)),
+        ("counter_on_bag", bin("ERR_WRONG_TYPE")),
+        ("insert_many", int(5)),
+        ("insert_new", int(0)),
+        ("insert_new_many", int(0)),
+        ("first", int(-20)),
+        ("prev_of_last", int(10)),
+        ("update", int(OK.into())),
+        ("update_at", int(OK.into())),
+        ("after_update", tuple([int(111), int(0x0114)])),
+        ("reverse_two", Term::list(vec![int(0x0114), int(111)])),
+        ("chunks", tuple([int(2), bool_atom(true)])),
+        ("prefix", Term::list(vec![bin("user:1"), bin("user:2")])),
+        ("take", tuple([bin("a"), bool_atom(false)])),
+        ("delete_all", int(6)),
+        ("empty_first", tuple([bool_atom(true), bin("ERR_NOT_FOUND")])),
+        ("listed", bool_atom(true)),
+        ("set_heir", int(OK.into())),
+        ("give_away", int(OK.into())),
+        ("owner_now", bool_atom(true)),
+        ("delete_bag", int(OK.into())),
+    ]);
+    assert_eq!(decode(&reports.remove(&1).expect("the report").data), expected);
+    finish_normally(&guest);
+}
+
+#[test]
+fn assemblyscript_static_and_dynamic_supervisors() {
+    let node = shared();
+    let inbox = node.inbox();
+    let guest = spawn(node, &module("as_tour"), "supervisors", &reporter_arg(&inbox, b"as_tour"));
+    let expected = pairs([
+        ("started", bool_atom(true)),
+        ("start_child", bool_atom(true)),
+        ("start_dup", bool_atom(true)),
+        ("terminate", int(OK.into())),
+        ("restart", bool_atom(true)),
+        ("delete", int(OK.into())),
+        ("children", Term::list(vec![bin("a")])),
+        ("dynamic", tuple([bool_atom(true), int(ERR_LIMIT.into())])),
+        ("dynamic_terminate", int(OK.into())),
+        ("dynamic_counts", tuple([int(1), int(1)])),
+        ("stopped", bool_atom(true)),
+    ]);
+    assert_eq!(report(&inbox, 1), expected);
+    finish_normally(&guest);
+}
+
+#[test]
+fn assemblyscript_term_helpers() {
+    let node = shared();
+    let inbox = node.inbox();
+    let guest = spawn(node, &module("as_tour"), "terms", &pid_bytes(inbox.pid()));
+    let shown = [
+        "{ok,-1}",
+        "#{a => <<\"x\">>,b => 2}",
+        "[1|t]",
+        "<0.5.3>",
+        "#Ref<0.0.0.5>",
+        "'Hello world'",
+        "<<0,0>>",
+        "18446744073709551616",
+    ];
+    let expected = pairs([
+        ("shown", Term::list(shown.iter().map(|s| bin(s)).collect::<Vec<_>>())),
+        ("get", bin("x")),
+        ("missing", bool_atom(true)),
+        ("pid_back", bool_atom(true)),
+        ("ref_back", bool_atom(true)),
+        ("equals", bool_atom(true)),
+    ]);
+    assert_eq!(report(&inbox, 1), expected);
+    finish_normally(&guest);
+}
+
+/// `tests/tour.ts`'s `api_surface` names the rest of the binding's API, so
+/// the build type-checks all of it (AssemblyScript compiles only what a
+/// module uses); it runs and returns.
+#[test]
+fn assemblyscript_whole_api_compiles_and_its_surface_entry_runs() {
+    let node = shared();
+    let guest = spawn(node, &module("as_tour"), "api_surface", b"");
     finish_normally(&guest);
 }
 

@@ -296,13 +296,13 @@ export class Table {
 /** Table keys whose byte order is their value order, as the Rust SDK encodes them (docs/ABI.md "Key encoding"). */
 export namespace Key {
   /** A signed integer: big-endian with the sign bit flipped. */
-  export function i64(v: i64): Uint8Array {
+  export function int(v: i64): Uint8Array {
     const b = new Uint8Array(8);
     store<u64>(b.dataStart, bswap<u64>(<u64>v ^ (<u64>1 << 63)));
     return b;
   }
   /** An unsigned integer: big-endian. */
-  export function u64(v: u64): Uint8Array {
+  export function uint(v: u64): Uint8Array {
     const b = new Uint8Array(8);
     store<u64>(b.dataStart, bswap<u64>(v));
     return b;
@@ -316,13 +316,13 @@ export namespace Key {
 /** Table values as the Rust SDK encodes them: an i64 LE (a counter). */
 export namespace Value {
   /** An i64, little-endian (8 bytes: a counter). */
-  export function i64(v: i64): Uint8Array {
+  export function int(v: i64): Uint8Array {
     const b = new Uint8Array(8);
     store<i64>(b.dataStart, v);
     return b;
   }
   /** The i64 in an 8-byte value (0 for any other length). */
-  export function toI64(b: Uint8Array | null): i64 {
+  export function toInt(b: Uint8Array | null): i64 {
     return b && b.length == 8 ? load<i64>(b.dataStart) : 0;
   }
 }
