@@ -659,6 +659,51 @@ fn assemblyscript_term_codec_rejects_malformed_input() {
     finish_normally(&codec);
 }
 
+/// Corrupted encodings of the values table (a byte changed, cut short, a
+/// byte inserted: a fixed pseudo-random sequence): the AssemblyScript
+/// decoder must read exactly what the Rust crate reads, and refuse what it
+/// refuses, without trapping.
+#[test]
+fn assemblyscript_term_codec_agrees_with_the_rust_crate_on_corrupted_terms() {
+    let node = shared();
+    let inbox = node.inbox();
+    let codec = spawn(node, &module("as_codec"), "main", b"");
+    // Small values only: each case is one round trip.
+    let values: Vec<Vec<u8>> = codec_values().iter().map(encode).filter(|b| b.len() <= 512).collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut read, mut refused) = (0, 0);
+    for case in 0..2000 {
+        let mut bytes = values[next() as usize % values.len()].clone();
+        let at = next() as usize % bytes.len();
+        match next() % 4 {
+            0 => bytes[at] = next() as u8,
+            1 => bytes.truncate(at),
+            2 => bytes.insert(at, next() as u8),
+            _ => bytes[at] ^= 1 << (next() % 8),
+        }
+        let answer = roundtrip(codec.pid(), &inbox, &bytes);
+        match term::decode(&bytes) {
+            Ok(rust) => {
+                assert_eq!(answer, Ok(encode(&rust)), "case {case}: {bytes:?} is {rust}");
+                read += 1;
+            }
+            Err(e) => {
+                assert!(answer.is_err(), "case {case}: {bytes:?}: Rust refuses it ({e}), AssemblyScript read it");
+                refused += 1;
+            }
+        }
+    }
+    assert!(read > 100 && refused > 100, "both kinds were tried: {read} read, {refused} refused");
+    inbox.send(codec.pid(), 0, b"");
+    finish_normally(&codec);
+}
+
 /// The import check proper (every host function, with the host's types,
 /// nothing else) is tests/all/bindings.rs's, which lists this guest; here
 /// the node loads it, which it refuses for an import it does not provide
