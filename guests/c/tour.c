@@ -228,7 +228,8 @@ static int32_t sup_reply(int64_t request, uint8_t *buf, uint32_t cap, warren_sup
  * supervise: argument [reporter: i64][this module's name]. A supervisor
  * spec built with warren_spec_*: one_for_one, one worker "w1" on
  * sup_worker that must init_ack within 5 s, with an options block
- * (deny_print). Reports:
+ * (deny_print), then a nested supervisor "inner" with no children of its
+ * own (warren_supervisor_child). Reports:
  *   10 [supervisor pid][the TAG_ACK's sender == the supervisor: 1/0]
  *   11 [reply matches the request: 1/0][which_children's result][first child's pid]
  *   12 [start_child of "w2" (a child record): its pid]
@@ -261,7 +262,13 @@ void supervise(void) {
     child.opts = opts;
     child.opts_len = o.len;
     warren_spec_child(&b, &child);
-    if (b.err != WARREN_OK || o.err != WARREN_OK) warren_exit(WARREN_REASON_CUSTOM, WARREN_STR("supervise: spec too large"));
+    uint8_t inner_spec[32];
+    warren_buf_t inner;
+    warren_buf_init(&inner, inner_spec, sizeof inner_spec);
+    warren_spec_begin(&inner, WARREN_STRATEGY_ONE_FOR_ONE, WARREN_AUTO_SHUTDOWN_NEVER, 1, 1000, (uint32_t)WARREN_SPEC_NONE);
+    warren_child_t nested = warren_supervisor_child("inner", inner_spec, inner.len);
+    warren_spec_child(&b, &nested);
+    if (inner.err != WARREN_OK || b.err != WARREN_OK || o.err != WARREN_OK) warren_exit(WARREN_REASON_CUSTOM, WARREN_STR("supervise: spec too large"));
 
     int64_t started[2] = {0, 0};
     warren_pid_t sup = warren_supervisor_start(spec, b.len);
@@ -341,4 +348,35 @@ void options(void) {
     }
     report_bytes(21, down_report, sizeof down_report);
     report_i64(22, warren_spawn_opts(0, 0, WARREN_STR("try_spawn"), &reporter, sizeof reporter, opts, o.len - 3, 0, 0));
+}
+
+/*
+ * options_block: argument [reporter]. Sends the options blocks
+ * warren_opts_* build: tag 30 the example of docs/ABI.md (max memory
+ * 1 MiB, no spawning, /data read-only: 38 bytes); tag 31 one record of
+ * every kind (max memory 2 MiB, max fuel 1000000, max mailbox 10, deny
+ * spawn, deny print, no dirs, dir /tmp read-write, clear env, env A=1).
+ */
+WARREN_EXPORT("options_block")
+void options_block(void) {
+    read_reporter();
+    uint8_t block[256];
+    warren_buf_t o;
+    warren_buf_init(&o, block, sizeof block);
+    warren_opts_max_memory(&o, 1 << 20);
+    warren_opts_deny_spawn(&o);
+    warren_opts_dir(&o, 1, WARREN_STR("/data"));
+    report_bytes(30, block, o.err == WARREN_OK ? o.len : 0);
+
+    warren_buf_init(&o, block, sizeof block);
+    warren_opts_max_memory(&o, 2 << 20);
+    warren_opts_max_fuel(&o, 1000000);
+    warren_opts_max_mailbox(&o, 10);
+    warren_opts_deny_spawn(&o);
+    warren_opts_deny_print(&o);
+    warren_opts_no_dirs(&o);
+    warren_opts_dir(&o, 0, WARREN_STR("/tmp"));
+    warren_opts_clear_env(&o);
+    warren_opts_env(&o, WARREN_STR("A=1"));
+    report_bytes(31, block, o.err == WARREN_OK ? o.len : 0);
 }

@@ -10,8 +10,8 @@ use crate::conformance::run_conformance;
 use std::path::Path;
 use warren_host::term::{self, Pid as TermPid, Reference, Term};
 use warren_host::{
-    ERR_ALREADY_NAMED, ERR_NO_SUCH_NAME, ERR_NO_SUCH_TABLE, ERR_NO_SUCH_TIMER, ERR_NOT_PERMITTED, REASON_NORMAL,
-    REASON_TRAP,
+    DirGrant, ERR_ALREADY_NAMED, ERR_NO_SUCH_NAME, ERR_NO_SUCH_TABLE, ERR_NO_SUCH_TIMER, ERR_NOT_PERMITTED,
+    REASON_NORMAL, REASON_TRAP, SpawnOptions,
 };
 
 /// The tag of a cast to a Rust SDK GenServer (`gen_server::TAG_CAST`),
@@ -207,7 +207,8 @@ fn c_names() {
 }
 
 /// A supervisor built from C with warren_spec_*: its worker acknowledges,
-/// which_children and count_children see it, start_child adds a second.
+/// a nested supervisor starts, which_children and count_children see
+/// them, start_child adds a second worker.
 #[test]
 fn c_supervisor_from_a_built_spec() {
     let node = node(2);
@@ -219,10 +220,37 @@ fn c_supervisor_from_a_built_spec() {
     let first = as_i64(&recv_tag(&inbox, 50).data);
     let started = as_i64s(&recv_tag(&inbox, 10).data);
     assert!(started[0] > 0 && started[1] == 1, "the supervisor starts and acknowledges: {started:?}");
-    assert_eq!(as_i64s(&recv_tag(&inbox, 11).data), [1, 1, first], "which_children: one, the worker");
+    assert_eq!(as_i64s(&recv_tag(&inbox, 11).data), [1, 2, first], "which_children: the worker, then inner");
     let second = as_i64(&recv_tag(&inbox, 50).data);
     assert_eq!(as_i64(&recv_tag(&inbox, 12).data), second, "start_child replies the new child's pid");
-    assert_eq!(as_i64s(&recv_tag(&inbox, 13).data), [2, 2, 0, 2], "count_children");
+    assert_eq!(as_i64s(&recv_tag(&inbox, 13).data), [3, 3, 1, 2], "count_children: 2 workers, 1 supervisor");
+    finish_normally(&tour);
+}
+
+/// The options blocks warren_opts_* build are the ABI's: docs/ABI.md's
+/// example byte for byte, and every kind of record as the host reads it.
+#[test]
+fn c_options_blocks_are_the_abis() {
+    let node = node(1);
+    let module = load_c(&node, "c-tour", warren_test_artifacts::C_TOUR);
+    let inbox = node.inbox();
+    let tour = spawn(&node, &module, "options_block", &pid_bytes(inbox.pid()));
+    let example: &[u8] = b"\x01\x00\x00\x00\x08\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\
+        \x04\x00\x00\x00\x00\x00\x00\x00\x06\x00\x00\x00\x06\x00\x00\x00\x01/data";
+    assert_eq!(&*recv_tag(&inbox, 30).data, example, "the example of docs/ABI.md");
+    let every = recv_tag(&inbox, 31);
+    let read = SpawnOptions::decode(&every.data).unwrap_or_else(|e| panic!("the host reads the block: {e:?}"));
+    let expected = SpawnOptions::default()
+        .max_memory(2 << 20)
+        .max_fuel(1_000_000)
+        .max_mailbox(10)
+        .deny_spawn()
+        .deny_print()
+        .no_dirs()
+        .dir(DirGrant::new("/tmp"))
+        .clear_env()
+        .env("A", "1");
+    assert_eq!(read, expected);
     finish_normally(&tour);
 }
 
