@@ -16,6 +16,7 @@ mod fuzz;
 mod genserver;
 mod hibernation;
 mod hostile;
+mod interop;
 mod isolation;
 mod lang_assemblyscript;
 mod lang_c;

@@ -12,10 +12,10 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 /// A directory in the temp directory, removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new() -> TempDir {
+    pub(crate) fn new() -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let name = format!("warren-manifest-test-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         let path = std::env::temp_dir().join(name);
@@ -24,7 +24,7 @@ impl TempDir {
     }
 
     /// Writes `contents` to `name` in the directory; returns its path.
-    fn write(&self, name: &str, contents: &str) -> String {
+    pub(crate) fn write(&self, name: &str, contents: &str) -> String {
         let path = self.0.join(name);
         std::fs::write(&path, contents).expect("temp file written");
         path.to_str().expect("UTF-8 temp path").to_string()

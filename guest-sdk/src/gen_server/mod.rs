@@ -406,6 +406,28 @@ pub(crate) fn exit_reason(reason: &ExitReason) -> Reason {
     }
 }
 
+/// Makes the calling process a server of `G`, as OTP's
+/// `gen_server:enter_loop/3` does: registers `name` (if any), runs
+/// `init(arg)`, acknowledges its start to the supervisor that spawned it
+/// (`init_ack`) and becomes handler-style; each later message then reaches
+/// the callbacks. Call it from a process's entry and return: the entry's
+/// return leaves the process serving. This is how a Rust GenServer is a
+/// child that a manifest or another language's supervisor starts by a
+/// plain export:
+///
+/// ```ignore
+/// #[unsafe(no_mangle)]
+/// pub extern "C" fn counter() {
+///     gen_server::enter_loop::<Counter>(0, Some(Name::local("counter")));
+/// }
+/// ```
+///
+/// A failed registration or init ends the process with the reason (its
+/// supervisor's start of it fails); `Init::Ignore` ends it normally.
+pub fn enter_loop<G: GenServer>(arg: G::Arg, name: Option<Name>) {
+    server::run::<G>((None, name.as_ref().map_or((None, None), Name::to_wire), arg));
+}
+
 /// The entry of a server a dynamic supervisor starts: its template's
 /// argument is the function trampoline's header for this function, and
 /// each child's own bytes (appended by the supervisor) are the term of

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use warren::ReplyTo;
-use warren::gen_server::{self, CallReply, GenServer, Init, Next, StartOptions};
+use warren::gen_server::{self, CallReply, GenServer, Info, Init, Name, Next, StartOptions};
 
 /// The counter's state.
 #[derive(Debug)]
@@ -62,6 +62,15 @@ impl GenServer for Counter {
         // next message.
         Next::Hibernate
     }
+
+    /// A message that is neither a call nor a cast is a bug in its sender:
+    /// the counter lets it crash, and its supervisor restarts it.
+    fn handle_info(&mut self, info: Info) -> Next<()> {
+        match info {
+            Info::Message(msg) => panic!("counter: unexpected message with tag {}", msg.tag),
+            _ => Next::Idle,
+        }
+    }
 }
 
 /// The client: starts the counter, uses it, prints the count.
@@ -73,4 +82,13 @@ fn main() -> Result<(), String> {
     let count = gen_server::call::<Counter>(counter, &Request::Add(1), Some(5_000)).map_err(|e| e.to_string())?;
     println!("count: {count}");
     Ok(())
+}
+
+/// The counter as a supervised child (of a manifest's supervisor, say,
+/// which starts it by this export): its spawn argument is the name it
+/// registers (none if empty), and it counts from 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn counter_server() {
+    let name = String::from_utf8(warren::arg()).ok().filter(|name| !name.is_empty());
+    gen_server::enter_loop::<Counter>(0, name.as_deref().map(Name::local));
 }
