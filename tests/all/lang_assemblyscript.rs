@@ -388,13 +388,34 @@ fn assemblyscript_static_and_dynamic_supervisors() {
         ("terminate", int(OK.into())),
         ("restart", bool_atom(true)),
         ("delete", int(OK.into())),
-        ("children", Term::list(vec![bin("a")])),
+        ("children", Term::list(vec![tuple([bin("a"), int(0)]), tuple([bin("inner"), int(1)])])),
+        ("counts", tuple([int(2), int(1), int(1)])),
         ("dynamic", tuple([bool_atom(true), int(ERR_LIMIT.into())])),
         ("dynamic_terminate", int(OK.into())),
         ("dynamic_counts", tuple([int(1), int(1)])),
         ("stopped", bool_atom(true)),
     ]);
     assert_eq!(report(&inbox, 1), expected);
+    finish_normally(&guest);
+}
+
+#[test]
+fn assemblyscript_spawn_options_are_the_abis_bytes() {
+    let node = shared();
+    let inbox = node.inbox();
+    let guest = spawn(node, &module("as_tour"), "options", &pid_bytes(inbox.pid()));
+    // docs/ABI.md's example: at most 1 MiB, no spawning, only /data, read-only.
+    let mut example = Vec::new();
+    example.extend_from_slice(b"\x01\0\0\0\x08\0\0\0\0\0\x10\0\0\0\0\0");
+    example.extend_from_slice(b"\x04\0\0\0\0\0\0\0");
+    example.extend_from_slice(b"\x06\0\0\0\x06\0\0\0\x01/data");
+    assert_eq!(&*recv_tag(&inbox, 1).data, &example[..]);
+    let every = recv_tag(&inbox, 2);
+    let options = warren_host::SpawnOptions::decode(&every.data).expect("the host reads the block");
+    assert_eq!((options.max_fuel, options.max_mailbox), (Some(1_000_000), Some(10)));
+    assert!(options.deny_print && !options.deny_spawn);
+    assert_eq!(options.dirs.as_ref().map(Vec::len), Some(1), "only /tmp: {:?}", options.dirs);
+    assert_eq!(options.env, Some(vec![("K".to_string(), "V=W".to_string())]));
     finish_normally(&guest);
 }
 

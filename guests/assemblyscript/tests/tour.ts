@@ -176,7 +176,10 @@ export function supervisors(): void {
   const self = text(arg().slice(8));
   const out = new Array<Term>();
   trapExit(true);
-  const spec = new SupervisorSpec(STRATEGY_ONE_FOR_ONE).child(ChildSpec.worker("a", self, "acker").withAck(30000));
+  const inner = new SupervisorSpec(STRATEGY_ONE_FOR_ONE).child(ChildSpec.worker("w", self, "sleeper"));
+  const spec = new SupervisorSpec(STRATEGY_ONE_FOR_ONE)
+    .child(ChildSpec.worker("a", self, "acker").withAck(30000))
+    .child(ChildSpec.supervisor("inner", inner));
   const sup = new Supervisor(check(Supervisor.start(spec), "supervisor_start"));
   out.push(pair("started", Term.bool(sup.awaitStarted(30000))));
   const added = sup.startChild(ChildSpec.worker("b", self, "sleeper"))!;
@@ -189,8 +192,10 @@ export function supervisors(): void {
   out.push(pair("delete", Term.int(sup.deleteChild("b")!.result)));
   const ids = new Array<Term>();
   const children = sup.whichChildren();
-  for (let i = 0; i < children.length; i++) ids.push(Term.string(children[i].id));
+  for (let i = 0; i < children.length; i++) ids.push(Term.tuple([Term.string(children[i].id), Term.int(children[i].type)]));
   out.push(pair("children", Term.list(ids)));
+  const staticCounts = sup.countChildren()!;
+  out.push(pair("counts", Term.tuple([Term.int(staticCounts.specs), Term.int(staticCounts.supervisors), Term.int(staticCounts.workers)])));
 
   const dynamic = new SupervisorSpec(STRATEGY_SIMPLE_ONE_FOR_ONE)
     .withMaxChildren(2)
@@ -210,6 +215,14 @@ export function supervisors(): void {
   const e2 = Mailbox.receiveTag(TAG_EXIT)!.asExit()!;
   out.push(pair("stopped", Term.bool(e1.reason.kind == REASON_SHUTDOWN && e2.reason.kind == REASON_SHUTDOWN)));
   rep.sendTerm(1, Term.list(out));
+}
+
+/** Sends the reporter two options blocks (tag 1, then tag 2): docs/ABI.md's example, and one of every record. */
+export function options(): void {
+  const rep = reporter();
+  rep.send(1, new SpawnOptions().maxMemory(1 << 20).denySpawn().dir("/data", true).bytes());
+  const every = new SpawnOptions().maxFuel(1000000).maxMailbox(10).denyPrint().noDirs().dir("/tmp").clearEnv().env("K", "V=W");
+  rep.send(2, every.bytes());
 }
 
 /** Term helpers: printing, map lookup, comparison. */
