@@ -34,6 +34,7 @@ macro_rules! say_err {
 // After the macros, which they use.
 mod dashboard;
 mod manifest;
+mod scaffold;
 mod signals;
 mod supervision_demo;
 
@@ -62,6 +63,9 @@ enum Command {
     Run(Box<RunArgs>),
     /// Run the built-in demo (what `warren` alone does).
     Demo(NodeArgs),
+    /// Create a guest project (Rust, C, Zig, AssemblyScript or WAT) that
+    /// builds with one command and runs with `warren run`.
+    New(scaffold::NewArgs),
     /// Compile a module ahead of time to a `.cwasm` file that `run` loads
     /// without compiling (for the same Warren version and layout).
     Compile(CompileArgs),
@@ -237,6 +241,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Run(args)) => run_file(*args),
         Some(Command::Compile(args)) => compile_file(args),
+        Some(Command::New(args)) => scaffold::run(args),
         Some(command) => return control_command(command),
     };
     let code = match outcome {
@@ -272,7 +277,9 @@ fn control_command(command: Command) -> ExitCode {
         Command::Kill(args) => c::kill(args),
         Command::Stop(args) => c::stop(args),
         Command::Stats(args) => c::stats(args),
-        Command::Run(_) | Command::Demo(_) | Command::Compile(_) => Err(anyhow!("not a control command")),
+        Command::Run(_) | Command::Demo(_) | Command::Compile(_) | Command::New(_) => {
+            Err(anyhow!("not a control command"))
+        }
     };
     let _ = std::io::stdout().flush();
     match outcome {
