@@ -58,7 +58,7 @@ enum {
     WARREN_TERM_ERR_TYPE = -3,        /* reading: another kind of term is there */
     WARREN_TERM_ERR_RANGE = -4,       /* an integer outside i64, a pid or reference of another node, a
                                          float that is not finite, a bad atom, a key twice in a map */
-    WARREN_TERM_ERR_UNSUPPORTED = -5  /* a tag outside Warren's subset (compressed, funs, ports, FLOAT_EXT) */
+    WARREN_TERM_ERR_UNSUPPORTED = -5  /* a tag outside Warren's subset (compressed, funs, ports) */
 };
 
 /* The kinds of term warren_term_kind reports. */
@@ -551,6 +551,7 @@ static inline int32_t warren_term_kind(const warren_term_reader *r) {
         return magnitude <= limit ? WARREN_TERM_INTEGER : WARREN_TERM_BIGINT;
     }
     case WARREN_ETF_NEW_FLOAT:
+    case WARREN_ETF_FLOAT:
         return WARREN_TERM_FLOAT;
     case WARREN_ETF_ATOM:
     case WARREN_ETF_SMALL_ATOM:
@@ -612,11 +613,207 @@ static inline int32_t warren_term_get_int(warren_term_reader *r, int64_t *out) {
     return WARREN_TERM_OK;
 }
 
-/* A float (NEW_FLOAT_EXT). */
+/* ------------------------------------------------- FLOAT_EXT's decimal text */
+
+/* A natural number in little-endian 32-bit limbs, for reading FLOAT_EXT's
+ * text exactly: at most 31 digits times 10^400 and a shift, under 1,600 bits. */
+#define WARREN_TERM__LIMBS 56
+typedef struct {
+    uint32_t d[WARREN_TERM__LIMBS];
+    uint32_t n; /* limbs in use; the top one is non-zero */
+} warren_term__big;
+
+static inline void warren_term__big_set(warren_term__big *a, uint64_t v) {
+    a->n = 0;
+    while (v != 0) {
+        a->d[a->n++] = (uint32_t)v;
+        v >>= 32;
+    }
+}
+
+/* a = a * m + add; 0, or -1 past the limbs. */
+static inline int warren_term__big_mul_add(warren_term__big *a, uint32_t m, uint32_t add) {
+    uint64_t carry = add;
+    for (uint32_t i = 0; i < a->n; i++) {
+        uint64_t t = (uint64_t)a->d[i] * m + carry;
+        a->d[i] = (uint32_t)t;
+        carry = t >> 32;
+    }
+    if (carry != 0) {
+        if (a->n == WARREN_TERM__LIMBS) return -1;
+        a->d[a->n++] = (uint32_t)carry;
+    }
+    return 0;
+}
+
+static inline uint32_t warren_term__big_bits(const warren_term__big *a) {
+    if (a->n == 0) return 0;
+    return 32 * (a->n - 1) + (32 - (uint32_t)__builtin_clz(a->d[a->n - 1]));
+}
+
+static inline int warren_term__big_bit(const warren_term__big *a, uint32_t i) {
+    return i / 32 < a->n ? (int)((a->d[i / 32] >> (i % 32)) & 1) : 0;
+}
+
+/* a <<= k; 0, or -1 past the limbs. */
+static inline int warren_term__big_shl(warren_term__big *a, uint32_t k) {
+    if (a->n == 0) return 0;
+    uint32_t limbs = k / 32, bits = k % 32;
+    uint32_t n = a->n + limbs + 1;
+    if (n > WARREN_TERM__LIMBS) return -1;
+    for (uint32_t i = n; i-- > 0;) {
+        uint64_t hi = i >= limbs && i - limbs < a->n ? a->d[i - limbs] : 0;
+        uint64_t lo = i >= limbs + 1 && i - limbs - 1 < a->n ? a->d[i - limbs - 1] : 0;
+        a->d[i] = bits ? (uint32_t)((hi << bits) | (lo >> (32 - bits))) : (uint32_t)hi;
+    }
+    a->n = n;
+    while (a->n > 0 && a->d[a->n - 1] == 0) a->n--;
+    return 0;
+}
+
+static inline int warren_term__big_cmp(const warren_term__big *a, const warren_term__big *b) {
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    for (uint32_t i = a->n; i-- > 0;) {
+        if (a->d[i] != b->d[i]) return a->d[i] < b->d[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+/* a -= b, for a >= b. */
+static inline void warren_term__big_sub(warren_term__big *a, const warren_term__big *b) {
+    int64_t borrow = 0;
+    for (uint32_t i = 0; i < a->n; i++) {
+        int64_t t = (int64_t)a->d[i] - (i < b->n ? b->d[i] : 0) - borrow;
+        borrow = t < 0;
+        a->d[i] = (uint32_t)(t + (borrow << 32));
+    }
+    while (a->n > 0 && a->d[a->n - 1] == 0) a->n--;
+}
+
+/*
+ * FLOAT_EXT's text ("%.20e", NUL-padded to 31 bytes) as the nearest double,
+ * ties to even, as the Rust crate reads it (Rust's own f64 parsing): up to
+ * the first NUL, ASCII spaces trimmed, [+-]digits[.digits][(e|E)[+-]digits].
+ * The value is digits * 10^e10 exactly; it is scaled by a power of two to a
+ * quotient of 55 or more bits, which is then rounded to the 53 (or fewer,
+ * subnormal) bits of a double. WARREN_TERM_ERR_MALFORMED for other text,
+ * WARREN_TERM_ERR_RANGE beyond the largest double.
+ */
+static inline int32_t warren_term__float_text(const uint8_t *text, double *out) {
+    uint32_t end = 0;
+    while (end < 31 && text[end] != 0) end++;
+    uint32_t i = 0;
+    while (i < end && (text[i] == ' ' || (text[i] >= 9 && text[i] <= 13))) i++;
+    while (end > i && (text[end - 1] == ' ' || (text[end - 1] >= 9 && text[end - 1] <= 13))) end--;
+    int negative = 0;
+    if (i < end && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+    warren_term__big digits;
+    warren_term__big_set(&digits, 0);
+    int64_t e10 = 0;
+    uint32_t count = 0;
+    for (; i < end && text[i] >= '0' && text[i] <= '9'; i++, count++)
+        if (warren_term__big_mul_add(&digits, 10, text[i] - '0') != 0) return WARREN_TERM_ERR_MALFORMED;
+    if (i < end && text[i] == '.') {
+        for (i++; i < end && text[i] >= '0' && text[i] <= '9'; i++, count++, e10--)
+            if (warren_term__big_mul_add(&digits, 10, text[i] - '0') != 0) return WARREN_TERM_ERR_MALFORMED;
+    }
+    if (count == 0) return WARREN_TERM_ERR_MALFORMED;
+    if (i < end && (text[i] == 'e' || text[i] == 'E')) {
+        i++;
+        int exp_negative = 0;
+        if (i < end && (text[i] == '+' || text[i] == '-')) exp_negative = text[i++] == '-';
+        if (i == end) return WARREN_TERM_ERR_MALFORMED;
+        int64_t exponent = 0;
+        for (; i < end && text[i] >= '0' && text[i] <= '9'; i++)
+            if (exponent < 100000) exponent = exponent * 10 + (text[i] - '0');
+        e10 += exp_negative ? -exponent : exponent;
+    }
+    if (i != end) return WARREN_TERM_ERR_MALFORMED;
+    union { double d; uint64_t u; } bits;
+    bits.u = (uint64_t)negative << 63;
+    /* At most 31 digits: below 10^-400 it rounds to zero, above 10^400 it
+     * is past the largest double. */
+    if (digits.n == 0 || e10 < -400) {
+        *out = bits.d;
+        return WARREN_TERM_OK;
+    }
+    if (e10 > 400) return WARREN_TERM_ERR_RANGE;
+    /* value = q * 2^-k, and `sticky` if a remainder was dropped. */
+    warren_term__big q = digits;
+    int64_t k = 0;
+    int sticky = 0;
+    if (e10 >= 0) {
+        for (int64_t j = 0; j < e10; j++)
+            if (warren_term__big_mul_add(&q, 10, 0) != 0) return WARREN_TERM_ERR_RANGE;
+        uint32_t b = warren_term__big_bits(&q);
+        if (b < 55) {
+            warren_term__big_shl(&q, 55 - b);
+            k = 55 - b;
+        }
+    } else {
+        warren_term__big m;
+        warren_term__big_set(&m, 1);
+        for (int64_t j = 0; j < -e10; j++) warren_term__big_mul_add(&m, 10, 0);
+        /* q = floor(digits * 2^k / m) with 2^54 <= q < 2^56. */
+        k = 55 + (int64_t)warren_term__big_bits(&m) - (int64_t)warren_term__big_bits(&digits);
+        warren_term__big r = digits;
+        if (k > 0) {
+            if (warren_term__big_shl(&r, (uint32_t)k) != 0) return WARREN_TERM_ERR_MALFORMED;
+        } else if (k < 0) {
+            if (warren_term__big_shl(&m, (uint32_t)-k) != 0) return WARREN_TERM_ERR_MALFORMED;
+        }
+        uint64_t quotient = 0;
+        for (int b = 60; b >= 0; b--) {
+            warren_term__big t = m;
+            if (warren_term__big_shl(&t, (uint32_t)b) != 0) return WARREN_TERM_ERR_MALFORMED;
+            if (warren_term__big_cmp(&r, &t) >= 0) {
+                warren_term__big_sub(&r, &t);
+                quotient |= (uint64_t)1 << b;
+            }
+        }
+        sticky = r.n != 0;
+        warren_term__big_set(&q, quotient);
+    }
+    /* Keep 53 bits, or fewer where the double is subnormal (its last bit
+     * is worth 2^-1074); round half to even on the rest. */
+    int64_t qbits = warren_term__big_bits(&q);
+    int64_t drop = qbits - 53 > k - 1074 ? qbits - 53 : k - 1074;
+    uint64_t mantissa = 0;
+    for (int b = 52; b >= 0; b--) mantissa = mantissa << 1 | (uint64_t)warren_term__big_bit(&q, (uint32_t)(drop + b));
+    int guard = drop >= 1 && drop - 1 < qbits ? warren_term__big_bit(&q, (uint32_t)(drop - 1)) : 0;
+    for (int64_t b = 0; !sticky && b < drop - 1 && b < qbits; b++) sticky = warren_term__big_bit(&q, (uint32_t)b);
+    if (drop > qbits) mantissa = 0;
+    if (guard && (sticky || (mantissa & 1))) mantissa++;
+    if (mantissa == (uint64_t)1 << 53) {
+        mantissa >>= 1;
+        drop++;
+    }
+    int64_t scale = drop - k; /* value = mantissa * 2^scale */
+    if (mantissa == 0) {
+        *out = bits.d;
+        return WARREN_TERM_OK;
+    }
+    if (mantissa < (uint64_t)1 << 52) {
+        bits.u |= mantissa; /* subnormal (scale is -1074) */
+    } else {
+        int64_t field = scale + 52 + 1023;
+        if (field >= 2047) return WARREN_TERM_ERR_RANGE;
+        bits.u |= (uint64_t)field << 52 | (mantissa & (((uint64_t)1 << 52) - 1));
+    }
+    *out = bits.d;
+    return WARREN_TERM_OK;
+}
+
+/* A float: NEW_FLOAT_EXT, or the old FLOAT_EXT (decimal text). */
 static inline int32_t warren_term_get_float(warren_term_reader *r, double *out) {
     if (!warren_term__has(r, r->pos, 1)) return WARREN_TERM_ERR_MALFORMED;
     uint8_t tag = r->buf[r->pos];
-    if (tag == WARREN_ETF_FLOAT) return WARREN_TERM_ERR_UNSUPPORTED;
+    if (tag == WARREN_ETF_FLOAT) {
+        if (!warren_term__has(r, r->pos, 32)) return WARREN_TERM_ERR_MALFORMED;
+        int32_t rc = warren_term__float_text(r->buf + r->pos + 1, out);
+        if (rc == WARREN_TERM_OK) r->pos += 32;
+        return rc;
+    }
     if (tag != WARREN_ETF_NEW_FLOAT) return WARREN_TERM_ERR_TYPE;
     if (!warren_term__has(r, r->pos, 9)) return WARREN_TERM_ERR_MALFORMED;
     const uint8_t *p = r->buf + r->pos + 1;

@@ -358,6 +358,83 @@ fn c_terms_are_the_bytes_of_the_rust_term_crate() {
     finish_normally(&encoder);
 }
 
+/// The old FLOAT_EXT (`"%.20e"` text) reads as the Rust crate reads it
+/// (Rust's correctly rounded parsing): random doubles as Erlang writes
+/// them, and texts halfway between two doubles, at the ends of the range,
+/// or not floats at all.
+#[test]
+fn c_reads_float_ext_as_the_rust_crate_does() {
+    let node = node(1);
+    let module = load_c(&node, "c-term-codec", warren_test_artifacts::C_TERM_CODEC);
+    let inbox = node.inbox();
+    let echo = spawn(&node, &module, "decode_echo", b"");
+    let float_ext = |text: &str| -> Vec<u8> {
+        let mut bytes = vec![131, 99];
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.resize(2 + 31, 0);
+        bytes
+    };
+    // As C's printf("%.20e") writes it: an exponent of at least 2 digits.
+    let erlang_text = |x: f64| -> String {
+        let rust = format!("{x:.20e}");
+        let (mantissa, exponent) = rust.split_once('e').expect("an exponent");
+        let exponent: i32 = exponent.parse().expect("a number");
+        format!("{mantissa}e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs())
+    };
+    let mut texts: Vec<String> = [
+        "9.007199254740993e15",
+        "9.007199254740995e15",
+        "2.4703282292062327208828439643411068618252990130716238221279284125033775363510437593264991818081799618989828234772285886546332835517796989819938739800539093906315035659515570226392290858392449105184435931802849936536152500319370457678249219365623669863658480757001585769269903706311928279558551332927834338409351978015531246597263579574622766465272827220056374006485499977096599470454020828166226237857393450736339007967761930577506740176324673600968951340535537458516661134223766678604162159680461914467291840300530057530849048765391711386591646239524912623653881879636239373280423891018672348497668235089863388587925628302755995657524455507255189313690836254779186948667994968324049705821028513185451396213837722826145437693412532098591327667236328125e-324",
+        "2.4703282292062328e-324",
+        "4.9406564584124654e-324",
+        "2.2250738585072011e-308",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "1.7976931348623159e308",
+        "1e-400",
+        "1e400",
+        "-0.0",
+        "  1.5  ",
+        ".5",
+        "5.",
+        "+1e0",
+        "1e",
+        "e5",
+        "inf",
+        "nan",
+        "0x10",
+        "",
+        "1.0e+0x",
+    ]
+    .iter()
+    .map(|t| t.chars().take(31).collect())
+    .collect();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..400 {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let x = f64::from_bits(state.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        if x.is_finite() {
+            texts.push(erlang_text(x));
+        }
+    }
+    for special in [0.0, -0.0, f64::MIN_POSITIVE, 5e-324, f64::MAX, f64::MIN, 0.1, 1.0 / 3.0, 1e23, 123456.789] {
+        texts.push(erlang_text(special));
+    }
+    for text in &texts {
+        let bytes = float_ext(text);
+        inbox.send(echo.pid(), 5, &bytes);
+        let answer = recv(&inbox);
+        match term::decode(&bytes) {
+            Ok(t) => assert_eq!((answer.tag, answer.data.to_vec()), (1, encode(&t)), "{text:?} reads as {t}"),
+            Err(e) => assert_eq!(answer.tag, 2, "{text:?}: Rust refuses it ({e}), C reads {:?}", answer.data),
+        }
+    }
+    inbox.send(echo.pid(), 0, b"");
+    finish_normally(&echo);
+}
+
 /// The C writer checks its bounds: each term of the table written into
 /// every smaller buffer fails with `WARREN_TERM_ERR_OVERFLOW` and writes
 /// nothing past it; the exact size gives the same bytes.
