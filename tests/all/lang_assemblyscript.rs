@@ -607,7 +607,16 @@ fn assemblyscript_term_codec_reads_every_spelling_the_rust_crate_reads() {
     let mut old_ref = vec![131, 101];
     node_atom(&mut old_ref);
     old_ref.extend_from_slice(&[0, 0, 0, 7, 0]);
+    // A large map whose keys come in descending order: sorted on reading.
+    let mut descending = vec![131, 116];
+    descending.extend_from_slice(&5000u32.to_be_bytes());
+    for key in (0..5000i32).rev() {
+        descending.push(98);
+        descending.extend_from_slice(&key.to_be_bytes());
+        descending.extend_from_slice(&[97, 1]);
+    }
     let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("a map of 5000 keys, descending", descending),
         ("SMALL_ATOM_EXT", vec![131, 115, 2, b'o', b'k']),
         ("ATOM_UTF8_EXT of Latin-1", vec![131, 118, 0, 2, b'o', b'k']),
         ("SMALL_ATOM_EXT of Latin-1 é", vec![131, 115, 1, 233]),

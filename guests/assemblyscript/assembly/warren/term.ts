@@ -177,24 +177,27 @@ export class Term {
 
   /** A map of `keys[i] => values[i]`, kept in Erlang's key order (a key twice cannot be encoded). */
   static map(keys: Array<Term>, values: Array<Term>): Term {
-    const order = new Array<i32>(keys.length);
-    for (let i = 0; i < keys.length; i++) order[i] = i;
-    // Insertion sort: stable, and maps are small.
-    for (let i = 1; i < order.length; i++) {
-      const x = order[i];
-      let j = i - 1;
-      while (j >= 0 && compare(keys[order[j]], keys[x]) > 0) {
-        order[j + 1] = order[j];
-        j--;
-      }
-      order[j + 1] = x;
-    }
     const t = new Term(Kind.Map);
-    const k = new Array<Term>(keys.length);
-    const v = new Array<Term>(keys.length);
-    for (let i = 0; i < order.length; i++) {
-      k[i] = keys[order[i]];
-      v[i] = i < values.length ? values[order[i]] : Term.nil();
+    const n = keys.length;
+    const k = new Array<Term>(n);
+    const v = new Array<Term>(n);
+    // As Erlang writes small maps: usually sorted already.
+    let sorted = true;
+    for (let i = 1; sorted && i < n; i++) sorted = compare(keys[i - 1], keys[i]) < 0;
+    if (sorted) {
+      for (let i = 0; i < n; i++) {
+        k[i] = keys[i];
+        v[i] = i < values.length ? values[i] : Term.nil();
+      }
+    } else {
+      const pairs = new Array<MapPair>(n);
+      for (let i = 0; i < n; i++) pairs[i] = new MapPair(keys[i], i < values.length ? values[i] : Term.nil());
+      // O(n log n) whatever the input (a forged map must not cost n^2).
+      pairs.sort((a: MapPair, b: MapPair): i32 => compare(a.key, b.key));
+      for (let i = 0; i < n; i++) {
+        k[i] = pairs[i].key;
+        v[i] = pairs[i].value;
+      }
     }
     t.items = k;
     t.values = v;
@@ -346,6 +349,11 @@ export class Term {
       }
     }
   }
+}
+
+/** A key and its value, for sorting a map. */
+class MapPair {
+  constructor(public key: Term, public value: Term) {}
 }
 
 function joined(items: Array<Term>): string {
