@@ -28,6 +28,7 @@ mod monitors;
 mod names;
 mod otp;
 mod recycling;
+mod scaffold;
 mod scheduling;
 mod stages;
 mod supervisors;
