@@ -734,6 +734,17 @@ fn assemblyscript_term_codec_agrees_with_the_rust_crate_on_corrupted_terms() {
     finish_normally(&codec);
 }
 
+/// `warren run` on AssemblyScript modules: a root that returns exits 0; one
+/// that throws exits 1, with its reason on stderr.
+#[test]
+fn assemblyscript_modules_run_with_warren_run() {
+    use crate::cli::warren;
+    warren(&["run", warren_test_artifacts::AS_EVERY_IMPORT]).expect_code(0);
+    warren(&["run", warren_test_artifacts::AS_PROBE, "--entry", "throws"])
+        .expect_code(1)
+        .stderr_has("abort: thrown on purpose at tests/probe.ts:");
+}
+
 /// The import check proper (every host function, with the host's types,
 /// nothing else) is tests/all/bindings.rs's, which lists this guest; here
 /// the node loads it, which it refuses for an import it does not provide
