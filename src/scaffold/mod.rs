@@ -369,3 +369,51 @@ fn shell_word(path: &Path) -> String {
         format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file of the AssemblyScript binding is embedded: a file added
+    /// to it (and imported by `warren.ts`) would otherwise be missing from
+    /// new projects.
+    #[test]
+    fn the_assemblyscript_binding_is_embedded_whole() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let binding = repo.join("guests/assemblyscript/assembly");
+        let mut on_disk = vec!["assembly/warren.ts".to_string()];
+        for entry in fs::read_dir(binding.join("warren")).expect("the binding's directory") {
+            let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
+            on_disk.push(format!("assembly/warren/{name}"));
+        }
+        on_disk.sort();
+        let mut embedded: Vec<String> = AS_BINDING.iter().map(|(path, _)| path.to_string()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk, "AS_BINDING lists the binding's files");
+    }
+
+    /// The versions the templates name are the ones the repository pins.
+    #[test]
+    fn the_pinned_versions_are_the_repository_s() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let requirements = fs::read_to_string(repo.join("guests/zig/requirements.txt")).expect("requirements.txt");
+        assert!(requirements.lines().any(|line| line.trim() == format!("ziglang=={ZIG_VERSION}")), "{requirements}");
+        let package = fs::read_to_string(repo.join("guests/assemblyscript/package.json")).expect("package.json");
+        assert!(package.contains(&format!("\"assemblyscript\": \"{ASC_VERSION}\"")), "{package}");
+    }
+
+    #[test]
+    fn names_are_checked() {
+        for good in ["a", "my-app", "my_app2", "x-1-y"] {
+            assert!(check_name(good, Lang::Rust).is_ok(), "{good}");
+        }
+        for bad in ["", "A", "1a", "_a", "-a", "a.b", "a b", "a/b", "é"] {
+            assert!(check_name(bad, Lang::Wat).is_err(), "{bad:?}");
+        }
+        assert!(check_name(&"a".repeat(MAX_NAME), Lang::C).is_ok());
+        assert!(check_name(&"a".repeat(MAX_NAME + 1), Lang::C).is_err());
+        // Rust keywords only for Rust.
+        assert!(check_name("fn", Lang::Rust).is_err());
+        assert!(check_name("fn", Lang::C).is_ok());
+    }
+}
