@@ -40,7 +40,8 @@ pub fn missing(lang: Lang) -> Vec<Missing> {
                 need(
                     &format!("Zig {ZIG_VERSION}"),
                     format!(
-                        "python3 -m pip install ziglang=={ZIG_VERSION}   (or Zig {ZIG_VERSION} from https://ziglang.org/download/ on the PATH)"
+                        "python3 -m pip install --target .ziglang ziglang=={ZIG_VERSION}   (in the project, where build.sh \
+                         looks; or Zig {ZIG_VERSION} from https://ziglang.org/download/ on the PATH)"
                     ),
                 );
             }

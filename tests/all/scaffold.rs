@@ -217,7 +217,7 @@ fn warren_new_names_the_install_command_of_a_missing_toolchain() {
     let path = empty.to_str().expect("UTF-8 path");
     for (lang, file, install) in [
         ("c", "build.sh", "apt-get install clang lld"),
-        ("zig", "build.sh", "python3 -m pip install ziglang==0.14.1"),
+        ("zig", "build.sh", "python3 -m pip install --target .ziglang ziglang==0.14.1"),
         ("assemblyscript", "package.json", "apt-get install nodejs npm"),
         ("rust", "Cargo.toml", "https://rustup.rs"),
     ] {

@@ -1,14 +1,17 @@
 #!/bin/sh
 # Builds {{name}}.wasm from main.zig with Zig {{zig_version}} (the version
 # warren.zig is written for: Zig changes between versions), for
-# wasm32-freestanding. ZIG=... picks the compiler (a command, e.g.
-# "python3 -m ziglang").
+# wasm32-freestanding: $ZIG (a command, e.g. "python3 -m ziglang"), else
+# the one pip installed in .ziglang, else zig on the PATH, else
+# python3 -m ziglang.
 set -eu
 cd "$(dirname "$0")"
 pinned={{zig_version}}
-hint="install Zig $pinned: python3 -m pip install ziglang==$pinned (then it runs as python3 -m ziglang), or download it from https://ziglang.org/download/ and put zig on the PATH, or set ZIG"
+hint="install Zig $pinned here: python3 -m pip install --target .ziglang ziglang==$pinned (build.sh looks in .ziglang), or download it from https://ziglang.org/download/ and put zig on the PATH, or set ZIG"
 if [ -z "${ZIG:-}" ]; then
-    if command -v zig >/dev/null 2>&1 && [ "$(zig version)" = "$pinned" ]; then
+    if [ -x .ziglang/ziglang/zig ] && [ "$(.ziglang/ziglang/zig version)" = "$pinned" ]; then
+        ZIG=.ziglang/ziglang/zig
+    elif command -v zig >/dev/null 2>&1 && [ "$(zig version)" = "$pinned" ]; then
         ZIG=zig
     elif [ "$(python3 -m ziglang version 2>/dev/null)" = "$pinned" ]; then
         ZIG="python3 -m ziglang"
