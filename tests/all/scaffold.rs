@@ -202,6 +202,12 @@ fn warren_new_refuses_an_existing_directory_that_is_not_empty() {
     // Nor a file where the directory would go.
     warren_in(&sandbox, &sandbox.0, &["new", "app", "--path", dir.join("notes.txt").to_str().expect("UTF-8")], &[])
         .fails_with("exists and is not a directory");
+    // An --sdk that is not the guest SDK is refused before anything is written.
+    let not_sdk = sandbox.0.join("not-an-sdk");
+    let not_sdk = not_sdk.to_str().expect("UTF-8 path");
+    warren_in(&sandbox, &sandbox.0, &["new", "app", "--lang", "rust", "--sdk", not_sdk], &[])
+        .fails_with("no Cargo.toml there");
+    assert!(!sandbox.0.join("app").exists(), "no project written");
     let files: Vec<_> = std::fs::read_dir(&dir).expect("dir read").map(|e| e.expect("entry").file_name()).collect();
     assert_eq!(files, ["notes.txt"], "nothing else written");
     assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).expect("file read"), "mine");
