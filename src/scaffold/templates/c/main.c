@@ -51,6 +51,8 @@ void start(void) {
     static uint8_t reply[300];
     warren_pid_t greeter_pid = warren_spawn(WARREN_STR("greeter"), 0, 0);
     if (greeter_pid < 0) warren_exit(WARREN_REASON_CUSTOM, WARREN_STR("the greeter did not start"));
+    /* Registered, so `warren info`, `trace`... name it `greeter`. */
+    warren_register(WARREN_STR("greeter"), greeter_pid);
     int32_t len = warren_call_timeout(greeter_pid, WARREN_STR("world"), 5000, reply, sizeof reply);
     if (len < 0 || (uint32_t)len > sizeof reply)
         warren_exit(WARREN_REASON_CUSTOM, WARREN_STR("the greeter did not answer"));

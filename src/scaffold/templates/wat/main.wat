@@ -10,6 +10,7 @@
   (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
   (import "warren_v1" "msg_read" (func $msg_read (param i32 i32 i32) (result i32)))
   (import "warren_v1" "exit" (func $exit (param i32 i32 i32)))
+  (import "warren_v1" "register" (func $register (param i32 i32 i64) (result i32)))
   ;; WASI's fd_write, which Warren gives every process: fd 1 is the node's stdout.
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
@@ -42,6 +43,8 @@
     (local.set $greeter (call $spawn (i32.const 0) (i32.const 7) (i32.const 0) (i32.const 0)))
     (if (i64.lt_s (local.get $greeter) (i64.const 0))
       (then (call $exit (global.get $REASON_CUSTOM) (i32.const 64) (i32.const 25))))
+    ;; registered as "greeter", so `warren info`, `trace`... name it
+    (drop (call $register (i32.const 0) (i32.const 7) (local.get $greeter)))
     ;; call(greeter, "world", 5000 ms): the reply is the current message
     (local.set $len (call $call (local.get $greeter) (i32.const 16) (i32.const 5) (i64.const 5000)))
     (if (i32.or (i32.lt_s (local.get $len) (i32.const 0)) (i32.gt_s (local.get $len) (i32.const 512)))

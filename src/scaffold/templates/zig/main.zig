@@ -42,6 +42,8 @@ var line_buf: [400]u8 = undefined;
 /// The root process: `warren run` starts it.
 export fn main() void {
     const pid = warren.spawn("greeter", "") catch warren.exitCustom("the greeter did not start");
+    // Registered, so `warren info`, `trace`... name it `greeter`.
+    warren.register("greeter", pid) catch {};
     const reply = warren.call(pid, "world", 5000, &reply_buf) catch warren.exitCustom("the greeter did not answer");
     const line = std.fmt.bufPrint(&line_buf, "{{name}}: the greeter replied \"{s}\"\n", .{reply}) catch
         warren.exitCustom("the reply is too long");

@@ -36,6 +36,7 @@ export function greeter(): void {
 /** The root process: `warren run` starts it. */
 export function main(): void {
   const server = Process.spawn("greeter");
+  server.register("greeter"); // so `warren info`, `trace`... name it `greeter`
   const reply = server.call(utf8("world"), 5000).reply();
   if (!reply) throw new Error("the greeter did not answer");
   println('{{name}}: the greeter replied "' + text(reply) + '"');
