@@ -590,6 +590,31 @@ fn tree_shows_restart_counts_after_a_crash() {
 }
 
 #[test]
+fn state_prints_a_rust_genservers_state_and_info_shows_its_supervisor() {
+    let sandbox = Sandbox::new();
+    let manifest = sandbox.write(
+        "app.toml",
+        &format!(
+            "[modules]\ncounter = \"{}\"\n\n[supervisor]\nstrategy = \"one_for_one\"\n\n\
+             [[supervisor.children]]\nid = \"counter\"\nmodule = \"counter\"\nentry = \"counter_server\"\n\
+             arg = \"rust_counter\"\nack_timeout = 5000\n",
+            warren_test_artifacts::EXAMPLE_COUNTER
+        ),
+    );
+    let _node = sandbox.node(&["run", &manifest, "--name", "rusty"], "rusty", "");
+    // The SDK's GenServer answers the system request with its state's Debug.
+    let state = sandbox.until(&["state", "rust_counter"], |o| o.code == Some(0));
+    assert_eq!(state.stdout.trim(), "Counter { count: 0 }");
+    let info = sandbox.warren(&["info", "rust_counter", "--json"]);
+    info.ok();
+    let supervisor = info.json()["supervisor"].as_str().map(str::to_string);
+    assert!(supervisor.is_some(), "info names its supervisor: {}", info.stdout);
+    let tree = sandbox.warren(&["tree", "--json"]);
+    tree.ok();
+    assert_eq!(tree.json()["trees"][0]["pid"].as_str().map(str::to_string), supervisor, "its supervisor is the root");
+}
+
+#[test]
 fn bad_targets_each_get_a_clear_error() {
     let (sandbox, _node) = started("bad");
     sandbox.warren(&["info", "<0.99999.1>"]).fails_with("no process <0.99999.1> is alive");
