@@ -63,10 +63,87 @@ struct DenseMemory {
 
 impl Drop for DenseMemory {
     fn drop(&mut self) {
-        // SAFETY: the slot is ours and no longer in use by wasm.
-        unsafe { region::zero(self.base, self.size) };
-        self.pools.get().classes[self.class].release(self.base);
+        // SAFETY: the pools outlive this memory, and the retired slot too:
+        // a thread gives back what it retired before it stops, and the
+        // pools go with the engine, after the scheduler threads.
+        let pools = unsafe { region::PoolsRef::new(self.pools.get()) };
+        let slot = Retired { pools, class: self.class, base: self.base, size: self.size };
+        retire(slot);
     }
+}
+
+/// The slot of a dropped memory, to be zeroed and then given back to its
+/// pool.
+struct Retired {
+    pools: region::PoolsRef<DenseMemories>,
+    class: usize,
+    base: usize,
+    size: usize,
+}
+
+/// Slots retired at once: zeroing a slot asks the kernel which of its pages
+/// are resident, and one query covers many slots that lie close together
+/// (a system call on the address space's lock, which every thread's page
+/// faults take too). An exit cascade or a supervisor's restart of many
+/// children drops memories one after another, mostly in neighbouring
+/// slots.
+const RETIRE_BATCH: usize = 32;
+
+thread_local! {
+    /// Retired slots not zeroed yet, on threads that batch them (scheduler
+    /// threads, between [`batch_on_this_thread`] and
+    /// [`stop_batching_on_this_thread`]); `None` elsewhere, where a
+    /// dropped memory's slot is zeroed at once.
+    static RETIRED: std::cell::RefCell<Option<Vec<Retired>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Zeroes `slot` and gives it back, now or with this thread's next batch.
+fn retire(slot: Retired) {
+    let (now, batch) = RETIRED.with(|retired| match retired.borrow_mut().as_mut() {
+        Some(waiting) => {
+            waiting.push(slot);
+            let full = waiting.len() >= RETIRE_BATCH;
+            (None, full.then(|| std::mem::take(waiting)))
+        }
+        None => (Some(slot), None),
+    });
+    release_all(now.into_iter().chain(batch.into_iter().flatten()).collect());
+}
+
+/// Zeroes `slots` (one residency query for neighbours) and gives them back
+/// to their pools: only then may another memory take them.
+fn release_all(slots: Vec<Retired>) {
+    if slots.is_empty() {
+        return;
+    }
+    let mut ranges: Vec<(usize, usize)> = slots.iter().map(|slot| (slot.base, slot.size)).collect();
+    // SAFETY: every slot is a page-aligned slot of one of our regions whose
+    // memory was dropped: no wasm uses it, and no pool hands it out before
+    // `release` below.
+    unsafe { region::zero_all(&mut ranges) };
+    for slot in slots {
+        slot.pools.get().classes[slot.class].release(slot.base);
+    }
+}
+
+/// From now on this thread retires the slots of the memories it drops in
+/// batches (a scheduler thread, as it starts).
+pub(crate) fn batch_on_this_thread() {
+    RETIRED.with(|retired| *retired.borrow_mut() = Some(Vec::new()));
+}
+
+/// Gives back the slots this thread retired so far (when it finds no work:
+/// they then serve new memories again).
+pub(crate) fn release_retired() {
+    let waiting = RETIRED.with(|retired| retired.borrow_mut().as_mut().map(std::mem::take));
+    release_all(waiting.unwrap_or_default());
+}
+
+/// Gives back what this thread retired, and retires nothing more in
+/// batches (a scheduler thread, as it stops: before the node's pools go).
+pub(crate) fn stop_batching_on_this_thread() {
+    let waiting = RETIRED.with(|retired| retired.borrow_mut().take());
+    release_all(waiting.unwrap_or_default());
 }
 
 // SAFETY: `as_ptr` stays valid until the next grow or drop; the byte sizes

@@ -8,6 +8,7 @@ use super::state::{Module, ProcessState};
 use super::trace::Tracers;
 use super::{graveyard, recycle, trim};
 use crate::base::config::NodeConfig;
+use crate::mem::memory;
 use crate::mem::pools::DensePools;
 use crate::sched::{Runner, Scheduler};
 use crate::svc::host_memory::HostMemory;
@@ -150,6 +151,7 @@ impl Runner<Arc<Process>> for Runtime {
         let _enter = self.io.enter();
         recycle::enable_on_this_thread(self.config.layout);
         graveyard::enable_on_this_thread();
+        memory::batch_on_this_thread();
         if self.dense_stack_size.is_some() {
             trim::enable_on_this_thread();
         }
@@ -160,10 +162,16 @@ impl Runner<Arc<Process>> for Runtime {
         graveyard::disable_on_this_thread();
         trim::disable_on_this_thread();
         recycle::disable_on_this_thread();
+        // Last: the teardowns above drop memories too.
+        memory::stop_batching_on_this_thread();
     }
 
     fn idle(&self) -> Option<Duration> {
         let graves = graveyard::thread_idle();
+        if graves.is_none() {
+            // Every kept task torn down: the slots of their memories go back.
+            memory::release_retired();
+        }
         match (graves, trim::thread_idle()) {
             (Some(graves), Some(trim)) => Some(graves.min(trim)),
             (graves, trim) => graves.or(trim),
