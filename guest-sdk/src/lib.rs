@@ -117,6 +117,7 @@
 
 extern crate alloc;
 
+pub mod output;
 pub mod sys;
 pub mod table;
 

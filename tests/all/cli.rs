@@ -844,3 +844,12 @@ fn a_guest_reads_an_empty_standard_input_even_when_warren_has_one() {
     assert_eq!(status.code(), Some(1), "stderr:\n{stderr}");
     assert!(stderr.contains("exit status 10"), "0 bytes read: {stderr}");
 }
+
+#[test]
+fn the_rust_examples_print_through_warren_run() {
+    warren(&["run", warren_test_artifacts::EXAMPLE_COUNTER]).expect_code(0).stdout_has("count: 16\n");
+    let supervision = warren(&["run", warren_test_artifacts::EXAMPLE_SUPERVISION]);
+    supervision.expect_code(0);
+    supervision.stdout_has("the stash crashed").stdout_has("child stash restarted 1 time(s)");
+    supervision.stdout_has("after the restart: greeting = Ok(None)");
+}

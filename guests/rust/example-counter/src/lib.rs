@@ -80,7 +80,7 @@ fn main() -> Result<(), String> {
         .map_err(|e| format!("the counter did not start: {e}"))?;
     gen_server::cast::<Counter>("counter", &Cast::Add(5)).map_err(|e| e.to_string())?;
     let count = gen_server::call::<Counter>(counter, &Request::Add(1), Some(5_000)).map_err(|e| e.to_string())?;
-    println!("count: {count}");
+    warren::println!("count: {count}");
     Ok(())
 }
 

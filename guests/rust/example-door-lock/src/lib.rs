@@ -40,7 +40,7 @@ impl DoorData {
             Some(reporter) => {
                 let _ = reporter.send(1, line.as_bytes());
             }
-            None => println!("{line}"),
+            None => warren::println!("{line}"),
         }
     }
 }
@@ -126,7 +126,7 @@ fn main() -> Result<(), String> {
         format!("open after a wrong code: {after_wrong}, after the right one: {after_right}, 150 ms later: {later}");
     match reporter {
         Some(reporter) => reporter.send(1, line.as_bytes()).map_err(|e| e.to_string())?,
-        None => println!("{line}"),
+        None => warren::println!("{line}"),
     }
     Ok(())
 }

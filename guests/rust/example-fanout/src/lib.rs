@@ -30,7 +30,7 @@ fn main() -> Result<(), String> {
     for line in lines {
         match reporter {
             Some(reporter) => reporter.send(1, line.as_bytes()).map_err(|e| e.to_string())?,
-            None => println!("{line}"),
+            None => warren::println!("{line}"),
         }
     }
     Ok(())

@@ -82,7 +82,7 @@ impl Consumer for Printer {
     fn handle_events(&mut self, events: Vec<u64>, _from: Subscription) -> Next {
         warren::sleep(5); // a slow consumer
         self.seen += events.len() as u64;
-        println!("{events:?}");
+        warren::println!("{events:?}");
         if self.seen >= self.limit { Next::Stop(Reason::Normal) } else { Next::Idle }
     }
 }
@@ -99,7 +99,7 @@ fn main() -> Result<(), String> {
     loop {
         let down = warren::receive_matching(&[warren::sys::TAG_DOWN], None).and_then(|msg| msg.as_down());
         if let Some(down) = down.filter(|down| down.monitor == monitor) {
-            println!("printer done: {:?}", down.reason);
+            warren::println!("printer done: {:?}", down.reason);
             // Stop the source; the squares' (permanent) subscription ends
             // with it, and so does the squares stage.
             return numbers.exit(warren::Signal::Shutdown(Vec::new())).map_err(|e| e.to_string());

@@ -72,7 +72,7 @@ fn main() -> Result<(), String> {
     for line in seen {
         match reporter {
             Some(reporter) => reporter.send(1, line.as_bytes()).map_err(|e| e.to_string())?,
-            None => println!("{line}"),
+            None => warren::println!("{line}"),
         }
     }
     Ok(())

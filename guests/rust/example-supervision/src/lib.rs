@@ -72,7 +72,7 @@ fn say(reporter: Option<Pid>, line: &str) {
         Some(reporter) => {
             let _ = reporter.send(1, line.as_bytes());
         }
-        None => println!("{line}"),
+        None => warren::println!("{line}"),
     }
 }
 
