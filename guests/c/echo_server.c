@@ -12,6 +12,8 @@
  *                 normally. Messages the host makes (negative tags) are
  *                 ignored. A process may also be spawned on echo_handle
  *                 directly: no entry runs at all.
+ *   quick         entry: returns at once, so the process ends normally
+ *                 (for spawn+exit benchmarks: benches/languages.rs).
  *
  *   warren run --entry echo_server echo_server.wasm
  */
@@ -36,3 +38,6 @@ void echo_server(void) {
     if (warren_set_handler(WARREN_STR("echo_handle")) != WARREN_OK)
         warren_exit(WARREN_REASON_CUSTOM, WARREN_STR("echo: no handler export"));
 }
+
+WARREN_EXPORT("quick")
+void quick(void) {}

@@ -6,6 +6,8 @@
 //!   message, and the process hibernates after each one. The message
 //!   `count` is answered with how many messages it has echoed, an `i64`
 //!   LE, which survives hibernation (its memory is kept); `stop` ends it.
+//! * `quick`: returns at once, so the process ends normally (for
+//!   spawn+exit benchmarks: benches/languages.rs).
 
 const std = @import("std");
 const warren = @import("warren.zig");
@@ -58,3 +60,5 @@ export fn echo() i32 {
     warren.hibernate() catch warren.exitCustom("echo: this module cannot hibernate");
     return 0;
 }
+
+export fn quick() void {}

@@ -7,6 +7,8 @@
 //! * `sleep_main` (entry): as `idle_main`, then hibernates: between messages
 //!   the process keeps no instance, only its compacted memory.
 //! * `idle_handle` (handler): does nothing and returns 0. Never ends by itself.
+//! * `quick` (entry): returns at once, so the process ends normally (for
+//!   spawn+exit benchmarks).
 
 use warren::sys;
 
@@ -42,3 +44,6 @@ pub extern "C" fn sleep_main() {
 pub extern "C" fn idle_handle() -> i32 {
     0
 }
+
+#[unsafe(no_mangle)]
+pub extern "C" fn quick() {}
