@@ -46,8 +46,9 @@
 //! and call [`run_conformance`] (see `tests/all/lang_c.rs`).
 
 use crate::common::*;
+use crate::term_helpers::*;
 use std::time::Duration;
-use warren_host::term::{self, Pid as TermPid, Term};
+use warren_host::term::{self, Term};
 
 /// The call server the guest calls in step 9 (WAT, so that the scenario
 /// depends on no binding): each `TAG_CALL` request `R` (a term) gets the
@@ -166,18 +167,6 @@ pub fn run_conformance(node: &Node, module_name: &str) {
     assert!(!node.is_alive(linked) && !node.is_alive(monitored), "{module_name}: the children exited");
     assert_eq!(node.whereis("conformance"), None, "{module_name}: the name went with the guest");
     assert!(inbox.recv_timeout(Duration::from_millis(0)).is_none(), "{module_name}: nothing after done");
-}
-
-fn atom(name: &str) -> Term {
-    Term::atom(name.to_string())
-}
-
-fn tuple<const N: usize>(elements: [Term; N]) -> Term {
-    Term::tuple(elements.to_vec())
-}
-
-fn term_pid(pid: Pid) -> Term {
-    Term::Pid(TermPid::local(pid.raw()))
 }
 
 /// The Warren pid a report carries, or a failure naming the step.

@@ -8,6 +8,7 @@
 //! AssemblyScript codec to the Rust one; the codec tests compare bytes.
 
 use crate::common::*;
+use crate::term_helpers::*;
 use std::sync::OnceLock;
 use warren_host::term::{self, Pid as TermPid, Reference, Term};
 use warren_host::{ERR_EXITED, ERR_LIMIT, ERR_NOPROC, REASON_SHUTDOWN, REASON_TRAP};
@@ -39,34 +40,6 @@ fn shared() -> &'static Node {
 
 fn module(name: &str) -> LoadedModule {
     shared().module(name).unwrap_or_else(|| panic!("{name} is loaded"))
-}
-
-fn atom(name: &str) -> Term {
-    Term::atom(name.to_string())
-}
-
-fn tuple<const N: usize>(elements: [Term; N]) -> Term {
-    Term::tuple(elements.to_vec())
-}
-
-fn int(value: i64) -> Term {
-    Term::Integer(value)
-}
-
-fn bool_atom(value: bool) -> Term {
-    atom(if value { "true" } else { "false" })
-}
-
-fn bin(text: &str) -> Term {
-    Term::binary(text.as_bytes())
-}
-
-fn encode(term: &Term) -> Vec<u8> {
-    term::encode(term).unwrap_or_else(|e| panic!("{term} encodes: {e}"))
-}
-
-fn decode(bytes: &[u8]) -> Term {
-    term::decode(bytes).unwrap_or_else(|e| panic!("not a term ({e}): {bytes:?}"))
 }
 
 /// The next report on `inbox` with `tag`, as a term.

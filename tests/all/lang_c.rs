@@ -7,6 +7,7 @@
 
 use crate::common::*;
 use crate::conformance::run_conformance;
+use crate::term_helpers::*;
 use std::path::Path;
 use warren_host::term::{self, Pid as TermPid, Reference, Term};
 use warren_host::{
@@ -20,18 +21,6 @@ const TAG_CAST: i64 = 0x5741_5252_454E_0001;
 
 fn load_c(node: &Node, name: &str, path: &str) -> LoadedModule {
     node.load_file_as(name, Path::new(path)).unwrap_or_else(|e| panic!("{path} loads: {e:#}"))
-}
-
-fn atom(name: &str) -> Term {
-    Term::atom(name.to_string())
-}
-
-fn encode(term: &Term) -> Vec<u8> {
-    term::encode(term).unwrap_or_else(|e| panic!("{term} encodes: {e}"))
-}
-
-fn decode(bytes: &[u8]) -> Term {
-    term::decode(bytes).unwrap_or_else(|e| panic!("{bytes:?} is a term: {e}"))
 }
 
 /// The shared conformance scenario (tests/all/conformance.rs), in C.

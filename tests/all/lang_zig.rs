@@ -9,6 +9,7 @@
 //! languages'.
 
 use crate::common::*;
+use crate::term_helpers::*;
 use std::sync::OnceLock;
 use warren_host::term::{self, Pid as TermPid, Reference, Term};
 use warren_host::{CallError, REASON_SHUTDOWN, REASON_TRAP};
@@ -37,40 +38,6 @@ fn shared() -> &'static Node {
 
 fn module(name: &str) -> LoadedModule {
     shared().module(name).unwrap_or_else(|| panic!("{name} is loaded"))
-}
-
-fn atom(name: &str) -> Term {
-    Term::atom(name.to_string())
-}
-
-fn tuple<const N: usize>(elements: [Term; N]) -> Term {
-    Term::tuple(elements.to_vec())
-}
-
-fn int(value: i64) -> Term {
-    Term::Integer(value)
-}
-
-fn bool_atom(value: bool) -> Term {
-    atom(if value { "true" } else { "false" })
-}
-
-fn encode(term: &Term) -> Vec<u8> {
-    term::encode(term).unwrap_or_else(|e| panic!("{term} encodes: {e}"))
-}
-
-fn decode(bytes: &[u8]) -> Term {
-    term::decode(bytes).unwrap_or_else(|e| panic!("not a term ({e}): {bytes:?}"))
-}
-
-fn term_pid(pid: Pid) -> Term {
-    Term::Pid(TermPid::local(pid.raw()))
-}
-
-/// The Warren pid a term holds.
-fn local_pid(term: &Term) -> Pid {
-    let Term::Pid(pid) = term else { panic!("{term} is not a pid") };
-    pid.to_local().and_then(Pid::from_raw).unwrap_or_else(|| panic!("{term} is not a pid of this node"))
 }
 
 /// The next report on `inbox`: tag 1, a term.

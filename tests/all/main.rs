@@ -33,4 +33,5 @@ mod scheduling;
 mod stages;
 mod supervisors;
 mod tables;
+mod term_helpers;
 mod timers;
