@@ -219,6 +219,9 @@ pub struct ProcessRow {
     pub reductions: u64,
     /// Messages queued (`None`: it was running at the look).
     pub mailbox: Option<usize>,
+    /// Messages it has received so far.
+    #[serde(default)]
+    pub messages_received: u64,
     /// The host function it waits in.
     pub current_call: Option<String>,
     /// Milliseconds since the Unix epoch.

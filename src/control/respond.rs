@@ -266,6 +266,7 @@ fn row(process: &ProcessSummary) -> ProcessRow {
         host_memory: process.host_memory,
         reductions: process.reductions,
         mailbox: process.mailbox_len,
+        messages_received: process.messages_received,
         current_call: process.current_call.clone(),
         spawned_at_ms: process.spawned_at_ms,
     }

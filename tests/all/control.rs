@@ -705,6 +705,15 @@ fn stats_top_tables_and_registered_answer() {
     let top = sandbox.warren(&["top", "--iterations", "2", "--interval", "50ms", "-n", "3"]);
     top.ok();
     assert!(top.stdout.contains("REDS/S") && top.stdout.contains("reductions/s"), "{}", top.stdout);
+    assert!(top.stdout.contains("MSGS/S"), "{}", top.stdout);
+    // By messages received per second: the ticker (200 a second) leads.
+    let top = sandbox.warren(&["top", "--sort", "messages-rate", "--iterations", "2", "--interval", "100ms", "--json"]);
+    top.ok();
+    let last = top.stdout.lines().rfind(|line| !line.trim().is_empty()).expect("a frame");
+    let frame: serde_json::Value = serde_json::from_str(last).expect("a JSON frame");
+    assert_eq!(frame["top"][0]["process"]["name"], "ticker", "{frame}");
+    assert!(frame["top"][0]["messages_per_sec"].as_f64() > Some(0.0), "{frame}");
+    assert!(frame["top"][0]["process"]["messages_received"].as_u64() > Some(0), "{frame}");
     let registered = sandbox.warren(&["registered"]);
     registered.ok();
     assert!(registered.stdout.contains("stateful") && registered.stdout.contains("holder_a"), "{}", registered.stdout);

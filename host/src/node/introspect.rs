@@ -55,6 +55,9 @@ pub struct ProcessSummary {
     pub reductions: u64,
     /// Messages queued and not yet received.
     pub mailbox_len: Option<usize>,
+    /// Messages it has received so far (the difference between two looks
+    /// is its messages per second).
+    pub messages_received: u64,
     /// The host function it waits in, if any.
     pub current_call: Option<String>,
     /// When it was spawned, in milliseconds since the Unix epoch.
@@ -441,6 +444,7 @@ fn summary(process: &Process, seen: &Inspection, names: &HashMap<Pid, String>) -
         host_memory: size_of::<Process>() + seen.stack + mailbox_bytes + seen.hibernated_image,
         reductions: process.reductions.load(Ordering::Relaxed),
         mailbox_len: seen.mailbox_len,
+        messages_received: process.mailbox.received() as u64,
         current_call: seen.current_call.map(str::to_string),
         spawned_at_ms: process.spawned_at,
     }

@@ -82,6 +82,12 @@ impl Mailbox {
         pushed.saturating_sub(self.taken.load(Ordering::Relaxed))
     }
 
+    /// Messages the owner has received (or removed) so far: a count kept
+    /// anyway, read by introspection for a process's messages per second.
+    pub(crate) fn received(&self) -> usize {
+        self.taken.load(Ordering::Relaxed)
+    }
+
     /// The owner took one message out of its queue for good.
     fn count_taken(&self) {
         // Only the owner writes `taken`: no read-modify-write needed.
