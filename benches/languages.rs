@@ -53,7 +53,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use warren_host::term::{self, Term};
-use warren_host::{LoadedModule, Node, NodeConfig, ProcessStatus};
+use warren_host::{LoadedModule, Node, NodeConfig, ProcessKind, ProcessStatus};
 use warren_test_artifacts as artifacts;
 
 const SPAWNS: u64 = 50_000;
@@ -382,6 +382,7 @@ fn child_main(spec: &str) -> Result<()> {
     let arg = spawn_arg(guest.arg, &node);
     let poke = guest.poke.map(poke_bytes).transpose()?;
     std::thread::sleep(Duration::from_millis(200));
+    let base = node.process_count();
     let before = rss()?;
     for _ in 0..n {
         // The handle is dropped at once (the process lives on): holding
@@ -391,11 +392,11 @@ fn child_main(spec: &str) -> Result<()> {
             node.send(pid, *tag, bytes);
         }
     }
-    settle(&node, n as usize, style)?;
+    settle(&node, base, n as usize, style)?;
     std::thread::sleep(Duration::from_millis(500));
     let after = rss()?;
     // Still all there, still settled.
-    settle(&node, n as usize, style)?;
+    settle(&node, base, n as usize, style)?;
     println!("result process_bytes {}", (after as f64 - before as f64) / n as f64);
     // Exit without tearing down the node: that is not what is measured.
     use std::io::Write;
@@ -403,31 +404,29 @@ fn child_main(spec: &str) -> Result<()> {
     std::process::exit(0)
 }
 
-/// Waits until all `n` guest processes are alive and waiting for a message
+/// Waits until all `n` guest processes (the node's processes beyond the
+/// `base` it had before) are alive and waiting for a message
 /// (hibernated, for that style); fails if one ended or if they never do.
-fn settle(node: &Node, n: usize, style: Style) -> Result<()> {
+fn settle(node: &Node, base: usize, n: usize, style: Style) -> Result<()> {
     let wanted = match style {
         Style::Hibernated => ProcessStatus::Hibernated,
         _ => ProcessStatus::Waiting,
     };
     let deadline = Instant::now() + PATIENCE;
     loop {
-        // The node runs nothing but these (and inboxes, which run no module).
-        let (mut guests, mut settled) = (0usize, 0usize);
-        node.visit_processes(|process| {
-            if process.module.is_some() {
-                guests += 1;
-                settled += usize::from(process.status == wanted);
-            }
-        });
-        if guests < n {
-            bail!("{} of {n} processes ended before they settled", n - guests);
+        let alive = node.process_count().saturating_sub(base);
+        if alive < n {
+            bail!("{} of {n} processes ended before they settled", n - alive);
         }
-        if settled == guests {
+        let mut settled = 0usize;
+        node.visit_processes(|process| {
+            settled += usize::from(process.kind == ProcessKind::Wasm && process.status == wanted);
+        });
+        if settled == n {
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!("{} processes never settled ({})", guests - settled, style.word());
+            bail!("{} processes never settled ({})", n.saturating_sub(settled), style.word());
         }
         std::thread::sleep(Duration::from_millis(20));
     }
