@@ -576,6 +576,18 @@ pub fn init_ack() {
     }
 }
 
+/// Tells this process's supervisor that it ignores its start, as an OTP
+/// start function that returns `ignore`: the supervisor keeps the child's
+/// spec with no process (a dynamic supervisor forgets it) and does not
+/// restart it; its `start_child` answers [`supervisor::SupervisorError::Ignored`].
+/// Call it instead of [`init_ack`], then end the process normally.
+pub fn init_ignore() {
+    // SAFETY: `init_ignore` takes no arguments and touches no guest memory.
+    unsafe {
+        sys::init_ignore();
+    }
+}
+
 /// Gives up the rest of the current time slice.
 pub fn yield_now() {
     // SAFETY: `yield_now` takes no arguments and touches no guest memory.

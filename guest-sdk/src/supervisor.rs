@@ -335,6 +335,10 @@ impl core::error::Error for StartError {}
 pub enum SupervisorError {
     /// A child with that id runs, with this pid (`ERR_ALREADY_STARTED`).
     AlreadyStarted(Pid),
+    /// The child ignored its start (`init_ignore`, OTP's
+    /// `{ok, undefined}`): no process runs; a static supervisor keeps its
+    /// spec.
+    Ignored,
     /// A child with that id is held, not running (`ERR_ALREADY_PRESENT`).
     AlreadyPresent,
     /// The child runs: terminate it first (`ERR_RUNNING`).
@@ -366,6 +370,7 @@ impl fmt::Display for SupervisorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SupervisorError::AlreadyStarted(pid) => write!(f, "already started as {pid}"),
+            SupervisorError::Ignored => f.write_str("the child ignored its start"),
             SupervisorError::AlreadyPresent => f.write_str("a child with that id is present (not running)"),
             SupervisorError::Running => f.write_str("the child is running"),
             SupervisorError::NotFound => f.write_str("no such child"),
@@ -472,7 +477,12 @@ fn answer_error(result: i64, data: &[u8]) -> SupervisorError {
 
 /// A pid answer (`SUP_START_CHILD`, `SUP_RESTART_CHILD`).
 fn pid_answer((result, data): (i64, Vec<u8>)) -> Result<Pid, SupervisorError> {
-    if result > 0 { Ok(Pid::from_raw(result as u64)) } else { Err(answer_error(result, &data)) }
+    match result {
+        1.. => Ok(Pid::from_raw(result as u64)),
+        // No process: the child ignored its start (OTP's `{ok, undefined}`).
+        0 => Err(SupervisorError::Ignored),
+        _ => Err(answer_error(result, &data)),
+    }
 }
 
 /// An `OK` answer.

@@ -140,8 +140,11 @@ pub const TAG_SYSTEM: i64 = -107;
 /// Tag of the message a process gets from a child it waits for (a
 /// supervisor's child, a supervisor it started) when the child calls
 /// `init_ack`, or when a supervisor's children have all started. Empty
-/// payload; the sender is the child.
+/// payload; the sender is the child. A child that calls `init_ignore`
+/// sends its supervisor the payload `[ACK_IGNORE]`.
 pub const TAG_ACK: i64 = -103;
+/// The payload byte of a [`TAG_ACK`] that says the child ignores its start.
+pub const ACK_IGNORE: u8 = 1;
 /// Tag of a supervisor's answer to `supervisor_request`. Payload (LE):
 /// `[request id: i64][result: i64][data bytes]` (see docs/ABI.md).
 pub const TAG_SUPERVISOR_REPLY: i64 = -104;
@@ -498,4 +501,9 @@ unsafe extern "C" {
     /// `init_ack: () -> i32`: tells the supervisor waiting for the caller
     /// that it has started ([`TAG_ACK`]), once. `OK`.
     pub fn init_ack() -> i32;
+
+    /// `init_ignore: () -> i32`: tells the caller's supervisor that it
+    /// ignores its start (OTP's `ignore`; [`TAG_ACK`] with
+    /// `[ACK_IGNORE]`): no process, spec kept, no restart. `OK`.
+    pub fn init_ignore() -> i32;
 }

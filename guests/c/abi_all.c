@@ -84,6 +84,7 @@ static const void *const abi_functions[] = {
     (const void *)&warren_supervisor_start,
     (const void *)&warren_supervisor_request,
     (const void *)&warren_init_ack,
+    (const void *)&warren_init_ignore,
 };
 
 WARREN_EXPORT("abi_count")

@@ -202,6 +202,7 @@ typedef enum warren_error {
 #define WARREN_TAG_DOWN           (-101) /* a monitor's DOWN. Payload (LE): [ref: i64][pid: i64][reason kind: i32][detail] */
 #define WARREN_TAG_TABLE_TRANSFER (-102) /* a table became the receiver's. Payload (LE): [tid: i64][previous owner: i64][data] */
 #define WARREN_TAG_ACK            (-103) /* a child's init_ack, or a supervisor's "my children have started". Empty payload */
+#define WARREN_ACK_IGNORE         1      /* the payload byte of a TAG_ACK from a child that ignores its start (warren_init_ignore) */
 #define WARREN_TAG_SUPERVISOR_REPLY (-104) /* a supervisor's answer. Payload (LE): [request id: i64][result: i64][data] */
 #define WARREN_TAG_CALL           (-105) /* a call's request. Payload (LE): [token: i64][request bytes]; the sender is the caller */
 #define WARREN_TAG_REPLY          (-106) /* the tag of the current message after a call that got its reply */
@@ -728,6 +729,12 @@ int64_t warren_supervisor_request(warren_pid_t sup, int32_t op,
 /* Tells the supervisor waiting for the caller that it has started (once). */
 WARREN_IMPORT("init_ack")
 int32_t warren_init_ack(void);
+
+/* Tells the caller's supervisor that it ignores its start (OTP's `ignore`):
+ * the supervisor keeps its spec with no process and does not restart it.
+ * Call it instead of warren_init_ack, then exit normally. */
+WARREN_IMPORT("init_ignore")
+int32_t warren_init_ignore(void);
 
 /* =============================================================== helpers */
 

@@ -71,6 +71,8 @@ pub const TAG_EXIT: i64 = -100;
 pub const TAG_DOWN: i64 = -101;
 pub const TAG_TABLE_TRANSFER: i64 = -102;
 pub const TAG_ACK: i64 = -103;
+/// The payload byte of a `TAG_ACK` from a child that ignores its start (`initIgnore`).
+pub const ACK_IGNORE: u8 = 1;
 pub const TAG_SUPERVISOR_REPLY: i64 = -104;
 pub const TAG_CALL: i64 = -105;
 pub const TAG_REPLY: i64 = -106;
@@ -225,6 +227,7 @@ pub const raw = struct {
     pub extern "warren_v1" fn supervisor_start(spec_ptr: [*]const u8, spec_len: i32) i64;
     pub extern "warren_v1" fn supervisor_request(sup: i64, op: i32, arg_ptr: [*]const u8, arg_len: i32) i64;
     pub extern "warren_v1" fn init_ack() i32;
+    pub extern "warren_v1" fn init_ignore() i32;
 };
 
 // ------------------------------------------------------------------ errors
@@ -1307,4 +1310,11 @@ pub fn supervisorAsk(sup: Pid, op: i32, arg: []const u8, buf: []u8) Error!Superv
 /// Tells a supervisor that waits for the caller that it has started.
 pub fn initAck() void {
     _ = raw.init_ack();
+}
+
+/// Tells the caller's supervisor that it ignores its start (OTP's
+/// `ignore`): the supervisor keeps its spec with no process and does not
+/// restart it. Call it instead of `initAck`, then exit normally.
+pub fn initIgnore() void {
+    _ = raw.init_ignore();
 }

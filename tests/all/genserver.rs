@@ -194,18 +194,27 @@ fn terminate_runs_on_stop_and_on_the_parents_exit_signal() {
 }
 
 #[test]
-fn terminate_runs_when_a_host_supervisor_shuts_its_child_down() {
+fn terminate_runs_when_a_host_supervisor_shuts_its_child_down_and_a_server_that_ignores_its_start_has_no_process() {
     let (node, module) = shared();
     let inbox = node.inbox();
     let arg = term_arg(inbox.pid(), module.name());
     let maker = spawn(node, module, "child_spec", &arg);
     let record = recv_tag(&inbox, TAG_PID).data.to_vec();
+    let ignoring = recv_tag(&inbox, TAG_PID).data.to_vec();
     finish_normally(&maker);
 
     let child = parse_child_record(&record);
     assert_eq!(child.id, "probe");
-    let spec = SupervisorSpec::new(SupervisorFlags::default(), vec![child]);
+    // A server whose init returns `Init::Ignore` is kept with no process,
+    // as OTP's supervisor keeps a child whose start returned `ignore`.
+    let ignoring = parse_child_record(&ignoring);
+    let spec = SupervisorSpec::new(SupervisorFlags::default(), vec![ignoring, child]);
     let supervisor = node.start_supervisor(&spec).expect("the supervisor starts its GenServer child");
+    let children = node.which_children(supervisor.pid()).expect("its children");
+    assert_eq!(
+        children.iter().map(|c| (c.id.as_str(), c.pid.is_some())).collect::<Vec<_>>(),
+        [("ignoring", false), ("probe", true)]
+    );
     // Started means initialised: the child spec waits for init's ack, and
     // the server registered its name before init.
     let server = node.whereis("supervised-probe").expect("the server registered its name");

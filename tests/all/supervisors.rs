@@ -24,6 +24,7 @@ const EXIT_SHUTDOWN: i64 = 4;
 
 const IMPORTS: &str = r#"
   (import "warren_v1" "init_ack" (func $init_ack (result i32)))
+  (import "warren_v1" "init_ignore" (func $init_ignore (result i32)))
   (import "warren_v1" "supervisor_start" (func $supervisor_start (param i32 i32) (result i64)))
   (import "warren_v1" "supervisor_request" (func $supervisor_request (param i64 i32 i32 i32) (result i64)))
   (import "warren_v1" "parent" (func $parent (result i64)))
@@ -74,6 +75,8 @@ const WORKERS: &str = r#"
     (call $serve))
   ;; Never acknowledges.
   (func (export "silent") (call $started) (call $idle))
+  ;; Ignores its start (OTP's `ignore`) and ends normally.
+  (func (export "ignorer") (call $started) (drop (call $init_ignore)))
   (func (export "crash_on_start") (unreachable))
   ;; Grows its memory by 4 pages when told (tag 9), then serves.
   (func (export "grower")
@@ -379,6 +382,55 @@ fn a_child_that_must_acknowledge_is_waited_for_and_a_silent_one_fails_the_start(
     assert!(reason.to_string().contains("failed_to_start_child quiet: timeout: no init_ack in time"), "{reason}");
     let (quiet, _) = started(&inbox);
     until_dead(&node, quiet);
+}
+
+#[test]
+fn a_child_that_ignores_its_start_is_kept_with_no_process_and_never_restarted() {
+    let node = node(2);
+    workers(&node);
+    let inbox = node.inbox();
+    let wait = Some(Duration::from_secs(10));
+    // A permanent child that ignores its start, waited for and not, between
+    // two that run: the start goes on, and nothing restarts it.
+    let spec = SupervisorSpec::new(
+        flags(Strategy::OneForOne, 1),
+        vec![
+            child(&inbox, "a", "worker", 1),
+            child(&inbox, "waited", "ignorer", 2).ack_timeout(wait),
+            child(&inbox, "unwaited", "ignorer", 3),
+            child(&inbox, "b", "worker", 4),
+        ],
+    );
+    let sup = node.start_supervisor(&spec).expect("started");
+    let mut numbers: Vec<i64> = (0..4).map(|_| started(&inbox).1).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, [1, 2, 3, 4]);
+    let ignorers: Vec<Pid> = node.which_children(sup.pid()).unwrap()[1..3].iter().filter_map(|c| c.pid).collect();
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while node.which_children(sup.pid()).unwrap().iter().filter(|c| c.pid.is_none()).count() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the ignorers were never seen as ignored: {ignorers:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let children = node.which_children(sup.pid()).unwrap();
+    let ids: Vec<&str> = children.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["a", "waited", "unwaited", "b"], "the specs are kept");
+    assert_eq!(children.iter().map(|c| c.pid.is_some()).collect::<Vec<_>>(), [true, false, false, true]);
+    assert_eq!(restarts(&node, sup.pid()), [0, 0, 0, 0], "an ignored start is no restart");
+    assert!(node.is_alive(sup.pid()), "intensity 1 was not spent on the ignorers' exits");
+    assert_eq!(node.count_children(sup.pid()).unwrap().active, 2);
+    // restart_child starts it again: ignored again, as OTP's {ok, undefined}.
+    assert_eq!(node.restart_child(sup.pid(), "waited"), Err(SupervisorError::Ignored));
+    assert_eq!(started(&inbox).1, 2);
+    // A dynamic supervisor forgets a child that ignored its start.
+    let template = ChildSpec::worker("job", "workers", "ignorer", &pid_bytes(inbox.pid())).ack_timeout(wait);
+    let dynamic = node
+        .start_supervisor(&SupervisorSpec::new(flags(Strategy::SimpleOneForOne, 1), vec![template]))
+        .expect("started");
+    assert_eq!(node.start_dynamic_child(dynamic.pid(), &5i64.to_le_bytes()), Err(SupervisorError::Ignored));
+    assert_eq!(started(&inbox).1, 5);
+    assert_eq!(node.count_children(dynamic.pid()).unwrap().specs, 0, "no child kept");
+    node.exit(sup.pid(), ExitReason::Shutdown(vec![]));
+    finish(&sup);
 }
 
 #[test]

@@ -344,9 +344,9 @@ pub(super) fn run<G: GenServer>(start: StartArg<G::Arg>) {
         }
         Init::Ignore => {
             answer(StartReply::Ignore);
-            // Under a supervisor: acknowledged, then gone (a transient or
-            // temporary child is not restarted).
-            crate::init_ack();
+            // Under a supervisor: it keeps the spec with no process and
+            // does not restart it, as OTP's does.
+            crate::init_ignore();
             exit(Reason::Normal)
         }
         Init::Ok(state, next) => (state, next),

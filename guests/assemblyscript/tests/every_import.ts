@@ -56,6 +56,7 @@ export function main(): void {
     sink += <i64>sys.supervisor_start(0, 0);
     sink += <i64>sys.supervisor_request(<i64>0, 0, 0, 0);
     sink += <i64>sys.init_ack();
+    sink += <i64>sys.init_ignore();
     sink += <i64>sys.table_new(0, 0, 0, 0, <i64>0);
     sink += <i64>sys.table_whereis(0, 0);
     sink += <i64>sys.table_delete(<i64>0);

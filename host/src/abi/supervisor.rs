@@ -4,8 +4,8 @@
 use super::charge::charge;
 use super::guest_memory::guest;
 use crate::base::codes::{
-    ERR_BADARG, ERR_LIMIT, ERR_NOPROC, ERR_NOT_PERMITTED, MODULE, OK, SUP_RESTART_CHILD, SUP_START_CHILD, TAG_ACK,
-    TAG_SUPERVISOR_REQUEST,
+    ACK_IGNORE, ERR_BADARG, ERR_LIMIT, ERR_NOPROC, ERR_NOT_PERMITTED, MODULE, OK, SUP_RESTART_CHILD, SUP_START_CHILD,
+    TAG_ACK, TAG_SUPERVISOR_REQUEST,
 };
 use crate::base::pid::Pid;
 use crate::process::cost;
@@ -21,6 +21,7 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "supervisor_start", supervisor_start)?;
     linker.func_wrap(MODULE, "supervisor_request", supervisor_request)?;
     linker.func_wrap(MODULE, "init_ack", init_ack)?;
+    linker.func_wrap(MODULE, "init_ignore", init_ignore)?;
     Ok(())
 }
 
@@ -101,10 +102,33 @@ fn supervisor_request(
 /// (`TAG_ACK`), once; later calls, and calls of a process nobody waits
 /// for, do nothing. Returns `OK`.
 fn init_ack(caller: Caller<'_, ProcessState>) -> i32 {
+    acknowledge(&caller, &[])
+}
+
+/// Tells the supervisor of this process that it ignores its start (OTP's
+/// `ignore`): `TAG_ACK` with the payload `[1]`, to the supervisor waiting
+/// for the acknowledgement, else to the parent if that is a supervisor.
+/// The supervisor then keeps the child's spec with no process and does not
+/// restart it. Returns `OK`.
+fn init_ignore(caller: Caller<'_, ProcessState>) -> i32 {
+    acknowledge(&caller, &[ACK_IGNORE])
+}
+
+/// Sends `TAG_ACK` with `payload` once: to the supervisor waiting for it,
+/// or (for an `ignore`, which a supervisor must hear even when it does not
+/// wait) to the parent if it is a supervisor.
+fn acknowledge(caller: &Caller<'_, ProcessState>, payload: &[u8]) -> i32 {
     let process = &caller.data().process;
-    let to = process.ack_to.swap(0, Ordering::AcqRel);
-    if let Some(to) = Pid::from_raw(to) {
-        process.runtime.send(to, Letter::new(process.pid, TAG_ACK, &[]));
+    let waiting = Pid::from_raw(process.ack_to.swap(0, Ordering::AcqRel));
+    let to = match waiting {
+        Some(to) => Some(to),
+        None if !payload.is_empty() => {
+            process.parent.filter(|&parent| process.runtime.table.get(parent).is_some_and(|p| p.is_supervisor()))
+        }
+        None => None,
+    };
+    if let Some(to) = to {
+        process.runtime.send(to, Letter::new(process.pid, TAG_ACK, payload));
     }
     OK
 }

@@ -110,8 +110,12 @@ pub const TAG_TABLE_TRANSFER: i64 = -102;
 /// Tag of the message a process gets from a child it waits for (a
 /// supervisor's child, a supervisor it started) when the child calls
 /// `init_ack`, or when a supervisor's children have all started. Empty
-/// payload; the sender is the child.
+/// payload; the sender is the child. A child that calls `init_ignore` sends
+/// its supervisor the payload `[ACK_IGNORE]`.
 pub const TAG_ACK: i64 = -103;
+/// The payload byte of a `TAG_ACK` that says the child ignores its start
+/// (`init_ignore`, OTP's `ignore`).
+pub const ACK_IGNORE: u8 = 1;
 /// Tag of a supervisor's answer to `supervisor_request`. Payload (LE):
 /// `[request id: i64][result: i64][data bytes]` (see docs/ABI.md).
 pub const TAG_SUPERVISOR_REPLY: i64 = -104;
@@ -302,6 +306,7 @@ pub const ALL: &[(&str, i64)] = &[
     ("TAG_DOWN", TAG_DOWN),
     ("TAG_TABLE_TRANSFER", TAG_TABLE_TRANSFER),
     ("TAG_ACK", TAG_ACK),
+    ("ACK_IGNORE", ACK_IGNORE as i64),
     ("TAG_SUPERVISOR_REPLY", TAG_SUPERVISOR_REPLY),
     ("TAG_CALL", TAG_CALL),
     ("TAG_REPLY", TAG_REPLY),

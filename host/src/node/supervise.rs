@@ -67,7 +67,9 @@ impl Node {
     }
 
     /// Adds `spec` to a static supervisor and starts it (OTP's
-    /// `supervisor:start_child/2`); returns its pid.
+    /// `supervisor:start_child/2`); returns its pid, or
+    /// [`SupervisorError::Ignored`] if the child ignored its start (OTP's
+    /// `{ok, undefined}`: the spec is kept, with no process).
     pub fn start_child(&self, supervisor: Pid, spec: ChildSpec) -> Result<Pid, SupervisorError> {
         let id = spec.id.clone();
         self.started(self.request(supervisor, Op::StartChild(Box::new(spec)), &id)?)
@@ -114,6 +116,7 @@ impl Node {
     fn started(&self, reply: Reply) -> Result<Pid, SupervisorError> {
         match reply {
             Reply::Started(pid) => Ok(pid),
+            Reply::Ignored => Err(SupervisorError::Ignored),
             other => Err(unexpected(other)),
         }
     }

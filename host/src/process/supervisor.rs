@@ -12,7 +12,9 @@ use super::run::RunOutcome;
 use super::runtime::Runtime;
 use super::spawn::Watchers;
 use super::{Body, Process};
-use crate::base::codes::{TAG_ACK, TAG_EXIT, TAG_SUPERVISOR_REPLY, TAG_SUPERVISOR_REQUEST, TAG_SUPERVISOR_TIMER};
+use crate::base::codes::{
+    ACK_IGNORE, TAG_ACK, TAG_EXIT, TAG_SUPERVISOR_REPLY, TAG_SUPERVISOR_REQUEST, TAG_SUPERVISOR_TIMER,
+};
 use crate::base::options::SpawnOptions;
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
@@ -149,7 +151,7 @@ fn event(letter: &Letter, dynamic: bool, fx: &mut Fx<'_>) -> Option<Event> {
             let kind = i32::from_le_bytes(payload.get(8..12)?.try_into().ok()?);
             Some(Event::Exit { from, reason: ExitReason::from_kind(kind, &payload[12..]) })
         }
-        TAG_ACK => Some(Event::Ack { from }),
+        TAG_ACK => Some(Event::Ack { from, ignore: letter.payload().to_vec() == [ACK_IGNORE] }),
         TAG_SUPERVISOR_TIMER => {
             let payload = letter.payload().to_vec();
             Some(Event::Timeout(u64::from_le_bytes(payload.get(..8)?.try_into().ok()?)))

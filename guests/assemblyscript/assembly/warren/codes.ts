@@ -93,6 +93,8 @@ export const TAG_DOWN: i64 = -101;
 export const TAG_TABLE_TRANSFER: i64 = -102;
 /** Tag of the message a process gets from a child it waits for (a supervisor's child, a supervisor it started) when the child calls `init_ack`, or when a supervisor's children have all started. Empty payload; the sender is the child. */
 export const TAG_ACK: i64 = -103;
+/** The payload byte of a `TAG_ACK` from a child that ignores its start (`initIgnore`). */
+export const ACK_IGNORE: u8 = 1;
 /** Tag of a supervisor's answer to `supervisor_request`. Payload (LE): `[request id: i64][result: i64][data bytes]` (see docs/ABI.md). */
 export const TAG_SUPERVISOR_REPLY: i64 = -104;
 /** Tag of a call's request, as the process called receives it. Payload (LE): `[reply token: i64][request bytes]`; the sender is the caller, which `reply` answers with the token. */

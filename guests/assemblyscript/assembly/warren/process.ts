@@ -107,6 +107,11 @@ export function initAck(): void {
   sys.init_ack();
 }
 
+/** Tells this process's supervisor that it ignores its start (OTP's `ignore`): the supervisor keeps its spec with no process and does not restart it. Call it instead of `initAck`, then exit normally. */
+export function initIgnore(): void {
+  sys.init_ignore();
+}
+
 /** The bytes the process was spawned with. */
 export function arg(): Uint8Array {
   const n = sys.arg_size();

@@ -127,6 +127,8 @@ export declare function supervisor_start(spec_ptr: usize, spec_len: i32): i64;
 export declare function supervisor_request(sup: i64, op: i32, arg_ptr: usize, arg_len: i32): i64;
 @external("warren_v1", "init_ack")
 export declare function init_ack(): i32;
+@external("warren_v1", "init_ignore")
+export declare function init_ignore(): i32;
 
 // Tables.
 @external("warren_v1", "table_new")

@@ -13,7 +13,8 @@
 //!   LE).
 //! * `child_spec` (entry): argument `(reporter, module)`; sends the child
 //!   record of a Probe (registered as `supervised-probe`, trapping exits),
-//!   tag [`TAG_PID`].
+//!   tag [`TAG_PID`], then that of a Probe whose init ignores its start
+//!   (id `ignoring`).
 //! * `plain` (entry): a blocking process that never answers anything.
 
 use serde::{Deserialize, Serialize};
@@ -544,6 +545,9 @@ fn child_spec((reporter, module): (Pid, String)) -> Result<(), String> {
     let config = Config { reporter, start: Start::Ok, trap_exit: true };
     let spec = gen_server::child_spec::<Probe>("probe", &module, &config, Some(Name::local("supervised-probe")))
         .map_err(|e| e.to_string())?;
+    reporter.send(TAG_PID, &spec.to_bytes()).map_err(|e| e.to_string())?;
+    let ignoring = Config { reporter, start: Start::Ignore, trap_exit: true };
+    let spec = gen_server::child_spec::<Probe>("ignoring", &module, &ignoring, None).map_err(|e| e.to_string())?;
     reporter.send(TAG_PID, &spec.to_bytes()).map_err(|e| e.to_string())
 }
 

@@ -337,6 +337,8 @@ pub(crate) fn encode_reply(request: u64, reply: &Reply) -> Vec<u8> {
     let (result, data): (i64, Vec<u8>) = match reply {
         Reply::Ok => (i64::from(OK), Vec::new()),
         Reply::Started(pid) => (pid.raw().cast_signed(), Vec::new()),
+        // No pid: the child ignored its start (OTP's `{ok, undefined}`).
+        Reply::Ignored => (0, Vec::new()),
         Reply::Children(children) => {
             let mut data = Vec::new();
             for child in children {
@@ -379,6 +381,8 @@ fn error_reply(error: &SupervisorError) -> (i64, Vec<u8>) {
         SupervisorError::BadSpec(why) => (ERR_BADARG, why.as_bytes().to_vec()),
         SupervisorError::WrongKind(why) => (ERR_BADARG, why.as_bytes().to_vec()),
         SupervisorError::NoSupervisor(_) | SupervisorError::Exited(_) => (ERR_NOPROC, Vec::new()),
+        // Not an error on the wire: `Reply::Ignored` (result 0).
+        SupervisorError::Ignored => (0, Vec::new()),
     };
     (i64::from(code), data)
 }
@@ -412,6 +416,7 @@ pub(crate) fn decode_reply(payload: &[u8], op: i32, id: &str) -> Option<(u64, Re
         return Some((request, Reply::Error(error)));
     }
     let reply = match op {
+        SUP_START_CHILD | SUP_RESTART_CHILD if result == 0 => Reply::Ignored,
         SUP_START_CHILD | SUP_RESTART_CHILD => Reply::Started(Pid::from_raw(result.cast_unsigned())?),
         SUP_WHICH_CHILDREN => {
             let mut reader = Reader { bytes: data };

@@ -47,7 +47,11 @@ pub(crate) enum Event {
     /// supervisor traps exits).
     Exit { from: Pid, reason: ExitReason },
     /// A child acknowledged its start (`init_ack`).
-    Ack { from: Pid },
+    Ack {
+        from: Pid,
+        /// The child ignores its start (`init_ignore`, OTP's `ignore`).
+        ignore: bool,
+    },
     /// A timer it armed fired.
     Timeout(u64),
     /// An operation asked of it.
@@ -80,6 +84,8 @@ pub(crate) enum Reply {
     Ok,
     /// The child started, with this pid.
     Started(Pid),
+    /// The child ignored its start (OTP's `{ok, undefined}`): no process.
+    Ignored,
     /// The children.
     Children(Vec<ChildInfo>),
     /// The counts.
@@ -333,6 +339,22 @@ impl Supervisor {
         }
     }
 
+    /// Child `key` (`pid`) ignored its start, as a start function that
+    /// returns `ignore`: the supervisor keeps its spec with no process (a
+    /// dynamic supervisor forgets it), and neither counts nor restarts it;
+    /// its exit, which follows, is then no child's.
+    fn ignored(&mut self, key: u64, pid: Pid, on_fail: OnFail, fx: &mut impl Effects) {
+        self.by_pid.remove(&pid);
+        if self.dynamic() {
+            self.children.remove(&key);
+        } else if let Some(child) = self.children.get_mut(&key) {
+            child.pid = None;
+        }
+        if let OnFail::Reply { to, request, .. } = on_fail {
+            fx.reply(to, request, Reply::Ignored);
+        }
+    }
+
     fn start_failed(&mut self, key: u64, reason: ExitReason, on_fail: OnFail, fx: &mut impl Effects) {
         let Some(child) = self.children.get_mut(&key) else { return };
         if let Some(pid) = child.pid.take() {
@@ -491,8 +513,12 @@ impl Supervisor {
                 }
             },
             Wait::Ack { key, pid, timer, on_fail } => match event {
-                Event::Ack { from } if from == pid => {
+                Event::Ack { from, ignore: false } if from == pid => {
                     self.started_ok(key, on_fail, fx);
+                    None
+                }
+                Event::Ack { from, ignore: true } if from == pid => {
+                    self.ignored(key, pid, on_fail, fx);
                     None
                 }
                 Event::Exit { from, reason } if from == pid => {
@@ -556,6 +582,13 @@ impl Supervisor {
                 }
                 // An exit signal from anyone else is ignored, as OTP's
                 // supervisor ignores unexpected messages.
+            }
+            // A child that ignores its start after the supervisor stopped
+            // waiting for it (or never waited: no ack timeout).
+            Event::Ack { from, ignore: true } => {
+                if let Some(&key) = self.by_pid.get(&from) {
+                    self.ignored(key, from, OnFail::Retry, fx);
+                }
             }
             // Late acknowledgements and timers that no longer matter.
             Event::Ack { .. } | Event::Timeout(_) => {}

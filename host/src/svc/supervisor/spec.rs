@@ -332,6 +332,9 @@ pub enum SupervisorError {
     Exited(ExitReason),
     /// The node holds as many processes as it may (its `max_processes`).
     ProcessLimit(u32),
+    /// The child ignored its start (`init_ignore`, OTP's `{ok, undefined}`):
+    /// no process runs; a static supervisor keeps its spec.
+    Ignored,
 }
 
 impl fmt::Display for SupervisorError {
@@ -348,6 +351,7 @@ impl fmt::Display for SupervisorError {
             SupervisorError::WrongKind(why) => f.write_str(why),
             SupervisorError::Exited(reason) => write!(f, "the supervisor exited: {reason}"),
             SupervisorError::ProcessLimit(max) => write!(f, "the node holds its maximum of {max} processes"),
+            SupervisorError::Ignored => f.write_str("the child ignored its start"),
         }
     }
 }

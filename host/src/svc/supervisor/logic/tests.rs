@@ -204,8 +204,26 @@ fn a_start_waits_for_the_ack_and_keeps_other_events_for_after() {
     // z crashes while a's start is awaited: its restart waits too.
     sup.handle(crash(1), &mut world);
     assert!(world.take().is_empty());
-    sup.handle(Event::Ack { from: pid(2) }, &mut world);
+    sup.handle(Event::Ack { from: pid(2), ignore: false }, &mut world);
     assert_eq!(world.take(), ["start b=3", "started", "start z=4"]);
+}
+
+#[test]
+fn a_child_that_ignores_its_start_is_kept_with_no_pid_and_its_exit_restarts_nothing() {
+    let mut world = World::new();
+    let waited = worker("a").ack_timeout(Some(Duration::from_secs(1)));
+    let mut sup = supervisor(Strategy::OneForOne, 5, vec![waited, worker("b")]);
+    sup.init(&mut world);
+    assert_eq!(world.take(), ["start a=1"]);
+    sup.handle(Event::Ack { from: pid(1), ignore: true }, &mut world);
+    assert_eq!(world.take(), ["start b=2", "started"], "the start goes on");
+    // Its normal exit, which follows, is no child's: nothing restarts.
+    assert_eq!(sup.handle(Event::Exit { from: pid(1), reason: ExitReason::Normal }, &mut world), None);
+    assert!(world.take().is_empty());
+    // b ignores its start late (it had no ack timeout): forgotten as well.
+    sup.handle(Event::Ack { from: pid(2), ignore: true }, &mut world);
+    assert_eq!(sup.handle(Event::Exit { from: pid(2), reason: ExitReason::Normal }, &mut world), None);
+    assert!(world.take().is_empty(), "no restart of b either");
 }
 
 #[test]
