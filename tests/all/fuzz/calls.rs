@@ -198,6 +198,7 @@ abi! {
     W "supervisor_start" (Buf) -> "i64" as Pid;
     W "supervisor_request" (Pid, Int, Buf) -> "i64";
     W "init_ack" () -> "i32";
+    W "init_ignore" () -> "i32";
     WASI "args_get" (Ptr, Ptr) -> "i32";
     WASI "args_sizes_get" (Ptr, Ptr) -> "i32";
     WASI "clock_res_get" (Int, Ptr) -> "i32";
