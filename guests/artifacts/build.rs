@@ -204,6 +204,17 @@ fn scrub_cargo_env(cmd: &mut Command) {
     }
 }
 
+/// The files `dir/*.EXTENSION`, sorted.
+fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())).path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == extension))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Compiles every `c_dir/*.c`; returns the `.wasm` files.
 fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
     println!("cargo:rerun-if-env-changed=WARREN_CLANG");
@@ -213,12 +224,7 @@ fn build_c_guests(c_dir: &Path, out_dir: &Path) -> Vec<Artifact> {
     // A directory: cargo rescans it, so new, changed and removed files
     // (headers included) all count.
     rerun_if_changed(c_dir);
-    let mut sources: Vec<PathBuf> = fs::read_dir(c_dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", c_dir.display()))
-        .map(|entry| entry.expect("reading guests/c").path())
-        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "c"))
-        .collect();
-    sources.sort();
+    let sources = files_with_extension(c_dir, "c");
     if sources.is_empty() {
         return Vec::new();
     }
@@ -378,12 +384,7 @@ fn build_zig_guests(zig_dir: &Path, repo_dir: &Path, out_dir: &Path) -> Vec<Arti
         return Vec::new();
     }
     rerun_if_changed(zig_dir);
-    let mut sources: Vec<PathBuf> = fs::read_dir(zig_dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", zig_dir.display()))
-        .map(|entry| entry.expect("reading guests/zig").path())
-        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "zig"))
-        .collect();
-    sources.sort();
+    let sources = files_with_extension(zig_dir, "zig");
     for source in &sources {
         rerun_if_changed(source);
     }

@@ -553,9 +553,10 @@ fn a_node_that_is_shutting_down_refuses_requests() {
     sandbox.warren(&["send", "echo", "--tag", "1", "x"]).fails_with("shutting down");
 }
 
-#[test]
-fn tree_shows_restart_counts_after_a_crash() {
-    let sandbox = Sandbox::new();
+/// Writes a manifest whose one_for_one supervisor has one child,
+/// `crasher` (registered under that name), which traps at its first
+/// message; returns the manifest's path.
+pub(crate) fn crasher_app(sandbox: &Sandbox) -> String {
     sandbox.write(
         "crasher.wat",
         &format!(
@@ -567,11 +568,17 @@ fn tree_shows_restart_counts_after_a_crash() {
                 unreachable))"#
         ),
     );
-    let manifest = sandbox.write(
+    sandbox.write(
         "app.toml",
         "[modules]\ncrasher = \"crasher.wat\"\n\n[supervisor]\nstrategy = \"one_for_one\"\n\n\
          [[supervisor.children]]\nid = \"crasher\"\nmodule = \"crasher\"\n",
-    );
+    )
+}
+
+#[test]
+fn tree_shows_restart_counts_after_a_crash() {
+    let sandbox = Sandbox::new();
+    let manifest = crasher_app(&sandbox);
     let _node = sandbox.node(&["run", &manifest], "app", "");
     let before = sandbox
         .until(&["tree", "--json"], |o| o.code == Some(0) && o.json()["trees"][0]["children"][0]["pid"].is_string());

@@ -5,8 +5,8 @@
 //! Debian's headless Chromium through chromedriver (WebDriver, plain HTTP
 //! and JSON); the others speak HTTP over a TCP socket.
 
-use crate::common::{PATIENCE, PRELUDE, RELATIONS_IMPORTS};
-use crate::control::{Sandbox, guest};
+use crate::common::PATIENCE;
+use crate::control::{Sandbox, crasher_app, guest};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -568,22 +568,7 @@ fn metrics_parse_as_prometheus_text_and_count_what_the_node_counts() {
 #[test]
 fn restarts_of_the_hosts_supervisors_are_counted() {
     let sandbox = Sandbox::new();
-    sandbox.write(
-        "crasher.wat",
-        &format!(
-            r#"(module {RELATIONS_IMPORTS} {PRELUDE}
-              (data (i32.const 2000) "crasher")
-              (func (export "main")
-                (drop (call $register (i32.const 2000) (i32.const 7) (call $self)))
-                (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
-                unreachable))"#
-        ),
-    );
-    let manifest = sandbox.write(
-        "app.toml",
-        "[modules]\ncrasher = \"crasher.wat\"\n\n[supervisor]\nstrategy = \"one_for_one\"\n\n\
-         [[supervisor.children]]\nid = \"crasher\"\nmodule = \"crasher\"\n",
-    );
+    let manifest = crasher_app(&sandbox);
     let node = DashNode::start(&sandbox, &["run", &manifest, "--dashboard", "127.0.0.1:0"], "");
     let restarts =
         || parse_exposition(&get(&format!("{}/metrics", node.base)).body).value("warren_supervisor_restarts_total");
