@@ -16,6 +16,8 @@
 //! stalled the node would show in the mean). The phase with listings lasts
 //! until 5 listings are done.
 
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[path = "support/report.rs"]
 #[allow(dead_code)]
 mod report;

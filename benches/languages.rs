@@ -40,6 +40,8 @@
 //! Erlang's (for a rate, Erlang's rate divided by Warren's): below 1.0
 //! Warren is better.
 
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[path = "support/report.rs"]
 #[allow(dead_code)] // this runner has no use for every helper
 mod report;

@@ -32,6 +32,8 @@
 //! The final table's ratio is Warren's cost divided by Erlang's (for a
 //! rate, Erlang's rate divided by Warren's): below 1.0 Warren is better.
 
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[path = "support/report.rs"]
 #[allow(dead_code)] // this runner has no use for every helper
 mod report;

@@ -32,6 +32,8 @@
 //! (`host/src/process/graveyard.rs`): in a cascade longer than that, most
 //! teardowns are still on the cascade's path.
 
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[path = "support/report.rs"]
 #[allow(dead_code)] // this runner has no use for every helper
 mod report;

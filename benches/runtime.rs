@@ -37,6 +37,8 @@
 //! The final table's ratio is Warren's cost divided by Erlang's (for a rate,
 //! Erlang's rate divided by Warren's), so below 1.0 Warren is better.
 
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[path = "support/report.rs"]
 mod report;
 #[path = "support/steal.rs"]

@@ -77,6 +77,8 @@
 //! after it is killed, and a unit still running after an hour (a host call
 //! to a supervisor that never answers) ends the benchmark with exit code 3.
 
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[path = "support/report.rs"]
 mod report;
 #[path = "support/side_by_side.rs"]

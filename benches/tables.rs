@@ -35,6 +35,8 @@
 //! the set workloads, is Erlang's own figure (at least as fast as Erlang);
 //! the ordered_set rows are for information.
 
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[path = "support/report.rs"]
 #[allow(dead_code)] // this runner has no use for every helper
 mod report;

@@ -29,6 +29,8 @@
 //! its unit; a unit still running after an hour ends the benchmark with
 //! exit code 3.
 
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[path = "support/report.rs"]
 #[allow(dead_code)] // this runner has no use for every helper
 mod report;

@@ -3,6 +3,7 @@
 //! `warren` alone runs a built-in demo; `warren run FILE` runs a guest;
 //! `warren run app.toml` runs an application from a manifest.
 
+mod allocator;
 mod control;
 mod size;
 

@@ -3,6 +3,8 @@
 //! binary, as wasmtime does, to keep link time low.
 
 mod abi_contract;
+#[path = "../../src/allocator.rs"]
+mod allocator;
 mod bindings;
 mod calls;
 mod capabilities;
