@@ -22,10 +22,12 @@ const OBSERVER: &str = r#"
   (import "warren_v1" "set_handler" (func $set_handler (param i32 i32) (result i32)))
   (import "warren_v1" "hibernate" (func $hibernate (result i32)))
   (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
+  (import "warren_v1" "receive" (func $receive (param i32 i32 i64) (result i32)))
   (memory (export "memory") 1)
   (global $counter (export "counter") (mut i64) (i64.const 5))
   (data (i32.const 16) "pristine")
   (data (i32.const 1024) "on_message")
+  (data (i32.const 1040) "on_ignored")
   (func $dirty
     (global.set $counter (i64.add (global.get $counter) (i64.const 1)))
     (i64.store (i32.const 16) (i64.const -1))
@@ -47,6 +49,23 @@ const OBSERVER: &str = r#"
     (call $dirty)
     (drop (memory.grow (i32.const 1)))
     (i64.store (i32.const 70000) (i64.const 44)))
+  ;; [reporter]: dirties the instance, tells the reporter (tag 3) and
+  ;; waits in a receive for ever.
+  (func (export "dirty_then_wait")
+    (drop (call $arg_read (i32.const 0) (i32.const 8)))
+    (call $dirty)
+    (drop (call $send (i64.load (i32.const 0)) (i64.const 3) (i32.const 0) (i32.const 0)))
+    (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+    (unreachable))
+  ;; [reporter]: the same, then idles as a handler-style process (no call
+  ;; in flight, not hibernated).
+  (func (export "dirty_then_idle")
+    (drop (call $arg_read (i32.const 0) (i32.const 8)))
+    (call $dirty)
+    (if (call $set_handler (i32.const 1040) (i32.const 10))
+      (then (unreachable)))
+    (drop (call $send (i64.load (i32.const 0)) (i64.const 3) (i32.const 0) (i32.const 0))))
+  (func (export "on_ignored") (result i32) (i32.const 0))
   (func (export "sleeper")
     (if (call $set_handler (i32.const 1024) (i32.const 10))
       (then (unreachable)))
@@ -126,4 +145,35 @@ fn a_store_given_back_by_hibernation_serves_a_new_process_as_a_fresh_instance() 
         assert_eq!(as_i64s(&recv_tag(&inbox, 1).data), fresh(), "a new process in round {round}");
         finish_normally(&observer);
     }
+}
+
+/// A process killed while it waits in a receive has that receive fail and
+/// its call unwind, and one killed while idle between handler calls has no
+/// call at all: either leaves its store to be recycled (`graveyard.rs`).
+/// The killed ones end `killed`, and every process after them, on the same
+/// scheduler thread (so on their stores), sees a fresh instance.
+#[test]
+fn processes_after_killed_ones_see_fresh_instances() {
+    let node = node(1);
+    let module = load(&node, "observer", OBSERVER);
+    let inbox = node.inbox();
+    for round in 0..4 {
+        let entries = ["dirty_then_wait", "dirty_then_idle"];
+        let victims: Vec<_> = (0..40).map(|i| spawn(&node, &module, entries[i % 2], &pid_bytes(inbox.pid()))).collect();
+        for _ in &victims {
+            recv_tag(&inbox, 3);
+        }
+        for victim in &victims {
+            node.exit(victim.pid(), ExitReason::Killed);
+        }
+        for (i, victim) in victims.iter().enumerate() {
+            assert_eq!(finish(victim), ExitReason::Killed, "{} {i} in round {round}", entries[i % 2]);
+        }
+        for i in 0..40 {
+            let observer = spawn(&node, &module, "observe", &pid_bytes(inbox.pid()));
+            assert_eq!(as_i64s(&recv_tag(&inbox, 1).data), fresh(), "observer {i} after kills in round {round}");
+            finish_normally(&observer);
+        }
+    }
+    assert_node_still_runs(&node);
 }

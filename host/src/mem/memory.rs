@@ -99,29 +99,43 @@ thread_local! {
 
 /// Zeroes `slot` and gives it back, now or with this thread's next batch.
 fn retire(slot: Retired) {
-    let (now, batch) = RETIRED.with(|retired| match retired.borrow_mut().as_mut() {
+    let now = RETIRED.with(|retired| match retired.borrow_mut().as_mut() {
         Some(waiting) => {
             waiting.push(slot);
-            let full = waiting.len() >= RETIRE_BATCH;
-            (None, full.then(|| std::mem::take(waiting)))
+            if waiting.len() >= RETIRE_BATCH {
+                // In place: the list keeps its capacity for the next batch
+                // (zeroing and giving back drop no memory, so nothing
+                // here retires another slot meanwhile).
+                release_all(waiting);
+            }
+            None
         }
-        None => (Some(slot), None),
+        None => Some(slot),
     });
-    release_all(now.into_iter().chain(batch.into_iter().flatten()).collect());
+    if let Some(slot) = now {
+        release_all(&mut vec![slot]);
+    }
 }
 
 /// Zeroes `slots` (one residency query for neighbours) and gives them back
-/// to their pools: only then may another memory take them.
-fn release_all(slots: Vec<Retired>) {
+/// to their pools, emptying the list: only then may another memory take
+/// them.
+fn release_all(slots: &mut Vec<Retired>) {
     if slots.is_empty() {
         return;
     }
-    let mut ranges: Vec<(usize, usize)> = slots.iter().map(|slot| (slot.base, slot.size)).collect();
-    // SAFETY: every slot is a page-aligned slot of one of our regions whose
-    // memory was dropped: no wasm uses it, and no pool hands it out before
-    // `release` below.
-    unsafe { region::zero_all(&mut ranges) };
-    for slot in slots {
+    let mut ranges = [(0, 0); RETIRE_BATCH];
+    for chunk in slots.chunks(RETIRE_BATCH) {
+        let ranges = &mut ranges[..chunk.len()];
+        for (range, slot) in ranges.iter_mut().zip(chunk) {
+            *range = (slot.base, slot.size);
+        }
+        // SAFETY: every slot is a page-aligned slot of one of our regions
+        // whose memory was dropped: no wasm uses it, and no pool hands it
+        // out before `release` below.
+        unsafe { region::zero_all(ranges) };
+    }
+    for slot in slots.drain(..) {
         slot.pools.get().classes[slot.class].release(slot.base);
     }
 }
@@ -129,21 +143,24 @@ fn release_all(slots: Vec<Retired>) {
 /// From now on this thread retires the slots of the memories it drops in
 /// batches (a scheduler thread, as it starts).
 pub(crate) fn batch_on_this_thread() {
-    RETIRED.with(|retired| *retired.borrow_mut() = Some(Vec::new()));
+    RETIRED.with(|retired| *retired.borrow_mut() = Some(Vec::with_capacity(RETIRE_BATCH)));
 }
 
 /// Gives back the slots this thread retired so far (when it finds no work:
 /// they then serve new memories again).
 pub(crate) fn release_retired() {
-    let waiting = RETIRED.with(|retired| retired.borrow_mut().as_mut().map(std::mem::take));
-    release_all(waiting.unwrap_or_default());
+    RETIRED.with(|retired| {
+        if let Some(waiting) = retired.borrow_mut().as_mut() {
+            release_all(waiting);
+        }
+    });
 }
 
 /// Gives back what this thread retired, and retires nothing more in
 /// batches (a scheduler thread, as it stops: before the node's pools go).
 pub(crate) fn stop_batching_on_this_thread() {
     let waiting = RETIRED.with(|retired| retired.borrow_mut().take());
-    release_all(waiting.unwrap_or_default());
+    release_all(&mut waiting.unwrap_or_default());
 }
 
 // SAFETY: `as_ptr` stays valid until the next grow or drop; the byte sizes

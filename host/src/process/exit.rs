@@ -2,10 +2,10 @@
 //! Erlang's guarantees need, and the stop of every process when the node
 //! stops.
 
+use super::Process;
 use super::letter::Letter;
 use super::runtime::Runtime;
 use super::trace::{self, TraceEvent};
-use super::{Process, graveyard};
 use crate::base::codes::TAG_TABLE_TRANSFER;
 use crate::base::reason::ExitReason;
 use crate::svc::Member;
@@ -21,7 +21,7 @@ impl Runtime {
     /// finds it); its names are freed; its tables go to their heirs; its
     /// timers are cancelled; then its links get their exit signals and only
     /// after them its monitors their DOWN; last its instance goes to be torn
-    /// down when the thread is idle (`graveyard.rs`).
+    /// down by an idle thread (`graveyard.rs`).
     pub(crate) fn process_exited(&self, process: &Arc<Process>, reason: Arc<ExitReason>) {
         process.run_state.set_done();
         self.exited_reductions.fetch_add(process.reductions.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -52,7 +52,13 @@ impl Runtime {
         // SAFETY: a wasm process ends on the scheduler thread that holds it
         // `RUNNING` (an inbox has no task).
         if let Some(task) = unsafe { process.take_task() } {
-            graveyard::bury(task);
+            if self.scheduler.is_shutdown() {
+                // The node stops: no thread will dig, and a grave would
+                // hold the node (its process holds it).
+                drop(task);
+            } else if self.graveyard.bury(process, task) {
+                self.scheduler.wake_one_for_housekeeping();
+            }
         }
         process.record_exit(&reason);
     }
@@ -61,6 +67,7 @@ impl Runtime {
     /// running (the node stops).
     pub(crate) fn stop(&self) {
         self.scheduler.shutdown();
+        self.graveyard.clear();
         self.timers.clear();
         for process in self.table.snapshot() {
             let held = process.run_state.stop();

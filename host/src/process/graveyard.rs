@@ -1,71 +1,126 @@
-//! The tasks of exited processes, torn down when their thread has nothing
-//! to run: a wasm store costs far more to tear down than an Erlang heap
-//! (a suspended call is unwound, the instance, memory and stack go back),
-//! and an exit's signals must not wait for it. An exit cascade through a
-//! chain of linked processes, or a supervisor stopping and restarting its
-//! children, then runs at the speed of its signals; the teardowns follow
-//! when the thread is idle.
+//! The tasks of exited processes, torn down by whichever scheduler thread
+//! has nothing to run: a wasm store costs far more to tear down than an
+//! Erlang heap (a suspended call is unwound, the instance, memory and stack
+//! go back), and an exit's signals must not wait for it. An exit cascade
+//! through a chain of linked processes, or a supervisor stopping and
+//! restarting its children, then runs at the speed of its signals on one
+//! core while another core tears down behind it.
 //!
-//! Bounded: a thread keeps at most [`MAX_BURIED`] tasks; past that, a task
-//! is torn down at once, as it was before. The total work is the same;
-//! only its place in time moves.
+//! The graves are the node's, not a thread's: a cascade runs on one thread
+//! (each exit wakes the next process into that thread's next slot), so the
+//! thread that buries is the one with no time to dig. Every
+//! [`BATCH`] graves a parked thread is woken to tear them down; a thread
+//! also tears down when it finds no work itself.
+//!
+//! A killed process's store is recycled, not dropped, when the module's
+//! instances can be reset (`recycle.rs`): an idle handler-style process has
+//! no call in flight, and a process killed while it waited in a receive has
+//! that receive fail (`receive::dispose`), so its call unwinds and gives
+//! the store back. The restarts that follow a supervisor's kill then find
+//! ready instances. Any other task (a call suspended elsewhere, a
+//! hibernated process) is dropped.
+//!
+//! Bounded: at most [`MAX_WAITING`] graves wait; past that, the burying
+//! thread tears a task down at once, as it did before. The total work is
+//! the same; only its place moves.
 
-use super::task::Task;
-use std::cell::RefCell;
-use std::time::Duration;
+use super::Process;
+use super::recycle;
+use super::task::{CallDone, Task};
+use super::waker::borrowed_waker;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
-/// Most tasks a thread keeps for later.
-const MAX_BURIED: usize = 256;
-/// Tasks torn down per idle call: the thread looks for new work between
-/// batches.
+/// Most graves that wait for an idle thread.
+const MAX_WAITING: usize = 1024;
+/// Graves torn down per idle call (the thread looks for new work between
+/// batches), and how many wait before a parked thread is woken for them.
 const BATCH: usize = 32;
 
-thread_local! {
-    /// `None` on threads that are not scheduler threads (their tasks go at
-    /// once).
-    static GRAVEYARD: RefCell<Option<Vec<Task>>> = const { RefCell::new(None) };
+/// The tasks of a node's exited processes, waiting to be torn down.
+#[derive(Default)]
+pub(crate) struct Graveyard {
+    graves: Mutex<Vec<Grave>>,
+    /// How many graves wait, read without the lock.
+    waiting: AtomicUsize,
 }
 
-/// This thread keeps exited processes' tasks for later from now on (a
-/// scheduler thread, as it starts).
-pub(crate) fn enable_on_this_thread() {
-    GRAVEYARD.with(|graveyard| *graveyard.borrow_mut() = Some(Vec::new()));
+/// An exited process and its task.
+struct Grave {
+    /// Its waker polls a killed receive to its end; its stack base goes
+    /// with a recycled store.
+    process: Arc<Process>,
+    task: Task,
 }
 
-/// Tears down what this thread kept, and keeps nothing more (a scheduler
-/// thread, as it stops; its recycling is still on, so stores may go to it).
-pub(crate) fn disable_on_this_thread() {
-    let kept = GRAVEYARD.with(|graveyard| graveyard.borrow_mut().take());
-    drop(kept);
-}
-
-/// An exited process's task: kept for [`thread_idle`] if this thread keeps
-/// any and has room, else torn down now.
-pub(crate) fn bury(task: Task) {
-    let overflow = GRAVEYARD.with(|graveyard| match graveyard.borrow_mut().as_mut() {
-        Some(kept) if kept.len() < MAX_BURIED => {
-            kept.push(task);
-            None
+impl Graveyard {
+    /// Keeps the task of `process`, which exited, for an idle thread (or
+    /// tears it down now if too many wait). Returns whether a batch is
+    /// waiting: the caller then wakes a parked thread.
+    pub(crate) fn bury(&self, process: &Arc<Process>, task: Task) -> bool {
+        if matches!(task, Task::Finished) {
+            return false; // its store went back when its call returned
         }
-        _ => Some(task),
-    });
-    // Outside the borrow: a teardown may recycle a store, which touches
-    // other thread-locals, never this one.
-    drop(overflow);
+        let grave = Grave { process: process.clone(), task };
+        let mut graves = self.graves.lock().unwrap_or_else(|e| e.into_inner());
+        if graves.len() >= MAX_WAITING {
+            drop(graves);
+            grave.tear_down();
+            return false;
+        }
+        graves.push(grave);
+        self.waiting.store(graves.len(), Ordering::Relaxed);
+        graves.len().is_multiple_of(BATCH)
+    }
+
+    /// Tears down a batch of the waiting graves (a thread with nothing to
+    /// run). Returns whether more wait.
+    pub(crate) fn tear_down_batch(&self) -> bool {
+        if self.waiting.load(Ordering::Relaxed) == 0 {
+            return false;
+        }
+        let batch = {
+            let mut graves = self.graves.lock().unwrap_or_else(|e| e.into_inner());
+            let from = graves.len().saturating_sub(BATCH);
+            let batch = graves.split_off(from);
+            self.waiting.store(graves.len(), Ordering::Relaxed);
+            batch
+        };
+        // Outside the lock: burying goes on meanwhile.
+        for grave in batch {
+            grave.tear_down();
+        }
+        self.waiting.load(Ordering::Relaxed) > 0
+    }
+
+    /// Tears down every waiting grave (the node stops: its scheduler
+    /// threads have, and the graves hold processes, which hold the node).
+    pub(crate) fn clear(&self) {
+        let graves = std::mem::take(&mut *self.graves.lock().unwrap_or_else(|e| e.into_inner()));
+        self.waiting.store(0, Ordering::Relaxed);
+        for grave in graves {
+            grave.tear_down();
+        }
+    }
 }
 
-/// The thread found no work: tears down a batch of the tasks it kept.
-/// Returns `Some(0)` if more are left (the thread then looks for work, and
-/// comes back), `None` if none are.
-pub(crate) fn thread_idle() -> Option<Duration> {
-    let batch: Vec<Task> = GRAVEYARD.with(|graveyard| {
-        let mut graveyard = graveyard.borrow_mut();
-        let kept = graveyard.as_mut()?;
-        let from = kept.len().saturating_sub(BATCH);
-        Some(kept.split_off(from))
-    })?;
-    let torn_down = batch.len();
-    drop(batch);
-    let left = GRAVEYARD.with(|graveyard| graveyard.borrow().as_ref().is_some_and(|kept| !kept.is_empty()));
-    (torn_down > 0 && left).then_some(Duration::ZERO)
+impl Grave {
+    /// Recycles the store of the task if it can, else drops the task.
+    fn tear_down(self) {
+        let Grave { process, task } = self;
+        let stack_base = || process.stack_base.swap(0, Ordering::Relaxed);
+        match task {
+            Task::Idle(idle) => recycle::give_back(idle.store, stack_base()),
+            // SAFETY: the process exited, and its task is this grave's.
+            Task::Call(mut call) if unsafe { super::receive::dispose(&process) } => {
+                let waker = borrowed_waker(&process);
+                // The receive fails at once, and the call unwinds to its end.
+                if let Poll::Ready(CallDone { store, .. }) = call.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    recycle::give_back(store, stack_base());
+                }
+            }
+            other => drop(other),
+        }
+    }
 }

@@ -13,7 +13,7 @@
 //! | [`memory`], [`limits`] | the guest's memory as the host remembers it; the process's limits |
 //! | [`call_box`], [`resume_hints`] | call futures in reused memory; what a waking process will touch, prefetched |
 //! | [`recycle`], [`trim`] | stores of exited processes reused; stack pages of idle processes released |
-//! | [`graveyard`] | exited processes' tasks, torn down when their thread is idle |
+//! | [`graveyard`] | exited processes' tasks, torn down (their stores recycled) by an idle thread |
 //! | [`capabilities`] | what a process may do |
 //! | [`supervisor`] | supervisor processes: the host runs them, no wasm instance |
 //! | [`runtime`], [`spawn`], [`exit`] | what a node's processes share (configuration, engine, scheduler, services); spawning and ending processes |

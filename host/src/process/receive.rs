@@ -184,6 +184,10 @@ pub(crate) enum Phase {
     /// arrived. The timeout is a timer of the node's timer service
     /// (`svc/timers`), cancelled if a message comes first.
     Waiting,
+    /// The process was killed while it waited: the next poll fails with
+    /// wasmtime's discard marker, so the call unwinds and gives its store
+    /// back to be recycled (see [`dispose`]).
+    Disposed,
 }
 
 /// The future of a `receive` call: empty, its state is the process's
@@ -228,7 +232,38 @@ impl Future for Receive {
                 Poll::Pending
             }
             Phase::Resuming | Phase::Waiting => poll_waiting(process, state, cx),
+            Phase::Disposed => {
+                state.receive.phase = Phase::Done;
+                Poll::Ready(Err(wasmtime::Error::new(wasmtime::FiberDisposed)))
+            }
         }
+    }
+}
+
+/// Readies the call of an exited `process` to be discarded with its store
+/// kept: if the process waits in a receive, that receive's next poll fails
+/// (see [`Phase::Disposed`]). Returns whether it does; if not (a process
+/// suspended elsewhere, in a fuel yield or a `sleep`, say), polling the
+/// call would run the process on, and it must be dropped instead.
+///
+/// # Safety
+/// `process` has exited, and the caller owns its task (taken out of the
+/// process), so nothing else polls or looks into the call's store.
+pub(crate) unsafe fn dispose(process: &Process) -> bool {
+    let state = process.receiving.load(Ordering::Relaxed);
+    if state.is_null() {
+        return false;
+    }
+    // SAFETY: a non-null `receiving` points to the state in the store of
+    // the process's call in flight (see `future`), which the caller owns
+    // and nothing else touches.
+    let state = unsafe { &mut *state };
+    match state.receive.phase {
+        Phase::Starting | Phase::Scanning | Phase::Resuming | Phase::Waiting => {
+            state.receive.phase = Phase::Disposed;
+            true
+        }
+        Phase::Done | Phase::Ready(_) | Phase::Disposed => false,
     }
 }
 

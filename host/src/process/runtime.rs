@@ -3,10 +3,11 @@
 //! runtime (`Process::runtime`), and the node's public API wraps it.
 
 use super::Process;
+use super::graveyard::Graveyard;
 use super::run::RunOutcome;
 use super::state::{Module, ProcessState};
 use super::trace::Tracers;
-use super::{graveyard, recycle, trim};
+use super::{recycle, trim};
 use crate::base::config::NodeConfig;
 use crate::mem::memory;
 use crate::mem::pools::DensePools;
@@ -52,6 +53,8 @@ pub(crate) struct Runtime {
     /// Reductions used by the processes that have exited (with those of the
     /// live ones, the node's total: see `node/introspect.rs`).
     pub(crate) exited_reductions: AtomicU64,
+    /// Exited processes' tasks, torn down by idle scheduler threads.
+    pub(crate) graveyard: Graveyard,
     /// Children the host's supervisors have restarted (counted where the
     /// restart is reported, off the message path).
     pub(crate) supervisor_restarts: AtomicU64,
@@ -86,6 +89,7 @@ impl Runtime {
                 memory,
                 tracers: Tracers::default(),
                 exited_reductions: AtomicU64::new(0),
+                graveyard: Graveyard::default(),
                 supervisor_restarts: AtomicU64::new(0),
                 engine,
                 config,
@@ -150,16 +154,13 @@ impl Runner<Arc<Process>> for Runtime {
         // WASI host functions may use tokio (timers): give them a context.
         let _enter = self.io.enter();
         recycle::enable_on_this_thread(self.config.layout);
-        graveyard::enable_on_this_thread();
         memory::batch_on_this_thread();
         if self.dense_stack_size.is_some() {
             trim::enable_on_this_thread();
         }
         work();
         // Spares and listed processes hold processes, which hold the
-        // runtime: let them go with the thread (the kept tasks first: their
-        // stores may go to the spares).
-        graveyard::disable_on_this_thread();
+        // runtime: let them go with the thread.
         trim::disable_on_this_thread();
         recycle::disable_on_this_thread();
         // Last: the teardowns above drop memories too.
@@ -167,7 +168,7 @@ impl Runner<Arc<Process>> for Runtime {
     }
 
     fn idle(&self) -> Option<Duration> {
-        let graves = graveyard::thread_idle();
+        let graves = self.graveyard.tear_down_batch().then_some(Duration::ZERO);
         if graves.is_none() {
             // Every kept task torn down: the slots of their memories go back.
             memory::release_retired();

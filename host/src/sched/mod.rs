@@ -243,6 +243,13 @@ impl<J: Job> Scheduler<J> {
         }
     }
 
+    /// Wakes one parked thread, if any sleeps, for the housekeeping a
+    /// runner does when a thread finds no job ([`Runner::idle`]): work a
+    /// busy thread left for another core.
+    pub(crate) fn wake_one_for_housekeeping(&self) {
+        self.notify_one();
+    }
+
     /// Wakes one parked thread, if any sleeps. Called after work was made
     /// stealable (see [`park`] for why no wake-up is lost).
     fn notify_one(&self) {
@@ -324,7 +331,8 @@ impl<J: Job> Scheduler<J> {
         jobs
     }
 
-    fn is_shutdown(&self) -> bool {
+    /// Whether the scheduler was shut down (its threads stop).
+    pub(crate) fn is_shutdown(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
     }
 }

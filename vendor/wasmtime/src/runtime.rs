@@ -92,6 +92,9 @@ pub use code_memory::CodeMemory;
 #[cfg(feature = "debug")]
 pub use debug::*;
 pub use exception::*;
+// Warren patch: see `FiberDisposed`.
+#[cfg(feature = "async")]
+pub use fiber::FiberDisposed;
 pub use externals::*;
 pub use func::*;
 pub use gc::*;

@@ -448,9 +448,10 @@ struct RawFiber<'a>(WasmtimeFiber<'a>);
 /// wasm backtrace for it (`traphandlers.rs`): the call is being discarded
 /// and nobody reads its error, while capturing and symbolicating a
 /// backtrace is a good share of tearing down a process blocked in a host
-/// call.
+/// call. Public: an async host function that ends a call being discarded
+/// (its future fails with this error) unwinds it the same way.
 #[derive(Debug)]
-pub(crate) struct FiberDisposed;
+pub struct FiberDisposed;
 
 impl core::fmt::Display for FiberDisposed {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
