@@ -5,6 +5,7 @@
 mod abi_contract;
 #[path = "../../src/allocator.rs"]
 mod allocator;
+mod allocator_options;
 mod bindings;
 mod calls;
 mod capabilities;
