@@ -10,18 +10,32 @@
 //!
 //! Memories start in the smallest size class that holds them (64 KiB, then
 //! powers of two). Growth within the class is free; growth beyond it moves
-//! the memory to a larger class (wasmtime reloads the base after a grow).
+//! the memory to a larger class (wasmtime reloads the base after a grow),
+//! a copy of the whole memory and a zeroing of the old slot. Memories that
+//! start in the same class and grew out of it once are likely to again (a
+//! Rust guest's allocator grows its memory at its first allocation), so
+//! later ones start in the class the earlier ones grew to, up to
+//! [`MAX_HEADROOM`] classes above their own: a slot is address space, and
+//! only the pages a process touches cost memory.
 
 use super::region::{self, SlotPool};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmtime::{LinearMemory, MemoryCreator, MemoryType};
 
 /// Smallest size class: one wasm page.
 const MIN_CLASS: usize = 64 << 10;
 
+/// Most size classes above the one that holds a memory's initial size
+/// that a new memory starts in, when earlier memories of its class grew.
+const MAX_HEADROOM: usize = 3;
+
 /// Hands out linear memories from size-class pools.
 pub(crate) struct DenseMemories {
     classes: Vec<SlotPool>,
+    /// By the class of memories' initial size: the largest class any of
+    /// them grew to (bounded by [`MAX_HEADROOM`]), where new ones start.
+    grown_to: Vec<AtomicUsize>,
 }
 
 impl DenseMemories {
@@ -39,7 +53,8 @@ impl DenseMemories {
             }
             size *= 2;
         }
-        Arc::new(DenseMemories { classes })
+        let grown_to = (0..classes.len()).map(AtomicUsize::new).collect();
+        Arc::new(DenseMemories { classes, grown_to })
     }
 
     /// The pool of the smallest memories (for warming up its reserve).
@@ -50,11 +65,24 @@ impl DenseMemories {
     fn class_for(&self, bytes: usize) -> Option<usize> {
         self.classes.iter().position(|c| c.slot_size() >= bytes)
     }
+
+    /// The class a new memory whose initial size fits `initial` starts in.
+    fn starting_class(&self, initial: usize) -> usize {
+        self.grown_to[initial].load(Ordering::Relaxed).max(initial)
+    }
+
+    /// A memory that started in class `initial` grew into class `class`.
+    fn grew(&self, initial: usize, class: usize) {
+        let class = class.min(initial + MAX_HEADROOM).min(self.classes.len() - 1);
+        self.grown_to[initial].fetch_max(class, Ordering::Relaxed);
+    }
 }
 
 /// One linear memory living in a pool slot.
 struct DenseMemory {
     pools: region::PoolsRef<DenseMemories>,
+    /// The class that holds its initial size (see [`DenseMemories::grew`]).
+    initial_class: usize,
     class: usize,
     base: usize,
     size: usize,
@@ -192,6 +220,7 @@ unsafe impl LinearMemory for DenseMemory {
             region::zero(self.base, self.size);
         }
         self.pools.get().classes[self.class].release(self.base);
+        self.pools.get().grew(self.initial_class, class);
         self.class = class;
         self.base = base;
         self.size = new_size;
@@ -225,12 +254,57 @@ unsafe impl MemoryCreator for DenseMemoryCreator {
             return Err(format!("memory needs {minimum} bytes at start, more than the limit of {maximum} bytes"));
         }
         let want = minimum.max(reserved_size_in_bytes.unwrap_or(0).min(maximum)).max(1);
-        let class =
+        let initial_class =
             self.0.class_for(want).ok_or_else(|| format!("memory of {want} bytes is larger than any size class"))?;
+        // Room to grow, as earlier memories of its class did, but never a
+        // class beyond its maximum's.
+        let ceiling = self.0.class_for(maximum).unwrap_or(initial_class).max(initial_class);
+        let class = self.0.starting_class(initial_class).min(ceiling);
         let base = self.0.classes[class].acquire()?;
         // SAFETY: the creator holds the pools, and wasmtime holds the
         // creator in the engine, which every store (so every memory) holds.
         let pools = unsafe { region::PoolsRef::new(&*self.0) };
-        Ok(Box::new(DenseMemory { pools, class, base, size: minimum, maximum }))
+        Ok(Box::new(DenseMemory { pools, initial_class, class, base, size: minimum, maximum }))
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+
+    const PAGE: usize = 64 << 10;
+
+    fn memory(creator: &DenseMemoryCreator, pages: usize, maximum: Option<usize>) -> Box<dyn LinearMemory> {
+        let ty = MemoryType::new(u32::try_from(pages).unwrap_or(u32::MAX), None);
+        creator.new_memory(ty, pages * PAGE, maximum, None, 0).expect("a memory")
+    }
+
+    /// Once a memory grew out of its class, the next ones that start in
+    /// that class start in the class it grew to, so they grow without a
+    /// copy; never more than `MAX_HEADROOM` classes up, nor past their
+    /// maximum's class; and their contents survive the growth.
+    #[test]
+    fn memories_start_with_the_room_their_class_grew_to() {
+        let creator = DenseMemoryCreator(DenseMemories::new(64 << 20));
+        let first = memory(&creator, 2, None);
+        assert_eq!(first.byte_capacity(), 2 * PAGE, "no memory of its class grew yet");
+        let mut grower = memory(&creator, 2, None);
+        // SAFETY: the memory is 2 pages long and ours alone.
+        unsafe { *grower.as_ptr().add(PAGE + 5) = 7 };
+        grower.grow_to(5 * PAGE).expect("grows");
+        assert_eq!(grower.byte_capacity(), 8 * PAGE);
+        // SAFETY: as above, 5 pages now.
+        assert_eq!(unsafe { *grower.as_ptr().add(PAGE + 5) }, 7, "the contents moved with the memory");
+        let mut next = memory(&creator, 2, None);
+        assert_eq!((next.byte_size(), next.byte_capacity()), (2 * PAGE, 8 * PAGE));
+        let base = next.as_ptr();
+        next.grow_to(7 * PAGE).expect("grows");
+        assert_eq!(next.as_ptr(), base, "grew in place, no copy");
+        // Far beyond: later memories get at most three classes more.
+        grower.grow_to(1024 * PAGE).expect("grows");
+        assert_eq!(memory(&creator, 2, None).byte_capacity(), 16 * PAGE);
+        assert_eq!(memory(&creator, 2, Some(3 * PAGE)).byte_capacity(), 4 * PAGE, "not past its maximum's class");
+        // Other classes learned nothing.
+        assert_eq!(memory(&creator, 1, None).byte_capacity(), PAGE);
     }
 }

@@ -255,8 +255,20 @@ pub(crate) unsafe fn zero(base: usize, len: usize) {
 /// # Safety
 /// As for [`zero`], for every range.
 pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
-    let page = page_size();
     ranges.sort_unstable_by_key(|&(base, _)| base);
+    for_residency(ranges, |_, (base, len), resident| {
+        // SAFETY: the caller owns the range.
+        unsafe { zero_by_writing_or_decommit(base, len.next_multiple_of(page_size()), resident) }
+    });
+}
+
+/// Calls `visit(index, range, resident)` for each of `ranges` (`(base,
+/// len)`, sorted by base), with a byte per page of it saying whether the
+/// page is resident (lowest bit), or `None` where the kernel was not asked
+/// (a range too large for one query) or could not say. One query covers
+/// ranges that lie close together.
+pub(crate) fn for_residency(ranges: &[(usize, usize)], mut visit: impl FnMut(usize, (usize, usize), Option<&[u8]>)) {
+    let page = page_size();
     let mut resident = [0u8; MINCORE_PAGES];
     let mut first = 0;
     while first < ranges.len() {
@@ -273,10 +285,8 @@ pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
             last += 1;
         }
         if last == first {
-            // One range too large to ask about: back to the kernel whole.
-            let (base, len) = ranges[first];
-            // SAFETY: the caller owns the range.
-            unsafe { zero_by_writing_or_decommit(base, len.next_multiple_of(page), None) };
+            // One range too large to ask about.
+            visit(first, ranges[first], None);
             first += 1;
             continue;
         }
@@ -286,15 +296,19 @@ pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
         let asked = span_base.is_multiple_of(page)
             && unsafe { libc::mincore(span_base as *mut libc::c_void, span_end - span_base, resident.as_mut_ptr()) }
                 == 0;
-        for &(base, len) in &ranges[first..last] {
+        for (index, &(base, len)) in ranges.iter().enumerate().take(last).skip(first) {
             let offset = (base - span_base) / page;
             let pages = len.div_ceil(page);
-            let known = asked.then(|| &resident[offset..offset + pages]);
-            // SAFETY: the caller owns the range.
-            unsafe { zero_by_writing_or_decommit(base, pages * page, known) };
+            visit(index, (base, len), asked.then(|| &resident[offset..offset + pages]));
         }
         first = last;
     }
+}
+
+/// Whether `resident` (from [`for_residency`]) lists few enough resident
+/// pages to write them rather than return the range to the kernel.
+pub(crate) fn few_enough_to_write(resident: &[u8]) -> bool {
+    resident.iter().filter(|&&r| r & 1 != 0).count() * page_size() <= WRITE_LIMIT
 }
 
 /// Zeroes `base..base + len` given which of its pages are resident: writes
@@ -307,7 +321,7 @@ pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
 unsafe fn zero_by_writing_or_decommit(base: usize, len: usize, resident: Option<&[u8]>) {
     let page = page_size();
     match resident {
-        Some(resident) if resident.iter().filter(|&&r| r & 1 != 0).count() * page <= WRITE_LIMIT => {
+        Some(resident) if few_enough_to_write(resident) => {
             for (index, _) in resident.iter().enumerate().filter(|(_, r)| **r & 1 != 0) {
                 let page_base = (base + index * page) as *mut u8;
                 // SAFETY: the caller owns the range; the page is inside it

@@ -13,11 +13,12 @@
 //! the rules of hibernation (`wasm/hibernate.rs`: no start function, every
 //! mutable global exported, nothing that changes a table or the set of live
 //! segments), the node uses the dense layout, and the memory is still the
-//! size it started at (memories do not shrink). The reset zeroes the memory
-//! (only its resident pages are written), writes back the bytes the data
-//! segments put there and sets the mutable globals to their initial values,
-//! both saved from the module's first fresh instance (`pristine`). The next
-//! process cannot tell a recycled instance from a new one.
+//! size it started at (memories do not shrink). The reset makes the memory
+//! hold what the data segments put there again (only resident pages that
+//! differ are written: constant data the process only read stays as it is)
+//! and sets the mutable globals to their initial values, both saved from
+//! the module's first fresh instance (`pristine`). The next process cannot
+//! tell a recycled instance from a new one.
 //!
 //! Exited stores wait to be reset until a thread has several (see
 //! [`RESET_BATCH`]). The store a process leaves when it hibernates is reset
@@ -250,24 +251,60 @@ fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<SpareMemo
     (size == first_size).then(|| Some(SpareMemory { memory, base: memory.data_ptr(&*store) as usize, size }))
 }
 
-/// Resets exited stores to what a fresh instance holds: memories zeroed
-/// (one residency query for many), then the module's initial bytes and
-/// globals written back. Returns the reset ones and those that failed.
+/// Resets exited stores to what a fresh instance holds (one residency
+/// query for memories that lie close together): each resident page that
+/// differs from the module's pristine image is written back, the others
+/// are left alone (a Rust guest's constant data, tens of KiB its processes
+/// only read, was zeroed and copied back at every reset); then the mutable
+/// globals are set back. A memory with too many resident pages goes back
+/// to the kernel and gets its pristine bytes written. Returns the reset
+/// stores and those that failed.
 fn reset_all(module: &Module, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>) {
-    let mut ranges: Vec<(usize, usize)> =
-        exited.iter().filter_map(|spare| spare.memory.map(|m| (m.base, m.size))).collect();
-    // SAFETY: in the dense layout every memory is a slot of a region of
-    // ours, page-aligned; no wasm runs in these stores (their processes
-    // exited) and nothing else uses the slots.
-    unsafe { region::zero_all(&mut ranges) };
+    exited.sort_unstable_by_key(|spare| spare.memory.map_or(0, |memory| memory.base));
+    let with_memory: Vec<usize> = (0..exited.len()).filter(|&i| exited[i].memory.is_some()).collect();
+    let ranges: Vec<(usize, usize)> =
+        with_memory.iter().filter_map(|&i| exited[i].memory.map(|memory| (memory.base, memory.size))).collect();
+    let pristine = module.pristine.get();
+    let mut restored = vec![false; exited.len()];
+    region::for_residency(&ranges, |index, (base, len), resident| {
+        let spare = &mut exited[with_memory[index]];
+        match (resident, pristine, spare.memory) {
+            (Some(resident), Some(pristine), Some(memory))
+                if region::few_enough_to_write(resident) && len == pristine.frozen().memory_size() =>
+            {
+                let data = memory.memory.data_mut(&mut spare.store);
+                hibernate::restore_pristine_pages(data, resident, region::page_size(), pristine);
+                restored[with_memory[index]] = true;
+            }
+            // SAFETY: in the dense layout every memory is a slot of a
+            // region of ours, page-aligned; no wasm runs in these stores
+            // (their processes exited) and nothing else uses the slots.
+            _ => unsafe { region::zero(base, len) },
+        }
+    });
     let (mut ready, mut failed) = (Vec::with_capacity(exited.len()), Vec::new());
-    for mut spare in exited.drain(..) {
-        match restore_pristine(module, &mut spare) {
+    for (mut spare, restored) in exited.drain(..).zip(restored) {
+        let reset = match restored {
+            true => reset_globals(module, &mut spare),
+            false => restore_pristine(module, &mut spare),
+        };
+        match reset {
             Ok(()) => ready.push(spare),
             Err(_) => failed.push(spare),
         }
     }
     (ready, failed)
+}
+
+/// Sets the mutable globals of `spare`'s instance back to what a fresh
+/// instance of `module` holds (its memory already holds the pristine image).
+fn reset_globals(module: &Module, spare: &mut Spare) -> Result<(), String> {
+    match (module.hibernation.as_ref(), module.pristine.get(), spare.store.data().instance) {
+        (Ok(plan), Some(pristine), Some(instance)) => {
+            hibernate::reset_globals(&mut spare.store, &instance, plan, pristine)
+        }
+        _ => Err("the module cannot be recycled".into()),
+    }
 }
 
 /// Writes back what a fresh instance of `module` holds beyond zeroes (the

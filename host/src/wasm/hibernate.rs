@@ -499,6 +499,36 @@ pub(crate) fn restore_saved_blocks(data: &mut [u8], frozen: &Frozen, dead: &[u32
     }
 }
 
+/// Makes `data`, a memory of the size `pristine` was saved at whose pages'
+/// residency `resident` gives (a byte per `page` bytes, lowest bit set if
+/// resident), hold the pristine image again, writing only the pages that
+/// differ from it: a page its last process only read (the module's
+/// constant data, say) is left as it is. A page that is not resident reads
+/// as zero, and is written only where the image is not zero.
+pub(crate) fn restore_pristine_pages(data: &mut [u8], resident: &[u8], page: usize, pristine: &Pristine) {
+    for (index, flags) in resident.iter().enumerate() {
+        let start = index * page;
+        if start >= data.len() {
+            break;
+        }
+        let end = (start + page).min(data.len());
+        let image = pristine.bytes(start, end - start);
+        let (imaged, rest) = data[start..end].split_at_mut(image.len());
+        if flags & 1 == 0 {
+            if !region::is_zero(image) {
+                imaged.copy_from_slice(image);
+            }
+            continue;
+        }
+        if imaged != image {
+            imaged.copy_from_slice(image);
+        }
+        if !region::is_zero(rest) {
+            rest.fill(0);
+        }
+    }
+}
+
 /// Sets the mutable globals of `instance` to their values in `pristine`.
 pub(crate) fn reset_globals<T>(
     store: &mut Store<T>,
