@@ -28,9 +28,11 @@
 //! The environment is used as it is (`RUST_BACKTRACE=1` included). A
 //! process killed while it waits has its suspended call unwound without a
 //! wasm backtrace (vendored wasmtime patch 05), and its store is torn down
-//! when its scheduler thread is idle, at most 256 later
-//! (`host/src/process/graveyard.rs`): in a cascade longer than that, most
-//! teardowns are still on the cascade's path.
+//! (recycled where it can be) by a scheduler thread with nothing else to
+//! run, at most 1,024 graves behind (`host/src/process/graveyard.rs`): in
+//! the chain's cascade the other thread digs while the cascade runs, and
+//! the cascade's own thread takes what overflows. Warren's process uses
+//! the `warren` binary's allocator (`src/allocator.rs`).
 
 #[path = "../src/allocator.rs"]
 mod allocator;
