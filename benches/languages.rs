@@ -50,9 +50,8 @@ mod report;
 mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use side_by_side::{Bench, Section, Unit, rss, run_child_if_asked, run_units};
+use side_by_side::{Bench, Section, Unit, child_figure, rss, run_child_if_asked, run_units};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use warren_host::term::{self, Term};
 use warren_host::{LoadedModule, Node, NodeConfig, ProcessKind, ProcessStatus};
@@ -234,9 +233,6 @@ fn main() {
         ("call", call_unit),
     ];
     let mut bench = Bench::new("languages_bench.erl", schedulers());
-    if let Err(why) = &bench.erlang.available {
-        println!("Erlang: {why}; its column reads n/a");
-    }
     if scale() != 1.0 {
         println!("WARREN_BENCH_SCALE={}: every size is scaled", scale());
     }
@@ -352,18 +348,7 @@ fn memory_unit(bench: &mut Bench, style: Style) -> Result<()> {
 
 /// Resident bytes per process of `language`'s `style`, measured by a child.
 fn memory_in_child(language: &str, style: Style, n: u64) -> Result<f64> {
-    let exe = std::env::current_exe().context("cannot find this benchmark's executable")?;
-    let output = Command::new(exe)
-        .env(CHILD_VAR, format!("{language} {} {n}", style.word()))
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .context("cannot run the child")?;
-    if !output.status.success() {
-        bail!("the child failed: {}", output.status);
-    }
-    let figures = report::parse_results(&String::from_utf8_lossy(&output.stdout));
-    figures.get("process_bytes").copied().ok_or_else(|| anyhow!("the child printed no process_bytes"))
+    child_figure(CHILD_VAR, &format!("{language} {} {n}", style.word()), "process_bytes")
 }
 
 /// The child: RSS growth while the host spawns `n` processes of one

@@ -41,8 +41,7 @@ mod report;
 mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use side_by_side::{Bench, Section, Unit, rss, run_child_if_asked, run_units};
-use std::process::{Command, Stdio};
+use side_by_side::{Bench, Section, Unit, child_figure, rss, run_child_if_asked, run_units};
 use std::time::{Duration, Instant};
 use warren_host::term::{self, Term};
 use warren_host::{Inbox, LoadedModule, Node, NodeConfig};
@@ -72,9 +71,6 @@ fn main() {
         ("memory-hibernated", |b| memory_unit(b, true)),
     ];
     let mut bench = Bench::new("otp_bench.erl", schedulers());
-    if let Err(why) = &bench.erlang.available {
-        println!("Erlang: {why}; its column reads n/a");
-    }
     if scale() != 1.0 {
         println!("WARREN_BENCH_SCALE={}: every size is scaled", scale());
     }
@@ -170,22 +166,8 @@ fn memory_unit(bench: &mut Bench, hibernate: bool) -> Result<()> {
     let n = affordable_servers(scaled(SERVERS))?;
     let kind = if hibernate { "hibernate" } else { "idle" };
     let erlang = bench.erlang(&["servers", &n.to_string(), kind]).and_then(|f| f.get("server_bytes").copied());
-    let warren = (|| {
-        let exe = std::env::current_exe().context("cannot find this benchmark's executable")?;
-        let output = Command::new(exe)
-            .env("WARREN_OTP_CHILD", format!("servers {n} {kind}"))
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .context("cannot run the child")?;
-        if !output.status.success() {
-            bail!("the child failed: {}", output.status);
-        }
-        let figures = report::parse_results(&String::from_utf8_lossy(&output.stdout));
-        let bytes = figures.get("server_bytes").copied().ok_or_else(|| anyhow!("the child printed no server_bytes"))?;
-        println!("  warren server_bytes = {bytes:.1}");
-        Ok::<f64, anyhow::Error>(bytes)
-    })();
+    let warren = child_figure("WARREN_OTP_CHILD", &format!("servers {n} {kind}"), "server_bytes")
+        .inspect(|bytes| println!("  warren server_bytes = {bytes:.1}"));
     let label = if hibernate { "hibernated (target <= 1 KiB)" } else { "idle, handler-style (target <= 8 KiB)" };
     bench.row(format!("resident bytes per GenServer, {label}, {n} servers"), Unit::Bytes, warren, erlang)
 }

@@ -43,8 +43,7 @@ mod report;
 mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use side_by_side::{Bench, Section, Unit, rss, run_child_if_asked, run_units};
-use std::process::{Command, Stdio};
+use side_by_side::{Bench, Section, Unit, child_figure, rss, run_child_if_asked, run_units};
 use std::time::{Duration, Instant};
 use warren_host::{Inbox, LoadedModule, Node, NodeConfig, Pid, ProcessHandle};
 
@@ -210,9 +209,6 @@ fn main() {
         ("timer-memory", timer_memory_unit),
     ];
     let mut bench = Bench::new("relations_bench.erl", schedulers());
-    if let Err(why) = &bench.erlang.available {
-        println!("Erlang: {why}; its column reads n/a");
-    }
     run_units(&mut bench, units, |_| ());
 }
 
@@ -317,22 +313,8 @@ fn timers_unit(bench: &mut Bench) -> Result<()> {
 
 fn timer_memory_unit(bench: &mut Bench) -> Result<()> {
     let erlang = bench.erlang(&["timer_memory", &TIMERS.to_string()]).and_then(|f| f.get("timer_bytes").copied());
-    let warren = (|| {
-        let exe = std::env::current_exe().context("cannot find this benchmark's executable")?;
-        let output = Command::new(exe)
-            .env("WARREN_RELATIONS_CHILD", format!("timer-memory {TIMERS}"))
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .context("cannot run the child")?;
-        if !output.status.success() {
-            bail!("the child failed: {}", output.status);
-        }
-        let figures = report::parse_results(&String::from_utf8_lossy(&output.stdout));
-        let bytes = figures.get("timer_bytes").copied().ok_or_else(|| anyhow!("the child printed no timer_bytes"))?;
-        println!("  warren timer_bytes = {bytes:.1}");
-        Ok::<f64, anyhow::Error>(bytes)
-    })();
+    let warren = child_figure("WARREN_RELATIONS_CHILD", &format!("timer-memory {TIMERS}"), "timer_bytes")
+        .inspect(|bytes| println!("  warren timer_bytes = {bytes:.1}"));
     bench.row(format!("memory per pending timer, {TIMERS} (bytes)"), Unit::Bytes, warren, erlang)
 }
 

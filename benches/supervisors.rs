@@ -85,9 +85,8 @@ mod report;
 mod side_by_side;
 
 use anyhow::{Context, Result, anyhow, bail};
-use side_by_side::{Bench, Section, Unit, rss, run_bounded, run_child_if_asked, run_units};
+use side_by_side::{Bench, Section, Unit, child_figure, rss, run_child_if_asked, run_units};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 use warren_host::{
     ChildSpec, Inbox, LoadedModule, Node, NodeConfig, Pid, ProcessHandle, Strategy, SupervisorFlags, SupervisorSpec,
@@ -273,9 +272,6 @@ fn main() {
         ("one-for-all", one_for_all_unit),
     ];
     let mut bench = Bench::new("supervisors_bench.erl", schedulers());
-    if let Err(why) = &bench.erlang.available {
-        println!("Erlang: {why}; its column reads n/a");
-    }
     if scale() != 1.0 {
         println!("WARREN_BENCH_SCALE={}: every size but `resident`'s is scaled", scale());
     }
@@ -415,12 +411,7 @@ fn resident_unit(bench: &mut Bench) -> Result<()> {
 }
 
 fn resident_in_child(kind: &str, n: u64) -> Result<f64> {
-    let exe = std::env::current_exe().context("cannot find this benchmark's executable")?;
-    let mut command = Command::new(exe);
-    command.env("WARREN_SUPERVISORS_CHILD", format!("resident {kind} {n}"));
-    let stdout = run_bounded(&mut command).context("the child")?;
-    let figures = report::parse_results(&stdout);
-    figures.get("resident_bytes").copied().ok_or_else(|| anyhow!("the child printed no resident_bytes"))
+    child_figure("WARREN_SUPERVISORS_CHILD", &format!("resident {kind} {n}"), "resident_bytes")
 }
 
 fn one_for_all_unit(bench: &mut Bench) -> Result<()> {

@@ -56,9 +56,6 @@ const TAG_DRIVER: i64 = 1;
 fn main() {
     let units: &[(&str, Section)] = &[("async-stream", async_stream_unit)];
     let mut bench = Bench::new("tasks_bench.erl", schedulers());
-    if let Err(why) = &bench.erlang.available {
-        println!("Erlang: {why}; its column reads n/a");
-    }
     if scale() != 1.0 {
         println!("WARREN_BENCH_SCALE={}: sizes are scaled", scale());
     }

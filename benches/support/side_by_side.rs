@@ -1,8 +1,8 @@
-//! What the side-by-side benchmarks share (`relations.rs`,
-//! `supervisors.rs`, each of which includes this file beside `report.rs`):
-//! the Erlang side run as an escript per workload, with a bound on its time;
-//! the table of rows with Warren's figure, Erlang's and their ratio; the
-//! RSS of this process.
+//! What the side-by-side benchmarks share (each includes this file beside
+//! `report.rs`): the Erlang side run as an escript per workload, with a
+//! bound on its time; measurements in a child run of the benchmark; the
+//! table of rows with Warren's figure, Erlang's and their ratio; the RSS of
+//! this process.
 
 use super::report;
 use anyhow::{Context, Result, anyhow, bail};
@@ -104,6 +104,18 @@ pub fn run_child_if_asked(var: &str, child: fn(&str) -> Result<()>) {
     }
 }
 
+/// Runs this benchmark's executable again as a child, with the variable
+/// `var` set to `spec` (see [`run_child_if_asked`]), bounded as
+/// [`run_bounded`], and returns the figure `key` it printed (a
+/// `result KEY VALUE` line): a measurement that needs an address space of
+/// its own (a clean RSS baseline).
+pub fn child_figure(var: &str, spec: &str, key: &str) -> Result<f64> {
+    let exe = std::env::current_exe().context("cannot find this benchmark's executable")?;
+    let stdout = run_bounded(Command::new(exe).env(var, spec)).context("the child")?;
+    let figures = report::parse_results(&stdout);
+    figures.get(key).copied().ok_or_else(|| anyhow!("the child printed no {key}"))
+}
+
 /// Runs the units the command line selects (a unit is selected by a filter
 /// its name contains; all of them with no filter), each while the value
 /// `guard(name)` returns is alive, then prints the table. Exits 2 when no
@@ -145,8 +157,13 @@ pub struct Bench {
 impl Bench {
     /// A bench whose Erlang side is `benches/erlang/SCRIPT`, Warren's run on
     /// `schedulers` threads.
+    /// Says so when Erlang cannot run (its column then reads n/a).
     pub fn new(script: &'static str, schedulers: usize) -> Bench {
-        Bench { erlang: Erlang::new(script), schedulers, rows: Vec::new(), notes: Vec::new() }
+        let erlang = Erlang::new(script);
+        if let Err(why) = &erlang.available {
+            println!("Erlang: {why}; its column reads n/a");
+        }
+        Bench { erlang, schedulers, rows: Vec::new(), notes: Vec::new() }
     }
 
     /// Adds a row; a failed Warren measurement is noted, and returned.
