@@ -8,11 +8,14 @@
 
 use crate::common::*;
 
-/// `observe` reports what the instance holds (tag 1, five i64s): the global
+/// `observe` reports what the instance holds (tag 1, six i64s): the global
 /// `counter` (5 when fresh), the 8 bytes at 16 (the data segment
-/// "pristine"), the i64 at 4096 and at 60000 (0 when fresh), and the memory
-/// size in pages (1 when fresh); then it dirties all of them. `dirty_then_trap`
-/// and `dirty_then_grow` dirty the instance and end badly or bigger.
+/// "pristine"), the i64 at 4096 and at 60000 (0 when fresh), the memory
+/// size in pages (1 when fresh), and, once it has grown the memory by a
+/// page, the i64 at 70000 in that page (0: a grown page is zero); then it
+/// dirties all of them, the grown page too, and exits with its memory
+/// grown. `dirty_then_trap` and `dirty_then_grow` dirty the instance and
+/// end badly or bigger.
 /// `sleeper` becomes a handler that dirties the instance at every message,
 /// replies tag 2 with its `counter`, and hibernates.
 const OBSERVER: &str = r#"
@@ -40,8 +43,11 @@ const OBSERVER: &str = r#"
     (i64.store (i32.const 272) (i64.load (i32.const 4096)))
     (i64.store (i32.const 280) (i64.load (i32.const 60000)))
     (i64.store (i32.const 288) (i64.extend_i32_u (memory.size)))
-    (drop (call $send (i64.load (i32.const 0)) (i64.const 1) (i32.const 256) (i32.const 40)))
-    (call $dirty))
+    (drop (memory.grow (i32.const 1)))
+    (i64.store (i32.const 296) (i64.load (i32.const 70000)))
+    (drop (call $send (i64.load (i32.const 0)) (i64.const 1) (i32.const 256) (i32.const 48)))
+    (call $dirty)
+    (i64.store (i32.const 70000) (i64.const 45)))
   (func (export "dirty_then_trap")
     (call $dirty)
     (unreachable))
@@ -81,7 +87,7 @@ const OBSERVER: &str = r#"
 
 /// What `observe` reports on a fresh instance.
 fn fresh() -> Vec<i64> {
-    vec![5, i64::from_le_bytes(*b"pristine"), 0, 0, 1]
+    vec![5, i64::from_le_bytes(*b"pristine"), 0, 0, 1, 0]
 }
 
 #[test]
@@ -101,8 +107,8 @@ fn every_process_sees_a_fresh_instance_whatever_its_predecessor_did() {
                 let trapped = spawn(&node, &module, "dirty_then_trap", b"");
                 expect_trap(&finish(&trapped), &["unreachable"]);
             }
-            // A memory that grew cannot be reset to its first size: that
-            // store is dropped and a later process gets a new one.
+            // A memory that grew is shrunk back to its first size by the
+            // reset, what it grew by zeroed (every observer grows it too).
             6 => finish_normally(&spawn(&node, &module, "dirty_then_grow", b"")),
             _ => observe(round),
         }

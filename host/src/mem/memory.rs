@@ -230,6 +230,17 @@ unsafe impl LinearMemory for DenseMemory {
     fn as_ptr(&self) -> *mut u8 {
         self.base as *mut u8
     }
+
+    /// For a recycled instance (`process/recycle.rs`), whose resetter has
+    /// zeroed the bytes past `new_size` first: a growth within the slot
+    /// hands them out again as they are. The slot (and its class) stays.
+    fn shrink_to(&mut self, new_size: usize) -> wasmtime::Result<()> {
+        if new_size > self.size {
+            wasmtime::bail!("cannot shrink a memory of {} bytes to {new_size}", self.size);
+        }
+        self.size = new_size;
+        Ok(())
+    }
 }
 
 /// The `MemoryCreator` wasmtime calls for every instance's memory.

@@ -28,15 +28,6 @@ pub(crate) fn take_last_new_stack() -> Option<usize> {
     (base != 0).then_some(base)
 }
 
-/// Returns the pages of an unused stack to the kernel.
-///
-/// # Safety
-/// No fiber may be running or suspended on the stack at `base`.
-pub(crate) unsafe fn decommit_stack(base: usize, size: usize) {
-    // SAFETY: the caller guarantees the stack is unused.
-    unsafe { region::decommit(base, size) }
-}
-
 /// Hands out fiber stacks of one size.
 pub(crate) struct DenseStacks {
     pool: SlotPool,

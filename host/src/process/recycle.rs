@@ -12,13 +12,15 @@
 //! Only instances the host can reset exactly are recycled: the module meets
 //! the rules of hibernation (`wasm/hibernate.rs`: no start function, every
 //! mutable global exported, nothing that changes a table or the set of live
-//! segments), the node uses the dense layout, and the memory is still the
-//! size it started at (memories do not shrink). The reset makes the memory
+//! segments) and the node uses the dense layout. The reset makes the memory
 //! hold what the data segments put there again (only resident pages that
-//! differ are written: constant data the process only read stays as it is)
-//! and sets the mutable globals to their initial values, both saved from
-//! the module's first fresh instance (`pristine`). The next process cannot
-//! tell a recycled instance from a new one.
+//! differ are written: constant data the process only read stays as it is),
+//! zeroes what the memory grew by and shrinks it back to its first size
+//! (vendored wasmtime patch 06: a Rust guest's allocator grows its memory at
+//! its first allocation, so no such store could be recycled before), and
+//! sets the mutable globals to their initial values, both saved from the
+//! module's first fresh instance (`pristine`). The next process cannot tell
+//! a recycled instance from a new one.
 //!
 //! Exited stores wait to be reset until a thread has several (see
 //! [`RESET_BATCH`]). The store a process leaves when it hibernates is reset
@@ -182,16 +184,15 @@ pub(crate) fn give_back_frozen(
             hibernate::zero_saved_blocks(data, frozen);
         }
     }
-    let reset = if frozen.is_delta() {
-        hibernate::reset_globals(&mut store, &instance, plan, pristine)
-    } else {
-        let mut spare = Spare { store, stack_base, memory };
-        let reset = restore_pristine(&module, &mut spare);
-        store = spare.store;
-        reset
-    };
+    // The saved blocks covered every byte that is not zero, past the first
+    // size too: the memory can shrink back.
+    let mut spare = Spare { store, stack_base, memory };
+    let reset = shrink_to_first(&mut spare, pristine.frozen().memory_size()).and_then(|()| match frozen.is_delta() {
+        true => hibernate::reset_globals(&mut spare.store, &instance, plan, pristine),
+        false => restore_pristine(&module, &mut spare),
+    });
     if reset.is_ok() {
-        keep(Spare { store, stack_base, memory }, true);
+        keep(spare, true);
     }
 }
 
@@ -247,8 +248,23 @@ fn recyclable_memory(store: &mut Store<ProcessState>) -> Option<Option<SpareMemo
         }
     };
     let size = memory.data_size(&*store);
-    // Memories do not shrink: one that grew cannot look fresh again.
-    (size == first_size).then(|| Some(SpareMemory { memory, base: memory.data_ptr(&*store) as usize, size }))
+    // One that grew is shrunk back by its reset (`shrink_to_first`).
+    (size >= first_size).then(|| Some(SpareMemory { memory, base: memory.data_ptr(&*store) as usize, size }))
+}
+
+/// Shrinks `spare`'s memory back to its first size (`first_size`), once
+/// the reset has made every byte past it zero: a growth then hands those
+/// bytes out as fresh. The store forgets where the bytes were (its next
+/// process looks them up again).
+fn shrink_to_first(spare: &mut Spare, first_size: usize) -> Result<(), String> {
+    let Some(memory) = spare.memory.as_mut() else { return Ok(()) };
+    if memory.size == first_size {
+        return Ok(());
+    }
+    memory.memory.shrink_for_reuse(&mut spare.store, first_size).map_err(|e| format!("{e:#}"))?;
+    memory.size = first_size;
+    spare.store.data_mut().memory = KnownMemory::found(memory.memory);
+    Ok(())
 }
 
 /// Resets exited stores to what a fresh instance holds (one residency
@@ -266,28 +282,35 @@ fn reset_all(module: &Module, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>
         with_memory.iter().filter_map(|&i| exited[i].memory.map(|memory| (memory.base, memory.size))).collect();
     let pristine = module.pristine.get();
     let mut restored = vec![false; exited.len()];
+    let mut to_zero = Vec::new();
     region::for_residency(&ranges, |index, (base, len), resident| {
         let spare = &mut exited[with_memory[index]];
         match (resident, pristine, spare.memory) {
             (Some(resident), Some(pristine), Some(memory))
-                if region::few_enough_to_write(resident) && len == pristine.frozen().memory_size() =>
+                if region::few_enough_to_write(resident) && len >= pristine.frozen().memory_size() =>
             {
+                // Pages past the pristine image (what the memory grew by)
+                // are zeroed where resident.
                 let data = memory.memory.data_mut(&mut spare.store);
                 hibernate::restore_pristine_pages(data, resident, region::page_size(), pristine);
                 restored[with_memory[index]] = true;
             }
-            // SAFETY: in the dense layout every memory is a slot of a
-            // region of ours, page-aligned; no wasm runs in these stores
-            // (their processes exited) and nothing else uses the slots.
-            _ => unsafe { region::zero(base, len) },
+            _ => to_zero.push((base, len)),
         }
     });
+    // SAFETY: in the dense layout every memory is a slot of a region of
+    // ours, page-aligned; no wasm runs in these stores (their processes
+    // exited) and nothing else uses the slots. (One batch: one TLB flush.)
+    unsafe { region::zero_all(&mut to_zero) };
     let (mut ready, mut failed) = (Vec::with_capacity(exited.len()), Vec::new());
+    let first_size = pristine.map_or(0, |pristine| pristine.frozen().memory_size());
     for (mut spare, restored) in exited.drain(..).zip(restored) {
-        let reset = match restored {
+        // Every byte past the first size is zero now (written or zeroed
+        // above): the memory can shrink back.
+        let reset = shrink_to_first(&mut spare, first_size).and_then(|()| match restored {
             true => reset_globals(module, &mut spare),
             false => restore_pristine(module, &mut spare),
-        };
+        });
         match reset {
             Ok(()) => ready.push(spare),
             Err(_) => failed.push(spare),

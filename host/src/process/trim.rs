@@ -25,7 +25,7 @@
 use super::state::ProcessState;
 use super::task::Task;
 use super::{Body, Process};
-use crate::mem::{region, stack};
+use crate::mem::region;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -240,11 +240,12 @@ fn dead_shadow_stack(store: &mut wasmtime::Store<ProcessState>) -> Option<(usize
 const TRIM_CHUNK: usize = 1024;
 
 /// Releases the stack pages of those `processes` that are idle
-/// handler-style processes (see [`Process::begin_trim`]), with one system
-/// call per run of adjacent stacks: fewer calls, and a run that covers a
+/// handler-style processes (see [`Process::begin_trim`]), in one batch of
+/// ranges per chunk (`region::decommit_all`: one TLB flush, not one per
+/// range), a run of adjacent stacks as one range: a run that covers a
 /// whole 2 MiB-aligned block lets Linux (6.14 and later, `CONFIG_PT_RECLAIM`)
 /// free that block's page table, which it does only when one
-/// `MADV_DONTNEED` spans it.
+/// `MADV_DONTNEED` range spans it.
 fn trim_stacks(mut processes: Vec<Arc<Process>>) {
     // Sorted by stack first, so that each chunk holds neighbours.
     processes.sort_unstable_by_key(|process| process.stack_base.load(Ordering::Relaxed));
@@ -258,20 +259,16 @@ fn trim_stacks(mut processes: Vec<Arc<Process>>) {
             shadow_stacks.extend(releasable.shadow_stack);
             held.push(process);
         }
-        for (base, len) in adjacent_runs(&mut stacks) {
-            // SAFETY: every stack in the run belongs to a held idle handler:
-            // no fiber runs or is suspended on it, and none can start.
-            unsafe { stack::decommit_stack(base, len) };
-        }
-        for &(base, len) in &shadow_stacks {
-            // SAFETY: whole pages of the linear memory of a held idle
-            // handler, below its stack pointer: no call can read them
-            // before the next one writes them (LLVM's ABI), and a page
-            // given back reads as zero, as a fresh instance's stack does.
-            unsafe { region::decommit(base, len) };
-        }
+        let mut ranges = adjacent_runs(&mut stacks);
+        ranges.append(&mut shadow_stacks);
+        // SAFETY: every stack in a run belongs to a held idle handler: no
+        // fiber runs or is suspended on it, and none can start. Every
+        // shadow stack range is whole pages of the linear memory of a held
+        // idle handler, below its stack pointer: no call can read them
+        // before the next one writes them (LLVM's ABI), and a page given
+        // back reads as zero, as a fresh instance's stack does.
+        unsafe { region::decommit_all(&ranges) };
         stacks.clear();
-        shadow_stacks.clear();
         for process in held.drain(..) {
             process.stack_trim.mark_released();
             process.end_trim();

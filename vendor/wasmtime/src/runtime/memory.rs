@@ -660,6 +660,25 @@ impl Memory {
         self._grow(store, limiter.as_mut(), delta).await
     }
 
+    /// Warren patch: shrinks this memory back to `new_size` bytes (at most
+    /// its current size, a multiple of its page size, at least its minimum),
+    /// for an embedder that resets an instance to what a fresh one holds
+    /// and reuses it: a memory that grew cannot otherwise look fresh again.
+    /// Only memories made by a [`MemoryCreator`] whose [`LinearMemory`]
+    /// implements [`LinearMemory::shrink_to`] can shrink; the embedder
+    /// zeroes the bytes past `new_size` (wasm reads them as zero when the
+    /// memory grows over them again). No wasm may be running in the store.
+    pub fn shrink_for_reuse(&self, mut store: impl AsContextMut, new_size: usize) -> Result<()> {
+        let store = store.as_context_mut().0;
+        let ty = self.wasmtime_ty(store);
+        let page_size = usize::try_from(ty.page_size())?;
+        let minimum = usize::try_from(ty.limits.min)?.saturating_mul(page_size);
+        if new_size % page_size != 0 || new_size < minimum {
+            bail!("cannot shrink a memory to {new_size} bytes (pages of {page_size}, minimum {minimum})");
+        }
+        self.instance.get_mut(store).memory_shrink(self.index, new_size)
+    }
+
     async fn _grow(
         &self,
         store: &mut StoreOpaque,
@@ -759,6 +778,16 @@ pub unsafe trait LinearMemory: Send + Sync + 'static {
 
     /// Return the allocated memory as a mutable pointer to u8.
     fn as_ptr(&self) -> *mut u8;
+
+    /// Warren patch: shrinks this memory to `new_size` bytes (at most its
+    /// current size), for an embedder that resets an instance to reuse it
+    /// ([`Memory::shrink_for_reuse`]). The bytes past `new_size` must read
+    /// as zero again before the memory grows over them (the embedder zeroes
+    /// them). By default memories cannot shrink.
+    fn shrink_to(&mut self, new_size: usize) -> Result<()> {
+        let _ = new_size;
+        bail!("this memory cannot shrink")
+    }
 }
 
 /// A memory creator. Can be used to provide a memory creator

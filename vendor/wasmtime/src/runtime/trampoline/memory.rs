@@ -85,6 +85,11 @@ impl RuntimeLinearMemory for LinearMemoryProxy {
         self.mem.grow_to(new_size)
     }
 
+    // Warren patch: a host memory shrinks if its `LinearMemory` can.
+    fn shrink_to(&mut self, new_size: usize) -> Result<()> {
+        self.mem.shrink_to(new_size)
+    }
+
     fn base(&self) -> MemoryBase {
         MemoryBase::new_raw(self.mem.as_ptr())
     }

@@ -808,6 +808,17 @@ impl Instance {
         result
     }
 
+    /// Warren patch: shrinks memory `idx` to `new_size` bytes and updates
+    /// the `VMMemoryDefinition` in this instance (see
+    /// `Memory::shrink_for_reuse`).
+    pub(crate) fn memory_shrink(mut self: Pin<&mut Self>, idx: DefinedMemoryIndex, new_size: usize) -> Result<()> {
+        let memory = &mut self.as_mut().memories_mut()[idx].1;
+        memory.shrink_to(new_size)?;
+        let vmmemory = memory.vmmemory();
+        self.set_memory(idx, vmmemory);
+        Ok(())
+    }
+
     /// Performs a grow operation on the `table_index` specified using `grow`.
     ///
     /// This will handle updating the VMTableDefinition internally as necessary.

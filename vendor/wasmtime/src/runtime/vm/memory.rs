@@ -191,6 +191,14 @@ pub trait RuntimeLinearMemory: Send + Sync {
         let _ = len;
         panic!("CoW images used with this memory and it doesn't support it");
     }
+
+    /// Warren patch: shrinks the memory to `new_size` bytes, at most its
+    /// current size (see `Memory::shrink_for_reuse`). Only host memories
+    /// whose `LinearMemory` allows it can.
+    fn shrink_to(&mut self, new_size: usize) -> Result<()> {
+        let _ = new_size;
+        bail!("this memory cannot shrink")
+    }
 }
 
 /// The base pointer of a memory allocation.
@@ -424,6 +432,15 @@ impl Memory {
         match result {
             Some((old, _new)) => Ok(Some(old)),
             None => Ok(None),
+        }
+    }
+
+    /// Warren patch: shrinks a local memory to `new_size` bytes (see
+    /// `LocalMemory::shrink_to`); a shared memory cannot shrink.
+    pub fn shrink_to(&mut self, new_size: usize) -> Result<()> {
+        match self {
+            Memory::Local(mem) => mem.shrink_to(new_size),
+            Memory::Shared(_) => bail!("a shared memory cannot shrink"),
         }
     }
 
@@ -729,6 +746,18 @@ impl LocalMemory {
 
     pub fn vmmemory(&self) -> VMMemoryDefinition {
         self.alloc.vmmemory()
+    }
+
+    /// Warren patch: shrinks the memory to `new_size` bytes, at most its
+    /// current size; not a memory with a copy-on-write image.
+    pub fn shrink_to(&mut self, new_size: usize) -> Result<()> {
+        if new_size > self.alloc.byte_size() {
+            bail!("cannot shrink a memory of {} bytes to {new_size}", self.alloc.byte_size());
+        }
+        if self.memory_image.is_some() {
+            bail!("a memory with a copy-on-write image cannot shrink");
+        }
+        self.alloc.shrink_to(new_size)
     }
 
     pub fn byte_size(&self) -> usize {
