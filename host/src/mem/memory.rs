@@ -125,6 +125,21 @@ thread_local! {
     static RETIRED: std::cell::RefCell<Option<Vec<Retired>>> = const { std::cell::RefCell::new(None) };
 }
 
+thread_local! {
+    /// Set by [`next_memory_leaves_first_page`] for the next memory made on
+    /// this thread (and cleared by its making).
+    static FIRST_PAGE_LEFT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Says whether the next memory made on this thread will leave its first
+/// page untouched when its instance is made (no data segment writes there:
+/// a Rust guest's shadow stack, say, whose bottom page is touched only by
+/// deep calls): such a memory takes no slot of the warm reserve, whose
+/// first page is resident already and would cost memory for nothing.
+pub(crate) fn next_memory_leaves_first_page(left: bool) {
+    FIRST_PAGE_LEFT.with(|cell| cell.set(left));
+}
+
 /// Zeroes `slot` and gives it back, now or with this thread's next batch.
 fn retire(slot: Retired) {
     let now = RETIRED.with(|retired| match retired.borrow_mut().as_mut() {
@@ -271,7 +286,10 @@ unsafe impl MemoryCreator for DenseMemoryCreator {
         // class beyond its maximum's.
         let ceiling = self.0.class_for(maximum).unwrap_or(initial_class).max(initial_class);
         let class = self.0.starting_class(initial_class).min(ceiling);
-        let base = self.0.classes[class].acquire()?;
+        let base = match FIRST_PAGE_LEFT.with(|cell| cell.replace(false)) {
+            true => self.0.classes[class].acquire_cold()?,
+            false => self.0.classes[class].acquire()?,
+        };
         // SAFETY: the creator holds the pools, and wasmtime holds the
         // creator in the engine, which every store (so every memory) holds.
         let pools = unsafe { region::PoolsRef::new(&*self.0) };
@@ -317,5 +335,24 @@ mod tests {
         assert_eq!(memory(&creator, 2, Some(3 * PAGE)).byte_capacity(), 4 * PAGE, "not past its maximum's class");
         // Other classes learned nothing.
         assert_eq!(memory(&creator, 1, None).byte_capacity(), PAGE);
+    }
+
+    /// A memory whose instance leaves its first page alone takes no slot
+    /// of the warm reserve (whose first page is resident); the next memory
+    /// does, and the hint is gone once a memory was made.
+    #[test]
+    fn a_memory_that_leaves_its_first_page_alone_takes_a_cold_slot() {
+        let creator = DenseMemoryCreator(DenseMemories::new(64 << 20));
+        let reserve = creator.0.smallest();
+        assert!(reserve.warm_up(4) && reserve.warm_slots() == 4);
+        next_memory_leaves_first_page(true);
+        let cold = memory(&creator, 1, None);
+        assert_eq!(reserve.warm_slots(), 4, "the reserve is left alone");
+        let resident = region::resident_pages(cold.as_ptr() as usize, region::page_size()).expect("residency");
+        assert_eq!(resident[0] & 1, 0, "the cold slot's first page is not resident");
+        let warm = memory(&creator, 1, None);
+        assert_eq!(reserve.warm_slots(), 3, "without the hint, a warm slot");
+        let resident = region::resident_pages(warm.as_ptr() as usize, region::page_size()).expect("residency");
+        assert_eq!(resident[0] & 1, 1, "its first page is resident");
     }
 }

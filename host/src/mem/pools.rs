@@ -10,6 +10,11 @@
 //! supervisor starting its children, a tree being built) finds them ready
 //! while another core is free, and pays as before when none is.
 //!
+//! A memory whose instance will not touch its first page (its module's data
+//! segments leave that page alone: a Rust guest's shadow stack, or a module
+//! without data) takes no warm slot: its resident page would cost memory
+//! for nothing (`memory::next_memory_leaves_first_page`).
+//!
 //! A thread of its own rather than a scheduler thread with nothing to run:
 //! a scheduler woken for the warming looked for work first and stole the
 //! process just spawned, so a chain of spawns hopped between cores.

@@ -140,6 +140,16 @@ impl SlotPool {
         self.acquire_fresh()
     }
 
+    /// A slot as [`SlotPool::acquire`] gives, but never one of the warm
+    /// reserve: for a user that will not touch the reserve's resident
+    /// page, which would then cost memory for nothing.
+    pub(crate) fn acquire_cold(&self) -> Result<usize, String> {
+        match self.free.pop() {
+            Some(base) => Ok(base),
+            None => self.acquire_fresh(),
+        }
+    }
+
     /// A never-used slot from this thread's run.
     fn acquire_fresh(&self) -> Result<usize, String> {
         let mut run = self.runs[free_list::my_shard()].lock().unwrap_or_else(|e| e.into_inner());

@@ -173,6 +173,12 @@ impl Pristine {
         &self.frozen
     }
 
+    /// Whether a fresh instance's memory holds only zeroes in its first
+    /// `page` bytes (no data segment writes there).
+    pub(crate) fn starts_with_zero_page(&self, page: usize) -> bool {
+        region::is_zero(self.bytes(0, page))
+    }
+
     /// The pristine bytes at `start..start + len`: shorter than `len` (or
     /// empty) where the image ends, as the rest is zero.
     fn bytes(&self, start: usize, len: usize) -> &[u8] {
