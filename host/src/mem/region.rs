@@ -424,8 +424,8 @@ const IOV_MAX: usize = 1024;
 /// A pidfd of this process for `process_madvise`, and the pid it was
 /// opened for (`None` where the kernel has none: plain `madvise` then).
 static SELF_PIDFD: std::sync::OnceLock<Option<(i32, std::os::fd::OwnedFd)>> = std::sync::OnceLock::new();
-/// Set once the kernel refused a batch (older than 6.13: `process_madvise`
-/// took no `MADV_DONTNEED`).
+/// Set once the kernel refused batches for good (older than 6.13:
+/// `process_madvise` took no `MADV_DONTNEED`).
 static BATCH_REFUSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Returns `ranges` to the kernel with one `process_madvise` call; false if
@@ -470,7 +470,11 @@ unsafe fn batch_decommit(ranges: &[(usize, usize)]) -> bool {
     if usize::try_from(advised).ok() == Some(total) {
         return true;
     }
-    if advised < 0 {
+    // Refused for good (no such call, or not this advice on this process):
+    // plain `madvise` from now on. Anything else (a transient error, fewer
+    // bytes than asked) falls back for this batch only.
+    let errno = std::io::Error::last_os_error().raw_os_error();
+    if advised < 0 && matches!(errno, Some(libc::ENOSYS | libc::EINVAL | libc::EPERM | libc::EBADF)) {
         BATCH_REFUSED.store(true, Ordering::Relaxed);
     }
     false
