@@ -326,12 +326,15 @@ pub(crate) fn few_enough_to_write(resident: &[u8]) -> bool {
 
 /// Zeroes `base..base + len` given which of its pages are resident: writes
 /// them if they are few, else adds the range to `to_decommit`, for the
-/// caller to return to the kernel. With no residency known, a page-aligned
-/// range goes back to the kernel and any other is written whole.
+/// caller to return to the kernel ([`decommit_all`]). With no residency
+/// known, a page-aligned range goes back to the kernel and any other is
+/// written whole.
 ///
 /// # Safety
-/// As for [`zero`].
-unsafe fn zero_by_writing_or_decommit(
+/// As for [`zero`]; `len` is a multiple of the page size, and `resident`,
+/// if given, is this range's residency (a byte per page, as
+/// [`for_residency`] gives it).
+pub(crate) unsafe fn zero_by_writing_or_decommit(
     base: usize,
     len: usize,
     resident: Option<&[u8]>,

@@ -282,7 +282,7 @@ fn reset_all(module: &Module, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>
         with_memory.iter().filter_map(|&i| exited[i].memory.map(|memory| (memory.base, memory.size))).collect();
     let pristine = module.pristine.get();
     let mut restored = vec![false; exited.len()];
-    let mut to_zero = Vec::new();
+    let mut to_decommit = Vec::new();
     region::for_residency(&ranges, |index, (base, len), resident| {
         let spare = &mut exited[with_memory[index]];
         match (resident, pristine, spare.memory) {
@@ -295,13 +295,15 @@ fn reset_all(module: &Module, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>
                 hibernate::restore_pristine_pages(data, resident, region::page_size(), pristine);
                 restored[with_memory[index]] = true;
             }
-            _ => to_zero.push((base, len)),
+            // SAFETY: in the dense layout every memory is a slot of a
+            // region of ours, page-aligned (its length whole wasm pages); no
+            // wasm runs in these stores (their processes exited) and nothing
+            // else uses the slots. The residency is the query's above.
+            _ => unsafe { region::zero_by_writing_or_decommit(base, len, resident, &mut to_decommit) },
         }
     });
-    // SAFETY: in the dense layout every memory is a slot of a region of
-    // ours, page-aligned; no wasm runs in these stores (their processes
-    // exited) and nothing else uses the slots. (One batch: one TLB flush.)
-    unsafe { region::zero_all(&mut to_zero) };
+    // SAFETY: as above (one batch: one TLB flush).
+    unsafe { region::decommit_all(&to_decommit) };
     let (mut ready, mut failed) = (Vec::with_capacity(exited.len()), Vec::new());
     let first_size = pristine.map_or(0, |pristine| pristine.frozen().memory_size());
     for (mut spare, restored) in exited.drain(..).zip(restored) {

@@ -7,7 +7,7 @@ use super::recycle;
 use super::state::{EntryFunc, ProcessState};
 use super::task::{CallDone, CallOutcome, Hibernated, Instantiated, StartSpec, Started};
 use crate::base::reason::ExitReason;
-use crate::mem::{memory, region};
+use crate::mem::memory;
 use crate::wasm::hibernate;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -65,7 +65,7 @@ pub(crate) async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Insta
     let outcome = async {
         // A module whose data segments leave the first page alone takes a
         // memory slot whose first page is not made resident ahead.
-        let left = spec.module.pristine.get().is_some_and(|p| p.starts_with_zero_page(region::page_size()));
+        let left = spec.module.pristine.get().is_some_and(|p| p.starts_with_zero_page());
         memory::next_memory_leaves_first_page(left);
         let instance = spec.module.pre.instantiate_async(&mut store).await;
         memory::next_memory_leaves_first_page(false);

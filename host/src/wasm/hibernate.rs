@@ -155,6 +155,9 @@ impl Frozen {
 pub(crate) struct Pristine {
     frozen: Frozen,
     image: Box<[u8]>,
+    /// No data segment writes the memory's first page (see
+    /// [`Pristine::starts_with_zero_page`]).
+    first_page_zero: bool,
 }
 
 impl Pristine {
@@ -165,7 +168,8 @@ impl Pristine {
         let mut image = vec![0u8; end].into_boxed_slice();
         // Every block lies below `end`, or past the memory (never saved).
         let _ = write_blocks(&mut image, &frozen);
-        Pristine { frozen, image }
+        let first_page_zero = region::is_zero(&image[..image.len().min(region::page_size())]);
+        Pristine { frozen, image, first_page_zero }
     }
 
     /// The saved state.
@@ -174,9 +178,10 @@ impl Pristine {
     }
 
     /// Whether a fresh instance's memory holds only zeroes in its first
-    /// `page` bytes (no data segment writes there).
-    pub(crate) fn starts_with_zero_page(&self, page: usize) -> bool {
-        region::is_zero(self.bytes(0, page))
+    /// page (no data segment writes there). Read at every spawn: found
+    /// once, when the image is made.
+    pub(crate) fn starts_with_zero_page(&self) -> bool {
+        self.first_page_zero
     }
 
     /// The pristine bytes at `start..start + len`: shorter than `len` (or
@@ -505,12 +510,13 @@ pub(crate) fn restore_saved_blocks(data: &mut [u8], frozen: &Frozen, dead: &[u32
     }
 }
 
-/// Makes `data`, a memory of the size `pristine` was saved at whose pages'
-/// residency `resident` gives (a byte per `page` bytes, lowest bit set if
-/// resident), hold the pristine image again, writing only the pages that
-/// differ from it: a page its last process only read (the module's
+/// Makes `data`, a memory at least the size `pristine` was saved at whose
+/// pages' residency `resident` gives (a byte per `page` bytes, lowest bit
+/// set if resident), hold the pristine image again, writing only the pages
+/// that differ from it: a page its last process only read (the module's
 /// constant data, say) is left as it is. A page that is not resident reads
-/// as zero, and is written only where the image is not zero.
+/// as zero, and is written only where the image is not zero; a resident
+/// page past the image (what the memory grew by) is zeroed.
 pub(crate) fn restore_pristine_pages(data: &mut [u8], resident: &[u8], page: usize, pristine: &Pristine) {
     for (index, flags) in resident.iter().enumerate() {
         let start = index * page;
