@@ -101,8 +101,13 @@ fn build_rust_guests(rust_dir: &Path, sdk_dir: &Path, out_dir: &Path) -> Vec<Art
     for file in ["Cargo.toml", "Cargo.lock", ".cargo/config.toml"] {
         rerun_if_changed(&rust_dir.join(file));
     }
-    rerun_if_changed(&sdk_dir.join("Cargo.toml"));
-    rerun_if_changed(&sdk_dir.join("src"));
+    // The SDK and the crates it builds on by path: its macros, and the
+    // term format (`term/`, beside the SDK).
+    let term_dir = sdk_dir.parent().expect("guest-sdk has a parent directory").join("term");
+    for dir in [sdk_dir.to_path_buf(), sdk_dir.join("macros"), term_dir] {
+        rerun_if_changed(&dir.join("Cargo.toml"));
+        rerun_if_changed(&dir.join("src"));
+    }
 
     let mut members: Vec<(String, PathBuf)> = Vec::new();
     for entry in fs::read_dir(rust_dir).unwrap_or_else(|e| panic!("reading {}: {e}", rust_dir.display())) {
