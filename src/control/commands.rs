@@ -348,6 +348,7 @@ fn print_info(info: &ProcessInfo) {
         ("spawned at", format_time(row.spawned_at_ms)),
         ("reductions", row.reductions.to_string()),
         ("linear memory", bytes(row.linear_memory)),
+        ("linear memory in RAM", info.resident_linear_memory.map_or("-".into(), bytes)),
         ("host memory", bytes(row.host_memory)),
         ("stack", bytes(info.stack)),
         ("mailbox", row.mailbox.map_or("- (running)".into(), |n| n.to_string())),

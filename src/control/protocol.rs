@@ -247,6 +247,9 @@ pub struct ProcessInfo {
     pub mailbox_bytes: Option<usize>,
     pub stack: usize,
     pub hibernated_image: usize,
+    /// Bytes of its linear memory in RAM, if known.
+    #[serde(default)]
+    pub resident_linear_memory: Option<usize>,
     pub limits: Option<Limits>,
     /// may_spawn, may_print, dirs...
     pub capabilities: Vec<String>,

@@ -302,6 +302,7 @@ fn info(details: warren_host::ProcessDetails) -> ProcessInfo {
         mailbox_bytes: details.mailbox_bytes,
         stack: details.stack,
         hibernated_image: details.hibernated_image,
+        resident_linear_memory: details.resident_linear_memory,
         limits: caps.map(|caps| Limits {
             max_memory: caps.max_memory,
             max_fuel: caps.max_fuel,

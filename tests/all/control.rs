@@ -616,6 +616,15 @@ fn state_prints_a_rust_genservers_state_and_info_shows_its_supervisor() {
     info.ok();
     let supervisor = info.json()["supervisor"].as_str().map(str::to_string);
     assert!(supervisor.is_some(), "info names its supervisor: {}", info.stdout);
+    // Idle, it gives back its stack and the pages that hold only constant
+    // data (tens of KiB of a Rust guest's): a few pages stay in RAM.
+    let in_ram = |o: &Output| o.json()["resident_linear_memory"].as_u64();
+    let idle = sandbox.until(&["info", "rust_counter", "--json"], |o| in_ram(o).is_some_and(|bytes| bytes <= 32 << 10));
+    assert!(in_ram(&idle).is_some_and(|bytes| bytes > 0), "{}", idle.stdout);
+    let text = sandbox.warren(&["info", "rust_counter"]);
+    assert!(text.stdout.lines().any(|line| line.starts_with("linear memory in RAM")), "{}", text.stdout);
+    let state = sandbox.warren(&["state", "rust_counter"]);
+    assert_eq!(state.stdout.trim(), "Counter { count: 0 }", "its constant data came back for the request");
     let tree = sandbox.warren(&["tree", "--json"]);
     tree.ok();
     assert_eq!(tree.json()["trees"][0]["pid"].as_str().map(str::to_string), supervisor, "its supervisor is the root");

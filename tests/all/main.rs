@@ -19,6 +19,7 @@ mod fuzz;
 mod genserver;
 mod hibernation;
 mod hostile;
+mod idle_memory;
 mod interop;
 mod isolation;
 mod lang_assemblyscript;

@@ -94,6 +94,10 @@ pub struct ProcessDetails {
     pub stack: usize,
     /// Bytes of a hibernated process's saved image.
     pub hibernated_image: usize,
+    /// Bytes of its linear memory in RAM, if known (an idle handler-style
+    /// process: its fiber stack and the pages of its memory that hold only
+    /// constant data go back to the kernel while it waits).
+    pub resident_linear_memory: Option<usize>,
     /// Its oldest queued messages (as many as asked for).
     pub messages: Vec<MessagePreview>,
 }
@@ -303,6 +307,7 @@ impl Node {
             mailbox_bytes: seen.mailbox_bytes,
             stack: seen.stack,
             hibernated_image: seen.hibernated_image,
+            resident_linear_memory: seen.resident_linear_memory,
             messages: seen.messages,
         })
     }

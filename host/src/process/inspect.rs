@@ -18,9 +18,10 @@ use super::letter::Letter;
 use super::mailbox::Received;
 use super::run_state::Observed;
 use super::state::ProcessState;
-use super::task::Task;
+use super::task::{IdleHandler, Task};
 use super::{Body, Process};
 use crate::base::pid::Pid;
+use crate::mem::region;
 use crate::svc::Member;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -109,6 +110,9 @@ pub(crate) struct Inspection {
     pub(crate) stack: usize,
     /// Bytes of a hibernated process's saved image.
     pub(crate) hibernated_image: usize,
+    /// Bytes of its linear memory in RAM, where the look could ask (an
+    /// idle handler-style process in the dense layout).
+    pub(crate) resident_linear_memory: Option<usize>,
     pub(crate) mailbox_len: Option<usize>,
     pub(crate) mailbox_bytes: Option<usize>,
     /// The host function it waits in, if any.
@@ -178,6 +182,7 @@ impl Process {
                 (_, Some(size)) => size,
             },
             hibernated_image: 0,
+            resident_linear_memory: None,
             mailbox_len: None,
             mailbox_bytes: None,
             current_call: None,
@@ -256,6 +261,7 @@ impl Process {
                         describe_state(state, seen);
                         see_queue(&state.received, &mut mailbox);
                         seen.current_call = Some("handler (between messages)");
+                        seen.resident_linear_memory = self.resident_linear_memory(idle);
                     }
                     Task::Hibernated(hibernated) => {
                         describe_state(&hibernated.state, seen);
@@ -315,5 +321,17 @@ fn waiting_in(state: &ProcessState) -> (&'static str, ProcessStatus) {
         (Phase::Done | Phase::Ready(_), _) => ("sleep", ProcessStatus::Sleeping),
         (_, Some(_)) => ("call", ProcessStatus::Waiting),
         (_, None) => ("receive", ProcessStatus::Waiting),
+    }
+}
+
+impl Process {
+    /// Bytes of an idle handler-style process's linear memory that are in
+    /// RAM (the kernel's residency of its slot), in the dense layout.
+    fn resident_linear_memory(&self, idle: &IdleHandler) -> Option<usize> {
+        self.runtime.dense_stack_size?;
+        let memory = idle.store.data().memory.handle()?;
+        let (base, len) = (memory.data_ptr(&idle.store) as usize, memory.data_size(&idle.store));
+        let resident = region::resident_pages(base, len)?;
+        Some(resident.iter().filter(|&&page| page & 1 != 0).count() * region::page_size())
     }
 }

@@ -8,6 +8,7 @@ use super::start::{
 };
 use super::state::ProcessState;
 use super::task::{CallDone, CallOutcome, IdleHandler, Instantiated, Started, Task};
+use super::trim;
 use super::waker::borrowed_waker;
 use super::{Body, Process};
 use crate::base::reason::ExitReason;
@@ -141,7 +142,7 @@ impl Process {
         self.arm_idle_timer(store.data_mut());
         let state: *const ProcessState = store.data();
         let last_read_to = store.data().last_read_to;
-        let idle = IdleHandler { store, handler }.boxed(spare);
+        let idle = IdleHandler::new(store, handler).boxed(spare);
         self.record_idle_hints(&idle, state, last_read_to);
         *task = Task::Idle(idle);
         let first = *slice_start.get_or_insert(used);
@@ -170,15 +171,19 @@ impl Process {
                 return ControlFlow::Break(RunOutcome::IdleHandler);
             }
             // Idle for the node's `hibernate_after`.
-            let idle = take_state!(task, Task::Idle);
-            return self.hibernate_into(idle.store, task);
+            let IdleHandler { mut store, released_image, .. } = *take_state!(task, Task::Idle);
+            trim::rewrite_released_image(&mut store, &released_image);
+            return self.hibernate_into(store, task);
         };
         if let Some((reference, _)) = state.idle_timer.take() {
             self.runtime.timers.cancel(reference);
         }
         state.current = Some(message);
         let idle = take_state!(task, Task::Idle);
-        let (IdleHandler { store, handler }, spare) = IdleHandler::unbox(idle);
+        let (IdleHandler { mut store, handler, released_image }, spare) = IdleHandler::unbox(idle);
+        if !released_image.is_empty() {
+            trim::rewrite_released_image(&mut store, &released_image);
+        }
         *task = Task::Call(CallBox::new(|| call_handler(store, handler, spare)));
         ControlFlow::Continue(())
     }
@@ -212,11 +217,11 @@ impl Process {
                 self.started.store(true, Ordering::Release);
                 *task = Task::Call(CallBox::new_lasting(|| call_entry(store)));
             }
-            Ok(Started::Handler(handler)) => *task = Task::Idle(Box::new(IdleHandler { store, handler })),
+            Ok(Started::Handler(handler)) => *task = Task::Idle(Box::new(IdleHandler::new(store, handler))),
             Ok(Started::NewHandler(handler)) => {
                 self.started.store(true, Ordering::Release);
                 self.arm_idle_timer(store.data_mut());
-                *task = Task::Idle(Box::new(IdleHandler { store, handler }));
+                *task = Task::Idle(Box::new(IdleHandler::new(store, handler)));
             }
             Err(error) => {
                 let asked = store.data_mut().exit_request.take();

@@ -46,9 +46,18 @@ pub(crate) struct StartSpec {
 pub(crate) struct IdleHandler {
     pub(crate) store: Store<ProcessState>,
     pub(crate) handler: TypedFunc<(), i32>,
+    /// Pages of its linear memory that held only what its module's data
+    /// segments put there and went back to the kernel while it waited
+    /// (`trim.rs`): written again before anything reads them.
+    pub(crate) released_image: Box<[u32]>,
 }
 
 impl IdleHandler {
+    /// A process at rest in `store`, whose next message goes to `handler`.
+    pub(crate) fn new(store: Store<ProcessState>, handler: TypedFunc<(), i32>) -> IdleHandler {
+        IdleHandler { store, handler, released_image: Box::default() }
+    }
+
     /// Moves the store and handler out for a call, keeping the allocation:
     /// the call hands it back, so going idle again allocates nothing.
     pub(crate) fn unbox(boxed: Box<IdleHandler>) -> (IdleHandler, SpareIdleBox) {

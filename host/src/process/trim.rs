@@ -1,11 +1,18 @@
-//! Releasing the stack pages of idle handler-style processes.
+//! Releasing the stack pages of idle handler-style processes, and the
+//! pages of their linear memory that hold only their module's constant data.
 //!
 //! A handler-style process between messages has no call in flight, so the
 //! fiber stack its store keeps holds nothing; its pages can go back to the
 //! kernel (they fault back in, zeroed, when the next call starts). So can
 //! the whole pages of the dead part of its shadow stack, in linear memory,
 //! when its module exports LLVM's stack pointer (see `wasm/hibernate.rs`):
-//! a Rust guest's runs its calls there. Each
+//! a Rust guest's runs its calls there. So can, in a module whose fresh
+//! instance the host knows (`pristine`, see `recycle.rs`), the pages that
+//! hold exactly what the data segments put there: a Rust guest's constant
+//! data is tens of KiB, mostly pages a process never writes, and was most
+//! of an idle Rust GenServer's resident bytes. Those pages are not zero: the
+//! process keeps their list and they are written again, from the module's
+//! image, before its next call (or its hibernation) reads them. Each
 //! scheduler thread lists the processes that went idle on it and releases
 //! their stacks once they have stayed idle a while:
 //!
@@ -23,9 +30,10 @@
 //! [`thread_busy`] as the thread runs out of work and finds some again.
 
 use super::state::ProcessState;
-use super::task::Task;
+use super::task::{IdleHandler, Task};
 use super::{Body, Process};
 use crate::mem::region;
+use crate::wasm::hibernate;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -197,7 +205,8 @@ impl Process {
         if base == 0 {
             return Some(Releasable::default());
         }
-        Some(Releasable { stack: Some((base, size)), shadow_stack: dead_shadow_stack(&mut idle.store) })
+        let shadow_stack = dead_shadow_stack(&mut idle.store);
+        Some(Releasable { stack: Some((base, size)), shadow_stack, image: release_image_pages(idle) })
     }
 
     /// Lets a process [`Process::begin_trim`] held run again.
@@ -217,6 +226,9 @@ impl Process {
 struct Releasable {
     stack: Option<(usize, usize)>,
     shadow_stack: Option<(usize, usize)>,
+    /// Runs of pages of its memory that hold only the module's image, now
+    /// listed in the process's `released_image` (see the module docs).
+    image: Vec<(usize, usize)>,
 }
 
 /// The whole pages of the dead part of the shadow stack (LLVM's, below
@@ -233,6 +245,51 @@ fn dead_shadow_stack(store: &mut wasmtime::Store<ProcessState>) -> Option<(usize
     let start = base + dead.start.min(size).next_multiple_of(page);
     let end = base + dead.end.min(size) / page * page;
     (start < end).then_some((start, end - start))
+}
+
+/// Lists in `idle.released_image` the pages of its memory that hold
+/// exactly what a fresh instance's do, where that is not zero (constant
+/// data: `hibernate::unchanged_image_pages`), and returns them as runs of
+/// `(base, len)`. None for a module without a pristine image.
+fn release_image_pages(idle: &mut IdleHandler) -> Vec<(usize, usize)> {
+    if !idle.released_image.is_empty() {
+        // Released at an earlier pass and not used since.
+        return Vec::new();
+    }
+    let (module, Some(instance)) = (idle.store.data().module.clone(), idle.store.data().instance) else {
+        return Vec::new();
+    };
+    let (Ok(plan), Some(pristine)) = (module.hibernation.as_ref(), module.pristine.get()) else { return Vec::new() };
+    let Ok(Some(memory)) = plan.memory(&mut idle.store, &instance) else { return Vec::new() };
+    let data = memory.data(&idle.store);
+    let page = region::page_size();
+    let pages = hibernate::unchanged_image_pages(data, page, pristine);
+    let base = data.as_ptr() as usize;
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &index in &pages {
+        let start = base + index as usize * page;
+        match runs.last_mut() {
+            Some((run_base, run_len)) if *run_base + *run_len == start => *run_len += page,
+            _ => runs.push((start, page)),
+        }
+    }
+    idle.released_image = pages.into_boxed_slice();
+    runs
+}
+
+/// Writes back the pages of `store`'s memory that a trim pass gave back to
+/// the kernel (`released`, from [`release_image_pages`]), before its
+/// process runs or hibernates: they read as zero until then.
+pub(crate) fn rewrite_released_image(store: &mut wasmtime::Store<ProcessState>, released: &[u32]) {
+    if released.is_empty() {
+        return;
+    }
+    let (module, Some(instance)) = (store.data().module.clone(), store.data().instance) else { return };
+    let (Ok(plan), Some(pristine)) = (module.hibernation.as_ref(), module.pristine.get()) else { return };
+    // Found as when the pages were released: the same store and instance.
+    if let Ok(Some(memory)) = plan.memory(&mut *store, &instance) {
+        hibernate::rewrite_image_pages(memory.data_mut(&mut *store), released, region::page_size(), pristine);
+    }
 }
 
 /// Most processes held at once by [`trim_stacks`]: messages to them wait
@@ -257,6 +314,7 @@ fn trim_stacks(mut processes: Vec<Arc<Process>>) {
             let Some(releasable) = process.begin_trim() else { continue };
             stacks.extend(releasable.stack);
             shadow_stacks.extend(releasable.shadow_stack);
+            shadow_stacks.extend(releasable.image);
             held.push(process);
         }
         let mut ranges = adjacent_runs(&mut stacks);
@@ -266,7 +324,12 @@ fn trim_stacks(mut processes: Vec<Arc<Process>>) {
         // shadow stack range is whole pages of the linear memory of a held
         // idle handler, below its stack pointer: no call can read them
         // before the next one writes them (LLVM's ABI), and a page given
-        // back reads as zero, as a fresh instance's stack does.
+        // back reads as zero, as a fresh instance's stack does. Every image
+        // range is whole pages of such a memory that the process lists in
+        // its `released_image`: they are written again before its next
+        // call or its hibernation reads them (`rewrite_released_image`),
+        // and a reset of its store rewrites every non-resident page the
+        // image covers (`recycle.rs`).
         unsafe { region::decommit_all(&ranges) };
         stacks.clear();
         for process in held.drain(..) {

@@ -541,6 +541,45 @@ pub(crate) fn restore_pristine_pages(data: &mut [u8], resident: &[u8], page: usi
     }
 }
 
+/// The pages of `data`, a memory of this module, that hold exactly what a
+/// fresh instance holds there and where that is not all zero: constant
+/// data the process only read. Given back to the kernel while the process
+/// is idle, they must be written again ([`rewrite_image_pages`]) before
+/// anything reads them. `page` is the system page size.
+pub(crate) fn unchanged_image_pages(data: &[u8], page: usize, pristine: &Pristine) -> Vec<u32> {
+    let mut unchanged = Vec::new();
+    for index in 0..pristine.image.len().div_ceil(page) {
+        let start = index * page;
+        if start >= data.len() {
+            break;
+        }
+        let end = (start + page).min(data.len());
+        let image = pristine.bytes(start, end - start);
+        if region::is_zero(image) {
+            continue;
+        }
+        let (imaged, rest) = data[start..end].split_at(image.len());
+        if imaged == image && region::is_zero(rest) {
+            // Fits: the image lies in the memory, whose blocks number fewer
+            // than `u32::MAX` (checked when the image was frozen).
+            unchanged.push(index as u32);
+        }
+    }
+    unchanged
+}
+
+/// Writes the pristine bytes of `pages` (from [`unchanged_image_pages`])
+/// back into `data`, whose pages they were: those pages were given back to
+/// the kernel and read as zero, so only the image's bytes need writing.
+pub(crate) fn rewrite_image_pages(data: &mut [u8], pages: &[u32], page: usize, pristine: &Pristine) {
+    for &index in pages {
+        let start = (index as usize * page).min(data.len());
+        let end = (start + page).min(data.len());
+        let image = pristine.bytes(start, end - start);
+        data[start..start + image.len()].copy_from_slice(image);
+    }
+}
+
 /// Sets the mutable globals of `instance` to their values in `pristine`.
 pub(crate) fn reset_globals<T>(
     store: &mut Store<T>,
