@@ -1,5 +1,7 @@
 //! OTP behaviours of the Rust guest SDK, side by side with Erlang/OTP in
-//! the same run: GenServer call round trip and cast throughput, skynet
+//! the same run: GenServer call round trip (and one call to a server idle
+//! for 100 ms, which has given its stack and constant pages back), cast
+//! throughput, skynet
 //! (1,000,000 leaf processes), a three-stage demand-driven pipeline
 //! moving 10,000,000 events, and the resident bytes of idle and
 //! hibernated GenServers at 200,000 processes.
@@ -10,7 +12,7 @@
 //! WARREN_BENCH_SCALE=0.01 cargo bench --bench otp  # sizes x 0.01 (a quick check)
 //! ```
 //!
-//! Units: `call`, `cast`, `skynet`, `pipeline`, `memory-idle`,
+//! Units: `call`, `call-after-idle`, `cast`, `skynet`, `pipeline`, `memory-idle`,
 //! `memory-hibernated`.
 //!
 //! The Warren side runs `guests/rust/bench-otp` (built by the artifacts
@@ -48,6 +50,9 @@ use warren_host::{Inbox, LoadedModule, Node, NodeConfig};
 
 const CALLS: u64 = 1_000_000;
 const CASTS: u64 = 1_000_000;
+/// Servers of `call-after-idle`, each called once after [`IDLE_MS`].
+const IDLE_ROUNDS: u64 = 50;
+const IDLE_MS: u64 = 100;
 const SKYNET_LEAVES: u64 = 1_000_000;
 const PIPELINE_EVENTS: u64 = 10_000_000;
 /// GenStage's default `max_demand`, on both sides.
@@ -64,6 +69,7 @@ fn main() {
     run_child_if_asked("WARREN_OTP_CHILD", child_main);
     let units: &[(&str, Section)] = &[
         ("call", call_unit),
+        ("call-after-idle", call_after_idle_unit),
         ("cast", cast_unit),
         ("skynet", skynet_unit),
         ("pipeline", pipeline_unit),
@@ -91,6 +97,26 @@ fn call_unit(bench: &mut Bench) -> Result<()> {
         Ok::<f64, anyhow::Error>(ns)
     })();
     bench.row(format!("GenServer call round trip, {rounds} calls (ns)"), Unit::Nanos, warren, erlang)
+}
+
+/// One call to a GenServer that has waited [`IDLE_MS`] since its last
+/// message (an idle handler-style process gives its stack and constant
+/// pages back after about 10 ms and gets them again at its next message),
+/// a new server each round.
+fn call_after_idle_unit(bench: &mut Bench) -> Result<()> {
+    let rounds = scaled(IDLE_ROUNDS);
+    let erlang = bench
+        .erlang(&["call_after_idle", &rounds.to_string(), &IDLE_MS.to_string()])
+        .and_then(|f| f.get("call_after_idle_ns").copied());
+    let warren = (|| {
+        let (node, module, inbox) = setup()?;
+        let process = node.spawn(&module, "call_after_idle_bench", &arg(&inbox, &[int(rounds), int(IDLE_MS)]))?;
+        let ns = report(&inbox, TAG_NS)? as f64 / rounds as f64;
+        finish(&process)?;
+        println!("  warren call_after_idle_ns = {ns:.1}");
+        Ok::<f64, anyhow::Error>(ns)
+    })();
+    bench.row(format!("GenServer call after {IDLE_MS} ms idle, {rounds} servers (ns)"), Unit::Nanos, warren, erlang)
 }
 
 fn cast_unit(bench: &mut Bench) -> Result<()> {

@@ -12,6 +12,7 @@
 %%
 %%     escript otp_bench.erl call ROUNDS          % gen_server:call round trip
 %%     escript otp_bench.erl cast N               % N gen_server:cast, then a call
+%%     escript otp_bench.erl call_after_idle ROUNDS IDLE_MS  % one call to a server idle that long
 %%     escript otp_bench.erl skynet LEAVES        % the classic skynet
 %%     escript otp_bench.erl pipeline EVENTS MAX  % a demand-driven three-stage pipeline
 %%     escript otp_bench.erl servers N idle|hibernate  % RSS per gen_server
@@ -31,6 +32,7 @@
 
 main(["call", R]) -> call_bench(list_to_integer(R));
 main(["cast", N]) -> cast_bench(list_to_integer(N));
+main(["call_after_idle", R, Ms]) -> call_after_idle_bench(list_to_integer(R), list_to_integer(Ms));
 main(["skynet", N]) -> skynet_bench(list_to_integer(N));
 main(["pipeline", N, Max]) -> pipeline_bench(list_to_integer(N), list_to_integer(Max));
 main(["servers", N, Kind]) -> servers_bench(list_to_integer(N), list_to_atom(Kind));
@@ -77,6 +79,23 @@ call_bench(Rounds) ->
                 T
             end) || _ <- lists:seq(1, 3)],
     result("call_ns", median(Runs) / Rounds).
+
+%% ROUNDS times: a new server, a first call, IDLE_MS of waiting, then one
+%% call timed alone.
+call_after_idle_bench(Rounds, IdleMs) ->
+    T = in_process(fun() ->
+            lists:sum([begin
+                           {ok, Server} = gen_server:start_link(?MODULE, [], []),
+                           N = gen_server:call(Server, {echo, N}, infinity),
+                           timer:sleep(IdleMs),
+                           T0 = now_ns(),
+                           N = gen_server:call(Server, {echo, N}, infinity),
+                           T1 = now_ns() - T0,
+                           gen_server:stop(Server),
+                           T1
+                       end || N <- lists:seq(1, Rounds)])
+        end),
+    result("call_after_idle_ns", T / Rounds).
 
 casts(_, 0) -> ok;
 casts(Server, N) -> gen_server:cast(Server, N), casts(Server, N - 1).

@@ -100,6 +100,26 @@ fn call_bench((reporter, rounds): (Pid, u64)) -> Result<(), String> {
     Ok(())
 }
 
+/// `rounds` times: a new Echo server, a first call, `idle_ms` of waiting,
+/// then a call timed alone (a server that waited that long has given its
+/// stack and constant pages back): tag 1 the ns those calls took in all.
+#[warren::main]
+fn call_after_idle_bench((reporter, rounds, idle_ms): (Pid, u64, u64)) -> Result<(), String> {
+    let mut total = 0;
+    for n in 0..rounds {
+        let server = gen_server::start_link::<Echo>(&false, &StartOptions::new()).map_err(|e| e.to_string())?;
+        gen_server::call::<Echo>(server, &Call::Echo(n), None).map_err(|e| e.to_string())?;
+        warren::sleep(idle_ms);
+        let start = now_ns();
+        if gen_server::call::<Echo>(server, &Call::Echo(n), None).map_err(|e| e.to_string())? != n {
+            return Err("a wrong reply".into());
+        }
+        total += now_ns() - start;
+    }
+    report(reporter, TAG_NS, total);
+    Ok(())
+}
+
 /// `n` casts to an Echo server, then a call that returns once they are
 /// all handled: tag 1 the ns, tag 2 the casts counted.
 #[warren::main]
