@@ -193,6 +193,9 @@ struct NodeArgs {
     /// overrides RUST_LOG. Default: warnings (crash reports).
     #[arg(long, value_name = "FILTER")]
     log: Option<String>,
+    /// Write /tmp/perf-PID.map, so that Linux `perf` names guest functions.
+    #[arg(long)]
+    perf_map: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -319,6 +322,7 @@ impl NodeArgs {
             tag_output: false,
             env: Vec::new(),
             log: None,
+            perf_map: false,
         }
     }
 
@@ -357,6 +361,7 @@ impl NodeArgs {
             .hibernate_after(self.hibernate_after.map(std::time::Duration::from_millis))
             .args(args)
             .env(self.env.clone())
+            .perf_map(self.perf_map)
     }
 }
 

@@ -164,6 +164,8 @@ impl NodeSettings {
             tag_output: pick(given("tag_output"), cli.tag_output, self.tag_output),
             env: pick(given("env"), cli.env, self.env.clone()),
             log: pick(given("log"), cli.log, self.log.clone().map(Some)),
+            // A debugging switch of the command line only.
+            perf_map: cli.perf_map,
         }
     }
 }

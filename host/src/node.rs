@@ -175,7 +175,16 @@ impl Node {
     /// so processes can be spawned from it (also by guests, with
     /// `spawn_module`). Compiles once per distinct content.
     pub fn load(&self, name: &str, bytes: &[u8]) -> Result<LoadedModule, LoadError> {
-        self.runtime.modules.load(&self.runtime.engine, &self.linker, name, bytes).map(LoadedModule)
+        let loaded = self.runtime.modules.load(&self.runtime.engine, &self.linker, name, bytes)?;
+        if self.runtime.config.perf_map
+            && let Err(error) = crate::wasm::perf_map::record(name, &loaded.module)
+        {
+            tracing::warn!(
+                "module {name}: cannot write the perf map {}: {error}",
+                crate::wasm::perf_map::path().display()
+            );
+        }
+        Ok(LoadedModule(loaded))
     }
 
     /// Loads a module from a file, named after the file's stem.

@@ -31,6 +31,7 @@ mod messaging;
 mod monitors;
 mod names;
 mod otp;
+mod profiling;
 mod recycling;
 mod scaffold;
 mod scheduling;

@@ -77,6 +77,10 @@ pub struct NodeConfig {
     /// `ERR_LIMIT` (see docs/ABI.md, "Limits"). Default: half of the
     /// machine's memory.
     pub max_host_memory: usize,
+    /// Write where each loaded module's functions' machine code lies to
+    /// `/tmp/perf-PID.map`, so that Linux `perf` names guest functions
+    /// (`perf top`, `perf record` then `perf report`).
+    pub perf_map: bool,
 }
 
 /// Default time slice, in fuel (about one fuel unit per wasm instruction):
@@ -105,6 +109,7 @@ impl Default for NodeConfig {
             dirs: Vec::new(),
             hibernate_after: None,
             max_host_memory: default_max_host_memory(),
+            perf_map: false,
         }
     }
 }
@@ -157,6 +162,8 @@ setters! {
     hibernate_after: Option<std::time::Duration>;
     /// Sets [`NodeConfig::max_host_memory`].
     max_host_memory: usize;
+    /// Sets [`NodeConfig::perf_map`].
+    perf_map: bool;
 }
 
 /// Half of the machine's memory (4 GiB if it cannot be read): a node holds

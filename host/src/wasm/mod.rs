@@ -6,4 +6,5 @@
 pub(crate) mod engine;
 pub(crate) mod hibernate;
 pub(crate) mod module;
+pub(crate) mod perf_map;
 pub(crate) mod precompiled;
