@@ -34,6 +34,8 @@ const IMPORTS: &str = r#"
 /// number when it starts (the message's sender is its pid).
 const WORKERS: &str = r#"
   (func $started (call $report (call $arg64 (i32.const 0)) (i64.const 1) (call $arg64 (i32.const 1))))
+  ;; Reports STARTED, then tells its supervisor it is ready (see `child`).
+  (func $started_and_ready (call $started) (drop (call $init_ack)))
   (func $tell (param $tag i64) (call $report (call $arg64 (i32.const 0)) (local.get $tag) (call $arg64 (i32.const 1))))
   ;; Serves: CRASH traps, RETURN returns, EXIT_SHUTDOWN exits `shutdown`.
   (func $serve
@@ -45,12 +47,12 @@ const WORKERS: &str = r#"
       (if (i64.eq (local.get $tag) (i64.const 3)) (then return))
       (if (i64.eq (local.get $tag) (i64.const 4)) (then (call $exit (i32.const 1) (i32.const 0) (i32.const 0))))
       (br $next)))
-  (func (export "worker") (call $started) (call $serve))
+  (func (export "worker") (call $started_and_ready) (call $serve))
   ;; Traps exits: tells STOPPING when the exit signal comes, then ends.
   (func (export "polite")
     (local $tag i64)
     (drop (call $trap_exit (i32.const 1)))
-    (call $started)
+    (call $started_and_ready)
     (loop $next
       (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
       (local.set $tag (call $msg_tag))
@@ -61,7 +63,7 @@ const WORKERS: &str = r#"
   ;; Traps exits and ignores them (tells IGNORED_SHUTDOWN each time).
   (func (export "stubborn")
     (drop (call $trap_exit (i32.const 1)))
-    (call $started)
+    (call $started_and_ready)
     (loop $next
       (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
       (if (i64.eq (call $msg_tag) (i64.const -100)) (then (call $tell (i64.const 6))))
@@ -119,8 +121,16 @@ fn arg(inbox: &Inbox, number: i64) -> Vec<u8> {
     reporter_arg(inbox, &number.to_le_bytes())
 }
 
+/// A child spec of `workers`' `entry`. The entries that report `STARTED`
+/// and then acknowledge their start are waited for, so their reports come
+/// in start order: without it, a child the supervisor started second may
+/// run first (on the other scheduler) and report first.
 fn child(inbox: &Inbox, id: &str, entry: &str, number: i64) -> ChildSpec {
-    ChildSpec::worker(id, "workers", entry, &arg(inbox, number))
+    let spec = ChildSpec::worker(id, "workers", entry, &arg(inbox, number));
+    match entry {
+        "worker" | "polite" | "stubborn" => spec.ack_timeout(Some(PATIENCE)),
+        _ => spec,
+    }
 }
 
 /// The next `STARTED` report: (pid, number).
