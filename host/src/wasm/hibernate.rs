@@ -119,7 +119,11 @@ pub(crate) struct Frozen {
     /// non-zero byte (base [`Base::Zero`]) or differ from the pristine
     /// image (base [`Base::Pristine`]).
     blocks: Vec<u32>,
-    /// Their contents, [`BLOCK`] bytes each.
+    /// Per saved block, which of its bytes differ from the base (bit `i`:
+    /// byte `i`): a block of a GenServer's heap or allocator state differs
+    /// in a third of its bytes or fewer, so only those are kept.
+    masks: Vec<u64>,
+    /// The bytes that differ, block after block, in address order.
     bytes: Vec<u8>,
     globals: Vec<Val>,
 }
@@ -145,7 +149,7 @@ impl Frozen {
 
     /// Bytes this keeps of the memory (block contents and indexes).
     pub(crate) fn saved_bytes(&self) -> usize {
-        self.bytes.len() + self.blocks.len() * size_of::<u32>()
+        self.bytes.len() + self.blocks.len() * (size_of::<u32>() + size_of::<u64>())
     }
 }
 
@@ -360,7 +364,7 @@ pub(crate) fn freeze<T>(
         globals.push(export.get(store, instance, "global", Extern::into_global)?.get(&mut *store));
     }
     let base = if pristine.is_some() { Base::Pristine } else { Base::Zero };
-    let mut frozen = Frozen { memory_size: 0, base, blocks: Vec::new(), bytes: Vec::new(), globals };
+    let mut frozen = Frozen { memory_size: 0, base, blocks: Vec::new(), masks: Vec::new(), bytes: Vec::new(), globals };
     let mut dead_blocks = Vec::new();
     if let Some(memory) = plan.memory(store, instance)? {
         let data = memory.data(&*store);
@@ -375,7 +379,7 @@ pub(crate) fn freeze<T>(
             },
             _ => 0..0,
         };
-        let mut saver = Saver { frozen: &mut frozen, dead, dead_blocks: &mut dead_blocks };
+        let mut saver = Saver { frozen: &mut frozen, dead, dead_blocks: &mut dead_blocks, pristine };
         let page = region::page_size();
         let resident = if scan == Scan::Hibernation && data.len() <= READ_WHOLE_UP_TO {
             None
@@ -426,6 +430,7 @@ pub(crate) fn freeze<T>(
         }
     }
     frozen.blocks.shrink_to_fit();
+    frozen.masks.shrink_to_fit();
     frozen.bytes.shrink_to_fit();
     Ok((frozen, dead_blocks))
 }
@@ -436,6 +441,8 @@ struct Saver<'a> {
     /// The dead stack's bytes.
     dead: std::ops::Range<usize>,
     dead_blocks: &'a mut Vec<u32>,
+    /// The base of a delta (`None`: zeroes).
+    pristine: Option<&'a Pristine>,
 }
 
 impl Saver<'_> {
@@ -448,9 +455,17 @@ impl Saver<'_> {
             self.dead_blocks.push(block);
             return;
         }
+        let base = self.pristine.map_or(&[][..], |pristine| pristine.bytes(start, BLOCK));
+        let mut mask = 0u64;
+        for offset in 0..BLOCK {
+            let byte = bytes.get(offset).copied().unwrap_or(0);
+            if byte != base.get(offset).copied().unwrap_or(0) {
+                mask |= 1 << offset;
+                self.frozen.bytes.push(byte);
+            }
+        }
         self.frozen.blocks.push(block);
-        self.frozen.bytes.extend_from_slice(bytes);
-        self.frozen.bytes.resize(self.frozen.blocks.len() * BLOCK, 0);
+        self.frozen.masks.push(mask);
     }
 }
 
@@ -602,15 +617,21 @@ pub(crate) fn zero_saved_blocks(data: &mut [u8], frozen: &Frozen) {
     }
 }
 
-/// Writes the saved blocks of `frozen` into `data`.
+/// Writes the saved bytes of `frozen` into `data`, which holds the
+/// freeze's base (zeroes, or the pristine image) where they go.
 fn write_blocks(data: &mut [u8], frozen: &Frozen) -> Result<(), String> {
-    for (block, bytes) in frozen.blocks.iter().zip(frozen.bytes.chunks_exact(BLOCK)) {
-        let start = *block as usize * BLOCK;
-        if start >= data.len() {
+    let mut bytes = frozen.bytes.iter();
+    for (&block, &mask) in frozen.blocks.iter().zip(&frozen.masks) {
+        let start = block as usize * BLOCK;
+        let Some(block) = data.get_mut(start..start + BLOCK) else {
             return Err("the memory did not grow back to its size".into());
+        };
+        let mut left = mask;
+        while left != 0 {
+            let offset = left.trailing_zeros() as usize;
+            left &= left - 1;
+            block[offset] = *bytes.next().ok_or("a hibernated image is shorter than its masks")?;
         }
-        let end = (start + BLOCK).min(data.len());
-        data[start..end].copy_from_slice(&bytes[..end - start]);
     }
     Ok(())
 }
