@@ -119,11 +119,11 @@ pub(crate) struct Frozen {
     /// non-zero byte (base [`Base::Zero`]) or differ from the pristine
     /// image (base [`Base::Pristine`]).
     blocks: Vec<u32>,
-    /// Per saved block, which of its bytes differ from the base (bit `i`:
-    /// byte `i`): a block of a GenServer's heap or allocator state differs
-    /// in a third of its bytes or fewer, so only those are kept.
-    masks: Vec<u64>,
-    /// The bytes that differ, block after block, in address order.
+    /// Per saved block, in order: which of its bytes differ from the base
+    /// (a little-endian `u64`, bit `i` for byte `i`), then those bytes. A
+    /// block of a GenServer's heap or allocator state differs in a third of
+    /// its bytes or fewer, so only those are kept (in the same allocation
+    /// as the masks: a minimal hibernated process keeps under 1 KiB).
     bytes: Vec<u8>,
     globals: Vec<Val>,
 }
@@ -149,7 +149,7 @@ impl Frozen {
 
     /// Bytes this keeps of the memory (block contents and indexes).
     pub(crate) fn saved_bytes(&self) -> usize {
-        self.bytes.len() + self.blocks.len() * (size_of::<u32>() + size_of::<u64>())
+        self.bytes.len() + self.blocks.len() * size_of::<u32>()
     }
 }
 
@@ -364,7 +364,7 @@ pub(crate) fn freeze<T>(
         globals.push(export.get(store, instance, "global", Extern::into_global)?.get(&mut *store));
     }
     let base = if pristine.is_some() { Base::Pristine } else { Base::Zero };
-    let mut frozen = Frozen { memory_size: 0, base, blocks: Vec::new(), masks: Vec::new(), bytes: Vec::new(), globals };
+    let mut frozen = Frozen { memory_size: 0, base, blocks: Vec::new(), bytes: Vec::new(), globals };
     let mut dead_blocks = Vec::new();
     if let Some(memory) = plan.memory(store, instance)? {
         let data = memory.data(&*store);
@@ -430,7 +430,6 @@ pub(crate) fn freeze<T>(
         }
     }
     frozen.blocks.shrink_to_fit();
-    frozen.masks.shrink_to_fit();
     frozen.bytes.shrink_to_fit();
     Ok((frozen, dead_blocks))
 }
@@ -456,6 +455,8 @@ impl Saver<'_> {
             return;
         }
         let base = self.pristine.map_or(&[][..], |pristine| pristine.bytes(start, BLOCK));
+        let mask_at = self.frozen.bytes.len();
+        self.frozen.bytes.extend_from_slice(&[0; size_of::<u64>()]);
         let mut mask = 0u64;
         for offset in 0..BLOCK {
             let byte = bytes.get(offset).copied().unwrap_or(0);
@@ -464,8 +465,8 @@ impl Saver<'_> {
                 self.frozen.bytes.push(byte);
             }
         }
+        self.frozen.bytes[mask_at..mask_at + size_of::<u64>()].copy_from_slice(&mask.to_le_bytes());
         self.frozen.blocks.push(block);
-        self.frozen.masks.push(mask);
     }
 }
 
@@ -620,17 +621,22 @@ pub(crate) fn zero_saved_blocks(data: &mut [u8], frozen: &Frozen) {
 /// Writes the saved bytes of `frozen` into `data`, which holds the
 /// freeze's base (zeroes, or the pristine image) where they go.
 fn write_blocks(data: &mut [u8], frozen: &Frozen) -> Result<(), String> {
-    let mut bytes = frozen.bytes.iter();
-    for (&block, &mask) in frozen.blocks.iter().zip(&frozen.masks) {
+    let short = "a hibernated image is shorter than its blocks";
+    let mut bytes = frozen.bytes.as_slice();
+    for &block in &frozen.blocks {
         let start = block as usize * BLOCK;
         let Some(block) = data.get_mut(start..start + BLOCK) else {
             return Err("the memory did not grow back to its size".into());
         };
+        let (mask, rest) = bytes.split_first_chunk::<{ size_of::<u64>() }>().ok_or(short)?;
+        let mask = u64::from_le_bytes(*mask);
+        let (changed, rest) = rest.split_at_checked(mask.count_ones() as usize).ok_or(short)?;
+        bytes = rest;
         let mut left = mask;
-        while left != 0 {
+        for &byte in changed {
             let offset = left.trailing_zeros() as usize;
             left &= left - 1;
-            block[offset] = *bytes.next().ok_or("a hibernated image is shorter than its masks")?;
+            block[offset] = byte;
         }
     }
     Ok(())
