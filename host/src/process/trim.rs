@@ -12,7 +12,8 @@
 //! data is tens of KiB, mostly pages a process never writes, and was most
 //! of an idle Rust GenServer's resident bytes. Those pages are not zero: the
 //! process keeps their list and they are written again, from the module's
-//! image, before its next call (or its hibernation) reads them. Each
+//! image, before its next call (or its hibernation) reads them. They go
+//! only when the thread has no work (see [`Release`]). Each
 //! scheduler thread lists the processes that went idle on it and releases
 //! their stacks once they have stayed idle a while:
 //!
@@ -64,6 +65,31 @@ struct ThreadTrim {
     idle_since: Option<Instant>,
     /// Trim passes made since the thread last had work.
     idle_passes: u32,
+    /// Processes whose stacks a pass released while the thread was busy:
+    /// their constant pages go only once the thread has no work (see
+    /// [`Release`]), if they are still idle then.
+    image_pending: Vec<Arc<Process>>,
+}
+
+/// Most processes a thread keeps in [`ThreadTrim::image_pending`]: past it,
+/// the stacks released while busy go alone (their constant pages stay).
+const IMAGE_PENDING_MAX: usize = 1 << 16;
+
+/// What a trim pass gives back of the idle processes it holds.
+///
+/// A thread that has work releases stacks only: the pages a stack needs
+/// again fault back in zeroed, one or two of them, but the constant pages
+/// of a Rust guest are ten or so, each written again from the module's
+/// image, and a process waiting while its thread is busy is often about to
+/// get a message (skynet's inner nodes, waiting for their children, ran
+/// 7.4 s -> 8.3 s when their constant pages went too). A thread with no
+/// work releases both, and the constant pages of the processes whose
+/// stacks went while it was busy.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Release {
+    Stack,
+    StackAndImage,
+    Image,
 }
 
 thread_local! {
@@ -81,6 +107,7 @@ pub(crate) fn enable_on_this_thread() {
         last_trim: Instant::now(),
         idle_since: None,
         idle_passes: 0,
+        image_pending: Vec::new(),
     };
     THREAD.with(|thread| *thread.borrow_mut() = Some(trim));
 }
@@ -121,31 +148,38 @@ pub(crate) fn went_idle(process: Arc<Process>) {
         Some(thread.trim_pass(now))
     });
     if let Some(stayed_idle) = stayed_idle {
-        trim_stacks(stayed_idle);
+        let released = trim(stayed_idle, Release::Stack);
+        THREAD.with(|thread| {
+            if let Some(thread) = thread.borrow_mut().as_mut() {
+                let room = IMAGE_PENDING_MAX.saturating_sub(thread.image_pending.len());
+                thread.image_pending.extend(released.into_iter().take(room));
+            }
+        });
     }
 }
 
 /// The thread found no work: runs a trim pass if one is due, and says how
 /// long the thread may park before the next is (`None`: until woken).
 pub(crate) fn thread_idle() -> Option<Duration> {
-    let (due, all) = THREAD.with(|thread| {
+    let (due, all, pending) = THREAD.with(|thread| {
         let mut thread = thread.borrow_mut();
         let thread = thread.as_mut()?;
-        if thread.idle_handlers.is_empty() {
+        if thread.idle_handlers.is_empty() && thread.image_pending.is_empty() {
             return None;
         }
         let now = Instant::now();
         let idle_for = now.duration_since(*thread.idle_since.get_or_insert(now));
         if let Some(left) = TRIM_INTERVAL.checked_sub(idle_for).filter(|left| !left.is_zero()) {
-            return Some((Err(left), false));
+            return Some((Err(left), false, Vec::new()));
         }
+        let pending = std::mem::take(&mut thread.image_pending);
         if thread.idle_passes >= u32::from(StackTrim::MAX_PATIENCE) {
             thread.trim_at = TRIM_BATCH;
-            return Some((Ok(std::mem::take(&mut thread.idle_handlers)), true));
+            return Some((Ok(std::mem::take(&mut thread.idle_handlers)), true, pending));
         }
         thread.idle_since = Some(now);
         thread.idle_passes += 1;
-        Some((Ok(thread.trim_pass(now)), false))
+        Some((Ok(thread.trim_pass(now)), false, pending))
     })?;
     match due {
         Err(left) => Some(left),
@@ -155,7 +189,10 @@ pub(crate) fn thread_idle() -> Option<Duration> {
                     process.stack_trim.unlist();
                 }
             }
-            trim_stacks(listed);
+            trim(listed, Release::StackAndImage);
+            // Those used since their stack went are listed again, or busy.
+            let still_released = pending.into_iter().filter(|process| process.stack_trim.is_released()).collect();
+            trim(still_released, Release::Image);
             let left = THREAD.with(|thread| thread.borrow().as_ref().is_some_and(|t| !t.idle_handlers.is_empty()));
             (left && !all).then_some(TRIM_INTERVAL)
         }
@@ -193,7 +230,7 @@ impl Process {
     /// with its fiber stack's base and size if it is an idle handler-style
     /// process: between messages it has no call in flight, so its (cached)
     /// stack holds nothing.
-    fn begin_trim(&self) -> Option<Releasable> {
+    fn begin_trim(&self, release: Release) -> Option<Releasable> {
         let (Body::Wasm(task), Some(size)) = (&self.body, self.runtime.dense_stack_size) else { return None };
         if self.stack_base.load(Ordering::Relaxed) == 0 || !self.run_state.borrow_idle() {
             return None;
@@ -205,8 +242,12 @@ impl Process {
         if base == 0 {
             return Some(Releasable::default());
         }
+        if release == Release::Image {
+            return Some(Releasable { stack: None, shadow_stack: None, image: release_image_pages(idle) });
+        }
         let shadow_stack = dead_shadow_stack(&mut idle.store);
-        Some(Releasable { stack: Some((base, size)), shadow_stack, image: release_image_pages(idle) })
+        let image = if release == Release::StackAndImage { release_image_pages(idle) } else { Vec::new() };
+        Some(Releasable { stack: Some((base, size)), shadow_stack, image })
     }
 
     /// Lets a process [`Process::begin_trim`] held run again.
@@ -292,7 +333,7 @@ pub(crate) fn rewrite_released_image(store: &mut wasmtime::Store<ProcessState>, 
     }
 }
 
-/// Most processes held at once by [`trim_stacks`]: messages to them wait
+/// Most processes held at once by [`trim`]: messages to them wait
 /// until their chunk's stacks are released.
 const TRIM_CHUNK: usize = 1024;
 
@@ -303,15 +344,16 @@ const TRIM_CHUNK: usize = 1024;
 /// whole 2 MiB-aligned block lets Linux (6.14 and later, `CONFIG_PT_RECLAIM`)
 /// free that block's page table, which it does only when one
 /// `MADV_DONTNEED` range spans it.
-fn trim_stacks(mut processes: Vec<Arc<Process>>) {
+fn trim(mut processes: Vec<Arc<Process>>, release: Release) -> Vec<Arc<Process>> {
     // Sorted by stack first, so that each chunk holds neighbours.
     processes.sort_unstable_by_key(|process| process.stack_base.load(Ordering::Relaxed));
     let mut held = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
     let mut stacks = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
     let mut shadow_stacks = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
+    let mut released = Vec::with_capacity(processes.len());
     for chunk in processes.chunks(TRIM_CHUNK) {
         for process in chunk {
-            let Some(releasable) = process.begin_trim() else { continue };
+            let Some(releasable) = process.begin_trim(release) else { continue };
             stacks.extend(releasable.stack);
             shadow_stacks.extend(releasable.shadow_stack);
             shadow_stacks.extend(releasable.image);
@@ -335,8 +377,10 @@ fn trim_stacks(mut processes: Vec<Arc<Process>>) {
         for process in held.drain(..) {
             process.stack_trim.mark_released();
             process.end_trim();
+            released.push(process.clone());
         }
     }
+    released
 }
 
 /// Sorts `(base, len)` ranges and joins those that touch end to start.
@@ -454,6 +498,12 @@ impl StackTrim {
     /// message again, its patience grows.
     pub(crate) fn mark_released(&self) {
         self.state.fetch_or(Self::RELEASED, Ordering::Relaxed);
+    }
+
+    /// Whether the process's stack was released and it has handled no
+    /// message since.
+    fn is_released(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & Self::RELEASED != 0
     }
 
     /// Takes the process off the list whatever its use.
