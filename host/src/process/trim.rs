@@ -81,10 +81,10 @@ const IMAGE_PENDING_MAX: usize = 1 << 16;
 /// again fault back in zeroed, one or two of them, but the constant pages
 /// of a Rust guest are ten or so, each written again from the module's
 /// image, and a process waiting while its thread is busy is often about to
-/// get a message (skynet's inner nodes, waiting for their children, ran
-/// 7.4 s -> 8.3 s when their constant pages went too). A thread with no
-/// work releases both, and the constant pages of the processes whose
-/// stacks went while it was busy.
+/// get a message (skynet's inner nodes, waiting for their children, were
+/// measurably slower when their constant pages went too: see
+/// `benches/otp.rs`). A thread with no work releases both, and the
+/// constant pages of the processes whose stacks went while it was busy.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Release {
     Stack,

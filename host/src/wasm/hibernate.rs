@@ -121,9 +121,9 @@ pub(crate) struct Frozen {
     blocks: Vec<u32>,
     /// Per saved block, in order: which of its bytes differ from the base
     /// (a little-endian `u64`, bit `i` for byte `i`), then those bytes. A
-    /// block of a GenServer's heap or allocator state differs in a third of
-    /// its bytes or fewer, so only those are kept (in the same allocation
-    /// as the masks: a minimal hibernated process keeps under 1 KiB).
+    /// block of a heap or of allocator state mostly differs in a few of its
+    /// bytes, so only those are kept; one allocation holds masks and bytes,
+    /// as a minimal hibernated process's bytes are mostly its allocations.
     bytes: Vec<u8>,
     globals: Vec<Val>,
 }
