@@ -30,7 +30,7 @@
 //! The scheduler knows none of this: its runner calls [`thread_idle`] and
 //! [`thread_busy`] as the thread runs out of work and finds some again.
 
-use super::state::ProcessState;
+use super::state::{Module, ProcessState};
 use super::task::{IdleHandler, Task};
 use super::{Body, Process};
 use crate::mem::region;
@@ -277,15 +277,26 @@ struct Releasable {
 /// process's instance: between calls nothing lives there, as on its fiber
 /// stack, and a Rust guest's may span many pages of its memory.
 fn dead_shadow_stack(store: &mut wasmtime::Store<ProcessState>) -> Option<(usize, usize)> {
-    let (module, instance) = (store.data().module.clone(), store.data().instance?);
+    let (module, instance, memory) = planned_memory(store)?;
     let plan = module.hibernation.as_ref().as_ref().ok()?;
     let dead = plan.dead_stack(store, &instance);
-    let memory = plan.memory(store, &instance).ok()??;
     let (base, size) = (memory.data_ptr(&*store) as usize, memory.data_size(&*store));
     let page = region::page_size();
     let start = base + dead.start.min(size).next_multiple_of(page);
     let end = base + dead.end.min(size) / page * page;
     (start < end).then_some((start, end - start))
+}
+
+/// The module of `store`'s process, its instance and the memory the
+/// module's hibernation plan names: `None` for a module that cannot
+/// hibernate (its plan says which memory the host may reason about).
+fn planned_memory(
+    store: &mut wasmtime::Store<ProcessState>,
+) -> Option<(Arc<Module>, wasmtime::Instance, wasmtime::Memory)> {
+    let (module, instance) = (store.data().module.clone(), store.data().instance?);
+    let plan = module.hibernation.as_ref().as_ref().ok()?;
+    let memory = plan.memory(store, &instance).ok()??;
+    Some((module, instance, memory))
 }
 
 /// Lists in `idle.released_image` the pages of its memory that hold
@@ -297,25 +308,15 @@ fn release_image_pages(idle: &mut IdleHandler) -> Vec<(usize, usize)> {
         // Released at an earlier pass and not used since.
         return Vec::new();
     }
-    let (module, Some(instance)) = (idle.store.data().module.clone(), idle.store.data().instance) else {
-        return Vec::new();
-    };
-    let (Ok(plan), Some(pristine)) = (module.hibernation.as_ref(), module.pristine.get()) else { return Vec::new() };
-    let Ok(Some(memory)) = plan.memory(&mut idle.store, &instance) else { return Vec::new() };
+    let Some((module, _, memory)) = planned_memory(&mut idle.store) else { return Vec::new() };
+    let Some(pristine) = module.pristine.get() else { return Vec::new() };
     let data = memory.data(&idle.store);
     let page = region::page_size();
     let pages = hibernate::unchanged_image_pages(data, page, pristine);
     let base = data.as_ptr() as usize;
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    for &index in &pages {
-        let start = base + index as usize * page;
-        match runs.last_mut() {
-            Some((run_base, run_len)) if *run_base + *run_len == start => *run_len += page,
-            _ => runs.push((start, page)),
-        }
-    }
+    let mut ranges: Vec<(usize, usize)> = pages.iter().map(|&index| (base + index as usize * page, page)).collect();
     idle.released_image = pages.into_boxed_slice();
-    runs
+    adjacent_runs(&mut ranges)
 }
 
 /// Writes back the pages of `store`'s memory that a trim pass gave back to
@@ -325,10 +326,9 @@ pub(crate) fn rewrite_released_image(store: &mut wasmtime::Store<ProcessState>, 
     if released.is_empty() {
         return;
     }
-    let (module, Some(instance)) = (store.data().module.clone(), store.data().instance) else { return };
-    let (Ok(plan), Some(pristine)) = (module.hibernation.as_ref(), module.pristine.get()) else { return };
     // Found as when the pages were released: the same store and instance.
-    if let Ok(Some(memory)) = plan.memory(&mut *store, &instance) {
+    let Some((module, _, memory)) = planned_memory(store) else { return };
+    if let Some(pristine) = module.pristine.get() {
         hibernate::rewrite_image_pages(memory.data_mut(&mut *store), released, region::page_size(), pristine);
     }
 }
@@ -337,8 +337,10 @@ pub(crate) fn rewrite_released_image(store: &mut wasmtime::Store<ProcessState>, 
 /// until their chunk's stacks are released.
 const TRIM_CHUNK: usize = 1024;
 
-/// Releases the stack pages of those `processes` that are idle
-/// handler-style processes (see [`Process::begin_trim`]), in one batch of
+/// Releases what `release` says (stack pages, constant pages or both) of
+/// those `processes` that are idle handler-style processes (see
+/// [`Process::begin_trim`]); returns, for [`Release::Stack`], those whose
+/// stacks went (the others get an empty list). In one batch of
 /// ranges per chunk (`region::decommit_all`: one TLB flush, not one per
 /// range), a run of adjacent stacks as one range: a run that covers a
 /// whole 2 MiB-aligned block lets Linux (6.14 and later, `CONFIG_PT_RECLAIM`)
@@ -350,7 +352,8 @@ fn trim(mut processes: Vec<Arc<Process>>, release: Release) -> Vec<Arc<Process>>
     let mut held = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
     let mut stacks = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
     let mut shadow_stacks = Vec::with_capacity(processes.len().min(TRIM_CHUNK));
-    let mut released = Vec::with_capacity(processes.len());
+    // Only a busy pass's are wanted (see `went_idle`).
+    let mut released = Vec::new();
     for chunk in processes.chunks(TRIM_CHUNK) {
         for process in chunk {
             let Some(releasable) = process.begin_trim(release) else { continue };
@@ -377,7 +380,9 @@ fn trim(mut processes: Vec<Arc<Process>>, release: Release) -> Vec<Arc<Process>>
         for process in held.drain(..) {
             process.stack_trim.mark_released();
             process.end_trim();
-            released.push(process.clone());
+            if release == Release::Stack {
+                released.push(process.clone());
+            }
         }
     }
     released
