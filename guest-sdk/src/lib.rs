@@ -6,11 +6,12 @@
 //! crate root wraps them in a small safe API: [`Pid`], [`spawn`], [`receive`]
 //! and friends, [`exit`], [`set_handler`].
 //!
-//! The crate is `#![no_std]` and needs `alloc`, so a guest must have a global
-//! allocator. The simplest guest is an ordinary `std` crate with
-//! `crate-type = ["cdylib"]` built for `wasm32-unknown-unknown` (std brings an
-//! allocator there). The SDK defines neither a global allocator nor a panic
-//! handler.
+//! The crate is `#![no_std]` and needs `alloc`. The simplest guest is an
+//! ordinary `std` crate with `crate-type = ["cdylib"]` built for
+//! `wasm32-unknown-unknown`. The SDK is the guest's global allocator (feature
+//! `compact-heap`, on by default: a heap that starts right after the
+//! module's data and keeps an idle process's memory to a few pages; see
+//! Features below); it defines no panic handler.
 //!
 //! # Blocking style
 //!
@@ -112,11 +113,22 @@
 //!   process with the panic's message as its exit reason
 //!   ([`install_panic_hook`], installed by `#[warren::main]`, [`spawn_fn`]
 //!   processes and GenServers). The SDK stays `no_std` without it.
+//! - `compact-heap` (default): the guest's `#[global_allocator]` on
+//!   `wasm32-unknown-unknown` (wasm without libc or threads; on WASI,
+//!   wasi-libc's `malloc` stays): [talc](https://docs.rs/talc) over a heap
+//!   that begins at `__heap_base`, right after the module's data, and grows
+//!   a host page at a time (Rust's default, dlmalloc, starts its heap at the
+//!   end of the initial memory and writes a record at the top of every
+//!   stretch it grows: two or three more resident pages per idle process).
+//!   Turn it off (`default-features = false, features = ["serde"]`) to
+//!   declare another allocator.
 
 #![no_std]
 
 extern crate alloc;
 
+#[cfg(feature = "compact-heap")]
+mod heap;
 pub mod output;
 pub mod sys;
 pub mod table;
@@ -617,6 +629,8 @@ pub fn set_handler(export: &str) -> Result<(), Error> {
 /// Errors: [`Error::CannotHibernate`] if the module breaks a rule of
 /// docs/ABI.md ("Hibernation"); build with `--export=__stack_pointer`.
 pub fn hibernate() -> Result<(), Error> {
+    #[cfg(feature = "compact-heap")]
+    heap::before_hibernate();
     // SAFETY: `hibernate` takes no arguments and touches no guest memory.
     status(unsafe { sys::hibernate() })
 }

@@ -127,3 +127,28 @@ fn a_process_that_gave_its_constant_pages_back_hibernates_with_them() {
     assert_eq!(sum_after(&inbox, pid, 9), pattern_sum() + 1);
     finish_normally(&process);
 }
+
+/// The SDK's heap (`guest-sdk/src/heap.rs`) starts right after the module's
+/// data and grows a page at a time: an idle Rust GenServer that has served
+/// requests keeps its state in the page its data ends in, and nothing at
+/// the top of its memory (Rust's default allocator kept eight pages: a heap
+/// at the end of the initial memory and a record at the top of each stretch).
+#[test]
+fn an_idle_rust_genserver_keeps_at_most_two_pages_of_linear_memory() {
+    let node = node(2);
+    let module = load_artifact(&node, warren_test_artifacts::EXAMPLE_COUNTER);
+    let server = spawn(&node, &module, "counter_server", b"");
+    let pid = server.pid();
+    for _ in 0..20 {
+        let state = node.get_state(pid, Duration::from_secs(10)).expect("the counter answers");
+        assert_eq!(state, "Counter { count: 0 }");
+    }
+    let resident = until_resident_at_most(&node, pid, 2);
+    assert!(resident > 0, "its state is in RAM");
+    assert_eq!(
+        node.get_state(pid, Duration::from_secs(10)).expect("the counter answers after its pages went"),
+        "Counter { count: 0 }"
+    );
+    node.exit(pid, ExitReason::Kill);
+    server.wait_timeout(Duration::from_secs(10)).expect("the counter ends");
+}
