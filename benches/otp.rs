@@ -29,7 +29,10 @@
 //! Resident bytes are measured in a child process (this binary, with
 //! `WARREN_OTP_CHILD` set) for a clean RSS baseline: the RSS growth while a
 //! guest starts N GenServers (`gen_server::start`, each answering its
-//! start call after `init`), divided by N; Erlang's the same way.
+//! start call after `init`), divided by N; Erlang's the same way. Warren's
+//! is read once the node is quiet (`report::quiesce`): idle servers give
+//! their stacks and constant pages back over the trim's passes, and a fixed
+//! wait caught them halfway (15-27 KB for the same servers).
 //!
 //! The final table's ratio is Warren's cost divided by Erlang's (for a
 //! rate, Erlang's rate divided by Warren's): below 1.0 Warren is better.
@@ -238,7 +241,9 @@ fn child_main(spec: &str) -> Result<()> {
     let _starter =
         node.spawn(&module, "servers", &arg(&inbox, &[int(n), Term::atom(if hibernate { "true" } else { "false" })]))?;
     let made = report(&inbox, TAG_READY)?;
-    std::thread::sleep(Duration::from_millis(500));
+    // Idle servers give their stacks and constant pages back over the
+    // trim's passes: measured once that has settled.
+    report::quiesce(Duration::from_secs(120), rss).map_err(anyhow::Error::msg)?;
     let after = rss()?;
     let alive = node.process_count() as u64 - base;
     if made != n || alive != n + 1 {

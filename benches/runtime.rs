@@ -777,28 +777,9 @@ fn dense_page_runs() -> Result<Vec<(u64, u64)>> {
     Ok(runs)
 }
 
-/// Waits until the process is quiet: over two 250 ms windows in a row, its
-/// threads used under 5 ms of CPU and its RSS moved by under 256 KiB. Quiet
-/// schedulers mean empty run queues: every process has reached its waiting
-/// point.
+/// [`report::quiesce`] with this process's RSS.
 fn quiesce(timeout: Duration) -> Result<Duration> {
-    let start = Instant::now();
-    let mut previous = (report::cpu_ns(), MemStatus::read()?.rss);
-    let mut calm = 0;
-    loop {
-        std::thread::sleep(Duration::from_millis(250));
-        let now = (report::cpu_ns(), MemStatus::read()?.rss);
-        let busy = now.0.saturating_sub(previous.0);
-        let moved = now.1.abs_diff(previous.1);
-        calm = if busy < 5_000_000 && moved < 256 << 10 { calm + 1 } else { 0 };
-        if calm >= 2 {
-            return Ok(start.elapsed());
-        }
-        previous = now;
-        if start.elapsed() > timeout {
-            bail!("the process did not settle within {timeout:?} (last window: {busy} ns CPU, RSS moved {moved} B)");
-        }
-    }
+    report::quiesce(timeout, || MemStatus::read().map(|status| status.rss)).map_err(anyhow::Error::msg)
 }
 
 // ------------------------------------------------------------------ density

@@ -80,6 +80,7 @@
 #[path = "../src/allocator.rs"]
 mod allocator;
 #[path = "support/report.rs"]
+#[allow(dead_code)] // this runner has no use for every helper
 mod report;
 #[path = "support/side_by_side.rs"]
 mod side_by_side;

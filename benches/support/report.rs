@@ -1,7 +1,6 @@
-//! What every benchmark runner shares (`runtime.rs`, `relations.rs`,
-//! `tables.rs` and `supervisors.rs` each include this file): printing
-//! figures, reading the Erlang side's, the Erlang/OTP version, and the CPU
-//! time this process used.
+//! What every benchmark runner shares (each includes this file): printing
+//! figures, reading the Erlang side's, the Erlang/OTP version, the CPU time
+//! this process used, and waiting for it to be quiet.
 
 /// The figures of the Erlang side's `result KEY VALUE` lines.
 pub fn parse_results(stdout: &str) -> std::collections::HashMap<String, f64> {
@@ -26,6 +25,37 @@ pub fn cpu_ns() -> u64 {
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
         .sum()
+}
+
+/// Waits until this process is quiet: over two 250 ms windows in a row,
+/// its threads used under 5 ms of CPU and its resident set (read by `rss`)
+/// moved by under 256 KiB. Quiet schedulers mean empty run queues: every
+/// process has reached its waiting point, and what idle processes give
+/// back (stacks, constant pages) has gone. Returns how long that took.
+pub fn quiesce<E: std::fmt::Display>(
+    timeout: std::time::Duration,
+    mut rss: impl FnMut() -> Result<u64, E>,
+) -> Result<std::time::Duration, String> {
+    let start = std::time::Instant::now();
+    let mut read = || rss().map_err(|error| format!("cannot read the resident set: {error}"));
+    let mut previous = (cpu_ns(), read()?);
+    let mut calm = 0;
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let now = (cpu_ns(), read()?);
+        let busy = now.0.saturating_sub(previous.0);
+        let moved = now.1.abs_diff(previous.1);
+        calm = if busy < 5_000_000 && moved < 256 << 10 { calm + 1 } else { 0 };
+        if calm >= 2 {
+            return Ok(start.elapsed());
+        }
+        previous = now;
+        if start.elapsed() > timeout {
+            return Err(format!(
+                "the process did not settle within {timeout:?} (last window: {busy} ns CPU, RSS moved {moved} B)"
+            ));
+        }
+    }
 }
 
 /// The Erlang/OTP the Erlang side runs on (`OTP 25, ERTS 13.1.5, 2

@@ -18,7 +18,8 @@ impl LinearMemory for WasmMemory {
     }
 
     fn size(&self) -> usize {
-        core::arch::wasm32::memory_size::<0>() * WASM_PAGE
+        // A full 4 GiB memory's size is one more than `usize::MAX`.
+        core::arch::wasm32::memory_size::<0>().saturating_mul(WASM_PAGE)
     }
 
     fn grow(&mut self, pages: usize) -> Option<usize> {

@@ -70,20 +70,21 @@ impl<M: LinearMemory> CompactHeap<M> {
         }
         let pages = (end - self.owned_end).div_ceil(WASM_PAGE);
         let before = self.memory.grow(pages)?;
+        // A wasm32 memory's last byte is at `usize::MAX`: sums are checked.
+        let grown_end = before.checked_add(pages.checked_mul(WASM_PAGE)?)?;
         if before == self.owned_end {
-            self.owned_end = before + pages * WASM_PAGE;
+            self.owned_end = grown_end;
             return Some((start, end));
         }
         // Someone else grew the memory since the heap last did: their pages
         // stay theirs, and the heap starts a new stretch in its own.
-        let grown_end = before + pages * WASM_PAGE;
         let end = round_up(before.checked_add(wanted)?, GRANULE)?;
         if end > grown_end {
             let more = (end - grown_end).div_ceil(WASM_PAGE);
             if self.memory.grow(more)? != grown_end {
                 return None;
             }
-            self.owned_end = grown_end + more * WASM_PAGE;
+            self.owned_end = grown_end.checked_add(more.checked_mul(WASM_PAGE)?)?;
         } else {
             self.owned_end = grown_end;
         }
