@@ -33,8 +33,14 @@ impl Slot {
     }
 
     /// The body of a handler export: hands the current message to the
-    /// installed behaviour. A message to a process that runs none ends it
-    /// with a reason naming `export` and `what` it lacks.
+    /// installed behaviour, then the messages already queued behind it, in
+    /// mailbox order, until one stops the process, asks to hibernate or
+    /// changes the handler (which the host carries out when the call
+    /// returns), or none is left. Each call of a handler export costs the
+    /// host a fiber and a trip into the instance: a burst of casts paid it
+    /// per message. Fuel still preempts a long run of messages. A message to a process that
+    /// runs no behaviour ends it with a reason naming `export` and `what`
+    /// it lacks.
     pub(crate) fn serve_current(&self, export: &str, what: &str) -> i32 {
         let Some(msg) = current_message() else { return 0 };
         let raw = self.0.swap(ptr::null_mut(), Ordering::Acquire);
@@ -45,7 +51,24 @@ impl Slot {
         // `Box::into_raw` here or in `install` (never freed meanwhile), and
         // the swap to null made this call its only owner.
         let mut behaviour = unsafe { Box::from_raw(raw) };
-        let code = behaviour.serve(msg);
+        crate::take_asked_host();
+        let mut code = behaviour.serve(msg);
+        // The queue's length first, once per run of messages: a poll that
+        // finds nothing costs a trip through the host's receive, which a
+        // call's server would pay after every request.
+        let mut waiting = 0;
+        while code == 0 && !crate::take_asked_host() {
+            if waiting == 0 {
+                waiting = crate::message_queue_len();
+                if waiting == 0 {
+                    break;
+                }
+            }
+            // A callback's own receive may have taken what was counted.
+            let Some(next) = crate::poll() else { break };
+            waiting -= 1;
+            code = behaviour.serve(next);
+        }
         self.0.store(Box::into_raw(behaviour), Ordering::Release);
         code
     }

@@ -535,6 +535,20 @@ pub fn poll() -> Option<Message> {
     receive_matching(&[], Some(0))
 }
 
+/// How many messages wait in this process's mailbox (the current one not
+/// included), as Erlang's `process_info(self(), message_queue_len)`. A
+/// message being sent at that moment may or may not be counted.
+///
+/// ```ignore
+/// if warren::message_queue_len() > 10_000 {
+///     // shed load: answer `busy` instead of queueing more work
+/// }
+/// ```
+pub fn message_queue_len() -> usize {
+    // SAFETY: `msg_queue_len` takes no arguments and touches no guest memory.
+    usize::try_from(unsafe { sys::msg_queue_len() }).unwrap_or(0)
+}
+
 /// Why a process exits (see [`exit`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Reason {
@@ -616,7 +630,22 @@ pub fn set_handler(export: &str) -> Result<(), Error> {
     let (ptr, len) = raw_bytes(export.as_bytes())?;
     // SAFETY: `ptr`/`len` are those of `export`, a live &str; the host only
     // reads those bytes, and checks the range.
-    status(unsafe { sys::set_handler(ptr, len) })
+    status(unsafe { sys::set_handler(ptr, len) })?;
+    ASKED_HOST.store(true, core::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// Set when the running code asked the host for something it does when the
+/// current handler call returns ([`hibernate`], [`set_handler`]): an SDK
+/// behaviour serving queued messages in one handler call stops there.
+/// (Atomic only to need no `unsafe`: an instance runs one thread.)
+static ASKED_HOST: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`hibernate`] or [`set_handler`] was called since the last
+/// look; clears it.
+#[cfg_attr(not(feature = "serde"), allow(dead_code))] // read by the behaviours
+pub(crate) fn take_asked_host() -> bool {
+    ASKED_HOST.swap(false, core::sync::atomic::Ordering::Relaxed)
 }
 
 /// Hibernates this (handler-style) process when the current call returns:
@@ -632,7 +661,9 @@ pub fn hibernate() -> Result<(), Error> {
     #[cfg(feature = "compact-heap")]
     heap::before_hibernate();
     // SAFETY: `hibernate` takes no arguments and touches no guest memory.
-    status(unsafe { sys::hibernate() })
+    status(unsafe { sys::hibernate() })?;
+    ASKED_HOST.store(true, core::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }
 
 /// What a handler tells the host after a message.

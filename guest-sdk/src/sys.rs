@@ -302,6 +302,10 @@ unsafe extern "C" {
     /// `offset >= size`), `ERR_NO_MESSAGE` if none.
     pub fn msg_read(offset: i32, dst_ptr: *mut u8, dst_len: i32) -> i32;
 
+    /// `msg_queue_len: () -> i32`: how many messages wait in the mailbox
+    /// (the current one not included).
+    pub fn msg_queue_len() -> i32;
+
     /// `call: (pid: i64, req_ptr, req_len: i32, timeout_ms: i64) -> i32`:
     /// sends `pid` the request as a [`TAG_CALL`] message and waits for its
     /// reply (returns its length; the reply is the current message, tag

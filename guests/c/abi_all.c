@@ -29,6 +29,7 @@ static const void *const abi_functions[] = {
     (const void *)&warren_msg_sender,
     (const void *)&warren_msg_size,
     (const void *)&warren_msg_read,
+    (const void *)&warren_msg_queue_len,
     (const void *)&warren_call,
     (const void *)&warren_call_named,
     (const void *)&warren_system_call,

@@ -397,6 +397,11 @@ warren_pid_t warren_msg_sender(void);
 WARREN_IMPORT("msg_size")
 int32_t warren_msg_size(void);
 
+/* How many messages wait in the mailbox (the current one not included), as
+   Erlang's message_queue_len. */
+WARREN_IMPORT("msg_queue_len")
+int32_t warren_msg_queue_len(void);
+
 /* Copies min(dst_len, size - offset) bytes of the current message from
  * `offset` to `dst`; returns the number copied (0 when offset >= size) or
  * WARREN_ERR_NO_MESSAGE. The message stays current until the next receive

@@ -166,6 +166,7 @@ pub const raw = struct {
     pub extern "warren_v1" fn msg_sender() i64;
     pub extern "warren_v1" fn msg_size() i32;
     pub extern "warren_v1" fn msg_read(offset: i32, dst_ptr: [*]u8, dst_len: i32) i32;
+    pub extern "warren_v1" fn msg_queue_len() i32;
     // Calls.
     pub extern "warren_v1" fn call(pid: i64, req_ptr: [*]const u8, req_len: i32, timeout_ms: i64) i32;
     pub extern "warren_v1" fn call_named(name_ptr: [*]const u8, name_len: i32, req_ptr: [*]const u8, req_len: i32, timeout_ms: i64) i32;

@@ -150,6 +150,7 @@ pub const PRELUDE: &str = r#"
   (import "warren_v1" "msg_tag" (func $msg_tag (result i64)))
   (import "warren_v1" "msg_sender" (func $msg_sender (result i64)))
   (import "warren_v1" "msg_size" (func $msg_size (result i32)))
+  (import "warren_v1" "msg_queue_len" (func $msg_queue_len (result i32)))
   (import "warren_v1" "msg_read" (func $msg_read (param i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   ;; The first 8 bytes of the argument: a pid (the reporter, by convention).

@@ -208,6 +208,43 @@ fn selective_receive_takes_the_oldest_match_and_leaves_the_rest_queued_in_order(
 }
 
 #[test]
+fn msg_queue_len_counts_the_waiting_messages_those_passed_over_included() {
+    let node = node(2);
+    let module = load(
+        &node,
+        "queue-len",
+        &wat(r#"
+        (data (i32.const 64) "\09\00\00\00\00\00\00\00")
+        ;; Waits for tag 9 (passing over what came before it), then reports
+        ;; the queue's length (tag 100), takes one message of any tag and
+        ;; reports it again (tag 101), then takes the rest and reports the
+        ;; last length (tag 102).
+        (func (export "main")
+          (local $reporter i64)
+          (local.set $reporter (call $arg_pid))
+          (drop (call $receive (i32.const 64) (i32.const 1) (i64.const -1)))
+          (call $report (local.get $reporter) (i64.const 100) (i64.extend_i32_s (call $msg_queue_len)))
+          (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+          (call $report (local.get $reporter) (i64.const 101) (i64.extend_i32_s (call $msg_queue_len)))
+          (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+          (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+          (call $report (local.get $reporter) (i64.const 102) (i64.extend_i32_s (call $msg_queue_len))))
+        "#),
+    );
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    for tag in [1, 2, 3, 9] {
+        inbox.send(process.pid(), tag, b"");
+    }
+    // Tags 1, 2 and 3 wait (passed over by the receive of tag 9, which is
+    // current and not counted); then two, then none.
+    assert_eq!(as_i64(&recv_tag(&inbox, 100).data), 3);
+    assert_eq!(as_i64(&recv_tag(&inbox, 101).data), 2);
+    assert_eq!(as_i64(&recv_tag(&inbox, 102).data), 0);
+    finish_normally(&process);
+}
+
+#[test]
 fn a_receive_may_name_many_tags_and_the_next_receive_names_its_own() {
     let node = node(2);
     let module = load(

@@ -29,6 +29,10 @@ pub(super) fn link(linker: &mut Linker<ProcessState>) -> wasmtime::Result<()> {
         caller.data().current.as_ref().map_or(ERR_NO_MESSAGE, |m| count(m.payload().len()))
     })?;
     linker.func_wrap(MODULE, "msg_read", msg_read)?;
+    linker.func_wrap(MODULE, "msg_queue_len", |mut caller: Caller<'_, ProcessState>| {
+        let state = caller.data_mut();
+        count(state.received.count_waiting(&state.process.mailbox))
+    })?;
     Ok(())
 }
 

@@ -328,6 +328,13 @@ impl Received {
         }
     }
 
+    /// How many messages wait for the owner: those queued here, and those
+    /// pushed to `mailbox` so far, which move here (one swap) to be counted.
+    pub(crate) fn count_waiting(&mut self, mailbox: &Mailbox) -> usize {
+        mailbox.take_all_into(&mut self.queue);
+        self.queue.len()
+    }
+
     /// The oldest message, if any (a handler-style process takes its
     /// messages in order, whatever their tags).
     #[inline]
@@ -453,6 +460,25 @@ mod tests {
         let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
         assert_eq!(rest, [3, 4]);
         assert_eq!(mailbox.push_counted(msg(5)), 1);
+    }
+
+    /// The owner's count sees the messages in both halves, in order kept.
+    #[test]
+    fn count_waiting_counts_both_halves_and_keeps_the_order() {
+        let (mailbox, mut received) = (Mailbox::default(), Received::default());
+        assert_eq!(received.count_waiting(&mailbox), 0);
+        for tag in 1..=3 {
+            mailbox.push(msg(tag));
+        }
+        // A selective receive moves 1 and 2 to the owner's queue.
+        assert_eq!(take(&mut received, &mailbox, &[3]).map(|m| m.tag()), Some(3));
+        mailbox.push(msg(4));
+        assert_eq!(received.count_waiting(&mailbox), 3);
+        mailbox.push(msg(5));
+        assert_eq!(received.count_waiting(&mailbox), 4);
+        let rest: Vec<i64> = std::iter::from_fn(|| take(&mut received, &mailbox, &[])).map(|m| m.tag()).collect();
+        assert_eq!(rest, [1, 2, 4, 5]);
+        assert_eq!(received.count_waiting(&mailbox), 0);
     }
 
     #[test]

@@ -55,6 +55,8 @@ export declare function msg_sender(): i64;
 export declare function msg_size(): i32;
 @external("warren_v1", "msg_read")
 export declare function msg_read(offset: i32, dst_ptr: usize, dst_len: i32): i32;
+@external("warren_v1", "msg_queue_len")
+export declare function msg_queue_len(): i32;
 
 // Calls.
 @external("warren_v1", "call")
