@@ -38,9 +38,9 @@ impl Slot {
     /// changes the handler (which the host carries out when the call
     /// returns), or none is left. Each call of a handler export costs the
     /// host a fiber and a trip into the instance: a burst of casts paid it
-    /// per message. Fuel still preempts a long run of messages. A message to a process that
-    /// runs no behaviour ends it with a reason naming `export` and `what`
-    /// it lacks.
+    /// per message. Fuel still preempts a long run of messages. A message
+    /// to a process that runs no behaviour ends it with a reason naming
+    /// `export` and `what` it lacks.
     pub(crate) fn serve_current(&self, export: &str, what: &str) -> i32 {
         let Some(msg) = current_message() else { return 0 };
         let raw = self.0.swap(ptr::null_mut(), Ordering::Acquire);
