@@ -41,8 +41,9 @@ pub(crate) trait LinearMemory: core::fmt::Debug {
 #[derive(Debug)]
 pub(crate) struct CompactHeap<M> {
     memory: M,
-    /// The end of the heap's current stretch (talc's heap end), once it has one.
-    end: Option<NonNull<u8>>,
+    /// The address where the heap's current stretch ends (talc's heap
+    /// end), once it has one.
+    end: Option<usize>,
     /// The end of the memory the heap may use: the memory's size at the
     /// first allocation, then the end of the last pages it grew itself.
     owned_end: usize,
@@ -61,34 +62,25 @@ impl<M: LinearMemory> CompactHeap<M> {
     }
 
     /// Makes the memory at least `wanted` bytes past `start` the heap's to
-    /// claim or extend into: returns the end of that stretch (`start` may
-    /// move when the pages past the heap's memory belong to someone else).
-    fn room(&mut self, start: usize, wanted: usize) -> Option<(usize, usize)> {
-        let end = round_up(start.checked_add(wanted)?, GRANULE)?;
-        if end <= self.owned_end {
-            return Some((start, end));
-        }
-        let pages = (end - self.owned_end).div_ceil(WASM_PAGE);
-        let before = self.memory.grow(pages)?;
-        // A wasm32 memory's last byte is at `usize::MAX`: sums are checked.
-        let grown_end = before.checked_add(pages.checked_mul(WASM_PAGE)?)?;
-        if before == self.owned_end {
-            self.owned_end = grown_end;
-            return Some((start, end));
-        }
-        // Someone else grew the memory since the heap last did: their pages
-        // stay theirs, and the heap starts a new stretch in its own.
-        let end = round_up(before.checked_add(wanted)?, GRANULE)?;
-        if end > grown_end {
-            let more = (end - grown_end).div_ceil(WASM_PAGE);
-            if self.memory.grow(more)? != grown_end {
-                return None;
+    /// claim or extend into: returns the stretch (`start` moves when the
+    /// pages past the heap's memory belong to someone else).
+    fn room(&mut self, mut start: usize, wanted: usize) -> Option<(usize, usize)> {
+        loop {
+            let end = round_up(start.checked_add(wanted)?, GRANULE)?;
+            if end <= self.owned_end {
+                return Some((start, end));
             }
-            self.owned_end = grown_end.checked_add(more.checked_mul(WASM_PAGE)?)?;
-        } else {
-            self.owned_end = grown_end;
+            let pages = (end - self.owned_end).div_ceil(WASM_PAGE);
+            let before = self.memory.grow(pages)?;
+            if before != self.owned_end {
+                // Someone else grew the memory since the heap last did:
+                // their pages stay theirs, and the heap starts a new
+                // stretch in its own (grown again if they are too few).
+                start = before;
+            }
+            // A wasm32 memory's last byte is at `usize::MAX`: sums are checked.
+            self.owned_end = before.checked_add(pages.checked_mul(WASM_PAGE)?)?;
         }
-        Some((before, end))
     }
 }
 
@@ -101,8 +93,7 @@ unsafe impl<M: LinearMemory> Source for CompactHeap<M> {
         let source = &mut talc.source;
         let mut wanted =
             layout.size().checked_add(layout.align()).and_then(|n| n.checked_add(CHUNK_OVERHEAD)).ok_or(())?;
-        let current = source.end.map(|end| source.memory.address(end.as_ptr()));
-        let start = match current {
+        let start = match source.end {
             Some(end) => end,
             None => {
                 // The first allocation: talc keeps its bins at the heap's start.
@@ -113,15 +104,15 @@ unsafe impl<M: LinearMemory> Source for CompactHeap<M> {
         };
         let (start, end) = source.room(start, wanted).ok_or(())?;
         let (start_ptr, end_ptr) = (source.memory.at(start), source.memory.at(end));
-        let new_end = match (current, source.end) {
+        let new_end = match source.end {
             // SAFETY: the heap ends at `start` (talc's heap end, kept in
             // `source.end`), and `start..end` is the heap's own memory.
-            (Some(current), Some(heap_end)) if current == start => unsafe { talc.extend(heap_end, end_ptr) },
+            Some(heap_end) if heap_end == start => unsafe { talc.extend(NonNull::new(start_ptr).ok_or(())?, end_ptr) },
             // SAFETY: `start..end` is the heap's own memory, used by nothing
             // else (a first stretch, or pages the heap just grew).
             _ => unsafe { talc.claim(start_ptr, end - start) }.ok_or(())?,
         };
-        talc.source.end = Some(new_end);
+        talc.source.end = Some(talc.source.memory.address(new_end.as_ptr()));
         Ok(())
     }
 }
