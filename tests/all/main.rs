@@ -15,6 +15,7 @@ mod conformance;
 mod control;
 mod dashboard;
 mod exits;
+mod function_references;
 mod fuzz;
 mod genserver;
 mod hibernation;

@@ -5,7 +5,13 @@ use crate::mem::memory::{DenseMemories, DenseMemoryCreator};
 use crate::mem::pools::DensePools;
 use crate::mem::stack::{DenseStackCreator, DenseStacks};
 use std::sync::Arc;
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, ModuleVersionStrategy};
+
+/// The version compiled code (`warren compile`'s `.cwasm`) is tagged with
+/// and must match to load. Warren's patched wasmtime lays out an instance's
+/// context differently from the published one (vendor/README.md), so code
+/// compiled by either must not load into the other.
+const CODE_VERSION: &str = concat!("wasmtime 48.0.8, warren vmctx 1, warren ", env!("CARGO_PKG_VERSION"));
 
 /// Builds the engine every process of a node runs on. Also returns the
 /// pools of the dense layout (with the thread that warms them).
@@ -13,6 +19,7 @@ pub(crate) fn build_engine(config: &NodeConfig) -> wasmtime::Result<(Engine, Opt
     let mut dense = None;
     let mut c = Config::new();
     c.consume_fuel(true);
+    c.module_version(ModuleVersionStrategy::Custom(CODE_VERSION.into()))?;
     c.max_wasm_stack(config.max_wasm_stack);
     c.async_stack_size(config.fiber_stack_size());
     match config.layout {

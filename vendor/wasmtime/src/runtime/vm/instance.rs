@@ -33,7 +33,8 @@ use wasmtime_environ::ModuleInternedTypeIndex;
 use wasmtime_environ::error::OutOfMemory;
 use wasmtime_environ::{
     Abi, DefinedFuncIndex, DefinedGlobalIndex, DefinedMemoryIndex, DefinedTableIndex,
-    DefinedTagIndex, EntityIndex, EntityRef, FuncIndex, FuncKey, GlobalConstValue, GlobalIndex,
+    DefinedTagIndex, EntityIndex, EntityRef, FuncIndex, FuncKey, FuncRefIndex, GlobalConstValue,
+    GlobalIndex,
     HostPtr, MemoryIndex, MemoryInitialization, ModuleStartup, PassiveElemIndex, PtrSize,
     RuntimeDataIndex, TableIndex, TagIndex, VMCONTEXT_MAGIC, VMOffsets, VMSharedTypeIndex,
     WasmRefType, packed_option::ReservedValue,
@@ -144,6 +145,11 @@ pub struct Instance {
     /// cross-thread stuff used in `InstancePre`)
     store: Option<VMStoreRawPtr>,
 
+    /// Warren patch: the `VMFuncRef`s of this instance's escaped defined
+    /// functions, each made on its first request. Upstream keeps an array of
+    /// them in the `VMContext`; the patched `VMOffsets` gives it no room.
+    escaped_func_refs: EscapedFuncRefs,
+
     /// Additional context used by compiled wasm code. This field is last, and
     /// represents a dynamically-sized array that extends beyond the nominal
     /// end of the struct (similar to a flexible array member).
@@ -209,6 +215,7 @@ impl Instance {
             #[cfg(feature = "wmemcheck")]
             wmemcheck_state,
             store: None,
+            escaped_func_refs: EscapedFuncRefs::default(),
             vmctx: OwnedVMContext::new(),
         })?;
 
@@ -882,7 +889,7 @@ impl Instance {
     /// Initializes a defined function's `VMFuncRef` in-place and then returns a
     /// pointer to that location.
     fn initialize_defined_funcref(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         registry: &ModuleRegistry,
         def_index: DefinedFuncIndex,
     ) -> Option<NonNull<VMFuncRef>> {
@@ -890,16 +897,22 @@ impl Instance {
         let index = module.func_index(def_index);
         let func = &module.functions[index];
         let type_index = func.signature.unwrap_engine_type_index();
-        let vmctx_offset = self.offsets().vmctx_func_ref(func.func_ref);
+        let func_ref_index = func.func_ref;
         let array_to_wasm_key = FuncKey::ArrayToWasmTrampoline(module.module_index, def_index);
         let wasm_key = FuncKey::DefinedWasmFunction(module.module_index, def_index);
-        // SAFETY: the type/offset/keys here are all valid for the defined
-        // function at `def_index`.
+        // Warren patch: the slot comes from `escaped_func_refs`, not from
+        // the `VMContext`.
+        // SAFETY: not moving data out of `self`.
+        let slot = unsafe { self.as_mut().get_unchecked_mut() }
+            .escaped_func_refs
+            .slot(func_ref_index)?;
+        // SAFETY: the type/keys here are all valid for the defined function
+        // at `def_index`, and `slot` is its own, owned by this instance.
         unsafe {
             self.initialize_and_return_funcref(
                 registry,
                 type_index,
-                vmctx_offset,
+                slot,
                 array_to_wasm_key,
                 wasm_key,
             )
@@ -920,13 +933,16 @@ impl Instance {
         let vmctx_offset = self.offsets().vmctx_startup_func_ref();
         let array_to_wasm_key = FuncKey::ModuleStartup(Abi::Array, module.module_index);
         let wasm_key = FuncKey::ModuleStartup(Abi::Wasm, module.module_index);
-        // SAFETY: the type/offset/keys here are all valid for the module
+        // SAFETY: the offset calculated here should be correct with
+        // `self.offsets`
+        let slot = unsafe { self.vmctx_plus_offset_raw::<VMFuncRef>(vmctx_offset) };
+        // SAFETY: the type/slot/keys here are all valid for the module
         // startup function.
         unsafe {
             self.initialize_and_return_funcref(
                 registry,
                 type_index,
-                vmctx_offset,
+                slot,
                 array_to_wasm_key,
                 wasm_key,
             )
@@ -946,7 +962,7 @@ impl Instance {
         self: Pin<&mut Self>,
         registry: &ModuleRegistry,
         type_index: VMSharedTypeIndex,
-        vmctx_offset: u32,
+        func_ref_ptr: NonNull<VMFuncRef>,
         array_to_wasm_key: FuncKey,
         wasm_key: FuncKey,
     ) -> Option<NonNull<VMFuncRef>> {
@@ -994,12 +1010,8 @@ impl Instance {
 
         let vmctx = VMOpaqueContext::from_vmcontext(self.vmctx()).into();
 
-        // SAFETY: the offset calculated here should be correct with
-        // `self.offsets`
-        let func_ref_ptr = unsafe { self.vmctx_plus_offset_raw::<VMFuncRef>(vmctx_offset) };
-
         // SAFETY: the `func_ref_ptr` should be valid as it's within our
-        // `VMContext` area.
+        // `VMContext` area or one of our `escaped_func_refs` (Warren patch).
         unsafe {
             func_ref_ptr.write(VMFuncRef {
                 array_call,
@@ -1912,5 +1924,43 @@ impl PassiveElementSegment {
     /// The elements of this segment.
     pub(crate) fn elements_mut(&mut self) -> &mut [ValRaw] {
         &mut self.elements
+    }
+}
+
+/// Warren patch: the `VMFuncRef`s of an instance's escaped defined functions,
+/// made on first request (as upstream fills its `VMContext` array lazily),
+/// each in an allocation of its own so that its address stays put for the
+/// tables and `Func`s that hold it. Sorted by `FuncRefIndex`.
+#[derive(Default)]
+struct EscapedFuncRefs {
+    slots: TryVec<(FuncRefIndex, SendSyncPtr<VMFuncRef>)>,
+}
+
+impl EscapedFuncRefs {
+    /// The slot of `index`, made (uninitialized) if it has none yet; `None`
+    /// if memory for it cannot be had.
+    fn slot(&mut self, index: FuncRefIndex) -> Option<NonNull<VMFuncRef>> {
+        let at = match self.slots.binary_search_by_key(&index, |(i, _)| *i) {
+            Ok(at) => return Some(self.slots[at].1.as_non_null()),
+            Err(at) => at,
+        };
+        self.slots.reserve(1).ok()?;
+        let layout = Layout::new::<VMFuncRef>();
+        // SAFETY: `VMFuncRef` has a non-zero size.
+        let ptr = NonNull::new(unsafe { alloc::alloc::alloc(layout) }.cast::<VMFuncRef>())?;
+        self.slots.push((index, SendSyncPtr::new(ptr))).ok()?;
+        self.slots[at..].rotate_right(1);
+        Some(ptr)
+    }
+}
+
+impl Drop for EscapedFuncRefs {
+    fn drop(&mut self) {
+        let layout = Layout::new::<VMFuncRef>();
+        for (_, ptr) in self.slots.iter() {
+            // SAFETY: allocated in `slot` with this layout, freed only here;
+            // `VMFuncRef` needs no drop.
+            unsafe { alloc::alloc::dealloc(ptr.as_ptr().cast(), layout) };
+        }
     }
 }
