@@ -10,6 +10,12 @@
 //! thread. Spawning, exit cascades and message hops all got cheaper (the
 //! `relations` and `runtime` benches); an embedder of `warren-host` picks
 //! its own allocator.
+//!
+//! Its C library is patched (`vendor/libmimalloc-sys`, see
+//! `vendor/README.md`): a fresh small page is faulted in with one
+//! `madvise(MADV_POPULATE_WRITE)` when mimalloc first hands it out, rather
+//! than a trap per 4 KiB as its blocks are used; processes that stay alive
+//! got most of their memory that way.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

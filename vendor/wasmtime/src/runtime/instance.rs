@@ -980,11 +980,11 @@ fn pre_instantiate_raw(
     funcrefs.fill(modules);
 
     if host_funcs > 0 {
-        // Any linker-defined function of the `Definition::HostFunc` variant
-        // will insert a function into the store automatically as part of
-        // instantiation, so reserve space here to make insertion more efficient
-        // as it won't have to realloc during the instantiation.
-        funcrefs.reserve_storage(host_funcs)?;
+        // Warren patch: room for the two entries pushed below, not one per
+        // host function. Upstream reserved `host_funcs` entries, but rooting
+        // the functions below pushes nothing more: the store carried 16
+        // unused bytes per imported host function.
+        funcrefs.reserve_storage(2)?;
 
         // The usage of `to_extern_store_rooted` requires that the items are
         // rooted via another means, which happens here by cloning the list of
