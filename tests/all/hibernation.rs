@@ -96,6 +96,37 @@ fn messages_sent_to_a_hibernated_process_are_handled_in_order() {
     finish_normally(&process);
 }
 
+/// A hibernated process keeps what the node counts for it (its spawn
+/// argument), and gives it back when it ends without waking: here killed,
+/// after a round of waking and hibernating again.
+#[test]
+fn hibernated_processes_keep_their_counted_bytes_and_give_them_back_when_killed() {
+    const PROCESSES: usize = 20;
+    const ARG: usize = 4096;
+    let node = node(2);
+    let module = load(&node, "hibernating", HIBERNATING);
+    let inbox = node.inbox();
+    let processes: Vec<_> = (0..PROCESSES).map(|_| spawn(&node, &module, "main", &[7; ARG])).collect();
+    for process in &processes {
+        until_hibernated(&node, process.pid());
+        inbox.send(process.pid(), 1, b"");
+        assert_eq!(as_i64s(&recv_tag(&inbox, 101).data)[0], 1, "{} woke as it was", process.pid());
+        until_hibernated(&node, process.pid());
+    }
+    assert!(node.host_memory() >= PROCESSES * ARG, "held while hibernated: {}", node.host_memory());
+    for process in &processes {
+        node.exit(process.pid(), ExitReason::Kill);
+    }
+    for process in &processes {
+        assert_eq!(finish(process), ExitReason::Killed);
+    }
+    let deadline = Instant::now() + PATIENCE;
+    while node.host_memory() > 0 && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(node.host_memory(), 0, "every byte counted was given back");
+}
+
 #[test]
 fn a_module_with_a_hidden_mutable_global_cannot_hibernate_and_keeps_running() {
     // The same guest plus a mutable global that is not exported: a fresh

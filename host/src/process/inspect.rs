@@ -17,7 +17,7 @@ use super::capabilities::Capabilities;
 use super::letter::Letter;
 use super::mailbox::Received;
 use super::run_state::Observed;
-use super::state::ProcessState;
+use super::state::{Module, ProcessState};
 use super::task::{IdleHandler, Task};
 use super::{Body, Process};
 use crate::base::pid::Pid;
@@ -264,7 +264,8 @@ impl Process {
                         seen.resident_linear_memory = self.resident_linear_memory(idle);
                     }
                     Task::Hibernated(hibernated) => {
-                        describe_state(&hibernated.state, seen);
+                        let state = &hibernated.state;
+                        describe(&state.module, &state.started_on, state.handler.as_deref(), &state.caps, seen);
                         see_queue(&hibernated.state.received, &mut mailbox);
                         seen.hibernated_image = hibernated.frozen.saved_bytes();
                         seen.status = ProcessStatus::Hibernated;
@@ -308,10 +309,16 @@ impl Process {
 
 /// The module, entry and capabilities a process's state names.
 fn describe_state(state: &ProcessState, seen: &mut Inspection) {
-    seen.module = Some(state.module.name().to_string());
-    let entry = if state.started_on.is_empty() { None } else { Some(&*state.started_on) };
-    seen.entry = entry.or(state.handler.as_deref()).map(str::to_string);
-    seen.capabilities = Some(state.caps.clone());
+    describe(&state.module, &state.started_on, state.handler.as_deref(), &state.caps, seen);
+}
+
+/// What [`describe_state`] records, from a state's parts (a running or
+/// idle process's state, or a hibernated one's).
+fn describe(module: &Module, started_on: &str, handler: Option<&str>, caps: &Arc<Capabilities>, seen: &mut Inspection) {
+    seen.module = Some(module.name().to_string());
+    let entry = if started_on.is_empty() { None } else { Some(started_on) };
+    seen.entry = entry.or(handler).map(str::to_string);
+    seen.capabilities = Some(caps.clone());
 }
 
 /// The host call a process whose call in flight has received waits in.

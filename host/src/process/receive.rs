@@ -153,6 +153,17 @@ pub(crate) struct ReceiveState {
 }
 
 impl ReceiveState {
+    /// Whether no receive is in flight and no fuel is owed: what is left is
+    /// what the next receive sets anew (its tags, where its look starts,
+    /// whether it polls), so a default state does the same.
+    pub(crate) fn is_at_rest(&self) -> bool {
+        self.phase == Phase::Done
+            && self.into.is_none()
+            && self.timer.is_none()
+            && self.charge == 0
+            && self.call.is_none()
+    }
+
     /// The fuel owed for the receives' work, now taken off the books: the
     /// host function charges it to the process's slice.
     pub(crate) fn take_charge(&mut self) -> u64 {

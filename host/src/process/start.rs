@@ -140,7 +140,7 @@ pub(crate) fn hibernate_store(mut store: Store<ProcessState>, stack_base: usize)
     kept.memory = std::mem::take(&mut state.memory);
     kept.entry = state.entry.take();
     recycle::give_back_frozen(store, stack_base, &frozen, &dead);
-    Ok(Hibernated { state, frozen, fuel_left })
+    Ok(Hibernated { state: state.into_dormant(), frozen, fuel_left })
 }
 
 /// Wakes a hibernated process in a spare store of its module (reset to a
@@ -149,7 +149,7 @@ pub(crate) fn hibernate_store(mut store: Store<ProcessState>, stack_base: usize)
 pub(crate) fn thaw_into_spare(process: &Process, hibernated: Box<Hibernated>) -> Result<Instantiated, Box<Hibernated>> {
     let Some(spare) = recycle::take(&hibernated.state.module) else { return Err(hibernated) };
     let Hibernated { state, frozen, fuel_left } = *hibernated;
-    let mut store = into_spare(process, spare, state);
+    let mut store = into_spare(process, spare, state.wake());
     let outcome = store.set_fuel(fuel_left).and_then(|()| thaw(&mut store, &frozen));
     Ok(Instantiated { store, outcome })
 }
@@ -169,6 +169,7 @@ fn thaw(store: &mut Store<ProcessState>, frozen: &hibernate::Frozen) -> wasmtime
 /// saved state put back, and its handler.
 pub(crate) async fn wake_from_hibernation(hibernated: Hibernated, reductions: u64) -> Instantiated {
     let Hibernated { state, frozen, fuel_left } = hibernated;
+    let state = state.wake();
     let process = state.process.clone();
     let (mut store, setup) = new_store(&process.runtime.engine, state, fuel_left, reductions);
     if let Err(error) = setup {

@@ -154,6 +154,138 @@ impl ProcessState {
     }
 }
 
+/// A hibernated process's state: its [`ProcessState`] without what only a
+/// store with an instance uses (the current message, where its memory is,
+/// its instance and entry handles, the resume hint), which a process
+/// leaves empty when it hibernates, and with its receive state boxed in
+/// the rare case a receive left something in it: about half the bytes.
+pub(crate) struct DormantState {
+    pub(crate) process: Arc<Process>,
+    fuel_start: u64,
+    /// Messages taken from the shared mailbox and not yet received.
+    pub(crate) received: Received,
+    /// The receive state, unless at rest (see [`ReceiveState::is_at_rest`]).
+    receive: Option<Box<ReceiveState>>,
+    receive_sequence: u64,
+    /// The export called once per message.
+    pub(crate) handler: Option<Box<str>>,
+    handler_changed: bool,
+    maps: MapReservation,
+    idle_timer: Option<(u64, u64)>,
+    exit_request: Option<Arc<ExitReason>>,
+    pub(crate) module: Arc<Module>,
+    pub(crate) caps: Arc<Capabilities>,
+    arg: Box<[u8]>,
+    max_memory: usize,
+    wasi: Extension,
+    tables: ProcessTables,
+    /// The export the process started on.
+    pub(crate) started_on: Box<str>,
+}
+
+impl ProcessState {
+    /// The state of a process that hibernates, its store gone: what the
+    /// process keeps. Its instance, memory and entry handles went with the
+    /// store (the caller took them); a current message would be dropped
+    /// (there is none once a call has returned).
+    pub(crate) fn into_dormant(mut self) -> DormantState {
+        debug_assert!(self.current.is_none() && self.instance.is_none() && self.entry.is_none());
+        // Every field, named: a field added to the state must be kept here
+        // (and put back by `wake`) or said to be left.
+        let ProcessState {
+            current: _,
+            process: _,
+            pid: _,
+            fuel_start: _,
+            last_read_to: _,
+            memory: _,
+            received: _,
+            receive: _,
+            receive_sequence: _,
+            handler: _,
+            handler_changed: _,
+            hibernate: _,
+            maps: _,
+            idle_timer: _,
+            instance: _,
+            entry: _,
+            exit_request: _,
+            module: _,
+            caps: _,
+            arg: _,
+            limiter: _,
+            wasi: _,
+            tables: _,
+            started_on: _,
+        } = &self;
+        let receive = std::mem::take(&mut self.receive);
+        DormantState {
+            process: self.process.clone(),
+            fuel_start: self.fuel_start,
+            received: std::mem::take(&mut self.received),
+            receive: (!receive.is_at_rest()).then(|| Box::new(receive)),
+            receive_sequence: self.receive_sequence,
+            handler: self.handler.take(),
+            handler_changed: self.handler_changed,
+            maps: std::mem::take(&mut self.maps),
+            idle_timer: self.idle_timer.take(),
+            exit_request: self.exit_request.take(),
+            module: self.module.clone(),
+            caps: self.caps.clone(),
+            // What `self` holds for the node's count moves with these two
+            // (`self` gives back nothing when it drops: both are empty).
+            arg: std::mem::take(&mut self.arg),
+            max_memory: self.limiter.max_memory,
+            wasi: std::mem::take(&mut self.wasi),
+            tables: std::mem::take(&mut self.tables),
+            started_on: std::mem::take(&mut self.started_on),
+        }
+    }
+}
+
+impl DormantState {
+    /// The state of the process woken, for a store of its module: as it
+    /// hibernated, with no instance yet and the hint reset.
+    pub(crate) fn wake(mut self) -> ProcessState {
+        ProcessState {
+            current: None,
+            process: self.process.clone(),
+            pid: self.process.pid,
+            fuel_start: self.fuel_start,
+            last_read_to: 0,
+            memory: KnownMemory::default(),
+            received: std::mem::take(&mut self.received),
+            receive: self.receive.take().map(|receive| *receive).unwrap_or_default(),
+            receive_sequence: self.receive_sequence,
+            handler: self.handler.take(),
+            handler_changed: self.handler_changed,
+            hibernate: false,
+            maps: std::mem::take(&mut self.maps),
+            idle_timer: self.idle_timer.take(),
+            instance: None,
+            entry: None,
+            exit_request: self.exit_request.take(),
+            module: self.module.clone(),
+            caps: self.caps.clone(),
+            // As in `into_dormant`: the node's count moves with these.
+            arg: std::mem::take(&mut self.arg),
+            limiter: ProcessLimiter { max_memory: self.max_memory },
+            wasi: std::mem::take(&mut self.wasi),
+            tables: std::mem::take(&mut self.tables),
+            started_on: std::mem::take(&mut self.started_on),
+        }
+    }
+}
+
+impl Drop for DormantState {
+    /// A hibernated process that ends gives back what it held, as its
+    /// [`ProcessState`] would have.
+    fn drop(&mut self) {
+        let held = self.received.clear() + std::mem::take(&mut self.arg).len();
+        self.process.runtime.memory.release(held);
+    }
+}
+
 impl Drop for ProcessState {
     fn drop(&mut self) {
         self.release_held();

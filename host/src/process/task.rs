@@ -3,7 +3,7 @@
 
 use super::call_box::CallBox;
 use super::capabilities::Capabilities;
-use super::state::{Module, ProcessState};
+use super::state::{DormantState, Module, ProcessState};
 use crate::mem::maps::MapReservation;
 use crate::wasm::hibernate::Frozen;
 use std::future::Future;
@@ -83,7 +83,7 @@ pub(crate) struct SpareIdleBox(Box<MaybeUninit<IdleHandler>>);
 
 /// A hibernated process: its state out of any store.
 pub(crate) struct Hibernated {
-    pub(crate) state: ProcessState,
+    pub(crate) state: DormantState,
     pub(crate) frozen: Frozen,
     pub(crate) fuel_left: u64,
 }
