@@ -98,9 +98,7 @@ impl ProcessState {
         caps: Arc<Capabilities>,
         arg: Box<[u8]>,
     ) -> ProcessState {
-        // The process's own limits (held to the node's at spawn).
-        let fuel_start = caps.max_fuel.unwrap_or(u64::MAX);
-        let limiter = ProcessLimiter { max_memory: caps.max_memory };
+        let (fuel_start, limiter) = own_limits(&caps);
         // The argument is held by the host for the process's life.
         process.runtime.memory.charge(arg.len());
         ProcessState {
@@ -135,8 +133,7 @@ impl ProcessState {
     /// process (its queued messages, its spawn argument), dropping it: the
     /// state's process has exited, or the state goes.
     pub(crate) fn release_held(&mut self) {
-        let held = self.received.clear() + std::mem::take(&mut self.arg).len();
-        self.process.runtime.memory.release(held);
+        release_held(&self.process, &mut self.received, &mut self.arg);
     }
 
     /// Fuel used so far by this process.
@@ -161,7 +158,6 @@ impl ProcessState {
 /// the rare case a receive left something in it: about half the bytes.
 pub(crate) struct DormantState {
     pub(crate) process: Arc<Process>,
-    fuel_start: u64,
     /// Messages taken from the shared mailbox and not yet received.
     pub(crate) received: Received,
     /// The receive state, unless at rest (see [`ReceiveState::is_at_rest`]).
@@ -176,11 +172,23 @@ pub(crate) struct DormantState {
     pub(crate) module: Arc<Module>,
     pub(crate) caps: Arc<Capabilities>,
     arg: Box<[u8]>,
-    max_memory: usize,
     wasi: Extension,
     tables: ProcessTables,
     /// The export the process started on.
     pub(crate) started_on: Box<str>,
+}
+
+/// A process's own limits, from its capabilities (held to the node's at
+/// spawn): the fuel it starts with, and its memory limiter.
+fn own_limits(caps: &Capabilities) -> (u64, ProcessLimiter) {
+    (caps.max_fuel.unwrap_or(u64::MAX), ProcessLimiter { max_memory: caps.max_memory })
+}
+
+/// Gives back to `process`'s node what a state holds for it: its queued
+/// messages and its spawn argument, emptied.
+fn release_held(process: &Process, received: &mut Received, arg: &mut Box<[u8]>) {
+    let held = received.clear() + std::mem::take(arg).len();
+    process.runtime.memory.release(held);
 }
 
 impl ProcessState {
@@ -221,7 +229,6 @@ impl ProcessState {
         let receive = std::mem::take(&mut self.receive);
         DormantState {
             process: self.process.clone(),
-            fuel_start: self.fuel_start,
             received: std::mem::take(&mut self.received),
             receive: (!receive.is_at_rest()).then(|| Box::new(receive)),
             receive_sequence: self.receive_sequence,
@@ -235,7 +242,6 @@ impl ProcessState {
             // What `self` holds for the node's count moves with these two
             // (`self` gives back nothing when it drops: both are empty).
             arg: std::mem::take(&mut self.arg),
-            max_memory: self.limiter.max_memory,
             wasi: std::mem::take(&mut self.wasi),
             tables: std::mem::take(&mut self.tables),
             started_on: std::mem::take(&mut self.started_on),
@@ -245,13 +251,16 @@ impl ProcessState {
 
 impl DormantState {
     /// The state of the process woken, for a store of its module: as it
-    /// hibernated, with no instance yet and the hint reset.
+    /// hibernated, with no instance yet and the hint reset. Its limits are
+    /// its capabilities' (as [`ProcessState::new`] made them: they never
+    /// change).
     pub(crate) fn wake(mut self) -> ProcessState {
+        let (fuel_start, limiter) = own_limits(&self.caps);
         ProcessState {
             current: None,
             process: self.process.clone(),
             pid: self.process.pid,
-            fuel_start: self.fuel_start,
+            fuel_start,
             last_read_to: 0,
             memory: KnownMemory::default(),
             received: std::mem::take(&mut self.received),
@@ -269,7 +278,7 @@ impl DormantState {
             caps: self.caps.clone(),
             // As in `into_dormant`: the node's count moves with these.
             arg: std::mem::take(&mut self.arg),
-            limiter: ProcessLimiter { max_memory: self.max_memory },
+            limiter,
             wasi: std::mem::take(&mut self.wasi),
             tables: std::mem::take(&mut self.tables),
             started_on: std::mem::take(&mut self.started_on),
@@ -281,8 +290,7 @@ impl Drop for DormantState {
     /// A hibernated process that ends gives back what it held, as its
     /// [`ProcessState`] would have.
     fn drop(&mut self) {
-        let held = self.received.clear() + std::mem::take(&mut self.arg).len();
-        self.process.runtime.memory.release(held);
+        release_held(&self.process, &mut self.received, &mut self.arg);
     }
 }
 
