@@ -7,4 +7,5 @@ pub(crate) mod config;
 pub(crate) mod options;
 pub(crate) mod pid;
 pub(crate) mod reason;
+pub(crate) mod small_map;
 pub(crate) mod sync;

@@ -42,7 +42,7 @@ use super::process_table::ProcessTable;
 use crate::base::codes::{TAG_CALL_DOWN, TAG_DOWN, TAG_EXIT};
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
-use std::collections::{HashMap, HashSet};
+use crate::base::small_map::SmallMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -62,11 +62,11 @@ pub(crate) struct Relations {
 /// Links, monitors and names of one process.
 #[derive(Default)]
 pub(crate) struct Attached {
-    links: HashSet<Pid>,
+    links: SmallMap<Pid, ()>,
     /// Monitors on this process: ref -> watcher.
-    monitored_by: HashMap<u64, Pid>,
+    monitored_by: SmallMap<u64, Pid>,
     /// Monitors this process holds: ref -> target.
-    monitoring: HashMap<u64, Pid>,
+    monitoring: SmallMap<u64, Pid>,
     /// Its registered name, if any (see `names.rs`).
     pub(crate) name: Option<String>,
     /// Its entries in keyed registries: (registry, key).
@@ -79,7 +79,7 @@ pub(crate) struct Attached {
 impl Attached {
     /// The processes it is linked to.
     pub(crate) fn links(&self) -> impl Iterator<Item = Pid> + '_ {
-        self.links.iter().copied()
+        self.links.keys().copied()
     }
 
     /// The monitors it holds: (reference, target).
@@ -95,9 +95,9 @@ impl Attached {
 
 /// What a process leaves behind when it exits.
 pub(crate) struct Departure {
-    links: HashSet<Pid>,
-    monitored_by: HashMap<u64, Pid>,
-    monitoring: HashMap<u64, Pid>,
+    links: SmallMap<Pid, ()>,
+    monitored_by: SmallMap<u64, Pid>,
+    monitoring: SmallMap<u64, Pid>,
     awaited_by: Vec<Arc<Departing>>,
     /// Its registered name (released by `names.rs`).
     pub(crate) name: Option<String>,
@@ -176,18 +176,18 @@ impl Relations {
         if self.exited {
             return false;
         }
-        self.attach().links.insert(other);
+        self.attach().links.insert(other, ());
         true
     }
 
     /// Removes the link to `other` on this side; whether there was one.
     fn remove_link(&mut self, other: Pid) -> bool {
-        self.attached_mut().is_some_and(|a| a.links.remove(&other))
+        self.attached_mut().is_some_and(|a| a.links.remove(&other).is_some())
     }
 
     /// Whether this side holds a link to `other`.
     pub(crate) fn is_linked(&self, other: Pid) -> bool {
-        self.attached().is_some_and(|a| a.links.contains(&other))
+        self.attached().is_some_and(|a| a.links.contains_key(&other))
     }
 }
 
@@ -291,7 +291,7 @@ impl Signals {
         // exit signal finds the link on our side and acts.
         {
             let mut relations = a.relations();
-            if relations.is_exited() || !relations.attach().links.insert(b) {
+            if relations.is_exited() || relations.attach().links.insert(b, ()).is_some() {
                 return;
             }
         }
@@ -392,7 +392,7 @@ impl Signals {
         let link_reason = killed(reason);
         let mut ended = Vec::new();
         let mut trapping = Vec::new();
-        for linked in departure.links {
+        for (linked, ()) in departure.links {
             let Some(target) = table.get(linked) else { continue };
             if target.traps_exits() {
                 // Its signal (an EXIT message) is sent with the DOWNs.
@@ -496,7 +496,7 @@ struct Deferred {
     /// Linked processes that trap exits (each gets an EXIT).
     trapping: Vec<Pid>,
     /// Monitors on the departed process: ref -> watcher (each gets a DOWN).
-    monitored_by: HashMap<u64, Pid>,
+    monitored_by: SmallMap<u64, Pid>,
     /// Departures waiting for this one.
     awaited_by: Vec<Arc<Departing>>,
 }

@@ -12,10 +12,7 @@ use alloc::sync::Arc;
 use core::marker::PhantomData;
 use core::ops::Range;
 use core::ptr::NonNull;
-use wasmtime_environ::{
-    CompiledFunctionsTable, FuncKey, StaticModuleIndex, VMSharedTypeIndex,
-    collections::btree_map::Entry,
-};
+use wasmtime_environ::{CompiledFunctionsTable, FuncKey, StaticModuleIndex, VMSharedTypeIndex};
 
 /// Used for registering modules with a store.
 ///
@@ -64,18 +61,113 @@ pub struct ModuleRegistry {
     /// then take the last element of the range. That picks the
     /// highest start address <= the query, and we can check whether
     /// it contains the address.
-    loaded_code: TryBTreeMap<StoreCodePC, LoadedCode>,
+    loaded_code: SortedMap<StoreCodePC, LoadedCode>,
 
     /// Map from EngineCodePC start to StoreCodePC start. We use this
     /// to memoize the store-code creation process: each EngineCode is
     /// instantiated to a StoreCode only once per store.
-    store_code: TryBTreeMap<EngineCodePC, StoreCodePC>,
+    store_code: SortedMap<EngineCodePC, StoreCodePC>,
 
     /// Modules instantiated in this registry.
     ///
     /// Every module is placed in this map, but not every module will
     /// be in a LoadedCode entry, because the module may have no text.
-    modules: TryBTreeMap<RegisteredModuleId, Module>,
+    modules: SortedMap<RegisteredModuleId, Module>,
+}
+
+/// Warren patch: the registry's maps are vectors sorted by key. A store
+/// registers one module (a component, a few), and a `TryBTreeMap` of one
+/// entry costs three allocations (its slab, node pool and forest) and a
+/// tree walk per lookup; a sorted vector costs one allocation of exactly
+/// its entries and a binary search.
+struct SortedMap<K, V> {
+    entries: TryVec<(K, V)>,
+}
+
+impl<K, V> Default for SortedMap<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: TryVec::new(),
+        }
+    }
+}
+
+impl<K: Copy + Ord, V> SortedMap<K, V> {
+    /// Where `key` is (`Ok`), or where it would go (`Err`).
+    fn find(&self, key: K) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| k.cmp(&key))
+    }
+
+    fn get(&self, key: K) -> Option<&V> {
+        let i = self.find(key).ok()?;
+        Some(&self.entries[i].1)
+    }
+
+    fn get_mut(&mut self, key: K) -> Option<&mut V> {
+        let i = self.find(key).ok()?;
+        Some(&mut self.entries[i].1)
+    }
+
+    fn contains_key(&self, key: K) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// The value at `key`, made by `make` and inserted if there is none.
+    fn get_or_insert_with(
+        &mut self,
+        key: K,
+        make: impl FnOnce() -> Result<V>,
+    ) -> Result<&mut V> {
+        let i = match self.find(key) {
+            Ok(i) => i,
+            Err(i) => {
+                let value = make()?;
+                // Room for exactly one more: most stores hold one entry.
+                self.entries.reserve_exact(1)?;
+                self.entries.push((key, value))?;
+                self.entries[i..].rotate_right(1);
+                i
+            }
+        };
+        Ok(&mut self.entries[i].1)
+    }
+
+    /// The entry with the greatest key at or below `key`.
+    fn last_at_or_below(&self, key: K) -> Option<(K, &V)> {
+        let end = self.entries.partition_point(|(k, _)| *k <= key);
+        let (k, v) = self.entries[..end].last()?;
+        Some((*k, v))
+    }
+
+    /// The entry with the greatest key below `key`.
+    fn last_below(&self, key: K) -> Option<(K, &V)> {
+        let end = self.entries.partition_point(|(k, _)| *k < key);
+        let (k, v) = self.entries[..end].last()?;
+        Some((*k, v))
+    }
+
+    /// The entry with the least key at or above `key`.
+    fn first_at_or_above(&self, key: K) -> Option<(K, &V)> {
+        let start = self.entries.partition_point(|(k, _)| *k < key);
+        let (k, v) = self.entries.get(start)?;
+        Some((*k, v))
+    }
+
+    /// The entry with the least key at or above `key`, its value mutable.
+    fn first_at_or_above_mut(&mut self, key: K) -> Option<(K, &mut V)> {
+        let start = self.entries.partition_point(|(k, _)| *k < key);
+        let (k, v) = self.entries.get_mut(start)?;
+        Some((*k, v))
+    }
+
+    #[cfg(any(feature = "coredump", feature = "debug", feature = "gc"))]
+    fn iter(&self) -> impl Iterator<Item = (K, &V)> + '_ {
+        self.entries.iter().map(|(k, v)| (*k, v))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> + '_ {
+        self.entries.iter().map(|(_, v)| v)
+    }
 }
 
 struct LoadedCode {
@@ -105,14 +197,11 @@ struct LoadedCode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RegisteredModuleId(CompiledModuleId);
 
-fn assert_no_overlap(
-    loaded_code: &TryBTreeMap<StoreCodePC, LoadedCode>,
-    range: Range<StoreCodePC>,
-) {
-    if let Some((start, _)) = loaded_code.range(range.start..).next() {
+fn assert_no_overlap(loaded_code: &SortedMap<StoreCodePC, LoadedCode>, range: Range<StoreCodePC>) {
+    if let Some((start, _)) = loaded_code.first_at_or_above(range.start) {
         assert!(start >= range.end);
     }
-    if let Some((_, code)) = loaded_code.range(..range.end).next_back() {
+    if let Some((_, code)) = loaded_code.last_below(range.end) {
         assert!(code.code.text_range().end <= range.start);
     }
 }
@@ -169,8 +258,7 @@ impl ModuleRegistry {
     fn loaded_code_by_pc(&self, pc: usize) -> Option<(&LoadedCode, usize)> {
         let (_, code) = self
             .loaded_code
-            .range(..=StoreCodePC::from_raw(pc))
-            .next_back()?;
+            .last_at_or_below(StoreCodePC::from_raw(pc))?;
         let offset = StoreCodePC::offset_of(code.code.text_range(), pc)?;
         Some((code, offset))
     }
@@ -188,7 +276,7 @@ impl ModuleRegistry {
     /// Fetches the `StoreCode` for a given `EngineCode`.
     pub fn store_code(&self, engine_code: &EngineCode) -> Option<&StoreCode> {
         let store_code_pc = self.store_code_base(engine_code)?;
-        let (_, code) = self.loaded_code.range(store_code_pc..).next()?;
+        let (_, code) = self.loaded_code.first_at_or_above(store_code_pc)?;
         Some(&code.code)
     }
 
@@ -214,7 +302,7 @@ impl ModuleRegistry {
 
     /// Fetches a mutable `StoreCode` for a given base `StoreCodePC`.
     pub fn store_code_mut(&mut self, store_code_base: StoreCodePC) -> Option<&mut StoreCode> {
-        let (_, code) = self.loaded_code.range_mut(store_code_base..).next()?;
+        let (_, code) = self.loaded_code.first_at_or_above_mut(store_code_base)?;
         assert_eq!(code.code.text_range().start, store_code_base);
         Some(&mut code.code)
     }
@@ -289,7 +377,7 @@ impl ModuleRegistry {
         let id = match module_or_component {
             ModuleOrComponent::Module(module) => {
                 let id = RegisteredModuleId(compiled_id);
-                self.modules.entry(id).or_insert_with(|| module.clone())?;
+                self.modules.get_or_insert_with(id, || Ok(module.clone()))?;
                 Some(id)
             }
             #[cfg(feature = "component-model")]
@@ -297,8 +385,9 @@ impl ModuleRegistry {
         };
 
         // Create a StoreCode if one does not already exist.
-        let store_code_pc = match self.store_code.entry(code.text_range().start) {
-            Entry::Vacant(v) => {
+        let store_code_pc = match self.store_code.get(code.text_range().start) {
+            Some(pc) => *pc,
+            None => {
                 let store_code = StoreCode::new(engine, code)?;
                 let store_code_pc = store_code.text_range().start;
                 assert_no_overlap(&self.loaded_code, store_code.text_range());
@@ -307,17 +396,17 @@ impl ModuleRegistry {
                     #[cfg(feature = "component-model")]
                     ModuleOrComponent::Component(component) => component.index(),
                 };
-                self.loaded_code.insert(
-                    store_code_pc,
-                    LoadedCode {
+                self.loaded_code.get_or_insert_with(store_code_pc, || {
+                    Ok(LoadedCode {
                         code: store_code,
                         index: index.clone(),
                         modules: Default::default(),
-                    },
-                )?;
-                *v.insert(store_code_pc)?
+                    })
+                })?;
+                *self
+                    .store_code
+                    .get_or_insert_with(code.text_range().start, || Ok(store_code_pc))?
             }
-            Entry::Occupied(o) => *o.get(),
         };
 
         // Add this module to the LoadedCode if not present.
