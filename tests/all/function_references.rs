@@ -72,3 +72,46 @@ fn functions_reached_through_a_table_or_ref_func_are_the_ones_named_in_any_order
         finish_normally(&running);
     }
 }
+
+/// `run` asks for its own pid three ways: a direct call of the imported
+/// `self`, a `call_indirect` through a table slot that an element segment
+/// filled with the import, and one that `ref.func` of the import filled; it
+/// reports the three (tag 1). Its argument: the reporter's pid.
+const IMPORTS_BY_REFERENCE: &str = r#"
+(module
+  (import "warren_v1" "send" (func $send (param i64 i64 i32 i32) (result i32)))
+  (import "warren_v1" "arg_read" (func $arg_read (param i32 i32) (result i32)))
+  (import "warren_v1" "self" (func $self (result i64)))
+  (memory (export "memory") 1)
+  (type $pid (func (result i64)))
+  (table $slots 2 funcref)
+  (elem (i32.const 0) func $self)
+  (elem declare func $self)
+  (func (export "run")
+    (drop (call $arg_read (i32.const 0) (i32.const 8)))
+    (table.set (i32.const 1) (ref.func $self))
+    (i64.store (i32.const 64) (call $self))
+    (i64.store (i32.const 72) (call_indirect (type $pid) (i32.const 0)))
+    (i64.store (i32.const 80) (call_indirect (type $pid) (i32.const 1)))
+    (drop (call $send (i64.load (i32.const 0)) (i64.const 1) (i32.const 64) (i32.const 24))))
+)
+"#;
+
+#[test]
+fn imported_host_functions_called_directly_or_through_a_table_answer_the_process_that_calls() {
+    // Every instance of a module made with host functions points to one
+    // array of its imports (vendor/README.md): each call must still reach
+    // the host as its own process, on either scheduler, fresh or recycled.
+    let node = node(2);
+    let module = load(&node, "imports by reference", IMPORTS_BY_REFERENCE);
+    let inbox = node.inbox();
+    let running: Vec<_> = (0..40).map(|_| spawn(&node, &module, "run", &pid_bytes(inbox.pid()))).collect();
+    let mut reported: Vec<Vec<i64>> = (0..running.len()).map(|_| as_i64s(&recv_tag(&inbox, 1).data)).collect();
+    for process in &running {
+        finish_normally(process);
+    }
+    reported.sort();
+    let mut expected: Vec<Vec<i64>> = running.iter().map(|p| vec![p.pid().raw() as i64; 3]).collect();
+    expected.sort();
+    assert_eq!(reported, expected, "each process saw its own pid three ways");
+}

@@ -10,8 +10,9 @@ use wasmtime::{Config, Engine, ModuleVersionStrategy};
 /// The version compiled code (`warren compile`'s `.cwasm`) is tagged with
 /// and must match to load. Warren's patched wasmtime lays out an instance's
 /// context differently from the published one (vendor/README.md), so code
-/// compiled by either must not load into the other.
-const CODE_VERSION: &str = concat!("wasmtime 48.0.8, warren vmctx 1, warren ", env!("CARGO_PKG_VERSION"));
+/// compiled by either must not load into the other; the layout's number
+/// goes up with each change to it.
+const CODE_VERSION: &str = concat!("wasmtime 48.0.8, warren vmctx 2, warren ", env!("CARGO_PKG_VERSION"));
 
 /// Builds the engine every process of a node runs on. Also returns the
 /// pools of the dense layout (with the thread that warms them).

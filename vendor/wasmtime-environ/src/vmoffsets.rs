@@ -965,8 +965,15 @@ impl<P: PtrSize> From<VMOffsetsFields<P>> for VMOffsets<P> {
                 = cmul(ret.num_defined_memories, ret.ptr.size_of_vmmemory_pointer()),
             size(owned_memories)
                 = cmul(ret.num_owned_memories, ret.ptr.vm_memory_definition().size()),
-            size(imported_functions)
-                = cmul(ret.num_imported_functions, ret.ptr.vm_function_import().size()),
+            // Warren patch: one pointer to the `VMFunctionImport`s, not the
+            // array itself. The instances of a module made with the same host
+            // functions share one array (`InstancePre` in the patched
+            // wasmtime), which cost each of them 24 bytes per import.
+            size(imported_functions) = if ret.num_imported_functions > 0 {
+                u32::from(ret.ptr.size())
+            } else {
+                0
+            },
             size(imported_tables)
                 = cmul(ret.num_imported_tables, ret.ptr.vm_table_import().size()),
             size(imported_globals)
@@ -1032,9 +1039,11 @@ impl<P: PtrSize> VMOffsets<P> {
 
 /// Offsets for `VMContext`.
 impl<P: PtrSize> VMOffsets<P> {
-    /// The offset of the `tables` array.
+    /// The offset of the pointer to the `VMFunctionImport` array (Warren
+    /// patch: the array is not in the `VMContext`).
     #[inline]
-    pub fn vmctx_imported_functions_begin(&self) -> u32 {
+    pub fn vmctx_imported_functions_ptr(&self) -> u32 {
+        assert!(self.num_imported_functions > 0);
         self.imported_functions
     }
 
@@ -1116,12 +1125,12 @@ impl<P: PtrSize> VMOffsets<P> {
         self.size
     }
 
-    /// Return the offset to `VMFunctionImport` index `index`.
+    /// Return the offset of `VMFunctionImport` index `index` in the array
+    /// that [`Self::vmctx_imported_functions_ptr`] points to (Warren patch).
     #[inline]
-    pub fn vmctx_vmfunction_import(&self, index: FuncIndex) -> u32 {
+    pub fn imported_function(&self, index: FuncIndex) -> u32 {
         assert!(index.as_u32() < self.num_imported_functions);
-        self.vmctx_imported_functions_begin()
-            + index.as_u32() * u32::from(self.ptr.vm_function_import().size())
+        index.as_u32() * u32::from(self.ptr.vm_function_import().size())
     }
 
     /// Return the offset to `VMTable` index `index`.
@@ -1222,22 +1231,25 @@ impl<P: PtrSize> VMOffsets<P> {
         self.vmctx_runtime_data_lengths_begin() + index.as_u32() * 4
     }
 
-    /// Return the offset to the `wasm_call` field in `*const VMFunctionBody` index `index`.
+    /// Return the offset of the `wasm_call` field of `VMFunctionImport`
+    /// index `index` in the imports array (Warren patch).
     #[inline]
-    pub fn vmctx_vmfunction_import_wasm_call(&self, index: FuncIndex) -> u32 {
-        self.vmctx_vmfunction_import(index) + u32::from(self.ptr.vm_function_import().wasm_call())
+    pub fn imported_function_wasm_call(&self, index: FuncIndex) -> u32 {
+        self.imported_function(index) + u32::from(self.ptr.vm_function_import().wasm_call())
     }
 
-    /// Return the offset to the `array_call` field in `*const VMFunctionBody` index `index`.
+    /// Return the offset of the `array_call` field of `VMFunctionImport`
+    /// index `index` in the imports array (Warren patch).
     #[inline]
-    pub fn vmctx_vmfunction_import_array_call(&self, index: FuncIndex) -> u32 {
-        self.vmctx_vmfunction_import(index) + u32::from(self.ptr.vm_function_import().array_call())
+    pub fn imported_function_array_call(&self, index: FuncIndex) -> u32 {
+        self.imported_function(index) + u32::from(self.ptr.vm_function_import().array_call())
     }
 
-    /// Return the offset to the `vmctx` field in `*const VMFunctionBody` index `index`.
+    /// Return the offset of the `vmctx` field of `VMFunctionImport` index
+    /// `index` in the imports array (Warren patch).
     #[inline]
-    pub fn vmctx_vmfunction_import_vmctx(&self, index: FuncIndex) -> u32 {
-        self.vmctx_vmfunction_import(index) + u32::from(self.ptr.vm_function_import().vmctx())
+    pub fn imported_function_vmctx(&self, index: FuncIndex) -> u32 {
+        self.imported_function(index) + u32::from(self.ptr.vm_function_import().vmctx())
     }
 
     /// Return the offset to the `from` field in the imported `VMTable` at index

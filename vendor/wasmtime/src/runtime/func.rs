@@ -2774,7 +2774,7 @@ impl HostFunc {
         Ok(unsafe { Func::from_vm_func_ref(store.id(), funcref) })
     }
 
-    fn validate_store(&self, store: &mut StoreOpaque) {
+    pub(crate) fn validate_store(&self, store: &mut StoreOpaque) {
         // This assert is required to ensure that we can indeed safely insert
         // `self` into the `store` provided, otherwise the type information we
         // have listed won't be correct. This is possible to hit with the public

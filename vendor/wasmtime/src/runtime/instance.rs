@@ -1,7 +1,7 @@
 use crate::linker::{Definition, DefinitionType};
 use crate::prelude::*;
 use crate::runtime::vm::{
-    self, Imports, ModuleRuntimeInfo, VMFuncRef, VMFunctionImport, VMGlobalImport, VMMemoryImport,
+    self, Imports, ModuleRuntimeInfo, SharedFunctionImports, VMFuncRef, VMFunctionImport, VMGlobalImport, VMMemoryImport,
     VMStore, VMTableImport, VMTagImport,
 };
 use crate::store::{
@@ -745,6 +745,7 @@ impl OwnedImports {
             globals: self.globals.values().as_slice(),
             memories: self.memories.values().as_slice(),
             functions: self.functions.values().as_slice(),
+            shared_functions: None,
             tags: self.tags.values().as_slice(),
         }
     }
@@ -794,6 +795,12 @@ pub struct InstancePre<T> {
     /// require async entrypoints.
     asyncness: Asyncness,
 
+    /// Warren patch: when every item is a host function, the
+    /// `VMFunctionImport`s of the module's imports, the same for every
+    /// store: each instance points to this array instead of holding a copy
+    /// (24 bytes per import), and instantiation skips making them.
+    shared_functions: Option<SharedFunctionImports>,
+
     _marker: core::marker::PhantomData<fn() -> T>,
 }
 
@@ -806,6 +813,7 @@ impl<T> Clone for InstancePre<T> {
             host_funcs: self.host_funcs,
             func_refs: self.func_refs.clone(),
             asyncness: self.asyncness,
+            shared_functions: self.shared_functions.clone(),
             _marker: self._marker,
         }
     }
@@ -856,12 +864,14 @@ impl<T: 'static> InstancePre<T> {
             }
         }
 
+        let shared_functions = shared_function_imports(&items, &func_refs)?;
         Ok(InstancePre {
             module: module.clone(),
             items: try_new::<Arc<_>>(items)?,
             host_funcs,
             func_refs: try_new::<Arc<_>>(func_refs)?,
             asyncness,
+            shared_functions,
             _marker: core::marker::PhantomData,
         })
     }
@@ -902,6 +912,7 @@ impl<T: 'static> InstancePre<T> {
             self.host_funcs,
             &self.func_refs,
             self.asyncness,
+            self.shared_functions.is_some(),
         )?;
 
         // Note that this is specifically done after `pre_instantiate_raw` to
@@ -914,7 +925,7 @@ impl<T: 'static> InstancePre<T> {
         // constructor of `InstancePre` to assert that all the imports we're passing
         // in match the module we're instantiating.
         vm::assert_ready(unsafe {
-            Instance::new_started(&mut store, &self.module, imports.as_ref(), Asyncness::No)
+            Instance::new_started(&mut store, &self.module, self.imports(&imports), Asyncness::No)
         })
     }
 
@@ -947,15 +958,68 @@ impl<T: 'static> InstancePre<T> {
             self.host_funcs,
             &self.func_refs,
             self.asyncness,
+            self.shared_functions.is_some(),
         )?;
 
         // This unsafety should be handled by the type-checking performed by the
         // constructor of `InstancePre` to assert that all the imports we're passing
         // in match the module we're instantiating.
         unsafe {
-            Instance::new_started(&mut store, &self.module, imports.as_ref(), Asyncness::Yes).await
+            Instance::new_started(
+                &mut store,
+                &self.module,
+                self.imports(&imports),
+                Asyncness::Yes,
+            )
+            .await
         }
     }
+
+    /// Warren patch: the imports to instantiate with, the shared array of
+    /// function imports if there is one (`imports` then holds no function).
+    fn imports<'a>(&'a self, imports: &'a OwnedImports) -> Imports<'a> {
+        match &self.shared_functions {
+            Some(shared) => Imports {
+                functions: &shared[..],
+                shared_functions: Some(shared),
+                ..imports.as_ref()
+            },
+            None => imports.as_ref(),
+        }
+    }
+}
+
+/// Warren patch: the `VMFunctionImport`s an `InstancePre` of `items` gives
+/// every instance, if every item is a host function (they then depend on no
+/// store): each host function's own `VMFuncRef`, or the one of `func_refs`
+/// made for it with the module's trampoline (in the order of `items`, as
+/// `pre_instantiate_raw` takes them).
+fn shared_function_imports(
+    items: &[Definition],
+    func_refs: &[VMFuncRef],
+) -> Result<Option<SharedFunctionImports>> {
+    let mut functions = TryVec::with_capacity(items.len())?;
+    let mut func_refs = func_refs.iter();
+    for item in items {
+        let Definition::HostFunc(func) = item else {
+            return Ok(None);
+        };
+        let func_ref = if func.func_ref().wasm_call.is_none() {
+            func_refs.next()
+        } else {
+            Some(func.func_ref())
+        };
+        // A host function the module has no trampoline for cannot be
+        // imported through a shared array; instantiation reports it.
+        let Some(import) = func_ref.and_then(|f| f.as_vm_function_import()) else {
+            return Ok(None);
+        };
+        functions.push(import.clone())?;
+    }
+    if functions.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(try_new::<Arc<_>>(functions)?))
 }
 
 /// Helper function shared between
@@ -971,6 +1035,7 @@ fn pre_instantiate_raw(
     host_funcs: usize,
     func_refs: &Arc<TryVec<VMFuncRef>>,
     asyncness: Asyncness,
+    shared_functions: bool,
 ) -> Result<OwnedImports> {
     // Register this module and use it to fill out any funcref wasm_call holes
     // we can. For more comments on this see `typecheck_externs`.
@@ -995,6 +1060,18 @@ fn pre_instantiate_raw(
     }
 
     store.set_async_required(asyncness);
+
+    // Warren patch: every item is a host function, whose imports the
+    // `InstancePre` shares with every instance (see
+    // `shared_function_imports`); they are rooted in the store above.
+    if shared_functions {
+        for import in items.iter() {
+            if let Definition::HostFunc(func) = import {
+                func.validate_store(store);
+            }
+        }
+        return Ok(OwnedImports::empty());
+    }
 
     let mut func_refs = func_refs.iter().map(|f| NonNull::from(f));
     let mut imports = OwnedImports::new(module)?;

@@ -99,7 +99,7 @@ pub use wasmtime_jit_debug::gdb_jit_int::GdbJitImageRegistration;
 pub use crate::runtime::vm::always_mut::*;
 pub use crate::runtime::vm::export::*;
 pub use crate::runtime::vm::gc::*;
-pub use crate::runtime::vm::imports::Imports;
+pub use crate::runtime::vm::imports::{Imports, SharedFunctionImports};
 pub use crate::runtime::vm::instance::{
     GcHeapAllocationIndex, Instance, InstanceAllocationRequest, InstanceAllocator, InstanceHandle,
     MemoryAllocationIndex, OnDemandInstanceAllocator, TableAllocationIndex,

@@ -1,6 +1,14 @@
 use crate::runtime::vm::vmcontext::{
     VMFunctionImport, VMGlobalImport, VMMemoryImport, VMTableImport, VMTagImport,
 };
+use alloc::sync::Arc;
+use wasmtime_environ::collections::TryVec;
+
+/// Warren patch: the `VMFunctionImport`s of an instance, which its
+/// `VMContext` points to instead of holding them. The instances that an
+/// `InstancePre` of host functions makes all share one array; any other
+/// instance gets an array of its own.
+pub type SharedFunctionImports = Arc<TryVec<VMFunctionImport>>;
 
 /// Resolved import pointers.
 ///
@@ -17,6 +25,10 @@ use crate::runtime::vm::vmcontext::{
 pub struct Imports<'a> {
     /// Resolved addresses for imported functions.
     pub functions: &'a [VMFunctionImport],
+
+    /// The array `functions` is, if it can be shared (Warren patch): the
+    /// instance keeps a reference instead of a copy.
+    pub shared_functions: Option<&'a SharedFunctionImports>,
 
     /// Resolved addresses for imported tables.
     pub tables: &'a [VMTableImport],

@@ -14,7 +14,8 @@ use crate::runtime::vm::vmcontext::{
     VMTableDefinition, VMTableImport, VMTagDefinition, VMTagImport,
 };
 use crate::runtime::vm::{
-    GcStore, HostResult, Imports, ModuleRuntimeInfo, SendSyncPtr, VMGcRef, VMGlobalKind, VMStore,
+    GcStore, HostResult, Imports, ModuleRuntimeInfo, SendSyncPtr, SharedFunctionImports, VMGcRef,
+    VMGlobalKind, VMStore,
     VMStoreRawPtr, VmPtr, VmSafe, WasmFault, catch_unwind_and_record_trap,
 };
 use crate::store::{InstanceId, StoreId, StoreInstanceId, StoreOpaque, StoreResourceLimiter};
@@ -150,6 +151,11 @@ pub struct Instance {
     /// them in the `VMContext`; the patched `VMOffsets` gives it no room.
     escaped_func_refs: EscapedFuncRefs,
 
+    /// Warren patch: the `VMFunctionImport`s of the imported functions, which
+    /// the `VMContext` points to (upstream copies them into it). Shared with
+    /// the other instances of an `InstancePre` of host functions.
+    imported_functions: Option<SharedFunctionImports>,
+
     /// Additional context used by compiled wasm code. This field is last, and
     /// represents a dynamically-sized array that extends beyond the nominal
     /// end of the struct (similar to a flexible array member).
@@ -201,6 +207,24 @@ impl Instance {
             passive_elements.push(PassiveElementSegment::new(*ty, len)?)?;
         }
 
+        // Warren patch: the instance keeps its imported functions' array
+        // alive; the `VMContext` points to it (see `initialize_vmctx`).
+        debug_assert_eq!(req.imports.functions.len(), module.num_imported_funcs);
+        let imported_functions = match req.imports.shared_functions {
+            Some(shared) => {
+                debug_assert!(ptr::eq(shared.as_ptr(), req.imports.functions.as_ptr()));
+                Some(shared.clone())
+            }
+            None if req.imports.functions.is_empty() => None,
+            None => {
+                let mut functions = TryVec::with_capacity(req.imports.functions.len())?;
+                for function in req.imports.functions {
+                    functions.push(function.clone())?;
+                }
+                Some(try_new::<Arc<_>>(functions)?)
+            }
+        };
+
         // Allocate the instance and its `VMContext` with empty memory and table
         // maps. This is the final fallible allocation in this function; only
         // after it succeeds do we transfer ownership of the pool-allocated
@@ -216,6 +240,7 @@ impl Instance {
             wmemcheck_state,
             store: None,
             escaped_func_refs: EscapedFuncRefs::default(),
+            imported_functions,
             vmctx: OwnedVMContext::new(),
         })?;
 
@@ -425,7 +450,13 @@ impl Instance {
 
     /// Return the indexed `VMFunctionImport`.
     fn imported_function(&self, index: FuncIndex) -> &VMFunctionImport {
-        unsafe { self.vmctx_plus_offset(self.offsets().vmctx_vmfunction_import(index)) }
+        // Warren patch: the array the `VMContext` points to, which the
+        // instance holds.
+        let functions = self
+            .imported_functions
+            .as_ref()
+            .expect("an instance with imported functions holds their array");
+        &functions[index.as_u32() as usize]
     }
 
     /// Return the index `VMTableImport`.
@@ -1247,13 +1278,17 @@ impl Instance {
         debug_assert_eq!(imports.functions.len(), module.num_imported_funcs);
         unsafe {
             let offsets = instance.runtime_info.offsets();
-            ptr::copy_nonoverlapping(
-                imports.functions.as_ptr(),
+            // Warren patch: a pointer to the array the instance holds (see
+            // `Instance::new`), not a copy of it.
+            if let Some(functions) = &instance.imported_functions {
+                let functions = NonNull::new(functions.as_ptr().cast_mut())
+                    .expect("a vector's pointer is never null");
                 instance
-                    .vmctx_plus_offset_raw(offsets.vmctx_imported_functions_begin())
-                    .as_ptr(),
-                imports.functions.len(),
-            );
+                    .vmctx_plus_offset_raw::<VmPtr<VMFunctionImport>>(
+                        offsets.vmctx_imported_functions_ptr(),
+                    )
+                    .write(VmPtr::from(functions));
+            }
             debug_assert_eq!(imports.tables.len(), module.num_imported_tables);
             ptr::copy_nonoverlapping(
                 imports.tables.as_ptr(),
