@@ -475,7 +475,9 @@ pub struct StoreOpaque {
     func_refs: FuncRefs,
     host_globals: TryPrimaryMap<DefinedGlobalIndex, StoreBox<VMHostGlobalContext>>,
     // GC-related fields.
-    gc_store: Option<GcStore>,
+    /// Warren patch: boxed, as most stores never have one (a `GcStore` is
+    /// larger than the rest of a store's GC fields together).
+    gc_store: Option<Box<GcStore>>,
     #[cfg(feature = "gc")]
     gc_data: gc::StoreGcData,
 
@@ -610,7 +612,7 @@ impl<'a> AutoAssertNoGc<'a> {
     pub fn new(store: &'a mut StoreOpaque) -> Self {
         let entered = if !cfg!(feature = "gc") {
             false
-        } else if let Some(gc_store) = store.gc_store.as_mut() {
+        } else if let Some(gc_store) = store.gc_store.as_deref_mut() {
             gc_store.gc_heap.enter_no_gc_scope();
             true
         } else {
@@ -1706,7 +1708,7 @@ impl StoreOpaque {
             .get_disjoint_mut(ids)
             .unwrap()
             .map(|h| h.handle.get_mut());
-        (self.gc_store.as_mut(), instances)
+        (self.gc_store.as_deref_mut(), instances)
     }
 
     /// Pair of `Self::optional_gc_store_mut` and `Self::instance_mut`
@@ -1714,7 +1716,7 @@ impl StoreOpaque {
         &mut self,
         id: InstanceId,
     ) -> (Option<&mut GcStore>, Pin<&mut vm::Instance>) {
-        (self.gc_store.as_mut(), self.instances[id].handle.get_mut())
+        (self.gc_store.as_deref_mut(), self.instances[id].handle.get_mut())
     }
 
     /// Tuple of `Self::optional_gc_store_mut`, `Self::modules`, and
@@ -1728,7 +1730,7 @@ impl StoreOpaque {
         Pin<&mut vm::Instance>,
     ) {
         (
-            self.gc_store.as_mut(),
+            self.gc_store.as_deref_mut(),
             &self.modules,
             self.instances[id].handle.get_mut(),
         )
@@ -1823,7 +1825,7 @@ impl StoreOpaque {
             debug_assert!(self.gc_store.is_none());
             None
         } else {
-            self.gc_store.as_mut()
+            self.gc_store.as_deref_mut()
         }
     }
 
@@ -1839,7 +1841,7 @@ impl StoreOpaque {
     #[track_caller]
     pub(crate) fn unwrap_gc_store(&self) -> &GcStore {
         self.gc_store
-            .as_ref()
+            .as_deref()
             .expect("attempted to access the store's GC heap before it has been allocated")
     }
 
@@ -1848,7 +1850,7 @@ impl StoreOpaque {
     #[track_caller]
     pub(crate) fn unwrap_gc_store_mut(&mut self) -> &mut GcStore {
         self.gc_store
-            .as_mut()
+            .as_deref_mut()
             .expect("attempted to access the store's GC heap before it has been allocated")
     }
 
@@ -1856,7 +1858,7 @@ impl StoreOpaque {
     #[inline]
     #[cfg(any(feature = "gc-drc", feature = "gc-copying"))]
     pub(crate) fn try_gc_store_mut(&mut self) -> Option<&mut GcStore> {
-        self.gc_store.as_mut()
+        self.gc_store.as_deref_mut()
     }
 
     /// Helper function execute a `init_gc_ref` when placing `gc_ref` in `dest`.
@@ -2480,7 +2482,7 @@ impl Drop for StoreOpaque {
             let store_id = self.id();
 
             #[cfg(feature = "gc")]
-            if let Some(mut gc_store) = self.gc_store.take() {
+            if let Some(mut gc_store) = self.gc_store.take().map(|gc_store| *gc_store) {
                 let gc_alloc_index = gc_store.allocation_index;
                 log::trace!("store {store_id:?} is deallocating GC heap {gc_alloc_index:?}");
                 debug_assert!(self.engine.features().gc_types());

@@ -1032,7 +1032,7 @@ impl<T> StoreContextMut<'_, T> {
         let store = self.0;
         store
             .store_data_mut()
-            .components
+            .components_mut()
             .assert_instance_states_empty();
         let state = store.concurrent_state_mut().unwrap();
         assert!(

@@ -702,7 +702,10 @@ impl<'a> Instantiator<'a> {
             TryPrimaryMap::with_capacity(env_component.imported_resources.len())?;
 
         let instance = ComponentInstance::new(
-            store.store_data().components.next_component_instance_id(),
+            store
+                .store_data_mut()
+                .components_mut()
+                .next_component_instance_id(),
             component,
             try_new::<Arc<_>>(imported_resources)?,
             imports,

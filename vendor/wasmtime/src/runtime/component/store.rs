@@ -5,7 +5,7 @@ use crate::runtime::vm::component::{
     CallContext, ComponentInstance, HandleCounter, HandleTable, OwnedComponentInstance,
 };
 use crate::store::{StoreData, StoreId, StoreOpaque};
-use crate::{AsContext, AsContextMut, Engine, Store, StoreContextMut};
+use crate::{AsContext, AsContextMut, Store, StoreContextMut};
 use core::pin::Pin;
 use wasmtime_environ::component::RuntimeComponentInstanceIndex;
 use wasmtime_environ::prelude::TryPrimaryMap;
@@ -92,7 +92,9 @@ pub struct RuntimeInstance {
 }
 
 impl ComponentStoreData {
-    pub fn new(engine: &Engine) -> ComponentStoreData {
+    /// Warren patch: takes the engine's `concurrency_support` (the store's
+    /// data makes this on first use, where no engine is at hand).
+    pub fn new(concurrency_support: bool) -> ComponentStoreData {
         ComponentStoreData {
             instances: Default::default(),
             trapped: false,
@@ -100,7 +102,7 @@ impl ComponentStoreData {
             component_host_table: Default::default(),
             handle_counter: HandleCounter::new(DEFAULT_MAX_COMPONENT_HANDLES),
             host_resource_data: Default::default(),
-            task_state: if engine.tunables().concurrency_support {
+            task_state: if concurrency_support {
                 #[cfg(feature = "component-model-async")]
                 {
                     ComponentTaskState::Concurrent(Default::default())
@@ -133,7 +135,11 @@ impl ComponentStoreData {
         // in their `Drop::drop` implementations, in which case they'll need to
         // be called from with in the context of a `tls::set` closure.
         #[cfg(feature = "component-model-async")]
-        if store.0.component_data().task_state.is_concurrent() {
+        if store
+            .0
+            .component_data()
+            .is_some_and(|data| data.task_state.is_concurrent())
+        {
             ComponentStoreData::drop_fibers_and_futures(store.0);
         }
         #[cfg(not(feature = "component-model-async"))]
@@ -291,20 +297,28 @@ impl StoreData {
         data: OwnedComponentInstance,
     ) -> Result<ComponentInstanceId, OutOfMemory> {
         let expected = data.get().id();
-        let ret = self.components.instances.push(Some(data))?;
+        let ret = self.components_mut().instances.push(Some(data))?;
         assert_eq!(expected, ret);
         Ok(ret)
     }
 
     pub(crate) fn component_instance(&self, id: ComponentInstanceId) -> &ComponentInstance {
-        self.components.instances[id].as_ref().unwrap().get()
+        self.components()
+            .expect("a component instance was pushed")
+            .instances[id]
+            .as_ref()
+            .unwrap()
+            .get()
     }
 
     pub(crate) fn component_instance_mut(
         &mut self,
         id: ComponentInstanceId,
     ) -> Pin<&mut ComponentInstance> {
-        self.components.instances[id].as_mut().unwrap().get_mut()
+        self.components_mut().instances[id]
+            .as_mut()
+            .unwrap()
+            .get_mut()
     }
 
     #[cfg(feature = "component-model-async")]
@@ -312,7 +326,7 @@ impl StoreData {
         &mut self,
         id: ComponentInstanceId,
     ) -> (Pin<&mut ComponentInstance>, &mut HandleCounter) {
-        let data = &mut self.components;
+        let data = self.components_mut();
         (
             data.instances[id].as_mut().unwrap().get_mut(),
             &mut data.handle_counter,
@@ -322,19 +336,21 @@ impl StoreData {
 
 impl StoreOpaque {
     pub(crate) fn trapped(&self) -> bool {
-        self.store_data().components.trapped
+        self.store_data().components().is_some_and(|data| data.trapped)
     }
 
     pub(crate) fn set_trapped(&mut self) {
-        self.store_data_mut().components.trapped = true;
+        self.store_data_mut().components_mut().trapped = true;
     }
 
-    pub(crate) fn component_data(&self) -> &ComponentStoreData {
-        &self.store_data().components
+    /// Warren patch: `None` until something made the store's component
+    /// data.
+    pub(crate) fn component_data(&self) -> Option<&ComponentStoreData> {
+        self.store_data().components()
     }
 
     pub(crate) fn component_data_mut(&mut self) -> &mut ComponentStoreData {
-        &mut self.store_data_mut().components
+        self.store_data_mut().components_mut()
     }
 
     pub(crate) fn push_component_instance(&mut self, instance: Instance) {
@@ -390,7 +406,7 @@ impl StoreOpaque {
     #[inline]
     #[cfg(feature = "component-model-async")]
     pub(crate) fn concurrency_support(&self) -> bool {
-        let support = self.component_data().task_state.is_concurrent();
+        let support = self.store_data().component_concurrency();
         debug_assert_eq!(support, self.engine().tunables().concurrency_support);
         support
     }
@@ -482,7 +498,8 @@ impl StoreOpaque {
     }
 
     pub(crate) fn hostcall_fuel(&self) -> usize {
-        self.component_data().hostcall_fuel
+        self.component_data()
+            .map_or(DEFAULT_HOSTCALL_FUEL, |data| data.hostcall_fuel)
     }
 
     pub(crate) fn set_hostcall_fuel(&mut self, fuel: usize) {
@@ -490,7 +507,10 @@ impl StoreOpaque {
     }
 
     pub(crate) fn max_component_handles(&self) -> usize {
-        self.component_data().handle_counter.limit()
+        self.component_data()
+            .map_or(DEFAULT_MAX_COMPONENT_HANDLES, |data| {
+                data.handle_counter.limit()
+            })
     }
 
     pub(crate) fn set_max_component_handles(&mut self, limit: usize) {

@@ -16,8 +16,15 @@ wasmtime_environ::entity_impl!(InstanceId);
 
 pub struct StoreData {
     id: StoreId,
+    /// Warren patch: made on first use (`components_mut`). A store of core
+    /// modules never uses it, and it is larger than the rest of the store's
+    /// data together.
     #[cfg(feature = "component-model")]
-    pub(crate) components: crate::component::ComponentStoreData,
+    components: Option<alloc::boxed::Box<crate::component::ComponentStoreData>>,
+    /// Whether the engine supports concurrency (what `components` is made
+    /// with).
+    #[cfg(feature = "component-model")]
+    component_concurrency: bool,
 }
 
 impl StoreData {
@@ -27,8 +34,33 @@ impl StoreData {
         StoreData {
             id: StoreId::allocate(),
             #[cfg(feature = "component-model")]
-            components: crate::component::ComponentStoreData::new(engine),
+            components: None,
+            #[cfg(feature = "component-model")]
+            component_concurrency: engine.tunables().concurrency_support,
         }
+    }
+
+    /// The store's component data, if anything made it yet (Warren patch).
+    #[cfg(feature = "component-model")]
+    pub(crate) fn components(&self) -> Option<&crate::component::ComponentStoreData> {
+        self.components.as_deref()
+    }
+
+    /// The store's component data, made now if need be (Warren patch).
+    #[cfg(feature = "component-model")]
+    pub(crate) fn components_mut(&mut self) -> &mut crate::component::ComponentStoreData {
+        let concurrency = self.component_concurrency;
+        self.components
+            .get_or_insert_with(|| {
+                alloc::boxed::Box::new(crate::component::ComponentStoreData::new(concurrency))
+            })
+    }
+
+    /// Whether the engine supports concurrency (Warren patch: read without
+    /// making the component data).
+    #[cfg(feature = "component-model-async")]
+    pub(crate) fn component_concurrency(&self) -> bool {
+        self.component_concurrency
     }
 
     pub fn id(&self) -> StoreId {
@@ -44,7 +76,9 @@ impl StoreData {
 
     pub fn decrement_allocator_resources(&mut self, allocator: &dyn vm::InstanceAllocator) {
         #[cfg(feature = "component-model")]
-        self.components.decrement_allocator_resources(allocator);
+        if let Some(components) = &mut self.components {
+            components.decrement_allocator_resources(allocator);
+        }
         #[cfg(not(feature = "component-model"))]
         let _ = allocator;
     }

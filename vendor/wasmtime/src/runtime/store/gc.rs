@@ -237,7 +237,7 @@ impl StoreOpaque {
     // which we do not want to expose the raw fields for piecewise
     // borrows.
     pub(crate) fn trim_gc_liveness_flags(&mut self, eager: bool) {
-        if let Some(gc_store) = self.gc_store.as_mut() {
+        if let Some(gc_store) = self.gc_store.as_deref_mut() {
             self.gc_data.gc_roots.trim_liveness_flags(gc_store, eager);
         }
     }
@@ -254,7 +254,7 @@ impl StoreOpaque {
         self.do_gc(asyncness).await?;
         if let Some(n) = bytes_needed
             && n > u64::try_from(self.gc_heap_capacity())?.saturating_sub(
-                self.gc_store.as_ref().map_or(0, |gc| {
+                self.gc_store.as_deref().map_or(0, |gc| {
                     u64::try_from(gc.last_post_gc_allocated_bytes.unwrap_or(0)).unwrap()
                 }),
             )
@@ -289,14 +289,14 @@ impl StoreOpaque {
         // collector's active space is the second half), do a GC first.
         if self
             .gc_store
-            .as_ref()
+            .as_deref()
             .map_or(false, |gc| gc.gc_heap.needs_gc_before_next_growth())
         {
             self.do_gc(asyncness).await?;
             debug_assert!(
                 !self
                     .gc_store
-                    .as_ref()
+                    .as_deref()
                     .map_or(false, |gc| gc.gc_heap.needs_gc_before_next_growth()),
                 "needs_gc_before_next_growth should return false after a GC"
             );
@@ -441,9 +441,9 @@ impl StoreOpaque {
 
                     let gc_heap_capacity = store
                         .gc_store
-                        .as_ref()
+                        .as_deref()
                         .map_or(0, |gc_store| gc_store.gc_heap_capacity());
-                    let last_gc_heap_usage = store.gc_store.as_ref().map_or(0, |gc_store| {
+                    let last_gc_heap_usage = store.gc_store.as_deref().map_or(0, |gc_store| {
                         gc_store.last_post_gc_allocated_bytes.unwrap_or(0)
                     });
 
@@ -504,7 +504,7 @@ impl StoreOpaque {
     /// GC barriers are not required by the caller of this function.
     pub(crate) fn set_pending_exception(&mut self, exnref: &VMGcRef) -> crate::Error {
         debug_assert!(exnref.is_exnref(&*self.unwrap_gc_store_mut().gc_heap));
-        let gc_store = self.gc_store.as_mut().unwrap();
+        let gc_store = self.gc_store.as_deref_mut().unwrap();
         match gc_store.write_gc_ref(&mut self.gc_data.pending_exception, Some(exnref)) {
             Ok(()) => ThrownException.into(),
             Err(e) => e,
@@ -557,7 +557,7 @@ impl StoreOpaque {
             Some(r) => r,
             None => return Ok(None),
         };
-        let cloned = self.gc_store.as_mut().unwrap().clone_gc_ref(pending);
+        let cloned = self.gc_store.as_deref_mut().unwrap().clone_gc_ref(pending);
         let mut nogc = AutoAssertNoGc::new(self);
         Ok(Some(crate::OwnedRooted::new(&mut nogc, cloned)?))
     }
@@ -604,7 +604,7 @@ impl StoreOpaque {
     /// Returns the current capacity of the GC heap in bytes, or 0 if the GC
     /// heap has not been initialized yet.
     pub(crate) fn gc_heap_capacity(&self) -> usize {
-        match self.gc_store.as_ref() {
+        match self.gc_store.as_deref() {
             Some(gc_store) => gc_store.gc_heap_capacity(),
             None => 0,
         }
@@ -617,7 +617,7 @@ impl StoreOpaque {
         }
 
         if log::log_enabled!(log::Level::Trace) {
-            let gc_store = self.gc_store.as_ref().unwrap();
+            let gc_store = self.gc_store.as_deref().unwrap();
             let capacity = gc_store.gc_heap_capacity();
             let live_set_size = gc_store.last_post_gc_allocated_bytes.unwrap_or(0);
             let utilization = live_set_size as f64 / capacity as f64 * 100.0;
@@ -635,7 +635,7 @@ impl StoreOpaque {
 
         self.trace_roots(&mut roots, asyncness).await;
         self.gc_store
-            .as_mut()
+            .as_deref_mut()
             .unwrap()
             .gc(
                 asyncness,
@@ -655,7 +655,7 @@ impl StoreOpaque {
         self.gc_data.gc_roots_list = roots;
 
         if log::log_enabled!(log::Level::Trace) {
-            let gc_store = self.gc_store.as_ref().unwrap();
+            let gc_store = self.gc_store.as_deref().unwrap();
             let capacity = gc_store.gc_heap_capacity();
             let live_set_size = gc_store.last_post_gc_allocated_bytes.unwrap_or(0);
             let utilization = live_set_size as f64 / capacity as f64 * 100.0;
@@ -784,7 +784,7 @@ impl StoreOpaque {
                 ..
             } = self;
             store_data
-                .components
+                .components_mut()
                 .task_state_mut()
                 .concurrent_state_mut()
                 .trace_fiber_roots(modules, unwind, gc_roots_list);
@@ -907,7 +907,7 @@ impl StoreOpaque {
         limiter: Option<&mut StoreResourceLimiter<'_>>,
     ) -> Result<&mut GcStore> {
         if self.gc_store.is_some() {
-            return Ok(self.gc_store.as_mut().unwrap());
+            return Ok(self.gc_store.as_deref_mut().unwrap());
         }
         self.allocate_gc_store(limiter).await
     }
@@ -974,7 +974,7 @@ impl StoreOpaque {
 
         let gc_store = GcStore::new(index, heap, engine.tunables().gc_zeal_alloc_counter);
         *self.vm_store_context.gc_heap.get_mut() = gc_store.vmmemory_definition();
-        Ok(self.gc_store.insert(gc_store))
+        Ok(self.gc_store.insert(try_new::<Box<_>>(gc_store)?))
     }
 
     /// Tests whether there is a pending exception.
@@ -1001,7 +1001,7 @@ impl StoreOpaque {
     pub(crate) fn exit_gc_lifo_scope(&mut self, scope: usize) {
         self.gc_data
             .gc_roots
-            .exit_lifo_scope(self.gc_store.as_mut(), scope);
+            .exit_lifo_scope(self.gc_store.as_deref_mut(), scope);
     }
 
     /// Is type `sub` a subtype of `sup`?
