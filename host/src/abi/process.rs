@@ -94,7 +94,7 @@ fn set_handler(mut caller: Caller<'_, ProcessState>, name_ptr: i32, name_len: i3
         return Ok(ERR_NO_SUCH_EXPORT);
     }
     let state = caller.data_mut();
-    state.handler = Some(name.into_boxed_str());
+    state.handler = Some(state.module.export_name(&name).unwrap_or_else(|| name.into()));
     state.handler_changed = true;
     Ok(OK)
 }

@@ -1,6 +1,7 @@
 //! Process identifiers.
 
 use std::fmt;
+use std::num::NonZeroU64;
 
 /// Bits of a pid that hold the process-table slot index.
 pub(crate) const INDEX_BITS: u32 = 28;
@@ -16,34 +17,40 @@ pub(crate) const MAX_SERIAL: u64 = (1 << (63 - INDEX_BITS)) - 1;
 /// always positive (guests see it as such), and it prints as Erlang prints
 /// pids: `<0.INDEX.SERIAL>`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Pid(u64);
+pub struct Pid(NonZeroU64);
 
 impl Pid {
+    /// The pid `(serial << INDEX_BITS) | index`, never zero: its serial is at
+    /// least 1. (So an `Option<Pid>` takes 8 bytes, as a pid does.)
+    fn from_parts(index: u64, serial: u64) -> Pid {
+        debug_assert!(index <= INDEX_MASK && (1..=MAX_SERIAL).contains(&serial));
+        Pid(NonZeroU64::new((serial << INDEX_BITS) | index).unwrap_or(NonZeroU64::MIN))
+    }
+
     pub(crate) fn new(index: u32, serial: u64) -> Pid {
-        debug_assert!(u64::from(index) <= INDEX_MASK && (1..=MAX_SERIAL).contains(&serial));
-        Pid((serial << INDEX_BITS) | u64::from(index))
+        Pid::from_parts(u64::from(index), serial)
     }
 
     /// The pid encoded as `raw`, if `raw` is a well-formed pid (positive,
     /// serial at least 1). A well-formed pid may still name no process.
     pub fn from_raw(raw: u64) -> Option<Pid> {
         let serial = raw >> INDEX_BITS;
-        if serial == 0 || serial > MAX_SERIAL { None } else { Some(Pid(raw)) }
+        if serial == 0 || serial > MAX_SERIAL { None } else { NonZeroU64::new(raw).map(Pid) }
     }
 
     /// The pid as the 64-bit number guests see.
     pub fn raw(self) -> u64 {
-        self.0
+        self.0.get()
     }
 
     /// The process-table slot this pid names.
     pub(crate) fn index(self) -> u32 {
-        (self.0 & INDEX_MASK) as u32
+        (self.0.get() & INDEX_MASK) as u32
     }
 
     /// Which use of its slot this pid names.
     pub(crate) fn serial(self) -> u64 {
-        self.0 >> INDEX_BITS
+        self.0.get() >> INDEX_BITS
     }
 }
 
@@ -82,7 +89,7 @@ impl std::str::FromStr for Pid {
         if index > INDEX_MASK || !(1..=MAX_SERIAL).contains(&serial) {
             return Err(bad());
         }
-        Ok(Pid((serial << INDEX_BITS) | index))
+        Ok(Pid::from_parts(index, serial))
     }
 }
 

@@ -29,6 +29,7 @@ impl Runtime {
             trace::event(process, TraceEvent::Exited { reason: reason.to_string() });
         }
         let mut departure = process.relations().depart();
+        let exit_waiter = departure.exit_waiter.take();
         self.table.remove(process.pid);
         self.names.release(process.pid, departure.name.take(), std::mem::take(&mut departure.keyed));
         self.memory.release(process.mailbox.clear());
@@ -60,7 +61,7 @@ impl Runtime {
                 self.scheduler.wake_one_for_housekeeping();
             }
         }
-        process.record_exit(&reason);
+        process.record_exit(exit_waiter, &reason);
     }
 
     /// Stops the scheduler threads, the timers and every process still
@@ -79,7 +80,8 @@ impl Runtime {
                 drop(unsafe { process.take_task() });
             }
             self.memory.release(process.mailbox.clear());
-            process.record_exit(&ExitReason::Shutdown(b"node stopped".to_vec()));
+            let waiter = process.relations().attached_mut().and_then(|a| a.exit_waiter.take());
+            process.record_exit(waiter, &ExitReason::Shutdown(b"node stopped".to_vec()));
         }
         drop(self.scheduler.drain());
     }

@@ -265,7 +265,13 @@ impl Process {
                     }
                     Task::Hibernated(hibernated) => {
                         let state = &hibernated.state;
-                        describe(&state.module, &state.started_on, state.handler.as_deref(), &state.caps, seen);
+                        describe(
+                            &state.module,
+                            state.started_on.as_deref(),
+                            state.handler.as_deref(),
+                            &state.caps,
+                            seen,
+                        );
                         see_queue(&hibernated.state.received, &mut mailbox);
                         seen.hibernated_image = hibernated.frozen.saved_bytes();
                         seen.status = ProcessStatus::Hibernated;
@@ -309,14 +315,20 @@ impl Process {
 
 /// The module, entry and capabilities a process's state names.
 fn describe_state(state: &ProcessState, seen: &mut Inspection) {
-    describe(&state.module, &state.started_on, state.handler.as_deref(), &state.caps, seen);
+    describe(&state.module, state.started_on.as_deref(), state.handler.as_deref(), &state.caps, seen);
 }
 
 /// What [`describe_state`] records, from a state's parts (a running or
 /// idle process's state, or a hibernated one's).
-fn describe(module: &Module, started_on: &str, handler: Option<&str>, caps: &Arc<Capabilities>, seen: &mut Inspection) {
+fn describe(
+    module: &Module,
+    started_on: Option<&str>,
+    handler: Option<&str>,
+    caps: &Arc<Capabilities>,
+    seen: &mut Inspection,
+) {
     seen.module = Some(module.name().to_string());
-    let entry = if started_on.is_empty() { None } else { Some(started_on) };
+    let entry = started_on;
     seen.entry = entry.or(handler).map(str::to_string);
     seen.capabilities = Some(caps.clone());
 }

@@ -152,9 +152,6 @@ pub(crate) struct Process {
     pub(crate) timeout_fired: AtomicU64,
     /// Links, monitors, names and a pending exit (see `svc/signals.rs`).
     relations: Mutex<Relations>,
-    /// Who is told the exit reason: the host, for a process it spawned (set
-    /// before the process first runs, so no exit goes unseen).
-    exit_waiter: Mutex<Option<crossbeam_channel::Sender<Exit>>>,
     /// Set once its instance is made (module instantiated, start function
     /// run): an exit before it means its module could not start.
     pub(crate) started: AtomicBool,
@@ -209,7 +206,6 @@ impl Process {
             trap_exit: AtomicBool::new(false),
             hibernated: AtomicBool::new(false),
             stack_trim: StackTrim::default(),
-            exit_waiter: Mutex::new(None),
             started: AtomicBool::new(false),
             ack_to: AtomicU64::new(0),
             awaiting_reply: AtomicU64::new(0),
@@ -296,15 +292,15 @@ impl Process {
     }
 
     /// Has the exit reason sent to `waiter`. Call it before the process can
-    /// first run: an exit before it would go unseen.
+    /// first run: an exit before it would go unseen. (Kept with its links:
+    /// few processes have one.)
     pub(crate) fn set_exit_waiter(&self, waiter: crossbeam_channel::Sender<Exit>) {
-        *self.exit_waiter.lock().unwrap_or_else(|e| e.into_inner()) = Some(waiter);
+        self.relations().attach().exit_waiter = Some(waiter);
     }
 
-    /// Tells the exit waiter, if any, the exit reason (and whether the
-    /// process started).
-    pub(crate) fn record_exit(&self, reason: &ExitReason) {
-        let waiter = self.exit_waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
+    /// Tells `waiter` (the exit waiter its departure took, if any) the exit
+    /// reason, and whether the process started.
+    pub(crate) fn record_exit(&self, waiter: Option<crossbeam_channel::Sender<Exit>>, reason: &ExitReason) {
         if let Some(waiter) = waiter {
             let _ = waiter.send((reason.clone(), self.started.load(Ordering::Acquire)));
         }
@@ -416,5 +412,18 @@ impl Member for Process {
     fn timeout_fired(self: &Arc<Self>, sequence: u64) {
         self.timeout_fired.store(sequence, Ordering::Release);
         self.wake();
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::Process;
+
+    #[test]
+    fn a_process_with_its_reference_counts_fits_a_256_byte_block() {
+        // Every process is one `Arc<Process>`: its counts (16 bytes) and
+        // the process. mimalloc's size classes above 256 bytes are 320,
+        // 384...: a field that pushes past 240 costs every process 64 bytes.
+        assert!(size_of::<Process>() + 16 <= 256, "{} bytes", size_of::<Process>());
     }
 }

@@ -155,13 +155,13 @@ impl Runtime {
         watchers: Watchers<'_>,
     ) -> Result<(Arc<Process>, u64), SpawnError> {
         let Watchers { link, monitor, exit_waiter, ack_to, parent } = watchers;
-        if !module.has_entry(entry) {
+        let Some(entry) = module.export_name(entry) else {
             return Err(SpawnError::NoSuchExport {
                 module: module.name().to_string(),
                 entry: entry.to_string(),
                 entries: module.entries(),
             });
-        }
+        };
         if arg.len() > self.config.max_message {
             return Err(SpawnError::ArgumentTooLarge { len: arg.len(), max: self.config.max_message });
         }
@@ -178,7 +178,7 @@ impl Runtime {
         // node's; those a process inherits are within them already (no copy).
         let caps = if caps.within(&self.config) { caps } else { Arc::new(caps.held_to(&self.config)) };
         let max_mailbox = caps.max_mailbox;
-        let spec = StartSpec { module, entry: entry.into(), arg, caps, maps };
+        let spec = StartSpec { module, entry, arg, caps, maps };
         let task = Task::Start(Box::new(spec));
         let body = Body::Wasm(TaskCell::new(task));
         let (_, process) = self

@@ -35,7 +35,7 @@ pub(crate) fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instan
     let state = store.data_mut();
     state.entry = state.entry.take().filter(|kept| kept.name == entry);
     let outcome = store.set_fuel(fuel_start).and_then(|()| find_start(&mut store, &entry));
-    store.data_mut().started_on = entry;
+    store.data_mut().started_on = Some(entry);
     Ok(Instantiated { store, outcome })
 }
 
@@ -75,26 +75,26 @@ pub(crate) async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Insta
         find_start(&mut store, &spec.entry)
     }
     .await;
-    store.data_mut().started_on = spec.entry;
+    store.data_mut().started_on = Some(spec.entry);
     Instantiated { store, outcome }
 }
 
 /// What a new process starts with: export `name`, an entry function (which
 /// the store's state then holds, typed) or a handler.
-fn find_start(store: &mut Store<ProcessState>, name: &str) -> wasmtime::Result<Started> {
+fn find_start(store: &mut Store<ProcessState>, name: &Arc<str>) -> wasmtime::Result<Started> {
     // A recycled store may hold this entry already (see `recycled`).
     if store.data().entry.is_some() {
         return Ok(Started::Entry);
     }
     if store.data().module.is_handler(name) {
-        store.data_mut().handler = Some(name.into());
+        store.data_mut().handler = Some(name.clone());
         return Ok(Started::NewHandler(current_handler(store)?));
     }
     let state = store.data();
     let (module, instance) = (state.module.clone(), state.instance);
     let instance = instance.ok_or_else(|| wasmtime::Error::msg("the process has no instance"))?;
     let entry = module.entry(&mut *store, &instance, name)?;
-    store.data_mut().entry = Some(Box::new(EntryFunc { name: name.into(), func: entry }));
+    store.data_mut().entry = Some(Box::new(EntryFunc { name: name.clone(), func: entry }));
     Ok(Started::Entry)
 }
 

@@ -47,7 +47,7 @@ pub(crate) struct ProcessState {
     /// Sequence number of the last receive that waited with a timeout.
     pub(crate) receive_sequence: u64,
     /// Set by `set_handler`: the export called once per message.
-    pub(crate) handler: Option<Box<str>>,
+    pub(crate) handler: Option<Arc<str>>,
     /// Set by `set_handler`: the handler to call changes after this call.
     pub(crate) handler_changed: bool,
     /// Set by `hibernate`: hibernate when the current call returns.
@@ -81,12 +81,12 @@ pub(crate) struct ProcessState {
     /// The export the process started on (the spawn's own string, moved
     /// here once the process starts: for introspection, as `entry` is
     /// taken out of the state while the entry function runs).
-    pub(crate) started_on: Box<str>,
+    pub(crate) started_on: Option<Arc<str>>,
 }
 
 /// An entry function's name and typed handle in one store.
 pub(crate) struct EntryFunc {
-    pub(crate) name: Box<str>,
+    pub(crate) name: Arc<str>,
     pub(crate) func: TypedFunc<(), ()>,
 }
 
@@ -125,7 +125,7 @@ impl ProcessState {
             wasi: Extension::default(),
             tables: ProcessTables::default(),
             fuel_start,
-            started_on: Box::default(),
+            started_on: None,
         }
     }
 
@@ -164,7 +164,7 @@ pub(crate) struct DormantState {
     receive: Option<Box<ReceiveState>>,
     receive_sequence: u64,
     /// The export called once per message.
-    pub(crate) handler: Option<Box<str>>,
+    pub(crate) handler: Option<Arc<str>>,
     handler_changed: bool,
     maps: MapReservation,
     idle_timer: Option<(u64, u64)>,
@@ -175,7 +175,7 @@ pub(crate) struct DormantState {
     wasi: Extension,
     tables: ProcessTables,
     /// The export the process started on.
-    pub(crate) started_on: Box<str>,
+    pub(crate) started_on: Option<Arc<str>>,
 }
 
 /// A process's own limits, from its capabilities (held to the node's at
@@ -244,7 +244,7 @@ impl ProcessState {
             arg: std::mem::take(&mut self.arg),
             wasi: std::mem::take(&mut self.wasi),
             tables: std::mem::take(&mut self.tables),
-            started_on: std::mem::take(&mut self.started_on),
+            started_on: self.started_on.take(),
         }
     }
 }
@@ -281,7 +281,7 @@ impl DormantState {
             limiter,
             wasi: std::mem::take(&mut self.wasi),
             tables: std::mem::take(&mut self.tables),
-            started_on: std::mem::take(&mut self.started_on),
+            started_on: self.started_on.take(),
         }
     }
 }

@@ -35,7 +35,8 @@ pub(crate) enum Task {
 /// What a new process runs.
 pub(crate) struct StartSpec {
     pub(crate) module: Arc<Module>,
-    pub(crate) entry: Box<str>,
+    /// The module's name of the export (see `Module::export_name`).
+    pub(crate) entry: Arc<str>,
     pub(crate) arg: Box<[u8]>,
     pub(crate) caps: Arc<Capabilities>,
     /// Its share of the memory-mapping budget (guarded layout only).

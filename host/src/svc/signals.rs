@@ -74,7 +74,14 @@ pub(crate) struct Attached {
     /// The departures of processes whose exit signals are ending this one:
     /// they wait for this one's departure to finish.
     awaited_by: Vec<Arc<Departing>>,
+    /// Who is told the exit reason and whether the process started: the
+    /// host, for a process it spawned (few processes have one).
+    pub(crate) exit_waiter: Option<ExitWaiter>,
 }
+
+/// Where the host hears a process's exit reason, and whether the process
+/// started (see `Process::record_exit`).
+pub(crate) type ExitWaiter = crossbeam_channel::Sender<(ExitReason, bool)>;
 
 impl Attached {
     /// The processes it is linked to.
@@ -103,6 +110,8 @@ pub(crate) struct Departure {
     pub(crate) name: Option<String>,
     /// Its keyed registry entries (released by `names.rs`).
     pub(crate) keyed: Vec<(String, Box<[u8]>)>,
+    /// Who is told its exit reason.
+    pub(crate) exit_waiter: Option<ExitWaiter>,
 }
 
 impl Relations {
@@ -152,6 +161,7 @@ impl Relations {
             awaited_by: a.awaited_by,
             name: a.name,
             keyed: a.keyed,
+            exit_waiter: a.exit_waiter,
         }
     }
 

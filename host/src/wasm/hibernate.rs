@@ -110,11 +110,27 @@ impl std::fmt::Debug for PlannedExport {
 }
 
 /// A hibernated instance's state: its memory, compacted, and its globals.
+///
+/// A minimal hibernated process's bytes are mostly its allocations, so all
+/// of this is one allocation, `data`: the globals' values, then the saved
+/// blocks' indexes, then their bytes (see [`FrozenParts`]).
 pub(crate) struct Frozen {
     memory_size: usize,
-    /// What the memory held, outside `blocks`: zeroes, or the pristine
-    /// image of the module.
+    /// What the memory held, outside the saved blocks: zeroes, or the
+    /// pristine image of the module.
     base: Base,
+    /// Where in `data` the blocks' indexes start (the globals end).
+    blocks_at: u32,
+    /// How many blocks are saved.
+    block_count: u32,
+    data: Box<[u8]>,
+}
+
+/// What a [`Frozen`] holds, as a freeze gathers it.
+#[derive(Default)]
+struct FrozenParts {
+    /// The mutable globals' values, in the plan's order.
+    globals: Vec<Val>,
     /// Indexes of the 64-byte blocks saved, in order: those that hold a
     /// non-zero byte (base [`Base::Zero`]) or differ from the pristine
     /// image (base [`Base::Pristine`]).
@@ -122,10 +138,59 @@ pub(crate) struct Frozen {
     /// Per saved block, in order: which of its bytes differ from the base
     /// (a little-endian `u64`, bit `i` for byte `i`), then those bytes. A
     /// block of a heap or of allocator state mostly differs in a few of its
-    /// bytes, so only those are kept; one allocation holds masks and bytes,
-    /// as a minimal hibernated process's bytes are mostly its allocations.
+    /// bytes, so only those are kept.
     bytes: Vec<u8>,
-    globals: Vec<Val>,
+}
+
+/// How a global's value is kept in a [`Frozen`]: a tag byte, then its bits
+/// (little-endian), as many bytes as the type has.
+const GLOBAL_I32: u8 = 0;
+const GLOBAL_I64: u8 = 1;
+const GLOBAL_F32: u8 = 2;
+const GLOBAL_F64: u8 = 3;
+const GLOBAL_V128: u8 = 4;
+
+impl FrozenParts {
+    /// Packs the parts into one allocation.
+    fn pack(self, memory_size: usize, base: Base) -> Result<Frozen, String> {
+        let mut data = Vec::with_capacity(
+            self.globals.len() * (1 + size_of::<u128>()) + self.blocks.len() * size_of::<u32>() + self.bytes.len(),
+        );
+        for value in &self.globals {
+            match *value {
+                Val::I32(v) => {
+                    data.push(GLOBAL_I32);
+                    data.extend_from_slice(&v.to_le_bytes());
+                }
+                Val::I64(v) => {
+                    data.push(GLOBAL_I64);
+                    data.extend_from_slice(&v.to_le_bytes());
+                }
+                Val::F32(bits) => {
+                    data.push(GLOBAL_F32);
+                    data.extend_from_slice(&bits.to_le_bytes());
+                }
+                Val::F64(bits) => {
+                    data.push(GLOBAL_F64);
+                    data.extend_from_slice(&bits.to_le_bytes());
+                }
+                Val::V128(v) => {
+                    data.push(GLOBAL_V128);
+                    data.extend_from_slice(&v.as_u128().to_le_bytes());
+                }
+                // The plan refuses modules with a mutable reference global.
+                _ => return Err("a mutable global holds a reference".into()),
+            }
+        }
+        let too_large = |_| "a hibernated image is too large".to_string();
+        let blocks_at = u32::try_from(data.len()).map_err(too_large)?;
+        let block_count = u32::try_from(self.blocks.len()).map_err(too_large)?;
+        for block in &self.blocks {
+            data.extend_from_slice(&block.to_le_bytes());
+        }
+        data.extend_from_slice(&self.bytes);
+        Ok(Frozen { memory_size, base, blocks_at, block_count, data: data.into_boxed_slice() })
+    }
 }
 
 /// What a [`Frozen`] memory's unsaved blocks held.
@@ -149,7 +214,44 @@ impl Frozen {
 
     /// Bytes this keeps of the memory (block contents and indexes).
     pub(crate) fn saved_bytes(&self) -> usize {
-        self.bytes.len() + self.blocks.len() * size_of::<u32>()
+        self.data.len() - self.blocks_at as usize
+    }
+
+    /// The saved blocks' indexes, in order.
+    fn blocks(&self) -> impl DoubleEndedIterator<Item = u32> + '_ {
+        let start = self.blocks_at as usize;
+        let end = start + self.block_count as usize * size_of::<u32>();
+        self.data[start..end].chunks_exact(size_of::<u32>()).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// The saved blocks' masks and bytes (see [`FrozenParts::bytes`]).
+    fn bytes(&self) -> &[u8] {
+        &self.data[self.blocks_at as usize + self.block_count as usize * size_of::<u32>()..]
+    }
+
+    /// The mutable globals' values, in the plan's order.
+    fn globals(&self) -> impl Iterator<Item = Val> + '_ {
+        let mut rest = &self.data[..self.blocks_at as usize];
+        std::iter::from_fn(move || {
+            let (&tag, tail) = rest.split_first()?;
+            let len = match tag {
+                GLOBAL_I32 | GLOBAL_F32 => 4,
+                GLOBAL_I64 | GLOBAL_F64 => 8,
+                _ => 16,
+            };
+            let (bits, tail) = tail.split_at(len);
+            rest = tail;
+            let mut le = [0u8; 16];
+            le[..len].copy_from_slice(bits);
+            let bits = u128::from_le_bytes(le);
+            Some(match tag {
+                GLOBAL_I32 => Val::I32(bits as u32 as i32),
+                GLOBAL_I64 => Val::I64(bits as u64 as i64),
+                GLOBAL_F32 => Val::F32(bits as u32),
+                GLOBAL_F64 => Val::F64(bits as u64),
+                _ => Val::V128(bits.into()),
+            })
+        })
     }
 }
 
@@ -168,7 +270,7 @@ impl Pristine {
     /// The pristine state `frozen` (saved from a fresh instance by
     /// [`freeze`]).
     pub(crate) fn new(frozen: Frozen) -> Pristine {
-        let end = frozen.blocks.last().map_or(0, |&last| (last as usize + 1) * BLOCK).min(frozen.memory_size);
+        let end = frozen.blocks().next_back().map_or(0, |last| (last as usize + 1) * BLOCK).min(frozen.memory_size);
         let mut image = vec![0u8; end].into_boxed_slice();
         // Every block lies below `end`, or past the memory (never saved).
         let _ = write_blocks(&mut image, &frozen);
@@ -364,14 +466,15 @@ pub(crate) fn freeze<T>(
         globals.push(export.get(store, instance, "global", Extern::into_global)?.get(&mut *store));
     }
     let base = if pristine.is_some() { Base::Pristine } else { Base::Zero };
-    let mut frozen = Frozen { memory_size: 0, base, blocks: Vec::new(), bytes: Vec::new(), globals };
+    let mut frozen = FrozenParts { globals, ..FrozenParts::default() };
+    let mut memory_size = 0;
     let mut dead_blocks = Vec::new();
     if let Some(memory) = plan.memory(store, instance)? {
         let data = memory.data(&*store);
         if data.len() / BLOCK > u32::MAX as usize {
             return Err(format!("a memory of {} bytes is too large to hibernate", data.len()));
         }
-        frozen.memory_size = data.len();
+        memory_size = data.len();
         let dead = match (pristine, plan.stack) {
             (Some(_), Some(stack)) => match frozen.globals.get(stack.global) {
                 Some(&Val::I32(pointer)) => stack.bottom as usize..pointer.cast_unsigned() as usize,
@@ -429,14 +532,12 @@ pub(crate) fn freeze<T>(
             }
         }
     }
-    frozen.blocks.shrink_to_fit();
-    frozen.bytes.shrink_to_fit();
-    Ok((frozen, dead_blocks))
+    Ok((frozen.pack(memory_size, base)?, dead_blocks))
 }
 
 /// Adds blocks to a [`Frozen`], or to the list of dead ones.
 struct Saver<'a> {
-    frozen: &'a mut Frozen,
+    frozen: &'a mut FrozenParts,
     /// The dead stack's bytes.
     dead: std::ops::Range<usize>,
     dead_blocks: &'a mut Vec<u32>,
@@ -517,7 +618,7 @@ pub(crate) fn reset<T>(
 /// [`freeze`], against `pristine`) and unchanged since, hold the pristine
 /// image again: only the blocks that differed are written.
 pub(crate) fn restore_saved_blocks(data: &mut [u8], frozen: &Frozen, dead: &[u32], pristine: &Pristine) {
-    for &block in frozen.blocks.iter().chain(dead) {
+    for block in frozen.blocks().chain(dead.iter().copied()) {
         let start = (block as usize * BLOCK).min(data.len());
         let end = (start + BLOCK).min(data.len());
         let image = pristine.bytes(start, end - start);
@@ -611,7 +712,7 @@ pub(crate) fn reset_globals<T>(
 /// freeze lists every block that holds a non-zero byte), and only the
 /// blocks in use were written.
 pub(crate) fn zero_saved_blocks(data: &mut [u8], frozen: &Frozen) {
-    for &block in &frozen.blocks {
+    for block in frozen.blocks() {
         let start = (block as usize * BLOCK).min(data.len());
         let end = (start + BLOCK).min(data.len());
         data[start..end].fill(0);
@@ -622,8 +723,8 @@ pub(crate) fn zero_saved_blocks(data: &mut [u8], frozen: &Frozen) {
 /// freeze's base (zeroes, or the pristine image) where they go.
 fn write_blocks(data: &mut [u8], frozen: &Frozen) -> Result<(), String> {
     let short = "a hibernated image is shorter than its blocks";
-    let mut bytes = frozen.bytes.as_slice();
-    for &block in &frozen.blocks {
+    let mut bytes = frozen.bytes();
+    for block in frozen.blocks() {
         let start = block as usize * BLOCK;
         let Some(block) = data.get_mut(start..start + BLOCK) else {
             return Err("the memory did not grow back to its size".into());
@@ -644,9 +745,9 @@ fn write_blocks(data: &mut [u8], frozen: &Frozen) -> Result<(), String> {
 
 /// Sets the mutable globals of `instance` to the values in `frozen`.
 fn restore_globals<T>(store: &mut Store<T>, instance: &Instance, plan: &Plan, frozen: &Frozen) -> Result<(), String> {
-    for (export, value) in plan.globals.iter().zip(&frozen.globals) {
+    for (export, value) in plan.globals.iter().zip(frozen.globals()) {
         let global = export.get(store, instance, "global", Extern::into_global)?;
-        global.set(&mut *store, *value).map_err(|e| format!("cannot restore global `{}`: {e}", export.name))?;
+        global.set(&mut *store, value).map_err(|e| format!("cannot restore global `{}`: {e}", export.name))?;
     }
     Ok(())
 }
@@ -768,7 +869,7 @@ mod tests {
         let (delta, dead) = freeze(&mut store, &used, &plan, Scan::Hibernation, Some(&pristine)).expect("freezes");
         assert!(delta.is_delta());
         // The counter's block, the zeroed word's block, the heap word's.
-        assert_eq!(delta.blocks, [12288 / 64, 12352 / 64, 40000 / 64]);
+        assert_eq!(delta.blocks().collect::<Vec<_>>(), [12288 / 64, 12352 / 64, 40000 / 64]);
         assert_eq!(dead, [4096 / 64], "the dead frame is listed, not saved");
 
         // Woken in a fresh instance, it holds what it left, but a clean stack.
@@ -782,6 +883,52 @@ mod tests {
         let memory = used.get_memory(&mut store, "memory").expect("memory");
         restore_saved_blocks(memory.data_mut(&mut store), &delta, &dead, &pristine);
         assert!(memory_of(&mut store, &used) == fresh_bytes, "the reset memory is not fresh");
+    }
+
+    #[test]
+    fn globals_of_every_numeric_type_come_back_bit_for_bit_with_the_memory() {
+        let wat = r#"(module (memory (export "memory") 1)
+            (global (export "a") (mut i32) (i32.const 0))
+            (global (export "b") (mut i64) (i64.const 0))
+            (global (export "c") (mut f32) (f32.const 0))
+            (global (export "d") (mut f64) (f64.const 0))
+            (global (export "e") (mut v128) (v128.const i64x2 0 0))
+            (func (export "work")
+              (global.set 0 (i32.const -7))
+              (global.set 1 (i64.const 0x123456789abcdef0))
+              (global.set 2 (f32.const nan:0x12345))
+              (global.set 3 (f64.const -0.0))
+              (global.set 4 (v128.const i64x2 -1 0x0102030405060708))
+              (i32.store (i32.const 100) (i32.const 0xabcdef))))"#;
+        let engine = wasmtime::Engine::default();
+        let wasm = wat::parse_str(wat).expect("valid WAT");
+        let module = Module::new(&engine, &wasm).expect("valid module");
+        let plan = plan(&module, Some(&wasm)).expect("eligible");
+        let mut store = Store::new(&engine, ());
+        let used = instance(&mut store, &module);
+        used.get_typed_func::<(), ()>(&mut store, "work").expect("work").call(&mut store, ()).expect("runs");
+        let (frozen, _) = freeze(&mut store, &used, &plan, Scan::Hibernation, None).expect("freezes");
+        assert_eq!(frozen.blocks().collect::<Vec<_>>(), [100 / 64]);
+
+        let woken = instance(&mut store, &module);
+        thaw(&mut store, &woken, &plan, &frozen).expect("thaws");
+        let bits = |name: &str, store: &mut Store<()>| {
+            let global = woken.get_global(&mut *store, name).expect("global");
+            match global.get(&mut *store) {
+                Val::I32(v) => v as u32 as u128,
+                Val::I64(v) => v as u64 as u128,
+                Val::F32(v) => v as u128,
+                Val::F64(v) => v as u128,
+                Val::V128(v) => v.as_u128(),
+                other => panic!("{name} holds {other:?}"),
+            }
+        };
+        assert_eq!(bits("a", &mut store), (-7i32) as u32 as u128);
+        assert_eq!(bits("b", &mut store), 0x123456789abcdef0);
+        assert_eq!(bits("c", &mut store), 0x7f812345, "the NaN's payload is kept");
+        assert_eq!(bits("d", &mut store), (-0.0f64).to_bits() as u128, "the sign of zero is kept");
+        assert_eq!(bits("e", &mut store), 0x0102030405060708_ffffffffffffffff);
+        assert_eq!(memory_of(&mut store, &woken)[100..104], 0xabcdefu32.to_le_bytes());
     }
 
     #[test]

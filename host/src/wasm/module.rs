@@ -22,8 +22,10 @@ pub(crate) struct LinkedModule<T: 'static> {
     /// typed once at load: a spawn then finds its function by index, with
     /// no type check (which takes a lock in wasmtime's engine-wide type
     /// registry, contended when every scheduler spawns).
-    entries: HashMap<Box<str>, ModuleExport>,
-    handlers: HashMap<Box<str>, ModuleExport>,
+    /// Their names are shared with the processes that start on them or
+    /// set them as handlers (no copy per process).
+    entries: HashMap<Arc<str>, ModuleExport>,
+    handlers: HashMap<Arc<str>, ModuleExport>,
     /// How its processes hibernate, or why they cannot (see `hibernate.rs`).
     pub(crate) hibernation: Arc<HibernationPlan>,
     /// What a fresh instance holds, saved from the first one (if processes
@@ -106,6 +108,12 @@ impl<T: 'static> LinkedModule<T> {
     /// the process starts handler-style, waiting for its first message.
     pub(crate) fn has_entry(&self, name: &str) -> bool {
         self.entries.contains_key(name) || self.handlers.contains_key(name)
+    }
+
+    /// The module's own copy of `name`, if it is an entry or a handler.
+    pub(crate) fn export_name(&self, name: &str) -> Option<Arc<str>> {
+        let (found, _) = self.entries.get_key_value(name).or_else(|| self.handlers.get_key_value(name))?;
+        Some(found.clone())
     }
 
     /// Whether export `name` is a handler (type `() -> i32`).
