@@ -41,6 +41,12 @@ impl<K: Eq + Hash, V> SmallMap<K, V> {
                     return Some(std::mem::replace(old, value));
                 }
                 if entries.len() < FEW {
+                    // Room for one at first (a vector's first push makes
+                    // room for four): most processes hold one link or
+                    // monitor, or two.
+                    if entries.capacity() == 0 {
+                        entries.reserve_exact(1);
+                    }
                     entries.push((key, value));
                     return None;
                 }
@@ -145,5 +151,8 @@ mod tests {
         assert_eq!(map.keys().copied().collect::<Vec<_>>(), [9, 3]);
         assert!(matches!(map, SmallMap::Few(_)));
         assert_eq!(std::mem::size_of::<SmallMap<u64, u64>>(), std::mem::size_of::<Vec<(u64, u64)>>());
+        let mut one: SmallMap<u64, u64> = SmallMap::default();
+        one.insert(1, 1);
+        assert!(matches!(&one, SmallMap::Few(entries) if entries.capacity() == 1), "one entry takes room for one");
     }
 }

@@ -69,7 +69,7 @@ impl KnownMemory {
 impl wasmtime::ResourceLimiter for ProcessState {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         self.memory.bytes = None;
-        let allowed = self.limiter.memory_growing(current, desired, maximum)?;
+        let allowed = self.limiter().memory_growing(current, desired, maximum)?;
         if allowed {
             // For introspection (`inspect.rs`): growths are rare, so the
             // count costs no message anything.
@@ -79,26 +79,26 @@ impl wasmtime::ResourceLimiter for ProcessState {
     }
 
     fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limiter.memory_grow_failed(error)
+        self.limiter().memory_grow_failed(error)
     }
 
     fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        self.limiter.table_growing(current, desired, maximum)
+        self.limiter().table_growing(current, desired, maximum)
     }
 
     fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        self.limiter.table_grow_failed(error)
+        self.limiter().table_grow_failed(error)
     }
 
     fn instances(&self) -> usize {
-        self.limiter.instances()
+        self.limiter().instances()
     }
 
     fn tables(&self) -> usize {
-        self.limiter.tables()
+        self.limiter().tables()
     }
 
     fn memories(&self) -> usize {
-        self.limiter.memories()
+        self.limiter().memories()
     }
 }

@@ -13,6 +13,7 @@ use super::waker::borrowed_waker;
 use super::{Body, Process};
 use crate::base::reason::ExitReason;
 use crate::mem::stack;
+use std::num::NonZeroU64;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -176,7 +177,7 @@ impl Process {
             return self.hibernate_into(store, task);
         };
         if let Some((reference, _)) = state.idle_timer.take() {
-            self.runtime.timers.cancel(reference);
+            self.runtime.timers.cancel(reference.get());
         }
         state.current = Some(message);
         let idle = take_state!(task, Task::Idle);
@@ -286,8 +287,11 @@ impl Process {
         let sequence = state.receive_sequence;
         let runtime = &self.runtime;
         // `None` only when the node is stopping.
-        state.idle_timer =
-            runtime.timers.wake_after(&runtime.table, self.pid, sequence, after).map(|reference| (reference, sequence));
+        state.idle_timer = runtime
+            .timers
+            .wake_after(&runtime.table, self.pid, sequence, after)
+            .and_then(NonZeroU64::new)
+            .map(|reference| (reference, sequence));
     }
 
     /// Whether the idle timer armed by [`Process::arm_idle_timer`] fired.

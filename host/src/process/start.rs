@@ -29,7 +29,7 @@ pub(crate) fn recycled(process: &Arc<Process>, spec: StartSpec) -> Result<Instan
     // shared by every scheduler thread.
     let mut state = ProcessState::new(process, module, caps, arg);
     state.maps = maps;
-    let fuel_start = state.fuel_start;
+    let fuel_start = state.fuel_start();
     let mut store = into_spare(process, spare, state);
     // The same entry as the store's last process: its handle still holds.
     let state = store.data_mut();
@@ -57,7 +57,7 @@ fn into_spare(process: &Process, spare: recycle::Spare, mut state: ProcessState)
 pub(crate) async fn instantiate(process: Arc<Process>, spec: StartSpec) -> Instantiated {
     let mut state = ProcessState::new(&process, spec.module.clone(), spec.caps, spec.arg);
     state.maps = spec.maps;
-    let fuel_start = state.fuel_start;
+    let fuel_start = state.fuel_start();
     let (mut store, setup) = new_store(&process.runtime.engine, state, fuel_start, process.runtime.config.reductions);
     if let Err(error) = setup {
         return Instantiated { store, outcome: Err(error) };
@@ -237,7 +237,7 @@ fn classify_trap(error: wasmtime::Error, state: &ProcessState) -> ExitReason {
     if let Some(wasmtime::Trap::OutOfFuel) = error.downcast_ref::<wasmtime::Trap>() {
         return ExitReason::Limit(format!(
             "fuel: the process used all the fuel it may use, the process limit of {}",
-            state.fuel_start
+            state.fuel_start()
         ));
     }
     let mut text = String::new();
