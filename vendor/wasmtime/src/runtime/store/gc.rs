@@ -974,7 +974,9 @@ impl StoreOpaque {
 
         let gc_store = GcStore::new(index, heap, engine.tunables().gc_zeal_alloc_counter);
         *self.vm_store_context.gc_heap.get_mut() = gc_store.vmmemory_definition();
-        Ok(self.gc_store.insert(try_new::<Box<_>>(gc_store)?))
+        Ok(self
+            .gc_store
+            .insert(wasmtime_environ::collections::try_new::<alloc::boxed::Box<_>>(gc_store)?))
     }
 
     /// Tests whether there is a pending exception.
