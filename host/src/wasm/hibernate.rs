@@ -150,6 +150,15 @@ const GLOBAL_F32: u8 = 2;
 const GLOBAL_F64: u8 = 3;
 const GLOBAL_V128: u8 = 4;
 
+/// How many bytes a global's value of type `tag` takes in a [`Frozen`].
+fn global_len(tag: u8) -> usize {
+    match tag {
+        GLOBAL_I32 | GLOBAL_F32 => 4,
+        GLOBAL_I64 | GLOBAL_F64 => 8,
+        _ => 16,
+    }
+}
+
 impl FrozenParts {
     /// Packs the parts into one allocation.
     fn pack(self, memory_size: usize, base: Base) -> Result<Frozen, String> {
@@ -157,30 +166,17 @@ impl FrozenParts {
             self.globals.len() * (1 + size_of::<u128>()) + self.blocks.len() * size_of::<u32>() + self.bytes.len(),
         );
         for value in &self.globals {
-            match *value {
-                Val::I32(v) => {
-                    data.push(GLOBAL_I32);
-                    data.extend_from_slice(&v.to_le_bytes());
-                }
-                Val::I64(v) => {
-                    data.push(GLOBAL_I64);
-                    data.extend_from_slice(&v.to_le_bytes());
-                }
-                Val::F32(bits) => {
-                    data.push(GLOBAL_F32);
-                    data.extend_from_slice(&bits.to_le_bytes());
-                }
-                Val::F64(bits) => {
-                    data.push(GLOBAL_F64);
-                    data.extend_from_slice(&bits.to_le_bytes());
-                }
-                Val::V128(v) => {
-                    data.push(GLOBAL_V128);
-                    data.extend_from_slice(&v.as_u128().to_le_bytes());
-                }
+            let (tag, bits) = match *value {
+                Val::I32(v) => (GLOBAL_I32, u128::from(v.cast_unsigned())),
+                Val::I64(v) => (GLOBAL_I64, u128::from(v.cast_unsigned())),
+                Val::F32(bits) => (GLOBAL_F32, u128::from(bits)),
+                Val::F64(bits) => (GLOBAL_F64, u128::from(bits)),
+                Val::V128(v) => (GLOBAL_V128, v.as_u128()),
                 // The plan refuses modules with a mutable reference global.
                 _ => return Err("a mutable global holds a reference".into()),
-            }
+            };
+            data.push(tag);
+            data.extend_from_slice(&bits.to_le_bytes()[..global_len(tag)]);
         }
         let too_large = |_| "a hibernated image is too large".to_string();
         let blocks_at = u32::try_from(data.len()).map_err(too_large)?;
@@ -234,11 +230,7 @@ impl Frozen {
         let mut rest = &self.data[..self.blocks_at as usize];
         std::iter::from_fn(move || {
             let (&tag, tail) = rest.split_first()?;
-            let len = match tag {
-                GLOBAL_I32 | GLOBAL_F32 => 4,
-                GLOBAL_I64 | GLOBAL_F64 => 8,
-                _ => 16,
-            };
+            let len = global_len(tag);
             let (bits, tail) = tail.split_at(len);
             rest = tail;
             let mut le = [0u8; 16];
