@@ -36,9 +36,8 @@ use super::{Body, Process};
 use crate::mem::region;
 use crate::wasm::hibernate;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 /// Idle handler-style processes a thread lists before it releases the
@@ -69,15 +68,22 @@ struct ThreadTrim {
     /// Processes whose stacks a pass released while the thread was busy:
     /// their constant pages go only once the thread has no work (see
     /// [`Release`]), if they are still idle then.
-    image_pending: VecDeque<Arc<Process>>,
+    image_pending: Vec<Arc<Process>>,
+    /// The length of `image_pending` at which it drops the processes that
+    /// exited or ran again (see [`IMAGE_PENDING_COMPACT`]).
+    compact_at: usize,
 }
 
-/// Most processes a thread keeps in [`ThreadTrim::image_pending`]: past it,
-/// the constant pages of those listed longest go at once, although the
-/// thread is busy (a thread that starts more idle servers than this before
-/// it runs out of work left the rest with their constant pages: 35 KiB an
-/// idle Rust GenServer at 200,000, 8 KiB at 50,000).
-const IMAGE_PENDING_MAX: usize = 1 << 16;
+/// The length at which a thread's [`ThreadTrim::image_pending`] first drops
+/// the processes that exited or ran again since they were put there; then
+/// at twice what it kept. A process is on it once at most (see
+/// [`StackTrim::enter_image_pending`]), so it holds no more than twice the
+/// processes waiting, however long the thread stays busy. (It used to stop
+/// taking processes at this length: a thread that started more idle
+/// servers than this before it ran out of work left the rest with their
+/// constant pages, 35 KiB an idle Rust GenServer at 200,000, against 8 KiB
+/// at 50,000.)
+const IMAGE_PENDING_COMPACT: usize = 1 << 16;
 
 /// What a trim pass gives back of the idle processes it holds.
 ///
@@ -111,7 +117,8 @@ pub(crate) fn enable_on_this_thread() {
         last_trim: Instant::now(),
         idle_since: None,
         idle_passes: 0,
-        image_pending: VecDeque::new(),
+        image_pending: Vec::new(),
+        compact_at: IMAGE_PENDING_COMPACT,
     };
     THREAD.with(|thread| *thread.borrow_mut() = Some(trim));
 }
@@ -153,18 +160,22 @@ pub(crate) fn went_idle(process: Arc<Process>) {
     });
     if let Some(stayed_idle) = stayed_idle {
         let released = trim(stayed_idle, Release::Stack);
-        let overflow = THREAD.with(|thread| {
+        THREAD.with(|thread| {
             let mut thread = thread.borrow_mut();
-            let Some(thread) = thread.as_mut() else { return Vec::new() };
-            thread.image_pending.extend(released);
-            let excess = thread.image_pending.len().saturating_sub(IMAGE_PENDING_MAX);
-            thread.image_pending.drain(..excess).collect()
+            let Some(thread) = thread.as_mut() else { return };
+            let pending = &mut thread.image_pending;
+            pending.extend(released.into_iter().filter(|process| process.stack_trim.enter_image_pending()));
+            if pending.len() >= thread.compact_at {
+                pending.retain(|process| {
+                    let waiting = process.stack_trim.is_released() && !process.run_state.is_done();
+                    if !waiting {
+                        process.stack_trim.leave_image_pending();
+                    }
+                    waiting
+                });
+                thread.compact_at = (pending.len() * 2).max(IMAGE_PENDING_COMPACT);
+            }
         });
-        // Those used since their stack went are listed again, or busy.
-        let still_released: Vec<_> = overflow.into_iter().filter(|process| process.stack_trim.is_released()).collect();
-        if !still_released.is_empty() {
-            trim(still_released, Release::Image);
-        }
     }
 }
 
@@ -182,7 +193,8 @@ pub(crate) fn thread_idle() -> Option<Duration> {
         if let Some(left) = TRIM_INTERVAL.checked_sub(idle_for).filter(|left| !left.is_zero()) {
             return Some((Err(left), false, Vec::new()));
         }
-        let pending = Vec::from(std::mem::take(&mut thread.image_pending));
+        let pending = std::mem::take(&mut thread.image_pending);
+        thread.compact_at = IMAGE_PENDING_COMPACT;
         if thread.idle_passes >= u32::from(StackTrim::MAX_PATIENCE) {
             thread.trim_at = TRIM_BATCH;
             return Some((Ok(std::mem::take(&mut thread.idle_handlers)), true, pending));
@@ -201,7 +213,13 @@ pub(crate) fn thread_idle() -> Option<Duration> {
             }
             trim(listed, Release::StackAndImage);
             // Those used since their stack went are listed again, or busy.
-            let still_released = pending.into_iter().filter(|process| process.stack_trim.is_released()).collect();
+            let still_released = pending
+                .into_iter()
+                .filter(|process| {
+                    process.stack_trim.leave_image_pending();
+                    process.stack_trim.is_released()
+                })
+                .collect();
             trim(still_released, Release::Image);
             let left = THREAD.with(|thread| thread.borrow().as_ref().is_some_and(|t| !t.idle_handlers.is_empty()));
             (left && !all).then_some(TRIM_INTERVAL)
@@ -438,6 +456,10 @@ pub(crate) struct StackTrim {
     /// Passes it must stay idle through before its stack goes, less one
     /// (0: one pass).
     extra_patience: AtomicU8,
+    /// Whether it is on a thread's list of processes whose constant pages
+    /// go once the thread has no work (set by a swap: a process on one
+    /// thread's list is not put on another's, nor twice on one).
+    image_pending: AtomicBool,
 }
 
 impl StackTrim {
@@ -521,6 +543,17 @@ impl StackTrim {
         self.state.load(Ordering::Relaxed) & Self::RELEASED != 0
     }
 
+    /// Puts the process on a thread's list of those whose constant pages go
+    /// once it has no work: whether it was on none (it is now).
+    fn enter_image_pending(&self) -> bool {
+        !self.image_pending.swap(true, Ordering::Relaxed)
+    }
+
+    /// Takes the process off that list.
+    fn leave_image_pending(&self) {
+        self.image_pending.store(false, Ordering::Relaxed);
+    }
+
     /// Takes the process off the list whatever its use.
     fn unlist(&self) {
         self.state.store(Self::UNLISTED, Ordering::Relaxed);
@@ -538,6 +571,15 @@ mod tests {
         assert_eq!(adjacent_runs(&mut stacks), vec![(0x1000, 0x3000), (0x5000, 0x3000)]);
         assert_eq!(adjacent_runs(&mut []), vec![]);
         assert_eq!(adjacent_runs(&mut [(0x8000, 0x1000)]), vec![(0x8000, 0x1000)]);
+    }
+
+    #[test]
+    fn a_process_waits_for_its_constant_pages_on_one_list_at_most() {
+        let trim = StackTrim::default();
+        assert!(trim.enter_image_pending(), "the first list takes it");
+        assert!(!trim.enter_image_pending(), "no second entry while it is on a list");
+        trim.leave_image_pending();
+        assert!(trim.enter_image_pending(), "taken again once off the list");
     }
 
     #[test]
