@@ -272,7 +272,9 @@ impl Process {
                             &state.caps,
                             seen,
                         );
-                        see_queue(&hibernated.state.received, &mut mailbox);
+                        if let Some(received) = hibernated.state.received() {
+                            see_queue(received, &mut mailbox);
+                        }
                         seen.hibernated_image = hibernated.frozen.saved_bytes();
                         seen.status = ProcessStatus::Hibernated;
                     }

@@ -426,4 +426,13 @@ mod tests {
         // 384...: a field that pushes past 240 costs every process 64 bytes.
         assert!(size_of::<Process>() + 16 <= 256, "{} bytes", size_of::<Process>());
     }
+
+    #[test]
+    fn a_hibernated_process_keeps_its_state_in_a_192_byte_block() {
+        // With the process, its frozen memory and its links, a hibernated
+        // process's box is most of what it costs; mimalloc's class past 192
+        // bytes is 224.
+        let size = size_of::<super::task::Hibernated>();
+        assert!(size <= 192, "{size} bytes");
+    }
 }

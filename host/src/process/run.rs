@@ -194,7 +194,7 @@ impl Process {
     #[inline(always)]
     fn step_hibernated(&self, task: &mut Task) -> Step {
         let Task::Hibernated(hibernated) = task else { return ControlFlow::Continue(()) };
-        if hibernated.state.received.is_empty() && self.mailbox.is_empty() {
+        if hibernated.state.received().is_none_or(|received| received.is_empty()) && self.mailbox.is_empty() {
             return ControlFlow::Break(RunOutcome::Pending);
         }
         let hibernated = take_state!(task, Task::Hibernated);

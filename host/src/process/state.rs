@@ -168,8 +168,10 @@ impl ProcessState {
 /// the rare case a receive left something in it: about half the bytes.
 pub(crate) struct DormantState {
     pub(crate) process: Arc<Process>,
-    /// Messages taken from the shared mailbox and not yet received.
-    pub(crate) received: Received,
+    /// Messages taken from the shared mailbox and not yet received, if any
+    /// (boxed: a hibernated process with messages wakes at once, so few
+    /// keep any, and the box is a quarter of the queue's size).
+    received: Option<Box<Received>>,
     /// The receive state, unless at rest (see [`ReceiveState::is_at_rest`]).
     receive: Option<Box<ReceiveState>>,
     receive_sequence: u64,
@@ -231,7 +233,7 @@ impl ProcessState {
         let receive = std::mem::take(&mut self.receive);
         DormantState {
             process: self.process.clone(),
-            received: std::mem::take(&mut self.received),
+            received: (!self.received.is_empty()).then(|| Box::new(std::mem::take(&mut self.received))),
             receive: (!receive.is_at_rest()).then(|| Box::new(receive)),
             receive_sequence: self.receive_sequence,
             handler: self.handler.take(),
@@ -261,7 +263,7 @@ impl DormantState {
             pid: self.process.pid,
             last_read_to: 0,
             memory: KnownMemory::default(),
-            received: std::mem::take(&mut self.received),
+            received: self.received.take().map(|received| *received).unwrap_or_default(),
             receive: self.receive.take().map(|receive| *receive).unwrap_or_default(),
             receive_sequence: self.receive_sequence,
             handler: self.handler.take(),
@@ -283,11 +285,19 @@ impl DormantState {
     }
 }
 
+impl DormantState {
+    /// Messages taken from the shared mailbox and not yet received.
+    pub(crate) fn received(&self) -> Option<&Received> {
+        self.received.as_deref()
+    }
+}
+
 impl Drop for DormantState {
     /// A hibernated process that ends gives back what it held, as its
     /// [`ProcessState`] would have.
     fn drop(&mut self) {
-        release_held(&self.process, &mut self.received, &mut self.arg);
+        let mut received = self.received.take().map(|received| *received).unwrap_or_default();
+        release_held(&self.process, &mut received, &mut self.arg);
     }
 }
 
