@@ -61,7 +61,7 @@ impl Names {
         if attached.name.is_some() {
             return Err(NameError::AlreadyNamed);
         }
-        attached.name = Some(name.to_string());
+        attached.name = Some(name.into());
         names.insert(name.to_string(), pid);
         Ok(())
     }
@@ -121,7 +121,7 @@ impl Names {
         if relations.is_exited() {
             return Err(NameError::Noproc);
         }
-        relations.attach().keyed.push((name.to_string(), key.into()));
+        relations.attach().keyed.get_or_insert_default().push((name.to_string(), key.into()));
         entries.entry(key.into()).or_default().push((process.pid(), value.into()));
         Ok(())
     }
@@ -130,8 +130,8 @@ impl Names {
     pub(crate) fn registry_unregister<P: Member>(&self, name: &str, process: &P, key: &[u8]) -> Result<(), NameError> {
         let registry = self.keyed(name)?;
         remove_entries(&registry, key, process.pid());
-        if let Some(attached) = process.relations().attached_mut() {
-            attached.keyed.retain(|(r, k)| !(r == name && &**k == key));
+        if let Some(keyed) = process.relations().attached_mut().and_then(|attached| attached.keyed.as_mut()) {
+            keyed.retain(|(r, k)| !(r == name && &**k == key));
         }
         Ok(())
     }
@@ -145,11 +145,11 @@ impl Names {
 
     /// Releases the names of a process that exited (what its
     /// [`Departure`](super::signals::Departure) listed).
-    pub(crate) fn release(&self, pid: Pid, name: Option<String>, keyed: Vec<(String, Box<[u8]>)>) {
+    pub(crate) fn release(&self, pid: Pid, name: Option<Box<str>>, keyed: Vec<(String, Box<[u8]>)>) {
         if let Some(name) = name {
             let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-            if names.get(&name) == Some(&pid) {
-                names.remove(&name);
+            if names.get(&*name) == Some(&pid) {
+                names.remove(&*name);
             }
         }
         for (registry, key) in keyed {

@@ -68,12 +68,14 @@ pub(crate) struct Attached {
     /// Monitors this process holds: ref -> target.
     monitoring: SmallMap<u64, Pid>,
     /// Its registered name, if any (see `names.rs`).
-    pub(crate) name: Option<String>,
-    /// Its entries in keyed registries: (registry, key).
-    pub(crate) keyed: Vec<(String, Box<[u8]>)>,
+    pub(crate) name: Option<Box<str>>,
+    /// Its entries in keyed registries: (registry, key), if any (boxed, as
+    /// `awaited_by`: most processes have none, and a box is a third of a
+    /// vector, which keeps this record in a 128-byte block).
+    pub(crate) keyed: Option<Box<Vec<(String, Box<[u8]>)>>>,
     /// The departures of processes whose exit signals are ending this one:
     /// they wait for this one's departure to finish.
-    awaited_by: Vec<Arc<Departing>>,
+    awaited_by: Option<Box<Vec<Arc<Departing>>>>,
     /// Who is told the exit reason and whether the process started: the
     /// host, for a process it spawned (few processes have one).
     pub(crate) exit_waiter: Option<ExitWaiter>,
@@ -107,7 +109,7 @@ pub(crate) struct Departure {
     monitoring: SmallMap<u64, Pid>,
     awaited_by: Vec<Arc<Departing>>,
     /// Its registered name (released by `names.rs`).
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<Box<str>>,
     /// Its keyed registry entries (released by `names.rs`).
     pub(crate) keyed: Vec<(String, Box<[u8]>)>,
     /// Who is told its exit reason.
@@ -158,9 +160,9 @@ impl Relations {
             links: a.links,
             monitored_by: a.monitored_by,
             monitoring: a.monitoring,
-            awaited_by: a.awaited_by,
+            awaited_by: a.awaited_by.map(|awaited_by| *awaited_by).unwrap_or_default(),
             name: a.name,
-            keyed: a.keyed,
+            keyed: a.keyed.map(|keyed| *keyed).unwrap_or_default(),
             exit_waiter: a.exit_waiter,
         }
     }
@@ -176,7 +178,7 @@ impl Relations {
         if self.pending_exit.is_none() {
             self.pending_exit = Some(reason);
         }
-        self.attach().awaited_by.push(departing.clone());
+        self.attach().awaited_by.get_or_insert_default().push(departing.clone());
         true
     }
 
@@ -519,8 +521,10 @@ mod tests {
     #[test]
     fn the_relations_of_an_unattached_process_stay_small() {
         // Every process carries a `Relations`; links, monitors and names
-        // live in a box made on first use.
+        // live in a box made on first use, which fits mimalloc's 128-byte
+        // class (the next is 160).
         assert!(size_of::<Relations>() <= 48, "{} bytes", size_of::<Relations>());
+        assert!(size_of::<Attached>() <= 128, "{} bytes", size_of::<Attached>());
     }
 
     /// The exit-signal table of docs/ABI.md, as Erlang has it: what a signal
