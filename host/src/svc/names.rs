@@ -11,6 +11,7 @@
 
 use super::Member;
 use super::process_table::ProcessTable;
+use super::signals::KeyedEntries;
 use crate::base::pid::Pid;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -145,7 +146,7 @@ impl Names {
 
     /// Releases the names of a process that exited (what its
     /// [`Departure`](super::signals::Departure) listed).
-    pub(crate) fn release(&self, pid: Pid, name: Option<Box<str>>, keyed: Vec<(String, Box<[u8]>)>) {
+    pub(crate) fn release(&self, pid: Pid, name: Option<Box<str>>, keyed: KeyedEntries) {
         if let Some(name) = name {
             let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
             if names.get(&*name) == Some(&pid) {

@@ -72,14 +72,18 @@ pub(crate) struct Attached {
     /// Its entries in keyed registries: (registry, key), if any (boxed, as
     /// `awaited_by`: most processes have none, and a box is a third of a
     /// vector, which keeps this record in a 128-byte block).
-    pub(crate) keyed: Option<Box<Vec<(String, Box<[u8]>)>>>,
+    pub(crate) keyed: Option<Box<KeyedEntries>>,
     /// The departures of processes whose exit signals are ending this one:
     /// they wait for this one's departure to finish.
+    #[allow(clippy::box_collection)] // a thin pointer: see `keyed`
     awaited_by: Option<Box<Vec<Arc<Departing>>>>,
     /// Who is told the exit reason and whether the process started: the
     /// host, for a process it spawned (few processes have one).
     pub(crate) exit_waiter: Option<ExitWaiter>,
 }
+
+/// A process's entries in keyed registries: (registry, key).
+pub(crate) type KeyedEntries = Vec<(String, Box<[u8]>)>;
 
 /// Where the host hears a process's exit reason, and whether the process
 /// started (see `Process::record_exit`).
@@ -111,7 +115,7 @@ pub(crate) struct Departure {
     /// Its registered name (released by `names.rs`).
     pub(crate) name: Option<Box<str>>,
     /// Its keyed registry entries (released by `names.rs`).
-    pub(crate) keyed: Vec<(String, Box<[u8]>)>,
+    pub(crate) keyed: KeyedEntries,
     /// Who is told its exit reason.
     pub(crate) exit_waiter: Option<ExitWaiter>,
 }
