@@ -263,7 +263,7 @@ impl DormantState {
             pid: self.process.pid,
             last_read_to: 0,
             memory: KnownMemory::default(),
-            received: self.received.take().map(|received| *received).unwrap_or_default(),
+            received: self.take_received(),
             receive: self.receive.take().map(|receive| *receive).unwrap_or_default(),
             receive_sequence: self.receive_sequence,
             handler: self.handler.take(),
@@ -283,12 +283,15 @@ impl DormantState {
             started_on: self.started_on.take(),
         }
     }
-}
 
-impl DormantState {
     /// Messages taken from the shared mailbox and not yet received.
     pub(crate) fn received(&self) -> Option<&Received> {
         self.received.as_deref()
+    }
+
+    /// Takes those messages out (an empty queue if there were none).
+    fn take_received(&mut self) -> Received {
+        self.received.take().map(|received| *received).unwrap_or_default()
     }
 }
 
@@ -296,7 +299,7 @@ impl Drop for DormantState {
     /// A hibernated process that ends gives back what it held, as its
     /// [`ProcessState`] would have.
     fn drop(&mut self) {
-        let mut received = self.received.take().map(|received| *received).unwrap_or_default();
+        let mut received = self.take_received();
         release_held(&self.process, &mut received, &mut self.arg);
     }
 }
