@@ -65,7 +65,8 @@ pub(crate) fn timeout_arg(timeout_ms: Option<u64>) -> i64 {
 pub(crate) fn outcome(result: i32) -> Result<Vec<u8>, CallError> {
     let down_reason = || current_message().and_then(|m| m.as_down()).map_or(ExitReason::Noproc, |down| down.reason);
     match result {
-        n if n >= 0 => Ok(current_message().map(|m| m.data).unwrap_or_default()),
+        // The reply's length: its bytes are all the caller needs.
+        n if n >= 0 => Ok(crate::read_current(n as usize)),
         sys::ERR_TIMEOUT => Err(CallError::Timeout),
         sys::ERR_NOPROC => Err(CallError::NoProc),
         sys::ERR_EXITED => Err(CallError::Exited(down_reason())),
@@ -173,5 +174,19 @@ impl Message {
         }
         let token = i64::from_le_bytes(self.data.get(..8)?.try_into().ok()?);
         Some(Request { reply_to: ReplyTo { caller: self.sender, token }, body: self.data[8..].to_vec() })
+    }
+
+    /// [`Message::as_call`] that keeps the message's bytes for the body
+    /// instead of copying them (a server takes every request this way);
+    /// the message back if it is not a request.
+    pub(crate) fn into_call(mut self) -> Result<Request, Message> {
+        if self.tag != sys::TAG_CALL {
+            return Err(self);
+        }
+        let Some(token) = self.data.get(..8).and_then(|t| t.try_into().ok()).map(i64::from_le_bytes) else {
+            return Err(self);
+        };
+        self.data.drain(..8);
+        Ok(Request { reply_to: ReplyTo { caller: self.sender, token }, body: self.data })
     }
 }

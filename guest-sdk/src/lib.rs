@@ -452,24 +452,30 @@ impl Message {
 /// inside a handler the message the handler was called for. `None` if there
 /// is none.
 pub fn current_message() -> Option<Message> {
-    // The size first: it is never negative for a message, while a host
-    // message's tag may be.
-    // SAFETY: `msg_size` takes no arguments and touches no guest memory.
-    let size = usize::try_from(unsafe { sys::msg_size() }).ok()?;
-    // SAFETY: `msg_tag` takes no arguments and touches no guest memory.
-    let tag = unsafe { sys::msg_tag() };
-    // SAFETY: `msg_sender` takes no arguments and touches no guest memory.
-    let sender = Pid(unsafe { sys::msg_sender() } as u64);
+    let mut header = [0u8; 16];
+    // The size is never negative for a message, while a host message's tag
+    // may be.
+    // SAFETY: `header` is 16 writable bytes, all `msg_header` writes.
+    let size = usize::try_from(unsafe { sys::msg_header(header.as_mut_ptr()) }).ok()?;
+    let (tag, sender) = header.split_at(8);
+    let tag = i64::from_le_bytes(tag.try_into().ok()?);
+    let sender = Pid(u64::from_le_bytes(sender.try_into().ok()?));
+    Some(Message { sender, tag, data: read_current(size) })
+}
+
+/// The first `size` bytes of the current message (all of them, when `size`
+/// is its length as a receive or a call returned it): one host call.
+pub(crate) fn read_current(size: usize) -> Vec<u8> {
     let mut data = Vec::with_capacity(size);
+    let Ok(len) = i32::try_from(size) else { return data };
     // SAFETY: `data` owns at least `size` bytes of spare capacity at
-    // `as_mut_ptr()` (`size` came from an `i32`, so the cast is exact); the
-    // host writes at most `size` bytes there.
-    let copied = unsafe { sys::msg_read(0, data.as_mut_ptr(), size as i32) };
-    let copied = usize::try_from(copied).ok()?.min(size);
+    // `as_mut_ptr()`; the host writes at most `len == size` bytes there.
+    let copied = unsafe { sys::msg_read(0, data.as_mut_ptr(), len) };
+    let copied = usize::try_from(copied).unwrap_or(0).min(size);
     // SAFETY: `copied <= size <= capacity`, and `msg_read` initialised the
     // first `copied` bytes (it returns how many it wrote).
     unsafe { data.set_len(copied) };
-    Some(Message { sender, tag, data })
+    data
 }
 
 /// Waits for the oldest message whose tag is one of `tags` (any tag if

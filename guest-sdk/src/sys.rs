@@ -296,6 +296,12 @@ unsafe extern "C" {
     /// if none).
     pub fn msg_size() -> i32;
 
+    /// `msg_header: (out_ptr: i32) -> i32`: writes the current message's
+    /// tag (`i64` LE) and sender's pid (`i64` LE) to the 16 bytes at
+    /// `out_ptr` and returns its length; `ERR_NO_MESSAGE` (nothing written)
+    /// if none.
+    pub fn msg_header(out_ptr: *mut u8) -> i32;
+
     /// `msg_read: (offset, dst_ptr, dst_len: i32) -> i32`: copies
     /// `min(dst_len, size - offset)` bytes of the current message, from
     /// `offset`, to `dst_ptr`; returns the number copied (0 when

@@ -28,6 +28,7 @@ static const void *const abi_functions[] = {
     (const void *)&warren_msg_tag,
     (const void *)&warren_msg_sender,
     (const void *)&warren_msg_size,
+    (const void *)&warren_msg_header,
     (const void *)&warren_msg_read,
     (const void *)&warren_msg_queue_len,
     (const void *)&warren_call,

@@ -397,6 +397,13 @@ warren_pid_t warren_msg_sender(void);
 WARREN_IMPORT("msg_size")
 int32_t warren_msg_size(void);
 
+/* The current message's tag and sender's pid (little-endian, 8 bytes
+ * each, at `out`) and its length: one host call instead of
+ * warren_msg_tag, warren_msg_sender and warren_msg_size. Returns
+ * WARREN_ERR_NO_MESSAGE (nothing written) if there is none. */
+WARREN_IMPORT("msg_header")
+int32_t warren_msg_header(void *out);
+
 /* How many messages wait in the mailbox (the current one not included), as
    Erlang's message_queue_len. */
 WARREN_IMPORT("msg_queue_len")

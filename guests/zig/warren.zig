@@ -165,6 +165,7 @@ pub const raw = struct {
     pub extern "warren_v1" fn msg_tag() i64;
     pub extern "warren_v1" fn msg_sender() i64;
     pub extern "warren_v1" fn msg_size() i32;
+    pub extern "warren_v1" fn msg_header(out_ptr: [*]u8) i32;
     pub extern "warren_v1" fn msg_read(offset: i32, dst_ptr: [*]u8, dst_len: i32) i32;
     pub extern "warren_v1" fn msg_queue_len() i32;
     // Calls.

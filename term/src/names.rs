@@ -9,28 +9,20 @@ use crate::tag::ATOM_EXT;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// [`snake_chars`] for an ASCII `name`, a byte at a time: the same words
-/// (ASCII letters are the only cased characters, digits keep the mode), no
-/// `char` decoding and no `to_lowercase` iterator. Names are converted at
-/// every encode and decode of a variant, so this is on the path of every
-/// GenServer call.
-fn snake_ascii(name: &[u8], mut emit: impl FnMut(u8)) {
-    let mut first = true;
-    let mut word = |w: &[u8], emit: &mut dyn FnMut(u8)| {
-        if !core::mem::take(&mut first) {
-            emit(b'_');
-        }
-        for &c in w {
-            emit(c.to_ascii_lowercase());
-        }
-    };
+/// The words of an ASCII `name` in order, as [`snake_chars`] splits them
+/// (ASCII letters are the only cased characters, digits keep the mode),
+/// each as a slice of `name` still in its own case: no `char` decoding, no
+/// `to_lowercase` iterator, and a call per word rather than per character.
+/// Names are converted at every encode and decode of a variant, so this is
+/// on the path of every GenServer call.
+fn snake_ascii_words(name: &[u8], mut word: impl FnMut(&[u8])) {
     for part in name.split(|c| !c.is_ascii_alphanumeric()) {
         let mut start = 0;
         let mut mode = Mode::Boundary;
         for i in 0..part.len() {
             let c = part[i];
             let Some(&next) = part.get(i + 1) else {
-                word(&part[start..], &mut emit);
+                word(&part[start..]);
                 break;
             };
             let next_mode = if c.is_ascii_lowercase() {
@@ -41,17 +33,43 @@ fn snake_ascii(name: &[u8], mut emit: impl FnMut(u8)) {
                 mode
             };
             if next_mode == Mode::Lower && next.is_ascii_uppercase() {
-                word(&part[start..i + 1], &mut emit);
+                word(&part[start..i + 1]);
                 start = i + 1;
                 mode = Mode::Boundary;
             } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
-                word(&part[start..i], &mut emit);
+                word(&part[start..i]);
                 start = i;
                 mode = Mode::Boundary;
             } else {
                 mode = next_mode;
             }
         }
+    }
+}
+
+/// [`snake_chars`] for an ASCII `name`, a byte at a time.
+fn snake_ascii(name: &[u8], mut emit: impl FnMut(u8)) {
+    let mut first = true;
+    snake_ascii_words(name, |w| {
+        if !core::mem::take(&mut first) {
+            emit(b'_');
+        }
+        for &c in w {
+            emit(c.to_ascii_lowercase());
+        }
+    });
+}
+
+/// Whether `name` is one word: an ASCII letter, then only lowercase ASCII
+/// letters and digits (`Ping`, `echo`, `Version2`). Its snake_case is
+/// itself with the first letter lowercased. Most variant names are one
+/// word, and skip the word scan.
+fn one_word(name: &[u8]) -> bool {
+    match name.split_first() {
+        Some((first, rest)) => {
+            first.is_ascii_alphabetic() && rest.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        }
+        None => false,
     }
 }
 
@@ -126,11 +144,34 @@ pub(crate) fn snake_case(name: &str) -> String {
 
 /// Whether `atom` is `name` in snake_case, without allocating.
 pub(crate) fn is_snake_case_of(atom: &str, name: &str) -> bool {
+    let name_bytes = name.as_bytes();
+    if one_word(name_bytes) {
+        let atom = atom.as_bytes();
+        return atom.len() == name_bytes.len()
+            && atom[0] == name_bytes[0].to_ascii_lowercase()
+            && atom[1..] == name_bytes[1..];
+    }
     if name.is_ascii() {
-        let mut expected = atom.bytes();
+        let atom = atom.as_bytes();
+        // Word by word: each must follow at `at`, lowercased, after a `_`
+        // unless it is the first.
+        let mut at = 0;
         let mut same = true;
-        snake_ascii(name.as_bytes(), |c| same &= expected.next() == Some(c));
-        return same && expected.next().is_none();
+        snake_ascii_words(name_bytes, |w| {
+            if !same {
+                return;
+            }
+            if at > 0 {
+                same = atom.get(at) == Some(&b'_');
+                at += 1;
+            }
+            same = same
+                && atom
+                    .get(at..at + w.len())
+                    .is_some_and(|got| got.iter().zip(w).all(|(g, c)| *g == c.to_ascii_lowercase()));
+            at += w.len();
+        });
+        return same && at == atom.len();
     }
     let mut expected = atom.chars();
     let mut same = true;
@@ -140,13 +181,27 @@ pub(crate) fn is_snake_case_of(atom: &str, name: &str) -> bool {
 
 /// Writes the atom of `name` in snake_case.
 pub(crate) fn write_snake_atom(out: &mut Vec<u8>, name: &str) -> Result<()> {
+    let bytes = name.as_bytes();
+    if one_word(bytes) && bytes.len() <= crate::encode::MAX_ATOM_CHARS {
+        out.extend_from_slice(&[ATOM_EXT, 0, bytes.len() as u8, bytes[0].to_ascii_lowercase()]);
+        out.extend_from_slice(&bytes[1..]);
+        return Ok(());
+    }
     if name.is_ascii() {
         // Built in place: ASCII in, ASCII out (one byte per character),
         // so the ATOM_EXT length is the byte count.
         let header = out.len();
         out.reserve(3 + name.len() + name.len() / 2);
         out.extend_from_slice(&[ATOM_EXT, 0, 0]);
-        snake_ascii(name.as_bytes(), |c| out.push(c));
+        let mut first = true;
+        snake_ascii_words(bytes, |w| {
+            if !core::mem::take(&mut first) {
+                out.push(b'_');
+            }
+            let at = out.len();
+            out.extend_from_slice(w);
+            out[at..].make_ascii_lowercase();
+        });
         let len = out.len() - header - 3;
         if len <= crate::encode::MAX_ATOM_CHARS {
             out[header + 1..header + 3].copy_from_slice(&(len as u16).to_be_bytes());
@@ -160,6 +215,7 @@ pub(crate) fn write_snake_atom(out: &mut Vec<u8>, name: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     #[test]
     fn snake_case_follows_heck() {
@@ -207,6 +263,20 @@ mod tests {
                 snake_ascii(&name, |c| ascii.push(c));
                 assert_eq!(ascii, unicode.as_bytes(), "{text:?}");
                 assert!(is_snake_case_of(&unicode, text), "{text:?}");
+                // Neither a longer nor a shorter atom, nor one a byte off.
+                assert!(!is_snake_case_of(&format!("{unicode}x"), text), "{text:?}");
+                if let Some(shorter) = unicode.get(..unicode.len().saturating_sub(1))
+                    && !unicode.is_empty()
+                {
+                    assert!(!is_snake_case_of(shorter, text), "{text:?}");
+                    let mut off = unicode.clone().into_bytes();
+                    off[0] = if off[0] == b'q' { b'r' } else { b'q' };
+                    assert!(!is_snake_case_of(core::str::from_utf8(&off).unwrap(), text), "{text:?}");
+                }
+                let mut atom = Vec::new();
+                write_snake_atom(&mut atom, text).unwrap();
+                assert_eq!(atom[..3], [ATOM_EXT, 0, unicode.len() as u8], "{text:?}");
+                assert_eq!(&atom[3..], unicode.as_bytes(), "{text:?}");
             }
         }
     }

@@ -1140,3 +1140,49 @@ fn spawning_beyond_the_process_limit_returns_err_limit() {
     let again = spawn(&node, &module, "idle", b"");
     assert!(node.is_alive(again.pid()));
 }
+
+#[test]
+fn msg_header_gives_the_tag_the_sender_and_the_size_in_one_call() {
+    let node = node(2);
+    let module = load(
+        &node,
+        "msg-header",
+        &format!(
+            r#"(module
+          (import "warren_v1" "msg_header" (func $msg_header (param i32) (result i32)))
+          {PRELUDE}
+          (func (export "main")
+            (local $reporter i64)
+            (local.set $reporter (call $arg_pid))
+            ;; No current message yet: ERR_NO_MESSAGE, and nothing written.
+            (i64.store (i32.const 100) (i64.const 1234))
+            (call $report (local.get $reporter) (i64.const 1)
+              (i64.extend_i32_s (call $msg_header (i32.const 100))))
+            (call $report (local.get $reporter) (i64.const 2) (i64.load (i32.const 100)))
+            (drop (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
+            (call $report (local.get $reporter) (i64.const 3)
+              (i64.extend_i32_s (call $msg_header (i32.const 100))))
+            (call $report (local.get $reporter) (i64.const 4) (i64.load (i32.const 100)))
+            (call $report (local.get $reporter) (i64.const 5) (i64.load (i32.const 108)))
+            ;; The last 16 bytes of the memory take a header; a byte further traps.
+            (call $report (local.get $reporter) (i64.const 6)
+              (i64.extend_i32_s (call $msg_header (i32.const 65520))))
+            (drop (call $msg_header (i32.const 65521))))
+        )"#
+        ),
+    );
+    let inbox = node.inbox();
+    let process = spawn(&node, &module, "main", &reporter_arg(&inbox, b""));
+    let values = |count| {
+        (0..count)
+            .map(|_| {
+                let m = recv(&inbox);
+                (m.tag, as_i64(&m.data))
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(values(2), [(1, i64::from(ERR_NO_MESSAGE)), (2, 1234)], "no message: nothing written");
+    inbox.send(process.pid(), 33, b"hello world");
+    assert_eq!(values(4), [(3, 11), (4, 33), (5, inbox.pid().raw() as i64), (6, 11)], "size, tag, sender");
+    expect_trap(&finish(&process), &["msg_header"]);
+}

@@ -188,9 +188,12 @@ impl<G: GenServer> Server<G> {
     }
 
     fn call(&mut self, msg: Message) -> i32 {
-        let Some(request) = msg.as_call() else {
-            let next = self.state.handle_info(Info::Message(msg));
-            return self.after(next);
+        let request = match msg.into_call() {
+            Ok(request) => request,
+            Err(msg) => {
+                let next = self.state.handle_info(Info::Message(msg));
+                return self.after(next);
+            }
         };
         let call = match term::from_slice::<G::Call>(&request.body) {
             Ok(call) => call,

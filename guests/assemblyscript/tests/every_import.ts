@@ -27,6 +27,7 @@ export function main(): void {
     sink += <i64>sys.msg_tag();
     sink += <i64>sys.msg_sender();
     sink += <i64>sys.msg_size();
+    sink += <i64>sys.msg_header(0);
     sink += <i64>sys.msg_read(0, 0, 0);
     sink += <i64>sys.msg_queue_len();
     sink += <i64>sys.call(<i64>0, 0, 0, <i64>0);

@@ -76,8 +76,12 @@ pub(crate) fn send_request(caller: &Arc<Process>, kind: Kind, callee: Pid, reque
     // Before the request leaves: its reply may come at once.
     caller.awaiting_reply.store(token, Ordering::Release);
     let runtime = &caller.runtime;
-    let monitor = runtime.signals.monitor_call(&runtime.table, caller, callee);
-    runtime.send(callee, Letter::from_parts(caller.pid, kind.tag(), &token.to_le_bytes(), request));
+    // Looked up once, for the monitor and the request.
+    let found = runtime.table.get(callee);
+    let monitor = runtime.signals.monitor_call(caller, callee, found.as_ref());
+    if let Some(callee) = found {
+        callee.deliver_letter(Letter::from_parts(caller.pid, kind.tag(), &token.to_le_bytes(), request));
+    }
     (token, monitor)
 }
 

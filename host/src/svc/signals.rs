@@ -343,16 +343,30 @@ impl Signals {
     /// [`Signals::monitor`] for a call: its DOWN comes with the host-internal
     /// tag `TAG_CALL_DOWN`, so that the call, which waits for it, takes no
     /// other DOWN, and a guest's receive never takes it.
-    pub(crate) fn monitor_call<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid) -> u64 {
+    pub(crate) fn monitor_call<P: Member>(&self, watcher: &Arc<P>, target: Pid, found: Option<&Arc<P>>) -> u64 {
         let reference = self.next_ref.fetch_add(1, Ordering::Relaxed) | CALL_MONITOR;
-        self.attach_monitor(table, watcher, target, reference)
+        self.attach_monitor_found(watcher, target, found, reference)
     }
 
     fn attach_monitor<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid, reference: u64) -> u64 {
+        self.attach_monitor_found(watcher, target, table.get(target).as_ref(), reference)
+    }
+
+    /// [`Signals::attach_monitor`] of `target`, which the caller has looked
+    /// up (`found`: `None` if it is not in the table). Looked up before the
+    /// watcher's side is written is as good as after: a target that exits
+    /// in between is seen exited under its own lock below.
+    fn attach_monitor_found<P: Member>(
+        &self,
+        watcher: &Arc<P>,
+        target: Pid,
+        found: Option<&Arc<P>>,
+        reference: u64,
+    ) -> u64 {
         // The watcher's side first: a target that dies meanwhile finds it
         // there and sends DOWN (see `deliver_departure`).
         watcher.relations().attach().monitoring.insert(reference, target);
-        let attached = table.get(target).is_some_and(|t| {
+        let attached = found.is_some_and(|t| {
             let mut relations = t.relations();
             if relations.is_exited() {
                 return false;

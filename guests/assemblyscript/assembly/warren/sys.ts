@@ -53,6 +53,8 @@ export declare function msg_tag(): i64;
 export declare function msg_sender(): i64;
 @external("warren_v1", "msg_size")
 export declare function msg_size(): i32;
+@external("warren_v1", "msg_header")
+export declare function msg_header(out_ptr: usize): i32;
 @external("warren_v1", "msg_read")
 export declare function msg_read(offset: i32, dst_ptr: usize, dst_len: i32): i32;
 @external("warren_v1", "msg_queue_len")
