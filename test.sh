@@ -12,6 +12,9 @@ scripts/install-toolchains.sh
 # The host's layers: no module refers to a layer above its own.
 scripts/layers.sh
 cargo test --workspace
+# The term crate as guests build it: without Unicode names (its tests of that
+# case run only then).
+cargo test -p warren-term --no-default-features --lib
 # The guest SDK is its own crate (built for wasm32 by the guests); its codec
 # tests run on the host.
 cargo test --manifest-path guest-sdk/Cargo.toml

@@ -226,7 +226,8 @@ impl<'a> Reader<'a> {
                 let text = self.take(31)?;
                 let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
                 let text = core::str::from_utf8(&text[..end]).map_err(|_| Error::invalid("FLOAT_EXT text", at))?;
-                text.trim().parse().map_err(|_| Error::invalid("FLOAT_EXT text is not a float", at))?
+                crate::float_text::parse(text.trim())
+                    .ok_or_else(|| Error::invalid("FLOAT_EXT text is not a float", at))?
             }
             _ => return Err(Reader::unexpected(tag, "a float", at)),
         };

@@ -56,7 +56,10 @@
 //! | [`Term`] | the term itself | `Term` |
 //!
 //! Snake case follows the `heck` crate, as Rustler's derives do
-//! (`HTTPServer` → `http_server`). A `#[serde(rename = "...")]` name is
+//! (`HTTPServer` → `http_server`). Names with non-ASCII characters need the
+//! `unicode-names` feature (on by default; the guest SDK leaves it off, as
+//! it brings core's Unicode case tables): without it they cannot be
+//! encoded. A `#[serde(rename = "...")]` name is
 //! snake-cased too; already snake_case names are unchanged. An Elixir
 //! struct is a map with a `__struct__` key: give the Rust struct a field
 //! `#[serde(rename = "__struct__")] module: Atom` set to e.g.
@@ -106,6 +109,7 @@ mod decode;
 mod display;
 mod encode;
 mod error;
+mod float_text;
 mod names;
 mod order;
 mod pid;

@@ -6,6 +6,7 @@
 use crate::encode::write_atom;
 use crate::error::Result;
 use crate::tag::ATOM_EXT;
+#[cfg(feature = "unicode-names")]
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -48,6 +49,7 @@ fn snake_ascii_words(name: &[u8], mut word: impl FnMut(&[u8])) {
 }
 
 /// [`snake_chars`] for an ASCII `name`, a byte at a time.
+#[cfg(feature = "unicode-names")]
 fn snake_ascii(name: &[u8], mut emit: impl FnMut(u8)) {
     let mut first = true;
     snake_ascii_words(name, |w| {
@@ -82,6 +84,7 @@ enum Mode {
 }
 
 /// Calls `emit` with each character of `name` in snake_case.
+#[cfg(feature = "unicode-names")]
 fn snake_chars(name: &str, mut emit: impl FnMut(char)) {
     if name.is_ascii() {
         snake_ascii(name.as_bytes(), |c| emit(c as char));
@@ -90,7 +93,10 @@ fn snake_chars(name: &str, mut emit: impl FnMut(char)) {
     }
 }
 
-/// [`snake_chars`] for any name.
+/// [`snake_chars`] for any name: Unicode's word boundaries and lowercase
+/// (core's case tables, about 15 KiB of constant data in a guest, hence
+/// the feature).
+#[cfg(feature = "unicode-names")]
 fn snake_unicode(name: &str, mut emit: impl FnMut(char)) {
     let mut first = true;
     let mut word = |w: &str, emit: &mut dyn FnMut(char)| {
@@ -136,6 +142,7 @@ fn snake_unicode(name: &str, mut emit: impl FnMut(char)) {
 }
 
 /// `name` in snake_case.
+#[cfg(feature = "unicode-names")]
 pub(crate) fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     snake_chars(name, |c| out.push(c));
@@ -173,10 +180,17 @@ pub(crate) fn is_snake_case_of(atom: &str, name: &str) -> bool {
         });
         return same && at == atom.len();
     }
-    let mut expected = atom.chars();
-    let mut same = true;
-    snake_chars(name, |c| same &= expected.next() == Some(c));
-    same && expected.next().is_none()
+    #[cfg(feature = "unicode-names")]
+    {
+        let mut expected = atom.chars();
+        let mut same = true;
+        snake_chars(name, |c| same &= expected.next() == Some(c));
+        same && expected.next().is_none()
+    }
+    // Such a name has no snake_case without the feature: only the name as
+    // written matches (which the caller tries first).
+    #[cfg(not(feature = "unicode-names"))]
+    false
 }
 
 /// Writes the atom of `name` in snake_case.
@@ -209,10 +223,21 @@ pub(crate) fn write_snake_atom(out: &mut Vec<u8>, name: &str) -> Result<()> {
         }
         out.truncate(header);
     }
-    write_atom(out, &snake_case(name))
+    #[cfg(feature = "unicode-names")]
+    return write_atom(out, &snake_case(name));
+    #[cfg(not(feature = "unicode-names"))]
+    if name.is_ascii() {
+        // Too long an atom: `write_atom` says so.
+        write_atom(out, name)
+    } else {
+        Err(crate::error::Error::unencodable(
+            "a variant or unit struct name with non-ASCII characters (build warren-term with its `unicode-names` \
+             feature; in the guest SDK, `warren`'s `unicode-names`)",
+        ))
+    }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "unicode-names"))]
 mod tests {
     use super::*;
     use alloc::format;
@@ -279,5 +304,22 @@ mod tests {
                 assert_eq!(&atom[3..], unicode.as_bytes(), "{text:?}");
             }
         }
+    }
+}
+
+#[cfg(all(test, not(feature = "unicode-names")))]
+mod without_unicode_names {
+    use super::*;
+
+    #[test]
+    fn ascii_names_are_as_with_the_feature_and_others_are_refused_not_mangled() {
+        let mut out = Vec::new();
+        write_snake_atom(&mut out, "HTTPServer").unwrap();
+        assert_eq!(out, [&[ATOM_EXT, 0, 11][..], b"http_server"].concat());
+        assert!(is_snake_case_of("http_server", "HTTPServer"));
+        let error = write_snake_atom(&mut Vec::new(), "Été").unwrap_err();
+        assert!(alloc::format!("{error}").contains("unicode-names"), "{error}");
+        // Only the name as written can match it (the decoder tries that first).
+        assert!(!is_snake_case_of("été", "Été"));
     }
 }

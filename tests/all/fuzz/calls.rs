@@ -140,6 +140,7 @@ abi! {
     W "msg_tag" () -> "i64";
     W "msg_sender" () -> "i64" as Pid;
     W "msg_size" () -> "i32";
+    W "msg_header" (Ptr) -> "i32";
     W "msg_queue_len" () -> "i32";
     W "msg_read" (Int, Buf) -> "i32";
     W "call" (Pid, Buf, Ms) -> "i32";
