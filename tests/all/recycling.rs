@@ -48,6 +48,9 @@ const OBSERVER: &str = r#"
     (drop (call $send (i64.load (i32.const 0)) (i64.const 1) (i32.const 256) (i32.const 48)))
     (call $dirty)
     (i64.store (i32.const 70000) (i64.const 45)))
+  ;; Touches nothing: the pages its predecessor dirtied, zeroed by the
+  ;; reset, are still zero at the next reset, which gives them back.
+  (func (export "nothing"))
   (func (export "dirty_then_trap")
     (call $dirty)
     (unreachable))
@@ -110,6 +113,9 @@ fn every_process_sees_a_fresh_instance_whatever_its_predecessor_did() {
             // A memory that grew is shrunk back to its first size by the
             // reset, what it grew by zeroed (every observer grows it too).
             6 => finish_normally(&spawn(&node, &module, "dirty_then_grow", b"")),
+            // Pages the last process left zero are given back to the
+            // kernel at the reset: they still read as zero.
+            8 => finish_normally(&spawn(&node, &module, "nothing", b"")),
             _ => observe(round),
         }
     }

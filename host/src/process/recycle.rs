@@ -292,7 +292,7 @@ fn reset_all(module: &Module, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>
                 // Pages past the pristine image (what the memory grew by)
                 // are zeroed where resident.
                 let data = memory.memory.data_mut(&mut spare.store);
-                hibernate::restore_pristine_pages(data, resident, region::page_size(), pristine);
+                hibernate::restore_pristine_pages(data, resident, region::page_size(), pristine, &mut to_decommit);
                 restored[with_memory[index]] = true;
             }
             // SAFETY: in the dense layout every memory is a slot of a
@@ -302,7 +302,8 @@ fn reset_all(module: &Module, mut exited: Vec<Spare>) -> (Vec<Spare>, Vec<Spare>
             _ => unsafe { region::zero_by_writing_or_decommit(base, len, resident, &mut to_decommit) },
         }
     });
-    // SAFETY: as above (one batch: one TLB flush).
+    // SAFETY: as above (one batch: one TLB flush); the stale pages the
+    // restores listed lie in those memories too, whole and page-aligned.
     unsafe { region::decommit_all(&to_decommit) };
     let (mut ready, mut failed) = (Vec::with_capacity(exited.len()), Vec::new());
     let first_size = pristine.map_or(0, |pristine| pristine.frozen().memory_size());

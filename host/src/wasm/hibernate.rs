@@ -256,6 +256,10 @@ pub(crate) struct Pristine {
     /// No data segment writes the memory's first page (see
     /// [`Pristine::starts_with_zero_page`]).
     first_page_zero: bool,
+    /// Per host page of `image`: whether the image is all zero there (a
+    /// Rust guest's shadow stack below its data, say), found once rather
+    /// than at every reset.
+    zero_pages: Box<[bool]>,
 }
 
 impl Pristine {
@@ -267,7 +271,16 @@ impl Pristine {
         // Every block lies below `end`, or past the memory (never saved).
         let _ = write_blocks(&mut image, &frozen);
         let first_page_zero = region::is_zero(&image[..image.len().min(region::page_size())]);
-        Pristine { frozen, image, first_page_zero }
+        let zero_pages = image.chunks(region::page_size()).map(region::is_zero).collect();
+        Pristine { frozen, image, first_page_zero, zero_pages }
+    }
+
+    /// Whether the image is all zero in page `index` (of `page` bytes).
+    fn page_is_zero(&self, index: usize, page: usize) -> bool {
+        if page == region::page_size() {
+            return self.zero_pages.get(index).copied().unwrap_or(true);
+        }
+        region::is_zero(self.bytes(index * page, page))
     }
 
     /// The saved state.
@@ -626,19 +639,46 @@ pub(crate) fn restore_saved_blocks(data: &mut [u8], frozen: &Frozen, dead: &[u32
 /// constant data, say) is left as it is. A page that is not resident reads
 /// as zero, and is written only where the image is not zero; a resident
 /// page past the image (what the memory grew by) is zeroed.
-pub(crate) fn restore_pristine_pages(data: &mut [u8], resident: &[u8], page: usize, pristine: &Pristine) {
+///
+/// A resident page that must be zero and is (its last process did not
+/// write it: an earlier one did, whose reset zeroed it) is added to
+/// `stale` (ranges of whole pages, by address) for the caller to give back
+/// to the kernel: else every later reset would read it again, and a store
+/// keeps every page any of its processes ever touched.
+pub(crate) fn restore_pristine_pages(
+    data: &mut [u8],
+    resident: &[u8],
+    page: usize,
+    pristine: &Pristine,
+    stale: &mut Vec<(usize, usize)>,
+) {
     for (index, flags) in resident.iter().enumerate() {
         let start = index * page;
         if start >= data.len() {
             break;
         }
         let end = (start + page).min(data.len());
+        if pristine.page_is_zero(index, page) {
+            if flags & 1 == 0 {
+                continue;
+            }
+            let bytes = &mut data[start..end];
+            let address = bytes.as_ptr() as usize;
+            if !region::is_zero(bytes) {
+                bytes.fill(0);
+            } else if bytes.len() == page && address.is_multiple_of(page) {
+                match stale.last_mut() {
+                    Some((base, len)) if *base + *len == address => *len += page,
+                    _ => stale.push((address, page)),
+                }
+            }
+            continue;
+        }
         let image = pristine.bytes(start, end - start);
         let (imaged, rest) = data[start..end].split_at_mut(image.len());
         if flags & 1 == 0 {
-            if !region::is_zero(image) {
-                imaged.copy_from_slice(image);
-            }
+            // The rest reads as zero.
+            imaged.copy_from_slice(image);
             continue;
         }
         if imaged != image {
