@@ -226,7 +226,9 @@ impl<'a> Reader<'a> {
                 let text = self.take(31)?;
                 let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
                 let text = core::str::from_utf8(&text[..end]).map_err(|_| Error::invalid("FLOAT_EXT text", at))?;
-                crate::float_text::parse(text.trim())
+                // ASCII whitespace only: `str::trim` would bring core's
+                // Unicode whitespace table into every guest.
+                crate::float_text::parse(text.trim_ascii())
                     .ok_or_else(|| Error::invalid("FLOAT_EXT text is not a float", at))?
             }
             _ => return Err(Reader::unexpected(tag, "a float", at)),

@@ -52,7 +52,21 @@ impl<T> ProcessTable<T> {
     fn slot(&self, index: u32) -> Option<&Slot<T>> {
         let chunk = self.chunks.get((index >> CHUNK_BITS) as usize)?;
         let slots = chunk.get_or_init(|| {
-            (0..CHUNK).map(|_| Slot { entry: Mutex::new(SlotEntry { serial: 0, value: None }) }).collect()
+            let slots: Box<[Slot<T>]> =
+                (0..CHUNK).map(|_| Slot { entry: Mutex::new(SlotEntry { serial: 0, value: None }) }).collect();
+            // Every page of the chunk written now. Its memory comes zeroed
+            // and untouched from the allocator, and slots straddle pages:
+            // the first touch of a page could be the read of a serial,
+            // which maps the kernel's shared zero page, and the write that
+            // follows replaces it, flushing the page from every other core
+            // running the node (an interrupt each, costly in a VM). A lock
+            // writes its slot's first word; one slot in every 2 KiB covers
+            // each page.
+            let stride = (2048 / std::mem::size_of::<Slot<T>>()).max(1);
+            for slot in slots.iter().step_by(stride).chain(slots.last()) {
+                drop(slot.entry.lock());
+            }
+            slots
         });
         slots.get(index as usize & (CHUNK - 1))
     }
