@@ -169,10 +169,7 @@ impl Message {
     /// }
     /// ```
     pub fn as_call(&self) -> Option<Request> {
-        if self.tag != sys::TAG_CALL {
-            return None;
-        }
-        let token = i64::from_le_bytes(self.data.get(..8)?.try_into().ok()?);
+        let token = self.call_token()?;
         Some(Request { reply_to: ReplyTo { caller: self.sender, token }, body: self.data[8..].to_vec() })
     }
 
@@ -180,13 +177,16 @@ impl Message {
     /// instead of copying them (a server takes every request this way);
     /// the message back if it is not a request.
     pub(crate) fn into_call(mut self) -> Result<Request, Message> {
-        if self.tag != sys::TAG_CALL {
-            return Err(self);
-        }
-        let Some(token) = self.data.get(..8).and_then(|t| t.try_into().ok()).map(i64::from_le_bytes) else {
-            return Err(self);
-        };
+        let Some(token) = self.call_token() else { return Err(self) };
         self.data.drain(..8);
         Ok(Request { reply_to: ReplyTo { caller: self.sender, token }, body: self.data })
+    }
+
+    /// The token of the call request this message carries, if it is one.
+    fn call_token(&self) -> Option<i64> {
+        if self.tag != sys::TAG_CALL {
+            return None;
+        }
+        Some(i64::from_le_bytes(self.data.get(..8)?.try_into().ok()?))
     }
 }

@@ -3,6 +3,7 @@
 //! of the `heck` crate's `to_snake_case`, which Rustler's derives use
 //! (`HTTPServer` → `http_server`, `Version2` → `version2`).
 
+#[cfg(feature = "unicode-names")]
 use crate::encode::write_atom;
 use crate::error::Result;
 use crate::tag::ATOM_EXT;
@@ -222,19 +223,15 @@ pub(crate) fn write_snake_atom(out: &mut Vec<u8>, name: &str) -> Result<()> {
             return Ok(());
         }
         out.truncate(header);
+        return Err(crate::error::Error::unencodable("an atom longer than 255 characters"));
     }
     #[cfg(feature = "unicode-names")]
     return write_atom(out, &snake_case(name));
     #[cfg(not(feature = "unicode-names"))]
-    if name.is_ascii() {
-        // Too long an atom: `write_atom` says so.
-        write_atom(out, name)
-    } else {
-        Err(crate::error::Error::unencodable(
-            "a variant or unit struct name with non-ASCII characters (build warren-term with its `unicode-names` \
-             feature; in the guest SDK, `warren`'s `unicode-names`)",
-        ))
-    }
+    Err(crate::error::Error::unencodable(
+        "a variant or unit struct name with non-ASCII characters (build warren-term with its `unicode-names` \
+         feature; in the guest SDK, `warren`'s `unicode-names`)",
+    ))
 }
 
 #[cfg(all(test, feature = "unicode-names"))]
@@ -321,5 +318,19 @@ mod without_unicode_names {
         assert!(alloc::format!("{error}").contains("unicode-names"), "{error}");
         // Only the name as written can match it (the decoder tries that first).
         assert!(!is_snake_case_of("été", "Été"));
+    }
+}
+
+#[cfg(test)]
+mod long_names {
+    use super::*;
+
+    #[test]
+    fn a_name_whose_snake_case_outgrows_an_atom_is_refused_not_written_as_it_stands() {
+        // 200 characters, 300 once snake-cased: never the name unconverted.
+        let name: alloc::string::String = core::iter::repeat_n("aB", 100).collect();
+        let mut out = Vec::from([1u8]);
+        assert!(write_snake_atom(&mut out, &name).is_err());
+        assert_eq!(out, [1], "nothing written");
     }
 }
