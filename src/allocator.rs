@@ -16,6 +16,17 @@
 //! `madvise(MADV_POPULATE_WRITE)` when mimalloc first hands it out, rather
 //! than a trap per 4 KiB as its blocks are used; processes that stay alive
 //! got most of their memory that way.
+//!
+//! Faulting a page in is kernel work that a spawn waited for (the
+//! allocation of its store took the fresh page). While a thread takes fresh
+//! pages (a node spawning processes that stay), the patched allocator also
+//! tells this module where its next ones are likely to come from (the
+//! arena's slices just past the page), and a thread of this module
+//! (`warren-prefault`, at the kernel's idle priority) faults those in
+//! ahead of need, on a core that would otherwise idle; a page found faulted
+//! in is not populated again. Populating changes no byte of memory, so a
+//! guess that misses (another thread took those slices, or none does)
+//! costs resident memory only: at most a few slices per hint.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -42,4 +53,128 @@ static SET_OPTIONS: extern "C" fn() = set_options;
 extern "C" fn set_options() {
     // SAFETY: sets one integer option of the allocator; valid at any time.
     unsafe { libmimalloc_sys::mi_option_set(GENERIC_COLLECT, ALLOCATIONS_PER_COLLECTION) };
+    prefault::start();
+}
+
+/// The thread that faults in the allocator's next fresh pages ahead of need.
+pub(crate) mod prefault {
+    use std::ffi::c_void;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::thread::Thread;
+
+    /// mimalloc v3's arena slice: a small page is one, and hints are whole
+    /// slices at slice-aligned addresses.
+    pub(crate) const SLICE: usize = 64 << 10;
+
+    /// Hints not yet taken by the thread: a slice-aligned start with the
+    /// slice count in its low bits, or 0. A hint may overwrite an untaken
+    /// one (a lost guess costs nothing but the trap it would have saved).
+    static HINTS: [AtomicUsize; 16] = [const { AtomicUsize::new(0) }; 16];
+    /// Where the next hint goes.
+    static NEXT_HINT: AtomicUsize = AtomicUsize::new(0);
+    /// Slices the thread has faulted in and no allocation has taken yet, by
+    /// their address's slice number modulo the length (a collision forgets
+    /// one: its page is then populated by the allocating thread as before).
+    static FAULTED_IN: [AtomicUsize; 64] = [const { AtomicUsize::new(0) }; 64];
+    /// The thread, once started.
+    static THREAD: OnceLock<Thread> = OnceLock::new();
+
+    /// `madvise(2)` advice that faults a range in as if written (Linux 5.14).
+    const MADV_POPULATE_WRITE: libc::c_int = 23;
+
+    unsafe extern "C" {
+        /// Warren's patch 02 of mimalloc (`vendor/README.md`).
+        fn mi_warren_set_fresh_page_hook(hook: Option<extern "C" fn(*mut c_void, usize, *mut c_void, usize) -> bool>);
+    }
+
+    /// Starts the thread and gives mimalloc the hook. Without the thread
+    /// (it could not be made) there is no hook: fresh pages are populated
+    /// by the threads that take them, as without this module.
+    pub(super) fn start() {
+        let spawned = std::thread::Builder::new().name("warren-prefault".into()).spawn(run);
+        if let Ok(handle) = spawned
+            && THREAD.set(handle.thread().clone()).is_ok()
+        {
+            // SAFETY: `fresh_page` allocates nothing, never blocks and
+            // cannot unwind (atomics and an unpark only).
+            unsafe { mi_warren_set_fresh_page_hook(Some(fresh_page)) };
+        }
+    }
+
+    fn slot(slice: usize) -> &'static AtomicUsize {
+        &FAULTED_IN[(slice / SLICE) % FAULTED_IN.len()]
+    }
+
+    /// The hook: called inside an allocation, for each fresh small page.
+    extern "C" fn fresh_page(page: *mut c_void, page_size: usize, next: *mut c_void, next_size: usize) -> bool {
+        let (page, next) = (page as usize, next as usize);
+        let slices = next_size / SLICE;
+        if slices > 0 && next.is_multiple_of(SLICE) {
+            let index = NEXT_HINT.fetch_add(1, Ordering::Relaxed) % HINTS.len();
+            HINTS[index].store(next | slices.min(SLICE - 1), Ordering::Release);
+            if let Some(thread) = THREAD.get() {
+                thread.unpark();
+            }
+        }
+        // A page of one slice that the thread faulted in (taken once: a
+        // later reuse of the slice may follow a purge).
+        page_size == SLICE
+            && page.is_multiple_of(SLICE)
+            && slot(page).compare_exchange(page, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+    }
+
+    /// Whether a hint not yet taken by the thread names the slice at
+    /// `slice`.
+    #[allow(dead_code)] // tests/all/allocator_options.rs
+    pub(crate) fn is_hinted(slice: usize) -> bool {
+        HINTS.iter().any(|hint| {
+            let hint = hint.load(Ordering::Acquire);
+            let (start, slices) = (hint & !(SLICE - 1), hint & (SLICE - 1));
+            hint != 0 && (start..start + slices * SLICE).contains(&slice)
+        })
+    }
+
+    /// Whether the thread has faulted in the slice at `slice` and no fresh
+    /// page has been made of it since.
+    #[allow(dead_code)] // tests/all/allocator_options.rs
+    pub(crate) fn is_faulted_in(slice: usize) -> bool {
+        slot(slice).load(Ordering::Acquire) == slice
+    }
+
+    fn run() {
+        run_at_idle_priority();
+        loop {
+            std::thread::park();
+            for hint in &HINTS {
+                let taken = hint.swap(0, Ordering::AcqRel);
+                if taken == 0 {
+                    continue;
+                }
+                let (start, slices) = (taken & !(SLICE - 1), taken & (SLICE - 1));
+                for slice in (0..slices).map(|i| start + i * SLICE) {
+                    if slot(slice).load(Ordering::Acquire) == slice {
+                        continue;
+                    }
+                    // SAFETY: populating changes no byte of memory; the range
+                    // lies in one of the allocator's arenas, anonymous and
+                    // read-write, which mimalloc keeps mapped while the
+                    // process runs (slices taken meanwhile by any thread are
+                    // only faulted in sooner).
+                    if unsafe { libc::madvise(slice as *mut c_void, SLICE, MADV_POPULATE_WRITE) } == 0 {
+                        slot(slice).store(slice, Ordering::Release);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Asks the kernel to run this thread only when a core would otherwise
+    /// be idle (`SCHED_IDLE`), as the node's warmer thread does.
+    fn run_at_idle_priority() {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: pid 0 is this thread; `param` is a valid sched_param. If
+        // it fails the thread runs at normal priority.
+        let _ = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+    }
 }

@@ -54,3 +54,77 @@ fn blocks_from_fresh_small_pages_read_as_zero_when_asked_and_keep_what_is_writte
     .join()
     .expect("the allocating thread");
 }
+
+/// While a thread takes fresh small pages, the slices just past each are
+/// faulted in by the allocator's prefault thread before anyone asks for
+/// them (resident, and recorded), and the fresh page later made of such a
+/// slice is taken as faulted in (its record is used up); blocks read as
+/// zero and keep what is written throughout.
+#[test]
+fn the_slices_past_a_growing_threads_fresh_pages_are_faulted_in_ahead_of_need() {
+    use crate::allocator::prefault::{SLICE, is_faulted_in, is_hinted};
+    std::thread::spawn(|| {
+        const BLOCK: usize = 1000;
+        let layout = std::alloc::Layout::from_size_align(BLOCK, 8).expect("a valid layout");
+        let slice_of = |block: *mut u8| block as usize & !(SLICE - 1);
+        let mut blocks = Vec::with_capacity(100_000);
+        let allocate = |blocks: &mut Vec<*mut u8>| {
+            // SAFETY: a non-zero size; freed below with the same layout.
+            let block = unsafe { std::alloc::alloc_zeroed(layout) };
+            assert!(!block.is_null());
+            // SAFETY: `block` holds BLOCK zeroed bytes.
+            assert!(unsafe { std::slice::from_raw_parts(block, BLOCK) }.iter().all(|&b| b == 0));
+            // SAFETY: as above.
+            unsafe { std::ptr::write_bytes(block, 0xA5, BLOCK) };
+            blocks.push(block);
+            block
+        };
+        // Blocks until one comes from a fresh page that sent a hint (a page
+        // can also be one another thread left, which sends none); the slice
+        // after it is the guess.
+        let mut last = slice_of(allocate(&mut blocks));
+        let next = loop {
+            let slice = slice_of(allocate(&mut blocks));
+            if slice != last {
+                if is_hinted(slice + SLICE) || is_faulted_in(slice + SLICE) {
+                    break slice + SLICE;
+                }
+                last = slice;
+            }
+            assert!(blocks.len() < 50_000, "no fresh page sent a hint");
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !is_faulted_in(next) {
+            assert!(std::time::Instant::now() < deadline, "the slice after a fresh page was not faulted in");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let page = 4096;
+        let mut resident = vec![0u8; SLICE / page];
+        // SAFETY: mincore reads the page tables of an allocator's range and
+        // writes one byte per page into `resident`, which has room.
+        assert_eq!(unsafe { libc::mincore(next as *mut libc::c_void, SLICE, resident.as_mut_ptr()) }, 0);
+        assert!(resident.iter().all(|&r| r & 1 == 1), "every page of the faulted-in slice is resident");
+        // Growing on into that slice uses the record up (unless another
+        // thread took the slice first: then this one goes past it).
+        let mut reached = None;
+        while reached.is_none() {
+            let slice = slice_of(allocate(&mut blocks));
+            if slice != last && slice >= next {
+                reached = Some(slice);
+            }
+            assert!(blocks.len() < 100_000, "the thread never went past its page");
+        }
+        if reached == Some(next) {
+            assert!(!is_faulted_in(next), "the fresh page made of the slice took it as faulted in");
+        }
+        for &block in &blocks {
+            // SAFETY: each block holds BLOCK bytes and is freed once.
+            unsafe {
+                assert!(std::slice::from_raw_parts(block, BLOCK).iter().all(|&b| b == 0xA5));
+                std::alloc::dealloc(block, layout);
+            }
+        }
+    })
+    .join()
+    .expect("the allocating thread");
+}

@@ -26,6 +26,11 @@ fn main() {
     // Make the include directory available to consumers via the `DEP_MIMALLOC_INCLUDE_DIR`
     // environment variable.
     println!("cargo:INCLUDE_DIR={include_dir}");
+    // Warren patch: the C sources are patched in place (vendor/README.md);
+    // `cc` asks to rerun on its environment variables only, which stops
+    // cargo from rerunning on changed files: name the sources.
+    println!("cargo:rerun-if-changed=c_src");
+    println!("cargo:rerun-if-changed=build.rs");
 
     build.include(format!("c_src/mimalloc/{version}/include"));
     build.include(format!("c_src/mimalloc/{version}/src"));

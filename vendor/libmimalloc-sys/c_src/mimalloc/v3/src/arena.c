@@ -32,6 +32,22 @@ The arena allocation needs to be thread safe and we use an atomic bitmap to allo
 #endif
 #endif
 
+// Warren patch 02: a hook told of every fresh small page made of slices never
+// touched (or purged since), with the arena's slices that follow it (where
+// the thread's next fresh pages are likely to come from while it grows), so
+// that another thread can fault those in ahead of need. It returns whether
+// the page itself was faulted in already (then it is not populated again).
+// It runs inside an allocation: it must not allocate, block or unwind.
+typedef bool (mi_warren_fresh_page_fun)(void* page, size_t page_size, void* next, size_t next_size);
+static _Atomic(uintptr_t) mi_warren_fresh_page_hook;
+
+mi_decl_export void mi_warren_set_fresh_page_hook(mi_warren_fresh_page_fun* hook) {
+  mi_atomic_store_release(&mi_warren_fresh_page_hook, (uintptr_t)hook);
+}
+
+// How many slices past a fresh page the hook is told of.
+#define MI_WARREN_AHEAD_SLICES  4
+
 /* -----------------------------------------------------------
   Arena id's
 ----------------------------------------------------------- */
@@ -910,7 +926,18 @@ static mi_page_t* mi_arenas_page_alloc_fresh(mi_theap_t* theap, size_t slice_cou
   // kernels refuse the advice (EINVAL) and pages fault in as before.
   if (memid.initially_zero && memid.initially_committed && !memid.is_pinned
       && page_noguard_size <= MI_SMALL_PAGE_SIZE) {
-    (void)madvise(slice_start, page_noguard_size, MADV_POPULATE_WRITE);
+    bool faulted_in = false;
+    mi_warren_fresh_page_fun* const hook = (mi_warren_fresh_page_fun*)mi_atomic_load_acquire(&mi_warren_fresh_page_hook);
+    if (hook != NULL && memid.memkind == MI_MEM_ARENA) {
+      mi_arena_t* const arena = memid.mem.arena.arena;
+      const size_t next_index = memid.mem.arena.slice_index + slice_count;
+      size_t ahead = (next_index < arena->slice_count ? arena->slice_count - next_index : 0);
+      if (ahead > MI_WARREN_AHEAD_SLICES) { ahead = MI_WARREN_AHEAD_SLICES; }
+      faulted_in = hook(slice_start, page_noguard_size, mi_arena_start(arena) + mi_size_of_slices(next_index), mi_size_of_slices(ahead));
+    }
+    if (!faulted_in) {
+      (void)madvise(slice_start, page_noguard_size, MADV_POPULATE_WRITE);
+    }
   }
   #endif
   if (!memid.initially_zero && !page_meta_is_separate) {
