@@ -270,6 +270,12 @@ fn map_region(len: usize) -> Result<usize, String> {
 /// Most pages whose residency `zero` asks the kernel about; larger ranges
 /// are returned to the kernel whole.
 const MINCORE_PAGES: usize = 4096;
+/// The widest gap, in pages, between two ranges that one residency query
+/// spans: the kernel walks every page of a span, about as fast as it makes
+/// a system call per 128 pages, and ranges far apart (slots of the same
+/// pool handed out at different times) took a walk of thousands of pages
+/// that were none of the ranges'.
+const MINCORE_GAP_PAGES: usize = 64;
 /// Up to this many resident bytes are zeroed by writing; beyond, the range
 /// goes back to the kernel (a system call and a TLB flush, but no copying).
 const WRITE_LIMIT: usize = 256 << 10;
@@ -307,7 +313,7 @@ pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
 /// len)`, sorted by base), with a byte per page of it saying whether the
 /// page is resident (lowest bit), or `None` where the kernel was not asked
 /// (a range too large for one query) or could not say. One query covers
-/// ranges that lie close together.
+/// ranges that lie close together (at most [`MINCORE_GAP_PAGES`] apart).
 pub(crate) fn for_residency(ranges: &[(usize, usize)], mut visit: impl FnMut(usize, (usize, usize), Option<&[u8]>)) {
     let page = page_size();
     let mut resident = [0u8; MINCORE_PAGES];
@@ -319,7 +325,9 @@ pub(crate) fn for_residency(ranges: &[(usize, usize)], mut visit: impl FnMut(usi
         let mut last = first;
         while let Some(&(base, len)) = ranges.get(last) {
             let end = base + len.next_multiple_of(page);
-            if (end.max(span_end) - span_base) / page > MINCORE_PAGES {
+            if (end.max(span_end) - span_base) / page > MINCORE_PAGES
+                || (last > first && base.saturating_sub(span_end) / page > MINCORE_GAP_PAGES)
+            {
                 break;
             }
             span_end = span_end.max(end);
@@ -726,6 +734,34 @@ mod tests {
             let cleared = ranges.iter().any(|&(base, _)| base == slot);
             let nonzero = bytes.iter().filter(|&&b| b != 0).count();
             assert_eq!(nonzero, if cleared { 0 } else { 3 + 2 * page }, "slot {slot:#x}");
+        }
+    }
+
+    #[test]
+    fn residency_is_told_per_range_for_ranges_near_and_far_apart() {
+        let page = page_size();
+        // Slots of 4 pages (one query spans neighbours) and of 200 pages
+        // (ranges further apart than one query spans: a query each).
+        for slot_pages in [4, 200] {
+            let pool = SlotPool::new(slot_pages * page);
+            let slots: Vec<usize> = (0..5).map(|_| pool.acquire().expect("slot")).collect();
+            for (i, &slot) in slots.iter().enumerate() {
+                // SAFETY: the slots are ours; page `i % 3` lies in each.
+                unsafe { std::ptr::write_volatile((slot + (i % 3) * page) as *mut u8, 1) };
+            }
+            let mut ranges: Vec<(usize, usize)> = slots.iter().map(|&slot| (slot, 3 * page)).collect();
+            ranges.sort_unstable();
+            let mut seen = 0;
+            for_residency(&ranges, |index, (base, len), resident| {
+                assert_eq!((base, len), ranges[index]);
+                let resident = resident.expect("asked");
+                let i = slots.iter().position(|&slot| slot == base).expect("a slot");
+                let flags: Vec<bool> = resident.iter().map(|r| r & 1 == 1).collect();
+                let expected: Vec<bool> = (0..3).map(|p| p == i % 3).collect();
+                assert_eq!(flags, expected, "slot {i} of {slot_pages} pages");
+                seen += 1;
+            });
+            assert_eq!(seen, slots.len(), "every range visited once");
         }
     }
 
