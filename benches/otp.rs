@@ -15,6 +15,9 @@
 //! Units: `call`, `call-after-idle`, `cast`, `skynet`, `pipeline`, `memory-idle`,
 //! `memory-hibernated`.
 //!
+//! `WARREN_PERF_MAP=1` writes the guest's perf map (`NodeConfig::perf_map`),
+//! so that `perf record` then `perf report` name the guest's functions.
+//!
 //! The Warren side runs `guests/rust/bench-otp` (built by the artifacts
 //! build), Rust SDK at both ends; its figures come from WASI's monotonic
 //! clock inside the guest. The Erlang side is `benches/erlang/otp_bench.erl`
@@ -275,7 +278,8 @@ fn scaled(n: u64) -> u64 {
 }
 
 fn setup() -> Result<(Node, LoadedModule, Inbox)> {
-    let node = Node::new(NodeConfig::default().schedulers(schedulers()))?;
+    let perf_map = std::env::var_os("WARREN_PERF_MAP").is_some_and(|v| v == "1");
+    let node = Node::new(NodeConfig::default().schedulers(schedulers()).perf_map(perf_map))?;
     let module = node
         .load_file(std::path::Path::new(warren_test_artifacts::BENCH_OTP))
         .context("the guest bench-otp does not load")?;
