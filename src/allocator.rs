@@ -163,6 +163,14 @@ pub(crate) mod prefault {
                     // only faulted in sooner).
                     if unsafe { libc::madvise(slice as *mut c_void, SLICE, MADV_POPULATE_WRITE) } == 0 {
                         slot(slice).store(slice, Ordering::Release);
+                    } else if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+                        // A kernel older than 5.14 refuses the advice: every
+                        // hint would cost a system call for nothing. The hook
+                        // goes (mimalloc's pages fault in as they are used)
+                        // and the thread ends.
+                        // SAFETY: as in `start`.
+                        unsafe { mi_warren_set_fresh_page_hook(None) };
+                        return;
                     }
                 }
             }
