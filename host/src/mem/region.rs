@@ -216,31 +216,12 @@ impl SlotPool {
     }
 }
 
-/// `madvise(2)` advice that faults a range in as if written (Linux 5.14;
-/// the libc crate names no constant for it).
-const MADV_POPULATE_WRITE: libc::c_int = 23;
-
-/// Whether the kernel does not know `MADV_POPULATE_WRITE` (older than
-/// 5.14): pages are then touched instead.
-static POPULATE_REFUSED: AtomicBool = AtomicBool::new(false);
-
 /// Gives the never-used page at `addr` (inside a slot no one else holds)
-/// a frame of its own: one `madvise(MADV_POPULATE_WRITE)`, which skips the
-/// trap and the return to user space that a write's fault pays (cheaper
-/// per page in the warmer's loop), or a write of the zero it reads as.
+/// a frame of its own: a write of the zero it reads as. A write's fault
+/// was cheaper per page than `madvise(MADV_POPULATE_WRITE)` of that one
+/// page (which walks the kernel's get-user-pages path for it); the warmer
+/// keeps up with more spawns the cheaper a page is.
 fn make_resident(addr: usize) {
-    let page = addr & !(page_size() - 1);
-    if !POPULATE_REFUSED.load(Ordering::Relaxed) {
-        // SAFETY: populating changes no byte of the range, which is mapped
-        // read-write (a slot of a region of ours).
-        if unsafe { libc::madvise(page as *mut libc::c_void, page_size(), MADV_POPULATE_WRITE) } == 0 {
-            return;
-        }
-        // Anything but EINVAL (out of memory, a signal) is this page's.
-        if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
-            POPULATE_REFUSED.store(true, Ordering::Relaxed);
-        }
-    }
     // SAFETY: the page is inside a slot that is ours (never used, not
     // handed out); writing the zero it already reads as makes the kernel
     // give it a page of its own.
