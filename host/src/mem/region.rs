@@ -9,6 +9,7 @@
 //! few thousand mappings in all. Pages become resident only when touched.
 
 use super::free_list::{self, ShardedFreeList};
+use super::residency;
 use crossbeam_utils::CachePadded;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -250,13 +251,7 @@ fn map_region(len: usize) -> Result<usize, String> {
 
 /// Most pages whose residency `zero` asks the kernel about; larger ranges
 /// are returned to the kernel whole.
-const MINCORE_PAGES: usize = 4096;
-/// The widest gap, in pages, between two ranges that one residency query
-/// spans: the kernel walks every page of a span, about as fast as it makes
-/// a system call per 128 pages, and ranges far apart (slots of the same
-/// pool handed out at different times) took a walk of thousands of pages
-/// that were none of the ranges'.
-const MINCORE_GAP_PAGES: usize = 64;
+const QUERY_PAGES: usize = 4096;
 /// Up to this many resident bytes are zeroed by writing; beyond, the range
 /// goes back to the kernel (a system call and a TLB flush, but no copying).
 const WRITE_LIMIT: usize = 256 << 10;
@@ -294,10 +289,10 @@ pub(crate) unsafe fn zero_all(ranges: &mut [(usize, usize)]) {
 /// len)`, sorted by base), with a byte per page of it saying whether the
 /// page is resident (lowest bit), or `None` where the kernel was not asked
 /// (a range too large for one query) or could not say. One query covers
-/// ranges that lie close together (at most [`MINCORE_GAP_PAGES`] apart).
+/// ranges that lie close together (see [`residency::widest_gap_pages`]).
 pub(crate) fn for_residency(ranges: &[(usize, usize)], mut visit: impl FnMut(usize, (usize, usize), Option<&[u8]>)) {
     let page = page_size();
-    let mut resident = [0u8; MINCORE_PAGES];
+    let mut resident = [0u8; QUERY_PAGES];
     let mut first = 0;
     while first < ranges.len() {
         let span_base = ranges[first].0;
@@ -306,8 +301,8 @@ pub(crate) fn for_residency(ranges: &[(usize, usize)], mut visit: impl FnMut(usi
         let mut last = first;
         while let Some(&(base, len)) = ranges.get(last) {
             let end = base + len.next_multiple_of(page);
-            if (end.max(span_end) - span_base) / page > MINCORE_PAGES
-                || (last > first && base.saturating_sub(span_end) / page > MINCORE_GAP_PAGES)
+            if (end.max(span_end) - span_base) / page > QUERY_PAGES
+                || (last > first && base.saturating_sub(span_end) / page > residency::widest_gap_pages())
             {
                 break;
             }
@@ -320,12 +315,9 @@ pub(crate) fn for_residency(ranges: &[(usize, usize)], mut visit: impl FnMut(usi
             first += 1;
             continue;
         }
-        // SAFETY: mincore only reads the page tables of the span (ranges of
-        // ours and whatever lies between) and writes a byte per page into
-        // `resident`, which has room for them.
-        let asked = span_base.is_multiple_of(page)
-            && unsafe { libc::mincore(span_base as *mut libc::c_void, span_end - span_base, resident.as_mut_ptr()) }
-                == 0;
+        let span_len = (span_end - span_base).next_multiple_of(page);
+        let asked =
+            span_base.is_multiple_of(page) && residency::query(span_base, span_len, &mut resident[..span_len / page]);
         for (index, &(base, len)) in ranges.iter().enumerate().take(last).skip(first) {
             let offset = (base - span_base) / page;
             let pages = len.div_ceil(page);
@@ -390,12 +382,7 @@ pub(crate) fn resident_pages(base: usize, len: usize) -> Option<Vec<u8>> {
     }
     let pages = len.div_ceil(page);
     let mut resident = vec![0u8; pages];
-    // SAFETY: mincore only reads the page tables of the range and writes one
-    // byte per page into `resident`, which has room for them.
-    let ok = unsafe { libc::mincore(base as *mut libc::c_void, pages * page, resident.as_mut_ptr()) } == 0;
-    // The kernel may set other bits; only the lowest one says resident.
-    resident.iter_mut().for_each(|r| *r &= 1);
-    ok.then_some(resident)
+    residency::query(base, pages * page, &mut resident).then_some(resident)
 }
 
 /// Returns the pages of `base..base + len` to the kernel (they read as zero

@@ -49,7 +49,7 @@ use wasmtime::{Extern, ExternType, Instance, Memory, Module, ModuleExport, Store
 const BLOCK: usize = region::BLOCK;
 /// Memories up to this size are read whole at a freeze. Larger ones first
 /// ask the kernel which pages are resident and read only those: the query
-/// (`mincore`) costs the same whatever the size, more than reading a small
+/// (`mem/residency.rs`) costs a system call whatever the size, more than reading a small
 /// memory whole. Reading a page never touched maps the kernel's shared zero
 /// page there (no memory of its own; see `region::zero_all`).
 const READ_WHOLE_UP_TO: usize = 64 << 10;
