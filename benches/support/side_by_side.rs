@@ -3,6 +3,13 @@
 //! bound on its time; measurements in a child run of the benchmark; the
 //! table of rows with Warren's figure, Erlang's and their ratio; the RSS of
 //! this process.
+//!
+//! `WARREN_BENCH_ROUNDS=N` runs every selected unit N times (Erlang's run
+//! and Warren's alternate within each unit), and the table gives each
+//! side's median and the median of the rounds' ratios with their range: a
+//! machine whose speed moves by tens of percent between minutes moves both
+//! sides of a round together, so a round's ratio is steadier than either
+//! figure.
 
 use super::report;
 use anyhow::{Context, Result, anyhow, bail};
@@ -82,6 +89,8 @@ impl Unit {
 }
 
 struct Row {
+    /// The run of the units it was measured in (see [`rounds`]).
+    round: usize,
     name: String,
     unit: Unit,
     warren: Option<f64>,
@@ -116,25 +125,41 @@ pub fn child_figure(var: &str, spec: &str, key: &str) -> Result<f64> {
     figures.get(key).copied().ok_or_else(|| anyhow!("the child printed no {key}"))
 }
 
+/// How many times the units run: `WARREN_BENCH_ROUNDS` (1 when unset or
+/// not a positive number).
+pub fn rounds() -> usize {
+    std::env::var("WARREN_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(1)
+}
+
 /// Runs the units the command line selects (a unit is selected by a filter
 /// its name contains; all of them with no filter), each while the value
-/// `guard(name)` returns is alive, then prints the table. Exits 2 when no
-/// unit matches.
+/// `guard(name)` returns is alive, [`rounds`] times over, then prints the
+/// table. Exits 2 when no unit matches.
 pub fn run_units<G>(bench: &mut Bench, units: &[(&'static str, Section)], guard: impl Fn(&'static str) -> G) {
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let selected = |unit: &str| filters.is_empty() || filters.iter().any(|f| unit.contains(f.as_str()));
+    let rounds = rounds();
     let mut ran = 0;
-    for &(name, run) in units {
-        if selected(name) {
-            println!("\n=== {name} ===");
-            let guard = guard(name);
-            let outcome = run(bench);
-            drop(guard);
-            if let Err(error) = outcome {
-                println!("  FAILED: {error:#}");
-                bench.notes.push(format!("Warren {name}: {error:#}"));
+    for round in 0..rounds {
+        bench.round = round;
+        for &(name, run) in units {
+            if selected(name) {
+                match rounds {
+                    1 => println!("\n=== {name} ==="),
+                    _ => println!("\n=== {name} (round {} of {rounds}) ===", round + 1),
+                }
+                let guard = guard(name);
+                let outcome = run(bench);
+                drop(guard);
+                if let Err(error) = outcome {
+                    println!("  FAILED: {error:#}");
+                    let note = format!("Warren {name}: {error:#}");
+                    if !bench.notes.contains(&note) {
+                        bench.notes.push(note);
+                    }
+                }
+                ran += 1;
             }
-            ran += 1;
         }
     }
     if ran == 0 {
@@ -150,6 +175,8 @@ pub struct Bench {
     /// Warren's scheduler threads, for the table's header.
     schedulers: usize,
     rows: Vec<Row>,
+    /// The round being run (see [`rounds`]).
+    round: usize,
     /// Lines printed under the table.
     pub notes: Vec<String>,
 }
@@ -163,7 +190,7 @@ impl Bench {
         if let Err(why) = &erlang.available {
             println!("Erlang: {why}; its column reads n/a");
         }
-        Bench { erlang, schedulers, rows: Vec::new(), notes: Vec::new() }
+        Bench { erlang, schedulers, rows: Vec::new(), round: 0, notes: Vec::new() }
     }
 
     /// Adds a row; a failed Warren measurement is noted, and returned.
@@ -172,7 +199,7 @@ impl Bench {
             Ok(v) => (Some(v), Ok(())),
             Err(e) => (None, Err(e)),
         };
-        self.rows.push(Row { name, unit, warren: value, erlang });
+        self.rows.push(Row { round: self.round, name, unit, warren: value, erlang });
         outcome
     }
 
@@ -194,15 +221,35 @@ impl Bench {
 
     pub fn print_table(&self) {
         let mut lines = vec![["benchmark", "Warren", "Erlang/OTP", "ratio W/E"].map(String::from).to_vec()];
+        // Rows of the same name from every round, in the order first seen.
+        let mut names: Vec<&str> = Vec::new();
         for row in &self.rows {
-            let value = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |v| row.unit.format(v));
-            let ratio = match (row.warren, row.erlang) {
-                (Some(w), Some(e)) if w > 0.0 && e > 0.0 => {
-                    format!("{:.2}", if row.unit.is_rate() { e / w } else { w / e })
-                }
-                _ => "-".to_string(),
+            if !names.contains(&row.name.as_str()) {
+                names.push(&row.name);
+            }
+        }
+        let rounds = self.rows.iter().map(|row| row.round + 1).max().unwrap_or(1);
+        for name in names {
+            let rows: Vec<&Row> = self.rows.iter().filter(|row| row.name == name).collect();
+            let unit = rows[0].unit;
+            let value = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |v| unit.format(v));
+            let warren = median(rows.iter().filter_map(|row| row.warren).collect());
+            let erlang = median(rows.iter().filter_map(|row| row.erlang).collect());
+            // Each round's own ratio: both sides ran minutes apart at most.
+            let ratios: Vec<f64> = rows
+                .iter()
+                .filter_map(|row| match (row.warren, row.erlang) {
+                    (Some(w), Some(e)) if w > 0.0 && e > 0.0 => Some(if unit.is_rate() { e / w } else { w / e }),
+                    _ => None,
+                })
+                .collect();
+            let (low, high) = ratios.iter().fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
+            let ratio = match median(ratios.clone()) {
+                Some(ratio) if ratios.len() > 1 => format!("{ratio:.2} ({low:.2}-{high:.2})"),
+                Some(ratio) => format!("{ratio:.2}"),
+                None => "-".to_string(),
             };
-            lines.push(vec![row.name.clone(), value(row.warren), value(row.erlang), ratio]);
+            lines.push(vec![name.to_string(), value(warren), value(erlang), ratio]);
         }
         println!("\n=== results ===");
         println!(
@@ -213,6 +260,11 @@ impl Bench {
             self.schedulers,
             self.erlang.version.as_deref().unwrap_or("not available")
         );
+        if rounds > 1 {
+            println!(
+                "{rounds} rounds: each side's median; the ratio is the median of the rounds' own ratios (their range)."
+            );
+        }
         report::print_markdown_table(&lines);
         if !self.notes.is_empty() {
             println!("\nnotes:");
@@ -221,6 +273,13 @@ impl Bench {
             }
         }
     }
+}
+
+/// The median of `values` (the lower middle one of an even count); `None`
+/// if there are none.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len().saturating_sub(1) / 2).copied()
 }
 
 /// The Erlang side: `escript benches/erlang/SCRIPT ...`.
