@@ -656,9 +656,19 @@ fn a_child_spec_can_take_away_the_right_to_spawn() {
         child(&inbox, "bound", "spawner", 2).restart(Restart::Temporary).options(SpawnOptions::default().deny_spawn()),
     ];
     let sup = node.start_supervisor(&SupervisorSpec::new(flags(Strategy::OneForOne, 5), children)).unwrap();
-    let results: Vec<i64> = (0..2).map(|_| as_i64(&recv_tag(&inbox, 10).data)).collect();
-    assert!(results[0] > 0, "the first child may spawn: {results:?}");
-    assert_eq!(results[1], i64::from(warren_host::ERR_NOT_PERMITTED));
+    // Each child reports its spawn's result; they run side by side, so the
+    // reports are told apart by sender.
+    let reports: Vec<(Pid, i64)> = (0..2)
+        .map(|_| {
+            let report = recv_tag(&inbox, 10);
+            (report.sender, as_i64(&report.data))
+        })
+        .collect();
+    let pids = live_pids(&node, sup.pid());
+    let result_of = |child: usize| reports.iter().find(|(pid, _)| Some(*pid) == pids[child]).map(|&(_, r)| r);
+    let (free, bound) = (result_of(0).expect("the free child's report"), result_of(1).expect("the bound one's"));
+    assert!(free > 0, "the first child may spawn: {reports:?}");
+    assert_eq!(bound, i64::from(warren_host::ERR_NOT_PERMITTED));
     // The free child's own child reports STARTED (its argument is empty: number 0).
     node.exit(sup.pid(), ExitReason::Shutdown(vec![]));
     finish(&sup);

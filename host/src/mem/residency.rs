@@ -109,9 +109,7 @@ mod scan {
             Some((pid, OwnedFd::from(file)))
         });
         // In a forked child the file describes the parent's memory.
-        let Some((_, pagemap)) = pagemap.as_ref().filter(|(opened_for, _)| *opened_for == pid) else {
-            return None;
-        };
+        let (_, pagemap) = pagemap.as_ref().filter(|(opened_for, _)| *opened_for == pid)?;
         let page = super::super::region::page_size();
         resident.fill(0);
         let mut runs = [PageRegion::default(); RUNS];

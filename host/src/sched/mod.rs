@@ -1,11 +1,12 @@
 //! The scheduler: one thread per core, work-stealing run queues, over any
 //! kind of job (the process layer's processes; plain jobs in the tests).
 //!
-//! Each scheduler thread owns a FIFO run queue (a crossbeam-deque `Worker`)
-//! that the others can steal from, plus a one-job "next" slot. A job woken
-//! by a send made on a scheduler thread goes to that thread's next slot, so
-//! a request and its reply run back to back on one core without a
-//! cross-thread wake-up (as tokio's LIFO slot). Jobs made runnable off the
+//! Each scheduler thread owns two run queues (crossbeam-deque `Worker`s)
+//! that the others can steal from: the jobs spawned on it, run newest
+//! first, and the jobs preempted, run oldest first (see [`policy`]); plus a
+//! one-job "next" slot. A job woken by a send made on a scheduler thread
+//! goes to that thread's next slot, so a request and its reply run back to
+//! back on one core without a cross-thread wake-up (as tokio's LIFO slot). Jobs made runnable off the
 //! scheduler threads (timers, the host API) go to a global injector, and
 //! wake a parked thread. A watch thread gives the work waiting behind a
 //! thread stuck in one job (its next slot, its queue) to the others.
@@ -107,7 +108,10 @@ pub(crate) struct ThreadLoad {
 /// The shared part of a scheduler.
 pub(crate) struct Scheduler<J: Job> {
     injector: Injector<J>,
+    /// Per thread, the far end of its queue of preempted jobs.
     stealers: Vec<Stealer<J>>,
+    /// Per thread, the far end (the oldest jobs) of its spawned jobs.
+    spawned_stealers: Vec<Stealer<J>>,
     unparkers: Vec<Unparker>,
     /// Per thread, what the other threads may look at or take.
     shared: Box<[CachePadded<ThreadShared<J>>]>,
@@ -132,6 +136,7 @@ impl<J: Job> Scheduler<J> {
         Scheduler {
             injector: Injector::new(),
             stealers: pending.iter().map(PendingWorker::stealer).collect(),
+            spawned_stealers: pending.iter().map(PendingWorker::spawned_stealer).collect(),
             unparkers: pending.iter().map(PendingWorker::unparker).collect(),
             shared: pending.iter().map(|_| CachePadded::new(ThreadShared::default())).collect(),
             sleepers: Sleepers::default(),
@@ -193,8 +198,10 @@ impl<J: Job> Scheduler<J> {
         self.settle(placed);
     }
 
-    /// Makes a new job runnable at the back of a queue, where other threads
-    /// may steal it. On a scheduler thread, a parked thread is woken only
+    /// Makes a new job runnable: on a scheduler thread, on top of its
+    /// spawned jobs, which it runs newest first (see `policy.rs`) and other
+    /// threads steal from oldest first; elsewhere, at the back of the
+    /// injector. On a scheduler thread, a parked thread is woken only
     /// once work has waited in this thread's queue for a while (see
     /// [`policy::Backlog`]): this thread runs the job as soon as the spawner
     /// waits or its slice ends, waking a thread costs more than a spawn (a
@@ -204,7 +211,7 @@ impl<J: Job> Scheduler<J> {
     /// other core's caches. A backlog that lasts still spreads the work.
     pub(crate) fn schedule_back(&self, job: J) {
         let placed = self.with_local(job, |local, job| {
-            local.queue.push(job);
+            local.spawned.push(job);
             local.backlog.persists()
         });
         self.settle(placed);
@@ -222,7 +229,7 @@ impl<J: Job> Scheduler<J> {
     pub(crate) fn schedule_preempted(&self, job: J) {
         let placed = self.with_local(job, |local, job| {
             local.queue.push(job);
-            let others_wait = local.queue.len() + usize::from(local.next_filled) > 1;
+            let others_wait = local.queued() + usize::from(local.next_filled) > 1;
             local.backlog.persists() && others_wait
         });
         self.settle(placed);
@@ -260,7 +267,8 @@ impl<J: Job> Scheduler<J> {
 
     /// Whether any queue holds work another thread could take.
     fn has_stealable_work(&self) -> bool {
-        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+        !self.injector.is_empty()
+            || self.stealers.iter().chain(&self.spawned_stealers).any(|stealer| !stealer.is_empty())
     }
 
     /// Per scheduler thread: the jobs waiting in its queue and next slot,
@@ -271,13 +279,14 @@ impl<J: Job> Scheduler<J> {
         let threads = self
             .stealers
             .iter()
+            .zip(&self.spawned_stealers)
             .zip(self.shared.iter())
-            .map(|(stealer, shared)| {
+            .map(|((stealer, spawned), shared)| {
                 // A park under way counts up to now.
                 let since = shared.parked_since.load(Ordering::Relaxed);
                 let ongoing = if since == 0 { 0 } else { self.nanos_since_epoch().saturating_sub(since - 1) };
                 ThreadLoad {
-                    queued: stealer.len() + usize::from(shared.next.is_filled()),
+                    queued: stealer.len() + spawned.len() + usize::from(shared.next.is_filled()),
                     parked_nanos: (shared.parked_nanos.load(Ordering::Relaxed) + ongoing) as u64,
                 }
             })
@@ -319,7 +328,7 @@ impl<J: Job> Scheduler<J> {
             }
         }
         jobs.extend(self.shared.iter().filter_map(|shared| shared.next.steal()));
-        for stealer in &self.stealers {
+        for stealer in self.stealers.iter().chain(&self.spawned_stealers) {
             loop {
                 match stealer.steal() {
                     Steal::Success(job) => jobs.push(job),

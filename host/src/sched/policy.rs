@@ -6,9 +6,24 @@
 //!   cannot starve it.
 //! - Every [`INJECTOR_INTERVAL`] runs the global injector first, so work
 //!   from outside is never starved by local work.
-//! - Then the thread's own queue, then the injector, then the other
-//!   threads' queues (stealing half of one). Another thread's next slot is
-//!   left to it, unless it is stuck (see [`watch`](super::watch)).
+//! - Then the thread's own queues: the jobs spawned here, newest first,
+//!   then the jobs preempted (or pushed out of the next slot), oldest
+//!   first. Either queue's oldest job goes first once that queue has not
+//!   run out for [`OLDEST_AFTER`], so neither a stream of spawns nor a
+//!   deep tree starves older work. Then the injector, then the other
+//!   threads' queues (stealing half of one, their oldest spawned jobs
+//!   first). Another thread's next slot is left to it, unless it is stuck
+//!   (see [`watch`](super::watch)).
+//!
+//! Newest spawned first, as in a work-stealing fork-join pool, so a tree of
+//! processes (each spawns children, then waits for their answers) is
+//! walked depth first: a process's children run, answer and exit while
+//! their parent's store is still warm, and few processes of the tree are
+//! alive at once, each of them holding a store. Oldest first, the tree was
+//! walked breadth first: skynet's 111,111 inner processes were mostly alive
+//! at once, and most of its time went to making, resetting and tearing down
+//! their stores. Other threads steal the oldest spawned jobs, the roots of
+//! the largest untouched subtrees.
 //!
 //! A job spawned or preempted on a thread stays in that thread's queue
 //! unless work has waited there for [`SPREAD_AFTER`] ([`Backlog`]): a
@@ -30,6 +45,17 @@ use std::time::{Duration, Instant};
 pub(super) const MAX_NEXT_STREAK: u32 = 3;
 /// Every this many runs a thread looks at the global injector first.
 pub(super) const INJECTOR_INTERVAL: u32 = 61;
+/// Once one of a thread's queues has not run out for this long, its oldest
+/// job runs next, and again after each such stretch: how long a stream of
+/// newer work can keep an older job waiting. Long enough that a tree
+/// walked depth first stays so (each such turn for the spawned jobs starts
+/// another subtree while the current one waits), and that a process
+/// preempted while it spawns waits, as it did in one FIFO queue, for the
+/// children it spawned (run first, it spawned faster than they ran, and
+/// the waiting ones grew without bound).
+pub(super) const OLDEST_AFTER: Duration = Duration::from_millis(10);
+/// A thread looks at the clock for [`OLDEST_AFTER`] every this many runs.
+pub(super) const OVERDUE_CLOCK_INTERVAL: u32 = 64;
 /// How long work may wait in a thread's queue before a parked thread is
 /// woken to share it: above the time a group of a thousand processes takes
 /// to start and wait for a message (mostly page faults on fresh memory), so
@@ -57,7 +83,7 @@ impl<J: Job> Scheduler<J> {
             // With nothing queued here the streak starves no one (the
             // injector is still looked at on its ticks): queueing the job
             // would only pop it straight back.
-            if local.queue.is_empty() && !tick.is_multiple_of(INJECTOR_INTERVAL) {
+            if local.queues_empty() && !tick.is_multiple_of(INJECTOR_INTERVAL) {
                 return Some(job);
             }
             // Enough back-to-back runs: the next-slot job queues up.
@@ -69,8 +95,23 @@ impl<J: Job> Scheduler<J> {
         {
             return Some(job);
         }
-        if let Some(job) = local.queue.pop() {
-            if local.queue.is_empty() {
+        let overdue = match tick.is_multiple_of(OVERDUE_CLOCK_INTERVAL) {
+            true => {
+                let now = Instant::now();
+                let queue = local.queue_waits.due(local.queue.is_empty(), now);
+                (queue, !queue && local.spawned_waits.due(local.spawned.is_empty(), now))
+            }
+            false => (false, false),
+        };
+        let own = match overdue {
+            (true, _) => local.queue.pop(),
+            // The oldest spawned job, taken from the far end as a thief would.
+            (_, true) => self.steal_oldest_spawned(index),
+            _ => None,
+        };
+        let own = own.or_else(|| local.spawned.pop()).or_else(|| local.queue.pop());
+        if let Some(job) = own {
+            if local.queues_empty() {
                 local.backlog.clear();
             } else if local.backlog.persists() {
                 self.notify_one();
@@ -83,16 +124,29 @@ impl<J: Job> Scheduler<J> {
         }
         let n = self.stealers.len();
         for offset in 1..n {
-            let victim = &self.stealers[(index + offset) % n];
-            loop {
-                match victim.steal_batch_and_pop(&local.queue) {
-                    Steal::Success(job) => return Some(job),
-                    Steal::Retry => continue,
-                    Steal::Empty => break,
+            let victim = (index + offset) % n;
+            for stealer in [&self.spawned_stealers[victim], &self.stealers[victim]] {
+                loop {
+                    match stealer.steal_batch_and_pop(&local.queue) {
+                        Steal::Success(job) => return Some(job),
+                        Steal::Retry => continue,
+                        Steal::Empty => break,
+                    }
                 }
             }
         }
         None
+    }
+
+    /// The oldest job spawned on thread `index`, if any.
+    fn steal_oldest_spawned(&self, index: usize) -> Option<J> {
+        loop {
+            match self.spawned_stealers[index].steal() {
+                Steal::Success(job) => return Some(job),
+                Steal::Retry => continue,
+                Steal::Empty => return None,
+            }
+        }
     }
 
     fn steal_injector(&self, queue: &Queue<J>) -> Option<J> {
@@ -101,6 +155,38 @@ impl<J: Job> Scheduler<J> {
                 Steal::Success(job) => return Some(job),
                 Steal::Retry => continue,
                 Steal::Empty => return None,
+            }
+        }
+    }
+}
+
+/// How long one of a thread's queues has held jobs without running out, as
+/// seen at the thread's looks (every [`OVERDUE_CLOCK_INTERVAL`] runs): once
+/// for [`OLDEST_AFTER`], its oldest job is due. A job that came after the
+/// queue last ran out between two looks is younger than the wait says: it
+/// only gets its turn early.
+#[derive(Default)]
+pub(super) struct Overdue {
+    since: Option<Instant>,
+}
+
+impl Overdue {
+    /// At a look at clock reading `now`, the queue being `empty` or not:
+    /// whether its oldest job is due (then the wait counts afresh).
+    pub(super) fn due(&mut self, empty: bool, now: Instant) -> bool {
+        match self.since {
+            _ if empty => {
+                self.since = None;
+                false
+            }
+            Some(since) if now.duration_since(since) >= OLDEST_AFTER => {
+                self.since = Some(now);
+                true
+            }
+            Some(_) => false,
+            None => {
+                self.since = Some(now);
+                false
             }
         }
     }
@@ -181,7 +267,7 @@ impl Recent {
 
 #[cfg(all(test, not(feature = "loom")))]
 mod tests {
-    use super::{BACKLOG_CLOCK_INTERVAL, Backlog, Recent, SPREAD_AFTER};
+    use super::{BACKLOG_CLOCK_INTERVAL, Backlog, OLDEST_AFTER, Overdue, Recent, SPREAD_AFTER};
     use std::time::{Duration, Instant};
 
     #[test]
@@ -195,6 +281,20 @@ mod tests {
         assert!(backlog.waited_enough(start + SPREAD_AFTER * 2));
         backlog.clear();
         assert!(!backlog.waited_enough(start + SPREAD_AFTER * 10), "an emptied queue ends the backlog");
+    }
+
+    #[test]
+    fn a_queue_that_has_not_run_out_for_a_while_has_its_oldest_job_due_and_then_every_while() {
+        let mut waits = Overdue::default();
+        let start = Instant::now();
+        assert!(!waits.due(false, start), "the first look starts the wait");
+        assert!(!waits.due(false, start + OLDEST_AFTER - Duration::from_micros(1)));
+        assert!(waits.due(false, start + OLDEST_AFTER), "waited long enough");
+        assert!(!waits.due(false, start + OLDEST_AFTER + Duration::from_micros(1)), "the wait starts afresh");
+        assert!(waits.due(false, start + OLDEST_AFTER * 2));
+        assert!(!waits.due(true, start + OLDEST_AFTER * 10), "an empty queue has nothing due");
+        assert!(!waits.due(false, start + OLDEST_AFTER * 10), "and ran out: the wait starts again");
+        assert!(waits.due(false, start + OLDEST_AFTER * 11));
     }
 
     #[test]

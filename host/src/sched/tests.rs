@@ -17,6 +17,8 @@ enum Action {
     Record,
     /// Wakes (into the next slot) the tasks listed, then records its run.
     Wake(Vec<Arc<Task>>),
+    /// Spawns a job like itself while the count lasts (records nothing).
+    Fork(Arc<AtomicUsize>),
     /// Records its run and puts itself back this many more times.
     Requeue(AtomicUsize),
     /// Records its run, then queues the tasks listed on this thread (as a
@@ -151,6 +153,11 @@ impl Runner<Arc<Task>> for TestRunner {
                 self.log.record(job.id);
                 gate.open();
             }
+            Action::Fork(left) => {
+                if left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok() {
+                    self.scheduler.schedule_back(task(job.id, Action::Fork(left.clone())));
+                }
+            }
             Action::Requeue(left) => {
                 self.log.record(job.id);
                 let more = left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok();
@@ -226,15 +233,37 @@ fn run_seeded(tasks: Vec<Arc<Task>>, runs: usize) -> Vec<usize> {
 
 #[test]
 fn a_job_woken_by_a_running_job_runs_next_before_older_queued_work() {
-    // 1 wakes 2; 3 was queued before 2 was woken, yet 2 runs first.
+    // 1 wakes 2; 3 was queued before 2 was woken, yet 2 runs first. (Jobs
+    // spawned on a thread run newest first: 1, spawned last, runs first.)
     let woken = task(2, Action::Record);
-    let runs = run_seeded(vec![task(1, Action::Wake(vec![woken])), task(3, Action::Record)], 4);
+    let runs = run_seeded(vec![task(3, Action::Record), task(1, Action::Wake(vec![woken]))], 4);
     assert_eq!(runs, [0, 1, 2, 3]);
 }
 
 #[test]
+fn jobs_spawned_on_a_thread_run_newest_first() {
+    let runs = run_seeded((1..=5).map(|id| task(id, Action::Record)).collect(), 6);
+    assert_eq!(runs, [0, 5, 4, 3, 2, 1]);
+}
+
+#[test]
+fn a_stream_of_spawns_does_not_starve_an_older_spawned_job() {
+    // The fork spawns another fork at every run, each newer than 1, for far
+    // longer than OLDEST_AFTER: 1 still runs while they go on.
+    let left = Arc::new(AtomicUsize::new(usize::MAX));
+    let runner = runner(1);
+    let seed = task(0, Action::Seed(vec![task(1, Action::Record), task(7, Action::Fork(left.clone()))]));
+    runner.scheduler.schedule_back(seed);
+    runner.scheduler.start(&runner).unwrap();
+    assert_eq!(runner.log.wait_for(2), [0, 1]);
+    assert!(left.load(Ordering::Relaxed) > 0, "the forks were still going");
+    left.store(0, Ordering::Relaxed);
+    runner.scheduler.shutdown();
+}
+
+#[test]
 fn a_job_that_keeps_requeueing_itself_does_not_starve_the_queue() {
-    let runs = run_seeded(vec![task(1, Action::Requeue(AtomicUsize::new(50))), task(2, Action::Record)], 53);
+    let runs = run_seeded(vec![task(2, Action::Record), task(1, Action::Requeue(AtomicUsize::new(50)))], 53);
     let other = runs.iter().position(|&id| id == 2).unwrap();
     assert_eq!(other, 2, "the other job runs right after the first slice of the busy one: {runs:?}");
 }
@@ -247,7 +276,7 @@ fn woken_jobs_take_turns_with_the_queue_after_a_streak() {
     for id in (100..109).rev() {
         chain = task(id, Action::Wake(vec![chain]));
     }
-    let runs = run_seeded(vec![chain, task(1, Action::Record)], 12);
+    let runs = run_seeded(vec![task(1, Action::Record), chain], 12);
     let queued = runs.iter().position(|&id| id == 1).unwrap();
     let streak = super::policy::MAX_NEXT_STREAK as usize;
     assert_eq!(queued, 2 + streak, "the queued job runs after the chain's first job and a streak: {runs:?}");

@@ -4,7 +4,7 @@
 //! place the woken job here, and the part the watch thread looks at (its
 //! next slot, how many jobs it started).
 
-use super::policy::{Backlog, Recent};
+use super::policy::{Backlog, Overdue, Recent};
 use super::slot::NextSlot;
 use super::{Job, Runner, Scheduler};
 use crate::base::sync::{AtomicUsize, Ordering};
@@ -18,16 +18,21 @@ use std::ptr;
 /// and unparkers exist from the start).
 pub(super) struct PendingWorker<J> {
     queue: Queue<J>,
+    spawned: Queue<J>,
     parker: Parker,
 }
 
 impl<J> PendingWorker<J> {
     pub(super) fn new() -> PendingWorker<J> {
-        PendingWorker { queue: Queue::new_fifo(), parker: Parker::new() }
+        PendingWorker { queue: Queue::new_fifo(), spawned: Queue::new_lifo(), parker: Parker::new() }
     }
 
     pub(super) fn stealer(&self) -> Stealer<J> {
         self.queue.stealer()
+    }
+
+    pub(super) fn spawned_stealer(&self) -> Stealer<J> {
+        self.spawned.stealer()
     }
 
     pub(super) fn unparker(&self) -> Unparker {
@@ -67,17 +72,34 @@ impl<J: Job> Default for ThreadShared<J> {
 pub(super) struct Local<J> {
     /// The thread's index among the scheduler's.
     pub(super) index: usize,
+    /// Jobs preempted, or pushed out of the next slot, oldest first.
     pub(super) queue: Queue<J>,
+    /// Jobs spawned on this thread, newest first (see `policy.rs`); other
+    /// threads steal the oldest.
+    pub(super) spawned: Queue<J>,
     /// Whether this thread left a job in its next slot (the watch thread
     /// may have taken it since).
     pub(super) next_filled: bool,
     /// The jobs this thread ran last.
     pub(super) recent: Recent,
-    /// Since when work has waited in `queue`.
+    /// How long `queue` and `spawned` have held jobs without running out.
+    pub(super) queue_waits: Overdue,
+    pub(super) spawned_waits: Overdue,
+    /// Since when work has waited in `queue` and `spawned`.
     pub(super) backlog: Backlog,
 }
 
 impl<J: Job> Local<J> {
+    /// Whether no job waits in this thread's queues (the next slot aside).
+    pub(super) fn queues_empty(&self) -> bool {
+        self.queue.is_empty() && self.spawned.is_empty()
+    }
+
+    /// How many jobs wait in this thread's queues (the next slot aside).
+    pub(super) fn queued(&self) -> usize {
+        self.queue.len() + self.spawned.len()
+    }
+
     /// Puts a woken job in the next slot (this thread's): unless it ran
     /// here a moment ago (still in cache), it starts fetching what it will
     /// touch. A job the slot held goes to the queue; returns whether a
@@ -147,13 +169,16 @@ impl<J: Job> Scheduler<J> {
 /// A scheduler thread's life: runs the loop inside the runner's thread
 /// set-up until the scheduler shuts down.
 pub(super) fn run<J: Job, R: Runner<J>>(runner: &R, index: usize, pending: PendingWorker<J>) {
-    let PendingWorker { queue, parker } = pending;
+    let PendingWorker { queue, spawned, parker } = pending;
     let scheduler = runner.scheduler();
     let worker = ThreadWorker {
         scheduler: (scheduler as *const Scheduler<J>).cast(),
         local: RefCell::new(Local {
             index,
             queue,
+            spawned,
+            queue_waits: Overdue::default(),
+            spawned_waits: Overdue::default(),
             next_filled: false,
             recent: Recent::default(),
             backlog: Backlog::default(),
@@ -194,7 +219,7 @@ pub(super) fn run<J: Job, R: Runner<J>>(runner: &R, index: usize, pending: Pendi
         // (the node) stops them through its own records.
         let local = worker.local.borrow_mut();
         drop(shared.next.steal());
-        while let Some(job) = local.queue.pop() {
+        while let Some(job) = local.queue.pop().or_else(|| local.spawned.pop()) {
             drop(job);
         }
     });
