@@ -174,20 +174,27 @@ impl Overdue {
     /// At a look at clock reading `now`, the queue being `empty` or not:
     /// whether its oldest job is due (then the wait counts afresh).
     pub(super) fn due(&mut self, empty: bool, now: Instant) -> bool {
-        match self.since {
-            _ if empty => {
-                self.since = None;
-                false
-            }
-            Some(since) if now.duration_since(since) >= OLDEST_AFTER => {
-                self.since = Some(now);
-                true
-            }
-            Some(_) => false,
-            None => {
-                self.since = Some(now);
-                false
-            }
+        if empty {
+            self.since = None;
+            return false;
+        }
+        stretch_passed(&mut self.since, now, OLDEST_AFTER)
+    }
+}
+
+/// Whether a stretch of `length` has passed since `since` at clock reading
+/// `now`; a stretch starts at the first reading (`since` empty) and again
+/// after each one that passed.
+fn stretch_passed(since: &mut Option<Instant>, now: Instant, length: Duration) -> bool {
+    match *since {
+        Some(start) if now.duration_since(start) >= length => {
+            *since = Some(now);
+            true
+        }
+        Some(_) => false,
+        None => {
+            *since = Some(now);
+            false
         }
     }
 }
@@ -222,17 +229,7 @@ impl Backlog {
 
     /// [`Backlog::persists`] at clock reading `now`.
     fn waited_enough(&mut self, now: Instant) -> bool {
-        match self.since {
-            Some(since) if now.duration_since(since) >= SPREAD_AFTER => {
-                self.since = Some(now);
-                true
-            }
-            Some(_) => false,
-            None => {
-                self.since = Some(now);
-                false
-            }
-        }
+        stretch_passed(&mut self.since, now, SPREAD_AFTER)
     }
 
     /// The queue is empty: no backlog.
