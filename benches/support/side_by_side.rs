@@ -244,8 +244,9 @@ impl Bench {
                 })
                 .collect();
             let (low, high) = ratios.iter().fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
-            let ratio = match median(ratios.clone()) {
-                Some(ratio) if ratios.len() > 1 => format!("{ratio:.2} ({low:.2}-{high:.2})"),
+            let several = ratios.len() > 1;
+            let ratio = match median(ratios) {
+                Some(ratio) if several => format!("{ratio:.2} ({low:.2}-{high:.2})"),
                 Some(ratio) => format!("{ratio:.2}"),
                 None => "-".to_string(),
             };

@@ -5,8 +5,8 @@
 //! Linux 6.7 and later answer with the `PAGEMAP_SCAN` ioctl of
 //! `/proc/self/pagemap`: it lists the pages that match as runs, and its
 //! walk of the page tables costs about a third of `mincore`'s per page
-//! (which calls a function for every page with no frame, and copies its
-//! answer through a page the kernel allocates for the call). A reset batch
+//! (which calls a function for every page without a page-table entry, and
+//! copies its answer through a page the kernel allocates for each call). A reset batch
 //! asks about spans of hundreds of pages, most of them never touched, so
 //! the walk was most of a query's cost. Older kernels get `mincore`.
 //!

@@ -6,9 +6,9 @@
 //! first, and the jobs preempted, run oldest first (see [`policy`]); plus a
 //! one-job "next" slot. A job woken by a send made on a scheduler thread
 //! goes to that thread's next slot, so a request and its reply run back to
-//! back on one core without a cross-thread wake-up (as tokio's LIFO slot). Jobs made runnable off the
-//! scheduler threads (timers, the host API) go to a global injector, and
-//! wake a parked thread. A watch thread gives the work waiting behind a
+//! back on one core without a cross-thread wake-up (as tokio's LIFO slot).
+//! Jobs made runnable off the scheduler threads (timers, the host API) go
+//! to a global injector, and wake a parked thread. A watch thread gives the work waiting behind a
 //! thread stuck in one job (its next slot, its queue) to the others.
 //!
 //! - [`policy`]: which job a thread runs next (the next slot's streak, the

@@ -82,8 +82,9 @@ pub(super) struct Local<J> {
     pub(super) next_filled: bool,
     /// The jobs this thread ran last.
     pub(super) recent: Recent,
-    /// How long `queue` and `spawned` have held jobs without running out.
+    /// How long `queue` has held jobs without running out.
     pub(super) queue_waits: Overdue,
+    /// How long `spawned` has held jobs without running out.
     pub(super) spawned_waits: Overdue,
     /// Since when work has waited in `queue` and `spawned`.
     pub(super) backlog: Backlog,
