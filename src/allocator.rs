@@ -73,10 +73,15 @@ pub(crate) mod prefault {
     static HINTS: [AtomicUsize; 16] = [const { AtomicUsize::new(0) }; 16];
     /// Where the next hint goes.
     static NEXT_HINT: AtomicUsize = AtomicUsize::new(0);
-    /// Slices the thread has faulted in and no allocation has taken yet, by
-    /// their address's slice number modulo the length (a collision forgets
-    /// one: its page is then populated by the allocating thread as before).
+    /// Slices the thread has faulted in and neither an allocation has taken
+    /// nor a purge has emptied since, by their address's slice number modulo
+    /// the length (a collision forgets one: its page is then populated by the
+    /// allocating thread as before). While the thread populates a slice its
+    /// entry is the address with `POPULATING` set: a purge meanwhile clears
+    /// it, and the thread then records nothing.
     static FAULTED_IN: [AtomicUsize; 64] = [const { AtomicUsize::new(0) }; 64];
+    /// Marks an entry of `FAULTED_IN` whose slice is being populated.
+    const POPULATING: usize = 1;
     /// The thread, once started.
     static THREAD: OnceLock<Thread> = OnceLock::new();
 
@@ -86,6 +91,8 @@ pub(crate) mod prefault {
     unsafe extern "C" {
         /// Warren's patch 02 of mimalloc (`vendor/README.md`).
         fn mi_warren_set_fresh_page_hook(hook: Option<extern "C" fn(*mut c_void, usize, *mut c_void, usize) -> bool>);
+        /// The same patch's second hook, told of each purged range.
+        fn mi_warren_set_purged_hook(hook: Option<extern "C" fn(*mut c_void, usize)>);
     }
 
     /// Starts the thread and gives mimalloc the hook. Without the thread
@@ -96,9 +103,13 @@ pub(crate) mod prefault {
         if let Ok(handle) = spawned
             && THREAD.set(handle.thread().clone()).is_ok()
         {
-            // SAFETY: `fresh_page` allocates nothing, never blocks and
-            // cannot unwind (atomics and an unpark only).
-            unsafe { mi_warren_set_fresh_page_hook(Some(fresh_page)) };
+            // SAFETY: `fresh_page` and `purged` allocate nothing, never
+            // block and cannot unwind (atomics and an unpark only). The
+            // purge hook goes first: no record outlives its pages.
+            unsafe {
+                mi_warren_set_purged_hook(Some(purged));
+                mi_warren_set_fresh_page_hook(Some(fresh_page));
+            }
         }
     }
 
@@ -122,6 +133,18 @@ pub(crate) mod prefault {
         page_size == SLICE
             && page.is_multiple_of(SLICE)
             && slot(page).compare_exchange(page, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+    }
+
+    /// The purge hook: records of slices in the range (or being populated
+    /// there) go, as their pages do.
+    extern "C" fn purged(start: *mut c_void, size: usize) {
+        let range = start as usize..(start as usize).saturating_add(size);
+        for entry in &FAULTED_IN {
+            let recorded = entry.load(Ordering::Acquire);
+            if recorded != 0 && range.contains(&(recorded & !POPULATING)) {
+                let _ = entry.compare_exchange(recorded, 0, Ordering::AcqRel, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Whether a hint not yet taken by the thread names the slice at
@@ -156,20 +179,30 @@ pub(crate) mod prefault {
                     if slot(slice).load(Ordering::Acquire) == slice {
                         continue;
                     }
+                    slot(slice).store(slice | POPULATING, Ordering::Release);
                     // SAFETY: populating changes no byte of memory; the range
                     // lies in one of the allocator's arenas, anonymous and
                     // read-write, which mimalloc keeps mapped while the
                     // process runs (slices taken meanwhile by any thread are
                     // only faulted in sooner).
                     if unsafe { libc::madvise(slice as *mut c_void, SLICE, MADV_POPULATE_WRITE) } == 0 {
-                        slot(slice).store(slice, Ordering::Release);
+                        // Unless a purge (or another slice) took the entry.
+                        let _ = slot(slice).compare_exchange(
+                            slice | POPULATING,
+                            slice,
+                            Ordering::AcqRel,
+                            Ordering::Relaxed,
+                        );
                     } else if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
                         // A kernel older than 5.14 refuses the advice: every
                         // hint would cost a system call for nothing. The hook
                         // goes (mimalloc's pages fault in as they are used)
                         // and the thread ends.
                         // SAFETY: as in `start`.
-                        unsafe { mi_warren_set_fresh_page_hook(None) };
+                        unsafe {
+                            mi_warren_set_fresh_page_hook(None);
+                            mi_warren_set_purged_hook(None);
+                        }
                         return;
                     }
                 }

@@ -45,6 +45,15 @@ mi_decl_export void mi_warren_set_fresh_page_hook(mi_warren_fresh_page_fun* hook
   mi_atomic_store_release(&mi_warren_fresh_page_hook, (uintptr_t)hook);
 }
 
+// And a hook told of every range of an arena that is purged (decommitted or
+// reset): whatever was faulted in there no longer is. Same rules as above.
+typedef void (mi_warren_purged_fun)(void* start, size_t size);
+static _Atomic(uintptr_t) mi_warren_purged_hook;
+
+mi_decl_export void mi_warren_set_purged_hook(mi_warren_purged_fun* hook) {
+  mi_atomic_store_release(&mi_warren_purged_hook, (uintptr_t)hook);
+}
+
 // How many slices past a fresh page the hook is told of.
 #define MI_WARREN_AHEAD_SLICES  4
 
@@ -2083,6 +2092,8 @@ static bool mi_arena_purge(mi_arena_t* arena, size_t slice_index, size_t slice_c
   mi_bitmap_setN(arena->slices_committed, slice_index, slice_count, &already_committed); // pretend all committed.. (as we lack a clearN call that counts the already set bits..)
   const bool all_committed = (already_committed == slice_count);
   const bool needs_recommit = _mi_os_purge_ex(p, size, all_committed /* allow reset? */, mi_size_of_slices(already_committed), arena->commit_fun, arena->commit_fun_arg);
+  mi_warren_purged_fun* const purged_hook = (mi_warren_purged_fun*)mi_atomic_load_acquire(&mi_warren_purged_hook);
+  if (purged_hook != NULL) { purged_hook(p, size); }
 
   if (needs_recommit) {
     // no longer committed
