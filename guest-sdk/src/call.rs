@@ -63,10 +63,20 @@ pub(crate) fn timeout_arg(timeout_ms: Option<u64>) -> i64 {
 /// The answer of a `call`/`call_named` that returned `result`: the reply's
 /// bytes (the current message), or why there are none.
 pub(crate) fn outcome(result: i32) -> Result<Vec<u8>, CallError> {
+    let mut reply = Vec::new();
+    outcome_into(result, &mut reply).map(|()| reply)
+}
+
+/// [`outcome`] with the reply's bytes put in `reply` (replacing what it
+/// held).
+pub(crate) fn outcome_into(result: i32, reply: &mut Vec<u8>) -> Result<(), CallError> {
     let down_reason = || current_message().and_then(|m| m.as_down()).map_or(ExitReason::Noproc, |down| down.reason);
     match result {
         // The reply's length: its bytes are all the caller needs.
-        n if n >= 0 => Ok(crate::read_current(n as usize)),
+        n if n >= 0 => {
+            crate::read_current_into(n as usize, reply);
+            Ok(())
+        }
         sys::ERR_TIMEOUT => Err(CallError::Timeout),
         sys::ERR_NOPROC => Err(CallError::NoProc),
         sys::ERR_EXITED => Err(CallError::Exited(down_reason())),
@@ -90,6 +100,25 @@ pub fn call(pid: Pid, request: &[u8], timeout_ms: Option<u64>) -> Result<Vec<u8>
     // reads.
     let result = unsafe { sys::call(pid.raw() as i64, ptr, len, timeout_arg(timeout_ms)) };
     outcome(result)
+}
+
+/// [`call`] with the request in `buffer`, whose bytes the reply then
+/// replaces: one buffer for both, allocated once when the reply fits.
+pub(crate) fn call_in(pid: Pid, buffer: &mut Vec<u8>, timeout_ms: Option<u64>) -> Result<(), CallError> {
+    let (ptr, len) = raw_bytes(buffer).map_err(CallError::Refused)?;
+    // SAFETY: `ptr`/`len` are those of `buffer`'s bytes, which the host only
+    // reads, and which stay put until the call returns.
+    let result = unsafe { sys::call(pid.raw() as i64, ptr, len, timeout_arg(timeout_ms)) };
+    outcome_into(result, buffer)
+}
+
+/// [`call_in`] to the process registered under `name`.
+pub(crate) fn call_named_in(name: &str, buffer: &mut Vec<u8>, timeout_ms: Option<u64>) -> Result<(), CallError> {
+    let (name_ptr, name_len) = raw_bytes(name.as_bytes()).map_err(CallError::Refused)?;
+    let (ptr, len) = raw_bytes(buffer).map_err(CallError::Refused)?;
+    // SAFETY: both ranges are live slices the host only reads.
+    let result = unsafe { sys::call_named(name_ptr, name_len, ptr, len, timeout_arg(timeout_ms)) };
+    outcome_into(result, buffer)
 }
 
 /// [`call`] to the process registered under `name`
@@ -173,17 +202,9 @@ impl Message {
         Some(Request { reply_to: ReplyTo { caller: self.sender, token }, body: self.data[8..].to_vec() })
     }
 
-    /// [`Message::as_call`] that keeps the message's bytes for the body
-    /// instead of copying them (a server takes every request this way);
-    /// the message back if it is not a request.
-    pub(crate) fn into_call(mut self) -> Result<Request, Message> {
-        let Some(token) = self.call_token() else { return Err(self) };
-        self.data.drain(..8);
-        Ok(Request { reply_to: ReplyTo { caller: self.sender, token }, body: self.data })
-    }
-
-    /// The token of the call request this message carries, if it is one.
-    fn call_token(&self) -> Option<i64> {
+    /// The token of the call request this message carries, if it is one
+    /// (its body follows the token's 8 bytes).
+    pub(crate) fn call_token(&self) -> Option<i64> {
         if self.tag != sys::TAG_CALL {
             return None;
         }

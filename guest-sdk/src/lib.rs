@@ -467,7 +467,18 @@ pub fn current_message() -> Option<Message> {
 /// is its length as a receive or a call returned it): one host call.
 pub(crate) fn read_current(size: usize) -> Vec<u8> {
     let mut data = Vec::with_capacity(size);
-    let Ok(len) = i32::try_from(size) else { return data };
+    read_current_into(size, &mut data);
+    data
+}
+
+/// [`read_current`] into `data`, replacing what it held (its allocation
+/// is kept when it has room).
+pub(crate) fn read_current_into(size: usize, data: &mut Vec<u8>) {
+    data.clear();
+    if data.capacity() < size {
+        data.reserve(size);
+    }
+    let Ok(len) = i32::try_from(size) else { return };
     // SAFETY: `data` owns at least `size` bytes of spare capacity at
     // `as_mut_ptr()`; the host writes at most `len == size` bytes there.
     let copied = unsafe { sys::msg_read(0, data.as_mut_ptr(), len) };
@@ -475,7 +486,6 @@ pub(crate) fn read_current(size: usize) -> Vec<u8> {
     // SAFETY: `copied <= size <= capacity`, and `msg_read` initialised the
     // first `copied` bytes (it returns how many it wrote).
     unsafe { data.set_len(copied) };
-    data
 }
 
 /// Waits for the oldest message whose tag is one of `tags` (any tag if

@@ -6,7 +6,7 @@
 
 use crate::decode::{Int, PidParts, Reader, RefParts};
 use crate::error::{Error, ErrorKind, Result};
-use crate::names::is_snake_case_of;
+use crate::names::{is_ascii_snake_case_of, is_snake_case_of};
 use crate::tag::*;
 use crate::token;
 use alloc::borrow::Cow;
@@ -73,10 +73,13 @@ impl<'de> Deserializer<'de> {
     }
 
     /// An integer of type `T`, or an error naming `expected`.
-    fn integer<T: TryFrom<i128>>(&mut self, expected: &'static str) -> Result<T> {
+    fn integer<T: TryFrom<i64> + TryFrom<i128>>(&mut self, expected: &'static str) -> Result<T> {
         let (tag, at) = self.tag()?;
         let value = match self.reader.integer_body(tag, at).map_err(|e| retarget(e, expected))? {
-            Int::Small(value) => i128::from(value),
+            // Most integers: no 128-bit arithmetic (emulated in a guest).
+            Int::Small(value) => {
+                return T::try_from(value).map_err(|_| Error::expected(expected, "an integer out of its range", at));
+            }
             Int::Big { negative, magnitude } => big_to_i128(negative, magnitude)
                 .ok_or_else(|| Error::expected(expected, "an integer out of its range", at))?,
         };
@@ -204,6 +207,30 @@ fn big_to_u128(negative: bool, magnitude: &[u8]) -> Option<u128> {
 }
 
 /// Text to a visitor, borrowed when it can be.
+/// The variant (of `variants`, in order) that the ASCII atom `atom` names
+/// as written or in snake_case, as the lookup by text would find it; `None`
+/// when the atom is not ASCII, names none of them, or a name that is not
+/// ASCII comes first (the lookup by text decides those).
+fn variant_of_ascii_atom(atom: &[u8], variants: &'static [&'static str]) -> Option<&'static str> {
+    if !atom.is_ascii() || atom.len() > crate::encode::MAX_ATOM_CHARS {
+        return None;
+    }
+    // Atoms are usually the snake_case of names that start with a capital:
+    // the first byte tells most names apart without a comparison.
+    if let Some(name) = variants.iter().find(|v| v.as_bytes().first() == atom.first() && v.as_bytes() == atom) {
+        return Some(name);
+    }
+    for name in variants {
+        if !name.is_ascii() {
+            return None;
+        }
+        if is_ascii_snake_case_of(atom, name) {
+            return Some(name);
+        }
+    }
+    None
+}
+
 fn visit_text<'de, V: Visitor<'de>>(text: Cow<'de, str>, visitor: V) -> Result<V::Value> {
     match text {
         Cow::Borrowed(text) => visitor.visit_borrowed_str(text),
@@ -511,18 +538,31 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             }
             _ => return Err(Reader::unexpected(tag, expected, at)),
         };
-        let text = if remaining.is_none() {
-            self.reader.atom_body(tag, at)?
-        } else {
-            self.atom_text("an atom naming the variant")?.0
-        };
-        // The Rust name of the variant the atom names; an unknown atom goes
-        // to the visitor as it is, which reports it with the variants.
-        let variant =
-            variants.iter().find(|v| ***v == *text).or_else(|| variants.iter().find(|v| is_snake_case_of(&text, v)));
-        let variant = match variant {
-            Some(name) => Cow::Borrowed(*name),
-            None => text,
+        let (tag, at) = if remaining.is_none() { (tag, at) } else { self.tag()? };
+        let body = self.reader.pos;
+        let (bytes, _) = self.reader.atom_bytes(tag, at).map_err(|e| match remaining {
+            Some(_) => retarget(e, "an atom naming the variant"),
+            None => e,
+        })?;
+        // An ASCII atom is looked up by its bytes (no text made of it);
+        // any other, and one that names no variant, as text.
+        let variant = match variant_of_ascii_atom(bytes, variants) {
+            Some(name) => Cow::Borrowed(name),
+            None => {
+                self.reader.pos = body;
+                let text = self.reader.atom_body(tag, at)?;
+                // The Rust name of the variant the atom names; an unknown
+                // atom goes to the visitor as it is, which reports it with
+                // the variants.
+                let variant = variants
+                    .iter()
+                    .find(|v| ***v == *text)
+                    .or_else(|| variants.iter().find(|v| is_snake_case_of(&text, v)));
+                match variant {
+                    Some(name) => Cow::Borrowed(*name),
+                    None => text,
+                }
+            }
         };
         match remaining {
             None => visitor.visit_enum(UnitVariant { variant }),

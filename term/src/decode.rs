@@ -155,8 +155,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The body of an atom whose tag (at `at`) was just read.
-    pub fn atom_body(&mut self, tag: u8, at: usize) -> Result<Cow<'a, str>> {
+    /// The bytes of an atom whose tag (at `at`) was just read, unchecked,
+    /// and whether they are Latin-1 (else UTF-8). [`Reader::atom_body`]
+    /// checks them.
+    pub fn atom_bytes(&mut self, tag: u8, at: usize) -> Result<(&'a [u8], bool)> {
         let (len, latin1) = match tag {
             ATOM_EXT => (usize::from(self.u16()?), true),
             SMALL_ATOM_EXT => (usize::from(self.u8()?), true),
@@ -164,7 +166,13 @@ impl<'a> Reader<'a> {
             SMALL_ATOM_UTF8_EXT => (usize::from(self.u8()?), false),
             _ => return Err(Reader::unexpected(tag, "an atom", at)),
         };
-        let bytes = self.take(len)?;
+        Ok((self.take(len)?, latin1))
+    }
+
+    /// The body of an atom whose tag (at `at`) was just read.
+    pub fn atom_body(&mut self, tag: u8, at: usize) -> Result<Cow<'a, str>> {
+        let (bytes, latin1) = self.atom_bytes(tag, at)?;
+        let len = bytes.len();
         let text = if latin1 {
             if bytes.is_ascii() {
                 // ASCII is valid UTF-8 (checked just above).

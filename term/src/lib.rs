@@ -124,7 +124,7 @@ pub use decode::{MAX_DEPTH, decode};
 pub use encode::{encode, encode_into};
 pub use error::{Error, ErrorKind, Result};
 pub use pid::{LOCAL_NODE, Pid, Reference};
-pub use ser::{Map, Seq, Serializer, Tuple, to_vec};
+pub use ser::{Map, Seq, Serializer, Tuple, to_vec, to_vec_into};
 pub use term::{Atom, BigInt, Term};
 
 #[cfg(test)]

@@ -152,34 +152,8 @@ pub(crate) fn snake_case(name: &str) -> String {
 
 /// Whether `atom` is `name` in snake_case, without allocating.
 pub(crate) fn is_snake_case_of(atom: &str, name: &str) -> bool {
-    let name_bytes = name.as_bytes();
-    if one_word(name_bytes) {
-        let atom = atom.as_bytes();
-        return atom.len() == name_bytes.len()
-            && atom[0] == name_bytes[0].to_ascii_lowercase()
-            && atom[1..] == name_bytes[1..];
-    }
     if name.is_ascii() {
-        let atom = atom.as_bytes();
-        // Word by word: each must follow at `at`, lowercased, after a `_`
-        // unless it is the first.
-        let mut at = 0;
-        let mut same = true;
-        snake_ascii_words(name_bytes, |w| {
-            if !same {
-                return;
-            }
-            if at > 0 {
-                same = atom.get(at) == Some(&b'_');
-                at += 1;
-            }
-            same = same
-                && atom
-                    .get(at..at + w.len())
-                    .is_some_and(|got| got.iter().zip(w).all(|(g, c)| *g == c.to_ascii_lowercase()));
-            at += w.len();
-        });
-        return same && at == atom.len();
+        return is_ascii_snake_case_of(atom.as_bytes(), name);
     }
     #[cfg(feature = "unicode-names")]
     {
@@ -192,6 +166,36 @@ pub(crate) fn is_snake_case_of(atom: &str, name: &str) -> bool {
     // written matches (which the caller tries first).
     #[cfg(not(feature = "unicode-names"))]
     false
+}
+
+/// [`is_snake_case_of`] for an ASCII `name`, on the atom's bytes.
+pub(crate) fn is_ascii_snake_case_of(atom: &[u8], name: &str) -> bool {
+    debug_assert!(name.is_ascii());
+    let name_bytes = name.as_bytes();
+    if one_word(name_bytes) {
+        return atom.len() == name_bytes.len()
+            && atom[0] == name_bytes[0].to_ascii_lowercase()
+            && atom[1..] == name_bytes[1..];
+    }
+    // Word by word: each must follow at `at`, lowercased, after a `_`
+    // unless it is the first.
+    let mut at = 0;
+    let mut same = true;
+    snake_ascii_words(name_bytes, |w| {
+        if !same {
+            return;
+        }
+        if at > 0 {
+            same = atom.get(at) == Some(&b'_');
+            at += 1;
+        }
+        same = same
+            && atom
+                .get(at..at + w.len())
+                .is_some_and(|got| got.iter().zip(w).all(|(g, c)| *g == c.to_ascii_lowercase()));
+        at += w.len();
+    });
+    same && at == atom.len()
 }
 
 /// Writes the atom of `name` in snake_case.

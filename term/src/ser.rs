@@ -33,6 +33,22 @@ pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Appends the bytes of `value` as a term (version byte first) to `out`:
+/// [`to_vec`] into a buffer the caller keeps (a reply written where its
+/// request was, with no allocation when it fits). On an error `out` may
+/// hold part of the term after what it held.
+///
+/// ```
+/// let mut out = Vec::new();
+/// warren_term::to_vec_into(&(1, "a"), &mut out)?;
+/// assert_eq!(out, warren_term::to_vec(&(1, "a"))?);
+/// # Ok::<(), warren_term::Error>(())
+/// ```
+pub fn to_vec_into<T: ?Sized + Serialize>(value: &T, out: &mut Vec<u8>) -> Result<()> {
+    out.push(VERSION);
+    value.serialize(&mut Serializer::new(out))
+}
+
 /// A serde serializer that appends one term (no version byte) to a
 /// `Vec<u8>`; [`to_vec`] is the usual entry point.
 pub struct Serializer<'a> {
@@ -100,7 +116,13 @@ impl<'s, 'a> ser::Serializer for &'s mut Serializer<'a> {
     }
 
     fn serialize_u64(self, v: u64) -> Result<()> {
-        write_integer(self.out, false, &v.to_le_bytes())
+        match i64::try_from(v) {
+            Ok(v) => {
+                write_i64(self.out, v);
+                Ok(())
+            }
+            Err(_) => write_integer(self.out, false, &v.to_le_bytes()),
+        }
     }
 
     fn serialize_u128(self, v: u128) -> Result<()> {

@@ -512,6 +512,48 @@ fn serde_decoding_is_lenient_where_erlang_has_spellings() {
     assert!(from_slice::<(u8, u8)>(&v(&[104, 3, 97, 1, 97, 2, 97, 3])).is_err());
 }
 
+/// Variants found by an atom's bytes (ASCII atoms) and by its text (the
+/// others) are the same ones, in the same order of preference: the name as
+/// written first, then the snake_case, the first variant that matches.
+#[test]
+fn variants_are_found_by_their_atoms_in_every_spelling() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[allow(non_camel_case_types)]
+    enum Tricky {
+        Ab,
+        Ac(u8),
+        AbC,
+        ab_c,
+        Été,
+        #[serde(rename = "renamed_one")]
+        Renamed,
+    }
+    let atom = |text: &'static str| encode(&Term::atom(text)).unwrap();
+    let tagged = |text: &'static str| encode(&Term::tuple([Term::atom(text), Term::from(7)])).unwrap();
+    assert_eq!(from_slice::<Tricky>(&atom("ab")).unwrap(), Tricky::Ab);
+    assert_eq!(from_slice::<Tricky>(&atom("Ab")).unwrap(), Tricky::Ab);
+    assert_eq!(from_slice::<Tricky>(&tagged("ac")).unwrap(), Tricky::Ac(7));
+    assert_eq!(from_slice::<Tricky>(&atom("AbC")).unwrap(), Tricky::AbC);
+    // Written as it stands, `ab_c` is a variant of its own; as the
+    // snake_case of `AbC` it would come first.
+    assert_eq!(from_slice::<Tricky>(&atom("ab_c")).unwrap(), Tricky::ab_c);
+    assert_eq!(from_slice::<Tricky>(&atom("renamed_one")).unwrap(), Tricky::Renamed);
+    // Not ASCII: by text, as UTF-8 and as Latin-1 (OTP 25 writes the
+    // former; `ATOM_EXT` is the latter).
+    assert_eq!(from_slice::<Tricky>(&atom("Été")).unwrap(), Tricky::Été);
+    #[cfg(feature = "unicode-names")]
+    assert_eq!(from_slice::<Tricky>(&atom("été")).unwrap(), Tricky::Été);
+    assert_eq!(from_slice::<Tricky>(&v(&[100, 0, 3, 0xC9, b't', 0xE9])).unwrap(), Tricky::Été);
+    // Latin-1 bytes that happen to be the UTF-8 of a name are not that name.
+    assert!(from_slice::<Tricky>(&v(&[100, 0, 4, 0xC3, 0x89, b't', 0xE9])).is_err());
+    // Unknown atoms name themselves; a tag that is not an atom says what
+    // was wanted.
+    let error = from_slice::<Tricky>(&atom("ad")).unwrap_err();
+    assert!(error.to_string().contains("unknown variant `ad`"), "{error}");
+    let error = from_slice::<Tricky>(&encode(&Term::tuple([Term::from(1), Term::from(7)])).unwrap()).unwrap_err();
+    assert!(error.to_string().contains("an atom naming the variant"), "{error}");
+}
+
 #[test]
 fn serde_borrows_from_the_input() {
     #[derive(Deserialize)]

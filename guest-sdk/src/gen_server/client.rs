@@ -446,12 +446,13 @@ pub fn call<G: GenServer>(
     request: &G::Call,
     timeout_ms: Option<u64>,
 ) -> Result<G::Reply, GenCallError> {
-    let bytes = term::to_vec(request).map_err(GenCallError::Encode)?;
-    let answer = match server.into() {
-        ServerRef::Pid(pid) => crate::call(pid, &bytes, timeout_ms),
-        ServerRef::Name(name) => crate::call_named(&name, &bytes, timeout_ms),
+    // One buffer: the request's bytes, then the reply's.
+    let mut answer = term::to_vec(request).map_err(GenCallError::Encode)?;
+    match server.into() {
+        ServerRef::Pid(pid) => crate::call::call_in(pid, &mut answer, timeout_ms),
+        ServerRef::Name(name) => crate::call::call_named_in(&name, &mut answer, timeout_ms),
         via @ ServerRef::Via { .. } => match via.whereis() {
-            Some(pid) => crate::call(pid, &bytes, timeout_ms),
+            Some(pid) => crate::call::call_in(pid, &mut answer, timeout_ms),
             None => Err(CallError::NoProc),
         },
     }

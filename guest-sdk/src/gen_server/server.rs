@@ -188,34 +188,33 @@ impl<G: GenServer> Server<G> {
     }
 
     fn call(&mut self, msg: Message) -> i32 {
-        let request = match msg.into_call() {
-            Ok(request) => request,
-            Err(msg) => {
-                let next = self.state.handle_info(Info::Message(msg));
-                return self.after(next);
-            }
+        let Some(token) = msg.call_token() else {
+            let next = self.state.handle_info(Info::Message(msg));
+            return self.after(next);
         };
-        let call = match term::from_slice::<G::Call>(&request.body) {
+        let reply_to = ReplyTo { caller: msg.sender, token };
+        // The request's body follows its token.
+        let call = match term::from_slice::<G::Call>(&msg.data[8..]) {
             Ok(call) => call,
             Err(error) => {
                 let why = format!("the request is not a {}: {error}", core::any::type_name::<G::Call>());
-                let _ = request.reply_to.reply(&bad_request(&why));
+                let _ = reply_to.reply(&bad_request(&why));
                 return self.after(Next::Idle);
             }
         };
-        match self.state.handle_call(call, request.reply_to) {
+        match self.state.handle_call(call, reply_to) {
             CallReply::Reply(reply, next) => {
-                let bytes = match term::to_vec(&reply) {
-                    Ok(bytes) => bytes,
-                    Err(error) => {
-                        let why = format!("gen_server: the reply cannot be encoded as a term: {error}");
-                        self.stop(&ExitReason::Custom(why.into_bytes()), None)
-                    }
-                };
-                if let Next::Stop(reason) = &next {
-                    self.stop(&from_reason(reason), Some((request.reply_to, &bytes)));
+                // The reply is written where the request was.
+                let mut bytes = msg.data;
+                bytes.clear();
+                if let Err(error) = term::to_vec_into(&reply, &mut bytes) {
+                    let why = format!("gen_server: the reply cannot be encoded as a term: {error}");
+                    self.stop(&ExitReason::Custom(why.into_bytes()), None)
                 }
-                let _ = request.reply_to.reply(&bytes);
+                if let Next::Stop(reason) = &next {
+                    self.stop(&from_reason(reason), Some((reply_to, &bytes)));
+                }
+                let _ = reply_to.reply(&bytes);
                 self.after(next)
             }
             CallReply::NoReply(next) => self.after(next),
