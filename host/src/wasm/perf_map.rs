@@ -8,6 +8,12 @@
 //! same file with its `profiling` feature, which also builds VTune's
 //! `ittapi` (C++) and a profile processor that Warren does not use; the map
 //! itself is these few lines over `Module::functions`.
+//!
+//! Beside the map, each module's machine code is written as it lies in
+//! memory to `/tmp/perf-PID.MODULE.START.text` (START: the code's address,
+//! in hex). perf annotates no code it has no bytes of; with them,
+//! `objdump -D -b binary -m i386:x86-64 --adjust-vma=0xSTART FILE` shows a
+//! guest function's instructions at the addresses `perf script` samples.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -43,8 +49,15 @@ pub(crate) fn record(name: &str, module: &Module) -> std::io::Result<()> {
     if map.is_none() {
         *map = Some(OpenOptions::new().create(true).append(true).open(path())?);
     }
-    match map.as_mut() {
-        Some(file) => file.write_all(lines.as_bytes()),
-        None => Ok(()),
+    if let Some(file) = map.as_mut() {
+        file.write_all(lines.as_bytes())?;
     }
+    std::fs::write(code_path(&module_name, text), module.text())
+}
+
+/// Where [`record`] writes the machine code of the module loaded as `name`,
+/// which lies at `start`.
+pub(crate) fn code_path(name: &str, start: usize) -> std::path::PathBuf {
+    let file_name = name.replace(['/', '\\'], "_");
+    std::env::temp_dir().join(format!("perf-{}.{file_name}.{start:x}.text", std::process::id()))
 }
