@@ -140,9 +140,14 @@ pub(crate) mod prefault {
     extern "C" fn purged(start: *mut c_void, size: usize) {
         let range = start as usize..(start as usize).saturating_add(size);
         for entry in &FAULTED_IN {
-            let recorded = entry.load(Ordering::Acquire);
-            if recorded != 0 && range.contains(&(recorded & !POPULATING)) {
-                let _ = entry.compare_exchange(recorded, 0, Ordering::AcqRel, Ordering::Relaxed);
+            // Until the entry names no slice of the range: the thread may
+            // turn a mark into a record between the load and the exchange.
+            let mut recorded = entry.load(Ordering::Acquire);
+            while recorded != 0 && range.contains(&(recorded & !POPULATING)) {
+                match entry.compare_exchange(recorded, 0, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => break,
+                    Err(now) => recorded = now,
+                }
             }
         }
     }
