@@ -206,7 +206,6 @@ fn big_to_u128(negative: bool, magnitude: &[u8]) -> Option<u128> {
     (!negative).then(|| u128::from_le_bytes(le))
 }
 
-/// Text to a visitor, borrowed when it can be.
 /// The variant (of `variants`, in order) that the ASCII atom `atom` names
 /// as written or in snake_case, as the lookup by text would find it; `None`
 /// when the atom is not ASCII, names none of them, or a name that is not
@@ -231,6 +230,7 @@ fn variant_of_ascii_atom(atom: &[u8], variants: &'static [&'static str]) -> Opti
     None
 }
 
+/// Text to a visitor, borrowed when it can be.
 fn visit_text<'de, V: Visitor<'de>>(text: Cow<'de, str>, visitor: V) -> Result<V::Value> {
     match text {
         Cow::Borrowed(text) => visitor.visit_borrowed_str(text),
