@@ -8,8 +8,9 @@
 //! goes to that thread's next slot, so a request and its reply run back to
 //! back on one core without a cross-thread wake-up (as tokio's LIFO slot).
 //! Jobs made runnable off the scheduler threads (timers, the host API) go
-//! to a global injector, and wake a parked thread. A watch thread gives the work waiting behind a
-//! thread stuck in one job (its next slot, its queue) to the others.
+//! to a global injector, and wake a parked thread. A watch thread gives
+//! the work waiting behind a thread stuck in one job (its next slot, its
+//! queues) to the others.
 //!
 //! - [`policy`]: which job a thread runs next (the next slot's streak, the
 //!   injector's turn, stealing) and when its backlog is shared with a
@@ -105,13 +106,36 @@ pub(crate) struct ThreadLoad {
     pub(crate) parked_nanos: u64,
 }
 
+/// The far ends of one scheduler thread's two queues, which other threads
+/// steal from.
+struct ThreadStealers<J> {
+    /// Its spawned jobs: the far end holds the oldest.
+    spawned: Stealer<J>,
+    /// Its preempted jobs (and those pushed out of its next slot).
+    preempted: Stealer<J>,
+}
+
+impl<J> ThreadStealers<J> {
+    /// Both, in the order a thief tries them: the oldest spawned jobs are
+    /// the roots of the largest subtrees not yet started.
+    fn in_steal_order(&self) -> [&Stealer<J>; 2] {
+        [&self.spawned, &self.preempted]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.spawned.is_empty() && self.preempted.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.spawned.len() + self.preempted.len()
+    }
+}
+
 /// The shared part of a scheduler.
 pub(crate) struct Scheduler<J: Job> {
     injector: Injector<J>,
-    /// Per thread, the far end of its queue of preempted jobs.
-    stealers: Vec<Stealer<J>>,
-    /// Per thread, the far end (the oldest jobs) of its spawned jobs.
-    spawned_stealers: Vec<Stealer<J>>,
+    /// Per thread, the far ends of its two queues.
+    stealers: Vec<ThreadStealers<J>>,
     unparkers: Vec<Unparker>,
     /// Per thread, what the other threads may look at or take.
     shared: Box<[CachePadded<ThreadShared<J>>]>,
@@ -135,8 +159,7 @@ impl<J: Job> Scheduler<J> {
         let watch_parker = Parker::new();
         Scheduler {
             injector: Injector::new(),
-            stealers: pending.iter().map(PendingWorker::stealer).collect(),
-            spawned_stealers: pending.iter().map(PendingWorker::spawned_stealer).collect(),
+            stealers: pending.iter().map(PendingWorker::stealers).collect(),
             unparkers: pending.iter().map(PendingWorker::unparker).collect(),
             shared: pending.iter().map(|_| CachePadded::new(ThreadShared::default())).collect(),
             sleepers: Sleepers::default(),
@@ -267,8 +290,7 @@ impl<J: Job> Scheduler<J> {
 
     /// Whether any queue holds work another thread could take.
     fn has_stealable_work(&self) -> bool {
-        !self.injector.is_empty()
-            || self.stealers.iter().chain(&self.spawned_stealers).any(|stealer| !stealer.is_empty())
+        !self.injector.is_empty() || self.stealers.iter().any(|stealers| !stealers.is_empty())
     }
 
     /// Per scheduler thread: the jobs waiting in its queue and next slot,
@@ -279,14 +301,13 @@ impl<J: Job> Scheduler<J> {
         let threads = self
             .stealers
             .iter()
-            .zip(&self.spawned_stealers)
             .zip(self.shared.iter())
-            .map(|((stealer, spawned), shared)| {
+            .map(|(stealers, shared)| {
                 // A park under way counts up to now.
                 let since = shared.parked_since.load(Ordering::Relaxed);
                 let ongoing = if since == 0 { 0 } else { self.nanos_since_epoch().saturating_sub(since - 1) };
                 ThreadLoad {
-                    queued: stealer.len() + spawned.len() + usize::from(shared.next.is_filled()),
+                    queued: stealers.len() + usize::from(shared.next.is_filled()),
                     parked_nanos: (shared.parked_nanos.load(Ordering::Relaxed) + ongoing) as u64,
                 }
             })
@@ -328,7 +349,7 @@ impl<J: Job> Scheduler<J> {
             }
         }
         jobs.extend(self.shared.iter().filter_map(|shared| shared.next.steal()));
-        for stealer in self.stealers.iter().chain(&self.spawned_stealers) {
+        for stealer in self.stealers.iter().flat_map(ThreadStealers::in_steal_order) {
             loop {
                 match stealer.steal() {
                     Steal::Success(job) => jobs.push(job),

@@ -95,13 +95,12 @@ impl<J: Job> Scheduler<J> {
         {
             return Some(job);
         }
-        let overdue = match tick.is_multiple_of(OVERDUE_CLOCK_INTERVAL) {
-            true => {
-                let now = Instant::now();
-                let queue = local.queue_waits.due(local.queue.is_empty(), now);
-                (queue, !queue && local.spawned_waits.due(local.spawned.is_empty(), now))
-            }
-            false => (false, false),
+        let overdue = if tick.is_multiple_of(OVERDUE_CLOCK_INTERVAL) {
+            let now = Instant::now();
+            let queue = local.queue_waits.due(local.queue.is_empty(), now);
+            (queue, !queue && local.spawned_waits.due(local.spawned.is_empty(), now))
+        } else {
+            (false, false)
         };
         let own = match overdue {
             (true, _) => local.queue.pop(),
@@ -125,7 +124,7 @@ impl<J: Job> Scheduler<J> {
         let n = self.stealers.len();
         for offset in 1..n {
             let victim = (index + offset) % n;
-            for stealer in [&self.spawned_stealers[victim], &self.stealers[victim]] {
+            for stealer in self.stealers[victim].in_steal_order() {
                 loop {
                     match stealer.steal_batch_and_pop(&local.queue) {
                         Steal::Success(job) => return Some(job),
@@ -141,7 +140,7 @@ impl<J: Job> Scheduler<J> {
     /// The oldest job spawned on thread `index`, if any.
     fn steal_oldest_spawned(&self, index: usize) -> Option<J> {
         loop {
-            match self.spawned_stealers[index].steal() {
+            match self.stealers[index].spawned.steal() {
                 Steal::Success(job) => return Some(job),
                 Steal::Retry => continue,
                 Steal::Empty => return None,

@@ -106,7 +106,7 @@ impl<J: Job> Scheduler<J> {
                 self.injector.push(job);
                 self.notify_one();
             }
-            None if !self.stealers[index].is_empty() || !self.spawned_stealers[index].is_empty() => self.notify_one(),
+            None if !self.stealers[index].is_empty() => self.notify_one(),
             None => {}
         }
     }

@@ -6,9 +6,9 @@
 
 use super::policy::{Backlog, Overdue, Recent};
 use super::slot::NextSlot;
-use super::{Job, Runner, Scheduler};
+use super::{Job, Runner, Scheduler, ThreadStealers};
 use crate::base::sync::{AtomicUsize, Ordering};
-use crossbeam_deque::{Stealer, Worker as Queue};
+use crossbeam_deque::Worker as Queue;
 use crossbeam_utils::sync::{Parker, Unparker};
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -27,12 +27,8 @@ impl<J> PendingWorker<J> {
         PendingWorker { queue: Queue::new_fifo(), spawned: Queue::new_lifo(), parker: Parker::new() }
     }
 
-    pub(super) fn stealer(&self) -> Stealer<J> {
-        self.queue.stealer()
-    }
-
-    pub(super) fn spawned_stealer(&self) -> Stealer<J> {
-        self.spawned.stealer()
+    pub(super) fn stealers(&self) -> ThreadStealers<J> {
+        ThreadStealers { spawned: self.spawned.stealer(), preempted: self.queue.stealer() }
     }
 
     pub(super) fn unparker(&self) -> Unparker {
