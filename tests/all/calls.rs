@@ -35,10 +35,12 @@ const GUESTS: &str = r#"
   ;; Serves calls by the request's first byte: e echo, s sleep 300 ms then
   ;; reply, d die (custom reason "boom"), f hand the call to the helper
   ;; whose pid follows, t reply twice, r reply then die, m send the caller
-  ;; a plain message (tag 5) then reply, n never reply. Reports every late
-  ;; reply to its reporter (tag 50). Other messages are dropped.
+  ;; a plain message (tag 5) then reply, n never reply, b work for many
+  ;; time slices then reply, p call the server whose pid follows with "e!"
+  ;; and reply its reply. Reports every late reply to its reporter
+  ;; (tag 50). Other messages are dropped.
   (func (export "server")
-    (local $len i32) (local $from i64) (local $token i64) (local $op i32)
+    (local $len i32) (local $from i64) (local $token i64) (local $op i32) (local $i i32)
     (loop $next
       (local.set $len (call $receive (i32.const 0) (i32.const 0) (i64.const -1)))
       (local.set $from (call $msg_sender))
@@ -72,6 +74,19 @@ const GUESTS: &str = r#"
             (then
               (drop (call $reply (local.get $from) (local.get $token) (i32.const 8208) (i32.const 5)))
               (call $exit (i32.const 2) (i32.const 8192) (i32.const 4))))
+          (if (i32.eq (local.get $op) (i32.const 98))
+            (then
+              (local.set $i (i32.const 0))
+              (loop $spin
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $spin (i32.lt_u (local.get $i) (i32.const 3000000))))
+              (drop (call $reply (local.get $from) (local.get $token) (i32.const 1032) (i32.const 1)))))
+          (if (i32.eq (local.get $op) (i32.const 112))
+            (then
+              (i32.store16 (i32.const 2048) (i32.const 0x2165))
+              (local.set $len (call $call (i64.load (i32.const 1033)) (i32.const 2048) (i32.const 2) (i64.const 5000)))
+              (drop (call $msg_read (i32.const 0) (i32.const 2048) (local.get $len)))
+              (drop (call $reply (local.get $from) (local.get $token) (i32.const 2048) (local.get $len)))))
           (if (i32.eq (local.get $op) (i32.const 109))
             (then
               (drop (call $send (local.get $from) (i64.const 5) (i32.const 8216) (i32.const 5)))
@@ -162,6 +177,15 @@ const GUESTS: &str = r#"
     (drop (call $call_server (i32.const 320) (i32.const 9) (i64.const 5000)))
     (call $r (i64.const 3) (call $msg_sender))
     (call $report_current))
+  (func (export "c_busy")
+    (drop (call $call_server (call $op (i32.const 98)) (i32.const 1) (i64.const 30000)))
+    (call $report_current))
+  (func (export "c_relay")
+    (i32.store8 (i32.const 320) (i32.const 112))
+    (i64.store (i32.const 321) (call $arg64 (i32.const 2)))
+    (drop (call $call_server (i32.const 320) (i32.const 9) (i64.const 5000)))
+    (call $r (i64.const 3) (call $msg_sender))
+    (call $report_current))
   (func (export "c_twice")
     (drop (call $call_server (call $op (i32.const 116)) (i32.const 1) (i64.const 5000)))
     (call $report_current)
@@ -183,6 +207,8 @@ const GUESTS: &str = r#"
       (call $system_call (call $server) (i32.const 8288) (i32.const 13) (i64.const 5000)))
     (call $r (i64.const 2) (call $msg_tag))
     (call $report_current))
+  (func (export "c_hang")
+    (drop (call $call_server (call $op (i32.const 110)) (i32.const 1) (i64.const -1))))
   (func (export "c_silent")
     (drop (call $call_server (call $op (i32.const 110)) (i32.const 1) (i64.const 30)))
     (i32.store8 (i32.const 320) (i32.const 101))
@@ -293,6 +319,25 @@ fn another_process_may_reply_with_the_callers_handle() {
     finish_normally(&client);
 }
 
+/// A callee that was waiting runs at once, nested in its caller's call
+/// (`process/handoff.rs`): one that needs many time slices for its answer,
+/// or that calls another process on its way, still answers.
+#[test]
+fn a_callee_that_works_for_many_slices_or_calls_on_still_replies() {
+    let s = setup();
+    let server = s.server();
+    let client = s.client("c_busy", server.pid(), &[]);
+    assert_eq!(s.value(1), 1);
+    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"b");
+    finish_normally(&client);
+    let second = s.server();
+    let client = s.client("c_relay", server.pid(), &pid_bytes(second.pid()));
+    assert_eq!(s.value(1), 2);
+    assert_eq!(s.value(3), server.pid().raw() as i64);
+    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"e!", "the second server's echo, relayed");
+    finish_normally(&client);
+}
+
 #[test]
 fn one_call_gets_one_reply() {
     let s = setup();
@@ -344,6 +389,48 @@ fn a_call_that_timed_out_leaves_the_caller_free_to_call_again() {
     assert_eq!(&*recv_tag(&s.inbox, 4).data, b"e", "the next call got its own reply");
     assert_eq!(s.value(2), i64::from(ERR_TIMEOUT), "nothing else is queued: no DOWN, no request echo");
     finish_normally(&client);
+}
+
+#[test]
+fn a_call_shows_on_its_callee_while_it_waits_and_leaves_nothing_there_however_it_ends() {
+    let s = setup();
+    let server = s.server();
+    let monitored_by = || s.node.process_details(server.pid(), 0, 0).expect("the server lives").monitored_by;
+    // Answered by the callee, by another process, or not in time.
+    let client = s.client("c_echo", server.pid(), &[]);
+    assert_eq!(s.value(1), 6);
+    assert_eq!(s.value(2), TAG_REPLY);
+    assert_eq!(s.value(3), server.pid().raw() as i64);
+    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"ehello");
+    finish_normally(&client);
+    let helper = spawn(&s.node, &s.module, "helper", b"");
+    let client = s.client("c_forward", server.pid(), &pid_bytes(helper.pid()));
+    assert_eq!(s.value(1), 11);
+    assert_eq!(s.value(3), helper.pid().raw() as i64, "the helper replied");
+    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"from helper");
+    finish_normally(&client);
+    let client = s.client("c_silent", server.pid(), &[]);
+    assert_eq!(s.value(1), i64::from(ERR_TIMEOUT));
+    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"e");
+    assert_eq!(s.value(2), i64::from(ERR_TIMEOUT));
+    s.value(3);
+    finish_normally(&client);
+    assert_eq!(s.node.call(server.pid(), b"n", Duration::from_millis(30)), Err(CallError::Timeout));
+    assert_eq!(monitored_by(), [], "no call left a record on the server");
+    // A caller that waits shows, as gen_server:call's monitor does in
+    // Erlang, until it is killed mid-call.
+    let client = s.client("c_hang", server.pid(), &[]);
+    // (Its call is reported when it ends: the kill ends it first.)
+    let deadline = Instant::now() + PATIENCE;
+    while monitored_by().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let watchers: Vec<Pid> = monitored_by().into_iter().map(|(_, pid)| pid).collect();
+    assert_eq!(watchers, [client.pid()]);
+    s.node.exit(client.pid(), ExitReason::Kill);
+    assert_eq!(finish(&client), ExitReason::Killed);
+    assert_eq!(monitored_by(), [], "the killed caller's record went with it");
+    assert_eq!(s.node.call(server.pid(), b"eok", PATIENCE).expect("a reply"), b"eok");
 }
 
 // ------------------------------------------------------ calls from the host

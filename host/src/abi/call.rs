@@ -10,6 +10,7 @@ use crate::base::codes::{ERR_BADARG, ERR_LIMIT, ERR_NOPROC, MODULE, OK};
 use crate::base::pid::Pid;
 use crate::process::call::{self, Kind};
 use crate::process::cost;
+use crate::process::handoff;
 use crate::process::receive::{self, Phase};
 use crate::process::state::ProcessState;
 use std::future::Future;
@@ -102,9 +103,11 @@ fn start_call(
         return Ok(Phase::Ready(ERR_LIMIT));
     }
     g.state.receive.tags.set(&call::WAIT_TAGS);
-    call::start(g.state, kind, callee, &g.mem[request.clone()]);
+    let handoff = call::start(g.state, kind, callee, &g.mem[request.clone()]);
+    // The callee this call woke runs now, nested: its reply is then there.
+    let callee_used = handoff.map_or(0, |callee| handoff::run(&g.state.process, callee));
     let answer = receive::begin(g.state, timeout_ms);
-    charge_with_receives(caller, cost::sends(1, request.len()));
+    charge_with_receives(caller, cost::sends(1, request.len()).saturating_add(callee_used));
     if let Some(answer) = answer {
         return answer;
     }

@@ -70,6 +70,14 @@ impl<K: Eq + Hash, V> SmallMap<K, V> {
         }
     }
 
+    /// The value at `key`.
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        match self {
+            SmallMap::Few(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            SmallMap::Many(map) => map.get(key),
+        }
+    }
+
     /// Whether `key` has a value.
     pub(crate) fn contains_key(&self, key: &K) -> bool {
         match self {

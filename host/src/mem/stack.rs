@@ -28,6 +28,12 @@ pub(crate) fn take_last_new_stack() -> Option<usize> {
     (base != 0).then_some(base)
 }
 
+/// Puts back a stack base [`take_last_new_stack`] took, for the poll that
+/// made it to take (a nested run took it out of the way meanwhile).
+pub(crate) fn set_last_new_stack(base: usize) {
+    LAST_NEW_STACK.with(|c| c.set(base));
+}
+
 /// Hands out fiber stacks of one size.
 pub(crate) struct DenseStacks {
     pool: SlotPool,

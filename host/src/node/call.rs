@@ -98,7 +98,7 @@ impl Node {
         let Some(me) = self.runtime.table.get(inbox.pid()) else {
             return Err(CallError::ProcessLimit(self.runtime.config.max_processes));
         };
-        let (token, monitor) = call::send_request(&me, kind, callee, request);
+        let token = call::send_request(&me, kind, callee, request);
         let deadline = Instant::now() + timeout;
         // Set once the call can no longer give up: a reply claimed the token
         // and is on its way.
@@ -110,14 +110,12 @@ impl Node {
                 inbox.rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
             };
             match message {
-                Ok(message) if message.tag == TAG_REPLY => return Ok(message.data.into_vec()),
-                Ok(message)
-                    if message.tag == TAG_CALL_DOWN && message.data.get(..8) == Some(&monitor.to_le_bytes()) =>
-                {
-                    if !call::withdraw_token(&me, token) {
-                        reply_coming = true;
-                        continue;
-                    }
+                // A reply or the DOWN is queued only for the call that waits.
+                Ok(message) if message.tag == TAG_REPLY => {
+                    call::settle(&me, callee, token, Some(message.sender));
+                    return Ok(message.data.into_vec());
+                }
+                Ok(message) if message.tag == TAG_CALL_DOWN => {
                     return Err(match down_reason(&message.data) {
                         ExitReason::Noproc => CallError::Noproc,
                         reason => CallError::Exited(reason),
@@ -127,6 +125,7 @@ impl Node {
                 Ok(_) => {}
                 Err(RecvTimeoutError::Timeout) => {
                     if call::withdraw_token(&me, token) {
+                        call::settle(&me, callee, token, None);
                         return Err(CallError::Timeout);
                     }
                     reply_coming = true;
@@ -136,6 +135,5 @@ impl Node {
                 }
             }
         }
-        // The inbox exits as it is dropped: its call monitor goes with it.
     }
 }

@@ -31,6 +31,9 @@ impl Runtime {
         let mut departure = process.relations().depart();
         let exit_waiter = departure.exit_waiter.take();
         self.table.remove(process.pid);
+        // SAFETY: the caller holds the process `RUNNING` (or it is an
+        // inbox), and its task is taken below.
+        unsafe { super::call::exited(process) };
         self.names.release(process.pid, departure.name.take(), std::mem::take(&mut departure.keyed));
         self.memory.release(process.mailbox.clear());
         // Its tables go to their heirs, or are deleted.

@@ -10,6 +10,7 @@
 //! | [`run_state`] | the wake-up protocol (model-checked with loom) |
 //! | [`mailbox`], [`letter`] | messages: lock-free for senders, selective receive for the owner |
 //! | [`receive`] | the `receive` call: its state, its future, its timeout |
+//! | [`call`], [`handoff`] | calls: request, reply and the callee's DOWN; a waiting callee run at once, nested in its caller's call |
 //! | [`memory`], [`limits`] | the guest's memory as the host remembers it; the process's limits |
 //! | [`call_box`], [`resume_hints`] | call futures in reused memory; what a waking process will touch, prefetched |
 //! | [`recycle`], [`trim`] | stores of exited processes reused; stack pages of idle processes released |
@@ -26,6 +27,7 @@ pub(crate) mod capabilities;
 pub(crate) mod cost;
 pub(crate) mod exit;
 pub(crate) mod graveyard;
+pub(crate) mod handoff;
 pub(crate) mod inspect;
 pub(crate) mod letter;
 pub(crate) mod limits;
@@ -403,6 +405,10 @@ impl Member for Process {
         // ends after its current poll).
         self.wake();
         true
+    }
+
+    fn claim_call(&self, token: u64) -> bool {
+        self.awaiting_reply.compare_exchange(token, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
     }
 
     fn is_done(&self) -> bool {

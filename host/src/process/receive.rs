@@ -75,26 +75,20 @@ pub(crate) fn wait(state: &mut ProcessState, timeout_ms: i64, fuel_left: Option<
 /// at no more than `budget` of them; what it looked at is charged.
 #[inline]
 fn look(state: &mut ProcessState, budget: u64) -> Scan {
-    loop {
-        let receive = &mut state.receive;
-        let before = receive.cursor.looked;
-        let tags = &receive.tags;
-        let scan =
-            state.received.take_matching(&state.process.mailbox, |tag| tags.matches(tag), &mut receive.cursor, budget);
-        let looked = receive.cursor.looked - before;
-        if looked > cost::FREE_SCAN {
-            receive.charge = receive.charge.saturating_add(cost::scan(looked));
-        }
-        if let Scan::Found(letter) = &scan {
-            // The process holds the message now, not the host.
-            state.process.runtime.memory.release(letter.footprint());
-            if state.receive.call.is_some() && !call::ends_call(state, letter) {
-                // A call's DOWN after a reply claimed the call: dropped.
-                continue;
-            }
-        }
-        return scan;
+    let receive = &mut state.receive;
+    let before = receive.cursor.looked;
+    let tags = &receive.tags;
+    let scan =
+        state.received.take_matching(&state.process.mailbox, |tag| tags.matches(tag), &mut receive.cursor, budget);
+    let looked = receive.cursor.looked - before;
+    if looked > cost::FREE_SCAN {
+        receive.charge = receive.charge.saturating_add(cost::scan(looked));
     }
+    if let Scan::Found(letter) = &scan {
+        // The process holds the message now, not the host.
+        state.process.runtime.memory.release(letter.footprint());
+    }
+    scan
 }
 
 /// The future of a receive call that started as `started` says (an error:

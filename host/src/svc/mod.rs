@@ -77,6 +77,11 @@ pub(crate) trait Member: Send + Sync + Sized + 'static {
     /// departed already (so nothing will wait).
     fn request_exit(self: &Arc<Self>, reason: Arc<ExitReason>, awaited_by: Option<&Arc<Departing>>) -> bool;
 
+    /// Claims the reply of the call `token` it waits for (see
+    /// `process/call.rs`): `true` once, for whoever swaps its token out
+    /// first, and only while it waits for that call.
+    fn claim_call(&self, token: u64) -> bool;
+
     /// Whether it has ended (a timer aimed at it is then never kept).
     fn is_done(&self) -> bool;
 

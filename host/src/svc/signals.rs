@@ -235,15 +235,10 @@ fn killed(reason: &Arc<ExitReason>) -> Arc<ExitReason> {
     }
 }
 
-/// The bit that marks the reference of a call's monitor (see
-/// [`Signals::monitor_call`]); the node's counter never reaches it.
-const CALL_MONITOR: u64 = 1 << 62;
-
-/// The tag of the DOWN of monitor `reference`: a call's monitor has its own,
-/// which only the call waits for.
-fn down_tag(reference: u64) -> i64 {
-    if reference & CALL_MONITOR != 0 { TAG_CALL_DOWN } else { TAG_DOWN }
-}
+/// The bit every call's reply token has (see `process/call.rs`): among the
+/// monitors held on a process, it marks a call waiting for its reply (see
+/// [`Signals::attach_call`]); the node's monitor counter never reaches it.
+pub(crate) const CALL_TOKEN: u64 = 1 << 62;
 
 /// Whether a message (`tag`, the first bytes of its payload `head`) is the
 /// DOWN of monitor `reference`.
@@ -340,31 +335,44 @@ impl Signals {
         self.attach_monitor(table, watcher, target, reference)
     }
 
-    /// [`Signals::monitor`] for a call: its DOWN comes with the host-internal
-    /// tag `TAG_CALL_DOWN`, so that the call, which waits for it, takes no
-    /// other DOWN, and a guest's receive never takes it.
-    pub(crate) fn monitor_call<P: Member>(&self, watcher: &Arc<P>, target: Pid, found: Option<&Arc<P>>) -> u64 {
-        let reference = self.next_ref.fetch_add(1, Ordering::Relaxed) | CALL_MONITOR;
-        self.attach_monitor_found(watcher, target, found, reference)
+    /// Records on `callee` (as the caller looked it up: `None` if it is not
+    /// in the table) that `caller` waits for the reply of the call `token`
+    /// (which has [`CALL_TOKEN`] set): a monitor held on the callee alone.
+    /// If the callee exits first, the caller gets the call's DOWN (tag
+    /// `TAG_CALL_DOWN`, reference `token`), but only if it still waits for
+    /// that reply: the DOWN claims the token as a reply would
+    /// ([`Member::claim_call`]), so a call gets its reply or its DOWN, never
+    /// both, and none once it gave up. The caller's side holds nothing (its
+    /// token is its record), so a call locks only the callee's relations.
+    /// Returns `false`, attaching nothing, if the callee has exited.
+    pub(crate) fn attach_call<P: Member>(&self, caller: Pid, callee: Option<&Arc<P>>, token: u64) -> bool {
+        callee.is_some_and(|callee| {
+            let mut relations = callee.relations();
+            if relations.is_exited() {
+                return false;
+            }
+            relations.attach().monitored_by.insert(token, caller);
+            true
+        })
+    }
+
+    /// Removes from `callee` the record of the call `token` of `caller`
+    /// ([`Signals::attach_call`]): it has its reply, or gave up.
+    pub(crate) fn detach_call<P: Member>(&self, callee: &P, caller: Pid, token: u64) {
+        let mut relations = callee.relations();
+        if let Some(attached) = relations.attached_mut()
+            && attached.monitored_by.get(&token) == Some(&caller)
+        {
+            attached.monitored_by.remove(&token);
+        }
     }
 
     fn attach_monitor<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid, reference: u64) -> u64 {
-        self.attach_monitor_found(watcher, target, table.get(target).as_ref(), reference)
-    }
-
-    /// [`Signals::attach_monitor`] of `target`, which the caller has looked
-    /// up (`found`: `None` if it is not in the table). Looked up before the
-    /// watcher's side is written is as good as after: a target that exits
-    /// in between is seen exited under its own lock below.
-    fn attach_monitor_found<P: Member>(
-        &self,
-        watcher: &Arc<P>,
-        target: Pid,
-        found: Option<&Arc<P>>,
-        reference: u64,
-    ) -> u64 {
+        let found = table.get(target);
         // The watcher's side first: a target that dies meanwhile finds it
-        // there and sends DOWN (see `deliver_departure`).
+        // there and sends DOWN (see `deliver_departure`). Looked up before
+        // is as good as after: a target that exits in between is seen
+        // exited under its own lock below.
         watcher.relations().attach().monitoring.insert(reference, target);
         let attached = found.is_some_and(|t| {
             let mut relations = t.relations();
@@ -379,7 +387,7 @@ impl Signals {
             if removed.is_some() {
                 let noproc = Arc::new(ExitReason::Noproc);
                 let head = down_head(reference, target, &noproc);
-                watcher.deliver_signal(target, down_tag(reference), &head, &noproc);
+                watcher.deliver_signal(target, TAG_DOWN, &head, &noproc);
             }
         }
         reference
@@ -496,13 +504,21 @@ impl Signals {
         }
         for (reference, watcher) in monitored_by {
             let Some(watcher) = table.get(watcher) else { continue };
+            if reference & CALL_TOKEN != 0 {
+                // A call waiting for its reply: its DOWN goes only if it
+                // still waits (the DOWN claims the token, as a reply would).
+                if watcher.claim_call(reference) {
+                    watcher.deliver_signal(from, TAG_CALL_DOWN, &down_head(reference, from, &reason), &reason);
+                }
+                continue;
+            }
             // The monitor ends as its DOWN is queued, under the watcher's
             // lock, so a `demonitor` either removes it first (no DOWN) or
             // finds it gone (the DOWN is already queued, for `flush`).
             let mut relations = watcher.relations();
             if relations.attached_mut().and_then(|a| a.monitoring.remove(&reference)).is_some() {
                 let head = down_head(reference, from, &reason);
-                watcher.deliver_signal_locked(&mut relations, from, down_tag(reference), &head, &reason);
+                watcher.deliver_signal_locked(&mut relations, from, TAG_DOWN, &head, &reason);
             }
         }
         awaited_by

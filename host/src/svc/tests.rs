@@ -50,6 +50,8 @@ pub(crate) struct TestProcess {
     inbox: Mutex<Vec<(u64, Received)>>,
     wakes: AtomicUsize,
     fired: Mutex<Option<u64>>,
+    /// The token of the call it waits on (0: none).
+    awaiting_reply: AtomicU64,
 }
 
 impl TestProcess {
@@ -140,6 +142,10 @@ impl Member for TestProcess {
             self.wake();
         }
         asked
+    }
+
+    fn claim_call(&self, token: u64) -> bool {
+        self.awaiting_reply.compare_exchange(token, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
     }
 
     fn is_done(&self) -> bool {
