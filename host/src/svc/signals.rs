@@ -732,6 +732,48 @@ mod tests {
         assert!(!b.relations().request_exit(Arc::new(ExitReason::Kill)), "no exit request after the exit");
     }
 
+    /// A call's record on its callee: the DOWN goes (tag `TAG_CALL_DOWN`,
+    /// the token as its reference) only while the caller still waits on
+    /// that call, and a record removed or never made sends nothing.
+    #[test]
+    fn a_call_record_sends_its_down_only_while_the_caller_waits() {
+        let signals = Signals::default();
+        let (table, [caller, callee, other]) = table_of();
+        let token = CALL_TOKEN | 5;
+        caller.await_call(token);
+        assert!(signals.attach_call(caller.pid(), Some(&callee), token));
+        let watchers: Vec<_> = callee.relations().attached().unwrap().monitored_by().collect();
+        assert_eq!(watchers, [(token, caller.pid())], "the callee lists its caller among its monitors");
+        let crash = ExitReason::Custom(b"boom".to_vec());
+        depart(&signals, &table, &callee, &crash);
+        let head = down_head(token, callee.pid(), &crash);
+        let down = Received::message(callee.pid(), TAG_CALL_DOWN, &[&head[..], crash.detail()].concat());
+        assert_eq!(caller.received(), [down]);
+        assert!(!caller.claim_call(token), "the DOWN claimed the call");
+
+        // A caller that gave up (its token withdrawn) gets no DOWN.
+        let (table, [caller, callee]) = table_of();
+        caller.await_call(token);
+        assert!(signals.attach_call(caller.pid(), Some(&callee), token));
+        assert!(caller.claim_call(token), "the timeout withdraws the token");
+        depart(&signals, &table, &callee, &crash);
+        assert_eq!(caller.received(), []);
+
+        // A record removed by its reply, or by another process's pid, and
+        // one on an exited or missing callee.
+        let (table, [caller, callee]) = table_of();
+        caller.await_call(token);
+        assert!(signals.attach_call(caller.pid(), Some(&callee), token));
+        signals.detach_call(&*callee, other.pid(), token);
+        assert!(callee.relations().attached().unwrap().monitored_by().next().is_some(), "not the caller's pid");
+        signals.detach_call(&*callee, caller.pid(), token);
+        assert!(callee.relations().attached().unwrap().monitored_by().next().is_none());
+        depart(&signals, &table, &callee, &crash);
+        assert_eq!(caller.received(), []);
+        assert!(!signals.attach_call(caller.pid(), Some(&callee), token), "the callee has exited");
+        assert!(!signals.attach_call::<TestProcess>(caller.pid(), None, token));
+    }
+
     /// A process's departure as the node runs it: it departs and leaves
     /// the table, then its signals go out.
     fn depart(signals: &Signals, table: &ProcessTable<TestProcess>, process: &TestProcess, reason: &ExitReason) {

@@ -79,6 +79,12 @@ impl TestProcess {
         self.inbox.lock().unwrap().last().map_or(0, |(sequence, _)| *sequence)
     }
 
+    /// Waits on the call of `token` (as a caller does once its request
+    /// has gone).
+    pub(crate) fn await_call(&self, token: u64) {
+        self.awaiting_reply.store(token, Ordering::Release);
+    }
+
     /// How many times it was woken.
     pub(crate) fn wakes(&self) -> usize {
         self.wakes.load(Ordering::Relaxed)
