@@ -171,21 +171,19 @@ const GUESTS: &str = r#"
     (drop (call $call_server (call $op (i32.const 100)) (i32.const 1) (i64.const 5000)))
     (call $r (i64.const 2) (call $msg_tag))
     (call $report_current))
-  (func (export "c_forward")
-    (i32.store8 (i32.const 320) (i32.const 102))
+  ;; Calls the server with `op` and the pid of the extra argument;
+  ;; reports who replied (tag 3) and the reply (tag 4).
+  (func $call_with_pid (param $op i32)
+    (i32.store8 (i32.const 320) (local.get $op))
     (i64.store (i32.const 321) (call $arg64 (i32.const 2)))
     (drop (call $call_server (i32.const 320) (i32.const 9) (i64.const 5000)))
     (call $r (i64.const 3) (call $msg_sender))
     (call $report_current))
+  (func (export "c_forward") (call $call_with_pid (i32.const 102)))
   (func (export "c_busy")
     (drop (call $call_server (call $op (i32.const 98)) (i32.const 1) (i64.const 30000)))
     (call $report_current))
-  (func (export "c_relay")
-    (i32.store8 (i32.const 320) (i32.const 112))
-    (i64.store (i32.const 321) (call $arg64 (i32.const 2)))
-    (drop (call $call_server (i32.const 320) (i32.const 9) (i64.const 5000)))
-    (call $r (i64.const 3) (call $msg_sender))
-    (call $report_current))
+  (func (export "c_relay") (call $call_with_pid (i32.const 112)))
   (func (export "c_twice")
     (drop (call $call_server (call $op (i32.const 116)) (i32.const 1) (i64.const 5000)))
     (call $report_current)
@@ -248,6 +246,14 @@ impl Setup {
 
     fn value(&self, tag: i64) -> i64 {
         as_i64(&recv_tag(&self.inbox, tag).data)
+    }
+
+    /// A client's call result (tag 1) and the reply it took (tag 4), with
+    /// who replied (tag 3) in between when `sender` says the client reports it.
+    fn answer(&self, sender: bool) -> (i64, Option<i64>, Vec<u8>) {
+        let result = self.value(1);
+        let replier = sender.then(|| self.value(3));
+        (result, replier, recv_tag(&self.inbox, 4).data.to_vec())
     }
 }
 
@@ -325,17 +331,14 @@ fn another_process_may_reply_with_the_callers_handle() {
 #[test]
 fn a_callee_that_works_for_many_slices_or_calls_on_still_replies() {
     let s = setup();
-    let server = s.server();
-    let client = s.client("c_busy", server.pid(), &[]);
-    assert_eq!(s.value(1), 1);
-    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"b");
-    finish_normally(&client);
-    let second = s.server();
-    let client = s.client("c_relay", server.pid(), &pid_bytes(second.pid()));
-    assert_eq!(s.value(1), 2);
-    assert_eq!(s.value(3), server.pid().raw() as i64);
-    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"e!", "the second server's echo, relayed");
-    finish_normally(&client);
+    let (server, second) = (s.server(), s.server());
+    let busy = s.client("c_busy", server.pid(), &[]);
+    assert_eq!(s.answer(false), (1, None, b"b".to_vec()));
+    finish_normally(&busy);
+    let relay = s.client("c_relay", server.pid(), &pid_bytes(second.pid()));
+    let relayed = (2, Some(server.pid().raw() as i64), b"e!".to_vec());
+    assert_eq!(s.answer(true), relayed, "the second server's echo, relayed by the first");
+    finish_normally(&relay);
 }
 
 #[test]
@@ -404,11 +407,9 @@ fn a_call_shows_on_its_callee_while_it_waits_and_leaves_nothing_there_however_it
     assert_eq!(&*recv_tag(&s.inbox, 4).data, b"ehello");
     finish_normally(&client);
     let helper = spawn(&s.node, &s.module, "helper", b"");
-    let client = s.client("c_forward", server.pid(), &pid_bytes(helper.pid()));
-    assert_eq!(s.value(1), 11);
-    assert_eq!(s.value(3), helper.pid().raw() as i64, "the helper replied");
-    assert_eq!(&*recv_tag(&s.inbox, 4).data, b"from helper");
-    finish_normally(&client);
+    let forward = s.client("c_forward", server.pid(), &pid_bytes(helper.pid()));
+    assert_eq!(s.answer(true), (11, Some(helper.pid().raw() as i64), b"from helper".to_vec()));
+    finish_normally(&forward);
     let client = s.client("c_silent", server.pid(), &[]);
     assert_eq!(s.value(1), i64::from(ERR_TIMEOUT));
     assert_eq!(&*recv_tag(&s.inbox, 4).data, b"e");
