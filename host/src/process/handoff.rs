@@ -1,12 +1,10 @@
 //! A call hands its callee the thread: when a process calls one that was
 //! waiting, the host runs the callee at once, nested in the caller's `call`,
 //! instead of queueing it and switching away from the caller. The host sees
-//! both ends of a call (issue: "hand a call from caller to callee on one
-//! scheduler without a trip through the run queue"): a callee that
-//! answers within its slice has replied by the time the caller looks for
-//! the reply, and the caller goes on without ever waiting. That saves the
-//! caller's fiber switch out and back, two scheduler turns and the
-//! caller's wake.
+//! both ends of a call, so it can: a callee that answers within its slice
+//! has replied by the time the caller looks for the reply, and the caller
+//! goes on without ever waiting. That saves the caller's fiber switch out
+//! and back, two scheduler turns and the caller's wake.
 //!
 //! The callee runs as a scheduler thread runs any process (the same
 //! `Runner::run`: run state, pending exit, its slice, its outcome), only on
