@@ -10,6 +10,7 @@ use crate::base::codes::{TAG_CALL_DOWN, TAG_REPLY};
 use crate::base::pid::Pid;
 use crate::base::reason::ExitReason;
 use crate::process::call::{self, Kind};
+use crate::svc::Member;
 use crossbeam_channel::RecvTimeoutError;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -124,7 +125,8 @@ impl Node {
                 // Nothing else is sent to this inbox's fresh pid.
                 Ok(_) => {}
                 Err(RecvTimeoutError::Timeout) => {
-                    if call::withdraw_token(&me, token) {
+                    // Withdraws the token, unless a reply or the DOWN claimed it.
+                    if me.claim_call(token) {
                         call::settle(&me, callee, token, None);
                         return Err(CallError::Timeout);
                     }

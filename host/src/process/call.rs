@@ -98,7 +98,7 @@ fn send(caller: &Arc<Process>, kind: Kind, callee: Pid, request: &[u8], handoff:
     let runtime = &caller.runtime;
     let found = runtime.table.get(callee);
     match found {
-        Some(found) if runtime.signals.attach_call(caller.pid, Some(&found), token) => {
+        Some(found) if runtime.signals.attach_call(caller.pid, &*found, token) => {
             let letter = Letter::from_parts(caller.pid, kind.tag(), &token.to_le_bytes(), request);
             if !(handoff && matches!(found.body, Body::Wasm(_))) {
                 found.deliver_letter(letter);
@@ -159,13 +159,6 @@ pub(crate) unsafe fn exited(process: &Process) {
     }
 }
 
-/// Whether `caller` may stop waiting for the reply of the call `token`
-/// (its timeout fired, or the callee's DOWN came): it withdraws the token.
-/// `false` when a reply has claimed it: the reply is on its way.
-pub(crate) fn withdraw_token(caller: &Process, token: u64) -> bool {
-    caller.claim_call(token)
-}
-
 /// Queues `reply`, from the process of `state`, for the process `to` if it
 /// waits on the call of `token`; otherwise drops it, as a reply that comes
 /// after its caller gave up, or a second reply to one call. The record of
@@ -195,7 +188,7 @@ pub(crate) fn reply(state: &ProcessState, to: Pid, token: u64, reply: &[u8]) {
 pub(crate) fn withdraw(state: &ProcessState) -> bool {
     match state.receive.call {
         None => true,
-        Some(call) => withdraw_token(&state.process, call.token),
+        Some(call) => state.process.claim_call(call.token),
     }
 }
 

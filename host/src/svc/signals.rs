@@ -332,42 +332,6 @@ impl Signals {
     /// target gives DOWN `noproc` at once.
     pub(crate) fn monitor<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid) -> u64 {
         let reference = self.next_ref.fetch_add(1, Ordering::Relaxed);
-        self.attach_monitor(table, watcher, target, reference)
-    }
-
-    /// Records on `callee` (as the caller looked it up: `None` if it is not
-    /// in the table) that `caller` waits for the reply of the call `token`
-    /// (which has [`CALL_TOKEN`] set): a monitor held on the callee alone.
-    /// If the callee exits first, the caller gets the call's DOWN (tag
-    /// `TAG_CALL_DOWN`, reference `token`), but only if it still waits for
-    /// that reply: the DOWN claims the token as a reply would
-    /// ([`Member::claim_call`]), so a call gets its reply or its DOWN, never
-    /// both, and none once it gave up. The caller's side holds nothing (its
-    /// token is its record), so a call locks only the callee's relations.
-    /// Returns `false`, attaching nothing, if the callee has exited.
-    pub(crate) fn attach_call<P: Member>(&self, caller: Pid, callee: Option<&Arc<P>>, token: u64) -> bool {
-        callee.is_some_and(|callee| {
-            let mut relations = callee.relations();
-            if relations.is_exited() {
-                return false;
-            }
-            relations.attach().monitored_by.insert(token, caller);
-            true
-        })
-    }
-
-    /// Removes from `callee` the record of the call `token` of `caller`
-    /// ([`Signals::attach_call`]): it has its reply, or gave up.
-    pub(crate) fn detach_call<P: Member>(&self, callee: &P, caller: Pid, token: u64) {
-        let mut relations = callee.relations();
-        if let Some(attached) = relations.attached_mut()
-            && attached.monitored_by.get(&token) == Some(&caller)
-        {
-            attached.monitored_by.remove(&token);
-        }
-    }
-
-    fn attach_monitor<P: Member>(&self, table: &ProcessTable<P>, watcher: &Arc<P>, target: Pid, reference: u64) -> u64 {
         let found = table.get(target);
         // The watcher's side first: a target that dies meanwhile finds it
         // there and sends DOWN (see `deliver_departure`). Looked up before
@@ -391,6 +355,35 @@ impl Signals {
             }
         }
         reference
+    }
+
+    /// Records on `callee` that `caller` waits for the reply of the call `token`
+    /// (which has [`CALL_TOKEN`] set): a monitor held on the callee alone.
+    /// If the callee exits first, the caller gets the call's DOWN (tag
+    /// `TAG_CALL_DOWN`, reference `token`), but only if it still waits for
+    /// that reply: the DOWN claims the token as a reply would
+    /// ([`Member::claim_call`]), so a call gets its reply or its DOWN, never
+    /// both, and none once it gave up. The caller's side holds nothing (its
+    /// token is its record), so a call locks only the callee's relations.
+    /// Returns `false`, attaching nothing, if the callee has exited.
+    pub(crate) fn attach_call<P: Member>(&self, caller: Pid, callee: &P, token: u64) -> bool {
+        let mut relations = callee.relations();
+        if relations.is_exited() {
+            return false;
+        }
+        relations.attach().monitored_by.insert(token, caller);
+        true
+    }
+
+    /// Removes from `callee` the record of the call `token` of `caller`
+    /// ([`Signals::attach_call`]): it has its reply, or gave up.
+    pub(crate) fn detach_call<P: Member>(&self, callee: &P, caller: Pid, token: u64) {
+        let mut relations = callee.relations();
+        if let Some(attached) = relations.attached_mut()
+            && attached.monitored_by.get(&token) == Some(&caller)
+        {
+            attached.monitored_by.remove(&token);
+        }
     }
 
     /// Removes monitor `reference` held by `watcher`. Returns whether the
@@ -741,7 +734,7 @@ mod tests {
         let (table, [caller, callee, other]) = table_of();
         let token = CALL_TOKEN | 5;
         caller.await_call(token);
-        assert!(signals.attach_call(caller.pid(), Some(&callee), token));
+        assert!(signals.attach_call(caller.pid(), &*callee, token));
         let watchers: Vec<_> = callee.relations().attached().unwrap().monitored_by().collect();
         assert_eq!(watchers, [(token, caller.pid())], "the callee lists its caller among its monitors");
         let crash = ExitReason::Custom(b"boom".to_vec());
@@ -754,7 +747,7 @@ mod tests {
         // A caller that gave up (its token withdrawn) gets no DOWN.
         let (table, [caller, callee]) = table_of();
         caller.await_call(token);
-        assert!(signals.attach_call(caller.pid(), Some(&callee), token));
+        assert!(signals.attach_call(caller.pid(), &*callee, token));
         assert!(caller.claim_call(token), "the timeout withdraws the token");
         depart(&signals, &table, &callee, &crash);
         assert_eq!(caller.received(), []);
@@ -763,15 +756,14 @@ mod tests {
         // one on an exited or missing callee.
         let (table, [caller, callee]) = table_of();
         caller.await_call(token);
-        assert!(signals.attach_call(caller.pid(), Some(&callee), token));
+        assert!(signals.attach_call(caller.pid(), &*callee, token));
         signals.detach_call(&*callee, other.pid(), token);
         assert!(callee.relations().attached().unwrap().monitored_by().next().is_some(), "not the caller's pid");
         signals.detach_call(&*callee, caller.pid(), token);
         assert!(callee.relations().attached().unwrap().monitored_by().next().is_none());
         depart(&signals, &table, &callee, &crash);
         assert_eq!(caller.received(), []);
-        assert!(!signals.attach_call(caller.pid(), Some(&callee), token), "the callee has exited");
-        assert!(!signals.attach_call::<TestProcess>(caller.pid(), None, token));
+        assert!(!signals.attach_call(caller.pid(), &*callee, token), "the callee has exited");
     }
 
     /// A process's departure as the node runs it: it departs and leaves
