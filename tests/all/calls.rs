@@ -395,7 +395,7 @@ fn a_call_that_timed_out_leaves_the_caller_free_to_call_again() {
 }
 
 #[test]
-fn a_call_shows_on_its_callee_while_it_waits_and_leaves_nothing_there_however_it_ends() {
+fn a_call_shows_on_both_ends_while_it_waits_and_leaves_nothing_on_the_callee_however_it_ends() {
     let s = setup();
     let server = s.server();
     let monitored_by = || s.node.process_details(server.pid(), 0, 0).expect("the server lives").monitored_by;
@@ -418,16 +418,23 @@ fn a_call_shows_on_its_callee_while_it_waits_and_leaves_nothing_there_however_it
     finish_normally(&client);
     assert_eq!(s.node.call(server.pid(), b"n", Duration::from_millis(30)), Err(CallError::Timeout));
     assert_eq!(monitored_by(), [], "no call left a record on the server");
-    // A caller that waits shows, as gen_server:call's monitor does in
-    // Erlang, until it is killed mid-call.
+    // A caller that waits shows on both ends, as gen_server:call's monitor
+    // does in Erlang, until it is killed mid-call.
     let client = s.client("c_hang", server.pid(), &[]);
     // (Its call is reported when it ends: the kill ends it first.)
     let deadline = Instant::now() + PATIENCE;
     while monitored_by().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(2));
     }
-    let watchers: Vec<Pid> = monitored_by().into_iter().map(|(_, pid)| pid).collect();
-    assert_eq!(watchers, [client.pid()]);
+    let watchers = monitored_by();
+    assert_eq!(watchers.iter().map(|(_, pid)| *pid).collect::<Vec<_>>(), [client.pid()]);
+    // The caller holds the same monitor, under the same reference (seen
+    // once it waits: the record is made before its wait begins).
+    let held = || s.node.process_details(client.pid(), 0, 0).expect("the caller lives").monitors;
+    while held().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(held(), [(watchers[0].0, server.pid())]);
     s.node.exit(client.pid(), ExitReason::Kill);
     assert_eq!(finish(&client), ExitReason::Killed);
     assert_eq!(monitored_by(), [], "the killed caller's record went with it");

@@ -73,7 +73,8 @@ pub struct ProcessDetails {
     pub summary: ProcessSummary,
     /// The processes it is linked to.
     pub links: Vec<Pid>,
-    /// The monitors it holds: (reference, target).
+    /// The monitors it holds: (reference, target), with the monitor of a
+    /// call it waits in (whose reference is the call's token).
     pub monitors: Vec<(u64, Pid)>,
     /// The monitors held on it: (reference, watcher).
     pub monitored_by: Vec<(u64, Pid)>,
@@ -287,7 +288,12 @@ impl Node {
         let process = self.runtime.table.get(pid)?;
         let seen = process.inspect(Depth { messages, message_bytes });
         let names = self.names_by_pid();
-        let (links, monitors, monitored_by) = process.relations_snapshot();
+        let (links, mut monitors, monitored_by) = process.relations_snapshot();
+        // A call in flight monitors its callee, as `gen_server:call` does.
+        if let Some(call) = seen.call_monitor {
+            monitors.push(call);
+            monitors.sort_by_key(|(reference, _)| *reference);
+        }
         // A supervisor's child has it as its parent; a child started before
         // parents were kept, or adopted, is found by asking the supervisors.
         let supervisor = match process.parent {

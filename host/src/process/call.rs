@@ -48,6 +48,14 @@ pub(crate) struct CallInFlight {
     callee: Pid,
 }
 
+impl CallInFlight {
+    /// The call's monitor as its caller holds it: (reference, target).
+    /// The reference is the token, which a DOWN for the call carries.
+    pub(crate) fn monitor(&self) -> (u64, Pid) {
+        (self.token, self.callee)
+    }
+}
+
 /// The tags a call's wait takes: the reply, or the callee's DOWN.
 pub(crate) const WAIT_TAGS: [i64; 2] = [TAG_REPLY, TAG_CALL_DOWN];
 

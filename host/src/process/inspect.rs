@@ -117,6 +117,10 @@ pub(crate) struct Inspection {
     pub(crate) mailbox_bytes: Option<usize>,
     /// The host function it waits in, if any.
     pub(crate) current_call: Option<&'static str>,
+    /// The monitor of the call it waits in (reference, callee): the
+    /// callee keeps the call's record, so the caller's relations do not
+    /// list it.
+    pub(crate) call_monitor: Option<(u64, Pid)>,
     pub(crate) capabilities: Option<Arc<Capabilities>>,
     /// The oldest queued messages, as many as asked for.
     pub(crate) messages: Vec<MessagePreview>,
@@ -186,6 +190,7 @@ impl Process {
             mailbox_len: None,
             mailbox_bytes: None,
             current_call: None,
+            call_monitor: None,
             capabilities: None,
             messages: Vec::new(),
         };
@@ -253,6 +258,7 @@ impl Process {
                             see_queue(&state.received, &mut mailbox);
                             let (call, status) = waiting_in(state);
                             seen.current_call = Some(call);
+                            seen.call_monitor = state.receive.call.map(|call| call.monitor());
                             seen.status = status;
                         }
                     }
