@@ -15,6 +15,12 @@
 //! core). Without Erlang (`apt-get install -y erlang-nox`) its column reads
 //! n/a. Warren runs on 2 scheduler threads (`WARREN_BENCH_SCHEDULERS`).
 //!
+//! The chain's build also shows the fresh memory it took per member: the
+//! OS process's page faults during the build (`getrusage` on Warren's side,
+//! `/proc/self/stat` on Erlang's) times the page size, divided by the
+//! members. Each is a page the kernel had to allocate and zero, the cost
+//! that bounds a build of processes that all stay alive.
+//!
 //! Every Warren figure is measured by a WAT guest with the WASI monotonic
 //! clock, except the chain (host clock, from the `kill` to the head's exit)
 //! and the memory per timer, measured in a child process (this binary, with
@@ -242,10 +248,12 @@ fn chain_unit(bench: &mut Bench) -> Result<()> {
     let erlang = bench.erlang(&["chain", &CHAIN.to_string()]);
     let warren = (|| {
         let (node, module, inbox) = setup()?;
+        let faults = minor_faults();
         let built = Instant::now();
         let head = spawn(&node, &module, "chain", &arg(&[inbox.pid().raw(), CHAIN - 1]))?;
         let end = Pid::from_raw(report(&inbox, 2)?).ok_or_else(|| anyhow!("the far end reported no pid"))?;
         let build_ms = built.elapsed().as_secs_f64() * 1e3;
+        let fresh = (minor_faults() - faults) as f64 * page_size() / CHAIN as f64;
         let start = Instant::now();
         spawn(&node, &module, "killer", &arg(&[inbox.pid().raw(), end.raw()]))?;
         let reason = head
@@ -255,16 +263,34 @@ fn chain_unit(bench: &mut Bench) -> Result<()> {
         if reason != warren_host::ExitReason::Killed {
             bail!("the head exited with {reason}, not killed");
         }
-        println!("  warren chain_build_ms = {build_ms:.1}, chain_kill_ms = {kill_ms:.1}");
-        Ok::<(f64, f64), anyhow::Error>((build_ms, kill_ms))
+        println!(
+            "  warren chain_build_ms = {build_ms:.1}, chain_kill_ms = {kill_ms:.1}, chain_fresh_bytes = {fresh:.0}"
+        );
+        Ok::<(f64, f64, f64), anyhow::Error>((build_ms, kill_ms, fresh))
     })();
-    let (build, kill) = match warren {
-        Ok((build, kill)) => (Ok(build), Ok(kill)),
-        Err(error) => (Err(anyhow!("{error:#}")), Err(error)),
+    let (build, kill, fresh) = match warren {
+        Ok((build, kill, fresh)) => (Ok(build), Ok(kill), Ok(fresh)),
+        Err(error) => (Err(anyhow!("{error:#}")), Err(anyhow!("{error:#}")), Err(error)),
     };
     let figure = |key: &str| erlang.as_ref().and_then(|f| f.get(key).copied());
     bench.row(format!("exit(End, kill) through {CHAIN} links (ms)"), Unit::Millis, kill, figure("chain_kill_ms"))?;
-    bench.row(format!("spawn_link chain of {CHAIN} (ms, build)"), Unit::Millis, build, figure("chain_build_ms"))
+    bench.row(format!("spawn_link chain of {CHAIN} (ms, build)"), Unit::Millis, build, figure("chain_build_ms"))?;
+    let row = "  fresh memory per chain member (page faults x page size)".to_string();
+    bench.row(row, Unit::Bytes, fresh, figure("chain_fresh_bytes"))
+}
+
+/// Minor page faults of this OS process so far (every thread's).
+fn minor_faults() -> i64 {
+    // SAFETY: `getrusage` fills the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer to a `rusage`; RUSAGE_SELF cannot fail.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage.ru_minflt
+}
+
+fn page_size() -> f64 {
+    // SAFETY: `sysconf` reads a constant of the system.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as f64 }
 }
 
 fn timers_unit(bench: &mut Bench) -> Result<()> {
