@@ -281,13 +281,14 @@ fn chain_unit(bench: &mut Bench) -> Result<()> {
 
 /// Minor page faults of this OS process so far (every thread's).
 fn minor_faults() -> i64 {
-    // SAFETY: `getrusage` fills the zeroed struct it is given.
+    // SAFETY: `rusage` is integers and `timeval`s: all zeros is a value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: a valid pointer to a `rusage`; RUSAGE_SELF cannot fail.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     usage.ru_minflt
 }
 
+/// The size of a memory page, in bytes.
 fn page_size() -> f64 {
     // SAFETY: `sysconf` reads a constant of the system.
     unsafe { libc::sysconf(libc::_SC_PAGESIZE) as f64 }
